@@ -1,0 +1,619 @@
+//! One area = one Automerge document.
+//!
+//! # Schema
+//! The document is a single flat map at the root holding scalars only. No write ever creates an
+//! object, so no two devices can ever create "the same" object concurrently: in Automerge two
+//! concurrent `put_object` calls on one key create two objects and one hides the other, which
+//! in a nested `households/{id}/{field}` schema would silently drop a whole visit. Here every
+//! field of every household is its own key:
+//!
+//! | key | value |
+//! |---|---|
+//! | `schema` | `1` |
+//! | `profile` | the criteria profile's TOML text |
+//! | `meta/id`, `meta/name`, `meta/ward`, `meta/uid`, `meta/created_at`, `meta/created_by` | area metadata |
+//! | `m/{peer}/name`, `m/{peer}/role`, `m/{peer}/added_by`, `m/{peer}/added_at`, `m/{peer}/removed` | the member roster |
+//! | `h/{hh}/{field}` | a profile field: `Uint` count or `"yes"`/`"no"`/`"unknown"` |
+//! | `h/{hh}/@group`, `h/{hh}/@address`, `h/{hh}/@archived` | where the house is; archived or not |
+//! | `h/{hh}/@at`, `h/{hh}/@by` | when and by which device the household was last written |
+//!
+//! So: concurrent edits of different fields touch different keys and both survive; concurrent
+//! edits of one field are an ordinary Automerge conflict, with the same winner on every replica
+//! and the loser still readable through `get_all` ([`Area::conflicts`]); archiving sets one key
+//! and leaves every field as it was. Household ids cannot contain `/`, so keys split unambiguously,
+//! and `map_range` over `h/{hh}/` reads one household without scanning the others.
+//!
+//! The Automerge actor id of a device is the UTF-8 bytes of its peer id, so the history and the
+//! conflicts say which device wrote what.
+
+use std::collections::BTreeMap;
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, Automerge, ChangeHash, ObjId, ROOT, ReadDoc, ScalarValueRef, ValueRef};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::ModelError;
+use crate::eval::{self, CriterionStatus, Evaluation, Household};
+use crate::ids::{validate_area_id, validate_household_id};
+use crate::profile::Profile;
+use crate::value::Value;
+
+/// The schema version written to `schema`.
+pub const SCHEMA_VERSION: u64 = 1;
+const MAX_TEXT: usize = 200;
+
+/// What `kdc area create` gives.
+#[derive(Debug, Clone)]
+pub struct NewArea {
+    pub id: String,
+    pub name: String,
+    pub ward: String,
+    /// A profile's TOML text; `None` for `kdc-so-v1`.
+    pub profile_toml: Option<String>,
+}
+
+/// A household write as the user typed it: values are parsed against the area's profile.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct HouseholdWrite {
+    pub id: String,
+    pub group: Option<String>,
+    pub address: Option<String>,
+    pub fields: Vec<(String, String)>,
+}
+
+/// `kdc area list` row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AreaSummary {
+    pub id: String,
+    pub name: String,
+    pub ward: String,
+    pub households: u64,
+}
+
+/// `kdc status --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    pub area: String,
+    pub name: String,
+    pub ward: String,
+    pub profile: String,
+    pub households: u64,
+    pub certified: bool,
+    /// Active households whose `members_14plus` (or the profile's other person denominators)
+    /// is not recorded; certification needs 0.
+    pub incomplete: u64,
+    pub required_met: u64,
+    pub required_total: u64,
+    pub criteria: Vec<CriterionStatus>,
+    pub groups: Vec<GroupStatus>,
+}
+
+/// The figures of one residential group (tổ dân phố).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupStatus {
+    /// The group name; `""` for households recorded without one.
+    pub group: String,
+    #[serde(flatten)]
+    pub evaluation: Evaluation,
+}
+
+/// `kdc household show --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HouseholdView {
+    pub id: String,
+    pub area: String,
+    pub group: Option<String>,
+    pub address: Option<String>,
+    pub archived: bool,
+    pub fields: BTreeMap<String, Value>,
+    pub criteria: BTreeMap<String, Option<bool>>,
+    pub updated_at: Option<String>,
+    pub updated_by: Option<String>,
+    /// Name of the updating device on the roster, when known.
+    pub updated_by_name: Option<String>,
+}
+
+/// `kdc household list --json` row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HouseholdListItem {
+    pub id: String,
+    pub group: Option<String>,
+    pub address: Option<String>,
+    pub archived: bool,
+    pub missing: Vec<String>,
+}
+
+/// A roster entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub peer_id: String,
+    pub name: String,
+    pub role: String,
+    pub added_by: Option<String>,
+    pub added_at: Option<String>,
+    pub removed: bool,
+}
+
+/// Concurrent values of one household field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub household: String,
+    pub field: String,
+    /// The value every replica shows.
+    pub winner: String,
+    pub values: Vec<ConflictValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictValue {
+    pub value: String,
+    pub peer_id: String,
+    pub name: Option<String>,
+}
+
+/// An area registry document with its parsed profile.
+#[derive(Debug, Clone)]
+pub struct Area {
+    doc: Automerge,
+    profile: Profile,
+}
+
+impl Area {
+    /// Creates a new area document. `actor` is this device's peer id; `now_ms` unix millis.
+    /// The creating device becomes the first member, with role `head`.
+    pub fn create(new: NewArea, actor: &str, device_name: &str, now_ms: i64) -> Result<Area, ModelError> {
+        validate_area_id(&new.id)?;
+        check_text("name", &new.name, true)?;
+        check_text("ward", &new.ward, true)?;
+        let profile = match &new.profile_toml {
+            Some(text) => Profile::from_toml(text)?,
+            None => Profile::default_v1(),
+        };
+        let mut hasher = Sha256::new();
+        hasher.update(new.id.as_bytes());
+        hasher.update(actor.as_bytes());
+        hasher.update(now_ms.to_be_bytes());
+        let uid = hex_prefix(&hasher.finalize(), 16);
+        let mut doc = Automerge::new().with_actor(ActorId::from(actor.as_bytes()));
+        let mut tx = doc.transaction();
+        let puts: Vec<(String, automerge::ScalarValue)> = vec![
+            ("schema".into(), SCHEMA_VERSION.into()),
+            ("profile".into(), profile.source().into()),
+            ("meta/id".into(), new.id.as_str().into()),
+            ("meta/name".into(), new.name.trim().into()),
+            ("meta/ward".into(), new.ward.trim().into()),
+            ("meta/uid".into(), uid.into()),
+            ("meta/created_at".into(), automerge::ScalarValue::Timestamp(now_ms)),
+            ("meta/created_by".into(), actor.into()),
+            (format!("m/{actor}/name"), device_name.into()),
+            (format!("m/{actor}/role"), "head".into()),
+            (format!("m/{actor}/added_by"), actor.into()),
+            (format!("m/{actor}/added_at"), automerge::ScalarValue::Timestamp(now_ms)),
+            (format!("m/{actor}/removed"), false.into()),
+        ];
+        for (k, v) in puts {
+            tx.put(ROOT, k, v).map_err(corrupt)?;
+        }
+        tx.commit_with(CommitOptions::default().with_time(now_ms / 1000).with_message("create area"));
+        Ok(Area { doc, profile })
+    }
+
+    /// Loads a document saved by [`Area::save`], optionally followed by chunks from
+    /// [`Area::save_after`]. `actor` is this device's peer id.
+    pub fn load(bytes: &[u8], actor: &str) -> Result<Area, ModelError> {
+        let doc = Automerge::load(bytes).map_err(|e| ModelError::Corrupt(e.to_string()))?;
+        Area::from_doc(doc.with_actor(ActorId::from(actor.as_bytes())))
+    }
+
+    fn from_doc(doc: Automerge) -> Result<Area, ModelError> {
+        match doc.get(ROOT, "schema").map_err(corrupt)? {
+            Some((automerge::Value::Scalar(s), _)) if s.as_u64().is_some_and(|v| v >= 1) => {}
+            _ => return Err(ModelError::Corrupt("not a KDC area document (no schema version)".into())),
+        }
+        let profile_text = get_str(&doc, "profile")
+            .ok_or_else(|| ModelError::Corrupt("the document holds no criteria profile".into()))?;
+        let profile = Profile::from_toml(&profile_text)?;
+        let id = get_str(&doc, "meta/id").ok_or_else(|| ModelError::Corrupt("the document has no area id".into()))?;
+        validate_area_id(&id).map_err(|e| ModelError::Corrupt(e.to_string()))?;
+        Ok(Area { doc, profile })
+    }
+
+    /// Applies a chunk of changes (from [`Area::save_after`] or a snapshot). Changes already
+    /// present are ignored, so applying a chunk twice is harmless.
+    pub fn load_incremental(&mut self, bytes: &[u8]) -> Result<(), ModelError> {
+        let mut next = self.doc.clone();
+        next.load_incremental(bytes).map_err(|e| ModelError::Corrupt(e.to_string()))?;
+        self.replace_doc(next)
+    }
+
+    /// Merges another replica of this area into this one.
+    pub fn merge(&mut self, other: &Area) -> Result<(), ModelError> {
+        let mut next = self.doc.clone();
+        let mut theirs = other.doc.clone();
+        next.merge(&mut theirs).map_err(|e| ModelError::Corrupt(e.to_string()))?;
+        self.replace_doc(next)
+    }
+
+    /// Takes a changed document only if it still reads as an area; otherwise keeps the old one.
+    fn replace_doc(&mut self, next: Automerge) -> Result<(), ModelError> {
+        let checked = Area::from_doc(next)?;
+        *self = checked;
+        Ok(())
+    }
+
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// The changes made since `heads`, as a chunk for [`Area::load_incremental`].
+    pub fn save_after(&self, heads: &[ChangeHash]) -> Vec<u8> {
+        self.doc.save_after(heads)
+    }
+
+    /// The underlying document, for the sync protocol and history.
+    pub fn doc(&self) -> &Automerge {
+        &self.doc
+    }
+
+    pub fn id(&self) -> String {
+        get_str(&self.doc, "meta/id").unwrap_or_default()
+    }
+
+    pub fn name(&self) -> String {
+        get_str(&self.doc, "meta/name").unwrap_or_default()
+    }
+
+    pub fn ward(&self) -> String {
+        get_str(&self.doc, "meta/ward").unwrap_or_default()
+    }
+
+    /// A random-looking id fixed at creation: two areas created apart with the same id differ here.
+    pub fn uid(&self) -> String {
+        get_str(&self.doc, "meta/uid").unwrap_or_default()
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    pub fn summary(&self) -> AreaSummary {
+        let households = self.households().iter().filter(|h| !h.archived).count() as u64;
+        AreaSummary { id: self.id(), name: self.name(), ward: self.ward(), households }
+    }
+
+    /// One household, archived or not.
+    pub fn household(&self, hh: &str) -> Option<Household> {
+        let prefix = format!("h/{hh}/");
+        let end = format!("h/{hh}0");
+        read_households(&self.doc, prefix..end).into_iter().next()
+    }
+
+    /// Every household, archived ones included, sorted by id.
+    pub fn households(&self) -> Vec<Household> {
+        read_households(&self.doc, "h/".to_string().."h0".to_string())
+    }
+
+    /// The evaluation of the whole area and of each residential group.
+    pub fn status(&self) -> Status {
+        let households = self.households();
+        let all = eval::evaluate(&self.profile, &households);
+        let mut groups: BTreeMap<String, Vec<&Household>> = BTreeMap::new();
+        for h in households.iter().filter(|h| !h.archived) {
+            groups.entry(h.group.clone().unwrap_or_default()).or_default().push(h);
+        }
+        let groups = groups
+            .into_iter()
+            .map(|(group, hs)| GroupStatus { group, evaluation: eval::evaluate(&self.profile, hs) })
+            .collect();
+        Status {
+            area: self.id(),
+            name: self.name(),
+            ward: self.ward(),
+            profile: self.profile.id().to_string(),
+            households: all.households,
+            certified: all.certified,
+            incomplete: all.incomplete,
+            required_met: all.required_met,
+            required_total: all.required_total,
+            criteria: all.criteria,
+            groups,
+        }
+    }
+
+    pub fn household_view(&self, hh: &str) -> Result<HouseholdView, ModelError> {
+        let h = self.household(hh).ok_or_else(|| ModelError::NotFound { what: "household", id: hh.to_string() })?;
+        let criteria = self
+            .profile
+            .criteria()
+            .iter()
+            .map(|c| (c.id.clone(), eval::household_meets(&self.profile, c, &h)))
+            .collect();
+        let names = self.member_names();
+        Ok(HouseholdView {
+            id: h.id,
+            area: self.id(),
+            group: h.group,
+            address: h.address,
+            archived: h.archived,
+            fields: h.fields,
+            criteria,
+            updated_at: h.updated_at.map(rfc3339),
+            updated_by_name: h.updated_by.as_ref().and_then(|p| names.get(p).cloned()),
+            updated_by: h.updated_by,
+        })
+    }
+
+    /// The worklist: households (in a group, not meeting a criterion) with what they miss.
+    pub fn household_list(
+        &self,
+        group: Option<&str>,
+        missing: Option<&str>,
+        include_archived: bool,
+    ) -> Result<Vec<HouseholdListItem>, ModelError> {
+        if let Some(c) = missing {
+            if self.profile.criterion(c).is_none() {
+                let ids: Vec<&str> = self.profile.criteria().iter().map(|c| c.id.as_str()).collect();
+                return Err(ModelError::invalid(
+                    "missing",
+                    format!("unknown criterion {c:?}; allowed: {}", ids.join(", ")),
+                ));
+            }
+        }
+        Ok(self
+            .households()
+            .into_iter()
+            .filter(|h| include_archived || !h.archived)
+            .filter(|h| group.is_none_or(|g| h.group.as_deref() == Some(g)))
+            .map(|h| {
+                let missing = if h.archived { Vec::new() } else { eval::missing(&self.profile, &h) };
+                HouseholdListItem { id: h.id, group: h.group, address: h.address, archived: h.archived, missing }
+            })
+            .filter(|item| missing.is_none_or(|c| item.missing.iter().any(|m| m == c)))
+            .collect())
+    }
+
+    /// Records a new household. Refused if the id exists on this device already.
+    pub fn add_household(&mut self, w: HouseholdWrite, by: &str, now_ms: i64) -> Result<(), ModelError> {
+        validate_household_id(&w.id)?;
+        if self.household(&w.id).is_some() {
+            return Err(ModelError::Exists { what: "household", id: w.id });
+        }
+        self.write_household(&Household::default(), w, by, now_ms, true)
+    }
+
+    /// Changes fields of an existing household. Writing a field that is in conflict resolves it.
+    pub fn set_household(&mut self, w: HouseholdWrite, by: &str, now_ms: i64) -> Result<(), ModelError> {
+        validate_household_id(&w.id)?;
+        let current =
+            self.household(&w.id).ok_or_else(|| ModelError::NotFound { what: "household", id: w.id.clone() })?;
+        if w.fields.is_empty() && w.group.is_none() && w.address.is_none() {
+            return Err(ModelError::invalid("fields", "nothing to set; give FIELD=VALUE pairs"));
+        }
+        self.write_household(&current, w, by, now_ms, false)
+    }
+
+    /// Marks a household as moved away or demolished: it leaves every figure, its fields stay.
+    pub fn archive_household(&mut self, hh: &str, by: &str, now_ms: i64) -> Result<(), ModelError> {
+        if self.household(hh).is_none() {
+            return Err(ModelError::NotFound { what: "household", id: hh.to_string() });
+        }
+        let mut tx = self.doc.transaction();
+        tx.put(ROOT, format!("h/{hh}/@archived"), true).map_err(corrupt)?;
+        stamp(&mut tx, hh, by, now_ms)?;
+        tx.commit_with(CommitOptions::default().with_time(now_ms / 1000).with_message(format!("archive {hh}")));
+        Ok(())
+    }
+
+    /// Validates everything first, then writes every key in one change: all or nothing.
+    fn write_household(
+        &mut self,
+        current: &Household,
+        w: HouseholdWrite,
+        by: &str,
+        now_ms: i64,
+        new: bool,
+    ) -> Result<(), ModelError> {
+        let mut updates = BTreeMap::new();
+        for (field, raw) in &w.fields {
+            let value = self.profile.parse_value(field, raw).map_err(|(f, m)| ModelError::invalid(f, m))?;
+            if updates.insert(field.clone(), value).is_some() {
+                return Err(ModelError::invalid(field.clone(), "given more than once"));
+            }
+        }
+        self.profile.check_write(&current.fields, &updates).map_err(|(f, m)| ModelError::invalid(f, m))?;
+        if let Some(g) = &w.group {
+            check_text("group", g, false)?;
+        }
+        if let Some(a) = &w.address {
+            check_text("address", a, false)?;
+        }
+        let hh = &w.id;
+        // A transaction dropped on an error is rolled back: nothing of the write stays.
+        let mut tx = self.doc.transaction();
+        for (field, value) in updates {
+            tx.put(ROOT, format!("h/{hh}/{field}"), value.to_scalar()).map_err(corrupt)?;
+        }
+        if let Some(g) = &w.group {
+            tx.put(ROOT, format!("h/{hh}/@group"), g.trim()).map_err(corrupt)?;
+        }
+        if let Some(a) = &w.address {
+            tx.put(ROOT, format!("h/{hh}/@address"), a.trim()).map_err(corrupt)?;
+        }
+        stamp(&mut tx, hh, by, now_ms)?;
+        let verb = if new { "add" } else { "set" };
+        tx.commit_with(CommitOptions::default().with_time(now_ms / 1000).with_message(format!("{verb} {hh}")));
+        Ok(())
+    }
+
+    /// The member roster, removed members included.
+    pub fn members(&self) -> Vec<Member> {
+        let mut out: BTreeMap<String, Member> = BTreeMap::new();
+        for item in self.doc.map_range(ROOT, "m/".to_string().."m0".to_string()) {
+            let Some((peer, attr)) = item.key[2..].split_once('/') else { continue };
+            let m = out.entry(peer.to_string()).or_insert_with(|| Member {
+                peer_id: peer.to_string(),
+                name: String::new(),
+                role: "member".into(),
+                added_by: None,
+                added_at: None,
+                removed: false,
+            });
+            let ValueRef::Scalar(s) = &item.value else { continue };
+            match attr {
+                "name" => m.name = scalar_str(s).unwrap_or_default(),
+                "role" => m.role = scalar_str(s).unwrap_or_else(|| "member".into()),
+                "added_by" => m.added_by = scalar_str(s),
+                "added_at" => m.added_at = scalar_time(s).map(rfc3339),
+                "removed" => m.removed = matches!(s, ScalarValueRef::Boolean(true)),
+                _ => {}
+            }
+        }
+        out.into_values().collect()
+    }
+
+    fn member_names(&self) -> BTreeMap<String, String> {
+        self.members().into_iter().map(|m| (m.peer_id, m.name)).collect()
+    }
+
+    /// Household fields (and group, address, archived) that hold concurrent values.
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let names = self.member_names();
+        let mut out = Vec::new();
+        for item in self.doc.map_range(ROOT, "h/".to_string().."h0".to_string()) {
+            if !item.conflict {
+                continue;
+            }
+            let Some((hh, field)) = item.key[2..].split_once('/') else { continue };
+            if field == "@at" || field == "@by" {
+                continue; // Bookkeeping: every concurrent visit writes these.
+            }
+            let values = match self.doc.get_all(ROOT, item.key.as_ref()) {
+                Ok(v) => v,
+                Err(_) => continue,
+            };
+            let values = values
+                .into_iter()
+                .map(|(v, id)| {
+                    let peer_id = match &id {
+                        ObjId::Id(_, actor, _) => String::from_utf8_lossy(actor.to_bytes()).into_owned(),
+                        ObjId::Root => String::new(),
+                    };
+                    ConflictValue { value: display_value(&v), name: names.get(&peer_id).cloned(), peer_id }
+                })
+                .collect();
+            let winner = match &item.value {
+                ValueRef::Scalar(s) => display_scalar(s),
+                ValueRef::Object(_) => String::new(),
+            };
+            out.push(Conflict {
+                household: hh.to_string(),
+                field: field.trim_start_matches('@').to_string(),
+                winner,
+                values,
+            });
+        }
+        out
+    }
+}
+
+fn read_households<R: std::ops::RangeBounds<String> + 'static>(doc: &Automerge, range: R) -> Vec<Household> {
+    let mut out: Vec<Household> = Vec::new();
+    for item in doc.map_range(ROOT, range) {
+        let Some((hh, field)) = item.key[2..].split_once('/') else { continue };
+        if out.last().is_none_or(|h| h.id != hh) {
+            out.push(Household { id: hh.to_string(), ..Default::default() });
+        }
+        let h = out.last_mut().expect("pushed above");
+        let ValueRef::Scalar(s) = &item.value else { continue };
+        match field {
+            "@group" => h.group = scalar_str(s).filter(|g| !g.is_empty()),
+            "@address" => h.address = scalar_str(s).filter(|a| !a.is_empty()),
+            "@archived" => h.archived = matches!(s, ScalarValueRef::Boolean(true)),
+            "@at" => h.updated_at = scalar_time(s),
+            "@by" => h.updated_by = scalar_str(s),
+            f if f.starts_with('@') => {} // Bookkeeping of a newer version.
+            f => {
+                if let Some(v) = Value::from_scalar(s) {
+                    h.fields.insert(f.to_string(), v);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn stamp(tx: &mut automerge::transaction::Transaction<'_>, hh: &str, by: &str, now_ms: i64) -> Result<(), ModelError> {
+    tx.put(ROOT, format!("h/{hh}/@at"), automerge::ScalarValue::Timestamp(now_ms)).map_err(corrupt)?;
+    tx.put(ROOT, format!("h/{hh}/@by"), by).map_err(corrupt)?;
+    Ok(())
+}
+
+fn get_str(doc: &Automerge, key: &str) -> Option<String> {
+    match doc.get(ROOT, key).ok().flatten() {
+        Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+fn scalar_str(s: &ScalarValueRef<'_>) -> Option<String> {
+    match s {
+        ScalarValueRef::Str(s) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+fn scalar_time(s: &ScalarValueRef<'_>) -> Option<i64> {
+    match s {
+        ScalarValueRef::Timestamp(t) | ScalarValueRef::Int(t) => Some(*t),
+        _ => None,
+    }
+}
+
+fn display_scalar(s: &ScalarValueRef<'_>) -> String {
+    match s {
+        ScalarValueRef::Str(s) => s.to_string(),
+        ScalarValueRef::Boolean(b) => if *b { "yes" } else { "no" }.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn display_value(v: &automerge::Value<'_>) -> String {
+    match v {
+        automerge::Value::Scalar(s) => match s.as_ref() {
+            automerge::ScalarValue::Str(s) => s.to_string(),
+            automerge::ScalarValue::Boolean(b) => if *b { "yes" } else { "no" }.to_string(),
+            other => other.to_string(),
+        },
+        automerge::Value::Object(_) => String::new(),
+    }
+}
+
+fn check_text(field: &str, text: &str, required: bool) -> Result<(), ModelError> {
+    if required && text.trim().is_empty() {
+        return Err(ModelError::invalid(field, "must not be empty"));
+    }
+    if text.chars().count() > MAX_TEXT || text.chars().any(char::is_control) {
+        return Err(ModelError::invalid(field, format!("at most {MAX_TEXT} characters, no control characters")));
+    }
+    Ok(())
+}
+
+fn corrupt(e: automerge::AutomergeError) -> ModelError {
+    ModelError::Corrupt(e.to_string())
+}
+
+fn hex_prefix(bytes: &[u8], n: usize) -> String {
+    bytes.iter().take(n / 2).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Unix milliseconds as RFC 3339 in UTC, e.g. `2026-11-23T14:05:09Z`.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}

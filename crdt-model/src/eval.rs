@@ -1,0 +1,295 @@
+//! Compliance evaluation: plain households in, a report out.
+//!
+//! The rules are the contract's, exactly: comparisons in integers, unknown never counts as met,
+//! archived households count nowhere, a criterion with denominator 0 is not applicable (and met).
+//! This module knows nothing of Automerge: [`crate::area::Area`] reads the document into
+//! [`Household`] values and hands them here.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::profile::{CriterionDef, Labels, Level, Profile};
+use crate::value::{Answer, Value};
+
+/// One household as read from the document.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Household {
+    pub id: String,
+    pub group: Option<String>,
+    pub address: Option<String>,
+    pub archived: bool,
+    pub fields: BTreeMap<String, Value>,
+    /// Unix milliseconds of the last write that touched this household.
+    pub updated_at: Option<i64>,
+    /// Peer id of the device that made that write.
+    pub updated_by: Option<String>,
+}
+
+/// The figures of one criterion over a set of households.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CriterionStatus {
+    pub id: String,
+    pub level: Level,
+    pub required: bool,
+    pub numerator: u64,
+    pub denominator: u64,
+    /// `numerator / denominator` rounded to 4 decimals; `null` when not applicable.
+    pub ratio: Option<f64>,
+    pub op: String,
+    pub threshold: f64,
+    pub met: bool,
+    pub applicable: bool,
+    /// Households in scope whose answer is not recorded or `unknown`.
+    pub unknown: u64,
+    pub label: Labels,
+}
+
+/// The compliance of a set of households: a whole area or one residential group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// Active (not archived) households.
+    pub households: u64,
+    pub certified: bool,
+    /// Active households whose person-criteria denominator (e.g. `members_14plus`) is not recorded.
+    pub incomplete: u64,
+    pub required_met: u64,
+    pub required_total: u64,
+    pub criteria: Vec<CriterionStatus>,
+}
+
+/// Whether one household meets one criterion: `None` when the criterion does not apply to it
+/// (a business criterion for a non-business household, a person criterion for a household with
+/// no one in scope). Not recorded or `unknown` is `Some(false)`: someone needs to visit.
+pub fn household_meets(profile: &Profile, c: &CriterionDef, h: &Household) -> Option<bool> {
+    match c.level {
+        Level::Household => Some(answer(h, &c.numerator) == Some(Answer::Yes)),
+        Level::Business => {
+            if !is_business(profile, h) {
+                return None;
+            }
+            Some(answer(h, &c.numerator) == Some(Answer::Yes))
+        }
+        Level::Person => {
+            let den_field = c.denominator.as_deref().unwrap_or_default();
+            match count(h, den_field) {
+                None => Some(false),
+                Some(0) => None,
+                Some(d) => Some(count(h, &c.numerator).is_some_and(|n| n >= d)),
+            }
+        }
+    }
+}
+
+/// The criteria a household does not meet yet, in profile order.
+pub fn missing(profile: &Profile, h: &Household) -> Vec<String> {
+    profile.criteria().iter().filter(|c| household_meets(profile, c, h) == Some(false)).map(|c| c.id.clone()).collect()
+}
+
+/// Evaluates every criterion over the active households of `households`.
+pub fn evaluate<'a>(profile: &Profile, households: impl IntoIterator<Item = &'a Household>) -> Evaluation {
+    let active: Vec<&Household> = households.into_iter().filter(|h| !h.archived).collect();
+    let criteria: Vec<CriterionStatus> = profile.criteria().iter().map(|c| criterion(profile, c, &active)).collect();
+    let denominators: Vec<&str> = profile
+        .criteria()
+        .iter()
+        .filter(|c| c.level == Level::Person)
+        .filter_map(|c| c.denominator.as_deref())
+        .collect();
+    let incomplete = active.iter().filter(|h| denominators.iter().any(|d| count(h, d).is_none())).count() as u64;
+    let required: Vec<&CriterionStatus> = criteria.iter().filter(|c| c.required).collect();
+    let required_met = required.iter().filter(|c| c.met).count() as u64;
+    let certified = !active.is_empty() && required_met == required.len() as u64 && incomplete == 0;
+    Evaluation {
+        households: active.len() as u64,
+        certified,
+        incomplete,
+        required_met,
+        required_total: required.len() as u64,
+        criteria,
+    }
+}
+
+fn criterion(profile: &Profile, c: &CriterionDef, active: &[&Household]) -> CriterionStatus {
+    let (mut numerator, mut denominator, mut unknown) = (0u64, 0u64, 0u64);
+    match c.level {
+        Level::Household | Level::Business => {
+            for h in active {
+                if c.level == Level::Business && !is_business(profile, h) {
+                    continue;
+                }
+                denominator += 1;
+                match answer(h, &c.numerator) {
+                    Some(Answer::Yes) => numerator += 1,
+                    Some(Answer::No) => {}
+                    Some(Answer::Unknown) | None => unknown += 1,
+                }
+            }
+        }
+        Level::Person => {
+            let den_field = c.denominator.as_deref().unwrap_or_default();
+            for h in active {
+                let Some(d) = count(h, den_field) else {
+                    unknown += 1;
+                    continue;
+                };
+                denominator += d as u64;
+                match count(h, &c.numerator) {
+                    // A merge of two devices' visits can leave a part larger than its whole
+                    // (one device lowered members_14plus while another raised eid_accounts);
+                    // no household counts more people than it has in scope.
+                    Some(n) => numerator += n.min(d) as u64,
+                    None => unknown += 1,
+                }
+            }
+        }
+    }
+    let applicable = denominator > 0;
+    let met = !applicable || c.threshold.passes(c.op, numerator, denominator);
+    let ratio = applicable.then(|| (numerator as f64 / denominator as f64 * 10_000.0).round() / 10_000.0);
+    CriterionStatus {
+        id: c.id.clone(),
+        level: c.level,
+        required: c.required,
+        numerator,
+        denominator,
+        ratio,
+        op: c.op.as_str().to_string(),
+        threshold: c.threshold.as_f64(),
+        met,
+        applicable,
+        unknown,
+        label: c.label.clone(),
+    }
+}
+
+fn answer(h: &Household, field: &str) -> Option<Answer> {
+    h.fields.get(field).and_then(|v| v.answer())
+}
+
+fn count(h: &Household, field: &str) -> Option<u32> {
+    h.fields.get(field).and_then(|v| v.count())
+}
+
+fn is_business(profile: &Profile, h: &Household) -> bool {
+    profile.business_field().is_some_and(|b| answer(h, b) == Some(Answer::Yes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hh(id: &str, pairs: &[(&str, Value)]) -> Household {
+        Household {
+            id: id.into(),
+            fields: pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            ..Default::default()
+        }
+    }
+
+    const Y: Value = Value::Answer(Answer::Yes);
+    const N: Value = Value::Answer(Answer::No);
+    const U: Value = Value::Answer(Answer::Unknown);
+
+    fn crit<'a>(e: &'a Evaluation, id: &str) -> &'a CriterionStatus {
+        e.criteria.iter().find(|c| c.id == id).unwrap()
+    }
+
+    #[test]
+    fn ninety_of_a_hundred_is_not_over_ninety_percent() {
+        let p = Profile::default_v1();
+        // 10 households of 10 people aged 14+; 9 have VNeID in every household: 90/100.
+        let mut hs: Vec<Household> = (0..10)
+            .map(|i| {
+                hh(
+                    &format!("H{i}"),
+                    &[
+                        ("members", Value::Count(10)),
+                        ("members_14plus", Value::Count(10)),
+                        ("eid_accounts", Value::Count(9)),
+                    ],
+                )
+            })
+            .collect();
+        let e = evaluate(&p, &hs);
+        let c = crit(&e, "e_citizen");
+        assert_eq!((c.numerator, c.denominator, c.met, c.ratio), (90, 100, false, Some(0.9)));
+        hs[0].fields.insert("eid_accounts".into(), Value::Count(10));
+        let c = crit(&evaluate(&p, &hs), "e_citizen").clone();
+        assert_eq!((c.numerator, c.denominator, c.met), (91, 100, true));
+    }
+
+    #[test]
+    fn unknown_missing_and_archived() {
+        let p = Profile::default_v1();
+        let mut archived = hh("A", &[("internet", N), ("members_14plus", Value::Count(5))]);
+        archived.archived = true;
+        let hs = vec![
+            hh(
+                "1",
+                &[
+                    ("internet", Y),
+                    ("members", Value::Count(3)),
+                    ("members_14plus", Value::Count(2)),
+                    ("eid_accounts", Value::Count(2)),
+                ],
+            ),
+            hh("2", &[("internet", U), ("members", Value::Count(2))]),
+            hh("3", &[]),
+            archived,
+        ];
+        let e = evaluate(&p, &hs);
+        assert_eq!(e.households, 3);
+        let internet = crit(&e, "internet");
+        assert_eq!((internet.numerator, internet.denominator, internet.unknown, internet.met), (1, 3, 2, false));
+        let eid = crit(&e, "e_citizen");
+        // Households 2 and 3 have no members_14plus: out of both sums, counted as unknown.
+        assert_eq!((eid.numerator, eid.denominator, eid.unknown, eid.met), (2, 2, 2, true));
+        assert_eq!(e.incomplete, 2);
+        assert!(!e.certified);
+        let eco = crit(&e, "ecommerce");
+        assert_eq!((eco.applicable, eco.met, eco.ratio, eco.denominator), (false, true, None, 0));
+    }
+
+    #[test]
+    fn business_criteria_and_missing_lists() {
+        let p = Profile::default_v1();
+        let shop = hh("S", &[("business", Y), ("ecommerce", Y), ("qr_payment", U)]);
+        let home = hh("H", &[("business", N), ("members_14plus", Value::Count(0))]);
+        let e = evaluate(&p, [&shop, &home]);
+        let eco = crit(&e, "ecommerce");
+        assert_eq!((eco.numerator, eco.denominator, eco.met), (1, 1, true));
+        let qr = crit(&e, "qr_payment");
+        assert_eq!((qr.numerator, qr.denominator, qr.unknown, qr.met), (0, 1, 1, false));
+        assert!(missing(&p, &shop).contains(&"qr_payment".to_string()));
+        assert!(missing(&p, &shop).contains(&"e_citizen".to_string()), "members_14plus not recorded");
+        let home_missing = missing(&p, &home);
+        assert!(!home_missing.contains(&"qr_payment".to_string()));
+        assert!(!home_missing.contains(&"e_citizen".to_string()), "nobody aged 14+: nothing to do");
+        assert!(home_missing.contains(&"internet".to_string()));
+    }
+
+    #[test]
+    fn a_fully_digital_area_is_certified() {
+        let p = Profile::default_v1();
+        let full = hh(
+            "1",
+            &[
+                ("members", Value::Count(4)),
+                ("members_14plus", Value::Count(3)),
+                ("internet", Y),
+                ("smartphone_users", Value::Count(3)),
+                ("eid_accounts", Value::Count(3)),
+                ("payment_accounts", Value::Count(3)),
+                ("digital_signature", Y),
+                ("online_public_service", Y),
+                ("business", N),
+            ],
+        );
+        let e = evaluate(&p, [&full]);
+        assert!(e.certified, "{e:?}");
+        assert_eq!((e.required_met, e.required_total), (8, 8));
+        assert!(!crit(&e, "digital_map").met, "encouraged criteria do not block certification");
+        assert!(!evaluate(&p, []).certified, "an empty area is not certified");
+    }
+}

@@ -1,0 +1,24 @@
+//! The KDC area registry as an Automerge CRDT.
+//!
+//! Everything here is pure: bytes, values and a clock reading (`now_ms`) come in, documents,
+//! reports and bytes go out. Invariant: this crate does no IO and never mentions libp2p, sled or
+//! tokio, so the daemon, the CLI's file commands and the tests all share one model.
+//!
+//! - [`profile`]: criteria profiles (TOML), value parsing and write rules.
+//! - [`eval`]: compliance of plain households, exact arithmetic.
+//! - [`area`]: one area = one Automerge document; the schema and why it merges safely.
+//! - [`snapshot`]: the snapshot file envelope.
+
+pub mod area;
+pub mod error;
+pub mod eval;
+pub mod ids;
+pub mod profile;
+pub mod snapshot;
+pub mod value;
+
+pub use area::{Area, HouseholdWrite, NewArea, Status};
+pub use error::ModelError;
+pub use eval::Household;
+pub use profile::{Lang, Profile};
+pub use value::{Answer, Value};

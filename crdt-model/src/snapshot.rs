@@ -1,0 +1,146 @@
+//! Snapshot files: one or more areas' Automerge saves in a self-describing, checksummed envelope.
+//!
+//! ```text
+//! offset  size  content
+//! 0       8     magic "KDCSNAP\0"
+//! 8       2     format version, u16 big-endian (1)
+//! 10      4     number of areas N, u32 big-endian
+//!               N times:
+//!         1       area id length L (1..=64)
+//!         L       area id, ASCII [a-z0-9-]
+//!         8       document length D, u64 big-endian
+//!         D       Automerge save of the area document
+//! end-32  32    SHA-256 of every byte before it
+//! ```
+//! Decoding checks the magic, the version, the checksum and every length before it touches an
+//! Automerge byte, and then that each document is an area with the id its entry names: a
+//! truncated, corrupt or foreign file is refused whole, never partly read.
+
+use crate::area::Area;
+use crate::ids::validate_area_id;
+use sha2::{Digest, Sha256};
+
+pub const MAGIC: &[u8; 8] = b"KDCSNAP\0";
+pub const FORMAT_VERSION: u16 = 1;
+const HEADER: usize = 8 + 2 + 4;
+const CHECKSUM: usize = 32;
+
+/// Why a file is not a usable snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("not a KDC snapshot file (it does not start with the KDCSNAP signature)")]
+    NotASnapshot,
+    #[error("snapshot format version {0} is not supported (this kdc reads version {FORMAT_VERSION}); update kdc")]
+    UnsupportedVersion(u16),
+    #[error("the file is truncated: {0}")]
+    Truncated(String),
+    #[error("the checksum does not match: the file is corrupt")]
+    Checksum,
+    #[error("area {id:?} in the file is not valid: {reason}")]
+    BadArea { id: String, reason: String },
+    #[error("the file holds no area")]
+    Empty,
+}
+
+/// One area entry of a snapshot, not yet loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotArea {
+    pub id: String,
+    pub doc: Vec<u8>,
+}
+
+/// What `kdc snapshot verify` reports of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotInfo {
+    pub format_version: u16,
+    pub checksum: String,
+    pub areas: Vec<SnapshotArea>,
+}
+
+/// Writes the areas into one snapshot file's bytes, in the order given.
+pub fn encode(areas: &[&Area]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+    out.extend_from_slice(&(areas.len() as u32).to_be_bytes());
+    for area in areas {
+        let id = area.id();
+        let doc = area.save();
+        out.push(id.len() as u8);
+        out.extend_from_slice(id.as_bytes());
+        out.extend_from_slice(&(doc.len() as u64).to_be_bytes());
+        out.extend_from_slice(&doc);
+    }
+    let sum = Sha256::digest(&out);
+    out.extend_from_slice(&sum);
+    out
+}
+
+/// Reads the envelope: checks magic, version, checksum and lengths. Does not load documents.
+pub fn decode(bytes: &[u8]) -> Result<SnapshotInfo, SnapshotError> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(SnapshotError::NotASnapshot);
+    }
+    if bytes.len() < HEADER + CHECKSUM {
+        return Err(SnapshotError::Truncated(format!("{} bytes is shorter than the smallest snapshot", bytes.len())));
+    }
+    let version = u16::from_be_bytes([bytes[8], bytes[9]]);
+    if version != FORMAT_VERSION {
+        return Err(SnapshotError::UnsupportedVersion(version));
+    }
+    let (body, sum) = bytes.split_at(bytes.len() - CHECKSUM);
+    if Sha256::digest(body).as_slice() != sum {
+        return Err(SnapshotError::Checksum);
+    }
+    let count = u32::from_be_bytes([body[10], body[11], body[12], body[13]]) as usize;
+    let mut rest = &body[HEADER..];
+    let mut areas = Vec::with_capacity(count.min(1024));
+    for i in 0..count {
+        let truncated = || SnapshotError::Truncated(format!("area entry {} of {count} is cut short", i + 1));
+        let (&len, tail) = rest.split_first().ok_or_else(truncated)?;
+        let len = len as usize;
+        if tail.len() < len + 8 {
+            return Err(truncated());
+        }
+        let id = String::from_utf8_lossy(&tail[..len]).into_owned();
+        validate_area_id(&id).map_err(|e| SnapshotError::BadArea { id: id.clone(), reason: e.to_string() })?;
+        let doc_len = u64::from_be_bytes(tail[len..len + 8].try_into().expect("8 bytes"));
+        let tail = &tail[len + 8..];
+        if (tail.len() as u64) < doc_len {
+            return Err(truncated());
+        }
+        let (doc, next) = tail.split_at(doc_len as usize);
+        areas.push(SnapshotArea { id, doc: doc.to_vec() });
+        rest = next;
+    }
+    if !rest.is_empty() {
+        return Err(SnapshotError::Truncated(format!("{} unexpected bytes after the last area", rest.len())));
+    }
+    if areas.is_empty() {
+        return Err(SnapshotError::Empty);
+    }
+    Ok(SnapshotInfo { format_version: version, checksum: hex(sum), areas })
+}
+
+/// Decodes a snapshot and loads every area in it. `actor` is the reading device's peer id.
+pub fn decode_areas(bytes: &[u8], actor: &str) -> Result<Vec<Area>, SnapshotError> {
+    let info = decode(bytes)?;
+    info.areas
+        .iter()
+        .map(|entry| {
+            let area = Area::load(&entry.doc, actor)
+                .map_err(|e| SnapshotError::BadArea { id: entry.id.clone(), reason: e.to_string() })?;
+            if area.id() != entry.id {
+                return Err(SnapshotError::BadArea {
+                    id: entry.id.clone(),
+                    reason: format!("the document inside is area {:?}", area.id()),
+                });
+            }
+            Ok(area)
+        })
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,132 @@
+//! Area documents: writes are validated and all-or-nothing; snapshots round-trip and refuse
+//! anything damaged.
+
+use crdt_model::snapshot::{self, SnapshotError};
+use crdt_model::{Area, HouseholdWrite, ModelError, NewArea};
+
+fn area(id: &str) -> Area {
+    Area::create(
+        NewArea {
+            id: id.into(),
+            name: "Khu dân cư Tam Giác 3".into(),
+            ward: "Phường Hạc Thành".into(),
+            profile_toml: None,
+        },
+        "peer-a",
+        "Lan",
+        1_763_900_000_000,
+    )
+    .unwrap()
+}
+
+fn w(hh: &str, fields: &[(&str, &str)]) -> HouseholdWrite {
+    HouseholdWrite {
+        id: hh.into(),
+        group: Some("Tổ 1".into()),
+        address: Some("Số 5, ngõ 12".into()),
+        fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    }
+}
+
+#[test]
+fn new_area_has_its_creator_as_head() {
+    let a = area("tam-giac-3");
+    let members = a.members();
+    assert_eq!(members.len(), 1);
+    assert_eq!(
+        (members[0].peer_id.as_str(), members[0].name.as_str(), members[0].role.as_str()),
+        ("peer-a", "Lan", "head")
+    );
+    assert_eq!(a.profile().id(), "kdc-so-v1");
+    assert_eq!(a.summary().households, 0);
+    assert_eq!(a.uid().len(), 16);
+}
+
+#[test]
+fn refused_writes_change_nothing() {
+    let mut a = area("a1");
+    a.add_household(w("T1-001", &[("members", "4"), ("members_14plus", "3")]), "peer-a", 1).unwrap();
+    let heads = a.heads();
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("internet", "yes"), ("members", "0")], "members"),
+        (&[("eid_accounts", "4")], "eid_accounts"),
+        (&[("members", "2")], "members"),
+        (&[("pets", "2")], "pets"),
+        (&[("ecommerce", "yes")], "ecommerce"),
+        (&[("internet", "perhaps")], "internet"),
+        (&[("internet", "yes"), ("internet", "no")], "internet"),
+    ];
+    for (fields, field) in cases {
+        let err = a.set_household(w("T1-001", fields), "peer-a", 2).unwrap_err();
+        assert_eq!(err.field(), Some(*field), "{fields:?}: {err}");
+        assert!(matches!(err, ModelError::InvalidInput { .. }));
+        assert_eq!(a.heads(), heads, "{fields:?} left a change behind");
+    }
+    assert!(matches!(a.add_household(w("T1-001", &[]), "peer-a", 3), Err(ModelError::Exists { .. })));
+    assert!(matches!(
+        a.set_household(w("T9-999", &[("internet", "yes")]), "peer-a", 3),
+        Err(ModelError::NotFound { .. })
+    ));
+    assert!(a.add_household(w("bad/id", &[]), "peer-a", 3).is_err());
+    assert_eq!(a.heads(), heads);
+}
+
+#[test]
+fn views_and_worklists() {
+    let mut a = area("a1");
+    a.add_household(
+        w("T1-001", &[("members", "4"), ("members_14plus", "3"), ("eid_accounts", "2"), ("internet", "có")]),
+        "peer-a",
+        1_763_900_000_000,
+    )
+    .unwrap();
+    a.add_household(HouseholdWrite { group: Some("Tổ 2".into()), ..w("T2-001", &[("internet", "no")]) }, "peer-a", 2)
+        .unwrap();
+    let v = a.household_view("T1-001").unwrap();
+    let json = serde_json::to_value(&v).unwrap();
+    assert_eq!(json["fields"]["members"], 4);
+    assert_eq!(json["fields"]["internet"], "yes");
+    assert!(json["fields"].get("mapped").is_none(), "a field never recorded is absent");
+    assert_eq!(json["criteria"]["internet"], true);
+    assert_eq!(json["criteria"]["e_citizen"], false);
+    assert_eq!(json["criteria"]["ecommerce"], serde_json::Value::Null);
+    assert_eq!(json["updated_by"], "peer-a");
+    assert_eq!(json["updated_at"], "2025-11-23T12:13:20Z");
+    let list = a.household_list(None, Some("e_citizen"), false).unwrap();
+    assert_eq!(list.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["T1-001", "T2-001"]);
+    let list = a.household_list(Some("Tổ 2"), Some("internet"), false).unwrap();
+    assert_eq!(list.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["T2-001"]);
+    assert_eq!(a.household_list(None, Some("nope"), false).unwrap_err().field(), Some("missing"));
+    a.archive_household("T2-001", "peer-a", 3).unwrap();
+    assert_eq!(a.household_list(None, None, false).unwrap().len(), 1);
+    assert_eq!(a.household_list(None, None, true).unwrap().len(), 2);
+    let s = a.status();
+    assert_eq!(s.households, 1);
+    assert_eq!(s.groups.len(), 1);
+    let internet = s.criteria.iter().find(|c| c.id == "internet").unwrap();
+    assert_eq!((internet.numerator, internet.denominator, internet.met), (1, 1, true));
+}
+
+#[test]
+fn snapshots_round_trip_and_refuse_damage() {
+    let mut a = area("a1");
+    a.add_household(w("T1-001", &[("members", "2")]), "peer-a", 1).unwrap();
+    let b = area("b2");
+    let bytes = snapshot::encode(&[&a, &b]);
+    let back = snapshot::decode_areas(&bytes, "reader").unwrap();
+    assert_eq!(back.iter().map(|x| x.id()).collect::<Vec<_>>(), ["a1", "b2"]);
+    assert_eq!(back[0].households(), a.households());
+    assert_eq!(back[0].uid(), a.uid());
+
+    assert_eq!(snapshot::decode(b"PK\x03\x04 a zip file").unwrap_err(), SnapshotError::NotASnapshot);
+    assert!(matches!(snapshot::decode(&bytes[..bytes.len() - 1]), Err(SnapshotError::Checksum)));
+    assert!(matches!(snapshot::decode(&bytes[..20]), Err(SnapshotError::Truncated(_) | SnapshotError::Checksum)));
+    for i in [9usize, 14, 40, bytes.len() / 2, bytes.len() - 1] {
+        let mut bad = bytes.clone();
+        bad[i] ^= 0x55;
+        assert!(snapshot::decode_areas(&bad, "reader").is_err(), "flipped byte {i} accepted");
+    }
+    let mut newer = bytes.clone();
+    newer[9] = 9;
+    assert!(matches!(snapshot::decode(&newer), Err(SnapshotError::UnsupportedVersion(_))));
+}

@@ -1,1 +1,188 @@
-//! Helpers for whole-system tests.
+//! Helpers for whole-system tests: real `kdcd` processes in temporary data directories, driven
+//! through the real `kdc` binary.
+//!
+//! The binaries are the ones `cargo test --workspace` builds next to the test executables
+//! (`target/<profile>/kdcd`, `target/<profile>/kdc`); the daemon and CLI packages have
+//! integration tests of their own, which makes cargo build their binaries before any test runs.
+//! Every wait has a deadline; nothing sleeps for a fixed time and hopes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+pub use serde_json::Value as Json;
+
+/// How long a daemon may take to start or stop before a test fails.
+pub const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Path of a workspace binary built by cargo for this test run.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test>-<hash> -> target/<profile>/<name>
+    let dir = exe.parent().and_then(Path::parent).expect("target directory");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} not found: run the tests with `cargo test --workspace`, which builds kdcd and kdc first",
+        path.display()
+    );
+    path
+}
+
+/// What a `kdc` run gave.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// stdout as JSON; panics with the whole output if it is not.
+    pub fn json(&self) -> Json {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
+    }
+
+    /// Asserts success and returns self.
+    #[track_caller]
+    pub fn ok(self) -> Output {
+        assert_eq!(self.code, 0, "kdc failed: {self:?}");
+        self
+    }
+}
+
+/// Runs `kdc --data-dir DIR ARGS...` with English messages.
+pub fn kdc(data_dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new(bin("kdc"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("KDC_DATA_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run kdc");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A `kdcd` child process on a data directory, API on a free loopback port, no mDNS.
+pub struct Daemon {
+    pub data_dir: PathBuf,
+    child: Option<Child>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl Daemon {
+    /// Starts a daemon in a new temporary directory.
+    pub fn start() -> Daemon {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let mut d = Daemon::start_in(tmp.path());
+        d._tmp = Some(tmp);
+        d
+    }
+
+    /// Starts a daemon on an existing data directory (e.g. after a crash) and waits until its
+    /// control API answers.
+    pub fn start_in(data_dir: &Path) -> Daemon {
+        let _ = std::fs::remove_file(data_dir.join("api.addr"));
+        let child = spawn_kdcd(data_dir, &[]);
+        let mut d = Daemon { data_dir: data_dir.to_path_buf(), child: Some(child), _tmp: None };
+        d.wait_ready();
+        d
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                panic!("kdcd exited during start with {status}");
+            }
+            if self.data_dir.join("api.addr").exists() && kdc(&self.data_dir, &["--json", "id"]).code == 0 {
+                return;
+            }
+            assert!(Instant::now() < deadline, "kdcd did not answer within {START_TIMEOUT:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// `kdc` against this daemon.
+    pub fn kdc(&self, args: &[&str]) -> Output {
+        kdc(&self.data_dir, args)
+    }
+
+    /// `kdc --json ...`, asserting success, parsed.
+    #[track_caller]
+    pub fn json(&self, args: &[&str]) -> Json {
+        let mut full = vec!["--json"];
+        full.extend_from_slice(args);
+        self.kdc(&full).ok().json()
+    }
+
+    /// Starts the daemon again on the same data directory (after [`Daemon::kill`] or
+    /// [`Daemon::terminate`], or killing it first if it still runs).
+    pub fn restart(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_file(self.data_dir.join("api.addr"));
+        self.child = Some(spawn_kdcd(&self.data_dir, &[]));
+        self.wait_ready();
+    }
+
+    /// SIGKILL: no chance to flush or clean up.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM, then waits for the exit status.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut c = self.child.take().expect("daemon running");
+        // SAFETY: sending a signal to our own child process id.
+        unsafe { libc::kill(c.id() as libc::pid_t, libc::SIGTERM) };
+        wait_with_deadline(&mut c, START_TIMEOUT).expect("kdcd did not stop after SIGTERM")
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Spawns `kdcd` on `data_dir` with a free API port and no discovery, plus `extra` flags.
+pub fn spawn_kdcd(data_dir: &Path, extra: &[&str]) -> Child {
+    Command::new(bin("kdcd"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--name", "test-device"])
+        .args(extra)
+        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kdcd")
+}
+
+/// Waits for a child to exit, up to `timeout`.
+pub fn wait_with_deadline(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

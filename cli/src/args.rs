@@ -1,0 +1,397 @@
+//! The command line, as clap types. Parsing only: no IO here.
+//!
+//! Usage errors (unknown flags, missing arguments, a malformed `FIELD=VALUE`) are reported by
+//! clap itself with exit code 2; `--help` and `--version` exit 0.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use crdt_model::Lang;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kdc",
+    version,
+    about = "KDC Sync: household records of a digital residential area, synchronised peer to peer.",
+    long_about = None,
+    propagate_version = true,
+    after_help = "Exit codes: 0 ok, 1 runtime failure, 2 invalid usage or input, 3 daemon not reachable, 4 not found."
+)]
+pub struct Cli {
+    /// Data directory of the local kdcd (default: the platform's data directory + /kdc).
+    #[arg(long, global = true, env = "KDC_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Machine output: one JSON document on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Language of human output (default: from LANG; Vietnamese when it starts with "vi").
+    #[arg(long, global = true, value_enum, value_name = "LANG")]
+    pub lang: Option<LangArg>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    Vi,
+    En,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Vi => Lang::Vi,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
+/// The output language: `--lang` when given, else from the `LANG` value (Vietnamese when it
+/// starts with "vi", English otherwise, including when `LANG` is unset).
+pub fn resolve_lang(flag: Option<LangArg>, lang_env: Option<&str>) -> Lang {
+    match flag {
+        Some(l) => l.into(),
+        None if lang_env.is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("vi")) => Lang::Vi,
+        None => Lang::En,
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show this device's peer id, name and listen addresses.
+    Id,
+    /// Create and list areas.
+    #[command(subcommand)]
+    Area(AreaCmd),
+    /// Record, change, show and list households.
+    #[command(subcommand)]
+    Household(HouseholdCmd),
+    /// Compliance of an area with its criteria profile.
+    Status {
+        /// Area id.
+        area: String,
+    },
+    /// Members (devices) of an area.
+    #[command(subcommand)]
+    Member(MemberCmd),
+    /// Create a one-time invitation to an area.
+    Invite {
+        /// Area id.
+        area: String,
+    },
+    /// Join an area with an invitation token.
+    Join {
+        /// The token from `kdc invite`.
+        token: String,
+    },
+    /// Peers this device knows of.
+    Peers,
+    /// Add a peer by address.
+    #[command(subcommand)]
+    Peer(PeerCmd),
+    /// Export, import, merge and verify snapshot files.
+    #[command(subcommand)]
+    Snapshot(SnapshotCmd),
+    /// Change history of an area.
+    History {
+        /// Area id.
+        area: String,
+        /// Only the changes of this household.
+        #[arg(long, value_name = "HH")]
+        household: Option<String>,
+    },
+    /// Household fields edited concurrently on different devices.
+    Conflicts {
+        /// Area id.
+        area: String,
+    },
+    /// Compliance report over snapshot files (no daemon needed).
+    Report {
+        /// Snapshot files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Output file.
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AreaCmd {
+    /// Create an area on this device.
+    Create {
+        /// Area id: [a-z0-9-]{1,64}, e.g. tam-giac-3.
+        area: String,
+        /// Display name of the area.
+        #[arg(long)]
+        name: String,
+        /// The ward (phường/xã) the area belongs to.
+        #[arg(long)]
+        ward: String,
+        /// A criteria profile TOML file (default: kdc-so-v1).
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+    },
+    /// List the areas on this device.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HouseholdCmd {
+    /// Record a new household.
+    Add {
+        /// Area id.
+        area: String,
+        /// House code on the area map, e.g. T3-045.
+        hh: String,
+        /// Street address.
+        #[arg(long, value_name = "TEXT")]
+        address: Option<String>,
+        /// Residential group (tổ dân phố).
+        #[arg(long, value_name = "TEXT")]
+        group: Option<String>,
+        /// Field values, e.g. members=4 internet=yes.
+        #[arg(value_name = "FIELD=VALUE", value_parser = parse_field_value)]
+        fields: Vec<(String, String)>,
+    },
+    /// Change fields of a household.
+    Set {
+        /// Area id.
+        area: String,
+        /// House code.
+        hh: String,
+        /// Field values, e.g. eid_accounts=3.
+        #[arg(
+            value_name = "FIELD=VALUE",
+            value_parser = parse_field_value,
+            required_unless_present_any = ["address", "group"]
+        )]
+        fields: Vec<(String, String)>,
+        /// New street address.
+        #[arg(long, value_name = "TEXT")]
+        address: Option<String>,
+        /// New residential group.
+        #[arg(long, value_name = "TEXT")]
+        group: Option<String>,
+    },
+    /// Show one household: fields and criteria.
+    Show {
+        /// Area id.
+        area: String,
+        /// House code.
+        hh: String,
+    },
+    /// List households: the door-to-door worklist with --missing.
+    List {
+        /// Area id.
+        area: String,
+        /// Only this residential group.
+        #[arg(long, value_name = "G")]
+        group: Option<String>,
+        /// Only households that do not meet this criterion yet.
+        #[arg(long, value_name = "CRITERION")]
+        missing: Option<String>,
+        /// Include archived households.
+        #[arg(long)]
+        archived: bool,
+    },
+    /// Archive a household (moved away or demolished): it leaves all figures.
+    Archive {
+        /// Area id.
+        area: String,
+        /// House code.
+        hh: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    Head,
+    Member,
+    Ward,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCmd {
+    /// Add a device to an area's roster.
+    Add {
+        /// Area id.
+        area: String,
+        /// The device's peer id.
+        peer_id: String,
+        /// Name of the device or volunteer.
+        #[arg(long)]
+        name: String,
+        /// Role on the roster.
+        #[arg(long, value_enum, default_value_t = Role::Member)]
+        role: Role,
+    },
+    /// List an area's roster.
+    List {
+        /// Area id.
+        area: String,
+    },
+    /// Remove a device from an area's roster.
+    Remove {
+        /// Area id.
+        area: String,
+        /// The device's peer id.
+        peer_id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeerCmd {
+    /// Dial a peer and keep it.
+    Add {
+        /// The peer's multiaddr.
+        multiaddr: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCmd {
+    /// Write an area's snapshot to a file.
+    Export {
+        /// Area id.
+        area: String,
+        /// Output file (written atomically).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Import a snapshot file (creates the area when missing, else merges).
+    Import {
+        /// Snapshot file.
+        file: PathBuf,
+    },
+    /// Merge snapshot files into one (no daemon needed).
+    Merge {
+        /// Output file.
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        output: PathBuf,
+        /// Snapshot files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Check a snapshot file and describe it (no daemon needed).
+    Verify {
+        /// Snapshot file.
+        file: PathBuf,
+    },
+}
+
+/// Splits `FIELD=VALUE` on the first `=`. The value is kept as typed (the daemon parses it
+/// against the area's profile); the field name is trimmed and must not be empty.
+pub fn parse_field_value(token: &str) -> Result<(String, String), String> {
+    match token.split_once('=') {
+        Some((field, value)) if !field.trim().is_empty() => Ok((field.trim().to_string(), value.to_string())),
+        Some(_) => Err(format!("{token:?} has no field name; expected FIELD=VALUE, e.g. members=4")),
+        None => Err(format!("{token:?} is not of the form FIELD=VALUE, e.g. members=4 or internet=yes")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use clap::error::ErrorKind;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("kdc").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn field_value_splits_on_first_equals() {
+        assert_eq!(parse_field_value("members=4"), Ok(("members".into(), "4".into())));
+        assert_eq!(parse_field_value("note=a=b"), Ok(("note".into(), "a=b".into())));
+        assert_eq!(parse_field_value("internet=chưa rõ"), Ok(("internet".into(), "chưa rõ".into())));
+        // An empty value is sent as typed: the daemon refuses it naming the field.
+        assert_eq!(parse_field_value("internet="), Ok(("internet".into(), String::new())));
+    }
+
+    #[test]
+    fn field_value_refuses_bad_tokens() {
+        let err = parse_field_value("members4").unwrap_err();
+        assert!(err.contains("\"members4\"") && err.contains("FIELD=VALUE"), "{err}");
+        let err = parse_field_value("=4").unwrap_err();
+        assert!(err.contains("\"=4\"") && err.contains("no field name"), "{err}");
+        assert!(parse_field_value(" =4").is_err());
+    }
+
+    #[test]
+    fn bad_field_value_is_a_usage_error() {
+        let err = parse(&["household", "add", "a", "H1", "members4"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ValueValidation);
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("members4"), "{err}");
+    }
+
+    #[test]
+    fn household_add_collects_fields_and_flags() {
+        let cli = parse(&["household", "add", "tam-giac-3", "T3-045", "--group", "Tổ 3", "members=4", "internet=yes"])
+            .expect("parses");
+        let Command::Household(HouseholdCmd::Add { area, hh, group, address, fields }) = cli.command else {
+            panic!("wrong command");
+        };
+        assert_eq!((area.as_str(), hh.as_str()), ("tam-giac-3", "T3-045"));
+        assert_eq!(group.as_deref(), Some("Tổ 3"));
+        assert_eq!(address, None);
+        assert_eq!(fields, vec![("members".into(), "4".into()), ("internet".into(), "yes".into())]);
+    }
+
+    #[test]
+    fn household_set_needs_something_to_set() {
+        let err = parse(&["household", "set", "a", "H1"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(parse(&["household", "set", "a", "H1", "--group", "Tổ 1"]).is_ok());
+        assert!(parse(&["household", "set", "a", "H1", "members=2"]).is_ok());
+    }
+
+    #[test]
+    fn global_flags_anywhere() {
+        let cli = parse(&["status", "a", "--json", "--lang", "vi", "--data-dir", "/tmp/x"]).expect("parses");
+        assert!(cli.json);
+        assert_eq!(cli.lang, Some(LangArg::Vi));
+        assert_eq!(cli.data_dir, Some(PathBuf::from("/tmp/x")));
+        assert!(parse(&["--lang", "fr", "id"]).is_err());
+    }
+
+    #[test]
+    fn help_and_version_are_not_failures() {
+        let err = parse(&["--help"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::DisplayHelp);
+        assert_eq!(err.exit_code(), 0);
+        assert_eq!(parse(&["--version"]).unwrap_err().exit_code(), 0);
+        assert_eq!(parse(&["frobnicate"]).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn lang_detection() {
+        assert_eq!(resolve_lang(None, Some("vi_VN.UTF-8")), Lang::Vi);
+        assert_eq!(resolve_lang(None, Some("vi")), Lang::Vi);
+        assert_eq!(resolve_lang(None, Some("en_US.UTF-8")), Lang::En);
+        assert_eq!(resolve_lang(None, Some("C")), Lang::En);
+        assert_eq!(resolve_lang(None, None), Lang::En);
+        assert_eq!(resolve_lang(Some(LangArg::En), Some("vi_VN.UTF-8")), Lang::En);
+        assert_eq!(resolve_lang(Some(LangArg::Vi), None), Lang::Vi);
+    }
+}

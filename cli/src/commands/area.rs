@@ -1,0 +1,38 @@
+//! `kdc area create`, `kdc area list`.
+
+use std::path::Path;
+
+use crdt_model::area::AreaSummary;
+use crdt_model::profile::Profile;
+use kdc_daemon::api::types::CreateArea;
+
+use super::Ctx;
+use crate::args::AreaCmd;
+use crate::error::usage;
+use crate::{i18n, output};
+
+pub fn run(ctx: &Ctx, cmd: AreaCmd) -> anyhow::Result<()> {
+    match cmd {
+        AreaCmd::Create { area, name, ward, profile } => {
+            let profile = profile.as_deref().map(|p| read_profile(ctx, p)).transpose()?;
+            let client = ctx.client()?;
+            let req = CreateArea { id: area, name, ward, profile };
+            answer!(ctx, client.create_area(&req), |a: AreaSummary| i18n::area_created(
+                ctx.lang, &a.id, &a.name, &a.ward
+            ) + "\n")
+        }
+        AreaCmd::List => {
+            let client = ctx.client()?;
+            answer!(ctx, client.areas(), |areas: Vec<AreaSummary>| output::area_list(ctx.lang, &areas))
+        }
+    }
+}
+
+/// Reads a profile file and checks it with the same rules the daemon applies, so a mistake is
+/// reported with the file's name (exit 2) before anything is sent. The text is sent as read.
+fn read_profile(ctx: &Ctx, path: &Path) -> anyhow::Result<String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| usage(format!("{}: {e}", i18n::cannot_read(ctx.lang, path))))?;
+    Profile::from_toml(&text).map_err(|e| usage(format!("{}: invalid criteria profile: {e}", path.display())))?;
+    Ok(text)
+}

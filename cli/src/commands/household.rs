@@ -1,0 +1,91 @@
+//! `kdc household add|set|show|list|archive`.
+
+use std::collections::BTreeSet;
+
+use crdt_model::area::{HouseholdListItem, HouseholdView};
+use crdt_model::profile::Profile;
+use kdc_daemon::api::types::{FieldValues, HouseholdPatch, HouseholdQuery, NewHousehold, field_values};
+
+use super::Ctx;
+use crate::args::HouseholdCmd;
+use crate::error::usage;
+use crate::{i18n, output};
+
+pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> anyhow::Result<()> {
+    match cmd {
+        HouseholdCmd::Add { area, hh, address, group, fields } => {
+            let fields = to_field_values(fields)?;
+            let client = ctx.client()?;
+            let req = NewHousehold { id: hh, group, address, fields };
+            answer!(ctx, client.add_household(&area, &req), |h: HouseholdView| i18n::household_added(
+                ctx.lang, &h.area, &h.id
+            ) + "\n")
+        }
+        HouseholdCmd::Set { area, hh, fields, address, group } => {
+            let fields = to_field_values(fields)?;
+            let client = ctx.client()?;
+            let req = HouseholdPatch { fields, group, address };
+            answer!(ctx, client.update_household(&area, &hh, &req), |h: HouseholdView| i18n::household_updated(
+                ctx.lang, &h.area, &h.id
+            ) + "\n")
+        }
+        HouseholdCmd::Show { area, hh } => {
+            let client = ctx.client()?;
+            // The control API does not serve an area's profile: labels are those of the
+            // default profile; fields and criteria it does not know are shown by id.
+            let profile = Profile::default_v1();
+            answer!(ctx, client.household(&area, &hh), |h: HouseholdView| output::household(ctx.lang, &h, &profile))
+        }
+        HouseholdCmd::List { area, group, missing, archived } => {
+            let client = ctx.client()?;
+            let query = HouseholdQuery { group, missing: missing.clone(), archived };
+            let label = missing.as_deref().map(|c| criterion_label(ctx, c));
+            answer!(ctx, client.households(&area, &query), |items: Vec<HouseholdListItem>| output::household_list(
+                ctx.lang,
+                &items,
+                label.as_deref()
+            ))
+        }
+        HouseholdCmd::Archive { area, hh } => {
+            let client = ctx.client()?;
+            answer!(ctx, client.archive_household(&area, &hh), |h: HouseholdView| i18n::household_archived(
+                ctx.lang, &h.area, &h.id
+            ) + "\n")
+        }
+    }
+}
+
+/// `FIELD=VALUE` pairs as the API body. A field given twice is refused here (exit 2): the
+/// body is a map and would silently keep only the last value.
+fn to_field_values(pairs: Vec<(String, String)>) -> anyhow::Result<FieldValues> {
+    let mut seen = BTreeSet::new();
+    for (field, _) in &pairs {
+        if !seen.insert(field.as_str()) {
+            return Err(usage(format!("{field}: given more than once")));
+        }
+    }
+    Ok(field_values(pairs))
+}
+
+/// The worklist header names the criterion by its label (default profile) and id.
+fn criterion_label(ctx: &Ctx, id: &str) -> String {
+    match Profile::default_v1().criterion(id) {
+        Some(c) if !c.label.get(ctx.lang).is_empty() => format!("{} ({id})", c.label.get(ctx.lang)),
+        _ => id.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_fields_are_refused() {
+        let ok = to_field_values(vec![("members".into(), "4".into()), ("internet".into(), "có".into())]).unwrap();
+        assert_eq!(ok.get("internet"), Some(&serde_json::Value::String("có".into())));
+        assert_eq!(ok.get("members"), Some(&serde_json::Value::String("4".into())), "values are sent as typed strings");
+        let err = to_field_values(vec![("members".into(), "4".into()), ("members".into(), "5".into())]).unwrap_err();
+        assert_eq!(crate::error::exit_code(&err), 2);
+        assert!(err.to_string().contains("members"), "{err}");
+    }
+}

@@ -1,0 +1,86 @@
+//! One module per command group. Each command reads its input, talks to the daemon (or reads
+//! files), and prints either the human text of [`crate::output`] or, with `--json`, one JSON
+//! document: for daemon answers, exactly the JSON the daemon returned.
+
+/// Prints a daemon answer: with `--json` exactly the JSON text the daemon returned (same keys,
+/// same order), else the human text of the typed answer. `$call` is evaluated once, for the
+/// answer type the output needs.
+macro_rules! answer {
+    ($ctx:expr, $call:expr, |$t:ident: $ty:ty| $human:expr) => {
+        if $ctx.json {
+            let raw: Box<serde_json::value::RawValue> = $call?;
+            $crate::commands::emit(&format!("{}\n", raw.get()))
+        } else {
+            let $t: $ty = $call?;
+            $crate::commands::emit(&$human)
+        }
+    };
+}
+
+mod area;
+mod household;
+mod misc;
+mod snapshot;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use crdt_model::Lang;
+use kdc_daemon::client::Client;
+
+use crate::args::{Cli, Command};
+use crate::error::usage;
+use crate::i18n;
+
+/// What every command needs: the global flags.
+pub struct Ctx {
+    pub lang: Lang,
+    pub json: bool,
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Ctx {
+    /// The data directory: `--data-dir`, `KDC_DATA_DIR`, or the platform default (the same
+    /// default as `kdcd`).
+    pub fn data_dir(&self) -> anyhow::Result<PathBuf> {
+        match &self.data_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => kdc_daemon::config::default_data_dir().ok_or_else(|| usage(i18n::no_data_dir(self.lang))),
+        }
+    }
+
+    /// A client of the local daemon; fails with exit 3 when it is not running.
+    pub fn client(&self) -> anyhow::Result<Client> {
+        Ok(Client::from_data_dir(&self.data_dir()?)?)
+    }
+}
+
+/// Writes to stdout. A closed pipe (`kdc ... | head`) ends the program quietly.
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(e).context("cannot write to standard output"),
+    }
+}
+
+pub fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
+    let ctx = Ctx { lang, json: cli.json, data_dir: cli.data_dir };
+    match cli.command {
+        Command::Id => misc::id(&ctx),
+        Command::Area(cmd) => area::run(&ctx, cmd),
+        Command::Household(cmd) => household::run(&ctx, cmd),
+        Command::Status { area } => misc::status(&ctx, &area),
+        Command::Member(cmd) => misc::member(&ctx, cmd),
+        Command::Conflicts { area } => misc::conflicts(&ctx, &area),
+        Command::Snapshot(cmd) => snapshot::run(&ctx, cmd),
+        Command::Invite { .. } => misc::not_available(&ctx, "invite"),
+        Command::Join { .. } => misc::not_available(&ctx, "join"),
+        Command::Peers => misc::not_available(&ctx, "peers"),
+        Command::Peer(_) => misc::not_available(&ctx, "peer add"),
+        Command::History { .. } => misc::not_available(&ctx, "history"),
+        Command::Report { .. } => misc::not_available(&ctx, "report"),
+    }
+}

@@ -1,0 +1,199 @@
+//! `kdc snapshot export|import|verify` (and `merge`, not provided yet).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use crdt_model::area::{Area, rfc3339};
+use crdt_model::snapshot;
+use serde::Serialize;
+
+use super::{Ctx, emit};
+use crate::args::SnapshotCmd;
+use crate::error::usage;
+use crate::i18n;
+use crate::output::{self, Verified, VerifiedArea};
+
+/// Actor id for documents loaded only to be read; nothing is ever written with it.
+const VERIFY_ACTOR: &str = "kdc-verify";
+
+pub fn run(ctx: &Ctx, cmd: SnapshotCmd) -> anyhow::Result<()> {
+    match cmd {
+        SnapshotCmd::Export { area, output } => export(ctx, &area, &output),
+        SnapshotCmd::Import { file } => import(ctx, &file),
+        SnapshotCmd::Verify { file } => verify(ctx, &file),
+        SnapshotCmd::Merge { .. } => super::misc::not_available(ctx, "snapshot merge"),
+    }
+}
+
+// ---- export ---------------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct Exported<'a> {
+    area: &'a str,
+    file: String,
+    bytes: usize,
+}
+
+fn export(ctx: &Ctx, area: &str, path: &Path) -> anyhow::Result<()> {
+    let client = ctx.client()?;
+    let bytes = client.export_snapshot(area)?;
+    // Never write a file that `snapshot import` would refuse.
+    snapshot::decode(&bytes)
+        .map_err(|e| anyhow::anyhow!(i18n::daemon_sent_bad_snapshot(ctx.lang, area, &e.to_string())))?;
+    write_atomically(path, &bytes).with_context(|| i18n::cannot_write(ctx.lang, path))?;
+    if ctx.json {
+        emit(&output::json(&Exported { area, file: path.display().to_string(), bytes: bytes.len() })?)
+    } else {
+        emit(&format!("{}\n", i18n::snapshot_exported(ctx.lang, area, path, bytes.len())))
+    }
+}
+
+/// Writes `path` through a temporary file in the same directory, synced, then renamed over
+/// `path`: readers see the old file or the whole new one, never a partial file. The temporary
+/// file is removed on any failure.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "snapshot".into());
+    let mut attempt = 0u32;
+    let (tmp, mut file) = loop {
+        let tmp = dir.join(format!(".{name}.kdc-tmp-{}-{attempt}", std::process::id()));
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    };
+    let written = file.write_all(bytes).and_then(|()| file.sync_all()).and_then(|()| {
+        drop(file);
+        fs::rename(&tmp, path)
+    });
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    // Make the rename itself durable; not all platforms can open a directory, so best effort.
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+// ---- import ---------------------------------------------------------------------------------
+
+/// Reads a snapshot file and checks it whole (envelope, checksum, every area document) so a
+/// corrupt, truncated or foreign file is refused (exit 2) naming the file and the reason.
+fn read_snapshot(ctx: &Ctx, path: &Path) -> anyhow::Result<(Vec<u8>, snapshot::SnapshotInfo, Vec<Area>)> {
+    let bytes = fs::read(path).map_err(|e| usage(format!("{}: {e}", i18n::cannot_read(ctx.lang, path))))?;
+    let invalid = |e: snapshot::SnapshotError| usage(i18n::invalid_snapshot(ctx.lang, path, &e.to_string()));
+    let info = snapshot::decode(&bytes).map_err(invalid)?;
+    let areas = snapshot::decode_areas(&bytes, VERIFY_ACTOR).map_err(invalid)?;
+    Ok((bytes, info, areas))
+}
+
+fn import(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
+    let (bytes, _, _) = read_snapshot(ctx, path)?;
+    let client = ctx.client()?;
+    let report = client.import_snapshot(&bytes)?;
+    if ctx.json {
+        return emit(&output::json(&report)?);
+    }
+    let text: String = report
+        .areas
+        .iter()
+        .map(|a| i18n::snapshot_imported_area(ctx.lang, &a.id, a.created, a.households) + "\n")
+        .collect();
+    emit(&text)
+}
+
+// ---- verify ---------------------------------------------------------------------------------
+
+pub fn describe_area(area: &Area) -> VerifiedArea {
+    let households = area.households();
+    let archived = households.iter().filter(|h| h.archived).count() as u64;
+    let last_write_ms = households.iter().filter_map(|h| h.updated_at).max();
+    // Automerge change times are in seconds; 0 means "no time recorded".
+    let last_change_ms = area
+        .doc()
+        .get_changes(&[])
+        .iter()
+        .map(|c| c.timestamp())
+        .filter(|&t| t > 0)
+        .max()
+        .map(|s| s.saturating_mul(1000));
+    let last = last_write_ms.max(last_change_ms);
+    VerifiedArea {
+        id: area.id(),
+        name: area.name(),
+        ward: area.ward(),
+        profile: area.profile().id().to_string(),
+        households: households.len() as u64 - archived,
+        archived,
+        members: area.members().iter().filter(|m| !m.removed).count() as u64,
+        last_change: last.map(rfc3339),
+    }
+}
+
+fn verify(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
+    let (_, info, areas) = read_snapshot(ctx, path)?;
+    let verified = Verified {
+        file: path.display().to_string(),
+        valid: true,
+        format_version: info.format_version,
+        checksum: info.checksum,
+        checksum_ok: true,
+        areas: areas.iter().map(describe_area).collect(),
+    };
+    if ctx.json { emit(&output::json(&verified)?) } else { emit(&output::verified(ctx.lang, &verified)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crdt_model::{HouseholdWrite, NewArea};
+
+    fn area() -> Area {
+        let new =
+            NewArea { id: "tam-giac-3".into(), name: "Tam Giác 3".into(), ward: "P7".into(), profile_toml: None };
+        let mut a = Area::create(new, "peer-a", "máy A", 1_700_000_000_000).unwrap();
+        for (i, hh) in ["H1", "H2", "H3"].iter().enumerate() {
+            let w = HouseholdWrite {
+                id: hh.to_string(),
+                fields: vec![("members".into(), "3".into())],
+                ..Default::default()
+            };
+            a.add_household(w, "peer-a", 1_700_000_100_000 + i as i64 * 1000).unwrap();
+        }
+        a.archive_household("H3", "peer-a", 1_700_000_200_000).unwrap();
+        a
+    }
+
+    #[test]
+    fn describes_an_area() {
+        let d = describe_area(&area());
+        assert_eq!((d.households, d.archived, d.members), (2, 1, 1));
+        assert_eq!(d.profile, "kdc-so-v1");
+        assert_eq!(d.last_change.as_deref(), Some("2023-11-14T22:16:40Z"));
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_file_and_leaves_no_temp() {
+        let dir = std::env::temp_dir().join(format!("kdc-cli-test-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.kdcsnap");
+        fs::write(&path, b"old").unwrap();
+        write_atomically(&path, b"new content").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new content");
+        let leftovers: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+        // A target that cannot be replaced (a directory) fails and leaves no temporary file.
+        fs::create_dir_all(dir.join("sub")).unwrap();
+        assert!(write_atomically(&dir.join("sub"), b"x").is_err());
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 2);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

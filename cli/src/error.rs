@@ -1,0 +1,99 @@
+//! Errors to exit codes (CONTRACT.md): 0 ok · 1 runtime failure · 2 invalid usage or input ·
+//! 3 daemon not reachable · 4 not found.
+//!
+//! Commands return `anyhow::Error`; the exit code is read off the error chain: a
+//! [`ClientError`] knows its own code, [`Usage`] is 2, [`NotFound`] is 4, anything else is 1.
+
+use std::fmt;
+
+use crdt_model::Lang;
+use kdc_daemon::client::ClientError;
+
+use crate::i18n;
+
+pub const EXIT_RUNTIME: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_NOT_FOUND: u8 = 4;
+
+/// Invalid usage or input detected by the CLI itself (exit 2).
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// Something the user named does not exist (exit 4).
+#[derive(Debug)]
+pub struct NotFound(pub String);
+
+impl fmt::Display for NotFound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotFound {}
+
+/// Shorthand: an `anyhow::Error` that exits 2.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Usage(message.into()))
+}
+
+/// The exit code for an error: the first cause in the chain that decides it.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<ClientError>() {
+            return e.exit_code();
+        }
+        if cause.is::<Usage>() {
+            return EXIT_USAGE;
+        }
+        if cause.is::<NotFound>() {
+            return EXIT_NOT_FOUND;
+        }
+    }
+    EXIT_RUNTIME
+}
+
+/// The text printed after the "kdc: " / "lỗi: " prefix. A daemon that is not running gets a
+/// message in the chosen language that says how to start it.
+pub fn message(err: &anyhow::Error, lang: Lang) -> String {
+    for cause in err.chain() {
+        if let Some(ClientError::NotRunning { data_dir, reason }) = cause.downcast_ref::<ClientError>() {
+            return format!("{} ({reason})", i18n::daemon_not_running(lang, data_dir));
+        }
+    }
+    format!("{err:#}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn codes_from_the_chain() {
+        assert_eq!(exit_code(&usage("bad")), 2);
+        assert_eq!(exit_code(&anyhow::Error::new(NotFound("x".into()))), 4);
+        assert_eq!(exit_code(&anyhow::anyhow!("disk full")), 1);
+        let nr = ClientError::NotRunning { data_dir: PathBuf::from("/d"), reason: "no api.addr".into() };
+        let err = anyhow::Error::new(nr).context("talking to the daemon");
+        assert_eq!(exit_code(&err), 3);
+        let vi = message(&err, Lang::Vi);
+        assert!(vi.contains("kdcd --data-dir /d") && vi.contains("chưa chạy"), "{vi}");
+        let en = message(&err, Lang::En);
+        assert!(en.contains("not running") && en.contains("kdcd --data-dir /d"), "{en}");
+        let api = ClientError::Api {
+            status: 404,
+            kind: "not_found".into(),
+            message: "area not found: x".into(),
+            field: None,
+        };
+        assert_eq!(exit_code(&anyhow::Error::new(api)), 4);
+    }
+}

@@ -1,0 +1,457 @@
+//! Every human-readable text of `kdc`, in Vietnamese and English, one function per message.
+//!
+//! Labels of fields and criteria come from the criteria profile (they are data); everything
+//! else the CLI says is here, so a translation fix is one place.
+
+use std::path::Path;
+
+use crdt_model::Lang;
+
+fn pick<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
+/// Prefix of an error line on stderr.
+pub fn error_prefix(lang: Lang) -> &'static str {
+    pick(lang, "lỗi: ", "kdc: ")
+}
+
+// ---- daemon and files -------------------------------------------------------------------
+
+pub fn daemon_not_running(lang: Lang, data_dir: &Path) -> String {
+    let dir = data_dir.display();
+    match lang {
+        Lang::Vi => format!("kdcd chưa chạy cho thư mục dữ liệu {dir}; hãy khởi động bằng: kdcd --data-dir {dir}"),
+        Lang::En => format!("the daemon is not running for data directory {dir}; start it with: kdcd --data-dir {dir}"),
+    }
+}
+
+pub fn no_data_dir(lang: Lang) -> String {
+    pick(
+        lang,
+        "không xác định được thư mục dữ liệu; hãy dùng --data-dir DIR",
+        "cannot determine the data directory; use --data-dir DIR",
+    )
+    .to_string()
+}
+
+pub fn cannot_read(lang: Lang, path: &Path) -> String {
+    match lang {
+        Lang::Vi => format!("không đọc được {}", path.display()),
+        Lang::En => format!("cannot read {}", path.display()),
+    }
+}
+
+pub fn cannot_write(lang: Lang, path: &Path) -> String {
+    match lang {
+        Lang::Vi => format!("không ghi được {}", path.display()),
+        Lang::En => format!("cannot write {}", path.display()),
+    }
+}
+
+pub fn invalid_snapshot(lang: Lang, path: &Path, reason: &str) -> String {
+    match lang {
+        Lang::Vi => format!("{} không phải tệp snapshot hợp lệ: {reason}", path.display()),
+        Lang::En => format!("{} is not a valid snapshot: {reason}", path.display()),
+    }
+}
+
+pub fn daemon_sent_bad_snapshot(lang: Lang, area: &str, reason: &str) -> String {
+    match lang {
+        Lang::Vi => format!("kdcd trả về snapshot hỏng cho khu {area}: {reason}; không ghi tệp"),
+        Lang::En => format!("the daemon returned an invalid snapshot of area {area}: {reason}; nothing written"),
+    }
+}
+
+pub fn not_available(lang: Lang, command: &str) -> String {
+    match lang {
+        Lang::Vi => format!("lệnh `kdc {command}` chưa có trong phiên bản này"),
+        Lang::En => format!("`kdc {command}` is not available yet in this version"),
+    }
+}
+
+// ---- confirmations of writes ------------------------------------------------------------
+
+pub fn area_created(lang: Lang, id: &str, name: &str, ward: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Đã tạo khu {id} ({name}, {ward})"),
+        Lang::En => format!("Created area {id} ({name}, {ward})"),
+    }
+}
+
+pub fn household_added(lang: Lang, area: &str, hh: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Đã thêm hộ {hh} vào khu {area}"),
+        Lang::En => format!("Added household {hh} to area {area}"),
+    }
+}
+
+pub fn household_updated(lang: Lang, area: &str, hh: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Đã cập nhật hộ {hh} của khu {area}"),
+        Lang::En => format!("Updated household {hh} of area {area}"),
+    }
+}
+
+pub fn household_archived(lang: Lang, area: &str, hh: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Đã lưu trữ hộ {hh} của khu {area}: hộ không còn được tính vào số liệu"),
+        Lang::En => format!("Archived household {hh} of area {area}: it no longer counts in any figure"),
+    }
+}
+
+pub fn snapshot_exported(lang: Lang, area: &str, path: &Path, bytes: usize) -> String {
+    match lang {
+        Lang::Vi => format!("Đã xuất khu {area} ra {} ({bytes} byte)", path.display()),
+        Lang::En => format!("Exported area {area} to {} ({bytes} bytes)", path.display()),
+    }
+}
+
+pub fn snapshot_imported_area(lang: Lang, id: &str, created: bool, households: u64) -> String {
+    match (lang, created) {
+        (Lang::Vi, true) => format!("Đã tạo khu {id} từ snapshot ({households} hộ)"),
+        (Lang::Vi, false) => format!("Đã gộp snapshot vào khu {id} ({households} hộ)"),
+        (Lang::En, true) => format!("Created area {id} from the snapshot ({households} households)"),
+        (Lang::En, false) => format!("Merged the snapshot into area {id} ({households} households)"),
+    }
+}
+
+// ---- labels -----------------------------------------------------------------------------
+
+pub fn met(lang: Lang) -> &'static str {
+    pick(lang, "Đạt", "met")
+}
+
+pub fn not_met(lang: Lang) -> &'static str {
+    pick(lang, "Chưa đạt", "not met")
+}
+
+/// A criterion that does not apply (denominator 0), or a value that is not there.
+pub fn not_applicable(lang: Lang) -> &'static str {
+    pick(lang, "—", "n/a")
+}
+
+pub fn yes(lang: Lang) -> &'static str {
+    pick(lang, "có", "yes")
+}
+
+pub fn no(lang: Lang) -> &'static str {
+    pick(lang, "không", "no")
+}
+
+pub fn unknown_answer(lang: Lang) -> &'static str {
+    pick(lang, "chưa rõ", "unknown")
+}
+
+pub fn not_recorded(lang: Lang) -> &'static str {
+    pick(lang, "chưa ghi", "not recorded")
+}
+
+pub fn encouraged(lang: Lang) -> &'static str {
+    pick(lang, "khuyến khích", "encouraged")
+}
+
+pub fn col_area(lang: Lang) -> &'static str {
+    pick(lang, "Khu", "Area")
+}
+
+pub fn col_name(lang: Lang) -> &'static str {
+    pick(lang, "Tên", "Name")
+}
+
+pub fn col_ward(lang: Lang) -> &'static str {
+    pick(lang, "Phường/xã", "Ward")
+}
+
+pub fn col_households(lang: Lang) -> &'static str {
+    pick(lang, "Số hộ", "Households")
+}
+
+pub fn col_criterion(lang: Lang) -> &'static str {
+    pick(lang, "Tiêu chí", "Criterion")
+}
+
+pub fn col_result(lang: Lang) -> &'static str {
+    pick(lang, "Kết quả", "Count")
+}
+
+pub fn col_percent(lang: Lang) -> &'static str {
+    pick(lang, "Tỷ lệ", "Percent")
+}
+
+pub fn col_threshold(lang: Lang) -> &'static str {
+    pick(lang, "Ngưỡng", "Threshold")
+}
+
+pub fn col_met(lang: Lang) -> &'static str {
+    pick(lang, "Đánh giá", "Result")
+}
+
+pub fn col_unknown(lang: Lang) -> &'static str {
+    pick(lang, "Chưa rõ", "Unknown")
+}
+
+pub fn col_group(lang: Lang) -> &'static str {
+    pick(lang, "Tổ", "Group")
+}
+
+pub fn col_house(lang: Lang) -> &'static str {
+    pick(lang, "Mã hộ", "House")
+}
+
+pub fn col_address(lang: Lang) -> &'static str {
+    pick(lang, "Địa chỉ", "Address")
+}
+
+pub fn col_missing(lang: Lang) -> &'static str {
+    pick(lang, "Chưa đạt", "Missing")
+}
+
+pub fn col_field(lang: Lang) -> &'static str {
+    pick(lang, "Trường", "Field")
+}
+
+pub fn col_value(lang: Lang) -> &'static str {
+    pick(lang, "Giá trị", "Value")
+}
+
+pub fn col_winner(lang: Lang) -> &'static str {
+    pick(lang, "Giá trị đang dùng", "Winner")
+}
+
+pub fn col_values(lang: Lang) -> &'static str {
+    pick(lang, "Các giá trị (thiết bị)", "Values (device)")
+}
+
+pub fn col_peer_id(lang: Lang) -> &'static str {
+    pick(lang, "Peer ID", "Peer ID")
+}
+
+pub fn col_role(lang: Lang) -> &'static str {
+    pick(lang, "Vai trò", "Role")
+}
+
+pub fn col_added(lang: Lang) -> &'static str {
+    pick(lang, "Thêm lúc", "Added at")
+}
+
+pub fn col_state(lang: Lang) -> &'static str {
+    pick(lang, "Trạng thái", "State")
+}
+
+pub fn active(lang: Lang) -> &'static str {
+    pick(lang, "hoạt động", "active")
+}
+
+pub fn removed(lang: Lang) -> &'static str {
+    pick(lang, "đã gỡ", "removed")
+}
+
+pub fn archived_mark(lang: Lang) -> &'static str {
+    pick(lang, "đã lưu trữ", "archived")
+}
+
+pub fn role(lang: Lang, role: &str) -> String {
+    match (lang, role) {
+        (Lang::Vi, "head") => "trưởng nhóm".into(),
+        (Lang::Vi, "member") => "thành viên".into(),
+        (Lang::Vi, "ward") => "phường".into(),
+        (_, other) => other.to_string(),
+    }
+}
+
+// ---- id -----------------------------------------------------------------------------------
+
+pub fn peer_id_line(lang: Lang, peer_id: &str) -> String {
+    format!("{}: {peer_id}", pick(lang, "Peer ID", "Peer ID"))
+}
+
+pub fn device_name_line(lang: Lang, name: &str) -> String {
+    format!("{}: {name}", pick(lang, "Tên thiết bị", "Device name"))
+}
+
+pub fn listen_header(lang: Lang) -> &'static str {
+    pick(lang, "Địa chỉ lắng nghe:", "Listening on:")
+}
+
+pub fn none_yet(lang: Lang) -> &'static str {
+    pick(lang, "(chưa có)", "(none yet)")
+}
+
+// ---- area list ------------------------------------------------------------------------------
+
+pub fn no_areas(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Chưa có khu nào trên thiết bị này. Tạo khu: kdc area create AREA --name TÊN --ward PHƯỜNG",
+        "No area on this device yet. Create one: kdc area create AREA --name NAME --ward WARD",
+    )
+}
+
+// ---- status ---------------------------------------------------------------------------------
+
+/// The area's own name says what it is ("Khu dân cư …", "Tổ dân phố …"): no prefix.
+pub fn status_header(name: &str, id: &str) -> String {
+    format!("{name} ({id})")
+}
+
+pub fn ward_line(lang: Lang, ward: &str) -> String {
+    format!("{}: {ward}", pick(lang, "Phường/xã", "Ward"))
+}
+
+pub fn profile_line(lang: Lang, profile: &str) -> String {
+    format!("{}: {profile}", pick(lang, "Bộ tiêu chí", "Criteria profile"))
+}
+
+pub fn households_line(lang: Lang, households: u64) -> String {
+    match lang {
+        Lang::Vi => format!("Số hộ đang theo dõi: {households}"),
+        Lang::En => format!("Active households: {households}"),
+    }
+}
+
+/// "Đạt 7/8 tiêu chí bắt buộc" / "7 of 8 required criteria met".
+pub fn required_met_line(lang: Lang, met: u64, total: u64) -> String {
+    match lang {
+        Lang::Vi => format!("Đạt {met}/{total} tiêu chí bắt buộc"),
+        Lang::En => format!("{met} of {total} required criteria met"),
+    }
+}
+
+pub fn certified_line(lang: Lang, certified: bool) -> String {
+    match (lang, certified) {
+        (Lang::Vi, true) => "Đủ điều kiện công nhận khu dân cư công nghệ số: có".into(),
+        (Lang::Vi, false) => "Đủ điều kiện công nhận khu dân cư công nghệ số: chưa".into(),
+        (Lang::En, true) => "Certified as a digital residential area: yes".into(),
+        (Lang::En, false) => "Certified as a digital residential area: no".into(),
+    }
+}
+
+pub fn incomplete_line(lang: Lang, incomplete: u64) -> String {
+    match lang {
+        Lang::Vi => format!("Còn {incomplete} hộ chưa ghi số nhân khẩu từ 14 tuổi (members_14plus)"),
+        Lang::En if incomplete == 1 => "1 household still lacks members_14plus".into(),
+        Lang::En => format!("{incomplete} households still lack members_14plus"),
+    }
+}
+
+pub fn groups_header(lang: Lang) -> &'static str {
+    pick(lang, "Theo tổ dân phố:", "By residential group:")
+}
+
+pub fn no_group(lang: Lang) -> &'static str {
+    pick(lang, "(không có tổ)", "(no group)")
+}
+
+pub fn col_required_met(lang: Lang) -> &'static str {
+    pick(lang, "Tiêu chí bắt buộc đạt", "Required met")
+}
+
+pub fn col_incomplete(lang: Lang) -> &'static str {
+    pick(lang, "Hộ thiếu members_14plus", "Lacking members_14plus")
+}
+
+// ---- household ------------------------------------------------------------------------------
+
+pub fn household_header(lang: Lang, hh: &str, area: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Hộ {hh} — khu {area}"),
+        Lang::En => format!("Household {hh} — area {area}"),
+    }
+}
+
+pub fn group_line(lang: Lang, group: &str) -> String {
+    format!("{}: {group}", pick(lang, "Tổ", "Group"))
+}
+
+pub fn address_line(lang: Lang, address: &str) -> String {
+    format!("{}: {address}", pick(lang, "Địa chỉ", "Address"))
+}
+
+pub fn archived_line(lang: Lang) -> &'static str {
+    pick(lang, "Trạng thái: đã lưu trữ (không tính vào số liệu)", "State: archived (counts in no figure)")
+}
+
+pub fn updated_line(lang: Lang, at: &str, by: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Cập nhật lần cuối: {at} bởi {by}"),
+        Lang::En => format!("Last updated: {at} by {by}"),
+    }
+}
+
+pub fn no_households(lang: Lang) -> &'static str {
+    pick(lang, "Không có hộ nào.", "No households.")
+}
+
+pub fn worklist_header(lang: Lang, count: usize, criterion: &str) -> String {
+    match lang {
+        Lang::Vi => format!("{count} hộ chưa đạt tiêu chí {criterion}"),
+        Lang::En if count == 1 => format!("1 household does not meet {criterion} yet"),
+        Lang::En => format!("{count} households do not meet {criterion} yet"),
+    }
+}
+
+pub fn households_count(lang: Lang, count: usize) -> String {
+    match lang {
+        Lang::Vi => format!("{count} hộ"),
+        Lang::En if count == 1 => "1 household".into(),
+        Lang::En => format!("{count} households"),
+    }
+}
+
+// ---- members and conflicts --------------------------------------------------------------------
+
+pub fn no_members(lang: Lang) -> &'static str {
+    pick(lang, "Chưa có thành viên.", "No members.")
+}
+
+pub fn no_conflicts(lang: Lang) -> &'static str {
+    pick(lang, "Không có xung đột.", "No conflicts.")
+}
+
+pub fn conflicts_hint(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Ghi lại giá trị đúng bằng `kdc household set AREA HH FIELD=VALUE` để giải quyết xung đột.",
+        "Record the right value with `kdc household set AREA HH FIELD=VALUE` to resolve a conflict.",
+    )
+}
+
+// ---- snapshot verify ------------------------------------------------------------------------
+
+pub fn verify_ok(lang: Lang, path: &Path) -> String {
+    match lang {
+        Lang::Vi => format!("{}: snapshot hợp lệ", path.display()),
+        Lang::En => format!("{}: valid snapshot", path.display()),
+    }
+}
+
+pub fn format_version_line(lang: Lang, version: u16) -> String {
+    format!("{}: {version}", pick(lang, "Phiên bản định dạng", "Format version"))
+}
+
+pub fn checksum_line(lang: Lang, checksum: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Mã kiểm tra SHA-256: khớp ({checksum})"),
+        Lang::En => format!("SHA-256 checksum: ok ({checksum})"),
+    }
+}
+
+pub fn col_archived(lang: Lang) -> &'static str {
+    pick(lang, "Đã lưu trữ", "Archived")
+}
+
+pub fn col_members(lang: Lang) -> &'static str {
+    pick(lang, "Thiết bị", "Members")
+}
+
+pub fn col_last_change(lang: Lang) -> &'static str {
+    pick(lang, "Thay đổi cuối", "Last change")
+}
+
+pub fn col_profile(lang: Lang) -> &'static str {
+    pick(lang, "Bộ tiêu chí", "Profile")
+}

@@ -1,0 +1,547 @@
+//! Human output: tables and lines, in the chosen language. Every function returns the text
+//! (so it can be tested); the commands print it. Machine output (`--json`) is [`json`].
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{CellAlignment, ContentArrangement, Table};
+use crdt_model::Lang;
+use crdt_model::area::{AreaSummary, Conflict, HouseholdListItem, HouseholdView, Member, Status};
+use crdt_model::eval::CriterionStatus;
+use crdt_model::profile::Profile;
+use crdt_model::value::{Answer, Value};
+use serde::Serialize;
+
+use crate::i18n;
+
+/// One JSON document on one line (as the daemon answers), with a trailing newline.
+pub fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<String> {
+    let mut text = serde_json::to_string(value)?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn table(header: Vec<&str>) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_header(header);
+    t
+}
+
+fn right_align(t: &mut Table, columns: &[usize]) {
+    for &i in columns {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+// ---- numbers --------------------------------------------------------------------------------
+
+/// `numerator / denominator` as a percentage with 2 decimals, e.g. `88.71%`, computed in
+/// integers and rounded half up, the same figure as the status JSON's 4-decimal `ratio`
+/// (0.8889 is `88.89%`). Whether a criterion is met is the `met` column, decided exactly by
+/// the model: 99 999 of 100 000 shows `100.00%` and "not met" against `>= 100%`.
+/// `None` when the denominator is 0.
+pub fn percent(numerator: u64, denominator: u64) -> Option<String> {
+    if denominator == 0 {
+        return None;
+    }
+    let (n, d) = (u128::from(numerator), u128::from(denominator));
+    let hundredths = (n * 20_000 + d) / (2 * d);
+    Some(format!("{}.{:02}%", hundredths / 100, hundredths % 100))
+}
+
+/// A threshold as the comparison and a percentage without needless decimals: `> 90%`,
+/// `>= 100%`, `> 50.5%`.
+pub fn threshold_text(op: &str, threshold: f64) -> String {
+    let pct = format!("{:.2}", threshold * 100.0);
+    let pct = pct.trim_end_matches('0').trim_end_matches('.');
+    format!("{op} {pct}%")
+}
+
+// ---- id and areas ---------------------------------------------------------------------------
+
+pub fn id(lang: Lang, peer_id: &str, name: &str, listen: &[String]) -> String {
+    let mut out = format!(
+        "{}\n{}\n{}\n",
+        i18n::peer_id_line(lang, peer_id),
+        i18n::device_name_line(lang, name),
+        i18n::listen_header(lang)
+    );
+    if listen.is_empty() {
+        out.push_str(&format!("  {}\n", i18n::none_yet(lang)));
+    }
+    for addr in listen {
+        out.push_str(&format!("  {addr}\n"));
+    }
+    out
+}
+
+pub fn area_list(lang: Lang, areas: &[AreaSummary]) -> String {
+    if areas.is_empty() {
+        return format!("{}\n", i18n::no_areas(lang));
+    }
+    let mut t =
+        table(vec![i18n::col_area(lang), i18n::col_name(lang), i18n::col_ward(lang), i18n::col_households(lang)]);
+    for a in areas {
+        t.add_row(vec![a.id.clone(), a.name.clone(), a.ward.clone(), a.households.to_string()]);
+    }
+    right_align(&mut t, &[3]);
+    format!("{t}\n")
+}
+
+// ---- status ---------------------------------------------------------------------------------
+
+/// The label of a criterion in `lang`, falling back to its id.
+fn criterion_label(lang: Lang, c: &CriterionStatus) -> String {
+    let label = c.label.get(lang);
+    if label.is_empty() { c.id.clone() } else { label.to_string() }
+}
+
+/// One row of the status table: label, n/d, percent, threshold, met, unknown.
+pub fn criterion_row(lang: Lang, c: &CriterionStatus) -> Vec<String> {
+    let mut label = criterion_label(lang, c);
+    if !c.required {
+        label = format!("{label} ({})", i18n::encouraged(lang));
+    }
+    let na = i18n::not_applicable(lang).to_string();
+    let (pct, verdict) = if c.applicable {
+        let verdict = if c.met { i18n::met(lang) } else { i18n::not_met(lang) };
+        (percent(c.numerator, c.denominator).unwrap_or_else(|| na.clone()), verdict.to_string())
+    } else {
+        (na.clone(), na)
+    };
+    vec![
+        label,
+        format!("{}/{}", c.numerator, c.denominator),
+        pct,
+        threshold_text(&c.op, c.threshold),
+        verdict,
+        c.unknown.to_string(),
+    ]
+}
+
+pub fn status(lang: Lang, s: &Status) -> String {
+    let mut out = String::new();
+    out.push_str(&i18n::status_header(&s.name, &s.area));
+    out.push('\n');
+    out.push_str(&i18n::ward_line(lang, &s.ward));
+    out.push('\n');
+    out.push_str(&i18n::profile_line(lang, &s.profile));
+    out.push('\n');
+    out.push_str(&i18n::households_line(lang, s.households));
+    out.push('\n');
+    let mut t = table(vec![
+        i18n::col_criterion(lang),
+        i18n::col_result(lang),
+        i18n::col_percent(lang),
+        i18n::col_threshold(lang),
+        i18n::col_met(lang),
+        i18n::col_unknown(lang),
+    ]);
+    for c in &s.criteria {
+        t.add_row(criterion_row(lang, c));
+    }
+    right_align(&mut t, &[1, 2, 5]);
+    out.push_str(&format!("{t}\n"));
+    out.push_str(&i18n::required_met_line(lang, s.required_met, s.required_total));
+    out.push('\n');
+    out.push_str(&i18n::certified_line(lang, s.certified));
+    out.push('\n');
+    if s.incomplete > 0 {
+        out.push_str(&i18n::incomplete_line(lang, s.incomplete));
+        out.push('\n');
+    }
+    // Per residential group, only when the area is divided into more than one.
+    if s.groups.len() > 1 {
+        out.push('\n');
+        out.push_str(i18n::groups_header(lang));
+        out.push('\n');
+        let mut t = table(vec![
+            i18n::col_group(lang),
+            i18n::col_households(lang),
+            i18n::col_required_met(lang),
+            i18n::col_incomplete(lang),
+        ]);
+        for g in &s.groups {
+            let name = if g.group.is_empty() { i18n::no_group(lang).to_string() } else { g.group.clone() };
+            let e = &g.evaluation;
+            t.add_row(vec![
+                name,
+                e.households.to_string(),
+                format!("{}/{}", e.required_met, e.required_total),
+                e.incomplete.to_string(),
+            ]);
+        }
+        right_align(&mut t, &[1, 2, 3]);
+        out.push_str(&format!("{t}\n"));
+    }
+    out
+}
+
+// ---- households -----------------------------------------------------------------------------
+
+/// The door-to-door worklist (with `--missing`) or the household list.
+pub fn household_list(lang: Lang, items: &[HouseholdListItem], missing_filter: Option<&str>) -> String {
+    if items.is_empty() {
+        return format!("{}\n", i18n::no_households(lang));
+    }
+    let mut header = vec![i18n::col_group(lang), i18n::col_house(lang), i18n::col_address(lang)];
+    if missing_filter.is_none() {
+        header.push(i18n::col_missing(lang));
+    }
+    let mut t = table(header);
+    // Door to door: group by group (those without one last), house codes in order within.
+    let mut sorted: Vec<&HouseholdListItem> = items.iter().collect();
+    sorted.sort_by(|a, b| (a.group.is_none(), &a.group, &a.id).cmp(&(b.group.is_none(), &b.group, &b.id)));
+    for h in sorted {
+        let mut code = h.id.clone();
+        if h.archived {
+            code = format!("{code} ({})", i18n::archived_mark(lang));
+        }
+        let mut row = vec![h.group.clone().unwrap_or_default(), code, h.address.clone().unwrap_or_default()];
+        if missing_filter.is_none() {
+            row.push(h.missing.join(", "));
+        }
+        t.add_row(row);
+    }
+    let mut out = match missing_filter {
+        Some(c) => format!("{}\n", i18n::worklist_header(lang, items.len(), c)),
+        None => format!("{}\n", i18n::households_count(lang, items.len())),
+    };
+    out.push_str(&format!("{t}\n"));
+    out
+}
+
+fn answer_text(lang: Lang, a: Answer) -> &'static str {
+    match a {
+        Answer::Yes => i18n::yes(lang),
+        Answer::No => i18n::no(lang),
+        Answer::Unknown => i18n::unknown_answer(lang),
+    }
+}
+
+fn value_text(lang: Lang, v: &Value) -> String {
+    match v {
+        Value::Count(n) => n.to_string(),
+        Value::Answer(a) => answer_text(lang, *a).to_string(),
+    }
+}
+
+/// `household show`. Labels come from `profile` (the default profile when the area's own is
+/// not known to the CLI); fields and criteria the profile does not name are shown by id.
+pub fn household(lang: Lang, h: &HouseholdView, profile: &Profile) -> String {
+    let mut out = format!("{}\n", i18n::household_header(lang, &h.id, &h.area));
+    if let Some(g) = &h.group {
+        out.push_str(&format!("{}\n", i18n::group_line(lang, g)));
+    }
+    if let Some(a) = &h.address {
+        out.push_str(&format!("{}\n", i18n::address_line(lang, a)));
+    }
+    if h.archived {
+        out.push_str(&format!("{}\n", i18n::archived_line(lang)));
+    }
+    let is_business =
+        profile.business_field().and_then(|b| h.fields.get(b)).is_some_and(|v| v.answer() == Some(Answer::Yes));
+
+    let mut t = table(vec![i18n::col_field(lang), i18n::col_value(lang)]);
+    for f in profile.fields() {
+        let value = match h.fields.get(&f.id) {
+            Some(v) => value_text(lang, v),
+            None if f.business_only && !is_business => continue,
+            None => i18n::not_recorded(lang).to_string(),
+        };
+        let label = f.label.get(lang);
+        let label = if label.is_empty() { f.id.clone() } else { format!("{label} ({})", f.id) };
+        t.add_row(vec![label, value]);
+    }
+    for (id, v) in h.fields.iter().filter(|(id, _)| profile.field(id).is_none()) {
+        t.add_row(vec![id.clone(), value_text(lang, v)]);
+    }
+    right_align(&mut t, &[1]);
+    out.push_str(&format!("{t}\n"));
+
+    let mut t = table(vec![i18n::col_criterion(lang), i18n::col_met(lang)]);
+    let mut row = |id: &str, label: Option<&str>, meets: Option<bool>| {
+        let label = label.filter(|l| !l.is_empty()).map_or_else(|| id.to_string(), str::to_string);
+        let verdict = match meets {
+            Some(true) => i18n::met(lang),
+            Some(false) => i18n::not_met(lang),
+            None => i18n::not_applicable(lang),
+        };
+        t.add_row(vec![label, verdict.to_string()]);
+    };
+    for c in profile.criteria() {
+        if let Some(meets) = h.criteria.get(&c.id) {
+            row(&c.id, Some(c.label.get(lang)), *meets);
+        }
+    }
+    for (id, meets) in h.criteria.iter().filter(|(id, _)| profile.criterion(id).is_none()) {
+        row(id, None, *meets);
+    }
+    out.push_str(&format!("{t}\n"));
+
+    if let Some(at) = &h.updated_at {
+        let by = match (&h.updated_by_name, &h.updated_by) {
+            (Some(name), Some(peer)) if !name.is_empty() => format!("{name} ({peer})"),
+            (_, Some(peer)) => peer.clone(),
+            (Some(name), None) => name.clone(),
+            (None, None) => "?".into(),
+        };
+        out.push_str(&format!("{}\n", i18n::updated_line(lang, at, &by)));
+    }
+    out
+}
+
+// ---- members and conflicts ------------------------------------------------------------------
+
+pub fn members(lang: Lang, members: &[Member]) -> String {
+    if members.is_empty() {
+        return format!("{}\n", i18n::no_members(lang));
+    }
+    let mut t = table(vec![
+        i18n::col_name(lang),
+        i18n::col_role(lang),
+        i18n::col_peer_id(lang),
+        i18n::col_added(lang),
+        i18n::col_state(lang),
+    ]);
+    for m in members {
+        let state = if m.removed { i18n::removed(lang) } else { i18n::active(lang) };
+        t.add_row(vec![
+            m.name.clone(),
+            i18n::role(lang, &m.role),
+            m.peer_id.clone(),
+            m.added_at.clone().unwrap_or_default(),
+            state.to_string(),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+pub fn conflicts(lang: Lang, conflicts: &[Conflict]) -> String {
+    if conflicts.is_empty() {
+        return format!("{}\n", i18n::no_conflicts(lang));
+    }
+    let mut t =
+        table(vec![i18n::col_house(lang), i18n::col_field(lang), i18n::col_winner(lang), i18n::col_values(lang)]);
+    for c in conflicts {
+        let values: Vec<String> = c
+            .values
+            .iter()
+            .map(|v| match &v.name {
+                Some(name) if !name.is_empty() => format!("{} — {name} ({})", v.value, v.peer_id),
+                _ => format!("{} — {}", v.value, v.peer_id),
+            })
+            .collect();
+        t.add_row(vec![c.household.clone(), c.field.clone(), c.winner.clone(), values.join("\n")]);
+    }
+    format!("{t}\n{}\n", i18n::conflicts_hint(lang))
+}
+
+// ---- snapshot verify ------------------------------------------------------------------------
+
+/// `kdc snapshot verify --json`.
+#[derive(Debug, Serialize)]
+pub struct Verified {
+    pub file: String,
+    pub valid: bool,
+    pub format_version: u16,
+    pub checksum: String,
+    pub checksum_ok: bool,
+    pub areas: Vec<VerifiedArea>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VerifiedArea {
+    pub id: String,
+    pub name: String,
+    pub ward: String,
+    pub profile: String,
+    /// Active households.
+    pub households: u64,
+    pub archived: u64,
+    /// Devices on the roster, removed ones not counted.
+    pub members: u64,
+    /// RFC 3339 time of the latest change, when any change has a time.
+    pub last_change: Option<String>,
+}
+
+pub fn verified(lang: Lang, v: &Verified) -> String {
+    let mut out = format!(
+        "{}\n{}\n{}\n",
+        i18n::verify_ok(lang, std::path::Path::new(&v.file)),
+        i18n::format_version_line(lang, v.format_version),
+        i18n::checksum_line(lang, &v.checksum)
+    );
+    let mut t = table(vec![
+        i18n::col_area(lang),
+        i18n::col_name(lang),
+        i18n::col_ward(lang),
+        i18n::col_profile(lang),
+        i18n::col_households(lang),
+        i18n::col_archived(lang),
+        i18n::col_members(lang),
+        i18n::col_last_change(lang),
+    ]);
+    for a in &v.areas {
+        t.add_row(vec![
+            a.id.clone(),
+            a.name.clone(),
+            a.ward.clone(),
+            a.profile.clone(),
+            a.households.to_string(),
+            a.archived.to_string(),
+            a.members.to_string(),
+            a.last_change.clone().unwrap_or_else(|| i18n::not_applicable(lang).to_string()),
+        ]);
+    }
+    right_align(&mut t, &[4, 5, 6]);
+    out.push_str(&format!("{t}\n"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crdt_model::profile::{Labels, Level};
+
+    fn crit(id: &str, n: u64, d: u64, op: &str, threshold: f64, met: bool, required: bool) -> CriterionStatus {
+        CriterionStatus {
+            id: id.into(),
+            level: Level::Person,
+            required,
+            numerator: n,
+            denominator: d,
+            ratio: (d > 0).then(|| n as f64 / d as f64),
+            op: op.into(),
+            threshold,
+            met,
+            applicable: d > 0,
+            unknown: 3,
+            label: Labels {
+                vi: "Tài khoản định danh điện tử".into(), en: "Electronic citizen account".into()
+            },
+        }
+    }
+
+    #[test]
+    fn percentages_have_two_decimals_rounded_half_up() {
+        assert_eq!(percent(275, 310).as_deref(), Some("88.71%"));
+        assert_eq!(percent(8, 9).as_deref(), Some("88.89%"));
+        assert_eq!(percent(90, 100).as_deref(), Some("90.00%"));
+        assert_eq!(percent(1, 1).as_deref(), Some("100.00%"));
+        assert_eq!(percent(0, 7).as_deref(), Some("0.00%"));
+        assert_eq!(percent(2, 3).as_deref(), Some("66.67%"));
+        assert_eq!(percent(1, 3).as_deref(), Some("33.33%"));
+        // 1/8 = 12.5%, 1/16 = 6.25%, 1/32 = 3.125% -> half up.
+        assert_eq!(percent(1, 32).as_deref(), Some("3.13%"));
+        assert_eq!(percent(99_999, 100_000).as_deref(), Some("100.00%"));
+        assert_eq!(percent(u64::MAX, u64::MAX).as_deref(), Some("100.00%"));
+        assert_eq!(percent(1, 0), None);
+    }
+
+    #[test]
+    fn thresholds_as_op_and_percent() {
+        assert_eq!(threshold_text(">", 0.9), "> 90%");
+        assert_eq!(threshold_text(">=", 1.0), ">= 100%");
+        assert_eq!(threshold_text(">", 0.5), "> 50%");
+        assert_eq!(threshold_text(">=", 0.505), ">= 50.5%");
+        assert_eq!(threshold_text(">=", 0.0), ">= 0%");
+    }
+
+    #[test]
+    fn required_line_in_both_languages() {
+        assert_eq!(i18n::required_met_line(Lang::Vi, 7, 8), "Đạt 7/8 tiêu chí bắt buộc");
+        assert_eq!(i18n::required_met_line(Lang::En, 7, 8), "7 of 8 required criteria met");
+    }
+
+    #[test]
+    fn criterion_rows() {
+        let row = criterion_row(Lang::Vi, &crit("e_citizen", 275, 310, ">", 0.9, false, true));
+        assert_eq!(row, ["Tài khoản định danh điện tử", "275/310", "88.71%", "> 90%", "Chưa đạt", "3"]);
+        let row = criterion_row(Lang::En, &crit("e_citizen", 91, 100, ">", 0.9, true, true));
+        assert_eq!(row, ["Electronic citizen account", "91/100", "91.00%", "> 90%", "met", "3"]);
+        let row = criterion_row(Lang::En, &crit("qr_payment", 0, 0, ">=", 1.0, true, false));
+        assert_eq!(row, ["Electronic citizen account (encouraged)", "0/0", "n/a", ">= 100%", "n/a", "3"]);
+        let row = criterion_row(Lang::Vi, &crit("qr_payment", 0, 0, ">=", 1.0, true, true));
+        assert_eq!(row[2..5], ["—", ">= 100%", "—"]);
+    }
+
+    #[test]
+    fn status_text_has_summary_lines() {
+        let s = Status {
+            area: "tam-giac-3".into(),
+            name: "Tam Giác 3".into(),
+            ward: "Phường 7".into(),
+            profile: "kdc-so-v1".into(),
+            households: 120,
+            certified: false,
+            incomplete: 2,
+            required_met: 7,
+            required_total: 8,
+            criteria: vec![crit("e_citizen", 275, 310, ">", 0.9, false, true)],
+            groups: vec![],
+        };
+        let vi = status(Lang::Vi, &s);
+        assert!(vi.starts_with("Tam Giác 3 (tam-giac-3)\nPhường/xã: Phường 7\n"), "{vi}");
+        assert!(vi.contains("Đạt 7/8 tiêu chí bắt buộc"), "{vi}");
+        assert!(vi.contains("88.71%") && vi.contains("Chưa đạt"), "{vi}");
+        assert!(vi.contains("Còn 2 hộ chưa ghi"), "{vi}");
+        let en = status(Lang::En, &Status { incomplete: 0, certified: true, required_met: 8, ..s });
+        assert!(en.contains("8 of 8 required criteria met"), "{en}");
+        assert!(en.contains("Certified as a digital residential area: yes"), "{en}");
+        assert!(!en.contains("members_14plus"), "{en}");
+    }
+
+    #[test]
+    fn worklist_columns() {
+        let items = vec![HouseholdListItem {
+            id: "T3-045".into(),
+            group: Some("Tổ 3".into()),
+            address: Some("12 Lê Lợi".into()),
+            archived: false,
+            missing: vec!["internet".into(), "e_citizen".into()],
+        }];
+        let filtered = household_list(Lang::En, &items, Some("internet"));
+        assert!(filtered.starts_with("1 household does not meet internet yet"), "{filtered}");
+        assert!(filtered.contains("T3-045") && filtered.contains("12 Lê Lợi"), "{filtered}");
+        assert!(!filtered.contains("e_citizen"), "{filtered}");
+        let all = household_list(Lang::En, &items, None);
+        assert!(all.contains("internet, e_citizen"), "{all}");
+        assert_eq!(household_list(Lang::Vi, &[], None), "Không có hộ nào.\n");
+    }
+
+    #[test]
+    fn worklist_is_ordered_by_group() {
+        let item = |id: &str, group: Option<&str>| HouseholdListItem {
+            id: id.into(),
+            group: group.map(str::to_string),
+            address: None,
+            archived: false,
+            missing: vec![],
+        };
+        let items =
+            vec![item("A-9", Some("Tổ 2")), item("B-1", None), item("C-3", Some("Tổ 1")), item("A-1", Some("Tổ 2"))];
+        let text = household_list(Lang::En, &items, None);
+        let pos = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s} missing in {text}"));
+        assert!(pos("C-3") < pos("A-1") && pos("A-1") < pos("A-9") && pos("A-9") < pos("B-1"), "{text}");
+    }
+
+    #[test]
+    fn conflicts_name_every_device() {
+        use crdt_model::area::ConflictValue;
+        let c = Conflict {
+            household: "T3-045".into(),
+            field: "members".into(),
+            winner: "5".into(),
+            values: vec![
+                ConflictValue { value: "4".into(), peer_id: "12D3KooA".into(), name: Some("máy A".into()) },
+                ConflictValue { value: "5".into(), peer_id: "12D3KooB".into(), name: None },
+            ],
+        };
+        let text = conflicts(Lang::Vi, &[c]);
+        assert!(text.contains("4 — máy A (12D3KooA)"), "{text}");
+        assert!(text.contains("5 — 12D3KooB"), "{text}");
+        assert!(text.contains("Giá trị đang dùng"), "{text}");
+        assert_eq!(conflicts(Lang::En, &[]), "No conflicts.\n");
+    }
+}

@@ -1,0 +1,412 @@
+//! A typed, blocking client of the control API, for `kdc` and the tests.
+//!
+//! [`Client::from_data_dir`] finds the daemon through `DATA_DIR/api.addr` and authenticates
+//! with `DATA_DIR/api.token`. Every method is one endpoint of docs/API.md. Methods that answer
+//! with an area-shaped document are generic in the answer type: ask for `serde_json::Value` to
+//! print the daemon's JSON unchanged (`--json`), or for the `crdt_model` type to read fields:
+//!
+//! ```no_run
+//! # use kdc_daemon::client::Client;
+//! let client = Client::from_data_dir(std::path::Path::new("/tmp/kdc"))?;
+//! let raw: serde_json::Value = client.status("tam-giac-3")?;
+//! let typed: crdt_model::Status = client.status("tam-giac-3")?;
+//! # Ok::<(), kdc_daemon::client::ClientError>(())
+//! ```
+//!
+//! Errors carry the exit code `kdc` uses ([`ClientError::exit_code`]).
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use ureq::Agent;
+use ureq::http::Response;
+
+use crate::api::types::{CreateArea, ErrorBody, HouseholdPatch, HouseholdQuery, IdInfo, ImportReport, NewHousehold};
+use crate::api::{JSON_BODY_LIMIT, SNAPSHOT_BODY_LIMIT};
+use crate::config::{ADDR_FILE, TOKEN_FILE};
+
+/// Time to establish the TCP connection: the daemon is local, so a slow connect means it is
+/// not there.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Whole-request limit: a write waits for an fsync; a snapshot may be large.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No daemon answers for this data directory.
+    #[error("kdcd is not running for data directory {} ({reason}); start it with `kdcd --data-dir {}`", .data_dir.display(), .data_dir.display())]
+    NotRunning { data_dir: PathBuf, reason: String },
+    /// The daemon refused the request.
+    #[error("{message}")]
+    Api { status: u16, kind: String, message: String, field: Option<String> },
+    /// The connection broke or timed out mid-request.
+    #[error("talking to kdcd failed: {0}")]
+    Transport(String),
+    /// The daemon's answer is not what this client understands.
+    #[error("unexpected answer from kdcd: {0}")]
+    Decode(String),
+    /// The request is larger than the daemon accepts; refused before sending (a daemon that
+    /// stops reading mid-upload would otherwise show up as a broken connection).
+    #[error("the {what} is {size} bytes; kdcd accepts at most {limit} bytes")]
+    TooLarge { what: &'static str, size: usize, limit: usize },
+}
+
+impl ClientError {
+    /// The `kdc` exit code for this error (CONTRACT.md): 1 runtime failure, 2 invalid input
+    /// or conflict, 3 daemon not reachable, 4 not found.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ClientError::NotRunning { .. } => 3,
+            ClientError::Api { status, kind, .. } => match kind.as_str() {
+                "invalid_input" | "conflict" => 2,
+                "not_found" => 4,
+                "unauthorized" | "internal" => 1,
+                // A kind added by a newer daemon: fall back on the status.
+                _ => match status {
+                    400 | 409 | 413 | 422 => 2,
+                    404 => 4,
+                    _ => 1,
+                },
+            },
+            ClientError::TooLarge { .. } => 2,
+            ClientError::Transport(_) | ClientError::Decode(_) => 1,
+        }
+    }
+
+    /// The field or argument at fault, when the daemon named one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ClientError::Api { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The error kind: the API's `kind` for refusals (`invalid_input` for a request too
+    /// large to send), else `not_running`, `transport` or `decode`.
+    pub fn kind(&self) -> &str {
+        match self {
+            ClientError::NotRunning { .. } => "not_running",
+            ClientError::Api { kind, .. } => kind,
+            ClientError::TooLarge { .. } => "invalid_input",
+            ClientError::Transport(_) => "transport",
+            ClientError::Decode(_) => "decode",
+        }
+    }
+}
+
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+/// A connection to one daemon. Cheap to clone; `Send + Sync`; keeps connections alive.
+#[derive(Debug, Clone)]
+pub struct Client {
+    agent: Agent,
+    base: String,
+    auth: String,
+    /// For "not running" messages.
+    data_dir: PathBuf,
+}
+
+impl Client {
+    /// Finds the daemon of a data directory. `NotRunning` if it never started there or has
+    /// stopped (files missing); a stale address is detected at the first request.
+    pub fn from_data_dir(dir: &Path) -> Result<Client> {
+        let not_running = |reason: String| ClientError::NotRunning { data_dir: dir.to_path_buf(), reason };
+        let addr_text = read_file(&dir.join(ADDR_FILE)).map_err(|e| not_running(format!("no {ADDR_FILE}: {e}")))?;
+        let token = read_file(&dir.join(TOKEN_FILE)).map_err(|e| not_running(format!("no {TOKEN_FILE}: {e}")))?;
+        let addr: SocketAddr =
+            addr_text.parse().map_err(|_| not_running(format!("{ADDR_FILE} holds {addr_text:?}, not an address")))?;
+        Ok(Client::with_data_dir(addr, &token, dir))
+    }
+
+    /// A client for a known address and token.
+    pub fn new(addr: SocketAddr, token: &str) -> Client {
+        Client::with_data_dir(addr, token, Path::new("?"))
+    }
+
+    fn with_data_dir(addr: SocketAddr, token: &str, dir: &Path) -> Client {
+        let config = Agent::config_builder()
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            // Error statuses carry a JSON body we want to read.
+            .http_status_as_error(false)
+            .build();
+        Client {
+            agent: config.into(),
+            base: format!("http://{}", connectable(addr)),
+            auth: format!("Bearer {}", token.trim()),
+            data_dir: dir.to_path_buf(),
+        }
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:7420`.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    // -- endpoints ---------------------------------------------------------------------------
+
+    /// `GET /v1/id`.
+    pub fn id(&self) -> Result<IdInfo> {
+        self.get_json("/v1/id", &[])
+    }
+
+    /// `GET /v1/areas`: `[{"id","name","ward","households"}]`.
+    pub fn areas<T: DeserializeOwned>(&self) -> Result<T> {
+        self.get_json("/v1/areas", &[])
+    }
+
+    /// `POST /v1/areas`: the new area's summary.
+    pub fn create_area<T: DeserializeOwned>(&self, req: &CreateArea) -> Result<T> {
+        self.send_json(self.agent.post(self.url("/v1/areas")), req)
+    }
+
+    /// `GET /v1/areas/{area}`: the area summary.
+    pub fn area<T: DeserializeOwned>(&self, area: &str) -> Result<T> {
+        self.get_json(&format!("/v1/areas/{}", seg(area)), &[])
+    }
+
+    /// `GET /v1/areas/{area}/status`.
+    pub fn status<T: DeserializeOwned>(&self, area: &str) -> Result<T> {
+        self.get_json(&format!("/v1/areas/{}/status", seg(area)), &[])
+    }
+
+    /// `GET /v1/areas/{area}/households?...`.
+    pub fn households<T: DeserializeOwned>(&self, area: &str, query: &HouseholdQuery) -> Result<T> {
+        let mut q: Vec<(&str, &str)> = Vec::new();
+        if let Some(g) = &query.group {
+            q.push(("group", g));
+        }
+        if let Some(m) = &query.missing {
+            q.push(("missing", m));
+        }
+        if query.archived {
+            q.push(("archived", "true"));
+        }
+        self.get_json(&format!("/v1/areas/{}/households", seg(area)), &q)
+    }
+
+    /// `POST /v1/areas/{area}/households`: the household as `GET` shows it.
+    pub fn add_household<T: DeserializeOwned>(&self, area: &str, req: &NewHousehold) -> Result<T> {
+        self.send_json(self.agent.post(self.url(&format!("/v1/areas/{}/households", seg(area)))), req)
+    }
+
+    /// `GET /v1/areas/{area}/households/{hh}`.
+    pub fn household<T: DeserializeOwned>(&self, area: &str, hh: &str) -> Result<T> {
+        self.get_json(&format!("/v1/areas/{}/households/{}", seg(area), seg(hh)), &[])
+    }
+
+    /// `PATCH /v1/areas/{area}/households/{hh}`: the household after the change.
+    pub fn update_household<T: DeserializeOwned>(&self, area: &str, hh: &str, req: &HouseholdPatch) -> Result<T> {
+        let url = self.url(&format!("/v1/areas/{}/households/{}", seg(area), seg(hh)));
+        self.send_json(self.agent.patch(url), req)
+    }
+
+    /// `POST /v1/areas/{area}/households/{hh}/archive`: the household after archiving.
+    pub fn archive_household<T: DeserializeOwned>(&self, area: &str, hh: &str) -> Result<T> {
+        let url = self.url(&format!("/v1/areas/{}/households/{}/archive", seg(area), seg(hh)));
+        let response = self.agent.post(url).header("Authorization", &self.auth).send_empty();
+        self.json(response)
+    }
+
+    /// `GET /v1/areas/{area}/members`.
+    pub fn members<T: DeserializeOwned>(&self, area: &str) -> Result<T> {
+        self.get_json(&format!("/v1/areas/{}/members", seg(area)), &[])
+    }
+
+    /// `GET /v1/areas/{area}/conflicts`.
+    pub fn conflicts<T: DeserializeOwned>(&self, area: &str) -> Result<T> {
+        self.get_json(&format!("/v1/areas/{}/conflicts", seg(area)), &[])
+    }
+
+    /// `GET /v1/areas/{area}/snapshot`: the snapshot file's bytes.
+    pub fn export_snapshot(&self, area: &str) -> Result<Vec<u8>> {
+        let url = self.url(&format!("/v1/areas/{}/snapshot", seg(area)));
+        let response = self.agent.get(url).header("Authorization", &self.auth).call();
+        let mut response = self.check(response)?;
+        response.body_mut().with_config().limit(SNAPSHOT_BODY_LIMIT as u64).read_to_vec().map_err(|e| self.transport(e))
+    }
+
+    /// `POST /v1/snapshots`: which areas were created or merged.
+    pub fn import_snapshot(&self, bytes: &[u8]) -> Result<ImportReport> {
+        if bytes.len() > SNAPSHOT_BODY_LIMIT {
+            return Err(ClientError::TooLarge { what: "snapshot", size: bytes.len(), limit: SNAPSHOT_BODY_LIMIT });
+        }
+        let response = self
+            .agent
+            .post(self.url("/v1/snapshots"))
+            .header("Authorization", &self.auth)
+            .content_type("application/octet-stream")
+            .send(bytes);
+        self.json(response)
+    }
+
+    // -- plumbing ----------------------------------------------------------------------------
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn get_json<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T> {
+        let mut request = self.agent.get(self.url(path)).header("Authorization", &self.auth);
+        for (k, v) in query {
+            request = request.query(*k, *v);
+        }
+        self.json(request.call())
+    }
+
+    fn send_json<T: DeserializeOwned, B: Serialize>(
+        &self,
+        request: ureq::RequestBuilder<ureq::typestate::WithBody>,
+        body: &B,
+    ) -> Result<T> {
+        let body =
+            serde_json::to_vec(body).map_err(|e| ClientError::Decode(format!("cannot encode the request: {e}")))?;
+        if body.len() > JSON_BODY_LIMIT {
+            return Err(ClientError::TooLarge { what: "request", size: body.len(), limit: JSON_BODY_LIMIT });
+        }
+        let request = request.header("Authorization", &self.auth).content_type("application/json");
+        self.json(request.send(&body[..]))
+    }
+
+    fn json<T: DeserializeOwned>(&self, response: Result<Response<ureq::Body>, ureq::Error>) -> Result<T> {
+        let mut response = self.check(response)?;
+        let bytes = response.body_mut().read_to_vec().map_err(|e| self.transport(e))?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// Turns connection failures and error statuses into [`ClientError`]s.
+    fn check(&self, response: Result<Response<ureq::Body>, ureq::Error>) -> Result<Response<ureq::Body>> {
+        let mut response = response.map_err(|e| self.transport(e))?;
+        let status = response.status().as_u16();
+        if status < 400 {
+            return Ok(response);
+        }
+        let bytes = response.body_mut().read_to_vec().unwrap_or_default();
+        Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => {
+                ClientError::Api { status, kind: body.error.kind, message: body.error.message, field: body.error.field }
+            }
+            // Not our daemon's error shape (e.g. another program took the port).
+            Err(_) => ClientError::Api {
+                status,
+                kind: kind_for_status(status).to_string(),
+                message: format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes).trim()),
+                field: None,
+            },
+        })
+    }
+
+    /// Classifies a ureq error: failing to reach the daemon at all is `NotRunning`.
+    fn transport(&self, e: ureq::Error) -> ClientError {
+        let unreachable = match &e {
+            ureq::Error::Io(io) => matches!(
+                io.kind(),
+                io::ErrorKind::ConnectionRefused
+                    | io::ErrorKind::AddrNotAvailable
+                    | io::ErrorKind::HostUnreachable
+                    | io::ErrorKind::NetworkUnreachable
+            ),
+            ureq::Error::Timeout(ureq::Timeout::Connect) => true,
+            ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => true,
+            _ => false,
+        };
+        if unreachable {
+            ClientError::NotRunning {
+                data_dir: self.data_dir.clone(),
+                reason: format!("{} does not answer: {e}", self.base),
+            }
+        } else {
+            ClientError::Transport(e.to_string())
+        }
+    }
+}
+
+fn kind_for_status(status: u16) -> &'static str {
+    match status {
+        400 | 413 | 422 => "invalid_input",
+        401 => "unauthorized",
+        404 => "not_found",
+        409 => "conflict",
+        _ => "internal",
+    }
+}
+
+fn read_file(path: &Path) -> io::Result<String> {
+    let text = std::fs::read_to_string(path)?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "empty file"));
+    }
+    Ok(text.to_string())
+}
+
+/// A daemon bound to the unspecified address is reached on loopback.
+fn connectable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port()),
+        IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port()),
+        _ => addr,
+    }
+}
+
+/// Percent-encodes one path segment. Valid ids never need it, but an invalid one typed by a
+/// user must reach the daemon intact to be refused with a clear message, not mangle the path.
+fn seg(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_api_table() {
+        let api =
+            |status, kind: &str| ClientError::Api { status, kind: kind.into(), message: String::new(), field: None };
+        assert_eq!(api(400, "invalid_input").exit_code(), 2);
+        assert_eq!(api(401, "unauthorized").exit_code(), 1);
+        assert_eq!(api(404, "not_found").exit_code(), 4);
+        assert_eq!(api(409, "conflict").exit_code(), 2);
+        assert_eq!(api(500, "internal").exit_code(), 1);
+        assert_eq!(api(404, "something_new").exit_code(), 4);
+        let nr = ClientError::NotRunning { data_dir: PathBuf::from("/x"), reason: "r".into() };
+        assert_eq!(nr.exit_code(), 3);
+        assert_eq!(ClientError::Transport("t".into()).exit_code(), 1);
+    }
+
+    #[test]
+    fn missing_files_mean_not_running() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let err = Client::from_data_dir(tmp.path()).expect_err("no files");
+        assert_eq!(err.exit_code(), 3, "{err}");
+    }
+
+    #[test]
+    fn refused_connection_means_not_running() {
+        // Bind and drop a listener to get a port nobody listens on.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        let client = Client::new(SocketAddr::from(([127, 0, 0, 1], port)), "t");
+        let err = client.id().expect_err("nobody listens");
+        assert!(matches!(err, ClientError::NotRunning { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(seg("T3-045"), "T3-045");
+        assert_eq!(seg("a/b c"), "a%2Fb%20c");
+        assert_eq!(connectable("0.0.0.0:7".parse().expect("addr")).to_string(), "127.0.0.1:7");
+    }
+}

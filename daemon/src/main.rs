@@ -1,0 +1,140 @@
+//! `kdcd`: parses flags, sets up logging and signals, and hands over to [`kdc_daemon::run_in`].
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use kdc_daemon::{Config, DataDir, config};
+use libp2p::Multiaddr;
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+
+/// The KDC Sync daemon: keeps this device's areas and serves the local control API.
+#[derive(Debug, Parser)]
+#[command(name = "kdcd", version, about)]
+struct Args {
+    /// Data directory (identity, database, api.addr, api.token) [default: the platform's data
+    /// directory, e.g. ~/.local/share/kdc]
+    #[arg(long, env = "KDC_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Control API address; port 0 picks a free port (written to DATA_DIR/api.addr)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7420")]
+    api: String,
+
+    /// libp2p listen address; repeatable [default: /ip4/0.0.0.0/tcp/0]
+    #[arg(long = "listen", value_name = "MULTIADDR", value_parser = parse_multiaddr)]
+    listen: Vec<Multiaddr>,
+
+    /// A peer to dial at start and keep redialling; repeatable
+    #[arg(long = "peer", value_name = "MULTIADDR", value_parser = parse_multiaddr)]
+    peers: Vec<Multiaddr>,
+
+    /// Do not discover peers on the local network with mDNS
+    #[arg(long)]
+    no_mdns: bool,
+
+    /// This device's name, shown to the other members of an area (stored; later starts keep it)
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+}
+
+/// clap names the flag in its error and exits with 2.
+fn parse_multiaddr(s: &str) -> Result<Multiaddr, String> {
+    s.parse::<Multiaddr>().map_err(|e| format!("not a multiaddr ({e}); example: /ip4/192.168.1.20/tcp/4001"))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        // Colours only for a person watching; log files and journald get plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+
+    // Usage errors clap cannot see: exit 2 like clap's own.
+    let api = match resolve_api(&args.api) {
+        Ok(addr) => addr,
+        Err(e) => {
+            eprintln!("kdcd: error: invalid value {:?} for '--api <ADDR>': {e:#}", args.api);
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(name) = &args.name
+        && let Err(e) = config::validate_device_name(name)
+    {
+        eprintln!("kdcd: error: invalid value {name:?} for '--name <NAME>': {e}");
+        return ExitCode::from(2);
+    }
+
+    match start(args, api).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kdcd: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn resolve_api(text: &str) -> anyhow::Result<SocketAddr> {
+    let mut addrs = text.to_socket_addrs().context("expected HOST:PORT, e.g. 127.0.0.1:7420")?;
+    match addrs.next() {
+        Some(addr) => Ok(addr),
+        None => bail!("{text} resolves to no address"),
+    }
+}
+
+async fn start(args: Args, api: SocketAddr) -> anyhow::Result<()> {
+    let data_dir = match args.data_dir {
+        Some(dir) => dir,
+        None => {
+            config::default_data_dir().context("no platform data directory; give --data-dir DIR or set KDC_DATA_DIR")?
+        }
+    };
+    let mut config = Config::new(&data_dir);
+    config.name = args.name;
+    if !args.listen.is_empty() {
+        config.listen = args.listen;
+    }
+    config.peers = args.peers;
+    config.mdns = !args.no_mdns;
+
+    // Lock the data directory before binding, so a second kdcd reports the real problem.
+    let dir = data_dir.clone();
+    let opened: DataDir = tokio::task::spawn_blocking(move || DataDir::open(&dir)).await??;
+    let listener = tokio::net::TcpListener::bind(api).await.with_context(|| format!("cannot listen on --api {api}"))?;
+
+    let shutdown = CancellationToken::new();
+    tokio::spawn(wait_for_signal(shutdown.clone()));
+    kdc_daemon::run_in(opened, config, listener, shutdown).await?;
+    Ok(())
+}
+
+/// Cancels `shutdown` on SIGINT or SIGTERM.
+async fn wait_for_signal(shutdown: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+                    _ = term.recv() => tracing::info!("SIGTERM received"),
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch SIGTERM; only SIGINT stops kdcd");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    shutdown.cancel();
+}

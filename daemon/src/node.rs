@@ -1,0 +1,640 @@
+//! The area registry: every area of this device, in memory, backed by the [`Store`].
+//!
+//! Each area is one [`Area`] (an Automerge document) behind its own `std::sync::Mutex`, so
+//! writes to one area are serialised and different areas never wait for each other. A write:
+//! 1. locks the area and applies the `crdt_model` operation, which validates everything before
+//!    it changes the document (all or nothing);
+//! 2. appends `save_after(last persisted heads)` to the store, which flushes before returning;
+//! 3. only then records the new heads and answers. If the append fails, the in-memory document
+//!    is reloaded from the store, so memory never holds a change the disk does not.
+//!
+//! Automerge and sled work is CPU- and IO-bound and must never run on the tokio reactor
+//! threads: every public async method here runs its work inside `spawn_blocking`. The
+//! `*_blocking` constructors are for code that is already off the reactor.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use automerge::ChangeHash;
+use crdt_model::area::{AreaSummary, Conflict, HouseholdListItem, HouseholdView, Member, Status};
+use crdt_model::ids::{validate_area_id, validate_household_id};
+use crdt_model::snapshot::{self, SnapshotError};
+use crdt_model::{Area, HouseholdWrite, ModelError, NewArea};
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Store, StoreError};
+
+/// `meta` key of the device name.
+const META_NAME: &str = "device_name";
+
+/// Why a node operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// Refused by the model: invalid input, not found, exists, bad profile, corrupt document.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("storage failed: {0}")]
+    Store(#[from] StoreError),
+    #[error("invalid snapshot: {0}")]
+    Snapshot(#[from] SnapshotError),
+    /// The area is in the database but could not be loaded at startup.
+    #[error("area {id} could not be loaded from the database: {reason}")]
+    Unavailable { id: String, reason: String },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = NodeError> = std::result::Result<T, E>;
+
+/// One row of `POST /v1/snapshots`' answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedArea {
+    pub id: String,
+    /// `true` when this device did not have the area before.
+    pub created: bool,
+    /// Active households after the import.
+    pub households: u64,
+}
+
+/// An area and what of it is on disk.
+struct AreaEntry {
+    area: Area,
+    /// Heads of the document as persisted; the next chunk is `save_after(heads)`.
+    heads: Vec<ChangeHash>,
+    /// Seq of the last chunk in the store (what a compaction includes).
+    last_seq: Option<u64>,
+    /// Chunks in the store after the area's save.
+    chunks: usize,
+}
+
+type Entry = Arc<Mutex<AreaEntry>>;
+
+struct Inner {
+    store: Store,
+    /// Peer id string: the Automerge actor and the `by` of every write.
+    actor: String,
+    name: String,
+    compact_threshold: usize,
+    areas: RwLock<HashMap<String, Entry>>,
+    /// Areas in the database that failed to load, with the reason. They are kept out of
+    /// reach (not overwritten, not listed) until an operator looks at them.
+    broken: HashMap<String, String>,
+}
+
+/// Cheap, cloneable handle on the registry.
+#[derive(Clone)]
+pub struct Node {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node").field("actor", &self.inner.actor).field("name", &self.inner.name).finish()
+    }
+}
+
+/// Resolves the device name: `--name` wins and is stored; else the stored name; else a
+/// default, which is stored so it stays stable even if the host is renamed. Blocking.
+pub fn resolve_device_name(store: &Store, given: Option<&str>) -> Result<String, crate::DaemonError> {
+    if let Some(name) = given {
+        let name = crate::config::validate_device_name(name)?;
+        store.meta_set(META_NAME, name.as_bytes())?;
+        return Ok(name);
+    }
+    if let Some(stored) = store.meta_get(META_NAME)? {
+        if let Ok(name) = String::from_utf8(stored)
+            && let Ok(name) = crate::config::validate_device_name(&name)
+        {
+            return Ok(name);
+        }
+        tracing::warn!("stored device name is not valid; using the default");
+    }
+    let name = crate::config::default_device_name();
+    store.meta_set(META_NAME, name.as_bytes())?;
+    Ok(name)
+}
+
+impl Node {
+    /// Loads every stored area. Blocking (sled reads and Automerge loads): call it from
+    /// `spawn_blocking`. An area that fails to load is logged and kept out of reach instead
+    /// of stopping the daemon, so one damaged area does not lock a ward out of the others.
+    pub fn open_blocking(store: Store, actor: String, name: String, compact_threshold: usize) -> Result<Node> {
+        let mut areas = HashMap::new();
+        let mut broken = HashMap::new();
+        for id in store.area_ids()? {
+            match load_entry(&store, &id, &actor) {
+                Ok(entry) => {
+                    areas.insert(id, Arc::new(Mutex::new(entry)));
+                }
+                Err(e) => {
+                    tracing::error!(area = %id, error = %e, "area could not be loaded; it is unavailable until repaired");
+                    broken.insert(id, e.to_string());
+                }
+            }
+        }
+        tracing::info!(areas = areas.len(), unavailable = broken.len(), "areas loaded");
+        let inner = Inner {
+            store,
+            actor,
+            name,
+            compact_threshold: compact_threshold.max(1),
+            areas: RwLock::new(areas),
+            broken,
+        };
+        let node = Node { inner: Arc::new(inner) };
+        // Compact what a previous run left long (e.g. it crashed before compacting).
+        for id in node.inner.area_ids() {
+            if let Ok(entry) = node.inner.entry(&id)
+                && let Ok(mut e) = node.inner.lock(&entry, &id)
+                && e.chunks >= node.inner.compact_threshold
+            {
+                node.inner.compact_entry(&id, &mut e);
+            }
+        }
+        Ok(node)
+    }
+
+    /// This device's peer id.
+    pub fn peer_id(&self) -> &str {
+        &self.inner.actor
+    }
+
+    /// This device's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// Runs `f` on a blocking thread: the only way work reaches the store or Automerge.
+    async fn blocking<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> Result<T> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || f(&inner))
+            .await
+            .map_err(|e| NodeError::Internal(format!("worker failed: {e}")))?
+    }
+
+    /// Summaries of every area, sorted by id.
+    pub async fn list_areas(&self) -> Result<Vec<AreaSummary>> {
+        self.blocking(|inner| {
+            let mut out = Vec::new();
+            for id in inner.area_ids() {
+                // An area listed a moment ago is never removed, so `entry` cannot miss.
+                out.push(inner.read(&id, |a| Ok(a.summary()))?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    pub async fn create_area(&self, new: NewArea) -> Result<AreaSummary> {
+        self.blocking(move |inner| inner.create_area(new)).await
+    }
+
+    pub async fn area_summary(&self, id: String) -> Result<AreaSummary> {
+        self.blocking(move |inner| inner.read(&id, |a| Ok(a.summary()))).await
+    }
+
+    pub async fn status(&self, id: String) -> Result<Status> {
+        self.blocking(move |inner| inner.read(&id, |a| Ok(a.status()))).await
+    }
+
+    pub async fn household_list(
+        &self,
+        id: String,
+        group: Option<String>,
+        missing: Option<String>,
+        include_archived: bool,
+    ) -> Result<Vec<HouseholdListItem>> {
+        self.blocking(move |inner| {
+            inner.read(&id, |a| a.household_list(group.as_deref(), missing.as_deref(), include_archived))
+        })
+        .await
+    }
+
+    pub async fn household(&self, id: String, hh: String) -> Result<HouseholdView> {
+        self.blocking(move |inner| {
+            validate_household_id(&hh)?;
+            inner.read(&id, |a| a.household_view(&hh))
+        })
+        .await
+    }
+
+    /// Adds a household; answers its view once durable.
+    pub async fn add_household(&self, id: String, write: HouseholdWrite) -> Result<HouseholdView> {
+        self.blocking(move |inner| {
+            let hh = write.id.clone();
+            let (by, now) = (inner.actor.clone(), now_ms());
+            inner.write(&id, move |a| {
+                a.add_household(write, &by, now)?;
+                a.household_view(&hh)
+            })
+        })
+        .await
+    }
+
+    /// Changes a household; answers its view once durable.
+    pub async fn set_household(&self, id: String, write: HouseholdWrite) -> Result<HouseholdView> {
+        self.blocking(move |inner| {
+            let hh = write.id.clone();
+            let (by, now) = (inner.actor.clone(), now_ms());
+            inner.write(&id, move |a| {
+                a.set_household(write, &by, now)?;
+                a.household_view(&hh)
+            })
+        })
+        .await
+    }
+
+    pub async fn archive_household(&self, id: String, hh: String) -> Result<HouseholdView> {
+        self.blocking(move |inner| {
+            validate_household_id(&hh)?;
+            let (by, now) = (inner.actor.clone(), now_ms());
+            inner.write(&id, move |a| {
+                a.archive_household(&hh, &by, now)?;
+                a.household_view(&hh)
+            })
+        })
+        .await
+    }
+
+    pub async fn members(&self, id: String) -> Result<Vec<Member>> {
+        self.blocking(move |inner| inner.read(&id, |a| Ok(a.members()))).await
+    }
+
+    pub async fn conflicts(&self, id: String) -> Result<Vec<Conflict>> {
+        self.blocking(move |inner| inner.read(&id, |a| Ok(a.conflicts()))).await
+    }
+
+    /// The area as a snapshot file.
+    pub async fn export_snapshot(&self, id: String) -> Result<Vec<u8>> {
+        self.blocking(move |inner| inner.read(&id, |a| Ok(snapshot::encode(&[a])))).await
+    }
+
+    /// Imports a snapshot file: creates the areas this device lacks and merges the others.
+    /// Everything is validated (decoding, uids, merges) before anything changes.
+    pub async fn import_snapshot(&self, bytes: Vec<u8>) -> Result<Vec<ImportedArea>> {
+        self.blocking(move |inner| inner.import_snapshot(&bytes)).await
+    }
+
+    /// Compacts one area now.
+    pub async fn compact(&self, id: String) -> Result<()> {
+        self.blocking(move |inner| {
+            let entry = inner.entry(&id)?;
+            let mut e = inner.lock(&entry, &id)?;
+            inner.compact_entry(&id, &mut e);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Flushes the store (every write already flushed; this is for shutdown).
+    pub async fn flush(&self) -> Result<()> {
+        self.blocking(|inner| Ok(inner.store.flush()?)).await
+    }
+}
+
+impl Inner {
+    fn area_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = read_map(&self.areas).keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    fn entry(&self, id: &str) -> Result<Entry> {
+        validate_area_id(id)?;
+        if let Some(reason) = self.broken.get(id) {
+            return Err(NodeError::Unavailable { id: id.to_string(), reason: reason.clone() });
+        }
+        read_map(&self.areas)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| ModelError::NotFound { what: "area", id: id.to_string() }.into())
+    }
+
+    /// Locks an area. A lock poisoned by a panic is recovered by reloading the area from the
+    /// store, which holds exactly what was acknowledged.
+    fn lock<'a>(&self, entry: &'a Entry, id: &str) -> Result<MutexGuard<'a, AreaEntry>> {
+        match entry.lock() {
+            Ok(guard) => Ok(guard),
+            Err(poisoned) => {
+                let mut guard = poisoned.into_inner();
+                tracing::warn!(area = %id, "recovering area after a panic");
+                *guard = load_entry(&self.store, id, &self.actor)?;
+                entry.clear_poison();
+                Ok(guard)
+            }
+        }
+    }
+
+    fn read<T>(&self, id: &str, f: impl FnOnce(&Area) -> Result<T, ModelError>) -> Result<T> {
+        let entry = self.entry(id)?;
+        let e = self.lock(&entry, id)?;
+        Ok(f(&e.area)?)
+    }
+
+    /// Applies `f` and persists its changes before returning. On any error the area is left as
+    /// it was persisted.
+    fn write<T>(&self, id: &str, f: impl FnOnce(&mut Area) -> Result<T, ModelError>) -> Result<T> {
+        let entry = self.entry(id)?;
+        let mut e = self.lock(&entry, id)?;
+        match f(&mut e.area) {
+            Ok(value) => {
+                self.persist(id, &mut e)?;
+                Ok(value)
+            }
+            Err(err) => {
+                // crdt_model validates before it writes, so this is a formality; but if a
+                // refused operation ever did change the document, undo it.
+                if !same_heads(&e.area.heads(), &e.heads) {
+                    tracing::warn!(area = %id, "a refused operation changed the document; reloading");
+                    self.reload(id, &mut e)?;
+                }
+                Err(err.into())
+            }
+        }
+    }
+
+    /// Writes the changes since the persisted heads as one chunk (flushed), then maybe compacts.
+    fn persist(&self, id: &str, e: &mut AreaEntry) -> Result<()> {
+        let heads = e.area.heads();
+        if same_heads(&heads, &e.heads) {
+            return Ok(()); // Nothing new (e.g. a merge of what we had).
+        }
+        let chunk = e.area.save_after(&e.heads);
+        match self.store.append_chunk(id, &chunk) {
+            Ok(seq) => {
+                e.heads = heads;
+                e.last_seq = Some(seq);
+                e.chunks += 1;
+            }
+            Err(err) => {
+                // Not acknowledged, so it must not stay in memory either.
+                if let Err(reload) = self.reload(id, e) {
+                    tracing::error!(area = %id, error = %reload, "could not reload area after a failed write");
+                }
+                return Err(err.into());
+            }
+        }
+        if e.chunks >= self.compact_threshold {
+            self.compact_entry(id, e);
+        }
+        Ok(())
+    }
+
+    /// Rewrites the area's full save. The write that triggered it is already durable, so a
+    /// failure here is only logged: the chunks stay and the next write tries again.
+    fn compact_entry(&self, id: &str, e: &mut AreaEntry) {
+        // Only valid if memory holds exactly what is persisted (always true under the lock).
+        debug_assert!(same_heads(&e.area.heads(), &e.heads));
+        let save = e.area.save();
+        match self.store.compact(id, &save, e.last_seq) {
+            Ok(()) => {
+                tracing::debug!(area = %id, chunks = e.chunks, bytes = save.len(), "area compacted");
+                e.chunks = 0;
+            }
+            Err(err) => tracing::warn!(area = %id, error = %err, "compaction failed; will retry"),
+        }
+    }
+
+    fn reload(&self, id: &str, e: &mut AreaEntry) -> Result<()> {
+        *e = load_entry(&self.store, id, &self.actor)?;
+        Ok(())
+    }
+
+    fn create_area(&self, new: NewArea) -> Result<AreaSummary> {
+        validate_area_id(&new.id)?;
+        // Held across the store write so two creates of one id cannot both pass the check.
+        let mut map = write_map(&self.areas);
+        if map.contains_key(&new.id) {
+            return Err(ModelError::Exists { what: "area", id: new.id }.into());
+        }
+        if let Some(reason) = self.broken.get(&new.id) {
+            return Err(NodeError::Unavailable { id: new.id, reason: reason.clone() });
+        }
+        let id = new.id.clone();
+        let area = Area::create(new, &self.actor, &self.name, now_ms())?;
+        self.store.create_area(&id, &area.save())?;
+        let summary = area.summary();
+        map.insert(id, Arc::new(Mutex::new(new_entry(area))));
+        Ok(summary)
+    }
+
+    fn import_snapshot(&self, bytes: &[u8]) -> Result<Vec<ImportedArea>> {
+        // 1. Decode and check the whole file (checksum, every document) first.
+        let decoded = snapshot::decode_areas(bytes, &self.actor)?;
+        let mut incoming: BTreeMap<String, Area> = BTreeMap::new();
+        for area in decoded {
+            let id = area.id();
+            match incoming.get_mut(&id) {
+                None => {
+                    incoming.insert(id, area);
+                }
+                Some(first) if first.uid() == area.uid() => first.merge(&area)?,
+                Some(_) => return Err(different_area(&id, "twice in the file, as two different areas")),
+            }
+        }
+
+        // 2. With creation blocked, lock every affected area (sorted order: no lock cycles with
+        // another import) and build the merged documents aside.
+        let mut map = write_map(&self.areas);
+        let mut existing: Vec<(String, Entry)> = Vec::new();
+        for id in incoming.keys() {
+            if let Some(reason) = self.broken.get(id) {
+                return Err(NodeError::Unavailable { id: id.clone(), reason: reason.clone() });
+            }
+            if let Some(entry) = map.get(id) {
+                existing.push((id.clone(), Arc::clone(entry)));
+            }
+        }
+        let mut guards = Vec::with_capacity(existing.len());
+        for (id, entry) in &existing {
+            guards.push((id.as_str(), self.lock(entry, id)?));
+        }
+        let mut merged: HashMap<String, Area> = HashMap::new();
+        for (id, guard) in &guards {
+            let theirs = &incoming[*id];
+            if guard.area.uid() != theirs.uid() {
+                return Err(different_area(id, "on this device already, as a different area"));
+            }
+            let mut next = guard.area.clone();
+            next.merge(theirs)?;
+            merged.insert(id.to_string(), next);
+        }
+
+        // 3. Apply. Only storage failures can stop us now; each area stays consistent.
+        let mut report = Vec::new();
+        for (id, guard) in &mut guards {
+            if let Some(next) = merged.remove(*id) {
+                guard.area = next;
+                self.persist(id, guard)?;
+                report.push(ImportedArea {
+                    id: id.to_string(),
+                    created: false,
+                    households: guard.area.summary().households,
+                });
+            }
+        }
+        drop(guards);
+        for (id, area) in incoming {
+            if map.contains_key(&id) {
+                continue;
+            }
+            self.store.create_area(&id, &area.save())?;
+            report.push(ImportedArea { id: id.clone(), created: true, households: area.summary().households });
+            map.insert(id, Arc::new(Mutex::new(new_entry(area))));
+        }
+        report.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(report)
+    }
+}
+
+fn different_area(id: &str, how: &str) -> NodeError {
+    ModelError::InvalidInput {
+        field: "snapshot".into(),
+        message: format!(
+            "area {id} is {how}: same id, created separately; nothing was imported \
+             (export the other area under another id, or ask its ward which one is current)"
+        ),
+    }
+    .into()
+}
+
+fn new_entry(area: Area) -> AreaEntry {
+    AreaEntry { heads: area.heads(), area, last_seq: None, chunks: 0 }
+}
+
+fn load_entry(store: &Store, id: &str, actor: &str) -> Result<AreaEntry> {
+    let stored = store.load(id)?.ok_or_else(|| NodeError::Internal(format!("area {id} vanished from the database")))?;
+    let area = Area::load(&stored.bytes(), actor)?;
+    if area.id() != id {
+        return Err(ModelError::Corrupt(format!("stored under {id} but the document is area {}", area.id())).into());
+    }
+    Ok(AreaEntry { heads: area.heads(), area, last_seq: stored.last_seq(), chunks: stored.chunks.len() })
+}
+
+/// Heads as sets: the order Automerge returns them in is not part of its contract.
+fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut a, mut b) = (a.to_vec(), b.to_vec());
+    a.sort();
+    b.sort();
+    a == b
+}
+
+// The registry map is only ever held briefly and never across a panic-prone call, but a
+// poisoned map must not take the whole daemon down: its data is still consistent.
+fn read_map<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write_map<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|p| p.into_inner())
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACTOR: &str = "12D3KooWTestActor";
+
+    fn node(dir: &std::path::Path, threshold: usize) -> Node {
+        let store = Store::open(&dir.join("db")).expect("store");
+        Node::open_blocking(store, ACTOR.into(), "test".into(), threshold).expect("node")
+    }
+
+    fn new_area(id: &str) -> NewArea {
+        NewArea { id: id.into(), name: "Tam Giác 3".into(), ward: "Phường X".into(), profile_toml: None }
+    }
+
+    fn write(hh: &str, fields: &[(&str, &str)]) -> HouseholdWrite {
+        HouseholdWrite {
+            id: hh.into(),
+            group: None,
+            address: None,
+            fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    #[tokio::test]
+    async fn writes_survive_restart_and_compaction() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        {
+            let node = node(tmp.path(), 3);
+            node.create_area(new_area("a")).await.expect("create");
+            for i in 0..7 {
+                node.add_household("a".into(), write(&format!("H{i}"), &[("members", "4")])).await.expect("add");
+            }
+            node.set_household("a".into(), write("H0", &[("members", "5")])).await.expect("set");
+            node.archive_household("a".into(), "H1".into()).await.expect("archive");
+        }
+        let node = node(tmp.path(), 3);
+        let view = node.household("a".into(), "H0".into()).await.expect("view");
+        assert_eq!(view.fields.get("members").and_then(|v| v.count()), Some(5));
+        assert_eq!(node.area_summary("a".into()).await.expect("summary").households, 6);
+    }
+
+    #[tokio::test]
+    async fn refused_write_changes_nothing() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let node = node(tmp.path(), 256);
+        node.create_area(new_area("a")).await.expect("create");
+        let err = node
+            .add_household("a".into(), write("H1", &[("members", "5"), ("members_14plus", "7")]))
+            .await
+            .expect_err("must be refused");
+        assert!(
+            matches!(&err, NodeError::Model(ModelError::InvalidInput { field, .. }) if field == "members_14plus"),
+            "{err}"
+        );
+        let err = node.household("a".into(), "H1".into()).await.expect_err("absent");
+        assert!(matches!(err, NodeError::Model(ModelError::NotFound { .. })), "{err}");
+        let err = node.create_area(new_area("a")).await.expect_err("exists");
+        assert!(matches!(err, NodeError::Model(ModelError::Exists { .. })), "{err}");
+    }
+
+    #[tokio::test]
+    async fn snapshot_import_creates_merges_and_refuses_foreign_uid() {
+        let (tmp_a, tmp_b) = (tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir"));
+        let a = node(tmp_a.path(), 256);
+        a.create_area(new_area("x")).await.expect("create");
+        a.add_household("x".into(), write("H1", &[("members", "3")])).await.expect("add");
+        let snap = a.export_snapshot("x".into()).await.expect("export");
+
+        // Device b restores from it, then both edit, then b imports a's newer snapshot.
+        let b = node(tmp_b.path(), 256);
+        let report = b.import_snapshot(snap.clone()).await.expect("import");
+        assert_eq!(report, vec![ImportedArea { id: "x".into(), created: true, households: 1 }]);
+        a.add_household("x".into(), write("H2", &[])).await.expect("add");
+        let report = b.import_snapshot(a.export_snapshot("x".into()).await.expect("export")).await.expect("import");
+        assert_eq!(report, vec![ImportedArea { id: "x".into(), created: false, households: 2 }]);
+
+        // A different area that happens to share the id is refused, and nothing changes.
+        let tmp_c = tempfile::tempdir().expect("tempdir");
+        let c = node(tmp_c.path(), 256);
+        c.create_area(new_area("x")).await.expect("create");
+        let err = b.import_snapshot(c.export_snapshot("x".into()).await.expect("export")).await.expect_err("refused");
+        assert!(
+            matches!(&err, NodeError::Model(ModelError::InvalidInput { field, .. }) if field == "snapshot"),
+            "{err}"
+        );
+        assert_eq!(b.area_summary("x".into()).await.expect("summary").households, 2);
+
+        let err = b.import_snapshot(b"garbage".to_vec()).await.expect_err("refused");
+        assert!(matches!(err, NodeError::Snapshot(_)), "{err}");
+
+        // b's state persisted.
+        drop(b);
+        let b = node(tmp_b.path(), 256);
+        assert_eq!(b.area_summary("x".into()).await.expect("summary").households, 2);
+    }
+}

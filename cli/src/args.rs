@@ -77,7 +77,7 @@ pub enum Command {
     /// Members (devices) of an area.
     #[command(subcommand)]
     Member(MemberCmd),
-    /// Create a one-time invitation to an area.
+    /// Create a one-time invitation to an area (and a QR code on a terminal).
     Invite {
         /// Area id.
         area: String,
@@ -87,9 +87,9 @@ pub enum Command {
         /// The token from `kdc invite`.
         token: String,
     },
-    /// Peers this device knows of.
+    /// Peers this device knows of: connected or not, last seen, areas in sync.
     Peers,
-    /// Add a peer by address.
+    /// Dial a peer by address (and keep redialling it).
     #[command(subcommand)]
     Peer(PeerCmd),
     /// Export, import, merge and verify snapshot files.
@@ -223,6 +223,17 @@ pub enum Role {
     Head,
     Member,
     Ward,
+}
+
+impl Role {
+    /// The role as the roster and the API write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Head => "head",
+            Role::Member => "member",
+            Role::Ward => "ward",
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -382,6 +393,39 @@ mod tests {
         assert_eq!(err.exit_code(), 0);
         assert_eq!(parse(&["--version"]).unwrap_err().exit_code(), 0);
         assert_eq!(parse(&["frobnicate"]).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn member_commands() {
+        let cli = parse(&["member", "add", "a", "12D3KooWX", "--name", "Minh"]).expect("parses");
+        let Command::Member(MemberCmd::Add { area, peer_id, name, role }) = cli.command else {
+            panic!("wrong command");
+        };
+        assert_eq!((area.as_str(), peer_id.as_str(), name.as_str(), role), ("a", "12D3KooWX", "Minh", Role::Member));
+        let cli = parse(&["member", "add", "a", "P", "--name", "Lan", "--role", "head"]).expect("parses");
+        assert!(matches!(cli.command, Command::Member(MemberCmd::Add { role: Role::Head, .. })));
+        assert_eq!(Role::Ward.as_str(), "ward");
+        assert_eq!(parse(&["member", "add", "a", "P", "--name", "X", "--role", "boss"]).unwrap_err().exit_code(), 2);
+        assert_eq!(parse(&["member", "add", "a", "P"]).unwrap_err().exit_code(), 2, "--name is required");
+        let cli = parse(&["member", "remove", "a", "P"]).expect("parses");
+        assert!(matches!(cli.command, Command::Member(MemberCmd::Remove { ref peer_id, .. }) if peer_id == "P"));
+        assert_eq!(parse(&["member", "remove", "a"]).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn invite_join_and_peer_commands() {
+        let cli = parse(&["invite", "tam-giac-3", "--json"]).expect("parses");
+        assert!(cli.json && matches!(cli.command, Command::Invite { ref area } if area == "tam-giac-3"));
+        // Tokens start with "kdc1-" and may contain '-' and '_': never taken for flags.
+        let cli = parse(&["join", "kdc1-AbC-_9"]).expect("parses");
+        assert!(matches!(cli.command, Command::Join { ref token } if token == "kdc1-AbC-_9"));
+        assert_eq!(parse(&["join"]).unwrap_err().exit_code(), 2);
+        assert!(matches!(parse(&["peers"]).expect("parses").command, Command::Peers));
+        let cli = parse(&["peer", "add", "/ip4/192.168.1.20/tcp/4001"]).expect("parses");
+        assert!(
+            matches!(cli.command, Command::Peer(PeerCmd::Add { ref multiaddr }) if multiaddr == "/ip4/192.168.1.20/tcp/4001")
+        );
+        assert_eq!(parse(&["peer", "add"]).unwrap_err().exit_code(), 2);
     }
 
     #[test]

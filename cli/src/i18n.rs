@@ -119,6 +119,80 @@ pub fn snapshot_imported_area(lang: Lang, id: &str, created: bool, households: u
     }
 }
 
+pub fn member_added(lang: Lang, area: &str, name: &str, peer: &str, role: &str) -> String {
+    let role = self::role(lang, role);
+    match lang {
+        Lang::Vi => format!("Đã ghi {name} ({peer}) vào danh sách thành viên khu {area}, vai trò: {role}"),
+        Lang::En => format!("{name} ({peer}) is on the roster of area {area} as {role}"),
+    }
+}
+
+pub fn member_removed(lang: Lang, area: &str, name: &str, peer: &str) -> String {
+    match lang {
+        Lang::Vi => format!(
+            "Đã gỡ {name} ({peer}) khỏi khu {area}: thiết bị này không còn được đồng bộ; dữ liệu đã ghi trước đó vẫn giữ nguyên"
+        ),
+        Lang::En => format!(
+            "Removed {name} ({peer}) from area {area}: it no longer syncs with anyone; what it recorded before stays"
+        ),
+    }
+}
+
+// ---- invites, joining, peers ----------------------------------------------------------------
+
+pub fn invite_header(lang: Lang, area: &str, expires_at: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Mã mời vào khu {area} (dùng một lần, hết hạn lúc {expires_at}):"),
+        Lang::En => format!("Invitation to area {area} (one use, expires {expires_at}):"),
+    }
+}
+
+pub fn invite_hint(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Trên thiết bị mới (cùng mạng Wi-Fi), quét mã QR hoặc chạy: kdc join MÃ_MỜI",
+        "On the new device (on the same network), scan the QR code or run: kdc join TOKEN",
+    )
+}
+
+pub fn joined(lang: Lang, area: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Đã tham gia khu {area}; dữ liệu của khu đã có trên thiết bị này"),
+        Lang::En => format!("Joined area {area}; its records are on this device now"),
+    }
+}
+
+pub fn peer_dialling(lang: Lang, addr: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Đang kết nối tới {addr}; sẽ tự kết nối lại khi mất kết nối"),
+        Lang::En => format!("Dialling {addr}; it will be redialled whenever the connection drops"),
+    }
+}
+
+pub fn no_peers(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Chưa thấy thiết bị nào. Thiết bị cùng mạng Wi-Fi sẽ tự xuất hiện; hoặc: kdc peer add MULTIADDR",
+        "No peers yet. Devices on the same network appear by themselves; or: kdc peer add MULTIADDR",
+    )
+}
+
+pub fn col_connected(lang: Lang) -> &'static str {
+    pick(lang, "Đang kết nối", "Connected")
+}
+
+pub fn col_last_seen(lang: Lang) -> &'static str {
+    pick(lang, "Thấy lần cuối", "Last seen")
+}
+
+pub fn col_in_sync(lang: Lang) -> &'static str {
+    pick(lang, "Khu đã đồng bộ", "Areas in sync")
+}
+
+pub fn col_addresses(lang: Lang) -> &'static str {
+    pick(lang, "Địa chỉ", "Addresses")
+}
+
 // ---- labels -----------------------------------------------------------------------------
 
 pub fn met(lang: Lang) -> &'static str {

@@ -8,6 +8,7 @@ use crdt_model::area::{AreaSummary, Conflict, HouseholdListItem, HouseholdView, 
 use crdt_model::eval::CriterionStatus;
 use crdt_model::profile::Profile;
 use crdt_model::value::{Answer, Value};
+use kdc_daemon::network::PeerInfo;
 use serde::Serialize;
 
 use crate::i18n;
@@ -337,6 +338,62 @@ pub fn conflicts(lang: Lang, conflicts: &[Conflict]) -> String {
     format!("{t}\n{}\n", i18n::conflicts_hint(lang))
 }
 
+// ---- invites and peers ----------------------------------------------------------------------
+
+/// `kdc invite` on a terminal: what the token is for, the token, its QR code and how to use it.
+pub fn invite(lang: Lang, area: &str, token: &str, expires_at: &str, with_qr: bool) -> String {
+    let mut out = format!("{}\n{token}\n", i18n::invite_header(lang, area, expires_at));
+    if with_qr && let Some(code) = qr(token) {
+        out.push('\n');
+        out.push_str(&code);
+        out.push('\n');
+    }
+    out.push_str(i18n::invite_hint(lang));
+    out.push('\n');
+    out
+}
+
+/// A QR code of `text` in Unicode half blocks, two modules per character cell, with the quiet
+/// zone. Drawn light-on-dark: terminals are mostly dark, and phone scanners need the code's
+/// dark modules to be the darker ones, so the light modules are the printed blocks. `None`
+/// when the text does not fit in a QR code.
+pub fn qr(text: &str) -> Option<String> {
+    use qrcode::render::unicode::Dense1x2;
+    use qrcode::{EcLevel, QrCode};
+    // Low error correction: a screen is clean, and a smaller code is easier to scan.
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::L).ok()?;
+    Some(code.render::<Dense1x2>().dark_color(Dense1x2::Light).light_color(Dense1x2::Dark).quiet_zone(true).build())
+}
+
+/// `kdc peers`: connected peers first, then by name.
+pub fn peers(lang: Lang, peers: &[PeerInfo]) -> String {
+    if peers.is_empty() {
+        return format!("{}\n", i18n::no_peers(lang));
+    }
+    let mut sorted: Vec<&PeerInfo> = peers.iter().collect();
+    sorted.sort_by(|a, b| (!a.connected, &a.name, &a.peer_id).cmp(&(!b.connected, &b.name, &b.peer_id)));
+    let mut t = table(vec![
+        i18n::col_name(lang),
+        i18n::col_peer_id(lang),
+        i18n::col_connected(lang),
+        i18n::col_last_seen(lang),
+        i18n::col_in_sync(lang),
+        i18n::col_addresses(lang),
+    ]);
+    for p in sorted {
+        let connected = if p.connected { i18n::yes(lang) } else { i18n::no(lang) };
+        t.add_row(vec![
+            p.name.clone().unwrap_or_default(),
+            p.peer_id.clone(),
+            connected.to_string(),
+            p.last_seen.clone().unwrap_or_else(|| i18n::not_applicable(lang).to_string()),
+            p.areas_in_sync.join(", "),
+            p.addrs.join("\n"),
+        ]);
+    }
+    format!("{t}\n")
+}
+
 // ---- snapshot verify ------------------------------------------------------------------------
 
 /// `kdc snapshot verify --json`.
@@ -524,6 +581,41 @@ mod tests {
         let text = household_list(Lang::En, &items, None);
         let pos = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s} missing in {text}"));
         assert!(pos("C-3") < pos("A-1") && pos("A-1") < pos("A-9") && pos("A-9") < pos("B-1"), "{text}");
+    }
+
+    #[test]
+    fn invite_text_and_qr_code() {
+        let token = format!("kdc1-{}", "A".repeat(260));
+        let text = invite(Lang::En, "tam-giac-3", &token, "2026-11-24T14:05:09Z", true);
+        assert!(text.starts_with("Invitation to area tam-giac-3 (one use, expires 2026-11-24T14:05:09Z):\n"), "{text}");
+        assert!(text.contains(&format!("\n{token}\n")), "{text}");
+        assert!(text.contains('\u{2588}') || text.contains('\u{2580}'), "the QR code is drawn: {text}");
+        assert!(text.trim_end().ends_with("kdc join TOKEN"), "{text}");
+        let plain = invite(Lang::Vi, "a", "kdc1-x", "t", false);
+        assert!(!plain.contains('\u{2588}'), "{plain}");
+        assert!(plain.contains("kdc join"), "{plain}");
+        // Square: every line of the code is equally wide (in characters).
+        let code = qr(&token).expect("fits");
+        let widths: Vec<usize> = code.lines().map(|l| l.chars().count()).collect();
+        assert!(widths.windows(2).all(|w| w[0] == w[1]), "{widths:?}");
+        assert!(qr(&"x".repeat(8000)).is_none(), "too long for any QR code");
+    }
+
+    #[test]
+    fn peer_table() {
+        let p = |id: &str, name: Option<&str>, connected: bool| PeerInfo {
+            peer_id: id.into(),
+            name: name.map(str::to_string),
+            addrs: vec!["/ip4/192.168.1.5/tcp/4001".into()],
+            connected,
+            last_seen: Some("2026-11-23T14:05:09Z".into()),
+            areas_in_sync: vec!["tam-giac-3".into()],
+        };
+        let text = peers(Lang::En, &[p("12D3KooB", None, false), p("12D3KooA", Some("Lan"), true)]);
+        assert!(text.find("12D3KooA") < text.find("12D3KooB"), "connected first: {text}");
+        assert!(text.contains("tam-giac-3") && text.contains("/ip4/192.168.1.5/tcp/4001"), "{text}");
+        assert!(text.contains("Connected") && text.contains("yes"), "{text}");
+        assert!(peers(Lang::Vi, &[]).starts_with("Chưa thấy thiết bị nào"));
     }
 
     #[test]

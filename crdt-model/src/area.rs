@@ -23,6 +23,11 @@
 //! and leaves every field as it was. Household ids cannot contain `/`, so keys split unambiguously,
 //! and `map_range` over `h/{hh}/` reads one household without scanning the others.
 //!
+//! The roster follows the same rule: a member is five scalar keys, and removing one sets only
+//! `m/{peer}/removed`, so a member's entry (and whatever it wrote) stays readable. A removal
+//! concurrent with a re-add is a conflict on that one key: every replica shows the same winner,
+//! the other value stays readable, and writing the flag again settles it.
+//!
 //! The Automerge actor id of a device is the UTF-8 bytes of its peer id, so the history and the
 //! conflicts say which device wrote what.
 
@@ -42,6 +47,11 @@ use crate::value::Value;
 /// The schema version written to `schema`.
 pub const SCHEMA_VERSION: u64 = 1;
 const MAX_TEXT: usize = 200;
+/// Longest peer id accepted as a roster key (libp2p's base58 ids are 52 characters or fewer).
+const MAX_PEER_ID: usize = 128;
+/// Roster roles: `head` leads the area's team, `member` records households, `ward` is the ward
+/// office (reads and merges).
+pub const ROLES: [&str; 3] = ["head", "member", "ward"];
 
 /// What `kdc area create` gives.
 #[derive(Debug, Clone)]
@@ -155,8 +165,8 @@ pub struct ConflictValue {
 /// An area registry document with its parsed profile.
 #[derive(Debug, Clone)]
 pub struct Area {
-    doc: Automerge,
-    profile: Profile,
+    pub(crate) doc: Automerge,
+    pub(crate) profile: Profile,
 }
 
 impl Area {
@@ -206,7 +216,7 @@ impl Area {
         Area::from_doc(doc.with_actor(ActorId::from(actor.as_bytes())))
     }
 
-    fn from_doc(doc: Automerge) -> Result<Area, ModelError> {
+    pub(crate) fn from_doc(doc: Automerge) -> Result<Area, ModelError> {
         match doc.get(ROOT, "schema").map_err(corrupt)? {
             Some((automerge::Value::Scalar(s), _)) if s.as_u64().is_some_and(|v| v >= 1) => {}
             _ => return Err(ModelError::Corrupt("not a KDC area document (no schema version)".into())),
@@ -450,30 +460,83 @@ impl Area {
         Ok(())
     }
 
-    /// The member roster, removed members included.
+    /// The member roster, removed members included, sorted by peer id.
     pub fn members(&self) -> Vec<Member> {
-        let mut out: BTreeMap<String, Member> = BTreeMap::new();
-        for item in self.doc.map_range(ROOT, "m/".to_string().."m0".to_string()) {
-            let Some((peer, attr)) = item.key[2..].split_once('/') else { continue };
-            let m = out.entry(peer.to_string()).or_insert_with(|| Member {
-                peer_id: peer.to_string(),
-                name: String::new(),
-                role: "member".into(),
-                added_by: None,
-                added_at: None,
-                removed: false,
-            });
-            let ValueRef::Scalar(s) = &item.value else { continue };
-            match attr {
-                "name" => m.name = scalar_str(s).unwrap_or_default(),
-                "role" => m.role = scalar_str(s).unwrap_or_else(|| "member".into()),
-                "added_by" => m.added_by = scalar_str(s),
-                "added_at" => m.added_at = scalar_time(s).map(rfc3339),
-                "removed" => m.removed = matches!(s, ScalarValueRef::Boolean(true)),
-                _ => {}
-            }
+        read_members(&self.doc, "m/".to_string().."m0".to_string())
+    }
+
+    /// Whether `peer` is on the roster and not removed. Reads only that peer's keys.
+    pub fn is_member(&self, peer: &str) -> bool {
+        self.member(peer).is_some_and(|m| !m.removed)
+    }
+
+    /// One roster entry, removed or not.
+    pub fn member(&self, peer: &str) -> Option<Member> {
+        if peer.is_empty() || peer.contains('/') {
+            return None;
         }
-        out.into_values().collect()
+        // `m/{peer}/` .. `m/{peer}0`: '0' follows '/' in byte order, so this is exactly the
+        // peer's keys (as for households).
+        read_members(&self.doc, format!("m/{peer}/")..format!("m/{peer}0")).into_iter().next()
+    }
+
+    /// Puts `peer` on the roster with `name` and `role` (`head`, `member` or `ward`).
+    ///
+    /// - A new peer gets every key: name, role, added_by = `by`, added_at = `now_ms`, removed = false.
+    /// - A removed peer is added again: the same, so the roster says who re-added it and when.
+    /// - An active member gets its name and role updated; when it was added stays as it was.
+    ///
+    /// Refused (nothing written) when the role is unknown, the name empty or too long, the peer
+    /// id not usable as a key, or when the change would leave the area without an active head.
+    /// Who may change the roster is the daemon's decision; the document only records it.
+    pub fn add_member(&mut self, peer: &str, name: &str, role: &str, by: &str, now_ms: i64) -> Result<(), ModelError> {
+        validate_peer_key(peer)?;
+        check_text("name", name, true)?;
+        if !ROLES.contains(&role) {
+            return Err(ModelError::invalid("role", format!("{role:?} is not a role; allowed: {}", ROLES.join(", "))));
+        }
+        let current = self.member(peer).filter(|m| !m.removed);
+        if role != "head" && current.as_ref().is_some_and(|m| m.role == "head") && self.active_heads() <= 1 {
+            return Err(ModelError::invalid(
+                "role",
+                format!("{peer} is the area's last active head; make another member head first"),
+            ));
+        }
+        let mut tx = self.doc.transaction();
+        tx.put(ROOT, format!("m/{peer}/name"), name.trim()).map_err(corrupt)?;
+        tx.put(ROOT, format!("m/{peer}/role"), role).map_err(corrupt)?;
+        if current.is_none() {
+            tx.put(ROOT, format!("m/{peer}/added_by"), by).map_err(corrupt)?;
+            tx.put(ROOT, format!("m/{peer}/added_at"), automerge::ScalarValue::Timestamp(now_ms)).map_err(corrupt)?;
+            tx.put(ROOT, format!("m/{peer}/removed"), false).map_err(corrupt)?;
+        }
+        let verb = if current.is_some() { "update member" } else { "add member" };
+        tx.commit_with(CommitOptions::default().with_time(now_ms / 1000).with_message(format!("{verb} {peer}")));
+        Ok(())
+    }
+
+    /// Marks `peer` as removed. Its entry stays (history and conflicts still name it); only
+    /// `removed` changes. Removing a removed member writes the flag again, which also settles a
+    /// concurrent add/remove conflict. Refused when `peer` was never on the roster, and when it
+    /// is the last active head.
+    pub fn remove_member(&mut self, peer: &str, by: &str, now_ms: i64) -> Result<(), ModelError> {
+        let member = self.member(peer).ok_or_else(|| ModelError::NotFound { what: "member", id: peer.to_string() })?;
+        if !member.removed && member.role == "head" && self.active_heads() <= 1 {
+            return Err(ModelError::invalid(
+                "peer_id",
+                format!("{peer} is the area's last active head and cannot be removed; make another member head first"),
+            ));
+        }
+        let mut tx = self.doc.transaction();
+        tx.put(ROOT, format!("m/{peer}/removed"), true).map_err(corrupt)?;
+        tx.commit_with(
+            CommitOptions::default().with_time(now_ms / 1000).with_message(format!("remove member {peer} (by {by})")),
+        );
+        Ok(())
+    }
+
+    fn active_heads(&self) -> usize {
+        self.members().iter().filter(|m| !m.removed && m.role == "head").count()
     }
 
     fn member_names(&self) -> BTreeMap<String, String> {
@@ -545,6 +608,46 @@ fn read_households<R: std::ops::RangeBounds<String> + 'static>(doc: &Automerge, 
         }
     }
     out
+}
+
+fn read_members<R: std::ops::RangeBounds<String> + 'static>(doc: &Automerge, range: R) -> Vec<Member> {
+    let mut out: BTreeMap<String, Member> = BTreeMap::new();
+    for item in doc.map_range(ROOT, range) {
+        let Some((peer, attr)) = item.key[2..].split_once('/') else { continue };
+        let m = out.entry(peer.to_string()).or_insert_with(|| Member {
+            peer_id: peer.to_string(),
+            name: String::new(),
+            role: "member".into(),
+            added_by: None,
+            added_at: None,
+            removed: false,
+        });
+        let ValueRef::Scalar(s) = &item.value else { continue };
+        match attr {
+            "name" => m.name = scalar_str(s).unwrap_or_default(),
+            "role" => m.role = scalar_str(s).unwrap_or_else(|| "member".into()),
+            "added_by" => m.added_by = scalar_str(s),
+            "added_at" => m.added_at = scalar_time(s).map(rfc3339),
+            "removed" => m.removed = matches!(s, ScalarValueRef::Boolean(true)),
+            _ => {}
+        }
+    }
+    out.into_values().collect()
+}
+
+/// A peer id is a key segment: it must not be empty, hold a '/' (keys would not split) or
+/// anything odd. libp2p peer ids (base58) always pass; the daemon checks the real syntax.
+fn validate_peer_key(peer: &str) -> Result<(), ModelError> {
+    if peer.is_empty()
+        || peer.len() > MAX_PEER_ID
+        || !peer.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(ModelError::invalid(
+            "peer_id",
+            format!("{peer:?} is not a peer id; allowed: 1 to {MAX_PEER_ID} of letters, digits, '.', '_' and '-'"),
+        ));
+    }
+    Ok(())
 }
 
 fn stamp(tx: &mut automerge::transaction::Transaction<'_>, hh: &str, by: &str, now_ms: i64) -> Result<(), ModelError> {

@@ -15,6 +15,7 @@ pub mod eval;
 pub mod ids;
 pub mod profile;
 pub mod snapshot;
+pub mod sync;
 pub mod value;
 
 pub use area::{Area, HouseholdWrite, NewArea, Status};

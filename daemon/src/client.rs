@@ -25,7 +25,10 @@ use serde::de::DeserializeOwned;
 use ureq::Agent;
 use ureq::http::Response;
 
-use crate::api::types::{CreateArea, ErrorBody, HouseholdPatch, HouseholdQuery, IdInfo, ImportReport, NewHousehold};
+use crate::api::types::{
+    CreateArea, ErrorBody, HouseholdPatch, HouseholdQuery, IdInfo, ImportReport, InviteInfo, InviteRequest, JoinBody,
+    Joined, NewHousehold, NewMember, PeerAddr,
+};
 use crate::api::{JSON_BODY_LIMIT, SNAPSHOT_BODY_LIMIT};
 use crate::config::{ADDR_FILE, TOKEN_FILE};
 
@@ -34,6 +37,8 @@ use crate::config::{ADDR_FILE, TOKEN_FILE};
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Whole-request limit: a write waits for an fsync; a snapshot may be large.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// `join` waits for the inviter to be dialled, to accept, and for the area to arrive.
+pub const JOIN_TIMEOUT: Duration = Duration::from_secs(150);
 
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +70,8 @@ impl ClientError {
             ClientError::Api { status, kind, .. } => match kind.as_str() {
                 "invalid_input" | "conflict" => 2,
                 "not_found" => 4,
-                "unauthorized" | "internal" => 1,
+                // `unreachable`: the daemon runs but could not reach a peer.
+                "unauthorized" | "internal" | "unreachable" => 1,
                 // A kind added by a newer daemon: fall back on the status.
                 _ => match status {
                     400 | 409 | 413 | 422 => 2,
@@ -218,6 +224,49 @@ impl Client {
         self.get_json(&format!("/v1/areas/{}/members", seg(area)), &[])
     }
 
+    /// `POST /v1/areas/{area}/members`: the roster entry as added or updated.
+    pub fn add_member<T: DeserializeOwned>(&self, area: &str, req: &NewMember) -> Result<T> {
+        self.send_json(self.agent.post(self.url(&format!("/v1/areas/{}/members", seg(area)))), req)
+    }
+
+    /// `DELETE /v1/areas/{area}/members/{peer_id}`: the roster entry, marked removed.
+    pub fn remove_member<T: DeserializeOwned>(&self, area: &str, peer_id: &str) -> Result<T> {
+        let url = self.url(&format!("/v1/areas/{}/members/{}", seg(area), seg(peer_id)));
+        self.json(self.agent.delete(url).header("Authorization", &self.auth).call())
+    }
+
+    /// `POST /v1/areas/{area}/invites`: `{"token", "expires_at"}`.
+    pub fn create_invite<T: DeserializeOwned>(&self, area: &str, req: &InviteRequest) -> Result<T> {
+        self.send_json(self.agent.post(self.url(&format!("/v1/areas/{}/invites", seg(area)))), req)
+    }
+
+    /// [`Client::create_invite`] with the default validity, typed.
+    pub fn invite(&self, area: &str) -> Result<InviteInfo> {
+        self.create_invite(area, &InviteRequest::default())
+    }
+
+    /// `POST /v1/join`: redeems an invite token; answers once the area is on this device.
+    /// Waits up to [`JOIN_TIMEOUT`].
+    pub fn join<T: DeserializeOwned>(&self, token: &str) -> Result<T> {
+        let request = self.agent.post(self.url("/v1/join")).config().timeout_global(Some(JOIN_TIMEOUT)).build();
+        self.send_json(request, &JoinBody { token: token.to_string() })
+    }
+
+    /// [`Client::join`], typed: the id of the area joined.
+    pub fn join_area(&self, token: &str) -> Result<String> {
+        self.join::<Joined>(token).map(|j| j.area)
+    }
+
+    /// `GET /v1/peers`: `[{"peer_id", "name", "addrs", "connected", "last_seen", "areas_in_sync"}]`.
+    pub fn peers<T: DeserializeOwned>(&self) -> Result<T> {
+        self.get_json("/v1/peers", &[])
+    }
+
+    /// `POST /v1/peers`: dials `addr` now and keeps redialling it.
+    pub fn add_peer<T: DeserializeOwned>(&self, addr: &str) -> Result<T> {
+        self.send_json(self.agent.post(self.url("/v1/peers")), &PeerAddr { addr: addr.to_string() })
+    }
+
     /// `GET /v1/areas/{area}/conflicts`.
     pub fn conflicts<T: DeserializeOwned>(&self, area: &str) -> Result<T> {
         self.get_json(&format!("/v1/areas/{}/conflicts", seg(area)), &[])
@@ -332,6 +381,7 @@ fn kind_for_status(status: u16) -> &'static str {
         401 => "unauthorized",
         404 => "not_found",
         409 => "conflict",
+        502 => "unreachable",
         _ => "internal",
     }
 }
@@ -382,6 +432,7 @@ mod tests {
         assert_eq!(api(409, "conflict").exit_code(), 2);
         assert_eq!(api(500, "internal").exit_code(), 1);
         assert_eq!(api(404, "something_new").exit_code(), 4);
+        assert_eq!(api(502, "unreachable").exit_code(), 1);
         let nr = ClientError::NotRunning { data_dir: PathBuf::from("/x"), reason: "r".into() };
         assert_eq!(nr.exit_code(), 3);
         assert_eq!(ClientError::Transport("t".into()).exit_code(), 1);

@@ -7,6 +7,7 @@
 //! - [`node`]: the in-memory registry of areas; every write persisted before it is answered.
 //! - [`api`]: the control API server (axum), bearer-token auth, JSON errors.
 //! - [`client`]: a typed blocking client of that API (used by `kdc`).
+//! - [`invite`]: invite tokens (`kdc invite`, `kdc join`).
 //!
 //! Invariant: sled and Automerge never run on tokio reactor threads. Startup loads on a
 //! blocking thread and [`node::Node`] wraps every operation in `spawn_blocking`.
@@ -14,6 +15,8 @@
 pub mod api;
 pub mod client;
 pub mod config;
+pub mod invite;
+pub mod network;
 pub mod node;
 pub mod store;
 
@@ -36,6 +39,8 @@ pub enum DaemonError {
     Node(#[from] node::NodeError),
     #[error("control API failed: {0}")]
     Api(#[source] std::io::Error),
+    #[error("network: {0}")]
+    Network(#[source] network::NetError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -83,8 +88,6 @@ async fn serve(
     let data_dir = Arc::new(data_dir);
     let peer_id = data_dir.peer_id().to_string();
     tracing::info!(data_dir = %data_dir.path().display(), %peer_id, "starting");
-    // Kept for the network layer (a later issue): validated and logged, not used yet.
-    tracing::info!(listen = ?config.listen, peers = ?config.peers, mdns = config.mdns, "network settings (peer-to-peer sync is not enabled in this build)");
 
     let node = {
         let dd = Arc::clone(&data_dir);
@@ -97,12 +100,26 @@ async fn serve(
         .await?
     };
 
+    // The network task: one owner of the Swarm, reached through `net`.
+    let net_config = network::NetConfig {
+        keypair: data_dir.keypair().clone(),
+        listen: config.listen.clone(),
+        peers: config.peers.clone(),
+        mdns: config.mdns,
+        name: node.name().to_string(),
+        data_dir: data_dir.path().to_path_buf(),
+    };
+    let (net, net_task) =
+        network::spawn(net_config, node.clone(), shutdown.child_token()).map_err(DaemonError::Network)?;
+    tracing::info!(listen = ?config.listen, peers = ?config.peers, mdns = config.mdns, "network started");
+
     let addr = api_listener.local_addr().map_err(DaemonError::Api)?;
     let state = api::AppState {
         node: node.clone(),
         token: Arc::from(data_dir.token()),
-        // Honest until the swarm exists: this device listens on nothing for peers yet.
+        // Reported only when there is no network layer; the swarm's own addresses win.
         listen: Arc::new(Vec::new()),
+        net: Some(net.clone()),
     };
     {
         let dd = Arc::clone(&data_dir);
@@ -113,8 +130,14 @@ async fn serve(
         let _ = ready.send(addr);
     }
 
-    let served = api::serve(api_listener, state, shutdown).await;
+    let served = api::serve(api_listener, state, shutdown.clone()).await;
     tracing::info!("shutting down");
+    // The API has stopped; stop the swarm too (it holds a Node handle) before closing sled.
+    shutdown.cancel();
+    drop(net);
+    if let Err(e) = net_task.await {
+        tracing::warn!(error = %e, "network task ended abnormally");
+    }
 
     // Every write was flushed when it was answered; this is for anything sled still buffers.
     let flushed = node.flush().await;

@@ -25,6 +25,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::{Store, StoreError};
 
+pub mod members;
+pub mod sync;
+
 /// `meta` key of the device name.
 const META_NAME: &str = "device_name";
 
@@ -38,6 +41,9 @@ pub enum NodeError {
     Store(#[from] StoreError),
     #[error("invalid snapshot: {0}")]
     Snapshot(#[from] SnapshotError),
+    /// An invite was not accepted ([`members`]); the text is for the joiner.
+    #[error("invite refused: {0}")]
+    Invite(#[from] crate::invite::InviteRefusal),
     /// The area is in the database but could not be loaded at startup.
     #[error("area {id} could not be loaded from the database: {reason}")]
     Unavailable { id: String, reason: String },
@@ -80,6 +86,8 @@ struct Inner {
     /// Areas in the database that failed to load, with the reason. They are kept out of
     /// reach (not overwritten, not listed) until an operator looks at them.
     broken: HashMap<String, String>,
+    /// The id of every area whose document changed and was persisted (see [`Node::subscribe`]).
+    changes: tokio::sync::broadcast::Sender<String>,
 }
 
 /// Cheap, cloneable handle on the registry.
@@ -141,6 +149,7 @@ impl Node {
             compact_threshold: compact_threshold.max(1),
             areas: RwLock::new(areas),
             broken,
+            changes: tokio::sync::broadcast::channel(256).0,
         };
         let node = Node { inner: Arc::new(inner) };
         // Compact what a previous run left long (e.g. it crashed before compacting).
@@ -153,6 +162,14 @@ impl Node {
             }
         }
         Ok(node)
+    }
+
+    /// Area ids, each sent after a change to that area is durable: local writes, imports,
+    /// areas created or received. The network pushes them to peers. A slow receiver that lags
+    /// behind is told so ([`tokio::sync::broadcast::error::RecvError::Lagged`]) and must then
+    /// treat every area as changed.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.inner.changes.subscribe()
     }
 
     /// This device's peer id.
@@ -370,6 +387,7 @@ impl Inner {
                 e.heads = heads;
                 e.last_seq = Some(seq);
                 e.chunks += 1;
+                self.changed(id);
             }
             Err(err) => {
                 // Not acknowledged, so it must not stay in memory either.
@@ -400,6 +418,11 @@ impl Inner {
         }
     }
 
+    /// Tells subscribers that `id` changed (and the change is durable). No subscriber is fine.
+    fn changed(&self, id: &str) {
+        let _ = self.changes.send(id.to_string());
+    }
+
     fn reload(&self, id: &str, e: &mut AreaEntry) -> Result<()> {
         *e = load_entry(&self.store, id, &self.actor)?;
         Ok(())
@@ -419,7 +442,8 @@ impl Inner {
         let area = Area::create(new, &self.actor, &self.name, now_ms())?;
         self.store.create_area(&id, &area.save())?;
         let summary = area.summary();
-        map.insert(id, Arc::new(Mutex::new(new_entry(area))));
+        map.insert(id.clone(), Arc::new(Mutex::new(new_entry(area))));
+        self.changed(&id);
         Ok(summary)
     }
 
@@ -485,7 +509,8 @@ impl Inner {
             }
             self.store.create_area(&id, &area.save())?;
             report.push(ImportedArea { id: id.clone(), created: true, households: area.summary().households });
-            map.insert(id, Arc::new(Mutex::new(new_entry(area))));
+            map.insert(id.clone(), Arc::new(Mutex::new(new_entry(area))));
+            self.changed(&id);
         }
         report.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(report)
@@ -537,7 +562,8 @@ fn write_map<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(|p| p.into_inner())
 }
 
-fn now_ms() -> i64 {
+/// Unix milliseconds now.
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0)
 }
 

@@ -9,6 +9,11 @@
 //! | `saves` | area id, `0x00`, generation u64 BE | a full Automerge save ([`crdt_model::Area::save`]) |
 //! | `chunks` | area id, `0x00`, seq u64 BE | an incremental chunk ([`crdt_model::Area::save_after`]) |
 //! | `meta` | name | small device settings (the device name) |
+//! | `invites` | SHA-256 of an invite's secret (32 bytes) | used flag u8, expiry i64 BE (unix ms), area id |
+//!
+//! An invite is stored by the hash of its secret, never the secret itself: whoever reads the
+//! database cannot redeem the invites in it. Marking one used is a compare-and-swap, so of two
+//! redemptions racing for one invite exactly one wins.
 //!
 //! Area ids never contain `0x00` (they are `[a-z0-9-]`), so the `0x00` separator makes
 //! `id ++ 0x00` a prefix of exactly one area's keys.
@@ -86,6 +91,35 @@ impl StoredArea {
     }
 }
 
+/// An invite as the inviting device keeps it (the key is the hash of its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredInvite {
+    pub area: String,
+    pub expires_at_ms: i64,
+    pub used: bool,
+}
+
+impl StoredInvite {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(9 + self.area.len());
+        out.push(u8::from(self.used));
+        out.extend_from_slice(&self.expires_at_ms.to_be_bytes());
+        out.extend_from_slice(self.area.as_bytes());
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Option<StoredInvite> {
+        let used = match *bytes.first()? {
+            0 => false,
+            1 => true,
+            _ => return None,
+        };
+        let expires_at_ms = i64::from_be_bytes(bytes.get(1..9)?.try_into().ok()?);
+        let area = String::from_utf8(bytes.get(9..)?.to_vec()).ok()?;
+        Some(StoredInvite { area, expires_at_ms, used })
+    }
+}
+
 /// A cheap, cloneable handle on the process's one sled database.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -94,6 +128,7 @@ pub struct Store {
     saves: Tree,
     chunks: Tree,
     meta: Tree,
+    invites: Tree,
 }
 
 impl Store {
@@ -105,6 +140,7 @@ impl Store {
             saves: db.open_tree("saves")?,
             chunks: db.open_tree("chunks")?,
             meta: db.open_tree("meta")?,
+            invites: db.open_tree("invites")?,
             db,
         })
     }
@@ -254,6 +290,55 @@ impl Store {
         self.meta.insert(key.as_bytes(), value)?;
         self.db.flush()?;
         Ok(())
+    }
+
+    /// Stores a new invite under the hash of its secret, durably.
+    pub fn invite_put(&self, hash: &[u8; 32], invite: &StoredInvite) -> Result<()> {
+        self.invites.insert(hash, invite.encode())?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// The invite stored under `hash`, if any.
+    pub fn invite_get(&self, hash: &[u8; 32]) -> Result<Option<StoredInvite>> {
+        match self.invites.get(hash)? {
+            None => Ok(None),
+            Some(v) => StoredInvite::decode(&v)
+                .map(Some)
+                .ok_or_else(|| StoreError::Corrupt("an invite in the database is malformed".into())),
+        }
+    }
+
+    /// Marks `current` (as read by [`Store::invite_get`]) used, durably. `false` when the
+    /// stored invite is no longer `current` (another redemption won the race, or it is gone):
+    /// then nothing was changed.
+    pub fn invite_mark_used(&self, hash: &[u8; 32], current: &StoredInvite) -> Result<bool> {
+        let used = StoredInvite { used: true, ..current.clone() };
+        let swapped = self.invites.compare_and_swap(hash, Some(current.encode()), Some(used.encode()))?;
+        if swapped.is_err() {
+            return Ok(false);
+        }
+        self.db.flush()?;
+        Ok(true)
+    }
+
+    /// Deletes invites that expired before `before_ms`; answers how many.
+    pub fn invites_purge(&self, before_ms: i64) -> Result<usize> {
+        let mut batch = Batch::default();
+        let mut n = 0;
+        for item in self.invites.iter() {
+            let (key, value) = item?;
+            // A malformed entry can never be redeemed either: it goes too.
+            if StoredInvite::decode(&value).is_none_or(|i| i.expires_at_ms < before_ms) {
+                batch.remove(key);
+                n += 1;
+            }
+        }
+        if n > 0 {
+            self.invites.apply_batch(batch)?;
+            self.db.flush()?;
+        }
+        Ok(n)
     }
 
     /// Flushes everything written so far to disk.
@@ -416,6 +501,29 @@ mod tests {
         assert_eq!(loaded.get_heads(), doc.get_heads());
         let n = loaded.get(ROOT, "n").expect("get").map(|(v, _)| v.to_string());
         assert_eq!(n.as_deref(), Some("4"));
+    }
+
+    #[test]
+    fn invites_are_used_once_and_purged() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let hash = [3u8; 32];
+        let invite = StoredInvite { area: "a".into(), expires_at_ms: 1_000, used: false };
+        {
+            let store = open(tmp.path());
+            assert_eq!(store.invite_get(&hash).expect("get"), None);
+            store.invite_put(&hash, &invite).expect("put");
+        }
+        let store = open(tmp.path());
+        let stored = store.invite_get(&hash).expect("get").expect("present after reopen");
+        assert_eq!(stored, invite);
+        assert!(store.invite_mark_used(&hash, &stored).expect("use"));
+        // A second redemption that read the invite before the first marked it loses.
+        assert!(!store.invite_mark_used(&hash, &stored).expect("use again"));
+        assert!(store.invite_get(&hash).expect("get").expect("present").used);
+        store.invite_put(&[4u8; 32], &StoredInvite { expires_at_ms: 5_000, ..invite.clone() }).expect("put");
+        assert_eq!(store.invites_purge(2_000).expect("purge"), 1);
+        assert_eq!(store.invite_get(&hash).expect("get"), None);
+        assert!(store.invite_get(&[4u8; 32]).expect("get").is_some());
     }
 
     #[test]

@@ -2,14 +2,20 @@
 
 use std::path::Path;
 
-use kdc_daemon::api::types::{CreateArea, HouseholdPatch, HouseholdQuery, NewHousehold, field_values};
+use kdc_daemon::api::types::{
+    CreateArea, HouseholdPatch, HouseholdQuery, InviteInfo, InviteRequest, NewHousehold, NewMember, field_values,
+};
 use kdc_daemon::client::{Client, ClientError};
+use kdc_daemon::invite::InviteToken;
 use kdc_daemon::{Config, RunningDaemon};
 use serde_json::{Value, json};
 
 fn start(dir: &Path) -> (RunningDaemon, Client) {
     let mut config = Config::new(dir);
     config.name = Some("tablet-1".into());
+    // Loopback only and no mDNS: these tests are about the API, not about finding peers.
+    config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().expect("multiaddr")];
+    config.mdns = false;
     let daemon = RunningDaemon::start(config).expect("daemon starts");
     let client = Client::from_data_dir(dir).expect("client");
     (daemon, client)
@@ -34,7 +40,9 @@ fn endpoints_round_trip() {
     let id = client.id().expect("id");
     assert_eq!(id.name, "tablet-1");
     assert!(id.peer_id.starts_with("12D3KooW"), "{}", id.peer_id);
-    assert!(id.listen.is_empty());
+    for addr in &id.listen {
+        assert!(addr.starts_with("/ip4/127.0.0.1/tcp/"), "{addr}");
+    }
 
     let summary: Value = client.create_area(&area("tam-giac-3")).expect("create");
     assert_eq!(summary, json!({"id": "tam-giac-3", "name": "Tam Giác 3", "ward": "Phường 7", "households": 0}));
@@ -208,4 +216,109 @@ fn oversized_bodies_are_refused_with_json() {
         Err(e) => eprintln!("upload cut short by the daemon: {e}"),
     }
     daemon.stop().expect("stop");
+}
+
+fn peer() -> String {
+    libp2p::identity::Keypair::generate_ed25519().public().to_peer_id().to_string()
+}
+
+#[test]
+fn members_are_added_and_removed() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (daemon, client) = start(tmp.path());
+    client.create_area::<Value>(&area("a")).expect("create");
+    let b = peer();
+
+    let req = NewMember { peer_id: b.clone(), name: "Minh".into(), role: "member".into() };
+    let m: Value = client.add_member("a", &req).expect("add");
+    assert_eq!(
+        (m["peer_id"].as_str(), m["name"].as_str(), m["role"].as_str()),
+        (Some(b.as_str()), Some("Minh"), Some("member"))
+    );
+    assert_eq!(m["removed"], json!(false));
+    // The role is optional in the body and defaults to member.
+    let raw: Value = serde_json::from_str(&format!(r#"{{"peer_id": "{}", "name": "Chi"}}"#, peer())).expect("json");
+    let req: NewMember = serde_json::from_value(raw).expect("body");
+    assert_eq!(req.role, "member");
+
+    for (req, field) in [
+        (NewMember { peer_id: "not-a-peer".into(), name: "X".into(), role: "member".into() }, "peer_id"),
+        (NewMember { peer_id: peer(), name: "X".into(), role: "boss".into() }, "role"),
+        (NewMember { peer_id: peer(), name: " ".into(), role: "ward".into() }, "name"),
+    ] {
+        let err = client.add_member::<Value>("a", &req).expect_err("refused");
+        assert_eq!(err.exit_code(), 2);
+        let (status, kind, f) = api_err(err);
+        assert_eq!((status, kind.as_str(), f.as_deref()), (400, "invalid_input", Some(field)));
+    }
+    let req = NewMember { peer_id: peer(), name: "X".into(), role: "member".into() };
+    assert_eq!(client.add_member::<Value>("nowhere", &req).expect_err("no area").exit_code(), 4);
+
+    let removed: Value = client.remove_member("a", &b).expect("remove");
+    assert_eq!(removed["removed"], json!(true));
+    assert_eq!(client.remove_member::<Value>("a", &peer()).expect_err("never a member").exit_code(), 4);
+    // The last head (this device) cannot be removed.
+    let me = client.id().expect("id").peer_id;
+    let (status, _, field) = api_err(client.remove_member::<Value>("a", &me).expect_err("last head"));
+    assert_eq!((status, field.as_deref()), (400, Some("peer_id")));
+
+    let members: Vec<crdt_model::area::Member> = client.members("a").expect("members");
+    assert_eq!(members.len(), 2);
+    assert!(members.iter().any(|m| m.peer_id == b && m.removed));
+    daemon.stop().expect("stop");
+}
+
+#[test]
+fn invites_carry_this_device_and_bad_tokens_are_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (daemon, client) = start(tmp.path());
+    client.create_area::<Value>(&area("a")).expect("create");
+    let id = client.id().expect("id");
+
+    let before = chrono_now_ms();
+    let info: InviteInfo = client.invite("a").expect("invite");
+    let token = InviteToken::decode(&info.token).expect("the token decodes");
+    assert_eq!((token.area.as_str(), token.inviter.to_string()), ("a", id.peer_id.clone()));
+    let day = 24 * 3600 * 1000;
+    assert!((token.expires_at_ms - before - day).abs() < 60_000, "expires {}", token.expires_at_ms);
+    assert!(info.expires_at.ends_with('Z'), "{}", info.expires_at);
+    for addr in &token.addrs {
+        assert!(addr.to_string().starts_with("/ip4/127.0.0.1/tcp/"), "{addr}");
+    }
+    // Two invites never share a secret.
+    let other: InviteInfo = client.invite("a").expect("invite");
+    assert_ne!(InviteToken::decode(&other.token).expect("decodes").secret, token.secret);
+    // As raw JSON: exactly what `kdc invite --json` prints.
+    let raw: Value = client.create_invite("a", &InviteRequest { ttl_secs: Some(600) }).expect("invite");
+    assert!(raw["token"].as_str().is_some_and(|t| t.starts_with("kdc1-")), "{raw}");
+    assert!(raw["expires_at"].is_string(), "{raw}");
+
+    let (status, _, field) =
+        api_err(client.create_invite::<Value>("a", &InviteRequest { ttl_secs: Some(0) }).expect_err("bad ttl"));
+    assert_eq!((status, field.as_deref()), (400, Some("ttl_secs")));
+    assert_eq!(client.invite("nowhere").expect_err("no area").exit_code(), 4);
+
+    // Tokens that do not decode are refused before anything is dialled.
+    for bad in ["", "hello", "kdc1-@@@", &info.token[..info.token.len() - 5]] {
+        let err = client.join::<Value>(bad).expect_err("bad token");
+        assert_eq!(err.exit_code(), 2, "{bad}: {err}");
+        let (status, kind, field) = api_err(err);
+        assert_eq!((status, kind.as_str(), field.as_deref()), (400, "invalid_input", Some("token")), "{bad}");
+    }
+    // An expired token is refused without dialling.
+    let expired = InviteToken { expires_at_ms: before - 1, ..token.clone() }.encode();
+    let err = client.join::<Value>(&expired).expect_err("expired");
+    assert!(err.to_string().contains("expired"), "{err}");
+    assert_eq!(err.exit_code(), 2);
+
+    // Peers: a list (nobody here), and bad addresses are refused naming the field.
+    let peers: Vec<Value> = client.peers().expect("peers");
+    assert!(peers.iter().all(|p| p["peer_id"].is_string()), "{peers:?}");
+    let (status, _, field) = api_err(client.add_peer::<Value>("not an address").expect_err("bad addr"));
+    assert_eq!((status, field.as_deref()), (400, Some("addr")));
+    daemon.stop().expect("stop");
+}
+
+fn chrono_now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

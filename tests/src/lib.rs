@@ -18,8 +18,9 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// Path of a workspace binary built by cargo for this test run.
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test>-<hash> -> target/<profile>/<name>
-    let dir = exe.parent().and_then(Path::parent).expect("target directory");
+    // Tests run from target/<profile>/deps/<test>-<hash>, the demo from target/<profile>/.
+    let deps = exe.parent().expect("target directory");
+    let dir = if deps.ends_with("deps") { deps.parent().expect("profile directory") } else { deps };
     let path = dir.join(name);
     assert!(
         path.exists(),
@@ -74,6 +75,7 @@ pub struct Daemon {
     pub data_dir: PathBuf,
     child: Option<Child>,
     _tmp: Option<tempfile::TempDir>,
+    extra: Vec<String>,
 }
 
 impl Daemon {
@@ -88,11 +90,41 @@ impl Daemon {
     /// Starts a daemon on an existing data directory (e.g. after a crash) and waits until its
     /// control API answers.
     pub fn start_in(data_dir: &Path) -> Daemon {
+        Daemon::start_with(data_dir, &[])
+    }
+
+    /// Starts a daemon in a new temporary directory with extra `kdcd` flags.
+    pub fn start_args(extra: &[&str]) -> Daemon {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let mut d = Daemon::start_with(tmp.path(), extra);
+        d._tmp = Some(tmp);
+        d
+    }
+
+    fn start_with(data_dir: &Path, extra: &[&str]) -> Daemon {
         let _ = std::fs::remove_file(data_dir.join("api.addr"));
-        let child = spawn_kdcd(data_dir, &[]);
-        let mut d = Daemon { data_dir: data_dir.to_path_buf(), child: Some(child), _tmp: None };
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let child = spawn_kdcd(data_dir, &extra.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut d = Daemon { data_dir: data_dir.to_path_buf(), child: Some(child), _tmp: None, extra };
         d.wait_ready();
         d
+    }
+
+    /// This daemon's peer id.
+    pub fn peer_id(&self) -> String {
+        self.json(&["id"])["peer_id"].as_str().expect("peer_id").to_string()
+    }
+
+    /// A multiaddr other daemons on this machine can dial, with `/p2p/PEER_ID`.
+    pub fn dial_addr(&self) -> String {
+        let id = self.json(&["id"]);
+        let listen = id["listen"].as_array().expect("listen");
+        let addr = listen
+            .iter()
+            .filter_map(|a| a.as_str())
+            .find(|a| a.starts_with("/ip4/127.0.0.1/tcp/"))
+            .unwrap_or_else(|| panic!("no loopback listen address in {id}"));
+        format!("{addr}/p2p/{}", id["peer_id"].as_str().unwrap())
     }
 
     fn wait_ready(&mut self) {
@@ -127,7 +159,8 @@ impl Daemon {
     pub fn restart(&mut self) {
         self.kill();
         let _ = std::fs::remove_file(self.data_dir.join("api.addr"));
-        self.child = Some(spawn_kdcd(&self.data_dir, &[]));
+        let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
+        self.child = Some(spawn_kdcd(&self.data_dir, &extra));
         self.wait_ready();
     }
 
@@ -163,7 +196,8 @@ pub fn spawn_kdcd(data_dir: &Path, extra: &[&str]) -> Child {
     Command::new(bin("kdcd"))
         .arg("--data-dir")
         .arg(data_dir)
-        .args(["--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--name", "test-device"])
+        .args(["--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"])
+        .args(if extra.contains(&"--name") { &[][..] } else { &["--name", "test-device"][..] })
         .args(extra)
         .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
         .stdin(Stdio::null())
@@ -171,6 +205,21 @@ pub fn spawn_kdcd(data_dir: &Path, extra: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn kdcd")
+}
+
+/// Polls `cond` until it holds or `timeout` passes; answers whether it held. For waiting on
+/// something another process does (a sync arriving), with a deadline instead of a fixed sleep.
+pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Waits for a child to exit, up to `timeout`.

@@ -1,8 +1,9 @@
-//! `kdc id`, `kdc status`, `kdc member list`, `kdc conflicts`, and the commands of the
-//! contract this version does not provide yet.
+//! `kdc id`, `kdc status`, `kdc member add|list|remove`, `kdc conflicts`, and the commands of
+//! the contract this version does not provide yet.
 
 use anyhow::anyhow;
 use crdt_model::area::{Conflict, Member, Status};
+use kdc_daemon::api::types::NewMember;
 
 use super::{Ctx, emit};
 use crate::args::MemberCmd;
@@ -29,8 +30,19 @@ pub fn member(ctx: &Ctx, cmd: MemberCmd) -> anyhow::Result<()> {
             let client = ctx.client()?;
             answer!(ctx, client.members(&area), |m: Vec<Member>| output::members(ctx.lang, &m))
         }
-        MemberCmd::Add { .. } => not_available(ctx, "member add"),
-        MemberCmd::Remove { .. } => not_available(ctx, "member remove"),
+        MemberCmd::Add { area, peer_id, name, role } => {
+            let client = ctx.client()?;
+            let req = NewMember { peer_id, name, role: role.as_str().to_string() };
+            answer!(ctx, client.add_member(&area, &req), |m: Member| i18n::member_added(
+                ctx.lang, &area, &m.name, &m.peer_id, &m.role
+            ) + "\n")
+        }
+        MemberCmd::Remove { area, peer_id } => {
+            let client = ctx.client()?;
+            answer!(ctx, client.remove_member(&area, &peer_id), |m: Member| i18n::member_removed(
+                ctx.lang, &area, &m.name, &m.peer_id
+            ) + "\n")
+        }
     }
 }
 

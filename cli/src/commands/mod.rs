@@ -20,6 +20,7 @@ macro_rules! answer {
 mod area;
 mod household;
 mod misc;
+mod net;
 mod snapshot;
 
 use std::io::{self, Write};
@@ -76,10 +77,10 @@ pub fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Member(cmd) => misc::member(&ctx, cmd),
         Command::Conflicts { area } => misc::conflicts(&ctx, &area),
         Command::Snapshot(cmd) => snapshot::run(&ctx, cmd),
-        Command::Invite { .. } => misc::not_available(&ctx, "invite"),
-        Command::Join { .. } => misc::not_available(&ctx, "join"),
-        Command::Peers => misc::not_available(&ctx, "peers"),
-        Command::Peer(_) => misc::not_available(&ctx, "peer add"),
+        Command::Invite { area } => net::invite(&ctx, &area),
+        Command::Join { token } => net::join(&ctx, &token),
+        Command::Peers => net::peers(&ctx),
+        Command::Peer(cmd) => net::peer(&ctx, cmd),
         Command::History { .. } => misc::not_available(&ctx, "history"),
         Command::Report { .. } => misc::not_available(&ctx, "report"),
     }

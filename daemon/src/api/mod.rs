@@ -16,15 +16,19 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use crdt_model::{HouseholdWrite, ModelError, NewArea};
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 use tokio_util::sync::CancellationToken;
 
+use crate::invite::InviteToken;
+use crate::network::{NetError, NetHandle};
+use crate::node::members::{DEFAULT_INVITE_TTL, MAX_INVITE_TTL};
 use crate::node::{Node, NodeError};
 use types::{
-    CreateArea, ErrorBody, ErrorDetail, FieldValues, HouseholdPatch, HouseholdQuery, IdInfo, ImportReport, NewHousehold,
+    CreateArea, ErrorBody, ErrorDetail, FieldValues, HouseholdPatch, HouseholdQuery, IdInfo, ImportReport, InviteInfo,
+    InviteRequest, JoinBody, Joined, NewHousehold, NewMember, PeerAddr,
 };
 
 /// Largest JSON request body. Household writes are a few hundred bytes; a profile a few KiB.
@@ -37,8 +41,11 @@ pub const SNAPSHOT_BODY_LIMIT: usize = 64 * 1024 * 1024;
 pub struct AppState {
     pub node: Node,
     pub token: Arc<str>,
-    /// Multiaddrs the network layer listens on (empty until it exists).
+    /// Multiaddrs to report when there is no network layer (`net` is `None`).
     pub listen: Arc<Vec<String>>,
+    /// The network layer; `None` when the daemon runs without one (some tests). Then `id`
+    /// and invites report `listen`, `peers` is empty, and `join` and `peer add` fail (500).
+    pub net: Option<NetHandle>,
 }
 
 /// Serves the API on `listener` until `shutdown` is cancelled; then stops accepting and lets
@@ -61,7 +68,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/areas/{area}/households", get(list_households).post(add_household))
         .route("/v1/areas/{area}/households/{hh}", get(get_household).patch(patch_household))
         .route("/v1/areas/{area}/households/{hh}/archive", post(archive_household))
-        .route("/v1/areas/{area}/members", get(members))
+        .route("/v1/areas/{area}/members", get(members).post(add_member))
+        .route("/v1/areas/{area}/members/{peer_id}", delete(remove_member))
+        .route("/v1/areas/{area}/invites", post(create_invite))
+        .route("/v1/join", post(join))
+        .route("/v1/peers", get(peers).post(add_peer))
         .route("/v1/areas/{area}/conflicts", get(conflicts))
         .route("/v1/areas/{area}/snapshot", get(export_snapshot))
         // The route's own limit is applied after (inside) the router-wide one, so it wins.
@@ -93,6 +104,17 @@ impl ApiError {
             kind: "invalid_input",
             message: message.into(),
             field: field.map(str::to_string),
+        }
+    }
+
+    /// A network failure. `field` names the argument a refusal is about (`token`, `addr`).
+    fn net(e: NetError, field: &str) -> ApiError {
+        match e {
+            NetError::Refused(message) => ApiError::invalid(Some(field), message),
+            e @ NetError::Unreachable(_) => {
+                ApiError { status: StatusCode::BAD_GATEWAY, kind: "unreachable", message: e.to_string(), field: None }
+            }
+            e @ NetError::Stopped => ApiError::internal(e.to_string()),
         }
     }
 
@@ -134,6 +156,7 @@ impl From<NodeError> for ApiError {
         match e {
             NodeError::Model(e) => e.into(),
             NodeError::Snapshot(e) => ApiError::invalid(Some("snapshot"), format!("invalid snapshot: {e}")),
+            e @ NodeError::Invite(_) => ApiError::invalid(Some("token"), e.to_string()),
             e @ (NodeError::Store(_) | NodeError::Unavailable { .. } | NodeError::Internal(_)) => {
                 tracing::error!(error = %e, "request failed");
                 ApiError::internal(e.to_string())
@@ -266,11 +289,21 @@ fn field_pairs(fields: FieldValues) -> ApiResult<Vec<(String, String)>> {
 // Handlers
 
 async fn get_id(State(s): State<AppState>) -> axum::Json<IdInfo> {
-    axum::Json(IdInfo {
-        peer_id: s.node.peer_id().to_string(),
-        name: s.node.name().to_string(),
-        listen: s.listen.to_vec(),
-    })
+    let listen = listen_addrs(&s).await.iter().map(ToString::to_string).collect();
+    axum::Json(IdInfo { peer_id: s.node.peer_id().to_string(), name: s.node.name().to_string(), listen })
+}
+
+/// Where peers can reach this device: the swarm's listen addresses, or `listen` without one.
+/// A network layer that has stopped (shutting down) listens nowhere.
+async fn listen_addrs(s: &AppState) -> Vec<libp2p::Multiaddr> {
+    match &s.net {
+        Some(net) => net.listen_addrs().await.unwrap_or_default(),
+        None => s.listen.iter().filter_map(|a| a.parse().ok()).collect(),
+    }
+}
+
+fn network(s: &AppState) -> ApiResult<&NetHandle> {
+    s.net.as_ref().ok_or_else(|| ApiError::internal(NetError::Stopped.to_string()))
 }
 
 async fn list_areas(State(s): State<AppState>) -> ApiResult<Response> {
@@ -337,6 +370,91 @@ async fn members(State(s): State<AppState>, ApiPath(area): ApiPath<String>) -> A
     Ok(axum::Json(s.node.members(area).await?).into_response())
 }
 
+async fn add_member(
+    State(s): State<AppState>,
+    ApiPath(area): ApiPath<String>,
+    ApiJson(req): ApiJson<NewMember>,
+) -> ApiResult<Response> {
+    let member = s.node.add_member(area, req.peer_id, req.name, req.role).await?;
+    Ok((StatusCode::CREATED, axum::Json(member)).into_response())
+}
+
+async fn remove_member(
+    State(s): State<AppState>,
+    ApiPath((area, peer_id)): ApiPath<(String, String)>,
+) -> ApiResult<Response> {
+    Ok(axum::Json(s.node.remove_member(area, peer_id).await?).into_response())
+}
+
+async fn create_invite(
+    State(s): State<AppState>,
+    ApiPath(area): ApiPath<String>,
+    request: Request,
+) -> ApiResult<Response> {
+    // The body is optional: `{}`, `{"ttl_secs": N}` or nothing at all.
+    let bytes = body_bytes(request, &()).await?;
+    let req: InviteRequest = if bytes.iter().all(u8::is_ascii_whitespace) {
+        InviteRequest::default()
+    } else {
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::invalid(None, format!("invalid JSON body: {e}")))?
+    };
+    let ttl = match req.ttl_secs {
+        None => DEFAULT_INVITE_TTL,
+        Some(secs) if (1..=MAX_INVITE_TTL.as_secs()).contains(&secs) => std::time::Duration::from_secs(secs),
+        Some(secs) => {
+            return Err(ApiError::invalid(
+                Some("ttl_secs"),
+                format!("ttl_secs: {secs} is out of range; allowed: 1..={}", MAX_INVITE_TTL.as_secs()),
+            ));
+        }
+    };
+    let inviter: libp2p::PeerId = s
+        .node
+        .peer_id()
+        .parse()
+        .map_err(|e| ApiError::internal(format!("this device's peer id does not parse: {e}")))?;
+    let (secret, expires_at_ms) = s.node.create_invite(area.clone(), ttl).await?;
+    let addrs = listen_addrs(&s).await;
+    let token = InviteToken { area, inviter, addrs, secret, expires_at_ms };
+    let info = InviteInfo { token: token.encode(), expires_at: crdt_model::area::rfc3339(expires_at_ms) };
+    Ok((StatusCode::CREATED, axum::Json(info)).into_response())
+}
+
+async fn join(State(s): State<AppState>, ApiJson(req): ApiJson<JoinBody>) -> ApiResult<Response> {
+    let token = InviteToken::decode(&req.token).map_err(|e| ApiError::invalid(Some("token"), e.to_string()))?;
+    if token.expires_at_ms <= crate::node::now_ms() {
+        // The inviter would refuse it too; saying so here spares a dial that cannot succeed.
+        return Err(ApiError::invalid(
+            Some("token"),
+            format!(
+                "invite refused: the invite expired at {}; ask for a new one",
+                crdt_model::area::rfc3339(token.expires_at_ms)
+            ),
+        ));
+    }
+    let area = network(&s)?.join(token.join_request()).await.map_err(|e| ApiError::net(e, "token"))?;
+    Ok(axum::Json(Joined { area }).into_response())
+}
+
+async fn peers(State(s): State<AppState>) -> ApiResult<Response> {
+    let peers = match &s.net {
+        Some(net) => net.peers().await.map_err(|e| ApiError::net(e, "peer"))?,
+        None => Vec::new(),
+    };
+    Ok(axum::Json(peers).into_response())
+}
+
+async fn add_peer(State(s): State<AppState>, ApiJson(req): ApiJson<PeerAddr>) -> ApiResult<Response> {
+    let addr: libp2p::Multiaddr = req.addr.trim().parse().map_err(|e| {
+        ApiError::invalid(
+            Some("addr"),
+            format!("addr: {:?} is not a multiaddr ({e}); e.g. /ip4/192.168.1.20/tcp/41234", req.addr),
+        )
+    })?;
+    network(&s)?.dial(addr.clone()).await.map_err(|e| ApiError::net(e, "addr"))?;
+    Ok(axum::Json(PeerAddr { addr: addr.to_string() }).into_response())
+}
+
 async fn conflicts(State(s): State<AppState>, ApiPath(area): ApiPath<String>) -> ApiResult<Response> {
     Ok(axum::Json(s.node.conflicts(area).await?).into_response())
 }
@@ -401,6 +519,19 @@ mod tests {
         let e: ApiError =
             crdt_model::Profile::from_toml("not toml [").map_err(ModelError::from).expect_err("bad").into();
         assert_eq!((e.status, e.kind, e.field.as_deref()), (StatusCode::BAD_REQUEST, "invalid_input", Some("profile")));
+    }
+
+    #[test]
+    fn network_and_invite_errors_map_to_api_errors() {
+        let e = ApiError::net(NetError::Refused("the invite was already used".into()), "token");
+        assert_eq!((e.status, e.kind, e.field.as_deref()), (StatusCode::BAD_REQUEST, "invalid_input", Some("token")));
+        let e = ApiError::net(NetError::Unreachable("timeout".into()), "token");
+        assert_eq!((e.status, e.kind, e.field), (StatusCode::BAD_GATEWAY, "unreachable", None));
+        let e = ApiError::net(NetError::Stopped, "addr");
+        assert_eq!((e.status, e.kind), (StatusCode::INTERNAL_SERVER_ERROR, "internal"));
+        let e: ApiError = NodeError::Invite(crate::invite::InviteRefusal::Used).into();
+        assert_eq!((e.status, e.kind, e.field.as_deref()), (StatusCode::BAD_REQUEST, "invalid_input", Some("token")));
+        assert!(e.message.contains("already used"), "{}", e.message);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::network::PeerInfo;
 pub use crate::node::ImportedArea;
 
 /// `GET /v1/id`.
@@ -11,7 +12,7 @@ pub use crate::node::ImportedArea;
 pub struct IdInfo {
     pub peer_id: String,
     pub name: String,
-    /// Multiaddrs the device listens on for peers (empty until the network layer exists).
+    /// Multiaddrs the device listens on for peers (empty when the network layer is not running).
     pub listen: Vec<String>,
 }
 
@@ -85,10 +86,62 @@ pub struct ErrorBody {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorDetail {
-    /// `invalid_input`, `unauthorized`, `not_found`, `conflict` or `internal`.
+    /// `invalid_input`, `unauthorized`, `not_found`, `conflict`, `unreachable` or `internal`.
     pub kind: String,
     pub message: String,
     /// The field or argument at fault, when one is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+}
+
+/// `POST /v1/areas/{area}/members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewMember {
+    /// The device's libp2p peer id (`kdc id` on that device).
+    pub peer_id: String,
+    pub name: String,
+    /// `head`, `member` or `ward`; absent: `member`.
+    #[serde(default = "default_role")]
+    pub role: String,
+}
+
+fn default_role() -> String {
+    "member".into()
+}
+
+/// `POST /v1/areas/{area}/invites` (the body is optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteRequest {
+    /// Validity in seconds; absent: 24 hours. At most 7 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_secs: Option<u64>,
+}
+
+/// The answer of `POST /v1/areas/{area}/invites` (and `kdc invite --json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteInfo {
+    /// `kdc1-…`, for `kdc join`.
+    pub token: String,
+    /// RFC 3339.
+    pub expires_at: String,
+}
+
+/// `POST /v1/join`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinBody {
+    pub token: String,
+}
+
+/// The answer of `POST /v1/join`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Joined {
+    /// The area now on this device.
+    pub area: String,
+}
+
+/// `POST /v1/peers`, and its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerAddr {
+    /// A multiaddr, e.g. `/ip4/192.168.1.20/tcp/41234`.
+    pub addr: String,
 }

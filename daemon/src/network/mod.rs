@@ -1,0 +1,108 @@
+//! Peer-to-peer sync over libp2p (being built).
+//!
+//! One task owns the `Swarm`; the rest of the daemon talks to it through a cloneable
+//! [`NetHandle`]: a bounded channel of [`Command`]s, each with a oneshot reply.
+
+use libp2p::{Multiaddr, PeerId};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+/// Why a network command failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum NetError {
+    /// The other side (or this side) refused: bad, used or expired token, not a member...
+    /// Maps to invalid input (exit 2).
+    #[error("{0}")]
+    Refused(String),
+    /// Could not reach the peer in time.
+    #[error("could not reach the peer: {0}")]
+    Unreachable(String),
+    /// The network task has stopped (daemon shutting down).
+    #[error("the network layer is not running")]
+    Stopped,
+}
+
+/// `kdc peers` row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeerInfo {
+    pub peer_id: String,
+    /// Name from an area roster, when the peer is on one.
+    pub name: Option<String>,
+    pub addrs: Vec<String>,
+    pub connected: bool,
+    /// RFC 3339.
+    pub last_seen: Option<String>,
+    /// Areas this device has synced with the peer since it connected.
+    pub areas_in_sync: Vec<String>,
+}
+
+/// A pairing request, as decoded from an invite token by the caller.
+#[derive(Debug, Clone)]
+pub struct JoinRequest {
+    pub area: String,
+    pub inviter: PeerId,
+    pub addrs: Vec<Multiaddr>,
+    /// The invite's secret, hex.
+    pub secret: String,
+}
+
+#[derive(Debug)]
+pub enum Command {
+    ListenAddrs {
+        reply: oneshot::Sender<Vec<Multiaddr>>,
+    },
+    Peers {
+        reply: oneshot::Sender<Vec<PeerInfo>>,
+    },
+    Dial {
+        addr: Multiaddr,
+        reply: oneshot::Sender<Result<(), NetError>>,
+    },
+    /// Dial the inviter, present the secret, wait until the area has arrived; answers the area id.
+    Join {
+        request: JoinRequest,
+        reply: oneshot::Sender<Result<String, NetError>>,
+    },
+}
+
+/// Cloneable handle on the network task.
+#[derive(Debug, Clone)]
+pub struct NetHandle {
+    tx: mpsc::Sender<Command>,
+}
+
+impl NetHandle {
+    pub fn new(tx: mpsc::Sender<Command>) -> NetHandle {
+        NetHandle { tx }
+    }
+
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, NetError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(make(reply)).await.map_err(|_| NetError::Stopped)?;
+        rx.await.map_err(|_| NetError::Stopped)
+    }
+
+    /// Addresses the swarm listens on (with `/p2p/` left off).
+    pub async fn listen_addrs(&self) -> Result<Vec<Multiaddr>, NetError> {
+        self.ask(|reply| Command::ListenAddrs { reply }).await
+    }
+
+    pub async fn peers(&self) -> Result<Vec<PeerInfo>, NetError> {
+        self.ask(|reply| Command::Peers { reply }).await
+    }
+
+    /// Dials an address now and keeps redialling it with backoff; remembered across restarts.
+    pub async fn dial(&self, addr: Multiaddr) -> Result<(), NetError> {
+        self.ask(|reply| Command::Dial { addr, reply }).await?
+    }
+
+    /// Redeems an invite at the inviter; answers the area id once it is stored here.
+    pub async fn join(&self, request: JoinRequest) -> Result<String, NetError> {
+        self.ask(|reply| Command::Join { request, reply }).await?
+    }
+}
+
+pub mod codec;
+pub mod swarm;
+
+pub use swarm::{NetConfig, spawn};

@@ -1,0 +1,956 @@
+//! The task that owns the libp2p `Swarm`, and its event loop.
+//!
+//! Transport: TCP + Noise + Yamux. Behaviours: a block list fed from the area rosters
+//! (peers removed from an area and active in none), connection limits, identify, ping, mDNS
+//! (tuned to find a peer in a meeting room within seconds), and request-response carrying
+//! `/kdc/sync/1` ([`super::codec`]).
+//!
+//! Sync: one [`SyncSession`] per (peer, area), created when the peer connects and dropped when
+//! it disconnects. At most one of our requests per (peer, area) is in flight; a change that
+//! comes meanwhile marks the pair dirty and is sent when the answer arrives. Automerge and sled
+//! work never runs here: sessions are lent to [`Node`] calls on blocking threads and come back
+//! as [`Internal`] events.
+//!
+//! The loop handles, in this order of priority: shutdown, finished internal work, commands
+//! from the handle, local changes (debounced), timers, and swarm events.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use libp2p::core::ConnectedPoint;
+use libp2p::identity::Keypair;
+use libp2p::request_response::{self, InboundRequestId, OutboundRequestId, ProtocolSupport, ResponseChannel};
+use libp2p::swarm::behaviour::toggle::Toggle;
+use libp2p::swarm::{NetworkBehaviour, SwarmEvent, dial_opts::DialOpts};
+use libp2p::{Multiaddr, PeerId, Swarm};
+use libp2p::{allow_block_list, connection_limits, identify, mdns, multiaddr::Protocol, noise, ping, tcp, yamux};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::codec::{self, Request, Response};
+use super::{Command, JoinRequest, NetError, PeerInfo};
+use crate::node::sync::{Received, SyncSession};
+use crate::node::{Node, NodeError};
+
+/// How long a local change waits for more before it is pushed: one push per burst of edits.
+pub const DEBOUNCE: Duration = Duration::from_millis(15);
+/// mDNS query interval: a phone joining the community-house Wi-Fi is found within seconds.
+pub const MDNS_QUERY_INTERVAL: Duration = Duration::from_secs(2);
+/// Redial backoff for `--peer` addresses.
+const REDIAL_MIN: Duration = Duration::from_secs(1);
+const REDIAL_MAX: Duration = Duration::from_secs(30);
+/// How long `kdc join` waits for the area to arrive.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// File of peer addresses seen, kept across restarts.
+pub const PEERS_FILE: &str = "peers.json";
+
+/// Settings of the network task.
+#[derive(Debug, Clone)]
+pub struct NetConfig {
+    pub keypair: Keypair,
+    pub listen: Vec<Multiaddr>,
+    pub peers: Vec<Multiaddr>,
+    pub mdns: bool,
+    pub name: String,
+    pub data_dir: PathBuf,
+}
+
+#[derive(NetworkBehaviour)]
+struct Behaviour {
+    blocked: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
+    limits: connection_limits::Behaviour,
+    identify: identify::Behaviour,
+    ping: ping::Behaviour,
+    mdns: Toggle<mdns::tokio::Behaviour>,
+    sync: request_response::Behaviour<codec::Codec>,
+}
+
+/// Results of work done off the loop.
+enum Internal {
+    Generated {
+        peer: PeerId,
+        area: String,
+        session: SyncSession,
+        result: Result<Option<Vec<u8>>, NodeError>,
+    },
+    Received {
+        peer: PeerId,
+        area: String,
+        session: SyncSession,
+        result: Result<Received, NodeError>,
+        channel: Option<ResponseChannel<Response>>,
+    },
+    Shared {
+        peer: PeerId,
+        areas: Vec<String>,
+    },
+    Redeemed {
+        peer: PeerId,
+        area: String,
+        channel: ResponseChannel<Response>,
+        result: Result<(), NodeError>,
+    },
+    Blocked(BTreeSet<String>),
+    Names(Vec<(String, String)>),
+}
+
+/// Per (peer, area).
+#[derive(Default)]
+struct Pair {
+    /// `None` while lent to a blocking call.
+    session: Option<SyncSession>,
+    in_flight: bool,
+    dirty: bool,
+    /// Inbound messages that came while the session was lent out.
+    queued: Vec<(Vec<u8>, Option<ResponseChannel<Response>>)>,
+}
+
+#[derive(Default)]
+struct PeerState {
+    addrs: BTreeSet<Multiaddr>,
+    connections: usize,
+    last_seen_ms: Option<i64>,
+    agent_name: Option<String>,
+    in_sync: BTreeSet<String>,
+}
+
+struct Redial {
+    next: Instant,
+    backoff: Duration,
+    connected: bool,
+}
+
+struct PendingJoin {
+    area: String,
+    reply: oneshot::Sender<Result<String, NetError>>,
+    deadline: Instant,
+    accepted: bool,
+}
+
+struct EventLoop {
+    swarm: Swarm<Behaviour>,
+    node: Node,
+    name: String,
+    data_dir: PathBuf,
+    internal_tx: mpsc::UnboundedSender<Internal>,
+    pairs: HashMap<(PeerId, String), Pair>,
+    requests: HashMap<OutboundRequestId, (PeerId, String)>,
+    joins_by_request: HashMap<OutboundRequestId, usize>,
+    joins: Vec<Option<PendingJoin>>,
+    peers: HashMap<PeerId, PeerState>,
+    names: HashMap<String, String>,
+    redial: HashMap<Multiaddr, Redial>,
+    dirty_areas: HashSet<String>,
+    push_at: Option<Instant>,
+    addrs_dirty: bool,
+    blocked: BTreeSet<PeerId>,
+}
+
+/// Builds the swarm and starts listening. Fails when a `--listen` address cannot be bound.
+fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetError> {
+    let local = config.keypair.public().to_peer_id();
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(config.keypair.clone())
+        .with_tokio()
+        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .map_err(|e| NetError::Unreachable(format!("transport: {e}")))?
+        .with_behaviour(|key| {
+            let mdns = if config.mdns {
+                let cfg = mdns::Config {
+                    ttl: Duration::from_secs(60),
+                    query_interval: MDNS_QUERY_INTERVAL,
+                    ..mdns::Config::default()
+                };
+                match mdns::tokio::Behaviour::new(cfg, local) {
+                    Ok(m) => Some(m),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "mDNS is not available; only explicit peers will be found");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            Behaviour {
+                blocked: allow_block_list::Behaviour::default(),
+                limits: connection_limits::Behaviour::new(
+                    connection_limits::ConnectionLimits::default()
+                        .with_max_established(Some(128))
+                        .with_max_established_per_peer(Some(4))
+                        .with_max_pending_incoming(Some(32)),
+                ),
+                identify: identify::Behaviour::new(
+                    identify::Config::new("/kdc/1".into(), key.public()).with_agent_version(format!(
+                        "kdcd/{} ({})",
+                        env!("CARGO_PKG_VERSION"),
+                        config.name
+                    )),
+                ),
+                ping: ping::Behaviour::default(),
+                mdns: Toggle::from(mdns),
+                sync: request_response::Behaviour::new(
+                    [(codec::PROTOCOL, ProtocolSupport::Full)],
+                    request_response::Config::default().with_request_timeout(Duration::from_secs(60)),
+                ),
+            }
+        })
+        .map_err(|e| NetError::Unreachable(format!("behaviour: {e}")))?
+        // Members stay connected between edits so a change goes out at once.
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
+        .build();
+    for addr in &config.listen {
+        swarm.listen_on(addr.clone()).map_err(|e| NetError::Refused(format!("cannot listen on {addr}: {e}")))?;
+    }
+    Ok(swarm)
+}
+
+/// Starts the network task. It runs until `shutdown` is cancelled.
+pub fn spawn(
+    config: NetConfig,
+    node: Node,
+    shutdown: CancellationToken,
+) -> Result<(super::NetHandle, tokio::task::JoinHandle<()>), NetError> {
+    let swarm = build_swarm(&config)?;
+    let (tx, rx) = mpsc::channel(64);
+    let (internal_tx, internal_rx) = mpsc::unbounded_channel();
+    let changes = node.subscribe();
+    let mut ev = EventLoop {
+        swarm,
+        node,
+        name: config.name.clone(),
+        data_dir: config.data_dir.clone(),
+        internal_tx,
+        pairs: HashMap::new(),
+        requests: HashMap::new(),
+        joins_by_request: HashMap::new(),
+        joins: Vec::new(),
+        peers: HashMap::new(),
+        names: HashMap::new(),
+        redial: HashMap::new(),
+        dirty_areas: HashSet::new(),
+        push_at: None,
+        addrs_dirty: false,
+        blocked: BTreeSet::new(),
+    };
+    for addr in load_addresses(&config.data_dir) {
+        ev.learn_address(addr.0, addr.1, false);
+    }
+    for addr in config.peers {
+        ev.add_redial(addr);
+    }
+    let known: Vec<PeerId> = ev.peers.keys().copied().collect();
+    for peer in known {
+        ev.dial_peer(peer);
+    }
+    ev.refresh_rosters();
+    let task = tokio::spawn(ev.run(rx, internal_rx, changes, shutdown));
+    Ok((super::NetHandle::new(tx), task))
+}
+
+impl EventLoop {
+    async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        mut internal: mpsc::UnboundedReceiver<Internal>,
+        mut changes: broadcast::Receiver<String>,
+        shutdown: CancellationToken,
+    ) {
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let push_at = self.push_at;
+            // Every arm is cancel-safe: channel receives and the swarm's next event lose nothing
+            // when another arm wins.
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break,
+                Some(event) = internal.recv() => self.handle_internal(event),
+                command = commands.recv() => match command {
+                    Some(command) => self.handle_command(command),
+                    None => break, // Every handle dropped.
+                },
+                change = changes.recv() => self.handle_change(change),
+                _ = sleep_until(push_at), if push_at.is_some() => self.push_dirty(),
+                _ = tick.tick() => self.handle_tick(),
+                event = self.swarm.select_next_some() => self.handle_swarm(event),
+            }
+        }
+        if self.addrs_dirty {
+            self.save_addresses();
+        }
+        tracing::debug!("network task stopped");
+    }
+
+    // ---- local work -------------------------------------------------------------------------
+
+    fn handle_change(&mut self, change: Result<String, broadcast::error::RecvError>) {
+        match change {
+            Ok(area) => {
+                self.dirty_areas.insert(area);
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                // Missed some: push every area to every peer; sync states make this cheap.
+                for (_, area) in self.pairs.keys() {
+                    self.dirty_areas.insert(area.clone());
+                }
+                self.refresh_connected();
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+        if self.push_at.is_none() {
+            self.push_at = Some(Instant::now() + DEBOUNCE);
+        }
+        self.refresh_rosters();
+    }
+
+    /// Sends every area changed since the last push to every connected peer.
+    fn push_dirty(&mut self) {
+        self.push_at = None;
+        let areas: Vec<String> = self.dirty_areas.drain().collect();
+        let connected: Vec<PeerId> = self.connected_peers();
+        for area in &areas {
+            for peer in &connected {
+                self.trigger(*peer, area.clone());
+            }
+        }
+    }
+
+    fn handle_tick(&mut self) {
+        let now = Instant::now();
+        let due: Vec<Multiaddr> =
+            self.redial.iter().filter(|(_, r)| !r.connected && r.next <= now).map(|(a, _)| a.clone()).collect();
+        for addr in due {
+            if let Some(r) = self.redial.get_mut(&addr) {
+                r.next = now + r.backoff;
+                r.backoff = (r.backoff * 2).min(REDIAL_MAX);
+            }
+            tracing::debug!(%addr, "dialling");
+            if let Err(e) = self.swarm.dial(addr.clone()) {
+                tracing::debug!(%addr, error = %e, "dial failed");
+            }
+        }
+        for slot in &mut self.joins {
+            if slot.as_ref().is_some_and(|j| j.deadline <= now) {
+                let j = slot.take().expect("checked");
+                let what = if j.accepted { "the area did not arrive" } else { "no answer from the inviter" };
+                let _ = j.reply.send(Err(NetError::Unreachable(format!("{what} within {JOIN_TIMEOUT:?}"))));
+            }
+        }
+        self.joins.retain(Option::is_some);
+        if self.addrs_dirty {
+            self.save_addresses();
+        }
+    }
+
+    // ---- commands from the handle -----------------------------------------------------------
+
+    fn handle_command(&mut self, command: Command) {
+        match command {
+            Command::ListenAddrs { reply } => {
+                let _ = reply.send(self.swarm.listeners().cloned().collect());
+            }
+            Command::Peers { reply } => {
+                let _ = reply.send(self.peer_infos());
+            }
+            Command::Dial { addr, reply } => {
+                let result = self.swarm.dial(addr.clone()).map_err(|e| NetError::Unreachable(e.to_string()));
+                if result.is_ok() {
+                    self.add_redial(addr.clone());
+                    if let Some(peer) = peer_of(&addr) {
+                        self.learn_address(peer, strip_p2p(&addr), true);
+                    }
+                }
+                let _ = reply.send(result);
+            }
+            Command::Join { request, reply } => self.start_join(request, reply),
+        }
+    }
+
+    fn start_join(&mut self, request: JoinRequest, reply: oneshot::Sender<Result<String, NetError>>) {
+        let JoinRequest { area, inviter, addrs, secret } = request;
+        if inviter == *self.swarm.local_peer_id() {
+            let _ = reply.send(Err(NetError::Refused("this token was made by this device".into())));
+            return;
+        }
+        for addr in &addrs {
+            self.learn_address(inviter, strip_p2p(addr), true);
+        }
+        if !self.swarm.is_connected(&inviter) {
+            let opts = DialOpts::peer_id(inviter).addresses(addrs.iter().map(strip_p2p).collect()).build();
+            if let Err(e) = self.swarm.dial(opts) {
+                tracing::debug!(%inviter, error = %e, "dial to inviter failed; request-response will retry");
+            }
+        }
+        let id = self
+            .swarm
+            .behaviour_mut()
+            .sync
+            .send_request(&inviter, Request::Join { area: area.clone(), secret, name: self.name.clone() });
+        self.joins.push(Some(PendingJoin { area, reply, deadline: Instant::now() + JOIN_TIMEOUT, accepted: false }));
+        self.joins_by_request.insert(id, self.joins.len() - 1);
+    }
+
+    /// Completes joins waiting for `area`.
+    fn area_arrived(&mut self, area: &str) {
+        for slot in &mut self.joins {
+            if slot.as_ref().is_some_and(|j| j.accepted && j.area == area) {
+                let j = slot.take().expect("checked");
+                let _ = j.reply.send(Ok(j.area));
+            }
+        }
+    }
+
+    // ---- sync -------------------------------------------------------------------------------
+
+    /// Sends `peer` what it lacks of `area`, unless a request is already out (then later).
+    fn trigger(&mut self, peer: PeerId, area: String) {
+        if self.blocked.contains(&peer) {
+            return;
+        }
+        let pair = self
+            .pairs
+            .entry((peer, area.clone()))
+            .or_insert_with(|| Pair { session: Some(SyncSession::default()), ..Pair::default() });
+        if pair.in_flight || pair.session.is_none() {
+            pair.dirty = true;
+            return;
+        }
+        pair.dirty = false;
+        let session = pair.session.take().expect("checked");
+        let (node, tx) = (self.node.clone(), self.internal_tx.clone());
+        tokio::spawn(async move {
+            let (session, result) = node.sync_generate(area.clone(), peer.to_string(), session).await;
+            let _ = tx.send(Internal::Generated { peer, area, session, result });
+        });
+    }
+
+    /// Applies a message from `peer` (a request when `channel` is set, else a response).
+    fn receive(&mut self, peer: PeerId, area: String, message: Vec<u8>, channel: Option<ResponseChannel<Response>>) {
+        let pair = self
+            .pairs
+            .entry((peer, area.clone()))
+            .or_insert_with(|| Pair { session: Some(SyncSession::default()), ..Pair::default() });
+        let Some(session) = pair.session.take() else {
+            // Lent out (e.g. serving the peer's own request while our request's answer came):
+            // handled in arrival order when the session returns.
+            pair.queued.push((message, channel));
+            return;
+        };
+        let (node, tx) = (self.node.clone(), self.internal_tx.clone());
+        tokio::spawn(async move {
+            let (session, result) = node.sync_receive(area.clone(), peer.to_string(), session, message).await;
+            let _ = tx.send(Internal::Received { peer, area, session, result, channel });
+        });
+    }
+
+    fn handle_internal(&mut self, event: Internal) {
+        match event {
+            Internal::Generated { peer, area, session, result } => {
+                let key = (peer, area.clone());
+                let connected = self.swarm.is_connected(&peer);
+                let Some(pair) = self.pairs.get_mut(&key) else { return };
+                pair.session = Some(session);
+                match result {
+                    Ok(Some(message)) if connected => {
+                        pair.in_flight = true;
+                        let id = self
+                            .swarm
+                            .behaviour_mut()
+                            .sync
+                            .send_request(&peer, Request::Sync { area: area.clone(), message });
+                        self.requests.insert(id, key);
+                        self.after_session_returned(peer, area);
+                    }
+                    Ok(_) => {
+                        self.mark_in_sync(peer, &area);
+                        self.after_session_returned(peer, area);
+                    }
+                    Err(e) => {
+                        tracing::debug!(%peer, %area, error = %e, "not syncing");
+                        self.after_session_returned(peer, area);
+                    }
+                }
+            }
+            Internal::Received { peer, area, session, result, channel } => {
+                let key = (peer, area.clone());
+                let connected = self.swarm.is_connected(&peer);
+                let Some(pair) = self.pairs.get_mut(&key) else {
+                    if let Some(ch) = channel {
+                        let _ = self
+                            .swarm
+                            .behaviour_mut()
+                            .sync
+                            .send_response(ch, Response::Refused("session closed".into()));
+                    }
+                    return;
+                };
+                pair.session = Some(session);
+                match result {
+                    Ok(received) => {
+                        if received.changed {
+                            // Pass it on to the other members.
+                            self.dirty_areas.insert(area.clone());
+                            if self.push_at.is_none() {
+                                self.push_at = Some(Instant::now() + DEBOUNCE);
+                            }
+                        }
+                        if received.adopted {
+                            self.refresh_rosters();
+                            self.area_arrived(&area);
+                        }
+                        match channel {
+                            Some(ch) => {
+                                let _ =
+                                    self.swarm.behaviour_mut().sync.send_response(ch, Response::Sync(received.reply));
+                            }
+                            None => match received.reply {
+                                // Our request's answer: keep the exchange going while we have something to say.
+                                Some(message) if connected => {
+                                    let id = self
+                                        .swarm
+                                        .behaviour_mut()
+                                        .sync
+                                        .send_request(&peer, Request::Sync { area: area.clone(), message });
+                                    self.requests.insert(id, key);
+                                }
+                                _ => {
+                                    if let Some(p) = self.pairs.get_mut(&(peer, area.clone())) {
+                                        p.in_flight = false;
+                                    }
+                                    self.mark_in_sync(peer, &area);
+                                }
+                            },
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(%peer, %area, error = %e, "sync message refused; session reset");
+                        if let Some(ch) = channel {
+                            let _ = self.swarm.behaviour_mut().sync.send_response(ch, Response::Refused(e.to_string()));
+                        } else if let Some(p) = self.pairs.get_mut(&(peer, area.clone())) {
+                            p.in_flight = false;
+                        }
+                        if let Some(p) = self.peers.get_mut(&peer) {
+                            p.in_sync.remove(&area);
+                        }
+                    }
+                }
+                self.after_session_returned(peer, area);
+            }
+            Internal::Shared { peer, areas } => {
+                for area in areas {
+                    self.trigger(peer, area);
+                }
+            }
+            Internal::Redeemed { peer, area, channel, result } => match result {
+                Ok(()) => {
+                    tracing::info!(%peer, %area, "invite redeemed; new member added");
+                    let _ = self.swarm.behaviour_mut().sync.send_response(channel, Response::Joined);
+                    self.trigger(peer, area);
+                }
+                Err(e) => {
+                    tracing::info!(%peer, %area, error = %e, "invite refused");
+                    let _ = self.swarm.behaviour_mut().sync.send_response(channel, Response::Refused(e.to_string()));
+                }
+            },
+            Internal::Blocked(peers) => self.update_blocked(peers),
+            Internal::Names(names) => self.names = names.into_iter().collect(),
+        }
+    }
+
+    /// After a session comes back: serve queued inbound messages, then resend if dirty.
+    fn after_session_returned(&mut self, peer: PeerId, area: String) {
+        let key = (peer, area.clone());
+        let Some(pair) = self.pairs.get_mut(&key) else { return };
+        if !pair.queued.is_empty() {
+            let (message, ch) = pair.queued.remove(0);
+            self.receive(peer, area, message, ch);
+            return;
+        }
+        if pair.dirty && !pair.in_flight {
+            self.trigger(peer, area);
+        }
+    }
+
+    fn mark_in_sync(&mut self, peer: PeerId, area: &str) {
+        if let Some(p) = self.peers.get_mut(&peer) {
+            p.in_sync.insert(area.to_string());
+            p.last_seen_ms = Some(now_ms());
+        }
+    }
+
+    fn handle_sync_event(&mut self, event: request_response::Event<Request, Response>) {
+        use request_response::{Event, Message};
+        match event {
+            Event::Message { peer, message: Message::Request { request, channel, request_id }, .. } => {
+                self.handle_request(peer, request_id, request, channel)
+            }
+            Event::Message { peer, message: Message::Response { request_id, response }, .. } => {
+                self.handle_response(peer, request_id, response)
+            }
+            Event::OutboundFailure { peer, request_id, error, .. } => {
+                tracing::debug!(%peer, error = %error, "sync request failed");
+                if let Some(i) = self.joins_by_request.remove(&request_id) {
+                    if let Some(j) = self.joins.get_mut(i).and_then(Option::take) {
+                        let _ = j.reply.send(Err(NetError::Unreachable(error.to_string())));
+                    }
+                }
+                if let Some(key) = self.requests.remove(&request_id) {
+                    if let Some(p) = self.pairs.get_mut(&key) {
+                        p.in_flight = false;
+                        if let Some(s) = p.session.as_mut() {
+                            s.reset();
+                        }
+                    }
+                }
+            }
+            Event::InboundFailure { peer, error, .. } => {
+                // Garbage, an oversized frame, a timeout: the stream is gone; start over with
+                // this peer on its next message.
+                tracing::warn!(%peer, error = %error, "bad or failed message from peer; its sessions are reset");
+                for ((p, _), pair) in self.pairs.iter_mut() {
+                    if *p == peer {
+                        if let Some(s) = pair.session.as_mut() {
+                            s.reset();
+                        }
+                    }
+                }
+            }
+            Event::ResponseSent { .. } => {}
+        }
+    }
+
+    fn handle_request(
+        &mut self,
+        peer: PeerId,
+        _id: InboundRequestId,
+        request: Request,
+        channel: ResponseChannel<Response>,
+    ) {
+        match request {
+            Request::Sync { area, message } => {
+                if crdt_model::ids::validate_area_id(&area).is_err() {
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .sync
+                        .send_response(channel, Response::Refused("invalid area id".into()));
+                    return;
+                }
+                self.receive(peer, area, message, Some(channel));
+            }
+            Request::Join { area, secret, name } => {
+                let (node, tx) = (self.node.clone(), self.internal_tx.clone());
+                tokio::spawn(async move {
+                    let result = node.redeem_invite(area.clone(), secret, peer.to_string(), name, now_ms()).await;
+                    let _ = tx.send(Internal::Redeemed { peer, area, channel, result });
+                });
+            }
+        }
+    }
+
+    fn handle_response(&mut self, peer: PeerId, request_id: OutboundRequestId, response: Response) {
+        if let Some(i) = self.joins_by_request.remove(&request_id) {
+            let Some(slot) = self.joins.get_mut(i) else { return };
+            match response {
+                Response::Joined => {
+                    if let Some(j) = slot.as_mut() {
+                        j.accepted = true;
+                        j.deadline = Instant::now() + JOIN_TIMEOUT;
+                    }
+                    // The inviter now pushes the area; it may even be here already.
+                    let area = slot.as_ref().map(|j| j.area.clone()).unwrap_or_default();
+                    let node = self.node.clone();
+                    let tx = self.internal_tx.clone();
+                    tokio::spawn(async move {
+                        if node.shared_areas(peer.to_string()).await.is_ok_and(|a| a.contains(&area)) {
+                            let _ = tx.send(Internal::Shared { peer, areas: vec![area] });
+                        }
+                    });
+                }
+                Response::Refused(reason) => {
+                    if let Some(j) = slot.take() {
+                        let _ = j.reply.send(Err(NetError::Refused(reason)));
+                    }
+                }
+                Response::Sync(_) => {
+                    if let Some(j) = slot.take() {
+                        let _ = j.reply.send(Err(NetError::Refused("unexpected answer from the inviter".into())));
+                    }
+                }
+            }
+            return;
+        }
+        let Some(key) = self.requests.remove(&request_id) else { return };
+        let (peer_k, area) = key.clone();
+        debug_assert_eq!(peer_k, peer);
+        match response {
+            Response::Sync(Some(message)) => self.receive(peer, area, message, None),
+            Response::Sync(None) => {
+                // The peer has nothing more to say; we may (if something changed meanwhile).
+                if let Some(p) = self.pairs.get_mut(&key) {
+                    p.in_flight = false;
+                }
+                self.mark_in_sync(peer, &area);
+                self.trigger(peer, area);
+            }
+            Response::Refused(reason) => {
+                tracing::debug!(%peer, %area, %reason, "peer refused to sync");
+                if let Some(p) = self.pairs.get_mut(&key) {
+                    p.in_flight = false;
+                    if let Some(s) = p.session.as_mut() {
+                        s.reset();
+                    }
+                }
+                if let Some(p) = self.peers.get_mut(&peer) {
+                    p.in_sync.remove(&area);
+                }
+            }
+            Response::Joined => tracing::warn!(%peer, "unexpected join answer to a sync request"),
+        }
+    }
+
+    // ---- swarm events -----------------------------------------------------------------------
+
+    fn handle_swarm(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.handle_sync_event(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
+                for (peer, addr) in found {
+                    if peer == *self.swarm.local_peer_id() || self.blocked.contains(&peer) {
+                        continue;
+                    }
+                    self.learn_address(peer, addr, true);
+                    if !self.swarm.is_connected(&peer) {
+                        self.dial_peer(peer);
+                    }
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Expired(_))) => {}
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. })) => {
+                let name = info.agent_version.split_once(" (").map(|(_, n)| n.trim_end_matches(')').to_string());
+                self.peers.entry(peer_id).or_default().agent_name = name;
+                for addr in info.listen_addrs {
+                    if is_dialable(&addr) {
+                        self.learn_address(peer_id, addr, true);
+                    }
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(_)) => {}
+            SwarmEvent::Behaviour(BehaviourEvent::Ping(_)) => {}
+            SwarmEvent::Behaviour(BehaviourEvent::Blocked(never)) => match never {},
+            SwarmEvent::Behaviour(BehaviourEvent::Limits(never)) => match never {},
+            SwarmEvent::ConnectionEstablished { peer_id, endpoint, num_established, .. } => {
+                tracing::info!(peer = %peer_id, addr = %endpoint.get_remote_address(), "connected");
+                if let ConnectedPoint::Dialer { address, .. } = &endpoint {
+                    self.learn_address(peer_id, strip_p2p(address), true);
+                    for key in [address.clone(), strip_p2p(address)] {
+                        if let Some(r) = self.redial.get_mut(&key) {
+                            r.connected = true;
+                            r.backoff = REDIAL_MIN;
+                        }
+                    }
+                }
+                let p = self.peers.entry(peer_id).or_default();
+                p.connections = num_established.get() as usize;
+                p.last_seen_ms = Some(now_ms());
+                if num_established.get() == 1 {
+                    self.sync_shared(peer_id);
+                }
+            }
+            SwarmEvent::ConnectionClosed { peer_id, endpoint, num_established, cause, .. } => {
+                tracing::info!(peer = %peer_id, cause = ?cause.map(|c| c.to_string()), "connection closed");
+                if let ConnectedPoint::Dialer { address, .. } = &endpoint {
+                    for key in [address.clone(), strip_p2p(address)] {
+                        if let Some(r) = self.redial.get_mut(&key) {
+                            r.connected = false;
+                            r.next = Instant::now() + r.backoff;
+                        }
+                    }
+                }
+                let p = self.peers.entry(peer_id).or_default();
+                p.connections = num_established as usize;
+                p.last_seen_ms = Some(now_ms());
+                if num_established == 0 {
+                    p.in_sync.clear();
+                    // Fresh sync states on reconnect, as Automerge's protocol expects.
+                    self.pairs.retain(|(peer, _), _| *peer != peer_id);
+                    self.requests.retain(|_, (peer, _)| *peer != peer_id);
+                }
+            }
+            SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
+                tracing::debug!(peer = ?peer_id, error = %error, "outgoing connection failed");
+            }
+            SwarmEvent::IncomingConnectionError { error, .. } => {
+                tracing::debug!(error = %error, "incoming connection failed");
+            }
+            SwarmEvent::NewListenAddr { address, .. } => tracing::info!(%address, "listening"),
+            SwarmEvent::ExpiredListenAddr { address, .. } => tracing::info!(%address, "no longer listening"),
+            SwarmEvent::ListenerClosed { addresses, reason, .. } => {
+                tracing::warn!(?addresses, ?reason, "listener closed")
+            }
+            SwarmEvent::ListenerError { error, .. } => tracing::warn!(error = %error, "listener error"),
+            _ => {}
+        }
+    }
+
+    /// Starts syncing every area shared with a newly connected peer.
+    fn sync_shared(&mut self, peer: PeerId) {
+        let (node, tx) = (self.node.clone(), self.internal_tx.clone());
+        tokio::spawn(async move {
+            match node.shared_areas(peer.to_string()).await {
+                Ok(areas) => {
+                    let _ = tx.send(Internal::Shared { peer, areas });
+                }
+                Err(e) => tracing::warn!(%peer, error = %e, "could not list shared areas"),
+            }
+        });
+    }
+
+    fn refresh_connected(&mut self) {
+        for peer in self.connected_peers() {
+            self.sync_shared(peer);
+        }
+    }
+
+    /// Re-reads the rosters: names for `kdc peers`, and the block list.
+    fn refresh_rosters(&mut self) {
+        let (node, tx) = (self.node.clone(), self.internal_tx.clone());
+        tokio::spawn(async move {
+            if let Ok(blocked) = node.blocked_peers().await {
+                let _ = tx.send(Internal::Blocked(blocked));
+            }
+            if let Ok(names) = node.member_names().await {
+                let _ = tx.send(Internal::Names(names));
+            }
+        });
+    }
+
+    fn update_blocked(&mut self, peers: BTreeSet<String>) {
+        let wanted: BTreeSet<PeerId> = peers.iter().filter_map(|p| PeerId::from_str(p).ok()).collect();
+        for peer in wanted.difference(&self.blocked) {
+            tracing::info!(%peer, "removed member: connections refused");
+            self.swarm.behaviour_mut().blocked.block_peer(*peer);
+            self.pairs.retain(|(p, _), _| p != peer);
+        }
+        for peer in self.blocked.difference(&wanted) {
+            self.swarm.behaviour_mut().blocked.unblock_peer(*peer);
+        }
+        self.blocked = wanted;
+    }
+
+    // ---- addresses --------------------------------------------------------------------------
+
+    fn connected_peers(&self) -> Vec<PeerId> {
+        self.swarm.connected_peers().copied().collect()
+    }
+
+    fn learn_address(&mut self, peer: PeerId, addr: Multiaddr, persist: bool) {
+        if peer == *self.swarm.local_peer_id() {
+            return;
+        }
+        self.swarm.add_peer_address(peer, addr.clone());
+        if self.peers.entry(peer).or_default().addrs.insert(addr) && persist {
+            self.addrs_dirty = true;
+        }
+    }
+
+    fn dial_peer(&mut self, peer: PeerId) {
+        let addrs: Vec<Multiaddr> =
+            self.peers.get(&peer).map(|p| p.addrs.iter().cloned().collect()).unwrap_or_default();
+        if let Err(e) = self.swarm.dial(DialOpts::peer_id(peer).addresses(addrs).build()) {
+            tracing::debug!(%peer, error = %e, "dial failed");
+        }
+    }
+
+    fn add_redial(&mut self, addr: Multiaddr) {
+        self.redial.entry(addr).or_insert(Redial { next: Instant::now(), backoff: REDIAL_MIN, connected: false });
+    }
+
+    fn peer_infos(&self) -> Vec<PeerInfo> {
+        let mut out: Vec<PeerInfo> = self
+            .peers
+            .iter()
+            .map(|(peer, p)| PeerInfo {
+                peer_id: peer.to_string(),
+                name: self.names.get(&peer.to_string()).cloned().or_else(|| p.agent_name.clone()),
+                addrs: p.addrs.iter().map(ToString::to_string).collect(),
+                connected: self.swarm.is_connected(peer),
+                last_seen: p.last_seen_ms.map(crdt_model::area::rfc3339),
+                areas_in_sync: p.in_sync.iter().cloned().collect(),
+            })
+            .collect();
+        out.sort_by(|a, b| b.connected.cmp(&a.connected).then(a.peer_id.cmp(&b.peer_id)));
+        out
+    }
+
+    fn save_addresses(&mut self) {
+        self.addrs_dirty = false;
+        let book: BTreeMap<String, Vec<String>> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| !p.addrs.is_empty())
+            .map(|(peer, p)| (peer.to_string(), p.addrs.iter().map(ToString::to_string).collect()))
+            .collect();
+        let path = self.data_dir.join(PEERS_FILE);
+        // Small file, written rarely; off the reactor all the same.
+        tokio::task::spawn_blocking(move || {
+            let tmp = path.with_extension("json.tmp");
+            let text = serde_json::to_vec_pretty(&book).unwrap_or_default();
+            if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &path)) {
+                tracing::warn!(error = %e, "could not save peer addresses");
+            }
+        });
+    }
+}
+
+/// Reads the address book. A missing or unreadable file is an empty book. Called once at start.
+fn load_addresses(dir: &std::path::Path) -> Vec<(PeerId, Multiaddr)> {
+    let Ok(text) = std::fs::read(dir.join(PEERS_FILE)) else { return Vec::new() };
+    let book: BTreeMap<String, Vec<String>> = match serde_json::from_slice(&text) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, "peer address book is not readable; starting empty");
+            return Vec::new();
+        }
+    };
+    book.into_iter()
+        .filter_map(|(peer, addrs)| PeerId::from_str(&peer).ok().map(|p| (p, addrs)))
+        .flat_map(|(peer, addrs)| addrs.into_iter().filter_map(move |a| a.parse().ok().map(|a| (peer, a))))
+        .collect()
+}
+
+fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
+    addr.iter().find_map(|p| match p {
+        Protocol::P2p(peer) => Some(peer),
+        _ => None,
+    })
+}
+
+fn strip_p2p(addr: &Multiaddr) -> Multiaddr {
+    addr.iter().filter(|p| !matches!(p, Protocol::P2p(_))).collect()
+}
+
+/// Addresses worth remembering: not unspecified (0.0.0.0).
+fn is_dialable(addr: &Multiaddr) -> bool {
+    !addr.iter().any(|p| match p {
+        Protocol::Ip4(ip) => ip.is_unspecified(),
+        Protocol::Ip6(ip) => ip.is_unspecified(),
+        _ => false,
+    })
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

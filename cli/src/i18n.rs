@@ -529,3 +529,24 @@ pub fn col_last_change(lang: Lang) -> &'static str {
 pub fn col_profile(lang: Lang) -> &'static str {
     pick(lang, "Bộ tiêu chí", "Profile")
 }
+
+pub fn col_member(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Vi => "Thành viên",
+        Lang::En => "Member",
+    }
+}
+
+pub fn col_last_sync(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Vi => "Đồng bộ lần cuối với máy này",
+        Lang::En => "Last synced with this device",
+    }
+}
+
+pub fn never_synced(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Vi => "chưa đồng bộ",
+        Lang::En => "not yet",
+    }
+}

@@ -120,6 +120,11 @@ pub fn criterion_row(lang: Lang, c: &CriterionStatus) -> Vec<String> {
     ]
 }
 
+/// The last characters of a peer id, enough to tell devices apart in a table.
+fn short_peer(peer: &str) -> &str {
+    &peer[peer.len().saturating_sub(8)..]
+}
+
 pub fn status(lang: Lang, s: &Status) -> String {
     let mut out = String::new();
     out.push_str(&i18n::status_header(&s.name, &s.area));
@@ -150,6 +155,16 @@ pub fn status(lang: Lang, s: &Status) -> String {
     if s.incomplete > 0 {
         out.push_str(&i18n::incomplete_line(lang, s.incomplete));
         out.push('\n');
+    }
+    if !s.members_sync.is_empty() {
+        out.push('\n');
+        let mut t = table(vec![i18n::col_member(lang), i18n::col_last_sync(lang)]);
+        for m in &s.members_sync {
+            let name =
+                if m.name.is_empty() { m.peer_id.clone() } else { format!("{} ({})", m.name, short_peer(&m.peer_id)) };
+            t.add_row(vec![name, m.last_sync.clone().unwrap_or_else(|| i18n::never_synced(lang).to_string())]);
+        }
+        out.push_str(&format!("{t}\n"));
     }
     // Per residential group, only when the area is divided into more than one.
     if s.groups.len() > 1 {
@@ -537,6 +552,7 @@ mod tests {
             required_total: 8,
             criteria: vec![crit("e_citizen", 275, 310, ">", 0.9, false, true)],
             groups: vec![],
+            members_sync: vec![],
         };
         let vi = status(Lang::Vi, &s);
         assert!(vi.starts_with("Tam Giác 3 (tam-giac-3)\nPhường/xã: Phường 7\n"), "{vi}");

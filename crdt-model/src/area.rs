@@ -97,6 +97,19 @@ pub struct Status {
     pub required_total: u64,
     pub criteria: Vec<CriterionStatus>,
     pub groups: Vec<GroupStatus>,
+    /// When this device last synced the area with each other active member (filled in by the
+    /// daemon, which knows; empty when read from a file).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members_sync: Vec<MemberSync>,
+}
+
+/// One member's last sync with this device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberSync {
+    pub peer_id: String,
+    pub name: String,
+    /// RFC 3339; `null` when not synced since the daemon started.
+    pub last_sync: Option<String>,
 }
 
 /// The figures of one residential group (tổ dân phố).
@@ -332,6 +345,7 @@ impl Area {
             required_total: all.required_total,
             criteria: all.criteria,
             groups,
+            members_sync: Vec::new(),
         }
     }
 
@@ -559,7 +573,7 @@ impl Area {
                 Ok(v) => v,
                 Err(_) => continue,
             };
-            let values = values
+            let values: Vec<ConflictValue> = values
                 .into_iter()
                 .map(|(v, id)| {
                     let peer_id = match &id {
@@ -569,6 +583,10 @@ impl Area {
                     ConflictValue { value: display_value(&v), name: names.get(&peer_id).cloned(), peer_id }
                 })
                 .collect();
+            // Two visits that wrote the same value agree: nothing for anyone to resolve.
+            if values.iter().all(|v| v.value == values[0].value) {
+                continue;
+            }
             let winner = match &item.value {
                 ValueRef::Scalar(s) => display_scalar(s),
                 ValueRef::Object(_) => String::new(),

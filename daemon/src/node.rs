@@ -88,6 +88,8 @@ struct Inner {
     broken: HashMap<String, String>,
     /// The id of every area whose document changed and was persisted (see [`Node::subscribe`]).
     changes: tokio::sync::broadcast::Sender<String>,
+    /// (area, peer) -> unix ms of the last completed sync, reported by the network.
+    last_sync: Mutex<HashMap<(String, String), i64>>,
 }
 
 /// Cheap, cloneable handle on the registry.
@@ -150,6 +152,7 @@ impl Node {
             areas: RwLock::new(areas),
             broken,
             changes: tokio::sync::broadcast::channel(256).0,
+            last_sync: Mutex::new(HashMap::new()),
         };
         let node = Node { inner: Arc::new(inner) };
         // Compact what a previous run left long (e.g. it crashed before compacting).
@@ -216,7 +219,27 @@ impl Node {
     }
 
     pub async fn status(&self, id: String) -> Result<Status> {
-        self.blocking(move |inner| inner.read(&id, |a| Ok(a.status()))).await
+        self.blocking(move |inner| {
+            let (mut status, members) = inner.read(&id, |a| Ok((a.status(), a.members())))?;
+            let synced = inner.last_sync.lock().unwrap_or_else(|p| p.into_inner());
+            status.members_sync = members
+                .into_iter()
+                .filter(|m| !m.removed && m.peer_id != inner.actor)
+                .map(|m| crdt_model::area::MemberSync {
+                    last_sync: synced.get(&(id.clone(), m.peer_id.clone())).map(|ms| crdt_model::area::rfc3339(*ms)),
+                    peer_id: m.peer_id,
+                    name: m.name,
+                })
+                .collect();
+            Ok(status)
+        })
+        .await
+    }
+
+    /// Records that the area is in sync with `peer` as of `now_ms` (called by the network).
+    pub fn record_sync(&self, area: &str, peer: &str, now_ms: i64) {
+        let mut map = self.inner.last_sync.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert((area.to_string(), peer.to_string()), now_ms);
     }
 
     pub async fn household_list(

@@ -463,8 +463,12 @@ impl EventLoop {
                         self.requests.insert(id, key);
                         self.after_session_returned(peer, area);
                     }
-                    Ok(_) => {
+                    Ok(None) => {
                         self.mark_in_sync(peer, &area);
+                        self.after_session_returned(peer, area);
+                    }
+                    Ok(Some(_)) => {
+                        // Disconnected meanwhile: the reconnect starts a fresh session.
                         self.after_session_returned(peer, area);
                     }
                     Err(e) => {
@@ -574,6 +578,7 @@ impl EventLoop {
     }
 
     fn mark_in_sync(&mut self, peer: PeerId, area: &str) {
+        self.node.record_sync(area, &peer.to_string(), now_ms());
         if let Some(p) = self.peers.get_mut(&peer) {
             p.in_sync.insert(area.to_string());
             p.last_seen_ms = Some(now_ms());

@@ -597,7 +597,7 @@ mod tests {
     const ACTOR: &str = "12D3KooWTestActor";
 
     fn node(dir: &std::path::Path, threshold: usize) -> Node {
-        let store = Store::open(&dir.join("db")).expect("store");
+        let store = crate::store::open_for_test(&dir.join("db"));
         Node::open_blocking(store, ACTOR.into(), "test".into(), threshold).expect("node")
     }
 

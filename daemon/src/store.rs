@@ -393,11 +393,28 @@ fn parse_suffix(key: &IVec, area: &str) -> Result<u64> {
 }
 
 #[cfg(test)]
+/// Opens the store; after a drop in the same process, sled's background flusher may hold
+/// the file lock a moment longer, so a reopen waits for it (bounded).
+pub(crate) fn open_for_test(path: &Path) -> Store {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match Store::open(path) {
+            Ok(store) => return store,
+            Err(e) if std::time::Instant::now() < deadline => {
+                let _ = e;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("open store: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
     fn open(dir: &Path) -> Store {
-        Store::open(&dir.join("db")).expect("open store")
+        open_for_test(&dir.join("db"))
     }
 
     #[test]

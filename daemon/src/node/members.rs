@@ -223,7 +223,7 @@ mod tests {
     }
 
     fn node(dir: &std::path::Path, threshold: usize) -> Node {
-        let store = Store::open(&dir.join("db")).expect("store");
+        let store = crate::store::open_for_test(&dir.join("db"));
         Node::open_blocking(store, actor(), "test".into(), threshold).expect("node")
     }
 

@@ -164,6 +164,16 @@ impl Daemon {
         self.wait_ready();
     }
 
+    /// `kdc status AREA --json` without `members_sync` (this device's view of its peers, which
+    /// differs from device to device): the area's figures only.
+    pub fn figures(&self, area: &str) -> Json {
+        let mut status = self.json(&["status", area]);
+        if let Some(o) = status.as_object_mut() {
+            o.remove("members_sync");
+        }
+        status
+    }
+
     /// SIGKILL: no chance to flush or clean up.
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {

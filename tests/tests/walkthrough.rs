@@ -180,7 +180,7 @@ fn walkthrough_gives_the_contracts_figures() {
 fn figures_survive_restart_and_snapshot_restore() {
     let mut d = Daemon::start();
     populate(&d);
-    let before = d.json(&["status", AREA]);
+    let before = d.figures(AREA);
     let list_before = d.json(&["household", "list", AREA, "--archived"]);
     let file = d.data_dir.join("backup.kdcsnap");
     d.kdc(&["snapshot", "export", AREA, "-o", file.to_str().unwrap()]).ok();
@@ -188,17 +188,17 @@ fn figures_survive_restart_and_snapshot_restore() {
     // Graceful stop and restart: same figures.
     assert_eq!(d.terminate().code(), Some(0), "SIGTERM exits 0");
     d.restart();
-    assert_eq!(d.json(&["status", AREA]), before);
+    assert_eq!(d.figures(AREA), before);
     assert_eq!(d.json(&["household", "list", AREA, "--archived"]), list_before);
 
     // Restore on a new device: import creates the area with the same figures.
     let other = Daemon::start();
     let imported = other.kdc(&["snapshot", "import", file.to_str().unwrap()]).ok();
     assert!(imported.code == 0);
-    assert_eq!(other.json(&["status", AREA]), before);
+    assert_eq!(other.figures(AREA), before);
     // Importing twice changes nothing.
     other.kdc(&["snapshot", "import", file.to_str().unwrap()]).ok();
-    assert_eq!(other.json(&["status", AREA]), before);
+    assert_eq!(other.figures(AREA), before);
 
     // Verify works with no daemon at all and says what the file holds.
     let verify =

@@ -482,11 +482,7 @@ impl EventLoop {
                 let connected = self.swarm.is_connected(&peer);
                 let Some(pair) = self.pairs.get_mut(&key) else {
                     if let Some(ch) = channel {
-                        let _ = self
-                            .swarm
-                            .behaviour_mut()
-                            .sync
-                            .send_response(ch, Response::Refused("session closed".into()));
+                        self.respond(ch, Response::Refused("session closed".into()));
                     }
                     return;
                 };
@@ -506,8 +502,7 @@ impl EventLoop {
                         }
                         match channel {
                             Some(ch) => {
-                                let _ =
-                                    self.swarm.behaviour_mut().sync.send_response(ch, Response::Sync(received.reply));
+                                self.respond(ch, Response::Sync(received.reply));
                             }
                             None => match received.reply {
                                 // Our request's answer: keep the exchange going while we have something to say.
@@ -531,7 +526,7 @@ impl EventLoop {
                     Err(e) => {
                         tracing::warn!(%peer, %area, error = %e, "sync message refused; session reset");
                         if let Some(ch) = channel {
-                            let _ = self.swarm.behaviour_mut().sync.send_response(ch, Response::Refused(e.to_string()));
+                            self.respond(ch, Response::Refused(e.to_string()));
                         } else if let Some(p) = self.pairs.get_mut(&(peer, area.clone())) {
                             p.in_flight = false;
                         }
@@ -550,12 +545,12 @@ impl EventLoop {
             Internal::Redeemed { peer, area, channel, result } => match result {
                 Ok(()) => {
                     tracing::info!(%peer, %area, "invite redeemed; new member added");
-                    let _ = self.swarm.behaviour_mut().sync.send_response(channel, Response::Joined);
+                    self.respond(channel, Response::Joined);
                     self.trigger(peer, area);
                 }
                 Err(e) => {
                     tracing::info!(%peer, %area, error = %e, "invite refused");
-                    let _ = self.swarm.behaviour_mut().sync.send_response(channel, Response::Refused(e.to_string()));
+                    self.respond(channel, Response::Refused(e.to_string()));
                 }
             },
             Internal::Blocked(peers) => self.update_blocked(peers),
@@ -636,11 +631,7 @@ impl EventLoop {
         match request {
             Request::Sync { area, message } => {
                 if crdt_model::ids::validate_area_id(&area).is_err() {
-                    let _ = self
-                        .swarm
-                        .behaviour_mut()
-                        .sync
-                        .send_response(channel, Response::Refused("invalid area id".into()));
+                    self.respond(channel, Response::Refused("invalid area id".into()));
                     return;
                 }
                 self.receive(peer, area, message, Some(channel));
@@ -714,6 +705,11 @@ impl EventLoop {
             }
             Response::Joined => tracing::warn!(%peer, "unexpected join answer to a sync request"),
         }
+    }
+
+    /// Answers an inbound request. The peer may be gone already; then there is nobody to tell.
+    fn respond(&mut self, channel: ResponseChannel<Response>, response: Response) {
+        let _ = self.swarm.behaviour_mut().sync.send_response(channel, response);
     }
 
     // ---- swarm events -----------------------------------------------------------------------

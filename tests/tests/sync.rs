@@ -211,3 +211,18 @@ fn invite_works_once_and_strangers_and_removed_members_get_nothing() {
     // What C wrote before its removal stays (T1-001 etc. are A's; C wrote nothing before).
     assert!(has_household(&a, "T1-001"));
 }
+
+#[test]
+fn addresses_seen_are_remembered_across_restarts() {
+    let a = Daemon::start();
+    let mut b = Daemon::start();
+    create_area(&a);
+    add_member(&a, &b, "Bình");
+    assert!(wait_until(CONVERGE, || status(&b).is_some()));
+    // B restarts with no address given: it must find A again from what it remembered.
+    assert_eq!(b.terminate().code(), Some(0));
+    assert!(b.data_dir.join("peers.json").exists(), "the address book is written");
+    b.restart();
+    a.kdc(&["household", "add", AREA, "T9-001", "members=1"]).ok();
+    assert!(wait_until(CONVERGE, || has_household(&b, "T9-001")), "B did not reconnect to A after a restart");
+}

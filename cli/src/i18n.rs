@@ -59,6 +59,38 @@ pub fn invalid_snapshot(lang: Lang, path: &Path, reason: &str) -> String {
     }
 }
 
+pub fn different_areas_same_id(lang: Lang, id: &str, first: &str, second: &str) -> String {
+    match lang {
+        Lang::Vi => format!(
+            "khu dân cư {id:?} trong {first} và trong {second} là hai khu khác nhau (được tạo riêng) dù cùng mã; không gộp được"
+        ),
+        Lang::En => format!(
+            "area {id:?} in {first} and in {second} are two different areas (created separately) that share an id; cannot merge them"
+        ),
+    }
+}
+
+pub fn snapshot_merged(lang: Lang, inputs: usize, path: &Path, areas: usize) -> String {
+    match lang {
+        Lang::Vi => format!("Đã gộp {inputs} tệp vào {}: {areas} khu dân cư", path.display()),
+        Lang::En => format!("Merged {inputs} file(s) into {}: {areas} area(s)", path.display()),
+    }
+}
+
+pub fn xlsx_needs_output(lang: Lang) -> String {
+    match lang {
+        Lang::Vi => "định dạng xlsx cần tệp đầu ra: thêm -o TỆP.xlsx".into(),
+        Lang::En => "the xlsx format needs an output file: add -o FILE.xlsx".into(),
+    }
+}
+
+pub fn report_written(lang: Lang, path: &Path, areas: usize, certified: u64) -> String {
+    match lang {
+        Lang::Vi => format!("Đã ghi báo cáo {}: {areas} khu dân cư, {certified} khu đạt chuẩn", path.display()),
+        Lang::En => format!("Wrote report {}: {areas} area(s), {certified} certified", path.display()),
+    }
+}
+
 pub fn daemon_sent_bad_snapshot(lang: Lang, area: &str, reason: &str) -> String {
     match lang {
         Lang::Vi => format!("kdcd trả về snapshot hỏng cho khu {area}: {reason}; không ghi tệp"),

@@ -10,6 +10,7 @@ mod commands;
 mod error;
 mod i18n;
 mod output;
+mod report;
 
 use std::process::ExitCode;
 

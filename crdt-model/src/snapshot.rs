@@ -144,3 +144,62 @@ pub fn decode_areas(bytes: &[u8], actor: &str) -> Result<Vec<Area>, SnapshotErro
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Actor id used for areas loaded only to be merged: merging creates no change, so it is never
+/// written into a document.
+pub const MERGE_ACTOR: &str = "kdc-merge";
+
+/// Why a set of snapshot files cannot be merged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MergeError {
+    #[error("{file}: {error}")]
+    BadFile { file: String, error: SnapshotError },
+    #[error(
+        "area {id:?} in {first} and in {second} are two different areas that share an id (created apart: uid {first_uid} vs {second_uid})"
+    )]
+    DifferentAreas { id: String, first: String, second: String, first_uid: String, second_uid: String },
+    #[error("area {id:?} from {file} cannot be merged: {reason}")]
+    Merge { id: String, file: String, reason: String },
+    #[error("no snapshot file given")]
+    NoInput,
+}
+
+/// Merges the areas of any number of snapshot files (`(name, bytes)`, in any order, repeated or
+/// not) by area id with Automerge's merge. Every file is decoded whole first; the first bad file
+/// fails the merge. Two areas with one id but different [`Area::uid`] are refused, naming both
+/// files. The result is sorted by area id.
+pub fn merge_files(files: Vec<(String, Vec<u8>)>) -> Result<Vec<Area>, MergeError> {
+    if files.is_empty() {
+        return Err(MergeError::NoInput);
+    }
+    let mut merged: std::collections::BTreeMap<String, (Area, String)> = std::collections::BTreeMap::new();
+    for (name, bytes) in files {
+        let areas =
+            decode_areas(&bytes, MERGE_ACTOR).map_err(|error| MergeError::BadFile { file: name.clone(), error })?;
+        for area in areas {
+            let id = area.id();
+            match merged.get_mut(&id) {
+                None => {
+                    merged.insert(id, (area, name.clone()));
+                }
+                Some((existing, first)) => {
+                    if existing.uid() != area.uid() {
+                        return Err(MergeError::DifferentAreas {
+                            id,
+                            first: first.clone(),
+                            second: name.clone(),
+                            first_uid: existing.uid(),
+                            second_uid: area.uid(),
+                        });
+                    }
+                    existing.merge(&area).map_err(|e| MergeError::Merge {
+                        id: id.clone(),
+                        file: name.clone(),
+                        reason: e.to_string(),
+                    })?;
+                }
+            }
+        }
+    }
+    Ok(merged.into_values().map(|(area, _)| area).collect())
+}

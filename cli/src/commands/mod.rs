@@ -21,6 +21,7 @@ mod area;
 mod household;
 mod misc;
 mod net;
+mod report;
 mod snapshot;
 
 use std::io::{self, Write};
@@ -82,6 +83,6 @@ pub fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Peers => net::peers(&ctx),
         Command::Peer(cmd) => net::peer(&ctx, cmd),
         Command::History { .. } => misc::not_available(&ctx, "history"),
-        Command::Report { .. } => misc::not_available(&ctx, "report"),
+        Command::Report { files, format, output } => report::run(&ctx, &files, format, output.as_deref()),
     }
 }

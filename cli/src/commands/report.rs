@@ -1,0 +1,41 @@
+//! `kdc report FILE... [--format table|json|csv|xlsx] [-o OUT]`: no daemon, files only.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use super::snapshot::{read_and_merge, write_atomically};
+use super::{Ctx, emit};
+use crate::args::ReportFormat;
+use crate::error::usage;
+use crate::i18n;
+use crate::report;
+
+pub fn run(ctx: &Ctx, files: &[PathBuf], format: ReportFormat, out: Option<&Path>) -> anyhow::Result<()> {
+    // `--json` with the default format means the JSON report.
+    let format = if ctx.json && format == ReportFormat::Table { ReportFormat::Json } else { format };
+    if format == ReportFormat::Xlsx && out.is_none() {
+        return Err(usage(i18n::xlsx_needs_output(ctx.lang)));
+    }
+    // Every input is read and checked before anything is written.
+    let areas = read_and_merge(ctx, files)?;
+    let built = report::build(&areas);
+    let bytes: Vec<u8> = match format {
+        ReportFormat::Table => report::table(ctx.lang, &built).into_bytes(),
+        ReportFormat::Json => report::json(&built)?.into_bytes(),
+        ReportFormat::Csv => report::csv(&built)?,
+        ReportFormat::Xlsx => {
+            let date = chrono::Local::now().format("%d/%m/%Y").to_string();
+            report::xlsx(ctx.lang, &built, &date).context("cannot build the XLSX workbook")?
+        }
+    };
+    match out {
+        Some(path) => {
+            write_atomically(path, &bytes).with_context(|| i18n::cannot_write(ctx.lang, path))?;
+            // The report went to the file; say so on stderr so stdout stays clean for scripts.
+            eprintln!("{}", i18n::report_written(ctx.lang, path, built.areas.len(), built.certified_areas));
+            Ok(())
+        }
+        None => emit(&String::from_utf8(bytes).context("report text is not UTF-8")?),
+    }
+}

@@ -1,0 +1,332 @@
+//! `kdc snapshot merge` and `kdc report` on snapshot files built here with crdt-model; no daemon.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use crdt_model::snapshot;
+use crdt_model::{Area, HouseholdWrite, NewArea, Status};
+
+struct Out {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+fn kdc(dir: &Path, args: &[&str]) -> Out {
+    let out = Command::new(env!("CARGO_BIN_EXE_kdc"))
+        .current_dir(dir)
+        .arg("--data-dir")
+        .arg(dir.join("no-daemon"))
+        .args(args)
+        .env("LANG", "C")
+        .env_remove("KDC_DATA_DIR")
+        .output()
+        .unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+fn hh(id: &str, group: &str, fields: &[(&str, &str)]) -> HouseholdWrite {
+    HouseholdWrite {
+        id: id.into(),
+        group: Some(group.into()),
+        address: None,
+        fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    }
+}
+
+const FULL: &[(&str, &str)] = &[
+    ("members", "4"),
+    ("members_14plus", "3"),
+    ("internet", "yes"),
+    ("smartphone_users", "3"),
+    ("eid_accounts", "3"),
+    ("payment_accounts", "2"),
+    ("digital_signature", "yes"),
+    ("online_public_service", "yes"),
+    ("business", "no"),
+];
+
+/// Two devices of "tam-giac-3" with different visits, and a second area on device A.
+/// Files: a.kdcsnap (device A: both areas), b.kdcsnap (device B: tam-giac-3).
+fn fixture(dir: &Path) -> (PathBuf, PathBuf, Vec<Status>) {
+    let t0 = 1_700_000_000_000;
+    let new = |id: &str, name: &str| NewArea {
+        id: id.into(),
+        name: name.into(),
+        ward: "Phường Hạc Thành".into(),
+        profile_toml: None,
+    };
+    let mut tg_a = Area::create(new("tam-giac-3", "Khu dân cư Tam Giác 3"), "peer-a", "máy A", t0).unwrap();
+    let mut tg_b = Area::load(&tg_a.save(), "peer-b").unwrap();
+    tg_a.add_household(hh("T1-001", "Tổ 1", FULL), "peer-a", t0 + 1000).unwrap();
+    tg_a.add_household(hh("T1-003", "Tổ 1", &[("members", "2"), ("internet", "no")]), "peer-a", t0 + 2000).unwrap();
+    tg_b.add_household(
+        hh(
+            "T2-001",
+            "Tổ 2",
+            &[
+                ("members", "2"),
+                ("members_14plus", "2"),
+                ("internet", "yes"),
+                ("eid_accounts", "1"),
+                ("business", "yes"),
+                ("ecommerce", "yes"),
+                ("qr_payment", "unknown"),
+            ],
+        ),
+        "peer-b",
+        t0 + 1500,
+    )
+    .unwrap();
+    let mut dt = Area::create(new("dong-tho-1", "Khu dân cư Đông Thọ 1"), "peer-a", "máy A", t0 + 5).unwrap();
+    dt.add_household(hh("A-1", "Tổ 5", FULL), "peer-a", t0 + 3000).unwrap();
+
+    let a = dir.join("a.kdcsnap");
+    let b = dir.join("b.kdcsnap");
+    std::fs::write(&a, snapshot::encode(&[&tg_a, &dt])).unwrap();
+    std::fs::write(&b, snapshot::encode(&[&tg_b])).unwrap();
+
+    let mut tg = tg_a.clone();
+    tg.merge(&tg_b).unwrap();
+    // Sorted by area id.
+    (a, b, vec![dt.status(), tg.status()])
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn merge_in_two_orders_gives_the_same_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, expected) = fixture(dir.path());
+    let m1 = dir.path().join("m1.kdcsnap");
+    let m2 = dir.path().join("m2.kdcsnap");
+    let out = kdc(dir.path(), &["--lang", "en", "snapshot", "merge", "-o", s(&m1), s(&a), s(&b)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = kdc(dir.path(), &["snapshot", "merge", "-o", s(&m2), s(&b), s(&a), s(&b), s(&a)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The merged bundle holds both areas, sorted by id.
+    let ids: Vec<String> =
+        snapshot::decode(&std::fs::read(&m1).unwrap()).unwrap().areas.into_iter().map(|e| e.id).collect();
+    assert_eq!(ids, ["dong-tho-1", "tam-giac-3"]);
+
+    let r1 = kdc(dir.path(), &["report", "--format", "json", s(&m1)]);
+    let r2 = kdc(dir.path(), &["report", "--format", "json", s(&m2)]);
+    let r3 = kdc(dir.path(), &["report", "--format", "json", s(&b), s(&a), s(&a)]);
+    assert_eq!(r1.code, 0, "{}", r1.stderr);
+    assert_eq!(r1.stdout, r2.stdout);
+    assert_eq!(r1.stdout, r3.stdout);
+
+    let json: serde_json::Value = serde_json::from_slice(&r1.stdout).unwrap();
+    assert_eq!(json["areas"], serde_json::to_value(&expected).unwrap());
+    assert_eq!(json["certified_areas"], expected.iter().filter(|s| s.certified).count() as u64);
+    // Per-group figures are in.
+    assert_eq!(json["areas"][1]["groups"].as_array().unwrap().len(), 2);
+    assert_eq!(json["areas"][1]["households"], 3);
+
+    // The table: one status per area and the certified count.
+    let t = kdc(dir.path(), &["--lang", "vi", "report", s(&a), s(&b)]);
+    assert_eq!(t.code, 0, "{}", t.stderr);
+    let text = String::from_utf8(t.stdout).unwrap();
+    assert!(text.contains("Khu dân cư Tam Giác 3") && text.contains("Khu dân cư Đông Thọ 1"), "{text}");
+    assert!(text.contains("Số khu dân cư đủ điều kiện công nhận: "), "{text}");
+}
+
+#[test]
+fn csv_parses_and_equals_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, expected) = fixture(dir.path());
+    let out_path = dir.path().join("r.csv");
+    let out = kdc(dir.path(), &["report", "--format", "csv", "-o", s(&out_path), s(&b), s(&a)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let bytes = std::fs::read(&out_path).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "no BOM");
+    // stdout gives the same bytes.
+    let out = kdc(dir.path(), &["report", "--format", "csv", s(&a), s(&b)]);
+    assert_eq!(out.stdout, bytes);
+
+    let mut r = csv::Reader::from_reader(&bytes[3..]);
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(
+        header,
+        [
+            "area",
+            "name",
+            "ward",
+            "households",
+            "certified",
+            "criterion",
+            "level",
+            "required",
+            "numerator",
+            "denominator",
+            "ratio",
+            "op",
+            "threshold",
+            "met",
+            "applicable",
+            "unknown"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let want: Vec<(&Status, &crdt_model::eval::CriterionStatus)> =
+        expected.iter().flat_map(|s| s.criteria.iter().map(move |c| (s, c))).collect();
+    assert_eq!(rows.len(), want.len());
+    for (row, (st, c)) in rows.iter().zip(want) {
+        assert_eq!(&row[0], st.area);
+        assert_eq!(&row[1], st.name);
+        assert_eq!(&row[2], st.ward);
+        assert_eq!(row[3].parse::<u64>().unwrap(), st.households);
+        assert_eq!(row[4].parse::<bool>().unwrap(), st.certified);
+        assert_eq!(&row[5], c.id);
+        assert_eq!(row[7].parse::<bool>().unwrap(), c.required);
+        assert_eq!(row[8].parse::<u64>().unwrap(), c.numerator, "{row:?}");
+        assert_eq!(row[9].parse::<u64>().unwrap(), c.denominator, "{row:?}");
+        assert_eq!(if row[10].is_empty() { None } else { Some(row[10].parse::<f64>().unwrap()) }, c.ratio);
+        assert_eq!(&row[11], c.op);
+        assert_eq!(row[12].parse::<f64>().unwrap(), c.threshold);
+        assert_eq!(row[13].parse::<bool>().unwrap(), c.met);
+        assert_eq!(row[14].parse::<bool>().unwrap(), c.applicable);
+        assert_eq!(row[15].parse::<u64>().unwrap(), c.unknown);
+    }
+}
+
+fn cell(range: &calamine::Range<Data>, row: u32, col: u32) -> Data {
+    range.get_value((row, col)).cloned().unwrap_or(Data::Empty)
+}
+
+#[test]
+fn xlsx_opens_with_the_sheets_labels_and_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, expected) = fixture(dir.path());
+    let path = dir.path().join("phuong.xlsx");
+    let out = kdc(dir.path(), &["--lang", "vi", "report", "--format", "xlsx", "-o", s(&path), s(&a), s(&b)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(wb.sheet_names(), ["Tổng hợp", "dong-tho-1", "tam-giac-3"]);
+    let range = wb.worksheet_range("Tổng hợp").unwrap();
+    let title = cell(&range, 0, 0).to_string();
+    assert!(title.contains("KHU DÂN CƯ CÔNG NGHỆ SỐ"), "{title}");
+    assert!(cell(&range, 1, 0).to_string().contains("Phường Hạc Thành"));
+    let date = cell(&range, 2, 0).to_string();
+    let d = date.rsplit(' ').next().unwrap();
+    assert!(d.len() == 10 && &d[2..3] == "/" && &d[5..6] == "/", "{date}");
+
+    let header = 5;
+    // The fixed column names are merged over the two header rows (text in the top cell).
+    for (col, label) in ["STT", "Khu dân cư", "Phường/xã", "Số hộ"].iter().enumerate() {
+        assert_eq!(cell(&range, header - 1, col as u32).to_string(), *label);
+    }
+    for (col, label) in ["Số đạt", "Tổng số", "Tỷ lệ"].iter().enumerate() {
+        assert_eq!(cell(&range, header, 4 + col as u32).to_string(), *label);
+    }
+    // The criterion labels sit above their three columns, with diacritics.
+    let labels: Vec<String> = (0..10).map(|i| cell(&range, header - 1, 4 + 3 * i).to_string()).collect();
+    assert!(labels.iter().any(|l| l.contains("VNeID") || l.contains("định danh")), "{labels:?}");
+    let last = 4 + 3 * expected[0].criteria.len() as u32;
+    assert_eq!(cell(&range, header - 1, last).to_string(), "Kết quả");
+
+    let styles = wb.worksheet_style("Tổng hợp").unwrap();
+    for (i, st) in expected.iter().enumerate() {
+        let row = header + 1 + i as u32;
+        assert_eq!(cell(&range, row, 0), Data::Float((i + 1) as f64));
+        assert_eq!(cell(&range, row, 1).to_string(), st.name);
+        assert_eq!(cell(&range, row, 3), Data::Float(st.households as f64));
+        for (j, c) in st.criteria.iter().enumerate() {
+            let col = 4 + 3 * j as u32;
+            assert_eq!(cell(&range, row, col), Data::Float(c.numerator as f64), "{} {}", st.area, c.id);
+            assert_eq!(cell(&range, row, col + 1), Data::Float(c.denominator as f64));
+            if c.applicable {
+                let Data::Float(p) = cell(&range, row, col + 2) else { panic!("{} {}: not a number", st.area, c.id) };
+                assert!((p - c.numerator as f64 / c.denominator as f64).abs() < 1e-12);
+                assert!((0.0..=1.0).contains(&p));
+                let fmt =
+                    styles.get((row, col + 2)).and_then(|s| s.number_format.as_ref()).map(|f| f.format_code.clone());
+                assert_eq!(fmt.as_deref(), Some("0.00%"), "{} {}", st.area, c.id);
+            }
+        }
+        let result = cell(&range, row, last).to_string();
+        assert_eq!(result, if st.certified { "Đạt" } else { "Chưa đạt" });
+    }
+    let bottom = header + 2 + expected.len() as u32;
+    assert_eq!(cell(&range, bottom, 1).to_string(), "Số khu dân cư đạt chuẩn");
+    assert_eq!(cell(&range, bottom, 3), Data::Float(expected.iter().filter(|s| s.certified).count() as f64));
+
+    // The per-area sheet: one row per group, then the whole area.
+    let area = wb.worksheet_range("tam-giac-3").unwrap();
+    assert_eq!(cell(&area, header - 1, 0).to_string(), "Tổ dân phố");
+    assert_eq!(cell(&area, header + 1, 0).to_string(), "Tổ 1");
+    assert_eq!(cell(&area, header + 2, 0).to_string(), "Tổ 2");
+    assert_eq!(cell(&area, header + 3, 0).to_string(), "Toàn khu");
+    assert_eq!(cell(&area, header + 1, 1), Data::Float(2.0));
+    assert_eq!(cell(&area, header + 3, 1), Data::Float(3.0));
+
+    // English labels.
+    let en = dir.path().join("en.xlsx");
+    let out = kdc(dir.path(), &["--lang", "en", "report", "--format", "xlsx", "-o", s(&en), s(&a)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut wb: Xlsx<_> = open_workbook(&en).unwrap();
+    assert_eq!(wb.sheet_names()[0], "Summary");
+    let range = wb.worksheet_range("Summary").unwrap();
+    assert_eq!(cell(&range, header - 1, 1).to_string(), "Residential area");
+}
+
+#[test]
+fn bad_inputs_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, _) = fixture(dir.path());
+    let mut bytes = std::fs::read(&b).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 0x55;
+    let bad = dir.path().join("hỏng.kdcsnap");
+    std::fs::write(&bad, bytes).unwrap();
+
+    for format in ["json", "csv", "xlsx", "table"] {
+        let out_path = dir.path().join(format!("out.{format}"));
+        let out = kdc(dir.path(), &["report", "--format", format, "-o", s(&out_path), s(&a), s(&bad)]);
+        assert_eq!(out.code, 2, "{format}: {}", out.stderr);
+        assert!(out.stderr.contains("hỏng.kdcsnap"), "{}", out.stderr);
+        assert!(!out_path.exists());
+    }
+    let merged = dir.path().join("merged.kdcsnap");
+    let out = kdc(dir.path(), &["snapshot", "merge", "-o", s(&merged), s(&bad), s(&a)]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("hỏng.kdcsnap"), "{}", out.stderr);
+    assert!(!merged.exists());
+    // A missing file, too.
+    let out = kdc(dir.path(), &["snapshot", "merge", "-o", s(&merged), s(&a), "nowhere.kdcsnap"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("nowhere.kdcsnap") && !merged.exists());
+    // No leftover temporary files either.
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.contains("kdc-tmp")), "{names:?}");
+
+    // xlsx needs -o.
+    let out = kdc(dir.path(), &["report", "--format", "xlsx", s(&a)]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+
+    // Two different areas sharing an id: refused, naming both files.
+    let other = Area::create(
+        NewArea { id: "tam-giac-3".into(), name: "Khác".into(), ward: "Khác".into(), profile_toml: None },
+        "peer-z",
+        "máy Z",
+        1_700_000_900_000,
+    )
+    .unwrap();
+    let z = dir.path().join("z.kdcsnap");
+    std::fs::write(&z, snapshot::encode(&[&other])).unwrap();
+    let out = kdc(dir.path(), &["--lang", "en", "snapshot", "merge", "-o", s(&merged), s(&a), s(&z)]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("a.kdcsnap") && out.stderr.contains("z.kdcsnap"), "{}", out.stderr);
+    assert!(!merged.exists());
+}

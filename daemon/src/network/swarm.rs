@@ -455,12 +455,7 @@ impl EventLoop {
                 match result {
                     Ok(Some(message)) if connected => {
                         pair.in_flight = true;
-                        let id = self
-                            .swarm
-                            .behaviour_mut()
-                            .sync
-                            .send_request(&peer, Request::Sync { area: area.clone(), message });
-                        self.requests.insert(id, key);
+                        self.send_sync(peer, &area, message);
                         self.after_session_returned(peer, area);
                     }
                     Ok(None) => {
@@ -506,14 +501,7 @@ impl EventLoop {
                             }
                             None => match received.reply {
                                 // Our request's answer: keep the exchange going while we have something to say.
-                                Some(message) if connected => {
-                                    let id = self
-                                        .swarm
-                                        .behaviour_mut()
-                                        .sync
-                                        .send_request(&peer, Request::Sync { area: area.clone(), message });
-                                    self.requests.insert(id, key);
-                                }
+                                Some(message) if connected => self.send_sync(peer, &area, message),
                                 _ => {
                                     if let Some(p) = self.pairs.get_mut(&(peer, area.clone())) {
                                         p.in_flight = false;
@@ -705,6 +693,12 @@ impl EventLoop {
             }
             Response::Joined => tracing::warn!(%peer, "unexpected join answer to a sync request"),
         }
+    }
+
+    /// Sends a sync message as a request and remembers which (peer, area) it belongs to.
+    fn send_sync(&mut self, peer: PeerId, area: &str, message: Vec<u8>) {
+        let id = self.swarm.behaviour_mut().sync.send_request(&peer, Request::Sync { area: area.to_string(), message });
+        self.requests.insert(id, (peer, area.to_string()));
     }
 
     /// Answers an inbound request. The peer may be gone already; then there is nobody to tell.

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use crdt_model::Lang;
 
@@ -69,10 +70,16 @@ pub enum Command {
     /// Record, change, show and list households.
     #[command(subcommand)]
     Household(HouseholdCmd),
-    /// Compliance of an area with its criteria profile.
+    /// Compliance of an area with its criteria profile (now, or at the end of a past day).
     Status {
         /// Area id.
         area: String,
+        /// The status as it was at the end of this day: YYYY-MM-DD or DD/MM/YYYY.
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        at: Option<NaiveDate>,
+        /// Read the area from this snapshot file instead of the daemon.
+        #[arg(long, value_name = "FILE")]
+        snapshot: Option<PathBuf>,
     },
     /// Members (devices) of an area.
     #[command(subcommand)]
@@ -95,18 +102,33 @@ pub enum Command {
     /// Export, import, merge and verify snapshot files.
     #[command(subcommand)]
     Snapshot(SnapshotCmd),
-    /// Change history of an area.
+    /// An area's compliance day by day, or every change of one household.
     History {
         /// Area id.
         area: String,
-        /// Only the changes of this household.
+        /// Every change of this household: when, which device, field, old and new value.
         #[arg(long, value_name = "HH")]
         household: Option<String>,
+        /// From this day on: YYYY-MM-DD or DD/MM/YYYY.
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        since: Option<NaiveDate>,
+        /// Up to and including this day: YYYY-MM-DD or DD/MM/YYYY.
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        until: Option<NaiveDate>,
+        /// Output format (`--json` is the same as `--format json`).
+        #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
+        format: HistoryFormat,
+        /// Read the area from this snapshot file instead of the daemon.
+        #[arg(long, value_name = "FILE")]
+        snapshot: Option<PathBuf>,
     },
     /// Household fields edited concurrently on different devices.
     Conflicts {
         /// Area id.
         area: String,
+        /// Read the area from this snapshot file instead of the daemon.
+        #[arg(long, value_name = "FILE")]
+        snapshot: Option<PathBuf>,
     },
     /// Compliance report over snapshot files (no daemon needed).
     Report {
@@ -128,6 +150,13 @@ pub enum ReportFormat {
     Json,
     Csv,
     Xlsx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Table,
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -303,6 +332,14 @@ pub enum SnapshotCmd {
         /// Snapshot file.
         file: PathBuf,
     },
+}
+
+/// A calendar day as users write it: `2026-08-15` or `15/08/2026` (also `15/8/2026`).
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let t = text.trim();
+    NaiveDate::parse_from_str(t, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(t, "%d/%m/%Y")).map_err(|_| {
+        format!("{text:?} is not a date; allowed: YYYY-MM-DD or DD/MM/YYYY, e.g. 2026-08-15 or 15/08/2026")
+    })
 }
 
 /// Splits `FIELD=VALUE` on the first `=`. The value is kept as typed (the daemon parses it

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crdt_model::Lang;
+use crdt_model::{Lang, ModelError};
 use kdc_daemon::client::ClientError;
 
 use crate::i18n;
@@ -56,6 +56,12 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.is::<NotFound>() {
             return EXIT_NOT_FOUND;
         }
+        // The model's own refusals, for commands that work on documents in this process.
+        match cause.downcast_ref::<ModelError>() {
+            Some(ModelError::NotFound { .. }) => return EXIT_NOT_FOUND,
+            Some(ModelError::InvalidInput { .. } | ModelError::Profile(_)) => return EXIT_USAGE,
+            _ => {}
+        }
     }
     EXIT_RUNTIME
 }
@@ -81,6 +87,9 @@ mod tests {
         assert_eq!(exit_code(&usage("bad")), 2);
         assert_eq!(exit_code(&anyhow::Error::new(NotFound("x".into()))), 4);
         assert_eq!(exit_code(&anyhow::anyhow!("disk full")), 1);
+        let hh = ModelError::NotFound { what: "household", id: "T1-001".into() };
+        assert_eq!(exit_code(&anyhow::Error::new(hh)), 4);
+        assert_eq!(exit_code(&anyhow::Error::new(ModelError::Corrupt("x".into()))), 1);
         let nr = ClientError::NotRunning { data_dir: PathBuf::from("/d"), reason: "no api.addr".into() };
         let err = anyhow::Error::new(nr).context("talking to the daemon");
         assert_eq!(exit_code(&err), 3);

@@ -98,13 +98,6 @@ pub fn daemon_sent_bad_snapshot(lang: Lang, area: &str, reason: &str) -> String 
     }
 }
 
-pub fn not_available(lang: Lang, command: &str) -> String {
-    match lang {
-        Lang::Vi => format!("lệnh `kdc {command}` chưa có trong phiên bản này"),
-        Lang::En => format!("`kdc {command}` is not available yet in this version"),
-    }
-}
-
 // ---- confirmations of writes ------------------------------------------------------------
 
 pub fn area_created(lang: Lang, id: &str, name: &str, ward: &str) -> String {
@@ -581,4 +574,82 @@ pub fn never_synced(lang: Lang) -> &'static str {
         Lang::Vi => "chưa đồng bộ",
         Lang::En => "not yet",
     }
+}
+
+// ---- history --------------------------------------------------------------------------------
+
+/// A calendar day as each language writes it: `15/08/2026` or `2026-08-15`.
+pub fn date(lang: Lang, date: chrono::NaiveDate) -> String {
+    date.format(pick(lang, "%d/%m/%Y", "%Y-%m-%d")).to_string()
+}
+
+pub fn status_at_line(lang: Lang, day: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Tình trạng vào cuối ngày {day}"),
+        Lang::En => format!("Status at the end of {day}"),
+    }
+}
+
+pub fn area_not_yet(lang: Lang, area: &str, day: &str) -> String {
+    match lang {
+        Lang::Vi => format!("khu {area} chưa có vào cuối ngày {day}"),
+        Lang::En => format!("area {area} did not exist yet at the end of {day}"),
+    }
+}
+
+pub fn area_not_in_file(lang: Lang, area: &str, path: &Path, present: &str) -> String {
+    match lang {
+        Lang::Vi => format!("không có khu {area} trong {}; tệp có: {present}", path.display()),
+        Lang::En => format!("area {area} is not in {}; the file holds: {present}", path.display()),
+    }
+}
+
+pub fn history_header(lang: Lang, name: &str, id: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Tiến độ theo ngày — {name} ({id})"),
+        Lang::En => format!("Progress by day — {name} ({id})"),
+    }
+}
+
+pub fn household_history_header(lang: Lang, hh: &str, area: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Lịch sử thay đổi của hộ {hh} — khu {area}"),
+        Lang::En => format!("Changes of household {hh} — area {area}"),
+    }
+}
+
+pub fn no_history(lang: Lang) -> &'static str {
+    pick(lang, "Không có thay đổi nào trong khoảng ngày này.", "No changes in these days.")
+}
+
+pub fn since_after_until(lang: Lang) -> String {
+    pick(lang, "--since: ngày bắt đầu phải trước hoặc bằng --until", "--since: must be on or before --until").into()
+}
+
+pub fn col_date(lang: Lang) -> &'static str {
+    pick(lang, "Ngày", "Date")
+}
+
+pub fn col_changes(lang: Lang) -> &'static str {
+    pick(lang, "Số thay đổi", "Changes")
+}
+
+pub fn col_certified(lang: Lang) -> &'static str {
+    pick(lang, "Công nhận", "Certified")
+}
+
+pub fn col_not_met(lang: Lang) -> &'static str {
+    pick(lang, "Tiêu chí bắt buộc chưa đạt", "Required criteria not met")
+}
+
+pub fn col_time(lang: Lang) -> &'static str {
+    pick(lang, "Thời điểm", "When")
+}
+
+pub fn col_device(lang: Lang) -> &'static str {
+    pick(lang, "Thiết bị (người ghi)", "Device (member)")
+}
+
+pub fn col_change(lang: Lang) -> &'static str {
+    pick(lang, "Cũ → mới", "Old → new")
 }

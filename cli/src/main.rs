@@ -8,6 +8,7 @@
 mod args;
 mod commands;
 mod error;
+mod history;
 mod i18n;
 mod output;
 mod report;

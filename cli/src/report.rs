@@ -81,7 +81,7 @@ pub const CSV_HEADER: [&str; 16] = [
     "unknown",
 ];
 
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn level_text(c: &CriterionStatus) -> String {
     serde_json::to_value(c.level).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()

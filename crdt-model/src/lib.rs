@@ -7,11 +7,13 @@
 //! - [`profile`]: criteria profiles (TOML), value parsing and write rules.
 //! - [`eval`]: compliance of plain households, exact arithmetic.
 //! - [`area`]: one area = one Automerge document; the schema and why it merges safely.
-//! - [`snapshot`]: the snapshot file envelope.
+//! - [`snapshot`]: the snapshot file envelope, and merging many files by area.
+//! - [`history`]: the area at a past moment, compliance per day, one household's writes.
 
 pub mod area;
 pub mod error;
 pub mod eval;
+pub mod history;
 pub mod ids;
 pub mod profile;
 pub mod snapshot;

@@ -169,37 +169,65 @@ pub enum MergeError {
 /// fails the merge. Two areas with one id but different [`Area::uid`] are refused, naming both
 /// files. The result is sorted by area id.
 pub fn merge_files(files: Vec<(String, Vec<u8>)>) -> Result<Vec<Area>, MergeError> {
-    if files.is_empty() {
-        return Err(MergeError::NoInput);
-    }
-    let mut merged: std::collections::BTreeMap<String, (Area, String)> = std::collections::BTreeMap::new();
+    let mut merger = Merger::default();
     for (name, bytes) in files {
+        merger.add(&name, &bytes)?;
+    }
+    merger.finish()
+}
+
+/// [`merge_files`] one file at a time, so a caller can read files lazily and show progress.
+#[derive(Debug, Default)]
+pub struct Merger {
+    /// Area id → the merged area and the first file it came from.
+    merged: std::collections::BTreeMap<String, (Area, String)>,
+    files: usize,
+}
+
+impl Merger {
+    /// Decodes one file whole and merges each of its areas into the result. On an error the
+    /// merge so far is unchanged (areas of a bad file are never half merged).
+    pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<(), MergeError> {
         let areas =
-            decode_areas(&bytes, MERGE_ACTOR).map_err(|error| MergeError::BadFile { file: name.clone(), error })?;
+            decode_areas(bytes, MERGE_ACTOR).map_err(|error| MergeError::BadFile { file: name.into(), error })?;
+        // Check every area of the file before merging any of them.
+        for area in &areas {
+            if let Some((existing, first)) = self.merged.get(&area.id()) {
+                if existing.uid() != area.uid() {
+                    return Err(MergeError::DifferentAreas {
+                        id: area.id(),
+                        first: first.clone(),
+                        second: name.into(),
+                        first_uid: existing.uid(),
+                        second_uid: area.uid(),
+                    });
+                }
+            }
+        }
         for area in areas {
             let id = area.id();
-            match merged.get_mut(&id) {
+            match self.merged.get_mut(&id) {
                 None => {
-                    merged.insert(id, (area, name.clone()));
+                    self.merged.insert(id, (area, name.into()));
                 }
-                Some((existing, first)) => {
-                    if existing.uid() != area.uid() {
-                        return Err(MergeError::DifferentAreas {
-                            id,
-                            first: first.clone(),
-                            second: name.clone(),
-                            first_uid: existing.uid(),
-                            second_uid: area.uid(),
-                        });
-                    }
+                Some((existing, _)) => {
                     existing.merge(&area).map_err(|e| MergeError::Merge {
                         id: id.clone(),
-                        file: name.clone(),
+                        file: name.into(),
                         reason: e.to_string(),
                     })?;
                 }
             }
         }
+        self.files += 1;
+        Ok(())
     }
-    Ok(merged.into_values().map(|(area, _)| area).collect())
+
+    /// The merged areas, sorted by id.
+    pub fn finish(self) -> Result<Vec<Area>, MergeError> {
+        if self.files == 0 {
+            return Err(MergeError::NoInput);
+        }
+        Ok(self.merged.into_values().map(|(area, _)| area).collect())
+    }
 }

@@ -1,7 +1,5 @@
-//! `kdc id`, `kdc status`, `kdc member add|list|remove`, `kdc conflicts`, and the commands of
-//! the contract this version does not provide yet.
+//! `kdc id`, `kdc status`, `kdc member add|list|remove`, `kdc conflicts`: answers of the daemon.
 
-use anyhow::anyhow;
 use crdt_model::area::{Conflict, Member, Status};
 use kdc_daemon::api::types::NewMember;
 
@@ -49,9 +47,4 @@ pub fn member(ctx: &Ctx, cmd: MemberCmd) -> anyhow::Result<()> {
 pub fn conflicts(ctx: &Ctx, area: &str) -> anyhow::Result<()> {
     let client = ctx.client()?;
     answer!(ctx, client.conflicts(area), |c: Vec<Conflict>| output::conflicts(ctx.lang, &c))
-}
-
-/// A command of the contract that this version does not provide: exit 1, nothing faked.
-pub fn not_available(ctx: &Ctx, command: &str) -> anyhow::Result<()> {
-    Err(anyhow!(i18n::not_available(ctx.lang, command)))
 }

@@ -18,6 +18,7 @@ macro_rules! answer {
 }
 
 mod area;
+mod history;
 mod household;
 mod misc;
 mod net;
@@ -74,15 +75,19 @@ pub fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Id => misc::id(&ctx),
         Command::Area(cmd) => area::run(&ctx, cmd),
         Command::Household(cmd) => household::run(&ctx, cmd),
-        Command::Status { area } => misc::status(&ctx, &area),
+        Command::Status { area, at: None, snapshot: None } => misc::status(&ctx, &area),
+        Command::Status { area, at, snapshot } => history::status(&ctx, &area, at, snapshot),
         Command::Member(cmd) => misc::member(&ctx, cmd),
-        Command::Conflicts { area } => misc::conflicts(&ctx, &area),
+        Command::Conflicts { area, snapshot: None } => misc::conflicts(&ctx, &area),
+        Command::Conflicts { area, snapshot: Some(file) } => history::conflicts(&ctx, &area, &file),
         Command::Snapshot(cmd) => snapshot::run(&ctx, cmd),
         Command::Invite { area } => net::invite(&ctx, &area),
         Command::Join { token } => net::join(&ctx, &token),
         Command::Peers => net::peers(&ctx),
         Command::Peer(cmd) => net::peer(&ctx, cmd),
-        Command::History { .. } => misc::not_available(&ctx, "history"),
+        Command::History { area, household, since, until, format, snapshot } => {
+            history::run(&ctx, history::HistoryArgs { area, household, since, until, format, snapshot })
+        }
         Command::Report { files, format, output } => report::run(&ctx, &files, format, output.as_deref()),
     }
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use crdt_model::area::{Area, AreaSummary, rfc3339};
 use crdt_model::snapshot;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::{Ctx, emit};
@@ -85,16 +86,45 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 // ---- merge ----------------------------------------------------------------------------------
 
-/// Reads every file and merges their areas by id (no daemon). Any unreadable or invalid file,
-/// or two different areas sharing an id, is refused with exit 2 naming the file(s); the caller
-/// writes nothing then.
+/// Inputs from this many files, or this many bytes, on show a progress bar on a terminal.
+const PROGRESS_MIN_FILES: usize = 8;
+const PROGRESS_MIN_BYTES: u64 = 4 << 20;
+
+/// Reads every file and merges their areas by id (no daemon), one file at a time so that only
+/// one file's bytes are held at once. Any unreadable or invalid file, or two different areas
+/// sharing an id, is refused with exit 2 naming the file(s); the caller writes nothing then.
+/// With large inputs a progress bar runs on stderr when it is a terminal.
 pub fn read_and_merge(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<Vec<Area>> {
-    let mut files = Vec::with_capacity(paths.len());
+    let unreadable = |path: &Path, e: std::io::Error| usage(format!("{}: {e}", i18n::cannot_read(ctx.lang, path)));
+    let mut total = 0u64;
     for path in paths {
-        let bytes = fs::read(path).map_err(|e| usage(format!("{}: {e}", i18n::cannot_read(ctx.lang, path))))?;
-        files.push((path.display().to_string(), bytes));
+        total += fs::metadata(path).map_err(|e| unreadable(path, e))?.len();
     }
-    snapshot::merge_files(files).map_err(|e| match e {
+    let bar = if paths.len() >= PROGRESS_MIN_FILES || total >= PROGRESS_MIN_BYTES {
+        // Draws nothing when stderr is not a terminal (scripts, CI, pipes).
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut merger = snapshot::Merger::default();
+    for path in paths {
+        bar.set_message(path.display().to_string());
+        let bytes = fs::read(path).map_err(|e| unreadable(path, e))?;
+        merger.add(&path.display().to_string(), &bytes).map_err(|e| merge_error(ctx, e))?;
+        bar.inc(bytes.len() as u64);
+    }
+    bar.finish_and_clear();
+    merger.finish().map_err(|e| merge_error(ctx, e))
+}
+
+fn merge_error(ctx: &Ctx, e: snapshot::MergeError) -> anyhow::Error {
+    match e {
         snapshot::MergeError::BadFile { file, error } => {
             usage(i18n::invalid_snapshot(ctx.lang, Path::new(&file), &error.to_string()))
         }
@@ -102,7 +132,7 @@ pub fn read_and_merge(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<Vec<Area>>
             usage(i18n::different_areas_same_id(ctx.lang, &id, &first, &second))
         }
         other => usage(other.to_string()),
-    })
+    }
 }
 
 #[derive(Serialize)]

@@ -213,7 +213,6 @@ fn joiner_display_name(name: &str, peer: &str) -> String {
 mod tests {
     use super::*;
     use crate::node::NodeError;
-    use crate::store::Store;
     use crdt_model::NewArea;
 
     /// This device: a real peer id, since roster writes check the syntax.

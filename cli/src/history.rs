@@ -1,0 +1,171 @@
+//! `kdc history`: the area's compliance day by day, and one household's changes, as a table,
+//! JSON or CSV. Pure: values from [`crdt_model::history`] in, text or bytes out.
+
+use chrono::{DateTime, Local, NaiveDate};
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{CellAlignment, ContentArrangement, Table};
+use crdt_model::Lang;
+use crdt_model::history::{DayStatus, FieldChange};
+use serde::Serialize;
+
+use crate::i18n;
+use crate::report::BOM;
+
+/// `kdc history AREA --json`.
+#[derive(Debug, Serialize)]
+pub struct AreaHistory {
+    pub area: String,
+    pub name: String,
+    pub profile: String,
+    pub days: Vec<DayStatus>,
+}
+
+/// `kdc history AREA --household HH --json`.
+#[derive(Debug, Serialize)]
+pub struct HouseholdHistory {
+    pub area: String,
+    pub household: String,
+    pub changes: Vec<FieldChange>,
+}
+
+fn table(header: Vec<&str>) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_header(header);
+    t
+}
+
+fn day_text(lang: Lang, iso: &str) -> String {
+    NaiveDate::parse_from_str(iso, "%Y-%m-%d").map(|d| i18n::date(lang, d)).unwrap_or_else(|_| iso.to_string())
+}
+
+/// An RFC 3339 time in the user's time zone: `15/08/2026 14:05` or `2026-08-15 14:05`.
+fn time_text(lang: Lang, rfc3339: &str) -> String {
+    let format = match lang {
+        Lang::Vi => "%d/%m/%Y %H:%M",
+        Lang::En => "%Y-%m-%d %H:%M",
+    };
+    DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&Local).format(format).to_string())
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
+/// One line per day: date, changes, households, required criteria met, certified, and the
+/// required criteria still not met.
+pub fn days_table(lang: Lang, h: &AreaHistory) -> String {
+    let mut out = format!("{}\n", i18n::history_header(lang, &h.name, &h.area));
+    if h.days.is_empty() {
+        out.push_str(i18n::no_history(lang));
+        out.push('\n');
+        return out;
+    }
+    let mut t = table(vec![
+        i18n::col_date(lang),
+        i18n::col_changes(lang),
+        i18n::col_households(lang),
+        i18n::col_required_met(lang),
+        i18n::col_certified(lang),
+        i18n::col_not_met(lang),
+    ]);
+    for d in &h.days {
+        let not_met: Vec<&str> = d.criteria.iter().filter(|c| c.required && !c.met).map(|c| c.id.as_str()).collect();
+        t.add_row(vec![
+            day_text(lang, &d.date),
+            d.changes.to_string(),
+            d.households.to_string(),
+            format!("{}/{}", d.required_met, d.required_total),
+            if d.certified { i18n::yes(lang) } else { i18n::no(lang) }.to_string(),
+            not_met.join(", "),
+        ]);
+    }
+    for i in [1, 2, 3] {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    out.push_str(&format!("{t}\n"));
+    out
+}
+
+/// One row per day; per criterion its numerator, denominator and whether it is met. UTF-8 with
+/// a BOM (Excel), ISO dates (Excel reads them as dates in any locale).
+pub fn days_csv(h: &AreaHistory) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(BOM.to_vec());
+    let mut header: Vec<String> =
+        ["date", "changes", "households", "incomplete", "required_met", "required_total", "certified"]
+            .map(String::from)
+            .to_vec();
+    // Every day of one area has the same criteria (the profile is part of the document); take
+    // the columns from the last day, which has the newest profile.
+    let ids: Vec<String> = h.days.last().map(|d| d.criteria.iter().map(|c| c.id.clone()).collect()).unwrap_or_default();
+    for id in &ids {
+        header.extend([format!("{id}_numerator"), format!("{id}_denominator"), format!("{id}_met")]);
+    }
+    w.write_record(&header)?;
+    for d in &h.days {
+        let mut row = vec![
+            d.date.clone(),
+            d.changes.to_string(),
+            d.households.to_string(),
+            d.incomplete.to_string(),
+            d.required_met.to_string(),
+            d.required_total.to_string(),
+            d.certified.to_string(),
+        ];
+        for id in &ids {
+            match d.criteria.iter().find(|c| &c.id == id) {
+                Some(c) => row.extend([c.numerator.to_string(), c.denominator.to_string(), c.met.to_string()]),
+                None => row.extend([String::new(), String::new(), String::new()]),
+            }
+        }
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))
+}
+
+fn value_text(lang: Lang, v: &str) -> String {
+    match v {
+        "yes" => i18n::yes(lang).to_string(),
+        "no" => i18n::no(lang).to_string(),
+        "unknown" => i18n::unknown_answer(lang).to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Every change of one household: when, which device (and member name), field, old → new.
+pub fn household_table(lang: Lang, h: &HouseholdHistory) -> String {
+    let mut out = format!("{}\n", i18n::household_history_header(lang, &h.household, &h.area));
+    let mut t =
+        table(vec![i18n::col_time(lang), i18n::col_device(lang), i18n::col_field(lang), i18n::col_change(lang)]);
+    for c in &h.changes {
+        let short = &c.peer_id[c.peer_id.len().saturating_sub(8)..];
+        let device = match &c.name {
+            Some(name) if !name.is_empty() => format!("{name} ({short})"),
+            _ => c.peer_id.clone(),
+        };
+        let old = c.old.as_deref().map(|o| value_text(lang, o)).unwrap_or_else(|| "—".into());
+        t.add_row(vec![
+            time_text(lang, &c.at),
+            device,
+            c.field.clone(),
+            format!("{old} → {}", value_text(lang, &c.new)),
+        ]);
+    }
+    out.push_str(&format!("{t}\n"));
+    out
+}
+
+pub fn household_csv(h: &HouseholdHistory) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(BOM.to_vec());
+    w.write_record(["at", "peer_id", "name", "field", "old", "new"])?;
+    for c in &h.changes {
+        w.write_record([
+            c.at.as_str(),
+            c.peer_id.as_str(),
+            c.name.as_deref().unwrap_or_default(),
+            c.field.as_str(),
+            c.old.as_deref().unwrap_or_default(),
+            c.new.as_str(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))
+}

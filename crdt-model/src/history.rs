@@ -1,0 +1,197 @@
+//! History, read from the Automerge document's own change log.
+//!
+//! Every write is one Automerge change carrying its author (the device's actor id = its peer id)
+//! and its time (seconds). Nothing else is kept: the history is exactly what the document
+//! already holds, so it travels with sync and with snapshot files, and a ward office sees the
+//! same history as the area's devices.
+//!
+//! - [`Area::as_of`]: the area as it was at a moment — the document made of the changes with a
+//!   time before that moment. A change whose causal predecessors are not all in that set (a
+//!   device whose clock ran behind) waits until they are, so the result is always a state some
+//!   device could have seen.
+//! - [`daily`]: the compliance at the end of every day that had changes, computed by replaying
+//!   the changes day by day into one growing document (each change is applied once).
+//! - [`household_history`]: every write to one household: when, which device, which field, the
+//!   value before (what the writer saw) and after.
+//!
+//! Day boundaries are the caller's: a function from unix seconds to a calendar date, so the CLI
+//! uses the user's time zone and tests use a fixed one; the crate itself reads no clock.
+
+use std::collections::BTreeMap;
+
+use automerge::legacy::{Key, ObjectId, OpType};
+use automerge::{Automerge, Change, ROOT, ReadDoc, ScalarValue};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::area::{Area, rfc3339};
+use crate::error::ModelError;
+use crate::eval::CriterionStatus;
+
+/// The compliance of an area at the end of one day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayStatus {
+    /// The calendar day, `YYYY-MM-DD`.
+    pub date: String,
+    /// Changes made that day (on any device).
+    pub changes: u64,
+    /// Active households at the end of the day.
+    pub households: u64,
+    pub certified: bool,
+    pub incomplete: u64,
+    pub required_met: u64,
+    pub required_total: u64,
+    pub criteria: Vec<CriterionStatus>,
+}
+
+/// One write to one household field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// When the write was made (RFC 3339, UTC), by the writing device's clock.
+    pub at: String,
+    /// The writing device.
+    pub peer_id: String,
+    /// That device's name on the roster, when it is on it.
+    pub name: Option<String>,
+    /// The profile field, or `group`, `address`, `archived`.
+    pub field: String,
+    /// What the writer saw before: `None` when the field was not recorded; several values
+    /// (joined with `" | "`) when it was in conflict.
+    pub old: Option<String>,
+    /// The value after the write. Writing a field that is in conflict settles it: `new` is
+    /// then the one value left.
+    pub new: String,
+}
+
+impl Area {
+    /// The area as it was just before `cutoff_secs` (unix seconds): the changes made before that
+    /// moment, each only once all of its predecessors are in. `None` when the area did not exist
+    /// yet then.
+    pub fn as_of(&self, cutoff_secs: i64) -> Result<Option<Area>, ModelError> {
+        let changes: Vec<Change> =
+            self.doc.get_changes(&[]).into_iter().filter(|c| c.timestamp() < cutoff_secs).collect();
+        let mut doc = Automerge::new().with_actor(self.doc.get_actor().clone());
+        doc.apply_changes(changes).map_err(|e| ModelError::Corrupt(e.to_string()))?;
+        if doc.get_heads().is_empty() {
+            return Ok(None);
+        }
+        Area::from_doc(doc).map(Some)
+    }
+}
+
+/// The area's compliance at the end of each day that had changes, oldest first, for the days
+/// from `since` to `until` (both inclusive, both optional). `day_of` maps a change's unix
+/// seconds to its calendar day in the user's time zone.
+pub fn daily(
+    area: &Area,
+    day_of: impl Fn(i64) -> NaiveDate,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+) -> Result<Vec<DayStatus>, ModelError> {
+    let mut days: BTreeMap<NaiveDate, Vec<Change>> = BTreeMap::new();
+    for change in area.doc.get_changes(&[]) {
+        days.entry(day_of(change.timestamp())).or_default().push(change);
+    }
+    let mut doc = Automerge::new().with_actor(area.doc.get_actor().clone());
+    let mut out = Vec::new();
+    for (date, changes) in days {
+        if until.is_some_and(|u| date > u) {
+            break;
+        }
+        let count = changes.len() as u64;
+        doc.apply_changes(changes).map_err(|e| ModelError::Corrupt(e.to_string()))?;
+        if since.is_some_and(|s| date < s) {
+            continue;
+        }
+        // A day whose changes all wait for predecessors from a later day leaves nothing to read.
+        if doc.get_heads().is_empty() {
+            continue;
+        }
+        // Evaluate without copying the document: lend it to an `Area` and take it back.
+        let day_area = Area::from_doc(doc)?;
+        let status = day_area.status();
+        doc = day_area.doc;
+        out.push(DayStatus {
+            date: date.format("%Y-%m-%d").to_string(),
+            changes: count,
+            households: status.households,
+            certified: status.certified,
+            incomplete: status.incomplete,
+            required_met: status.required_met,
+            required_total: status.required_total,
+            criteria: status.criteria,
+        });
+    }
+    Ok(out)
+}
+
+/// Every write to household `hh`, in causal order (a write always comes after what it saw).
+/// Bookkeeping keys (`@at`, `@by`) are left out; their content is `at` and `peer_id`.
+pub fn household_history(area: &Area, hh: &str) -> Result<Vec<FieldChange>, ModelError> {
+    let prefix = format!("h/{hh}/");
+    let names: BTreeMap<String, String> = area.members().into_iter().map(|m| (m.peer_id, m.name)).collect();
+    let mut out = Vec::new();
+    let mut seen = false;
+    for change in area.doc.get_changes(&[]) {
+        let expanded = change.decode();
+        let mut at_ms = change.timestamp().saturating_mul(1000);
+        let mut keys = Vec::new();
+        for op in &expanded.operations {
+            let (ObjectId::Root, Key::Map(key)) = (&op.obj, &op.key) else { continue };
+            let Some(field) = key.strip_prefix(prefix.as_str()) else { continue };
+            seen = true;
+            match (field, &op.action) {
+                ("@at", OpType::Put(ScalarValue::Timestamp(t) | ScalarValue::Int(t))) => at_ms = *t,
+                ("@at" | "@by", _) => {}
+                // A put, or a delete: Automerge settles a conflict in favour of a value that is
+                // already there by deleting the others. Either way the field's value after
+                // this change is what the change's own heads show.
+                (_, OpType::Put(_) | OpType::Delete) => {
+                    keys.push((key.to_string(), field.trim_start_matches('@').to_string()))
+                }
+                _ => {}
+            }
+        }
+        if keys.is_empty() {
+            continue;
+        }
+        let peer_id = String::from_utf8_lossy(change.actor_id().to_bytes()).into_owned();
+        let after = [change.hash()];
+        for (key, field) in keys {
+            let old = values_at(area, &key, change.deps());
+            let new = values_at(area, &key, &after);
+            out.push(FieldChange {
+                at: rfc3339(at_ms),
+                peer_id: peer_id.clone(),
+                name: names.get(&peer_id).cloned(),
+                field,
+                old: if old.is_empty() { None } else { Some(old.join(" | ")) },
+                new: new.join(" | "),
+            });
+        }
+    }
+    if !seen {
+        return Err(ModelError::NotFound { what: "household", id: hh.to_string() });
+    }
+    Ok(out)
+}
+
+/// The values of root key `key` as of `heads`: one, or several when in conflict there.
+fn values_at(area: &Area, key: &str, heads: &[automerge::ChangeHash]) -> Vec<String> {
+    let values = area.doc.get_all_at(ROOT, key, heads).unwrap_or_default();
+    values
+        .iter()
+        .filter_map(|(v, _)| match v {
+            automerge::Value::Scalar(s) => Some(display(s.as_ref())),
+            automerge::Value::Object(_) => None,
+        })
+        .collect()
+}
+
+fn display(value: &ScalarValue) -> String {
+    match value {
+        ScalarValue::Str(s) => s.to_string(),
+        ScalarValue::Boolean(b) => if *b { "yes" } else { "no" }.to_string(),
+        other => other.to_string(),
+    }
+}

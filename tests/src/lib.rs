@@ -6,6 +6,9 @@
 //! integration tests of their own, which makes cargo build their binaries before any test runs.
 //! Every wait has a deadline; nothing sleeps for a fixed time and hopes.
 
+pub mod netns;
+pub mod synth;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};

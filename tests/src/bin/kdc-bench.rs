@@ -1,0 +1,654 @@
+//! `cargo run --release -p kdc-tests --bin kdc-bench`: the whole-system figures of
+//! docs/PERFORMANCE.md, each with its target and, where the target is a ratio, the baseline
+//! measured in the same run. Real `kdcd` and `kdc` processes on loopback, in temporary
+//! directories, on seeded synthetic areas ([`kdc_tests::synth`]).
+//!
+//! Flags: `--quick` (fewer repetitions, 10 s idle window instead of 60 s), `--only NAME` (one
+//! figure: latency, first-sync, wire, report, district, status, idle, disk).
+//! Nothing here asserts a target: the figures are printed, and read by people.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crdt_model::{Area, snapshot};
+use kdc_daemon::api::types::{HouseholdPatch, field_values};
+use kdc_daemon::client::Client;
+use kdc_tests::synth::{self, Shape};
+use kdc_tests::{Daemon, bin, wait_until};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+const SEED: u64 = 20_260_815;
+
+struct Opts {
+    quick: bool,
+    only: Option<String>,
+}
+
+fn main() {
+    let mut opts = Opts { quick: false, only: None };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--quick" => opts.quick = true,
+            "--only" => opts.only = args.next(),
+            other => {
+                eprintln!("kdc-bench: unknown argument {other:?}; allowed: --quick, --only NAME");
+                std::process::exit(2);
+            }
+        }
+    }
+    build_binaries();
+    println!("kdc-bench on {} cores; release binaries; seed {SEED}", cores());
+    println!("{:<58} {:>14}  {}", "figure", "measured", "target / baseline");
+    let run = |name: &str| opts.only.as_deref().is_none_or(|o| o == name);
+    if run("latency") {
+        edit_latency(&opts);
+    }
+    if run("first-sync") {
+        first_sync(&opts);
+    }
+    if run("wire") {
+        wire_bytes(&opts);
+    }
+    if run("report") {
+        ward_report(&opts);
+    }
+    if run("district") {
+        district_report(&opts);
+    }
+    if run("status") {
+        status_e2e(&opts);
+    }
+    if run("idle") {
+        idle_daemon(&opts);
+    }
+    if run("disk") {
+        disk_after_compaction();
+    }
+}
+
+// ---- printing and statistics ---------------------------------------------------------------
+
+fn row(figure: &str, measured: String, target: String) {
+    println!("{figure:<58} {measured:>14}  {target}");
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i]
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+// ---- helpers -------------------------------------------------------------------------------
+
+fn client(d: &Daemon) -> Client {
+    Client::from_data_dir(&d.data_dir).expect("daemon client")
+}
+
+/// An area of `households` households whose head is the daemon `head` (so it may invite), written
+/// as a snapshot file and imported into it. Returns the area id.
+fn import_area(head: &Daemon, index: usize, households: usize, dir: &Path) -> (String, Area) {
+    let peer = head.peer_id();
+    let mut rng = StdRng::seed_from_u64(SEED + index as u64);
+    let shape = Shape::random(&mut rng).with_households(households);
+    let area = synth::area_by(SEED, index, &shape, [&peer, "12D3KooWSynthSecondDevice"]);
+    let file = dir.join(format!("{}.kdcsnap", area.id()));
+    std::fs::write(&file, snapshot::encode(&[&area])).expect("write snapshot");
+    head.kdc(&["snapshot", "import", file.to_str().unwrap()]).ok();
+    (area.id(), area)
+}
+
+fn area_households(c: &Client, area: &str) -> Option<u64> {
+    let list: serde_json::Value = c.areas().ok()?;
+    list.as_array()?.iter().find(|a| a["id"] == area).and_then(|a| a["households"].as_u64())
+}
+
+fn set_field(c: &Client, area: &str, hh: &str, field: &str, value: &str) {
+    let patch = HouseholdPatch { fields: field_values([(field, value)]), ..Default::default() };
+    let _: serde_json::Value = c.update_household(area, hh, &patch).expect("household set");
+}
+
+fn field(c: &Client, area: &str, hh: &str, field: &str) -> Option<serde_json::Value> {
+    let v: serde_json::Value = c.household(area, hh).ok()?;
+    Some(v["fields"][field].clone())
+}
+
+/// The yes/no/unknown field the timed edits change (no other field depends on it).
+const EDITED: &str = "smart_city_app";
+
+/// An answer for [`EDITED`] that differs from the household's current one (writing the same
+/// value is no change at all in Automerge, and nothing would be sent).
+fn next_answer(c: &Client, area: &str, hh: &str) -> &'static str {
+    let current = field(c, area, hh, EDITED);
+    ["yes", "no", "unknown"].into_iter().find(|v| current.as_ref() != Some(&serde_json::json!(v))).unwrap()
+}
+
+fn join(head: &Daemon, member: &Daemon, area: &str) {
+    let token = head.json(&["invite", area])["token"].as_str().expect("token").to_string();
+    member.kdc(&["join", &token]).ok();
+}
+
+/// Runs a command to its end; wall time and peak resident set (KiB) of that process alone.
+fn run_measured(cmd: &mut Command) -> (Duration, u64, i32) {
+    let started = Instant::now();
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value to be overwritten; `wait4` on our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = started.elapsed();
+    assert_eq!(r, pid, "wait4 failed");
+    std::mem::forget(child); // Reaped by wait4 already.
+    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
+    (elapsed, usage.ru_maxrss as u64, code)
+}
+
+// ---- figures -------------------------------------------------------------------------------
+
+/// Edit on A → visible on B, three daemons joined by invites, through the control API.
+fn edit_latency(opts: &Opts) {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = Daemon::start_args(&["--name", "A"]);
+    let b = Daemon::start_args(&["--name", "B"]);
+    let c = Daemon::start_args(&["--name", "C"]);
+    let (area, synth_area) = import_area(&a, 1, 300, tmp.path());
+    join(&a, &b, &area);
+    join(&a, &c, &area);
+    let (ca, cb, cc) = (client(&a), client(&b), client(&c));
+    for cl in [&cb, &cc] {
+        assert!(wait_until(Duration::from_secs(60), || area_households(cl, &area) == Some(300)), "join sync");
+    }
+    let houses: Vec<String> = synth_area.households().into_iter().map(|h| h.id).take(50).collect();
+    let n = if opts.quick { 40 } else { 200 };
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        let hh = &houses[i % houses.len()];
+        let value = next_answer(&ca, &area, hh);
+        let started = Instant::now();
+        set_field(&ca, &area, hh, EDITED, value);
+        let want = serde_json::json!(value);
+        let seen = wait_until_fast(Duration::from_secs(10), || field(&cb, &area, hh, EDITED).as_ref() == Some(&want));
+        assert!(seen, "edit {i} did not reach B");
+        times.push(ms(started.elapsed()));
+    }
+    let p50 = percentile(&mut times, 0.5);
+    let p99 = percentile(&mut times, 0.99);
+    row(&format!("edit on A → visible on B, 3 daemons ({n} edits), p50"), format!("{p50:.1} ms"), "≤ 50 ms".into());
+    row("edit on A → visible on B, 3 daemons, p99", format!("{p99:.1} ms"), "≤ 200 ms".into());
+}
+
+/// Polls every 0.5 ms (the API answers in well under that on loopback).
+fn wait_until_fast(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_micros(500));
+    }
+    false
+}
+
+/// First sync of a 3,000-household area to a new member, against export + import of the same
+/// area into a new daemon.
+fn first_sync(opts: &Opts) {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = Daemon::start_args(&["--name", "A"]);
+    let (area, _) = import_area(&a, 2, 3000, tmp.path());
+    let reps = if opts.quick { 3 } else { 5 };
+    let (mut sync, mut copy) = (Vec::new(), Vec::new());
+    for _ in 0..reps {
+        let d = Daemon::start_args(&["--name", "new"]);
+        let cd = client(&d);
+        let token = a.json(&["invite", &area])["token"].as_str().unwrap().to_string();
+        let started = Instant::now();
+        cd.join_area(&token).expect("join");
+        assert!(wait_until_fast(Duration::from_secs(60), || area_households(&cd, &area) == Some(3000)));
+        sync.push(ms(started.elapsed()));
+
+        let e = Daemon::start_args(&["--name", "copy"]);
+        let ce = client(&e);
+        let started = Instant::now();
+        let bytes = client(&a).export_snapshot(&area).expect("export");
+        ce.import_snapshot(&bytes).expect("import");
+        copy.push(ms(started.elapsed()));
+    }
+    let (s, c) = (median(&mut sync), median(&mut copy));
+    row("first sync, 3,000 households, join → all present (median)", format!("{s:.0} ms"), "≤ 200 ms".into());
+    row(
+        "  baseline: snapshot export + import of the same area",
+        format!("{c:.0} ms"),
+        format!("ratio {:.2} (≤ 1.5)", s / c),
+    );
+}
+
+/// Bytes on the wire for one field edit: B reaches A through a counting TCP relay, so every
+/// byte of TCP payload is counted (Noise, Yamux, multistream-select, framing, sync messages).
+fn wire_bytes(opts: &Opts) {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = Daemon::start_args(&["--name", "A"]);
+    let (area, synth_area) = import_area(&a, 3, 300, tmp.path());
+    let a_addr = a.dial_addr();
+    let a_port: u16 = a_addr.split('/').nth(4).unwrap().parse().unwrap();
+    let relay = Relay::start(a_port);
+    let via_relay = format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", relay.port, a.peer_id());
+    // B only ever dials A through the relay, and A never learns a way to dial B but this one
+    // (B listens on loopback, but is not told to A other than through identify; A has no
+    // reason to dial a connected peer).
+    let b = Daemon::start_args(&["--name", "B", "--peer", &via_relay]);
+    a.kdc(&["member", "add", &area, &b.peer_id(), "--name", "B"]).ok();
+    let (ca, cb) = (client(&a), client(&b));
+    assert!(wait_until(Duration::from_secs(60), || area_households(&cb, &area) == Some(300)), "B got the area");
+    let hh = synth_area.households()[0].id.clone();
+    let n = if opts.quick { 5 } else { 15 };
+    let mut sizes = Vec::new();
+    for _ in 0..n {
+        relay.quiet(Duration::from_millis(300));
+        let before = relay.total();
+        let value = next_answer(&ca, &area, &hh);
+        set_field(&ca, &area, &hh, EDITED, value);
+        let want = serde_json::json!(value);
+        assert!(wait_until_fast(Duration::from_secs(10), || field(&cb, &area, &hh, EDITED).as_ref() == Some(&want)));
+        relay.quiet(Duration::from_millis(300));
+        sizes.push((relay.total() - before) as f64);
+    }
+    let m = median(&mut sizes);
+    row("bytes on the wire for one field edit, both directions (median)", format!("{m:.0} B"), "≤ 600 B".into());
+    let bare = automerge_sync_bytes(&synth_area, &hh);
+    row(
+        "  baseline: Automerge's own sync exchange for that edit",
+        format!("{bare} B"),
+        format!("ratio {:.2}", m / bare as f64),
+    );
+}
+
+/// The bytes of Automerge's sync messages, both ways, for one field edit between two replicas
+/// that were in sync (what the protocol alone costs).
+fn automerge_sync_bytes(area: &Area, hh: &str) -> usize {
+    use automerge::sync::{self, SyncDoc};
+    let mut a = area.doc().fork();
+    let mut b = area.doc().fork();
+    let (mut sa, mut sb) = (sync::State::new(), sync::State::new());
+    let exchange =
+        |a: &mut automerge::Automerge, b: &mut automerge::Automerge, sa: &mut sync::State, sb: &mut sync::State| {
+            let mut bytes = 0;
+            loop {
+                let mut quiet = true;
+                if let Some(m) = a.generate_sync_message(sa) {
+                    let enc = m.encode();
+                    bytes += enc.len();
+                    b.receive_sync_message(sb, sync::Message::decode(&enc).unwrap()).unwrap();
+                    quiet = false;
+                }
+                if let Some(m) = b.generate_sync_message(sb) {
+                    let enc = m.encode();
+                    bytes += enc.len();
+                    a.receive_sync_message(sa, sync::Message::decode(&enc).unwrap()).unwrap();
+                    quiet = false;
+                }
+                if quiet {
+                    return bytes;
+                }
+            }
+        };
+    exchange(&mut a, &mut b, &mut sa, &mut sb);
+    let mut writer = Area::load(&a.save(), "12D3KooWBench").unwrap();
+    let current = area.household(hh).and_then(|h| h.fields.get(EDITED).copied());
+    let value = if current == Some(crdt_model::Value::Answer(crdt_model::Answer::Yes)) { "no" } else { "yes" };
+    let w =
+        crdt_model::HouseholdWrite { id: hh.into(), fields: vec![(EDITED.into(), value.into())], ..Default::default() };
+    writer.set_household(w, "12D3KooWBench", synth::T0_MS + 10_000_000_000).unwrap();
+    let mut a = writer.doc().clone();
+    exchange(&mut a, &mut b, &mut sa, &mut sb)
+}
+
+/// A TCP relay that counts every byte it passes, both directions.
+struct Relay {
+    port: u16,
+    bytes: Arc<AtomicU64>,
+}
+
+impl Relay {
+    fn start(target_port: u16) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let bytes = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&bytes);
+        std::thread::spawn(move || {
+            for inbound in listener.incoming().flatten() {
+                let Ok(outbound) = TcpStream::connect(("127.0.0.1", target_port)) else { continue };
+                for (mut from, mut to) in
+                    [(inbound.try_clone().unwrap(), outbound.try_clone().unwrap()), (outbound, inbound)]
+                {
+                    let counter = Arc::clone(&counter);
+                    std::thread::spawn(move || {
+                        let mut buf = [0u8; 16 * 1024];
+                        while let Ok(n) = from.read(&mut buf) {
+                            if n == 0 || to.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                            counter.fetch_add(n as u64, Ordering::SeqCst);
+                        }
+                        let _ = to.shutdown(std::net::Shutdown::Write);
+                    });
+                }
+            }
+        });
+        Relay { port, bytes }
+    }
+
+    fn total(&self) -> u64 {
+        self.bytes.load(Ordering::SeqCst)
+    }
+
+    /// Waits until no byte has passed for `window`.
+    fn quiet(&self, window: Duration) {
+        let mut last = self.total();
+        let mut since = Instant::now();
+        while since.elapsed() < window {
+            std::thread::sleep(Duration::from_millis(10));
+            let now = self.total();
+            if now != last {
+                last = now;
+                since = Instant::now();
+            }
+        }
+    }
+}
+
+/// Writes `areas` as one snapshot file each; returns the paths and the total bytes.
+fn write_files(dir: &Path, areas: &[Area]) -> (Vec<PathBuf>, usize) {
+    let mut total = 0;
+    let paths = areas
+        .iter()
+        .map(|a| {
+            let p = dir.join(format!("{}.kdcsnap", a.id()));
+            let bytes = snapshot::encode(&[a]);
+            total += bytes.len();
+            std::fs::write(&p, bytes).unwrap();
+            p
+        })
+        .collect();
+    (paths, total)
+}
+
+/// A bare Automerge load of every document in the files (the envelope read, no checks).
+fn bare_load(paths: &[PathBuf]) -> Duration {
+    let started = Instant::now();
+    for p in paths {
+        let bytes = std::fs::read(p).unwrap();
+        for entry in snapshot::decode(&bytes).unwrap().areas {
+            std::hint::black_box(automerge::Automerge::load(&entry.doc).unwrap());
+        }
+    }
+    started.elapsed()
+}
+
+fn kdc_cmd(args: &[&str]) -> Command {
+    let mut c = Command::new(bin("kdc"));
+    c.args(["--data-dir", "/nonexistent"]).args(args).env("LANG", "C");
+    c
+}
+
+/// Ward report from 30 snapshot files, 3,000 households, against a bare Automerge load.
+fn ward_report(opts: &Opts) {
+    let tmp = tempfile::tempdir().unwrap();
+    let areas = synth::areas_with_total(SEED, 30, 3000);
+    let (paths, bytes) = write_files(tmp.path(), &areas);
+    let files: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+    let reps = if opts.quick { 5 } else { 11 };
+    let (mut report, mut xlsx, mut load) = (Vec::new(), Vec::new(), Vec::new());
+    let out = tmp.path().join("phuong.xlsx");
+    for _ in 0..reps {
+        let mut args = vec!["report", "--format", "json"];
+        args.extend(&files);
+        let (t, _, code) = run_measured(&mut kdc_cmd(&args));
+        assert_eq!(code, 0);
+        report.push(ms(t));
+        let mut args = vec!["report", "--format", "xlsx", "-o", out.to_str().unwrap()];
+        args.extend(&files);
+        let (t, _, code) = run_measured(&mut kdc_cmd(&args));
+        assert_eq!(code, 0);
+        xlsx.push(ms(t));
+        load.push(ms(bare_load(&paths)));
+    }
+    let (r, x, l) = (median(&mut report), median(&mut xlsx), median(&mut load));
+    row(
+        &format!("ward report, 30 files, 3,000 households ({} KiB), json", bytes / 1024),
+        format!("{r:.0} ms"),
+        "≤ 300 ms".into(),
+    );
+    row("  same, xlsx", format!("{x:.0} ms"), "≤ 300 ms".into());
+    row(
+        "  baseline: bare Automerge load of the same documents",
+        format!("{l:.0} ms"),
+        format!("ratio {:.2} (≤ 1.5)", r / l),
+    );
+}
+
+/// District report: 50,000 households in 125 files; time and peak RSS of the `kdc` process.
+fn district_report(opts: &Opts) {
+    let tmp = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let areas = synth::areas_with_total(SEED, 125, 50_000);
+    let generated = started.elapsed();
+    let (paths, bytes) = write_files(tmp.path(), &areas);
+    drop(areas);
+    let files: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+    let reps = if opts.quick { 1 } else { 3 };
+    let (mut times, mut rss, mut xlsx) = (Vec::new(), Vec::new(), Vec::new());
+    let out = tmp.path().join("quan.xlsx");
+    for _ in 0..reps {
+        let mut args = vec!["report", "--format", "json"];
+        args.extend(&files);
+        let (t, kib, code) = run_measured(&mut kdc_cmd(&args));
+        assert_eq!(code, 0);
+        times.push(ms(t));
+        rss.push(kib as f64);
+        let mut args = vec!["report", "--format", "xlsx", "-o", out.to_str().unwrap()];
+        args.extend(&files);
+        let (t, _, code) = run_measured(&mut kdc_cmd(&args));
+        assert_eq!(code, 0);
+        xlsx.push(ms(t));
+    }
+    let (t, r, x) = (median(&mut times), median(&mut rss), median(&mut xlsx));
+    let l = ms(bare_load(&paths));
+    row(
+        &format!("district report, 50,000 households, 125 files ({} MiB)", bytes >> 20),
+        format!("{:.2} s", t / 1000.0),
+        "≤ 4 s".into(),
+    );
+    row("  peak RSS of that kdc process", format!("{:.0} MB", r / 1024.0), "≤ 600 MB".into());
+    row("  same, xlsx", format!("{:.2} s", x / 1000.0), "≤ 4 s".into());
+    row(
+        "  baseline: bare Automerge load of the same documents",
+        format!("{:.2} s", l / 1000.0),
+        format!("ratio {:.2}", t / l),
+    );
+    row(
+        "  (generating the 50,000 households in-process took)",
+        format!("{:.1} s", generated.as_secs_f64()),
+        String::new(),
+    );
+}
+
+/// `kdc status`, a whole process run against a running daemon.
+fn status_e2e(opts: &Opts) {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = Daemon::start_args(&["--name", "A"]);
+    let (small, _) = import_area(&a, 4, 300, tmp.path());
+    let (large, _) = import_area(&a, 5, 3000, tmp.path());
+    let reps = if opts.quick { 11 } else { 31 };
+    for (area, n, target) in [(small, 300, "≤ 25 ms"), (large, 3000, "≤ 80 ms")] {
+        let mut times = Vec::new();
+        for _ in 0..reps {
+            let mut cmd = Command::new(bin("kdc"));
+            cmd.arg("--data-dir").arg(&a.data_dir).args(["--json", "status", &area]);
+            let (t, _, code) = run_measured(&mut cmd);
+            assert_eq!(code, 0);
+            times.push(ms(t));
+        }
+        let m = median(&mut times);
+        row(
+            &format!("kdc status end to end (process start included), {n} households"),
+            format!("{m:.1} ms"),
+            target.into(),
+        );
+    }
+    let mut version = Vec::new();
+    for _ in 0..reps {
+        let (t, _, _) = run_measured(Command::new(bin("kdc")).arg("--version"));
+        version.push(ms(t));
+    }
+    row("  baseline: kdc --version (process start alone)", format!("{:.1} ms", median(&mut version)), String::new());
+}
+
+/// A daemon holding 3,000 households, as a user starts it (mDNS on): RSS, and CPU while idle.
+fn idle_daemon(opts: &Opts) {
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let mut child: Child = Command::new(bin("kdcd"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--name", "idle"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn kdcd");
+    assert!(wait_until(Duration::from_secs(30), || Client::from_data_dir(dir.path()).is_ok_and(|c| c.id().is_ok())));
+    let c = Client::from_data_dir(dir.path()).unwrap();
+    let peer = c.id().unwrap().peer_id;
+    let mut rng = StdRng::seed_from_u64(SEED + 6);
+    let area =
+        synth::area_by(SEED, 6, &Shape::random(&mut rng).with_households(3000), [&peer, "12D3KooWSynthSecondDevice"]);
+    let file = files.path().join("a.kdcsnap");
+    std::fs::write(&file, snapshot::encode(&[&area])).unwrap();
+    c.import_snapshot(&std::fs::read(&file).unwrap()).expect("import");
+    let _: serde_json::Value = c.status(&area.id()).expect("status");
+    let pid = child.id();
+    let rss = proc_status_kib(pid, "VmRSS:");
+    let hwm = proc_status_kib(pid, "VmHWM:");
+    let window = Duration::from_secs(if opts.quick { 10 } else { 60 });
+    let (cpu0, t0) = (cpu_ticks(pid), Instant::now());
+    std::thread::sleep(window);
+    let (cpu1, elapsed) = (cpu_ticks(pid), t0.elapsed());
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    let cpu = (cpu1 - cpu0) as f64 / hz / elapsed.as_secs_f64() * 100.0;
+    let rss_after = proc_status_kib(pid, "VmRSS:");
+    row(
+        "daemon RSS holding 3,000 households (after a status)",
+        format!("{:.1} MB", rss as f64 / 1024.0),
+        "≤ 48 MB".into(),
+    );
+    row("  peak RSS so far (import included)", format!("{:.1} MB", hwm as f64 / 1024.0), String::new());
+    row(&format!("daemon CPU while idle, {} s, mDNS on", window.as_secs()), format!("{cpu:.2} %"), "< 1 %".into());
+    row("  RSS at the end of the idle window", format!("{:.1} MB", rss_after as f64 / 1024.0), String::new());
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn proc_status_kib(pid: u32, key: &str) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    text.lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name may hold spaces; fields after its closing parenthesis are fixed.
+    let rest = text.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    f.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
+}
+
+/// Disk used by the data directory after a compaction, against the Automerge save of the area.
+fn disk_after_compaction() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = Daemon::start_args(&["--name", "A"]);
+    let (area, synth_area) = import_area(&a, 7, 3000, tmp.path());
+    let ca = client(&a);
+    // Edits as a day in the field makes them: one chunk each, past the compaction threshold.
+    let houses: Vec<String> = synth_area.households().into_iter().map(|h| h.id).collect();
+    for (i, hh) in houses.iter().take(300).enumerate() {
+        set_field(&ca, &area, hh, "mapped", if i % 3 == 0 { "no" } else { "yes" });
+    }
+    let save = ca.export_snapshot(&area).map(|b| snapshot::decode(&b).unwrap().areas[0].doc.len()).unwrap();
+    a.terminate();
+    let db = dir_usage(&a.data_dir.join("db"));
+    row(
+        "disk used by the sled database after compaction (allocated)",
+        format!("{} KiB", db.allocated / 1024),
+        format!("≤ 3 × save = {} KiB", 3 * save / 1024),
+    );
+    row("  apparent size of its files", format!("{} KiB", db.apparent / 1024), String::new());
+    row(
+        "  baseline: Automerge save of the area (3,000 households)",
+        format!("{} KiB", save / 1024),
+        format!("ratio {:.2} (≤ 3)", db.allocated as f64 / save as f64),
+    );
+}
+
+struct Usage {
+    allocated: u64,
+    apparent: u64,
+}
+
+fn dir_usage(dir: &Path) -> Usage {
+    use std::os::unix::fs::MetadataExt;
+    let mut u = Usage { allocated: 0, apparent: 0 };
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let m = e.metadata().unwrap();
+            if m.is_dir() {
+                stack.push(e.path());
+            } else {
+                u.allocated += m.blocks() * 512;
+                u.apparent += m.len();
+            }
+        }
+    }
+    u
+}
+
+/// Builds kdcd and kdc in the profile this binary runs in, so `cargo run` alone suffices.
+fn build_binaries() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let release = std::env::current_exe().is_ok_and(|p| p.components().any(|c| c.as_os_str() == "release"));
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "-q", "-p", "kdc-daemon", "-p", "kdc-cli", "--bins"]);
+    if release {
+        cmd.arg("--release");
+    } else {
+        eprintln!("kdc-bench: not a release build; figures will be slow (use cargo run --release)");
+    }
+    let status = cmd.status().expect("run cargo build");
+    assert!(status.success(), "building kdcd and kdc failed");
+}

@@ -1,0 +1,197 @@
+//! Hosts on a LAN, on one machine: network namespaces on a Linux bridge, one `kdcd` in each.
+//! For tests of what crosses a real network (mDNS discovery, cut links). Needs root and
+//! iproute2; [`skip_reason`] says why a test cannot run, so it can print that and stop.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::{Json, bin, wait_until, wait_with_deadline};
+
+/// Why namespace tests cannot run here, or `None` when they can.
+pub fn skip_reason() -> Option<&'static str> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some("creating network namespaces needs root (CI runs as root)");
+    }
+    let has_ip =
+        ["/sbin/ip", "/usr/sbin/ip", "/bin/ip", "/usr/bin/ip"].iter().any(|p| std::path::Path::new(p).exists());
+    if !has_ip {
+        return Some("iproute2 (`ip`) is not installed: apt-get install iproute2");
+    }
+    None
+}
+
+/// Runs a command, panicking with its stderr when it fails.
+pub fn sh(args: &[&str]) {
+    let out = Command::new(args[0]).args(&args[1..]).output().unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Namespaces and their bridge, removed on drop even when the test fails.
+pub struct Lan {
+    pub bridge: String,
+    pub namespaces: Vec<String>,
+    /// The bridge side of each namespace's veth pair: set it down to cut that host's link.
+    pub host_links: Vec<String>,
+}
+
+impl Lan {
+    pub fn new(n: usize) -> Lan {
+        let tag = std::process::id() % 100_000;
+        let bridge = format!("kbr{tag}");
+        let mut lan = Lan { bridge: bridge.clone(), namespaces: Vec::new(), host_links: Vec::new() };
+        sh(&["ip", "link", "add", &bridge, "type", "bridge"]);
+        sh(&["ip", "link", "set", &bridge, "up"]);
+        for i in 1..=n {
+            let ns = format!("kdc{tag}n{i}");
+            sh(&["ip", "netns", "add", &ns]);
+            lan.namespaces.push(ns.clone());
+            let (host, inner) = (format!("kv{tag}h{i}"), format!("kv{tag}i{i}"));
+            sh(&["ip", "link", "add", &host, "type", "veth", "peer", "name", &inner]);
+            lan.host_links.push(host.clone());
+            sh(&["ip", "link", "set", &inner, "netns", &ns]);
+            sh(&["ip", "link", "set", &host, "master", &bridge]);
+            sh(&["ip", "link", "set", &host, "up"]);
+            let addr = format!("10.77.{}.{i}/24", tag % 250);
+            sh(&["ip", "netns", "exec", &ns, "ip", "addr", "add", &addr, "dev", &inner]);
+            sh(&["ip", "netns", "exec", &ns, "ip", "link", "set", &inner, "up"]);
+            sh(&["ip", "netns", "exec", &ns, "ip", "link", "set", "lo", "up"]);
+            // mDNS sends to 224.0.0.251: give multicast a route out of the namespace.
+            sh(&["ip", "netns", "exec", &ns, "ip", "route", "add", "224.0.0.0/4", "dev", &inner]);
+        }
+        lan
+    }
+
+    /// Cuts (`up = false`) or restores host `i`'s link to the bridge.
+    pub fn set_link(&self, i: usize, up: bool) {
+        sh(&["ip", "link", "set", &self.host_links[i], if up { "up" } else { "down" }]);
+    }
+}
+
+impl Drop for Lan {
+    fn drop(&mut self) {
+        for ns in &self.namespaces {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+        let _ = Command::new("ip").args(["link", "del", &self.bridge]).status();
+    }
+}
+
+/// A `kdcd` inside a namespace, with mDNS on (as users run it), listening on all interfaces.
+pub struct NsDaemon {
+    pub ns: String,
+    pub name: String,
+    pub dir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+    child: Option<Child>,
+}
+
+impl NsDaemon {
+    /// Starts a daemon in a new temporary data directory and waits until it answers.
+    pub fn start(ns: &str, name: &str) -> NsDaemon {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut d =
+            NsDaemon { ns: ns.into(), name: name.into(), dir: tmp.path().to_path_buf(), _tmp: Some(tmp), child: None };
+        d.spawn();
+        d
+    }
+
+    fn spawn(&mut self) {
+        let _ = std::fs::remove_file(self.dir.join("api.addr"));
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.ns])
+            .arg(bin("kdcd"))
+            .arg("--data-dir")
+            .arg(&self.dir)
+            .args(["--api", "127.0.0.1:0", "--listen", "/ip4/0.0.0.0/tcp/0", "--name", &self.name])
+            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let ok = wait_until(Duration::from_secs(30), || {
+            self.dir.join("api.addr").exists() && self.kdc(&["--json", "id"]).0 == 0
+        });
+        assert!(ok, "kdcd in {} did not start", self.ns);
+    }
+
+    /// `kdc` inside the namespace: (exit code, stdout, stderr).
+    pub fn kdc(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.ns])
+            .arg(bin("kdc"))
+            .arg("--data-dir")
+            .arg(&self.dir)
+            .args(args)
+            .env("LANG", "C")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into(),
+            String::from_utf8_lossy(&out.stderr).into(),
+        )
+    }
+
+    /// `kdc --json ARGS`, asserting success, parsed.
+    pub fn json(&self, args: &[&str]) -> Json {
+        let mut full = vec!["--json"];
+        full.extend_from_slice(args);
+        let (code, out, err) = self.kdc(&full);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        serde_json::from_str(&out).unwrap()
+    }
+
+    /// The area's figures, without this device's view of its peers (which differs by device).
+    pub fn status(&self, area: &str) -> Option<Json> {
+        let (code, out, _) = self.kdc(&["--json", "status", area]);
+        (code == 0).then(|| {
+            let mut v: Json = serde_json::from_str(&out).unwrap();
+            v.as_object_mut().map(|o| o.remove("members_sync"));
+            v
+        })
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    pub fn running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// SIGTERM (graceful) or SIGKILL (no chance to flush), then waits for the exit.
+    pub fn stop(&mut self, kill: bool) {
+        if let Some(mut c) = self.child.take() {
+            let signal = if kill { libc::SIGKILL } else { libc::SIGTERM };
+            // SAFETY: signalling our own child (`ip netns exec` execs kdcd, so this is kdcd).
+            unsafe { libc::kill(c.id() as libc::pid_t, signal) };
+            if wait_with_deadline(&mut c, Duration::from_secs(20)).is_none() {
+                let _ = c.kill();
+                let _ = c.wait();
+                panic!("kdcd in {} did not stop within 20 s of {}", self.ns, if kill { "SIGKILL" } else { "SIGTERM" });
+            }
+        }
+    }
+
+    /// Starts the daemon again on its data directory.
+    pub fn start_again(&mut self) {
+        assert!(self.child.is_none(), "still running");
+        self.spawn();
+    }
+}
+
+impl Drop for NsDaemon {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            // SAFETY: as in `stop`.
+            unsafe { libc::kill(c.id() as libc::pid_t, libc::SIGTERM) };
+            if wait_with_deadline(&mut c, Duration::from_secs(10)).is_none() {
+                let _ = c.kill();
+            }
+        }
+    }
+}

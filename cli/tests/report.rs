@@ -305,6 +305,15 @@ fn bad_inputs_are_refused_and_nothing_is_written() {
     let out = kdc(dir.path(), &["snapshot", "merge", "-o", s(&merged), s(&a), "nowhere.kdcsnap"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("nowhere.kdcsnap") && !merged.exists());
+    // Many inputs, read on several threads: the bad one in the middle is still found and named.
+    let mut many: Vec<&str> = vec![s(&a); 6];
+    many.push(s(&bad));
+    many.extend(vec![s(&b); 6]);
+    let mut args = vec!["report", "--format", "json", "-o", s(&merged)];
+    args.extend(&many);
+    let out = kdc(dir.path(), &args);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("hỏng.kdcsnap") && !merged.exists(), "{}", out.stderr);
     // No leftover temporary files either.
     let names: Vec<String> =
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();

@@ -188,8 +188,18 @@ impl Merger {
     /// Decodes one file whole and merges each of its areas into the result. On an error the
     /// merge so far is unchanged (areas of a bad file are never half merged).
     pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<(), MergeError> {
-        let areas =
-            decode_areas(bytes, MERGE_ACTOR).map_err(|error| MergeError::BadFile { file: name.into(), error })?;
+        let areas = Merger::decode(name, bytes)?;
+        self.add_decoded(name, areas)
+    }
+
+    /// The decoding half of [`Merger::add`], which needs no merger: callers may decode files
+    /// on several threads and merge the results in any order.
+    pub fn decode(name: &str, bytes: &[u8]) -> Result<Vec<Area>, MergeError> {
+        decode_areas(bytes, MERGE_ACTOR).map_err(|error| MergeError::BadFile { file: name.into(), error })
+    }
+
+    /// The merging half of [`Merger::add`]: the areas of one file, from [`Merger::decode`].
+    pub fn add_decoded(&mut self, name: &str, areas: Vec<Area>) -> Result<(), MergeError> {
         // Check every area of the file before merging any of them.
         for area in &areas {
             if let Some((existing, first)) = self.merged.get(&area.id()) {

@@ -3,6 +3,8 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 use anyhow::Context as _;
 use crdt_model::area::{Area, AreaSummary, rfc3339};
@@ -90,8 +92,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 const PROGRESS_MIN_FILES: usize = 8;
 const PROGRESS_MIN_BYTES: u64 = 4 << 20;
 
-/// Reads every file and merges their areas by id (no daemon), one file at a time so that only
-/// one file's bytes are held at once. Any unreadable or invalid file, or two different areas
+/// Reads every file and merges their areas by id (no daemon), holding only a few files' bytes
+/// at once (see [`decode_and_merge`]). Any unreadable or invalid file, or two different areas
 /// sharing an id, is refused with exit 2 naming the file(s); the caller writes nothing then.
 /// With large inputs a progress bar runs on stderr when it is a terminal.
 pub fn read_and_merge(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<Vec<Area>> {
@@ -112,15 +114,60 @@ pub fn read_and_merge(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<Vec<Area>>
     } else {
         ProgressBar::hidden()
     };
-    let mut merger = snapshot::Merger::default();
-    for path in paths {
-        bar.set_message(path.display().to_string());
-        let bytes = fs::read(path).map_err(|e| unreadable(path, e))?;
-        merger.add(&path.display().to_string(), &bytes).map_err(|e| merge_error(ctx, e))?;
-        bar.inc(bytes.len() as u64);
-    }
+    let merger = decode_and_merge(ctx, paths, &bar)?;
     bar.finish_and_clear();
     merger.finish().map_err(|e| merge_error(ctx, e))
+}
+
+/// Reads and decodes the files on as many threads as there are cores (decoding, i.e. loading
+/// the Automerge documents, is most of the cost), and merges each file's areas as it comes:
+/// merging is order-independent, so the result does not depend on which thread wins. On the
+/// first bad file the others stop taking new files and that file is reported.
+fn decode_and_merge(ctx: &Ctx, paths: &[PathBuf], bar: &ProgressBar) -> anyhow::Result<snapshot::Merger> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let mut merger = snapshot::Merger::default();
+    std::thread::scope(|s| {
+        // Bounded: at most two decoded files per worker wait to be merged (memory stays flat).
+        let (tx, rx) = mpsc::sync_channel::<(usize, anyhow::Result<(u64, Vec<Area>)>)>(workers * 2);
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, stop) = (&next, &stop);
+            s.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let decoded = fs::read(path)
+                        .map_err(|e| usage(format!("{}: {e}", i18n::cannot_read(ctx.lang, path))))
+                        .and_then(|bytes| {
+                            let areas = snapshot::Merger::decode(&path.display().to_string(), &bytes)
+                                .map_err(|e| merge_error(ctx, e))?;
+                            Ok((bytes.len() as u64, areas))
+                        });
+                    if tx.send((i, decoded)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (i, decoded) in rx {
+            let result = decoded.and_then(|(len, areas)| {
+                let name = paths[i].display().to_string();
+                bar.set_message(name.clone());
+                merger.add_decoded(&name, areas).map_err(|e| merge_error(ctx, e))?;
+                bar.inc(len);
+                Ok(())
+            });
+            if let Err(e) = result {
+                stop.store(true, Ordering::Relaxed);
+                return Err(e);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(merger)
 }
 
 fn merge_error(ctx: &Ctx, e: snapshot::MergeError) -> anyhow::Error {

@@ -261,20 +261,27 @@ fn wire_bytes(opts: &Opts) {
     assert!(wait_until(Duration::from_secs(60), || area_households(&cb, &area) == Some(300)), "B got the area");
     let hh = synth_area.households()[0].id.clone();
     let n = if opts.quick { 5 } else { 15 };
-    let mut sizes = Vec::new();
+    let (mut sizes, mut a_to_b, mut b_to_a, mut segments) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..n {
         relay.quiet(Duration::from_millis(300));
-        let before = relay.total();
+        let before = relay.split();
         let value = next_answer(&ca, &area, &hh);
         set_field(&ca, &area, &hh, EDITED, value);
         let want = serde_json::json!(value);
         assert!(wait_until_fast(Duration::from_secs(10), || field(&cb, &area, &hh, EDITED).as_ref() == Some(&want)));
         relay.quiet(Duration::from_millis(300));
-        sizes.push((relay.total() - before) as f64);
+        let after = relay.split();
+        let d: Vec<f64> = (0..4).map(|k| (after[k] - before[k]) as f64).collect();
+        sizes.push(d[0] + d[1]);
+        b_to_a.push(d[0]);
+        a_to_b.push(d[1]);
+        segments.push(d[2] + d[3]);
     }
     let m = median(&mut sizes);
+    let (ab, ba, seg) = (median(&mut a_to_b), median(&mut b_to_a), median(&mut segments));
     row("bytes on the wire for one field edit, both directions (median)", format!("{m:.0} B"), "≤ 600 B".into());
-    let bare = automerge_sync_bytes(&synth_area, &hh);
+    row("  of which A → B / B → A (TCP reads)", format!("{ab:.0} / {ba:.0} B"), format!("{seg:.0} reads"));
+    let bare = automerge_sync_bytes(&synth_area, &hh, &a.peer_id());
     row(
         "  baseline: Automerge's own sync exchange for that edit",
         format!("{bare} B"),
@@ -284,7 +291,7 @@ fn wire_bytes(opts: &Opts) {
 
 /// The bytes of Automerge's sync messages, both ways, for one field edit between two replicas
 /// that were in sync (what the protocol alone costs).
-fn automerge_sync_bytes(area: &Area, hh: &str) -> usize {
+fn automerge_sync_bytes(area: &Area, hh: &str, writer: &str) -> usize {
     use automerge::sync::{self, SyncDoc};
     let mut a = area.doc().fork();
     let mut b = area.doc().fork();
@@ -312,53 +319,64 @@ fn automerge_sync_bytes(area: &Area, hh: &str) -> usize {
             }
         };
     exchange(&mut a, &mut b, &mut sa, &mut sb);
-    let mut writer = Area::load(&a.save(), "12D3KooWBench").unwrap();
+    let mut writer = Area::load(&a.save(), writer).unwrap();
     let current = area.household(hh).and_then(|h| h.fields.get(EDITED).copied());
     let value = if current == Some(crdt_model::Value::Answer(crdt_model::Answer::Yes)) { "no" } else { "yes" };
     let w =
         crdt_model::HouseholdWrite { id: hh.into(), fields: vec![(EDITED.into(), value.into())], ..Default::default() };
-    writer.set_household(w, "12D3KooWBench", synth::T0_MS + 10_000_000_000).unwrap();
+    let by = String::from_utf8_lossy(writer.doc().get_actor().to_bytes()).into_owned();
+    writer.set_household(w, &by, synth::T0_MS + 10_000_000_000).unwrap();
     let mut a = writer.doc().clone();
     exchange(&mut a, &mut b, &mut sa, &mut sb)
 }
 
-/// A TCP relay that counts every byte it passes, both directions.
+/// A TCP relay that counts every byte it passes, and the reads that carried them, per
+/// direction: index 0 is dialer → target (B → A), 1 is target → dialer (A → B).
 struct Relay {
     port: u16,
-    bytes: Arc<AtomicU64>,
+    bytes: [Arc<AtomicU64>; 2],
+    reads: [Arc<AtomicU64>; 2],
 }
 
 impl Relay {
     fn start(target_port: u16) -> Relay {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let bytes = Arc::new(AtomicU64::new(0));
-        let counter = Arc::clone(&bytes);
+        let bytes = [Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))];
+        let reads = [Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))];
+        let (b, r) = (bytes.clone(), reads.clone());
         std::thread::spawn(move || {
             for inbound in listener.incoming().flatten() {
                 let Ok(outbound) = TcpStream::connect(("127.0.0.1", target_port)) else { continue };
-                for (mut from, mut to) in
-                    [(inbound.try_clone().unwrap(), outbound.try_clone().unwrap()), (outbound, inbound)]
-                {
-                    let counter = Arc::clone(&counter);
+                let pairs = [(inbound.try_clone().unwrap(), outbound.try_clone().unwrap()), (outbound, inbound)];
+                for (dir, (mut from, mut to)) in pairs.into_iter().enumerate() {
+                    let (bytes, reads) = (Arc::clone(&b[dir]), Arc::clone(&r[dir]));
                     std::thread::spawn(move || {
                         let mut buf = [0u8; 16 * 1024];
                         while let Ok(n) = from.read(&mut buf) {
                             if n == 0 || to.write_all(&buf[..n]).is_err() {
                                 break;
                             }
-                            counter.fetch_add(n as u64, Ordering::SeqCst);
+                            bytes.fetch_add(n as u64, Ordering::SeqCst);
+                            reads.fetch_add(1, Ordering::SeqCst);
                         }
                         let _ = to.shutdown(std::net::Shutdown::Write);
                     });
                 }
             }
         });
-        Relay { port, bytes }
+        Relay { port, bytes, reads }
     }
 
+    /// Bytes so far, both directions.
     fn total(&self) -> u64 {
-        self.bytes.load(Ordering::SeqCst)
+        self.split()[0] + self.split()[1]
+    }
+
+    /// Bytes so far per direction, and reads so far per direction.
+    fn split(&self) -> [u64; 4] {
+        let l = |a: &AtomicU64| a.load(Ordering::SeqCst);
+        [l(&self.bytes[0]), l(&self.bytes[1]), l(&self.reads[0]), l(&self.reads[1])]
     }
 
     /// Waits until no byte has passed for `window`.

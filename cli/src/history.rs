@@ -2,13 +2,12 @@
 //! JSON or CSV. Pure: values from [`crdt_model::history`] in, text or bytes out.
 
 use chrono::{DateTime, Local, NaiveDate};
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, ContentArrangement, Table};
 use crdt_model::Lang;
 use crdt_model::history::{DayStatus, FieldChange};
 use serde::Serialize;
 
 use crate::i18n;
+use crate::output::{right_align, table};
 use crate::report::BOM;
 
 /// `kdc history AREA --json`.
@@ -26,12 +25,6 @@ pub struct HouseholdHistory {
     pub area: String,
     pub household: String,
     pub changes: Vec<FieldChange>,
-}
-
-fn table(header: Vec<&str>) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_header(header);
-    t
 }
 
 fn day_text(lang: Lang, iso: &str) -> String {
@@ -67,21 +60,18 @@ pub fn days_table(lang: Lang, h: &AreaHistory) -> String {
         i18n::col_not_met(lang),
     ]);
     for d in &h.days {
-        let not_met: Vec<&str> = d.criteria.iter().filter(|c| c.required && !c.met).map(|c| c.id.as_str()).collect();
+        let e = &d.evaluation;
+        let not_met: Vec<&str> = e.criteria.iter().filter(|c| c.required && !c.met).map(|c| c.id.as_str()).collect();
         t.add_row(vec![
             day_text(lang, &d.date),
             d.changes.to_string(),
-            d.households.to_string(),
-            format!("{}/{}", d.required_met, d.required_total),
-            if d.certified { i18n::yes(lang) } else { i18n::no(lang) }.to_string(),
+            e.households.to_string(),
+            format!("{}/{}", e.required_met, e.required_total),
+            if e.certified { i18n::yes(lang) } else { i18n::no(lang) }.to_string(),
             not_met.join(", "),
         ]);
     }
-    for i in [1, 2, 3] {
-        if let Some(c) = t.column_mut(i) {
-            c.set_cell_alignment(CellAlignment::Right);
-        }
-    }
+    right_align(&mut t, &[1, 2, 3]);
     out.push_str(&format!("{t}\n"));
     out
 }
@@ -96,23 +86,25 @@ pub fn days_csv(h: &AreaHistory) -> anyhow::Result<Vec<u8>> {
             .to_vec();
     // Every day of one area has the same criteria (the profile is part of the document); take
     // the columns from the last day, which has the newest profile.
-    let ids: Vec<String> = h.days.last().map(|d| d.criteria.iter().map(|c| c.id.clone()).collect()).unwrap_or_default();
+    let ids: Vec<String> =
+        h.days.last().map(|d| d.evaluation.criteria.iter().map(|c| c.id.clone()).collect()).unwrap_or_default();
     for id in &ids {
         header.extend([format!("{id}_numerator"), format!("{id}_denominator"), format!("{id}_met")]);
     }
     w.write_record(&header)?;
     for d in &h.days {
+        let e = &d.evaluation;
         let mut row = vec![
             d.date.clone(),
             d.changes.to_string(),
-            d.households.to_string(),
-            d.incomplete.to_string(),
-            d.required_met.to_string(),
-            d.required_total.to_string(),
-            d.certified.to_string(),
+            e.households.to_string(),
+            e.incomplete.to_string(),
+            e.required_met.to_string(),
+            e.required_total.to_string(),
+            e.certified.to_string(),
         ];
         for id in &ids {
-            match d.criteria.iter().find(|c| &c.id == id) {
+            match e.criteria.iter().find(|c| &c.id == id) {
                 Some(c) => row.extend([c.numerator.to_string(), c.denominator.to_string(), c.met.to_string()]),
                 None => row.extend([String::new(), String::new(), String::new()]),
             }

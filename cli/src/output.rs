@@ -20,13 +20,13 @@ pub fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<String> {
     Ok(text)
 }
 
-fn table(header: Vec<&str>) -> Table {
+pub fn table(header: Vec<&str>) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_header(header);
     t
 }
 
-fn right_align(t: &mut Table, columns: &[usize]) {
+pub fn right_align(t: &mut Table, columns: &[usize]) {
     for &i in columns {
         if let Some(c) = t.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::area::{Area, rfc3339};
 use crate::error::ModelError;
-use crate::eval::CriterionStatus;
+use crate::eval::{self, Evaluation};
 
 /// The compliance of an area at the end of one day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,13 +35,9 @@ pub struct DayStatus {
     pub date: String,
     /// Changes made that day (on any device).
     pub changes: u64,
-    /// Active households at the end of the day.
-    pub households: u64,
-    pub certified: bool,
-    pub incomplete: u64,
-    pub required_met: u64,
-    pub required_total: u64,
-    pub criteria: Vec<CriterionStatus>,
+    /// The whole area's figures at the end of the day.
+    #[serde(flatten)]
+    pub evaluation: Evaluation,
 }
 
 /// One write to one household field.
@@ -109,18 +105,9 @@ pub fn daily(
         }
         // Evaluate without copying the document: lend it to an `Area` and take it back.
         let day_area = Area::from_doc(doc)?;
-        let status = day_area.status();
+        let evaluation = eval::evaluate(day_area.profile(), &day_area.households());
         doc = day_area.doc;
-        out.push(DayStatus {
-            date: date.format("%Y-%m-%d").to_string(),
-            changes: count,
-            households: status.households,
-            certified: status.certified,
-            incomplete: status.incomplete,
-            required_met: status.required_met,
-            required_total: status.required_total,
-            criteria: status.criteria,
-        });
+        out.push(DayStatus { date: date.format("%Y-%m-%d").to_string(), changes: count, evaluation });
     }
     Ok(out)
 }

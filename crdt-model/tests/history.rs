@@ -120,10 +120,10 @@ proptest! {
             let date = NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").unwrap();
             let end = date.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp() + DAY;
             let then = kept.iter().find(|(e, _)| *e == end).map(|(_, a)| a.status()).expect("a kept day");
-            prop_assert_eq!(d.households, then.households);
-            prop_assert_eq!(d.certified, then.certified);
-            prop_assert_eq!(d.required_met, then.required_met);
-            prop_assert_eq!(&d.criteria, &then.criteria);
+            prop_assert_eq!(d.evaluation.households, then.households);
+            prop_assert_eq!(d.evaluation.certified, then.certified);
+            prop_assert_eq!(d.evaluation.required_met, then.required_met);
+            prop_assert_eq!(&d.evaluation.criteria, &then.criteria);
         }
         let total: u64 = days.iter().map(|d| d.changes).sum();
         prop_assert_eq!(total as usize, now.doc().get_changes(&[]).len());
@@ -211,10 +211,10 @@ fn daily_respects_since_and_until() {
     let all = history::daily(&a, utc_day, None, None).unwrap();
     let dates: Vec<&str> = all.iter().map(|d| d.date.as_str()).collect();
     assert_eq!(dates, ["2026-08-10", "2026-08-11", "2026-08-12", "2026-08-13", "2026-08-14"]);
-    assert_eq!(all.iter().map(|d| d.households).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+    assert_eq!(all.iter().map(|d| d.evaluation.households).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
     let some = history::daily(&a, utc_day, Some(date("2026-08-12")), Some(date("2026-08-13"))).unwrap();
     assert_eq!(
-        some.iter().map(|d| (d.date.as_str(), d.households)).collect::<Vec<_>>(),
+        some.iter().map(|d| (d.date.as_str(), d.evaluation.households)).collect::<Vec<_>>(),
         [("2026-08-12", 2), ("2026-08-13", 3)]
     );
 }

@@ -248,3 +248,19 @@ pub fn wait_with_deadline(child: &mut Child, timeout: Duration) -> Option<ExitSt
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// Builds `kdcd` and `kdc` in the profile the calling binary runs in (the demo, the bench), so
+/// that `cargo run -p kdc-tests --bin …` alone suffices.
+pub fn build_binaries() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let release = std::env::current_exe().is_ok_and(|p| p.components().any(|c| c.as_os_str() == "release"));
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "-q", "-p", "kdc-daemon", "-p", "kdc-cli", "--bins"]);
+    if release {
+        cmd.arg("--release");
+    } else {
+        eprintln!("not a release build: figures will be slow (use cargo run --release)");
+    }
+    let status = cmd.status().expect("run cargo build");
+    assert!(status.success(), "building kdcd and kdc failed");
+}

@@ -19,7 +19,7 @@ use crdt_model::{Area, snapshot};
 use kdc_daemon::api::types::{HouseholdPatch, field_values};
 use kdc_daemon::client::Client;
 use kdc_tests::synth::{self, Shape};
-use kdc_tests::{Daemon, bin, wait_until};
+use kdc_tests::{Daemon, bin, build_binaries, wait_until};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -654,19 +654,4 @@ fn dir_usage(dir: &Path) -> Usage {
         }
     }
     u
-}
-
-/// Builds kdcd and kdc in the profile this binary runs in, so `cargo run` alone suffices.
-fn build_binaries() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let release = std::env::current_exe().is_ok_and(|p| p.components().any(|c| c.as_os_str() == "release"));
-    let mut cmd = Command::new(cargo);
-    cmd.args(["build", "-q", "-p", "kdc-daemon", "-p", "kdc-cli", "--bins"]);
-    if release {
-        cmd.arg("--release");
-    } else {
-        eprintln!("kdc-bench: not a release build; figures will be slow (use cargo run --release)");
-    }
-    let status = cmd.status().expect("run cargo build");
-    assert!(status.success(), "building kdcd and kdc failed");
 }

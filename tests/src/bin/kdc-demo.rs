@@ -3,10 +3,9 @@
 //! lets each volunteer record a third of a synthetic area at the same time (a few houses visited
 //! twice), and shows them converge and the area's compliance.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use kdc_tests::{Daemon, Json, wait_until};
+use kdc_tests::{Daemon, Json, build_binaries, wait_until};
 
 const AREA: &str = "tam-giac-3";
 const HOUSEHOLDS: usize = 90;
@@ -163,17 +162,4 @@ fn main() {
     print!("{}", c.kdc(&["--lang", "en", "conflicts", AREA]).ok().stdout);
     println!();
     print!("{}", a.kdc(&["--lang", "en", "peers"]).ok().stdout);
-}
-
-/// Builds kdcd and kdc in the profile this demo runs in, so `cargo run` alone suffices.
-fn build_binaries() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let release = std::env::current_exe().is_ok_and(|p| p.components().any(|c| c.as_os_str() == "release"));
-    let mut cmd = Command::new(cargo);
-    cmd.args(["build", "-q", "-p", "kdc-daemon", "-p", "kdc-cli", "--bins"]);
-    if release {
-        cmd.arg("--release");
-    }
-    let status = cmd.status().expect("run cargo build");
-    assert!(status.success(), "building kdcd and kdc failed");
 }

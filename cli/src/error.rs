@@ -70,8 +70,14 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 /// message in the chosen language that says how to start it.
 pub fn message(err: &anyhow::Error, lang: Lang) -> String {
     for cause in err.chain() {
-        if let Some(ClientError::NotRunning { data_dir, reason }) = cause.downcast_ref::<ClientError>() {
-            return format!("{} ({reason})", i18n::daemon_not_running(lang, data_dir));
+        match cause.downcast_ref::<ClientError>() {
+            Some(ClientError::NotRunning { data_dir, reason }) => {
+                return format!("{} ({reason})", i18n::daemon_not_running(lang, data_dir));
+            }
+            Some(ClientError::Api { kind, reason, message, .. }) if kind == "storage" => {
+                return i18n::storage_failed(lang, reason.as_deref(), message);
+            }
+            _ => {}
         }
     }
     format!("{err:#}")
@@ -102,7 +108,23 @@ mod tests {
             kind: "not_found".into(),
             message: "area not found: x".into(),
             field: None,
+            reason: None,
         };
         assert_eq!(exit_code(&anyhow::Error::new(api)), 4);
+        let full = ClientError::Api {
+            status: 507,
+            kind: "storage".into(),
+            message: "the disk that holds the data directory /d is full (no space left on device)".into(),
+            field: None,
+            reason: Some("disk_full".into()),
+        };
+        let err = anyhow::Error::new(full).context("adding household");
+        assert_eq!(exit_code(&err), 1);
+        assert_eq!(
+            message(&err, Lang::En),
+            "the disk that holds the data directory /d is full (no space left on device)"
+        );
+        let vi = message(&err, Lang::Vi);
+        assert!(vi.contains("đã đầy") && vi.contains("/d"), "{vi}");
     }
 }

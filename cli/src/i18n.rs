@@ -29,6 +29,29 @@ pub fn daemon_not_running(lang: Lang, data_dir: &Path) -> String {
     }
 }
 
+/// The daemon could not save (API error kind `storage`). `reason`: `disk_full`, `read_only`
+/// or `io_error`; `message` is the daemon's own (English) text, which names the directory.
+pub fn storage_failed(lang: Lang, reason: Option<&str>, message: &str) -> String {
+    match lang {
+        Lang::En => message.to_string(),
+        Lang::Vi => {
+            let what = match reason {
+                Some("disk_full") => {
+                    "ổ đĩa chứa thư mục dữ liệu đã đầy, thay đổi chưa được lưu. Hãy giải phóng dung lượng \
+                     trên ổ đĩa đó; kdcd sẽ lưu được ngay khi có chỗ trống, không cần khởi động lại"
+                }
+                Some("read_only") => {
+                    "thư mục dữ liệu đang ở chế độ chỉ đọc, thay đổi chưa được lưu. Hãy cho phép ghi lại \
+                     (gắn lại ổ đĩa ở chế độ đọc-ghi, hoặc sửa ổ đĩa nếu hệ thống đã chuyển sang chỉ đọc \
+                     vì lỗi đĩa)"
+                }
+                _ => "không ghi được vào thư mục dữ liệu, thay đổi chưa được lưu; kdcd sẽ thử lại ở lần ghi sau",
+            };
+            format!("{what} ({message})")
+        }
+    }
+}
+
 pub fn no_data_dir(lang: Lang) -> String {
     pick(
         lang,

@@ -46,9 +46,10 @@ pub enum ClientError {
     /// No daemon answers for this data directory.
     #[error("kdcd is not running for data directory {} ({reason}); start it with `kdcd --data-dir {}`", .data_dir.display(), .data_dir.display())]
     NotRunning { data_dir: PathBuf, reason: String },
-    /// The daemon refused the request.
+    /// The daemon refused the request. `reason` comes with kind `storage` (`disk_full`,
+    /// `read_only`, `io_error`).
     #[error("{message}")]
-    Api { status: u16, kind: String, message: String, field: Option<String> },
+    Api { status: u16, kind: String, message: String, field: Option<String>, reason: Option<String> },
     /// The connection broke or timed out mid-request.
     #[error("talking to kdcd failed: {0}")]
     Transport(String),
@@ -70,8 +71,9 @@ impl ClientError {
             ClientError::Api { status, kind, .. } => match kind.as_str() {
                 "invalid_input" | "conflict" => 2,
                 "not_found" => 4,
-                // `unreachable`: the daemon runs but could not reach a peer.
-                "unauthorized" | "internal" | "unreachable" => 1,
+                // `unreachable`: the daemon runs but could not reach a peer. `storage`: its
+                // disk is full or read-only.
+                "unauthorized" | "internal" | "unreachable" | "storage" => 1,
                 // A kind added by a newer daemon: fall back on the status.
                 _ => match status {
                     400 | 409 | 413 | 422 => 2,
@@ -337,15 +339,20 @@ impl Client {
         }
         let bytes = response.body_mut().read_to_vec().unwrap_or_default();
         Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(body) => {
-                ClientError::Api { status, kind: body.error.kind, message: body.error.message, field: body.error.field }
-            }
+            Ok(body) => ClientError::Api {
+                status,
+                kind: body.error.kind,
+                message: body.error.message,
+                field: body.error.field,
+                reason: body.error.reason,
+            },
             // Not our daemon's error shape (e.g. another program took the port).
             Err(_) => ClientError::Api {
                 status,
                 kind: kind_for_status(status).to_string(),
                 message: format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes).trim()),
                 field: None,
+                reason: None,
             },
         })
     }
@@ -382,6 +389,7 @@ fn kind_for_status(status: u16) -> &'static str {
         404 => "not_found",
         409 => "conflict",
         502 => "unreachable",
+        507 => "storage",
         _ => "internal",
     }
 }
@@ -424,8 +432,13 @@ mod tests {
 
     #[test]
     fn exit_codes_follow_the_api_table() {
-        let api =
-            |status, kind: &str| ClientError::Api { status, kind: kind.into(), message: String::new(), field: None };
+        let api = |status, kind: &str| ClientError::Api {
+            status,
+            kind: kind.into(),
+            message: String::new(),
+            field: None,
+            reason: None,
+        };
         assert_eq!(api(400, "invalid_input").exit_code(), 2);
         assert_eq!(api(401, "unauthorized").exit_code(), 1);
         assert_eq!(api(404, "not_found").exit_code(), 4);
@@ -433,6 +446,7 @@ mod tests {
         assert_eq!(api(500, "internal").exit_code(), 1);
         assert_eq!(api(404, "something_new").exit_code(), 4);
         assert_eq!(api(502, "unreachable").exit_code(), 1);
+        assert_eq!(api(507, "storage").exit_code(), 1);
         let nr = ClientError::NotRunning { data_dir: PathBuf::from("/x"), reason: "r".into() };
         assert_eq!(nr.exit_code(), 3);
         assert_eq!(ClientError::Transport("t".into()).exit_code(), 1);

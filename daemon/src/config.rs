@@ -99,10 +99,26 @@ pub enum ConfigError {
     BadIdentity { path: PathBuf, reason: String },
     #[error("invalid device name: {0}")]
     BadName(String),
+    /// The data directory is read-only or its disk is full.
+    #[error("{}", .0.at_start())]
+    Storage(crate::store::StorageFault),
 }
 
+/// An IO error on a file in the data directory; a full disk or a read-only filesystem is said
+/// as such.
 fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> ConfigError + 'a {
-    move |source| ConfigError::Io { action, path: path.to_path_buf(), source }
+    move |source| match crate::store::StorageFault::full_or_read_only(path.parent().unwrap_or(path), &source) {
+        Some(fault) => ConfigError::Storage(fault),
+        None => ConfigError::Io { action, path: path.to_path_buf(), source },
+    }
+}
+
+/// An IO error on the data directory itself.
+fn dir_err(dir: &Path) -> impl FnOnce(io::Error) -> ConfigError + '_ {
+    move |source| match crate::store::StorageFault::full_or_read_only(dir, &source) {
+        Some(fault) => ConfigError::Storage(fault),
+        None => ConfigError::DataDir { dir: dir.to_path_buf(), source },
+    }
 }
 
 /// An opened, locked data directory. The lock is released when this value is dropped.
@@ -120,9 +136,9 @@ impl DataDir {
     /// Creates the directory if missing, takes the lock, and loads (or creates) the identity
     /// key and the API token.
     pub fn open(dir: &Path) -> Result<DataDir, ConfigError> {
-        fs::create_dir_all(dir).map_err(|source| ConfigError::DataDir { dir: dir.to_path_buf(), source })?;
+        fs::create_dir_all(dir).map_err(dir_err(dir))?;
         // Canonical so that messages and api.addr consumers see one spelling of the path.
-        let dir = dir.canonicalize().map_err(|source| ConfigError::DataDir { dir: dir.to_path_buf(), source })?;
+        let dir = dir.canonicalize().map_err(dir_err(dir))?;
         let lock = acquire_lock(&dir)?;
         let keypair = load_or_create_identity(&dir.join(IDENTITY_FILE))?;
         let token = load_or_create_token(&dir.join(TOKEN_FILE))?;

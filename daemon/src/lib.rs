@@ -37,6 +37,10 @@ pub enum DaemonError {
     Store(#[from] store::StoreError),
     #[error("cannot load areas: {0}")]
     Node(#[from] node::NodeError),
+    /// Every acknowledged write was flushed when it was acknowledged; this is the final one.
+    /// (Not a `#[source]`: the text already holds the cause, once.)
+    #[error("cannot flush the database at shutdown: {0}")]
+    Flush(node::NodeError),
     #[error("control API failed: {0}")]
     Api(#[source] std::io::Error),
     #[error("network: {0}")]
@@ -93,7 +97,10 @@ async fn serve(
         let dd = Arc::clone(&data_dir);
         let (name, threshold) = (config.name.clone(), config.compact_threshold);
         blocking(move || {
-            let store = store::Store::open(&dd.db_path())?;
+            let store = store::Store::open(&dd.db_path()).map_err(|e| match e {
+                store::StoreError::Storage(fault) => DaemonError::Config(config::ConfigError::Storage(fault)),
+                other => DaemonError::Store(other),
+            })?;
             let name = node::resolve_device_name(&store, name.as_deref())?;
             Ok(node::Node::open_blocking(store, peer_id, name, threshold)?)
         })
@@ -152,7 +159,7 @@ async fn serve(
         blocking(move || Ok(dd.remove_api_addr()?)).await
     };
     served.map_err(DaemonError::Api)?;
-    flushed?;
+    flushed.map_err(DaemonError::Flush)?;
     closed?;
     removed?;
     tracing::info!("stopped");

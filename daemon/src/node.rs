@@ -6,7 +6,9 @@
 //!    it changes the document (all or nothing);
 //! 2. appends `save_after(last persisted heads)` to the store, which flushes before returning;
 //! 3. only then records the new heads and answers. If the append fails, the in-memory document
-//!    is reloaded from the store, so memory never holds a change the disk does not.
+//!    is rolled back to the persisted heads (from memory: after a storage failure the store
+//!    may be unreadable, and sled may still show the refused change), so memory never holds a
+//!    change the disk does not, and no later write or sync can pass a refused change on.
 //!
 //! Automerge and sled work is CPU- and IO-bound and must never run on the tokio reactor
 //! threads: every public async method here runs its work inside `spawn_blocking`. The
@@ -390,8 +392,8 @@ impl Inner {
                 // crdt_model validates before it writes, so this is a formality; but if a
                 // refused operation ever did change the document, undo it.
                 if !same_heads(&e.area.heads(), &e.heads) {
-                    tracing::warn!(area = %id, "a refused operation changed the document; reloading");
-                    self.reload(id, &mut e)?;
+                    tracing::warn!(area = %id, "a refused operation changed the document; rolling back");
+                    self.rollback(id, &mut e);
                 }
                 Err(err.into())
             }
@@ -414,9 +416,7 @@ impl Inner {
             }
             Err(err) => {
                 // Not acknowledged, so it must not stay in memory either.
-                if let Err(reload) = self.reload(id, e) {
-                    tracing::error!(area = %id, error = %reload, "could not reload area after a failed write");
-                }
+                self.rollback(id, e);
                 return Err(err.into());
             }
         }
@@ -449,6 +449,31 @@ impl Inner {
     fn reload(&self, id: &str, e: &mut AreaEntry) -> Result<()> {
         *e = load_entry(&self.store, id, &self.actor)?;
         Ok(())
+    }
+
+    /// Puts the document back to the persisted heads, dropping every change made after them
+    /// (a write that was not stored, a sync message that did not apply or was not stored).
+    /// Works from memory alone; only if that fails is the area reloaded from the store.
+    fn rollback(&self, id: &str, e: &mut AreaEntry) {
+        if same_heads(&e.area.heads(), &e.heads) {
+            return;
+        }
+        let forked = e
+            .area
+            .doc()
+            .fork_at(&e.heads)
+            .map_err(|err| NodeError::from(ModelError::Corrupt(err.to_string())))
+            .and_then(|doc| Ok(Area::load(&doc.save(), &self.actor)?));
+        match forked {
+            Ok(area) if same_heads(&area.heads(), &e.heads) => e.area = area,
+            other => {
+                let why = other.err().map_or_else(|| "heads differ".to_string(), |err| err.to_string());
+                tracing::error!(area = %id, error = %why, "rolling back in memory failed; reloading from the store");
+                if let Err(err) = self.reload(id, e) {
+                    tracing::error!(area = %id, error = %err, "could not reload the area either");
+                }
+            }
+        }
     }
 
     fn create_area(&self, new: NewArea) -> Result<AreaSummary> {

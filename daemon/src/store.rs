@@ -21,6 +21,30 @@
 //! An area's document is `saves[(id, areas[id])]` followed by every chunk of the area in seq
 //! order. A write appends one chunk and flushes before it is acknowledged.
 //!
+//! # Durability
+//! [`Store`]'s flush is sled's `flush` followed by an `fdatasync` of sled's log file and of
+//! any new blob file (values over 128 KiB). On Linux sled's `flush` only calls
+//! `sync_file_range`, which writes the data but not the file's size and block map
+//! (spacejam/sled#1452): on ext4 a crash, or the filesystem turning read-only after an error,
+//! then loses writes sled reported flushed. sled writes blob files and its `conf` without any
+//! sync at all. The extra `fdatasync` closes both gaps; directories are synced once at open.
+//!
+//! # Storage failures: a full disk, a read-only filesystem
+//! sled 0.34.7 writes its log from background threads; the first IO error there (ENOSPC,
+//! EROFS, EIO) is stored as the database's "global error" and from then on every write and
+//! every flush of that `Db` fails with it, even once the disk has room again; only opening the
+//! database again clears it. Reads keep working, and they see the refused write: its key is in
+//! sled's memory although it never reached the disk.
+//!
+//! So the store turns IO errors into [`StorageFault`]s (disk full, read-only, other IO error,
+//! naming the data directory) and, on the first one, closes the failed `Db` and refuses every
+//! call with that fault. Each later call first checks whether the directory takes writes again
+//! (a probe file of [`PROBE_BYTES`], synced and deleted); once it does, the database is opened
+//! again, what the refused writes may have left on disk is removed (the chunk an append
+//! refused, the entries of a refused area creation), and that is flushed before the call goes
+//! on. No restart is needed, and a write reported as failed is never found stored later. The
+//! handle stays the one `Db` of the process: every clone of a [`Store`] shares the reopened one.
+//!
 //! # Compaction, and why it is crash-safe
 //! When an area has many chunks, its full save is rewritten:
 //! 1. write the new save under generation `g+1`, flush;
@@ -34,11 +58,19 @@
 //! Automerge identifies changes by hash and ignores a change it already has: a save followed
 //! by chunks of changes it includes loads to the same document. Chunks appended after the
 //! compaction have higher seq numbers (seq keeps counting from the highest stored one), so they
-//! are never deleted by mistake.
+//! are never deleted by mistake. A compaction stopped by a storage failure is the same as one
+//! stopped by a crash.
 //!
 //! Every method blocks (sled IO, possibly fsync): async callers use `spawn_blocking`.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
 
 use sled::{Batch, Db, IVec, Tree};
 
@@ -46,14 +78,30 @@ use sled::{Batch, Db, IVec, Tree};
 pub const DEFAULT_COMPACT_THRESHOLD: usize = 256;
 /// sled page cache. The documents are small; the daemon runs on phones and old laptops.
 pub const CACHE_CAPACITY: u64 = 8 * 1024 * 1024;
+/// After a storage failure, the database is opened again only once a probe file of this size
+/// can be written and synced in its directory: room for sled to go on (its log grows by
+/// segments of 512 KiB, written in pieces), not just for one more small write.
+pub const PROBE_BYTES: usize = 256 * 1024;
+/// The probe file, in the database directory (so it is on the database's filesystem).
+const PROBE_FILE: &str = "kdcd.probe";
+/// How long opening the database again waits for the threads of the failed one to let go of
+/// sled's file lock.
+const REOPEN_WAIT: Duration = Duration::from_secs(10);
 
 const SEP: u8 = 0x00;
 
 /// Storage failure.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The data directory does not take writes (or cannot be read): a full disk, a read-only
+    /// filesystem, an IO error. Not a bug, not corruption; the store recovers by itself once
+    /// the cause is gone.
+    #[error("{0}")]
+    Storage(StorageFault),
     #[error("database error: {0}")]
     Sled(#[from] sled::Error),
+    #[error("database file error: {0}")]
+    Io(#[from] io::Error),
     #[error("database is inconsistent: {0}")]
     Corrupt(String),
     #[error("area id {0:?} cannot be used as a storage key")]
@@ -63,6 +111,110 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What is wrong with the data directory's storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageProblem {
+    /// ENOSPC or EDQUOT.
+    DiskFull,
+    /// EROFS: mounted read-only, or turned read-only by the kernel after a disk error.
+    ReadOnly,
+    /// Any other IO error (EIO, ...).
+    Io,
+}
+
+impl StorageProblem {
+    pub fn of(kind: io::ErrorKind) -> StorageProblem {
+        match kind {
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => StorageProblem::DiskFull,
+            io::ErrorKind::ReadOnlyFilesystem => StorageProblem::ReadOnly,
+            _ => StorageProblem::Io,
+        }
+    }
+
+    /// The API's `reason` for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StorageProblem::DiskFull => "disk_full",
+            StorageProblem::ReadOnly => "read_only",
+            StorageProblem::Io => "io_error",
+        }
+    }
+}
+
+/// A storage failure, with the data directory it is about; its text says what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageFault {
+    pub problem: StorageProblem,
+    pub data_dir: PathBuf,
+    /// The operating system's words for it.
+    pub detail: String,
+}
+
+impl StorageFault {
+    pub fn new(data_dir: &Path, error: &io::Error) -> StorageFault {
+        let problem = StorageProblem::of(error.kind());
+        let detail = match problem {
+            // sled hands on a copy of its first error whose text is a debug dump; the kind
+            // says it all.
+            StorageProblem::DiskFull => "no space left on device".to_string(),
+            StorageProblem::ReadOnly => "read-only file system".to_string(),
+            StorageProblem::Io => error.to_string(),
+        };
+        StorageFault { problem, data_dir: data_dir.to_path_buf(), detail }
+    }
+
+    /// The fault for `error` if it is a full disk or a read-only filesystem.
+    pub fn full_or_read_only(data_dir: &Path, error: &io::Error) -> Option<StorageFault> {
+        let fault = StorageFault::new(data_dir, error);
+        (fault.problem != StorageProblem::Io).then_some(fault)
+    }
+}
+
+impl StorageFault {
+    /// The text for a daemon that cannot start because of it.
+    pub fn at_start(&self) -> String {
+        let (dir, detail) = (self.data_dir.display(), &self.detail);
+        match self.problem {
+            StorageProblem::DiskFull => format!(
+                "the disk that holds the data directory {dir} is full ({detail}); free space on that disk, \
+                 then start kdcd again"
+            ),
+            StorageProblem::ReadOnly => format!(
+                "the data directory {dir} is read-only ({detail}); kdcd must be able to write there: remount \
+                 the disk read-write (or repair it if the system made it read-only after a disk error), or \
+                 give another --data-dir"
+            ),
+            StorageProblem::Io => format!("cannot write to the data directory {dir} ({detail})"),
+        }
+    }
+}
+
+impl fmt::Display for StorageFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (dir, detail) = (self.data_dir.display(), &self.detail);
+        match self.problem {
+            StorageProblem::DiskFull => write!(
+                f,
+                "the disk that holds the data directory {dir} is full ({detail}): nothing can be saved. \
+                 Free space on that disk; kdcd saves changes again as soon as there is room, without a restart"
+            ),
+            StorageProblem::ReadOnly => write!(
+                f,
+                "the data directory {dir} is read-only ({detail}): nothing can be saved. Make it writable \
+                 again (remount the disk read-write, or repair it if the system made it read-only after a \
+                 disk error); kdcd saves changes again once it can write"
+            ),
+            StorageProblem::Io => write!(
+                f,
+                "cannot write to the data directory {dir} ({detail}): nothing can be saved; kdcd tries \
+                 again with the next change"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StorageFault {}
 
 /// An area as stored: its latest full save and the chunks after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,65 +272,347 @@ impl StoredInvite {
     }
 }
 
+/// What a write that failed may have left in the database, to be removed when it is opened
+/// again (the write was reported as failed, so it must not turn up later).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Undo {
+    /// An appended chunk.
+    Chunk { area: String, seq: u64 },
+    /// A new area: its `areas` entry, saves and chunks.
+    Area(String),
+}
+
 /// A cheap, cloneable handle on the process's one sled database.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("path", &self.shared.path).finish()
+    }
+}
+
+struct Shared {
+    /// The sled directory (`DATA_DIR/db`).
+    path: PathBuf,
+    /// The directory storage messages name: the one the user knows (`--data-dir`).
+    data_dir: PathBuf,
+    state: RwLock<State>,
+}
+
+/// Either `db` is open and `failure` is `None`, or `failure` says why not.
+struct State {
+    db: Option<Handles>,
+    failure: Option<Failure>,
+}
+
+struct Failure {
+    /// Owed to the disk once the database is open again.
+    undo: Vec<Undo>,
+}
+
+/// The open database.
+struct Handles {
+    path: PathBuf,
     db: Db,
     areas: Tree,
     saves: Tree,
     chunks: Tree,
     meta: Tree,
     invites: Tree,
+    /// sled's log file, for `fdatasync`.
+    log: File,
+    /// Blob files already synced.
+    blobs: Mutex<BTreeSet<OsString>>,
 }
 
-impl Store {
-    /// Opens (or creates) the database directory.
-    pub fn open(path: &Path) -> Result<Store> {
+impl Handles {
+    fn open(path: &Path) -> Result<Handles> {
         let db = sled::Config::new().path(path).cache_capacity(CACHE_CAPACITY).open()?;
-        Ok(Store {
+        // Writing is never done through this handle; Windows wants it to flush.
+        let log = OpenOptions::new().read(true).write(cfg!(windows)).open(path.join("db"))?;
+        let handles = Handles {
+            path: path.to_path_buf(),
             areas: db.open_tree("areas")?,
             saves: db.open_tree("saves")?,
             chunks: db.open_tree("chunks")?,
             meta: db.open_tree("meta")?,
             invites: db.open_tree("invites")?,
             db,
+            log,
+            blobs: Mutex::default(),
+        };
+        // sled creates its files and writes `conf` without syncing them or their directories.
+        File::open(path.join("conf"))?.sync_all()?;
+        sync_dir(&path.join("blobs"))?;
+        sync_dir(path)?;
+        if let Some(parent) = path.parent() {
+            sync_dir(parent)?;
+        }
+        handles.flush()?;
+        Ok(handles)
+    }
+
+    /// [`Handles::open`], waiting (bounded) while the threads of a database closed a moment
+    /// ago still hold sled's file lock.
+    fn reopen(path: &Path) -> Result<Handles> {
+        let deadline = Instant::now() + REOPEN_WAIT;
+        loop {
+            match Handles::open(path) {
+                Err(StoreError::Sled(sled::Error::Io(e)))
+                    if e.kind() == io::ErrorKind::Other
+                        && e.to_string().contains("could not acquire lock")
+                        && Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Makes everything written so far durable: see the module docs.
+    fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        self.log.sync_data()?;
+        self.sync_blobs()
+    }
+
+    fn sync_blobs(&self) -> Result<()> {
+        let dir = self.path.join("blobs");
+        let mut synced = self.blobs.lock().unwrap_or_else(|p| p.into_inner());
+        let mut present = BTreeSet::new();
+        let mut new = false;
+        for entry in fs::read_dir(&dir)? {
+            let name = entry?.file_name();
+            if !synced.contains(&name) {
+                match File::open(dir.join(&name)) {
+                    Ok(file) => file.sync_data()?,
+                    // Collected by sled meanwhile.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e.into()),
+                }
+                new = true;
+            }
+            present.insert(name);
+        }
+        if new {
+            sync_dir(&dir)?;
+        }
+        *synced = present;
+        Ok(())
+    }
+
+    /// Removes what refused writes may have left.
+    fn undo(&self, items: &[Undo]) -> Result<()> {
+        for item in items {
+            match item {
+                Undo::Chunk { area, seq } => {
+                    self.chunks.remove(chunk_key(area, *seq))?;
+                }
+                Undo::Area(area) => {
+                    self.areas.remove(area.as_bytes())?;
+                    delete_prefix(&self.saves, area)?;
+                    delete_prefix(&self.chunks, area)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn contains(&self, area: &str) -> Result<bool> {
+        Ok(self.areas.contains_key(area.as_bytes())?)
+    }
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// Can the directory take writes again? Writes, syncs and deletes [`PROBE_BYTES`].
+fn probe(dir: &Path) -> io::Result<()> {
+    let path = dir.join(PROBE_FILE);
+    let written = (|| {
+        let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&path)?;
+        file.write_all(&vec![0u8; PROBE_BYTES])?;
+        file.sync_data()
+    })();
+    let removed = match fs::remove_file(&path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    };
+    written.and(removed)
+}
+
+/// Closes a database. sled flushes while dropping; a failed one only logs, but a panic there
+/// must not take the caller down.
+fn close(handles: Handles) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(handles))).is_err() {
+        tracing::error!("closing the failed database panicked");
+    }
+}
+
+fn delete_prefix(tree: &Tree, area: &str) -> Result<()> {
+    let mut batch = Batch::default();
+    for key in tree.scan_prefix(prefix(area)).keys() {
+        batch.remove(key?);
+    }
+    tree.apply_batch(batch)?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (or creates) the database directory `path` (`DATA_DIR/db`).
+    pub fn open(path: &Path) -> Result<Store> {
+        let data_dir = path.parent().unwrap_or(path).to_path_buf();
+        // Only a full disk or a read-only filesystem gets the storage message here: "kdcd tries
+        // again" would not be true of a daemon that does not start.
+        let handles = Handles::open(path).map_err(|e| match storage_error(&data_dir, e) {
+            StoreError::Storage(fault) if fault.problem == StorageProblem::Io => {
+                StoreError::Io(io::Error::other(fault.detail))
+            }
+            other => other,
+        })?;
+        Ok(Store {
+            shared: Arc::new(Shared {
+                path: path.to_path_buf(),
+                data_dir,
+                state: RwLock::new(State { db: Some(handles), failure: None }),
+            }),
         })
+    }
+
+    fn read_state(&self) -> RwLockReadGuard<'_, State> {
+        self.shared.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write_state(&self) -> RwLockWriteGuard<'_, State> {
+        self.shared.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `op` on the open database. After a storage failure, first tries to open it again
+    /// (see the module docs). An IO error from `op` becomes a [`StorageFault`]: the database is
+    /// closed and what `op` pushed onto its undo list is remembered for the reopen.
+    fn run<T>(&self, op: impl FnOnce(&Handles, &mut Vec<Undo>) -> Result<T>) -> Result<T> {
+        let state = self.ready()?;
+        let Some(handles) = state.db.as_ref() else {
+            return Err(StoreError::Corrupt("the database is not open".into()));
+        };
+        let mut undo = Vec::new();
+        match op(handles, &mut undo) {
+            Ok(value) => Ok(value),
+            Err(e) => {
+                let e = storage_error(&self.shared.data_dir, e);
+                drop(state);
+                if let StoreError::Storage(fault) = &e {
+                    self.fail(fault.clone(), undo);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The state, with the database open and working.
+    fn ready(&self) -> Result<RwLockReadGuard<'_, State>> {
+        loop {
+            let state = self.read_state();
+            if state.failure.is_none() {
+                return Ok(state);
+            }
+            drop(state);
+            self.recover()?;
+        }
+    }
+
+    fn fail(&self, fault: StorageFault, undo: Vec<Undo>) {
+        let mut state = self.write_state();
+        if let Some(handles) = state.db.take() {
+            tracing::error!(error = %fault, "storage failed; writes are refused until it works again");
+            close(handles);
+        }
+        match &mut state.failure {
+            Some(failure) => failure.undo.extend(undo),
+            None => state.failure = Some(Failure { undo }),
+        }
+    }
+
+    /// Opens the database again if the data directory takes writes again; else answers why not.
+    fn recover(&self) -> Result<()> {
+        let mut state = self.write_state();
+        let State { db, failure: slot } = &mut *state;
+        let Some(failure) = slot.as_ref() else { return Ok(()) };
+        let attempt = probe(&self.shared.path).map_err(StoreError::Io).and_then(|()| {
+            if let Some(old) = db.take() {
+                close(old);
+            }
+            let handles = Handles::reopen(&self.shared.path)?;
+            match handles.undo(&failure.undo).and_then(|()| handles.flush()) {
+                Ok(()) => Ok(handles),
+                Err(e) => {
+                    close(handles);
+                    Err(e)
+                }
+            }
+        });
+        match attempt {
+            Ok(handles) => {
+                tracing::warn!(undone = failure.undo.len(), "storage works again; the database is open again");
+                *db = Some(handles);
+                *slot = None;
+                Ok(())
+            }
+            // The undo list stays: it is still owed.
+            Err(e) => Err(storage_error(&self.shared.data_dir, e)),
+        }
     }
 
     /// Ids of every stored area, sorted.
     pub fn area_ids(&self) -> Result<Vec<String>> {
-        self.areas
-            .iter()
-            .keys()
-            .map(|k| {
-                let k = k?;
-                String::from_utf8(k.to_vec())
-                    .map_err(|_| StoreError::Corrupt("an area id in the database is not UTF-8".into()))
-            })
-            .collect()
+        self.run(|h, _| {
+            h.areas
+                .iter()
+                .keys()
+                .map(|k| {
+                    let k = k?;
+                    String::from_utf8(k.to_vec())
+                        .map_err(|_| StoreError::Corrupt("an area id in the database is not UTF-8".into()))
+                })
+                .collect()
+        })
     }
 
     pub fn contains(&self, area: &str) -> Result<bool> {
-        Ok(self.areas.contains_key(area.as_bytes())?)
+        self.run(|h, _| h.contains(area))
     }
 
     /// Stores a new area from its full save (generation 0), durably. Refuses an id that exists.
     pub fn create_area(&self, area: &str, save: &[u8]) -> Result<()> {
         check_id(area)?;
-        if self.contains(area)? {
-            return Err(StoreError::Exists(area.to_string()));
-        }
-        // Leftovers of an earlier, never-committed attempt (the save is written before the
-        // `areas` entry) must not be mistaken for this area's chunks.
-        self.delete_prefix(&self.chunks, area)?;
-        self.delete_prefix(&self.saves, area)?;
-        self.saves.insert(save_key(area, 0), save)?;
-        self.db.flush()?;
-        // The `areas` entry is what makes the area exist; it is written only once its save is
-        // on disk.
-        self.areas.insert(area.as_bytes(), &0u64.to_be_bytes())?;
-        self.db.flush()?;
-        Ok(())
+        self.run(|h, undo| {
+            if h.contains(area)? {
+                return Err(StoreError::Exists(area.to_string()));
+            }
+            undo.push(Undo::Area(area.to_string()));
+            // Leftovers of an earlier, never-committed attempt (the save is written before the
+            // `areas` entry) must not be mistaken for this area's chunks.
+            delete_prefix(&h.chunks, area)?;
+            delete_prefix(&h.saves, area)?;
+            h.saves.insert(save_key(area, 0), save)?;
+            h.flush()?;
+            // The `areas` entry is what makes the area exist; it is written only once its save
+            // is on disk.
+            h.areas.insert(area.as_bytes(), &0u64.to_be_bytes())?;
+            h.flush()?;
+            Ok(())
+        })
     }
 
     /// Appends an incremental chunk to an area and flushes: when this returns `Ok`, the chunk
@@ -187,44 +621,49 @@ impl Store {
     /// Callers serialise writes per area (the node holds the area's mutex).
     pub fn append_chunk(&self, area: &str, bytes: &[u8]) -> Result<u64> {
         check_id(area)?;
-        if !self.contains(area)? {
-            return Err(StoreError::Corrupt(format!("chunk for unknown area {area}")));
-        }
-        let seq = match self.chunks.scan_prefix(prefix(area)).keys().next_back() {
-            Some(key) => parse_suffix(&key?, area)?
-                .checked_add(1)
-                .ok_or_else(|| StoreError::Corrupt(format!("chunk seq overflow in area {area}")))?,
-            None => 0,
-        };
-        self.chunks.insert(chunk_key(area, seq), bytes)?;
-        self.db.flush()?;
-        Ok(seq)
+        self.run(|h, undo| {
+            if !h.contains(area)? {
+                return Err(StoreError::Corrupt(format!("chunk for unknown area {area}")));
+            }
+            let seq = match h.chunks.scan_prefix(prefix(area)).keys().next_back() {
+                Some(key) => parse_suffix(&key?, area)?
+                    .checked_add(1)
+                    .ok_or_else(|| StoreError::Corrupt(format!("chunk seq overflow in area {area}")))?,
+                None => 0,
+            };
+            undo.push(Undo::Chunk { area: area.to_string(), seq });
+            h.chunks.insert(chunk_key(area, seq), bytes)?;
+            h.flush()?;
+            Ok(seq)
+        })
     }
 
     /// Reads an area: its current save and the chunks after it. `None` if the area is unknown.
     pub fn load(&self, area: &str) -> Result<Option<StoredArea>> {
         check_id(area)?;
-        let Some(generation) = self.areas.get(area.as_bytes())? else {
-            return Ok(None);
-        };
-        let generation = parse_u64(&generation)
-            .ok_or_else(|| StoreError::Corrupt(format!("generation of area {area} is not a u64")))?;
-        let save = self
-            .saves
-            .get(save_key(area, generation))?
-            .ok_or_else(|| StoreError::Corrupt(format!("area {area}: save generation {generation} is missing")))?;
-        let mut chunks = Vec::new();
-        for item in self.chunks.scan_prefix(prefix(area)) {
-            let (key, value) = item?;
-            chunks.push((parse_suffix(&key, area)?, value.to_vec()));
-        }
-        Ok(Some(StoredArea { generation, save: save.to_vec(), chunks }))
+        self.run(|h, _| {
+            let Some(generation) = h.areas.get(area.as_bytes())? else {
+                return Ok(None);
+            };
+            let generation = parse_u64(&generation)
+                .ok_or_else(|| StoreError::Corrupt(format!("generation of area {area} is not a u64")))?;
+            let save = h
+                .saves
+                .get(save_key(area, generation))?
+                .ok_or_else(|| StoreError::Corrupt(format!("area {area}: save generation {generation} is missing")))?;
+            let mut chunks = Vec::new();
+            for item in h.chunks.scan_prefix(prefix(area)) {
+                let (key, value) = item?;
+                chunks.push((parse_suffix(&key, area)?, value.to_vec()));
+            }
+            Ok(Some(StoredArea { generation, save: save.to_vec(), chunks }))
+        })
     }
 
     /// Number of chunks stored after an area's save.
     pub fn chunk_count(&self, area: &str) -> Result<usize> {
         check_id(area)?;
-        Ok(self.chunks.scan_prefix(prefix(area)).count())
+        self.run(|h, _| Ok(h.chunks.scan_prefix(prefix(area)).count()))
     }
 
     /// Replaces an area's save with `save`, which must include every chunk with
@@ -239,121 +678,134 @@ impl Store {
     /// [`Store::compact`], stopping after `steps` steps (1..=3); for crash tests.
     fn compact_steps(&self, area: &str, save: &[u8], included: Option<u64>, steps: u8) -> Result<()> {
         check_id(area)?;
-        let current = self
-            .areas
-            .get(area.as_bytes())?
-            .and_then(|g| parse_u64(&g))
-            .ok_or_else(|| StoreError::Corrupt(format!("compacting unknown area {area}")))?;
-        let next =
-            current.checked_add(1).ok_or_else(|| StoreError::Corrupt(format!("generation overflow in area {area}")))?;
+        self.run(|h, _| {
+            let current = h
+                .areas
+                .get(area.as_bytes())?
+                .and_then(|g| parse_u64(&g))
+                .ok_or_else(|| StoreError::Corrupt(format!("compacting unknown area {area}")))?;
+            let next = current
+                .checked_add(1)
+                .ok_or_else(|| StoreError::Corrupt(format!("generation overflow in area {area}")))?;
 
-        // 1. The new save, durable before anything refers to it.
-        self.saves.insert(save_key(area, next), save)?;
-        self.db.flush()?;
-        if steps < 2 {
-            return Ok(());
-        }
-        // 2. Switch: from here on loads start from the new save.
-        self.areas.insert(area.as_bytes(), &next.to_be_bytes())?;
-        self.db.flush()?;
-        if steps < 3 {
-            return Ok(());
-        }
-        // 3. Garbage: other saves of the area (including orphans of interrupted compactions)
-        // and the included chunks. Each batch is applied atomically.
-        let mut saves = Batch::default();
-        for key in self.saves.scan_prefix(prefix(area)).keys() {
-            let key = key?;
-            if parse_suffix(&key, area)? != next {
-                saves.remove(key);
+            // 1. The new save, durable before anything refers to it.
+            h.saves.insert(save_key(area, next), save)?;
+            h.flush()?;
+            if steps < 2 {
+                return Ok(());
             }
-        }
-        self.saves.apply_batch(saves)?;
-        if let Some(included) = included {
-            let mut chunks = Batch::default();
-            for key in self.chunks.range(chunk_key(area, 0)..=chunk_key(area, included)).keys() {
-                chunks.remove(key?);
+            // 2. Switch: from here on loads start from the new save.
+            h.areas.insert(area.as_bytes(), &next.to_be_bytes())?;
+            h.flush()?;
+            if steps < 3 {
+                return Ok(());
             }
-            self.chunks.apply_batch(chunks)?;
-        }
-        self.db.flush()?;
-        Ok(())
+            // 3. Garbage: other saves of the area (including orphans of interrupted
+            // compactions) and the included chunks. Each batch is applied atomically.
+            let mut saves = Batch::default();
+            for key in h.saves.scan_prefix(prefix(area)).keys() {
+                let key = key?;
+                if parse_suffix(&key, area)? != next {
+                    saves.remove(key);
+                }
+            }
+            h.saves.apply_batch(saves)?;
+            if let Some(included) = included {
+                let mut chunks = Batch::default();
+                for key in h.chunks.range(chunk_key(area, 0)..=chunk_key(area, included)).keys() {
+                    chunks.remove(key?);
+                }
+                h.chunks.apply_batch(chunks)?;
+            }
+            h.flush()?;
+            Ok(())
+        })
     }
 
     /// A small setting from the `meta` tree.
     pub fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self.meta.get(key.as_bytes())?.map(|v| v.to_vec()))
+        self.run(|h, _| Ok(h.meta.get(key.as_bytes())?.map(|v| v.to_vec())))
     }
 
-    /// Sets a small setting, durably.
+    /// Sets a small setting, durably. Writes nothing when it already has that value.
     pub fn meta_set(&self, key: &str, value: &[u8]) -> Result<()> {
-        self.meta.insert(key.as_bytes(), value)?;
-        self.db.flush()?;
-        Ok(())
+        self.run(|h, _| {
+            if h.meta.get(key.as_bytes())?.is_some_and(|v| v == value) {
+                return Ok(());
+            }
+            h.meta.insert(key.as_bytes(), value)?;
+            h.flush()
+        })
     }
 
     /// Stores a new invite under the hash of its secret, durably.
     pub fn invite_put(&self, hash: &[u8; 32], invite: &StoredInvite) -> Result<()> {
-        self.invites.insert(hash, invite.encode())?;
-        self.db.flush()?;
-        Ok(())
+        self.run(|h, _| {
+            h.invites.insert(hash, invite.encode())?;
+            h.flush()
+        })
     }
 
     /// The invite stored under `hash`, if any.
     pub fn invite_get(&self, hash: &[u8; 32]) -> Result<Option<StoredInvite>> {
-        match self.invites.get(hash)? {
+        self.run(|h, _| match h.invites.get(hash)? {
             None => Ok(None),
             Some(v) => StoredInvite::decode(&v)
                 .map(Some)
                 .ok_or_else(|| StoreError::Corrupt("an invite in the database is malformed".into())),
-        }
+        })
     }
 
     /// Marks `current` (as read by [`Store::invite_get`]) used, durably. `false` when the
     /// stored invite is no longer `current` (another redemption won the race, or it is gone):
     /// then nothing was changed.
     pub fn invite_mark_used(&self, hash: &[u8; 32], current: &StoredInvite) -> Result<bool> {
-        let used = StoredInvite { used: true, ..current.clone() };
-        let swapped = self.invites.compare_and_swap(hash, Some(current.encode()), Some(used.encode()))?;
-        if swapped.is_err() {
-            return Ok(false);
-        }
-        self.db.flush()?;
-        Ok(true)
+        self.run(|h, _| {
+            let used = StoredInvite { used: true, ..current.clone() };
+            let swapped = h.invites.compare_and_swap(hash, Some(current.encode()), Some(used.encode()))?;
+            if swapped.is_err() {
+                return Ok(false);
+            }
+            h.flush()?;
+            Ok(true)
+        })
     }
 
     /// Deletes invites that expired before `before_ms`; answers how many.
     pub fn invites_purge(&self, before_ms: i64) -> Result<usize> {
-        let mut batch = Batch::default();
-        let mut n = 0;
-        for item in self.invites.iter() {
-            let (key, value) = item?;
-            // A malformed entry can never be redeemed either: it goes too.
-            if StoredInvite::decode(&value).is_none_or(|i| i.expires_at_ms < before_ms) {
-                batch.remove(key);
-                n += 1;
+        self.run(|h, _| {
+            let mut batch = Batch::default();
+            let mut n = 0;
+            for item in h.invites.iter() {
+                let (key, value) = item?;
+                // A malformed entry can never be redeemed either: it goes too.
+                if StoredInvite::decode(&value).is_none_or(|i| i.expires_at_ms < before_ms) {
+                    batch.remove(key);
+                    n += 1;
+                }
             }
-        }
-        if n > 0 {
-            self.invites.apply_batch(batch)?;
-            self.db.flush()?;
-        }
-        Ok(n)
+            if n > 0 {
+                h.invites.apply_batch(batch)?;
+                h.flush()?;
+            }
+            Ok(n)
+        })
     }
 
     /// Flushes everything written so far to disk.
     pub fn flush(&self) -> Result<()> {
-        self.db.flush()?;
-        Ok(())
+        self.run(|h, _| h.flush())
     }
+}
 
-    fn delete_prefix(&self, tree: &Tree, area: &str) -> Result<()> {
-        let mut batch = Batch::default();
-        for key in tree.scan_prefix(prefix(area)).keys() {
-            batch.remove(key?);
+/// An IO error (sled's or ours) as a [`StorageFault`] naming `data_dir`; other errors as they
+/// are.
+fn storage_error(data_dir: &Path, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Sled(sled::Error::Io(io)) | StoreError::Io(io) => {
+            StoreError::Storage(StorageFault::new(data_dir, &io))
         }
-        tree.apply_batch(batch)?;
-        Ok(())
+        other => other,
     }
 }
 
@@ -390,6 +842,13 @@ fn parse_suffix(key: &IVec, area: &str) -> Result<u64> {
     key.get(area.len() + 1..)
         .and_then(parse_u64)
         .ok_or_else(|| StoreError::Corrupt(format!("malformed key in area {area}")))
+}
+
+#[cfg(test)]
+impl Store {
+    fn count_saves(&self, area: &str) -> usize {
+        self.run(|h, _| Ok(h.saves.scan_prefix(prefix(area)).count())).expect("count saves")
+    }
 }
 
 #[cfg(test)]
@@ -461,7 +920,7 @@ mod tests {
         store.compact("a", b"S0+1+2+3", last.map(|s| s - 1)).expect("compact");
         let a = store.load("a").expect("load").expect("present");
         assert_eq!((a.generation, a.bytes()), (2, b"S0+1+2+3+4".to_vec()));
-        assert_eq!(store.saves.scan_prefix(prefix("a")).count(), 1, "old saves are gone");
+        assert_eq!(store.count_saves("a"), 1, "old saves are gone");
         drop(store);
         let store = open(tmp.path());
         assert_eq!(store.load("a").expect("load").expect("present").bytes(), b"S0+1+2+3+4");
@@ -491,7 +950,7 @@ mod tests {
         let store = open(tmp.path());
         let a = store.load("a").expect("load").expect("present");
         assert_eq!(a.bytes(), b"S+1+2");
-        assert_eq!(store.saves.scan_prefix(prefix("a")).count(), 1);
+        assert_eq!(store.count_saves("a"), 1);
     }
 
     #[test]
@@ -541,6 +1000,108 @@ mod tests {
         assert_eq!(store.invites_purge(2_000).expect("purge"), 1);
         assert_eq!(store.invite_get(&hash).expect("get"), None);
         assert!(store.invite_get(&[4u8; 32]).expect("get").is_some());
+    }
+
+    /// A tmpfs mounted for one test; `None` (after saying why) when that is not possible.
+    struct Tmpfs(tempfile::TempDir);
+
+    impl Tmpfs {
+        fn mount(test: &str, size: &str) -> Option<Tmpfs> {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let out = std::process::Command::new("mount")
+                .args(["-t", "tmpfs", "-o", &format!("size={size}"), "kdc-store-test"])
+                .arg(dir.path())
+                .output();
+            match out {
+                Ok(out) if out.status.success() => Some(Tmpfs(dir)),
+                Ok(out) => {
+                    let why = String::from_utf8_lossy(&out.stderr);
+                    eprintln!("SKIPPED store::tests::{test}: cannot mount a tmpfs (needs root): {}", why.trim());
+                    None
+                }
+                Err(e) => {
+                    eprintln!("SKIPPED store::tests::{test}: cannot run mount: {e}");
+                    None
+                }
+            }
+        }
+    }
+
+    impl Drop for Tmpfs {
+        fn drop(&mut self) {
+            let ok = std::process::Command::new("umount").arg(self.0.path()).status().is_ok_and(|s| s.success());
+            if !ok {
+                let _ = std::process::Command::new("umount").arg("-l").arg(self.0.path()).status();
+            }
+        }
+    }
+
+    /// Fills the filesystem of `path` with `path` until it has no space left.
+    fn fill(path: &Path) {
+        let mut file = File::create(path).expect("filler");
+        for size in [1 << 16, 4096, 512] {
+            let block = vec![0xA5u8; size];
+            while let Ok(n) = file.write(&block) {
+                if n == 0 {
+                    break;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn full_disk_refuses_then_recovers_without_reopening_by_hand() {
+        let Some(fs) = Tmpfs::mount("full_disk_refuses_then_recovers_without_reopening_by_hand", "4m") else {
+            return;
+        };
+        let db = fs.0.path().join("data").join("db");
+        std::fs::create_dir_all(&db).expect("dir");
+        let store = Store::open(&db).expect("open");
+        store.create_area("a", b"SAVE").expect("create");
+        let mut expected = b"SAVE".to_vec();
+        let filler = fs.0.path().join("filler");
+        fill(&filler);
+
+        // Appends still fit until one needs a new page; that one is refused as a full disk.
+        let mut refused = None;
+        for i in 0..200 {
+            let chunk = format!("[{i:04}:{}]", "x".repeat(700));
+            match store.append_chunk("a", chunk.as_bytes()) {
+                Ok(_) => expected.extend_from_slice(chunk.as_bytes()),
+                Err(StoreError::Storage(fault)) => {
+                    assert_eq!(fault.problem, StorageProblem::DiskFull, "{fault}");
+                    assert_eq!(fault.data_dir, fs.0.path().join("data"));
+                    assert!(fault.to_string().contains("is full"), "{fault}");
+                    refused = Some(i);
+                    break;
+                }
+                Err(e) => panic!("append {i}: {e}"),
+            }
+        }
+        assert!(refused.is_some(), "no append was refused on a full disk");
+
+        // While the disk is full every call is refused, reads too (sled would show the
+        // refused chunk), and nothing changes.
+        for _ in 0..3 {
+            let e = store.append_chunk("a", b"[more]").expect_err("refused");
+            assert!(matches!(&e, StoreError::Storage(f) if f.problem == StorageProblem::DiskFull), "{e}");
+        }
+        assert!(matches!(store.load("a"), Err(StoreError::Storage(_))));
+        assert!(matches!(store.create_area("b", b"B"), Err(StoreError::Storage(_))));
+
+        // Space returns: the same handle works again, without the refused writes.
+        std::fs::remove_file(&filler).expect("remove filler");
+        let a = store.load("a").expect("load").expect("present");
+        assert_eq!(a.bytes(), expected, "exactly the acknowledged chunks");
+        assert!(!store.contains("b").expect("contains"), "the refused area is not there");
+        store.append_chunk("a", b"[after]").expect("append after recovery");
+        expected.extend_from_slice(b"[after]");
+        let clone = store.clone();
+        drop(store);
+        drop(clone);
+        let store = open_for_test(&db);
+        assert_eq!(store.load("a").expect("load").expect("present").bytes(), expected);
+        assert_eq!(store.area_ids().expect("ids"), vec!["a".to_string()]);
     }
 
     #[test]

@@ -26,6 +26,7 @@ use crate::invite::InviteToken;
 use crate::network::{NetError, NetHandle};
 use crate::node::members::{DEFAULT_INVITE_TTL, MAX_INVITE_TTL};
 use crate::node::{Node, NodeError};
+use crate::store::{StorageFault, StoreError};
 use types::{
     CreateArea, ErrorBody, ErrorDetail, FieldValues, HouseholdPatch, HouseholdQuery, IdInfo, ImportReport, InviteInfo,
     InviteRequest, JoinBody, Joined, NewHousehold, NewMember, PeerAddr,
@@ -95,6 +96,8 @@ pub struct ApiError {
     pub kind: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Only with `storage`: what is wrong with the disk.
+    pub reason: Option<&'static str>,
 }
 
 impl ApiError {
@@ -104,6 +107,7 @@ impl ApiError {
             kind: "invalid_input",
             message: message.into(),
             field: field.map(str::to_string),
+            reason: None,
         }
     }
 
@@ -111,15 +115,36 @@ impl ApiError {
     fn net(e: NetError, field: &str) -> ApiError {
         match e {
             NetError::Refused(message) => ApiError::invalid(Some(field), message),
-            e @ NetError::Unreachable(_) => {
-                ApiError { status: StatusCode::BAD_GATEWAY, kind: "unreachable", message: e.to_string(), field: None }
-            }
+            e @ NetError::Unreachable(_) => ApiError {
+                status: StatusCode::BAD_GATEWAY,
+                kind: "unreachable",
+                message: e.to_string(),
+                field: None,
+                reason: None,
+            },
             e @ NetError::Stopped => ApiError::internal(e.to_string()),
         }
     }
 
     fn internal(message: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, kind: "internal", message: message.into(), field: None }
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            kind: "internal",
+            message: message.into(),
+            field: None,
+            reason: None,
+        }
+    }
+
+    /// The data directory does not take writes: a full disk, a read-only filesystem.
+    fn storage(fault: &StorageFault) -> ApiError {
+        ApiError {
+            status: StatusCode::INSUFFICIENT_STORAGE,
+            kind: "storage",
+            message: fault.to_string(),
+            field: None,
+            reason: Some(fault.problem.as_str()),
+        }
     }
 
     fn unauthorized() -> ApiError {
@@ -128,6 +153,7 @@ impl ApiError {
             kind: "unauthorized",
             message: "missing or wrong API token (send `Authorization: Bearer <content of DATA_DIR/api.token>`)".into(),
             field: None,
+            reason: None,
         }
     }
 }
@@ -138,14 +164,22 @@ impl From<ModelError> for ApiError {
         let field = e.field().map(str::to_string);
         match e {
             ModelError::InvalidInput { .. } | ModelError::Profile(_) => {
-                ApiError { status: StatusCode::BAD_REQUEST, kind: "invalid_input", message, field }
+                ApiError { status: StatusCode::BAD_REQUEST, kind: "invalid_input", message, field, reason: None }
             }
-            ModelError::NotFound { what, .. } => {
-                ApiError { status: StatusCode::NOT_FOUND, kind: "not_found", message, field: Some(what.to_string()) }
-            }
-            ModelError::Exists { what, .. } => {
-                ApiError { status: StatusCode::CONFLICT, kind: "conflict", message, field: Some(what.to_string()) }
-            }
+            ModelError::NotFound { what, .. } => ApiError {
+                status: StatusCode::NOT_FOUND,
+                kind: "not_found",
+                message,
+                field: Some(what.to_string()),
+                reason: None,
+            },
+            ModelError::Exists { what, .. } => ApiError {
+                status: StatusCode::CONFLICT,
+                kind: "conflict",
+                message,
+                field: Some(what.to_string()),
+                reason: None,
+            },
             ModelError::Corrupt(_) => ApiError::internal(message),
         }
     }
@@ -157,6 +191,10 @@ impl From<NodeError> for ApiError {
             NodeError::Model(e) => e.into(),
             NodeError::Snapshot(e) => ApiError::invalid(Some("snapshot"), format!("invalid snapshot: {e}")),
             e @ NodeError::Invite(_) => ApiError::invalid(Some("token"), e.to_string()),
+            NodeError::Store(StoreError::Storage(fault)) => {
+                tracing::warn!(error = %fault, "request refused");
+                ApiError::storage(&fault)
+            }
             e @ (NodeError::Store(_) | NodeError::Unavailable { .. } | NodeError::Internal(_)) => {
                 tracing::error!(error = %e, "request failed");
                 ApiError::internal(e.to_string())
@@ -167,8 +205,14 @@ impl From<NodeError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body =
-            ErrorBody { error: ErrorDetail { kind: self.kind.to_string(), message: self.message, field: self.field } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                kind: self.kind.to_string(),
+                message: self.message,
+                field: self.field,
+                reason: self.reason.map(str::to_string),
+            },
+        };
         let mut response = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -257,6 +301,7 @@ async fn body_bytes<S: Send + Sync>(request: Request, state: &S) -> ApiResult<By
                 kind: "invalid_input",
                 message: format!("request body too large: {}", e.body_text()),
                 field: None,
+                reason: None,
             }
         } else {
             ApiError::invalid(None, format!("cannot read request body: {}", e.body_text()))
@@ -479,6 +524,7 @@ async fn unknown_path(method: Method, uri: Uri) -> ApiError {
         kind: "not_found",
         message: format!("no such endpoint: {method} {}", uri.path()),
         field: None,
+        reason: None,
     }
 }
 
@@ -488,6 +534,7 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
         kind: "invalid_input",
         message: format!("{method} is not allowed on {}", uri.path()),
         field: None,
+        reason: None,
     }
 }
 

@@ -86,12 +86,16 @@ pub struct ErrorBody {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorDetail {
-    /// `invalid_input`, `unauthorized`, `not_found`, `conflict`, `unreachable` or `internal`.
+    /// `invalid_input`, `unauthorized`, `not_found`, `conflict`, `storage`, `unreachable` or
+    /// `internal`.
     pub kind: String,
     pub message: String,
     /// The field or argument at fault, when one is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// With `storage`: `disk_full`, `read_only` or `io_error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// `POST /v1/areas/{area}/members`.

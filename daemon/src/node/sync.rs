@@ -173,7 +173,7 @@ impl Inner {
             }
             Err(err) => {
                 // Part of the message may be in memory: go back to what is on disk.
-                self.reload(area, &mut e)?;
+                self.rollback(area, &mut e);
                 Err(err.into())
             }
         }

@@ -620,6 +620,10 @@ fn disk_after_compaction() {
     let save = ca.export_snapshot(&area).map(|b| snapshot::decode(&b).unwrap().areas[0].doc.len()).unwrap();
     a.terminate();
     let db = dir_usage(&a.data_dir.join("db"));
+    for e in std::fs::read_dir(a.data_dir.join("db")).into_iter().flatten().flatten() {
+        let u = dir_usage_of(&e.path());
+        println!("    db/{}: {} KiB allocated", e.file_name().to_string_lossy(), u.allocated / 1024);
+    }
     row(
         "disk used by the sled database after compaction (allocated)",
         format!("{} KiB", db.allocated / 1024),
@@ -636,6 +640,15 @@ fn disk_after_compaction() {
 struct Usage {
     allocated: u64,
     apparent: u64,
+}
+
+/// [`dir_usage`] of a directory, or the usage of one file.
+fn dir_usage_of(path: &Path) -> Usage {
+    use std::os::unix::fs::MetadataExt;
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Usage { allocated: m.blocks() * 512, apparent: m.len() },
+        _ => dir_usage(path),
+    }
 }
 
 fn dir_usage(dir: &Path) -> Usage {

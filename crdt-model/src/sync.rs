@@ -31,19 +31,21 @@ impl Area {
     pub fn receive_sync_message(&mut self, state: &mut SyncState, bytes: &[u8]) -> Result<bool, ModelError> {
         let message = Message::decode(bytes).map_err(|e| ModelError::Corrupt(format!("bad sync message: {e}")))?;
         let before = self.doc.get_heads();
+        // Read before applying: afterwards `meta/id` may already hold what the peer sent.
+        let id_before = self.id();
         self.doc
             .receive_sync_message(state, message)
             .map_err(|e| ModelError::Corrupt(format!("sync message refused: {e}")))?;
         if self.doc.get_heads() == before {
             return Ok(false);
         }
-        self.revalidate()?;
+        self.revalidate(&id_before)?;
         Ok(true)
     }
 
-    /// Re-reads the schema and profile after changes arrived from elsewhere.
-    fn revalidate(&mut self) -> Result<(), ModelError> {
-        let id_before = self.id();
+    /// Re-reads the schema and profile after changes arrived from elsewhere, and checks that the
+    /// document still reads as area `id_before` (its id read before the changes were applied).
+    fn revalidate(&mut self, id_before: &str) -> Result<(), ModelError> {
         let checked = Area::from_doc(std::mem::take(&mut self.doc))?;
         if checked.id() != id_before {
             return Err(ModelError::Corrupt(format!("changes turned area {id_before} into {}", checked.id())));
@@ -158,6 +160,26 @@ mod tests {
         assert!(exchange(&mut a, &mut sa, &mut b, &mut sb) < 10);
         assert_eq!(a.households(), b.households());
         assert_eq!(a.households().len(), 2);
+    }
+
+    #[test]
+    fn changes_of_another_area_are_refused() {
+        // Another area's changes sent as this area: its `meta/id` wins the conflict (same
+        // counter, greater actor), so the document now reads as the other area.
+        let mut a = area();
+        let mut other = Area::create(
+            NewArea { id: "a2".into(), name: "B".into(), ward: "W".into(), profile_toml: None },
+            "peer-z",
+            "Z",
+            1,
+        )
+        .unwrap();
+        let (mut sa, mut so) = (SyncState::new(), SyncState::new());
+        let first = a.generate_sync_message(&mut sa).unwrap();
+        assert!(!other.receive_sync_message(&mut so, &first).unwrap());
+        let changes = other.generate_sync_message(&mut so).unwrap();
+        let err = a.receive_sync_message(&mut sa, &changes).unwrap_err();
+        assert!(err.to_string().contains("turned area a1 into a2"), "{err}");
     }
 
     #[test]

@@ -29,7 +29,7 @@ impl Area {
     /// this area); the document may then hold part of it, so the caller must discard this
     /// `Area` and reload what it persisted, and reset the peer's `state`.
     pub fn receive_sync_message(&mut self, state: &mut SyncState, bytes: &[u8]) -> Result<bool, ModelError> {
-        let message = Message::decode(bytes).map_err(|e| ModelError::Corrupt(format!("bad sync message: {e}")))?;
+        let message = decode_message(bytes)?;
         let before = self.doc.get_heads();
         // Read before applying: afterwards `meta/id` may already hold what the peer sent.
         let id_before = self.id();
@@ -60,6 +60,55 @@ impl Area {
     }
 }
 
+/// Most probes a peer's Bloom filter may ask for. Automerge sends 7; every probe costs memory
+/// and time for each change considered when answering.
+const MAX_BLOOM_PROBES: u32 = 64;
+
+/// Decodes a peer's sync message, refusing what Automerge would accept but not survive.
+///
+/// Automerge keeps a peer's Bloom filters as sent and uses their parameters when it generates
+/// the next message: a filter with entries but no bits divides by zero there (a panic), and one
+/// with billions of probes allocates and loops per probe. Both are refused here, before anything
+/// is applied.
+fn decode_message(bytes: &[u8]) -> Result<Message, ModelError> {
+    let message = Message::decode(bytes).map_err(|e| ModelError::Corrupt(format!("bad sync message: {e}")))?;
+    for have in &message.have {
+        // `to_bytes` is empty for a filter without entries, else: entries, bits per entry and
+        // probes (LEB128), then the bits.
+        let filter = have.bloom.to_bytes();
+        if filter.is_empty() {
+            continue;
+        }
+        let mut rest = filter.as_slice();
+        let bad = |why: String| Err(ModelError::Corrupt(format!("bad sync message: a Bloom filter {why}")));
+        let (Some(_entries), Some(_bits_per_entry), Some(probes)) =
+            (leb128_u32(&mut rest), leb128_u32(&mut rest), leb128_u32(&mut rest))
+        else {
+            return bad("is malformed".into());
+        };
+        if rest.is_empty() {
+            return bad("has entries but no bits".into());
+        }
+        if probes > MAX_BLOOM_PROBES {
+            return bad(format!("asks for {probes} probes (at most {MAX_BLOOM_PROBES})"));
+        }
+    }
+    Ok(message)
+}
+
+/// Reads one unsigned LEB128 number that fits a u32 and advances `bytes` past it.
+fn leb128_u32(bytes: &mut &[u8]) -> Option<u32> {
+    let mut value: u64 = 0;
+    for (i, &b) in bytes.iter().enumerate().take(5) {
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            *bytes = &bytes[i + 1..];
+            return u32::try_from(value).ok();
+        }
+    }
+    None
+}
+
 /// An area arriving from a peer for the first time.
 #[derive(Debug)]
 pub struct IncomingArea {
@@ -79,7 +128,7 @@ impl IncomingArea {
 
     /// Applies a message. `Err` when it does not decode or apply; then drop this `IncomingArea`.
     pub fn receive_sync_message(&mut self, state: &mut SyncState, bytes: &[u8]) -> Result<(), ModelError> {
-        let message = Message::decode(bytes).map_err(|e| ModelError::Corrupt(format!("bad sync message: {e}")))?;
+        let message = decode_message(bytes)?;
         self.doc
             .receive_sync_message(state, message)
             .map_err(|e| ModelError::Corrupt(format!("sync message refused: {e}")))
@@ -180,6 +229,41 @@ mod tests {
         let changes = other.generate_sync_message(&mut so).unwrap();
         let err = a.receive_sync_message(&mut sa, &changes).unwrap_err();
         assert!(err.to_string().contains("turned area a1 into a2"), "{err}");
+    }
+
+    #[test]
+    fn unusable_bloom_filters_are_refused() {
+        // A message with no heads, no needs, one `have` (no last sync, the Bloom filter below)
+        // and no changes. Automerge accepted these and then panicked (division by zero) or
+        // allocated and looped per probe when generating the answer.
+        let with_bloom = |bloom: &[u8]| {
+            let mut m = vec![0x42, 0, 0, 1, 0, bloom.len() as u8];
+            m.extend_from_slice(bloom);
+            m.push(0);
+            m
+        };
+        let no_bits = with_bloom(&[1, 0, 7]); // 1 entry, 0 bits per entry, 7 probes
+        let many_probes = with_bloom(&[1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0]); // u32::MAX probes
+        for bad in [no_bits, many_probes] {
+            let mut a = area();
+            let before = a.heads();
+            let mut s = SyncState::new();
+            let err = a.receive_sync_message(&mut s, &bad).unwrap_err();
+            assert!(err.to_string().contains("Bloom filter"), "{err}");
+            assert_eq!(a.heads(), before);
+            let _ = a.generate_sync_message(&mut s);
+            let mut incoming = IncomingArea::new("peer-b", "a1");
+            let mut s = SyncState::new();
+            assert!(incoming.receive_sync_message(&mut s, &bad).is_err());
+            let _ = incoming.generate_sync_message(&mut s);
+        }
+        // The filters Automerge itself sends still pass.
+        let mut a = area();
+        let mut b = Area::load(&a.save(), "peer-b").unwrap();
+        b.add_household(HouseholdWrite { id: "H1".into(), ..Default::default() }, "peer-b", 2).unwrap();
+        let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
+        exchange(&mut a, &mut sa, &mut b, &mut sb);
+        assert_eq!(a.households(), b.households());
     }
 
     #[test]

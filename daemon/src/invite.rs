@@ -145,6 +145,9 @@ impl InviteToken {
         let expires: [u8; 8] = r.take(8, "expiry")?.try_into().map_err(|_| InviteError::Malformed("expiry".into()))?;
         let expires_at_ms = i64::from_be_bytes(expires);
         let count = r.byte("address count")?;
+        if usize::from(count) > MAX_ADDRS {
+            return Err(InviteError::Malformed(format!("{count} addresses (a token holds at most {MAX_ADDRS})")));
+        }
         let mut addrs = Vec::with_capacity(usize::from(count).min(MAX_ADDRS));
         for i in 0..count {
             let len = r.take(2, "address length")?;
@@ -297,6 +300,26 @@ mod tests {
         t.addrs = (0..40).map(|i| format!("/ip4/10.0.0.{i}/tcp/1").parse().unwrap()).collect();
         let back = InviteToken::decode(&t.encode()).unwrap();
         assert_eq!(back.addrs, t.addrs[..MAX_ADDRS]);
+    }
+
+    #[test]
+    fn more_addresses_than_a_token_holds_are_refused() {
+        // `encode` writes at most MAX_ADDRS addresses, so a token with more is not one of ours
+        // (and would not survive encode/decode): found by the invite_token fuzz target's
+        // round-trip check.
+        let mut t = token();
+        t.addrs = (0..MAX_ADDRS).map(|i| format!("/ip4/10.0.0.{i}/tcp/1").parse().unwrap()).collect();
+        let mut p = payload(&t);
+        assert_eq!(InviteToken::decode(&with_checksum(p.clone())).unwrap(), t);
+        let extra = t.addrs[0].to_vec();
+        let count_at = p.len() - MAX_ADDRS * (2 + extra.len()) - 1;
+        assert_eq!(usize::from(p[count_at]), MAX_ADDRS);
+        p[count_at] += 1;
+        p.extend_from_slice(&(extra.len() as u16).to_be_bytes());
+        p.extend_from_slice(&extra);
+        assert!(
+            matches!(InviteToken::decode(&with_checksum(p)), Err(InviteError::Malformed(m)) if m.contains("addresses")),
+        );
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crdt_model::snapshot::{self, MergeError};
 use crdt_model::sync::{IncomingArea, SyncState};
 use crdt_model::{Answer, Area, NewArea, Profile, history};
 use kdc_daemon::invite::{InviteToken, TOKEN_PREFIX};
-use kdc_daemon::network::codec::{self, Request, Response};
+use kdc_daemon::network::codec::{self, Frame, Request, Response};
 use sha2::{Digest, Sha256};
 
 /// The fuzz targets, in the order `run.sh` runs them; also the names of `fuzz/corpus/*`.
@@ -175,25 +175,27 @@ fn check_snapshot(bytes: &[u8]) {
 // ---------------------------------------------------------------------------------------------
 // sync_frame
 
-/// `decode_request` and `decode_response` on the input as a `/kdc/sync/1` payload; a decoded
-/// frame re-encodes to the same bytes (requests) or to a frame that decodes to the same value
-/// (responses); the sync message of a request or response is applied to the base area and to
-/// an [`IncomingArea`], as the daemon does.
+/// The input as the payload of a frame on a sync stream (`decode_frame`), and as a join request
+/// and a join answer: whatever decodes re-encodes to the bytes it came from (frames, requests)
+/// or to bytes that decode to the same value (answers); the sync message of a frame is applied to
+/// the base area and to an [`IncomingArea`], as the daemon does.
 pub fn sync_frame(data: &[u8]) {
+    if let Ok(frame) = codec::decode_frame(data) {
+        let bytes = codec::encode_frame(&frame);
+        assert_eq!(codec::decode_frame(&bytes).expect("re-encoded frame decodes"), frame);
+        assert_eq!(bytes, data, "a frame re-encodes to the bytes it came from");
+        if let Frame::Sync { area, message } = &frame {
+            apply_sync_message(area, message);
+        }
+    }
     if let Ok(req) = codec::decode_request(data) {
         let bytes = codec::encode_request(&req);
         assert_eq!(codec::decode_request(&bytes).expect("re-encoded request decodes"), req);
         assert_eq!(bytes, data, "a request re-encodes to the bytes it came from");
-        if let Request::Sync { area, message } = &req {
-            apply_sync_message(area, message);
-        }
     }
     if let Ok(res) = codec::decode_response(data) {
         let bytes = codec::encode_response(&res);
-        assert_eq!(codec::decode_response(&bytes).expect("re-encoded response decodes"), res);
-        if let Response::Sync(Some(message)) = &res {
-            apply_sync_message(AREA_ID, message);
-        }
+        assert_eq!(codec::decode_response(&bytes).expect("re-encoded answer decodes"), res);
     }
 }
 
@@ -376,27 +378,23 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         out.push(("snapshot_decode", format!("{name}.body"), file[..file.len() - 32].to_vec()));
     }
 
-    // sync_frame: the messages of real exchanges, framed as requests and responses.
-    let frame = |area: &str, m: &[u8]| codec::encode_request(&Request::Sync { area: area.into(), message: m.to_vec() });
+    // sync_frame: the messages of real exchanges, as sync stream frames, both ways.
+    let frame = |area: &str, m: &[u8]| codec::encode_frame(&Frame::Sync { area: area.into(), message: m.to_vec() });
     let (to_base, from_base) = exchange(&b, base);
     for (i, m) in to_base.iter().enumerate() {
-        out.push(("sync_frame", format!("request-sync-{i}"), frame(AREA_ID, m)));
+        out.push(("sync_frame", format!("frame-sync-to-base-{i}"), frame(AREA_ID, m)));
     }
     for (i, m) in from_base.iter().enumerate() {
-        out.push((
-            "sync_frame",
-            format!("response-sync-{i}"),
-            codec::encode_response(&Response::Sync(Some(m.clone()))),
-        ));
+        out.push(("sync_frame", format!("frame-sync-from-base-{i}"), frame(AREA_ID, m)));
     }
     // A whole area to a device that does not have it yet.
     if let Some(m) = to_incoming(base).iter().max_by_key(|m| m.len()) {
-        out.push(("sync_frame", "request-sync-whole-area".into(), frame(AREA_ID, m)));
+        out.push(("sync_frame", "frame-sync-whole-area".into(), frame(AREA_ID, m)));
     }
     // Another area's changes announced as this one (refused after applying).
     let (_, foreign) = exchange(base, &other);
     if let Some(m) = foreign.iter().max_by_key(|m| m.len()) {
-        out.push(("sync_frame", "request-sync-foreign-area".into(), frame(AREA_ID, m)));
+        out.push(("sync_frame", "frame-sync-foreign-area".into(), frame(AREA_ID, m)));
     }
     out.push((
         "sync_frame",
@@ -407,7 +405,11 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
             name: "Điện thoại Lan".into(),
         }),
     ));
-    out.push(("sync_frame", "response-sync-none".into(), codec::encode_response(&Response::Sync(None))));
+    out.push((
+        "sync_frame",
+        "frame-refused".into(),
+        codec::encode_frame(&Frame::Refused { area: AREA_ID.into(), reason: "không phải thành viên".into() }),
+    ));
     out.push(("sync_frame", "response-joined".into(), codec::encode_response(&Response::Joined)));
     out.push((
         "sync_frame",

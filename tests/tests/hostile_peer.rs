@@ -1,63 +1,16 @@
-//! A peer that sends garbage, oversized frames and undecodable sync messages: the daemon logs,
-//! drops and resets that peer's session; it does not crash and its data does not change.
+//! A peer that sends garbage, oversized frames and undecodable sync messages on its sync stream:
+//! the daemon drops the stream or refuses the message, resets that peer's sessions, does not
+//! crash, and its data does not change.
 
 use std::time::Duration;
 
-use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, StreamExt};
+use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
+use kdc_daemon::network::codec::{self, Frame};
 use kdc_tests::Daemon;
-use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport};
 use libp2p::swarm::SwarmEvent;
-use libp2p::{Multiaddr, StreamProtocol, noise, tcp, yamux};
+use libp2p::{Multiaddr, PeerId, Stream, noise, tcp, yamux};
 
 const AREA: &str = "khu-1";
-const PROTOCOL: StreamProtocol = StreamProtocol::new("/kdc/sync/1");
-
-/// Writes requests byte for byte (no framing of ours), reads whatever comes back.
-#[derive(Clone, Default)]
-struct Raw;
-
-impl request_response::Codec for Raw {
-    type Protocol = StreamProtocol;
-    type Request = Vec<u8>;
-    type Response = Vec<u8>;
-
-    async fn read_request<T: AsyncRead + Unpin + Send>(
-        &mut self,
-        _: &StreamProtocol,
-        io: &mut T,
-    ) -> std::io::Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        io.take(1 << 20).read_to_end(&mut buf).await?;
-        Ok(buf)
-    }
-    async fn read_response<T: AsyncRead + Unpin + Send>(
-        &mut self,
-        _: &StreamProtocol,
-        io: &mut T,
-    ) -> std::io::Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        io.take(1 << 20).read_to_end(&mut buf).await?;
-        Ok(buf)
-    }
-    async fn write_request<T: AsyncWrite + Unpin + Send>(
-        &mut self,
-        _: &StreamProtocol,
-        io: &mut T,
-        req: Vec<u8>,
-    ) -> std::io::Result<()> {
-        io.write_all(&req).await?;
-        io.close().await
-    }
-    async fn write_response<T: AsyncWrite + Unpin + Send>(
-        &mut self,
-        _: &StreamProtocol,
-        io: &mut T,
-        res: Vec<u8>,
-    ) -> std::io::Result<()> {
-        io.write_all(&res).await?;
-        io.close().await
-    }
-}
 
 fn frame(payload: &[u8]) -> Vec<u8> {
     let mut out = (payload.len() as u32).to_be_bytes().to_vec();
@@ -65,11 +18,29 @@ fn frame(payload: &[u8]) -> Vec<u8> {
     out
 }
 
-fn sync_request(area: &str, message: &[u8]) -> Vec<u8> {
+fn sync_frame(area: &str, message: &[u8]) -> Vec<u8> {
     let mut payload = vec![1, area.len() as u8];
     payload.extend_from_slice(area.as_bytes());
     payload.extend_from_slice(message);
     frame(&payload)
+}
+
+/// Opens a sync stream to the daemon, writes `bytes`, optionally closes our side, and says how
+/// the daemon ended the stream (it never writes on it).
+async fn send_and_watch(control: &mut libp2p_stream::Control, peer: PeerId, bytes: &[u8], close: bool) -> String {
+    let mut s: Stream = control.open_stream(peer, codec::SYNC_PROTOCOL).await.expect("open sync stream");
+    s.write_all(bytes).await.expect("write");
+    s.flush().await.expect("flush");
+    if close {
+        s.close().await.expect("close");
+    }
+    let mut buf = [0u8; 64];
+    match tokio::time::timeout(Duration::from_secs(15), s.read(&mut buf)).await {
+        Err(_) => "still open".into(),
+        Ok(Ok(0)) => "closed by the daemon".into(),
+        Ok(Ok(n)) => format!("the daemon wrote {n} bytes"),
+        Ok(Err(e)) => format!("reset by the daemon: {e}"),
+    }
 }
 
 #[test]
@@ -87,21 +58,18 @@ fn garbage_and_oversized_frames_do_not_hurt_the_daemon() {
     let addr: Multiaddr = a.dial_addr().parse().unwrap();
 
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let outcomes = rt.block_on(async {
+    let (dropped, refused) = rt.block_on(async {
         let mut swarm = libp2p::SwarmBuilder::with_new_identity()
             .with_tokio()
             .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
             .unwrap()
-            .with_behaviour(|_| {
-                request_response::Behaviour::<Raw>::new(
-                    [(PROTOCOL, ProtocolSupport::Full)],
-                    request_response::Config::default().with_request_timeout(Duration::from_secs(10)),
-                )
-            })
+            .with_behaviour(|_| libp2p_stream::Behaviour::new())
             .unwrap()
             .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
             .build();
         let me = *swarm.local_peer_id();
+        let mut control = swarm.behaviour().new_control();
+        let mut incoming = control.accept(codec::SYNC_PROTOCOL).unwrap();
         // Make the hostile peer a member, so its sync messages reach the document code too.
         a.kdc(&["member", "add", AREA, &me.to_string(), "--name", "Hostile"]).ok();
         swarm.dial(addr.clone()).unwrap();
@@ -112,48 +80,61 @@ fn garbage_and_oversized_frames_do_not_hurt_the_daemon() {
                 _ => {}
             }
         };
-        let requests: Vec<(&str, Vec<u8>)> = vec![
-            ("garbage frame", frame(b"hello there")),
-            ("no frame at all", b"\xff\xff".to_vec()),
-            ("oversized length", {
-                let mut v = 0xFFFF_FFF0u32.to_be_bytes().to_vec();
-                v.extend_from_slice(&[0u8; 64]);
-                v
-            }),
-            ("cut-short frame", {
-                let mut v = 100u32.to_be_bytes().to_vec();
-                v.extend_from_slice(b"short");
-                v
-            }),
-            ("undecodable sync message", sync_request(AREA, b"\x42this is not automerge")),
-            ("sync for an unknown area", sync_request("no-such-area", b"\x42junk")),
-            ("invalid area id", sync_request("BAD/ID", b"")),
-        ];
-        let mut pending: Vec<(OutboundRequestId, &str)> = Vec::new();
-        for (what, bytes) in requests {
-            pending.push((swarm.behaviour_mut().send_request(&peer, bytes), what));
+        tokio::spawn(async move {
+            loop {
+                swarm.select_next_some().await;
+            }
+        });
+
+        // Not frames: the daemon drops the stream (we keep our side open, so it is the daemon).
+        let mut dropped = Vec::new();
+        let oversized = {
+            let mut v = 0xFFFF_FFF0u32.to_be_bytes().to_vec();
+            v.extend_from_slice(&[0u8; 64]);
+            v
+        };
+        for (what, bytes, close) in [
+            ("garbage frame", frame(b"hello there"), false),
+            ("oversized length", oversized, false),
+            ("no frame at all", b"\xff\xff".to_vec(), true),
+            ("cut-short frame", [&100u32.to_be_bytes()[..], b"short"].concat(), true),
+        ] {
+            dropped.push((what, send_and_watch(&mut control, peer, &bytes, close).await));
         }
-        let mut outcomes = Vec::new();
-        while outcomes.len() < pending.len() {
-            let event = tokio::time::timeout(Duration::from_secs(30), swarm.select_next_some()).await.expect("outcome");
-            let (id, outcome) = match event {
-                SwarmEvent::Behaviour(request_response::Event::Message {
-                    message: request_response::Message::Response { request_id, response },
-                    ..
-                }) => (request_id, format!("answered {} bytes", response.len())),
-                SwarmEvent::Behaviour(request_response::Event::OutboundFailure { request_id, error, .. }) => {
-                    (request_id, format!("failed: {error}"))
-                }
-                _ => continue,
-            };
-            let what = pending.iter().find(|(r, _)| *r == id).map(|(_, w)| *w).unwrap_or("?");
-            outcomes.push((what.to_string(), outcome));
+
+        // Frames whose sync message is refused: the daemon answers on its own stream to us.
+        let mut s = control.open_stream(peer, codec::SYNC_PROTOCOL).await.expect("open sync stream");
+        for bytes in [
+            sync_frame(AREA, b"\x42this is not automerge"),
+            sync_frame("no-such-area", b"\x42junk"),
+            sync_frame("BAD/ID", b""),
+        ] {
+            s.write_all(&bytes).await.unwrap();
         }
-        outcomes
+        s.flush().await.unwrap();
+        let (_, mut from_daemon) =
+            tokio::time::timeout(Duration::from_secs(20), incoming.next()).await.expect("daemon's stream").unwrap();
+        let mut refused = Vec::new();
+        while refused.len() < 3 {
+            let payload = tokio::time::timeout(Duration::from_secs(20), codec::read_frame(&mut from_daemon))
+                .await
+                .expect("a refusal in time")
+                .expect("a frame");
+            match codec::decode_frame(&payload).expect("the daemon's frames decode") {
+                Frame::Refused { area, reason } => refused.push((area, reason)),
+                Frame::Sync { .. } => {} // The daemon syncing the area with its new member.
+            }
+        }
+        (dropped, refused)
     });
-    eprintln!("hostile peer outcomes: {outcomes:#?}");
-    // The undecodable message of a member was refused (answered with a refusal), not applied.
-    assert!(outcomes.iter().any(|(w, o)| w == "undecodable sync message" && o.starts_with("answered")), "{outcomes:?}");
+    eprintln!("hostile peer outcomes: {dropped:#?}\n{refused:#?}");
+    for (what, outcome) in &dropped {
+        assert!(outcome.contains("by the daemon"), "{what}: {outcome}");
+    }
+    // Refusals come as each is decided (the invalid id at once, the others after a decode).
+    let mut areas: Vec<&str> = refused.iter().map(|(a, _)| a.as_str()).collect();
+    areas.sort();
+    assert_eq!(areas, ["BAD/ID", AREA, "no-such-area"], "{refused:?}");
 
     // The daemon is alive, its data unchanged, and it still takes writes.
     assert_eq!(data(&a), before);

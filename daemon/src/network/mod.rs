@@ -103,6 +103,7 @@ impl NetHandle {
 }
 
 pub mod codec;
+pub mod link;
 pub mod swarm;
 
 pub use swarm::{NetConfig, spawn};

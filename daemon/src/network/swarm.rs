@@ -2,17 +2,19 @@
 //!
 //! Transport: TCP + Noise + Yamux. Behaviours: a block list fed from the area rosters
 //! (peers removed from an area and active in none), connection limits, identify, ping, mDNS
-//! (tuned to find a peer in a meeting room within seconds), and request-response carrying
-//! `/kdc/sync/1` ([`super::codec`]).
+//! (tuned to find a peer in a meeting room within seconds), libp2p-stream carrying the sync
+//! streams `/kdc/sync-stream/1` ([`super::link`]), and request-response carrying invite
+//! redemptions `/kdc/join/1` ([`super::codec`]).
 //!
 //! Sync: one [`SyncSession`] per (peer, area), created when the peer connects and dropped when
-//! it disconnects. At most one of our requests per (peer, area) is in flight; a change that
-//! comes meanwhile marks the pair dirty and is sent when the answer arrives. Automerge and sled
-//! work never runs here: sessions are lent to [`Node`] calls on blocking threads and come back
-//! as [`Internal`] events.
+//! it disconnects or its sync stream goes down. Automerge's `sync::State` decides when there is
+//! something to send; a change that comes while the session is lent out marks the pair dirty
+//! and is sent when it returns. Automerge and sled work never runs here: sessions are lent to
+//! [`Node`] calls on blocking threads and come back as [`Internal`] events.
 //!
-//! The loop handles, in this order of priority: shutdown, finished internal work, commands
-//! from the handle, local changes (debounced), timers, and swarm events.
+//! The loop handles, in this order of priority: shutdown, finished internal work, frames from
+//! the sync streams, commands from the handle, local changes (debounced), timers, and swarm
+//! events.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
@@ -22,7 +24,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use libp2p::core::ConnectedPoint;
 use libp2p::identity::Keypair;
-use libp2p::request_response::{self, InboundRequestId, OutboundRequestId, ProtocolSupport, ResponseChannel};
+use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport, ResponseChannel};
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent, dial_opts::DialOpts};
 use libp2p::{Multiaddr, PeerId, Swarm};
@@ -30,7 +32,8 @@ use libp2p::{allow_block_list, connection_limits, identify, mdns, multiaddr::Pro
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::codec::{self, Request, Response};
+use super::codec::{self, Frame, Request, Response};
+use super::link::{self, LinkEvent, Outbound};
 use super::{Command, JoinRequest, NetError, PeerInfo};
 use crate::node::sync::{Received, SyncSession};
 use crate::node::{Node, NodeError};
@@ -44,6 +47,10 @@ const REDIAL_MIN: Duration = Duration::from_secs(1);
 const REDIAL_MAX: Duration = Duration::from_secs(30);
 /// How long `kdc join` waits for the area to arrive.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// How soon sync with a connected peer starts over after its sync stream went down.
+const RELINK_AFTER: Duration = Duration::from_secs(1);
+/// Frames read from the sync streams and not yet handled (beyond this, readers wait).
+const LINK_QUEUE: usize = 64;
 /// File of peer addresses seen, kept across restarts.
 pub const PEERS_FILE: &str = "peers.json";
 
@@ -65,47 +72,37 @@ struct Behaviour {
     identify: identify::Behaviour,
     ping: ping::Behaviour,
     mdns: Toggle<mdns::tokio::Behaviour>,
-    sync: request_response::Behaviour<codec::Codec>,
+    streams: libp2p_stream::Behaviour,
+    join: request_response::Behaviour<codec::Codec>,
 }
 
 /// Results of work done off the loop.
 enum Internal {
-    Generated {
-        peer: PeerId,
-        area: String,
-        session: SyncSession,
-        result: Result<Option<Vec<u8>>, NodeError>,
-    },
-    Received {
-        peer: PeerId,
-        area: String,
-        session: SyncSession,
-        result: Result<Received, NodeError>,
-        channel: Option<ResponseChannel<Response>>,
-    },
-    Shared {
-        peer: PeerId,
-        areas: Vec<String>,
-    },
-    Redeemed {
-        peer: PeerId,
-        area: String,
-        channel: ResponseChannel<Response>,
-        result: Result<(), NodeError>,
-    },
+    Generated { peer: PeerId, area: String, session: SyncSession, result: Result<Option<Vec<u8>>, NodeError> },
+    Received { peer: PeerId, area: String, session: SyncSession, result: Result<Received, NodeError> },
+    Shared { peer: PeerId, areas: Vec<String> },
+    Redeemed { peer: PeerId, area: String, channel: ResponseChannel<Response>, result: Result<(), NodeError> },
     Blocked(BTreeSet<String>),
     Names(Vec<(String, String)>),
 }
 
 /// Per (peer, area).
-#[derive(Default)]
 struct Pair {
     /// `None` while lent to a blocking call.
     session: Option<SyncSession>,
-    in_flight: bool,
+    /// Something may need sending once the session is back.
     dirty: bool,
+    /// The session must start over once it is back (the link went down while it was out).
+    reset: bool,
     /// Inbound messages that came while the session was lent out.
-    queued: Vec<(Vec<u8>, Option<ResponseChannel<Response>>)>,
+    queued: Vec<Vec<u8>>,
+}
+
+impl Default for Pair {
+    /// A fresh session, at home.
+    fn default() -> Pair {
+        Pair { session: Some(SyncSession::default()), dirty: false, reset: false, queued: Vec::new() }
+    }
 }
 
 #[derive(Default)]
@@ -137,7 +134,15 @@ struct EventLoop {
     data_dir: PathBuf,
     internal_tx: mpsc::UnboundedSender<Internal>,
     pairs: HashMap<(PeerId, String), Pair>,
-    requests: HashMap<OutboundRequestId, (PeerId, String)>,
+    control: libp2p_stream::Control,
+    link_tx: mpsc::Sender<LinkEvent>,
+    /// Our outbound sync stream to each peer (opened on first use).
+    outbound: HashMap<PeerId, Outbound>,
+    /// The peer's sync stream to us: its number, and its reader.
+    inbound: HashMap<PeerId, (u64, tokio::task::AbortHandle)>,
+    next_stream: u64,
+    /// Connected peers whose sync starts over at the given time (after a link went down).
+    relink: HashMap<PeerId, Instant>,
     joins_by_request: HashMap<OutboundRequestId, usize>,
     joins: Vec<Option<PendingJoin>>,
     peers: HashMap<PeerId, PeerState>,
@@ -190,8 +195,9 @@ fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetError> {
                 ),
                 ping: ping::Behaviour::default(),
                 mdns: Toggle::from(mdns),
-                sync: request_response::Behaviour::new(
-                    [(codec::PROTOCOL, ProtocolSupport::Full)],
+                streams: libp2p_stream::Behaviour::new(),
+                join: request_response::Behaviour::new(
+                    [(codec::JOIN_PROTOCOL, ProtocolSupport::Full)],
                     request_response::Config::default().with_request_timeout(Duration::from_secs(60)),
                 ),
             }
@@ -213,8 +219,13 @@ pub fn spawn(
     shutdown: CancellationToken,
 ) -> Result<(super::NetHandle, tokio::task::JoinHandle<()>), NetError> {
     let swarm = build_swarm(&config)?;
+    let mut control = swarm.behaviour().streams.new_control();
+    let incoming = control
+        .accept(codec::SYNC_PROTOCOL)
+        .map_err(|e| NetError::Unreachable(format!("sync stream protocol: {e}")))?;
     let (tx, rx) = mpsc::channel(64);
     let (internal_tx, internal_rx) = mpsc::unbounded_channel();
+    let (link_tx, link_rx) = mpsc::channel(LINK_QUEUE);
     let changes = node.subscribe();
     let mut ev = EventLoop {
         swarm,
@@ -223,7 +234,12 @@ pub fn spawn(
         data_dir: config.data_dir.clone(),
         internal_tx,
         pairs: HashMap::new(),
-        requests: HashMap::new(),
+        control,
+        link_tx,
+        outbound: HashMap::new(),
+        inbound: HashMap::new(),
+        next_stream: 0,
+        relink: HashMap::new(),
         joins_by_request: HashMap::new(),
         joins: Vec::new(),
         peers: HashMap::new(),
@@ -245,7 +261,7 @@ pub fn spawn(
         ev.dial_peer(peer);
     }
     ev.refresh_rosters();
-    let task = tokio::spawn(ev.run(rx, internal_rx, changes, shutdown));
+    let task = tokio::spawn(ev.run(rx, internal_rx, link_rx, incoming, changes, shutdown));
     Ok((super::NetHandle::new(tx), task))
 }
 
@@ -254,6 +270,8 @@ impl EventLoop {
         mut self,
         mut commands: mpsc::Receiver<Command>,
         mut internal: mpsc::UnboundedReceiver<Internal>,
+        mut links: mpsc::Receiver<LinkEvent>,
+        mut incoming: libp2p_stream::IncomingStreams,
         mut changes: broadcast::Receiver<String>,
         shutdown: CancellationToken,
     ) {
@@ -267,6 +285,8 @@ impl EventLoop {
                 biased;
                 _ = shutdown.cancelled() => break,
                 Some(event) = internal.recv() => self.handle_internal(event),
+                Some(event) = links.recv() => self.handle_link(event),
+                Some((peer, stream)) = incoming.next() => self.accept_stream(peer, stream),
                 command = commands.recv() => match command {
                     Some(command) => self.handle_command(command),
                     None => break, // Every handle dropped.
@@ -339,6 +359,13 @@ impl EventLoop {
             }
         }
         self.joins.retain(Option::is_some);
+        let relink: Vec<PeerId> = self.relink.iter().filter(|(_, at)| **at <= now).map(|(p, _)| *p).collect();
+        for peer in relink {
+            self.relink.remove(&peer);
+            if self.swarm.is_connected(&peer) {
+                self.sync_shared(peer);
+            }
+        }
         if self.addrs_dirty {
             self.save_addresses();
         }
@@ -386,7 +413,7 @@ impl EventLoop {
         let id = self
             .swarm
             .behaviour_mut()
-            .sync
+            .join
             .send_request(&inviter, Request::Join { area: area.clone(), secret, name: self.name.clone() });
         self.joins.push(Some(PendingJoin { area, reply, deadline: Instant::now() + JOIN_TIMEOUT, accepted: false }));
         self.joins_by_request.insert(id, self.joins.len() - 1);
@@ -404,21 +431,17 @@ impl EventLoop {
 
     // ---- sync -------------------------------------------------------------------------------
 
-    /// Sends `peer` what it lacks of `area`, unless a request is already out (then later).
+    /// Sends `peer` what it lacks of `area`, unless the session is lent out (then when it returns).
     fn trigger(&mut self, peer: PeerId, area: String) {
         if self.blocked.contains(&peer) {
             return;
         }
-        let pair = self
-            .pairs
-            .entry((peer, area.clone()))
-            .or_insert_with(|| Pair { session: Some(SyncSession::default()), ..Pair::default() });
-        if pair.in_flight || pair.session.is_none() {
+        let pair = self.pairs.entry((peer, area.clone())).or_default();
+        let Some(session) = pair.session.take() else {
             pair.dirty = true;
             return;
-        }
+        };
         pair.dirty = false;
-        let session = pair.session.take().expect("checked");
         let (node, tx) = (self.node.clone(), self.internal_tx.clone());
         tokio::spawn(async move {
             let (session, result) = node.sync_generate(area.clone(), peer.to_string(), session).await;
@@ -426,62 +449,47 @@ impl EventLoop {
         });
     }
 
-    /// Applies a message from `peer` (a request when `channel` is set, else a response).
-    fn receive(&mut self, peer: PeerId, area: String, message: Vec<u8>, channel: Option<ResponseChannel<Response>>) {
-        let pair = self
-            .pairs
-            .entry((peer, area.clone()))
-            .or_insert_with(|| Pair { session: Some(SyncSession::default()), ..Pair::default() });
+    /// Applies a sync message from `peer`, in arrival order per (peer, area).
+    fn receive(&mut self, peer: PeerId, area: String, message: Vec<u8>) {
+        let pair = self.pairs.entry((peer, area.clone())).or_default();
         let Some(session) = pair.session.take() else {
-            // Lent out (e.g. serving the peer's own request while our request's answer came):
-            // handled in arrival order when the session returns.
-            pair.queued.push((message, channel));
+            pair.queued.push(message);
             return;
         };
         let (node, tx) = (self.node.clone(), self.internal_tx.clone());
         tokio::spawn(async move {
             let (session, result) = node.sync_receive(area.clone(), peer.to_string(), session, message).await;
-            let _ = tx.send(Internal::Received { peer, area, session, result, channel });
+            let _ = tx.send(Internal::Received { peer, area, session, result });
         });
+    }
+
+    /// Puts a session back into its pair. False when the pair is gone (the peer disconnected).
+    fn session_returned(&mut self, peer: PeerId, area: &str, mut session: SyncSession) -> bool {
+        let Some(pair) = self.pairs.get_mut(&(peer, area.to_string())) else { return false };
+        if std::mem::take(&mut pair.reset) {
+            session.reset();
+        }
+        pair.session = Some(session);
+        true
     }
 
     fn handle_internal(&mut self, event: Internal) {
         match event {
             Internal::Generated { peer, area, session, result } => {
-                let key = (peer, area.clone());
-                let connected = self.swarm.is_connected(&peer);
-                let Some(pair) = self.pairs.get_mut(&key) else { return };
-                pair.session = Some(session);
-                match result {
-                    Ok(Some(message)) if connected => {
-                        pair.in_flight = true;
-                        self.send_sync(peer, &area, message);
-                        self.after_session_returned(peer, area);
-                    }
-                    Ok(None) => {
-                        self.mark_in_sync(peer, &area);
-                        self.after_session_returned(peer, area);
-                    }
-                    Ok(Some(_)) => {
-                        // Disconnected meanwhile: the reconnect starts a fresh session.
-                        self.after_session_returned(peer, area);
-                    }
-                    Err(e) => {
-                        tracing::debug!(%peer, %area, error = %e, "not syncing");
-                        self.after_session_returned(peer, area);
-                    }
-                }
-            }
-            Internal::Received { peer, area, session, result, channel } => {
-                let key = (peer, area.clone());
-                let connected = self.swarm.is_connected(&peer);
-                let Some(pair) = self.pairs.get_mut(&key) else {
-                    if let Some(ch) = channel {
-                        self.respond(ch, Response::Refused("session closed".into()));
-                    }
+                if !self.session_returned(peer, &area, session) {
                     return;
-                };
-                pair.session = Some(session);
+                }
+                match result {
+                    Ok(Some(message)) => self.send_frame(peer, Frame::Sync { area: area.clone(), message }),
+                    Ok(None) => self.mark_in_sync(peer, &area),
+                    Err(e) => tracing::debug!(%peer, %area, error = %e, "not syncing"),
+                }
+                self.after_session_returned(peer, area);
+            }
+            Internal::Received { peer, area, session, result } => {
+                if !self.session_returned(peer, &area, session) {
+                    return;
+                }
                 match result {
                     Ok(received) => {
                         if received.changed {
@@ -495,32 +503,15 @@ impl EventLoop {
                             self.refresh_rosters();
                             self.area_arrived(&area);
                         }
-                        match channel {
-                            Some(ch) => {
-                                self.respond(ch, Response::Sync(received.reply));
-                            }
-                            None => match received.reply {
-                                // Our request's answer: keep the exchange going while we have something to say.
-                                Some(message) if connected => self.send_sync(peer, &area, message),
-                                _ => {
-                                    if let Some(p) = self.pairs.get_mut(&(peer, area.clone())) {
-                                        p.in_flight = false;
-                                    }
-                                    self.mark_in_sync(peer, &area);
-                                }
-                            },
+                        match received.reply {
+                            Some(message) => self.send_frame(peer, Frame::Sync { area: area.clone(), message }),
+                            None => self.mark_in_sync(peer, &area),
                         }
                     }
                     Err(e) => {
                         tracing::warn!(%peer, %area, error = %e, "sync message refused; session reset");
-                        if let Some(ch) = channel {
-                            self.respond(ch, Response::Refused(e.to_string()));
-                        } else if let Some(p) = self.pairs.get_mut(&(peer, area.clone())) {
-                            p.in_flight = false;
-                        }
-                        if let Some(p) = self.peers.get_mut(&peer) {
-                            p.in_sync.remove(&area);
-                        }
+                        self.reset_pair(peer, &area);
+                        self.send_frame(peer, Frame::Refused { area: area.clone(), reason: e.to_string() });
                     }
                 }
                 self.after_session_returned(peer, area);
@@ -546,16 +537,16 @@ impl EventLoop {
         }
     }
 
-    /// After a session comes back: serve queued inbound messages, then resend if dirty.
+    /// After a session comes back: apply queued inbound messages, then send if dirty.
     fn after_session_returned(&mut self, peer: PeerId, area: String) {
         let key = (peer, area.clone());
         let Some(pair) = self.pairs.get_mut(&key) else { return };
         if !pair.queued.is_empty() {
-            let (message, ch) = pair.queued.remove(0);
-            self.receive(peer, area, message, ch);
+            let message = pair.queued.remove(0);
+            self.receive(peer, area, message);
             return;
         }
-        if pair.dirty && !pair.in_flight {
+        if pair.dirty {
             self.trigger(peer, area);
         }
     }
@@ -568,149 +559,181 @@ impl EventLoop {
         }
     }
 
-    fn handle_sync_event(&mut self, event: request_response::Event<Request, Response>) {
-        use request_response::{Event, Message};
-        match event {
-            Event::Message { peer, message: Message::Request { request, channel, request_id }, .. } => {
-                self.handle_request(peer, request_id, request, channel)
+    /// Starts the (peer, area) session over, now or when it comes back from a blocking call.
+    fn reset_pair(&mut self, peer: PeerId, area: &str) {
+        if let Some(pair) = self.pairs.get_mut(&(peer, area.to_string())) {
+            match pair.session.as_mut() {
+                Some(s) => s.reset(),
+                None => pair.reset = true,
             }
-            Event::Message { peer, message: Message::Response { request_id, response }, .. } => {
-                self.handle_response(peer, request_id, response)
-            }
-            Event::OutboundFailure { peer, request_id, error, .. } => {
-                tracing::debug!(%peer, error = %error, "sync request failed");
-                if let Some(i) = self.joins_by_request.remove(&request_id) {
-                    if let Some(j) = self.joins.get_mut(i).and_then(Option::take) {
-                        let _ = j.reply.send(Err(NetError::Unreachable(error.to_string())));
-                    }
-                }
-                if let Some(key) = self.requests.remove(&request_id) {
-                    if let Some(p) = self.pairs.get_mut(&key) {
-                        p.in_flight = false;
-                        if let Some(s) = p.session.as_mut() {
-                            s.reset();
-                        }
-                    }
-                }
-            }
-            Event::InboundFailure { peer, error, .. } => {
-                // Garbage, an oversized frame, a timeout: the stream is gone; start over with
-                // this peer on its next message.
-                tracing::warn!(%peer, error = %error, "bad or failed message from peer; its sessions are reset");
-                for ((p, _), pair) in self.pairs.iter_mut() {
-                    if *p == peer {
-                        if let Some(s) = pair.session.as_mut() {
-                            s.reset();
-                        }
-                    }
-                }
-            }
-            Event::ResponseSent { .. } => {}
+        }
+        if let Some(p) = self.peers.get_mut(&peer) {
+            p.in_sync.remove(area);
         }
     }
 
-    fn handle_request(
-        &mut self,
-        peer: PeerId,
-        _id: InboundRequestId,
-        request: Request,
-        channel: ResponseChannel<Response>,
-    ) {
-        match request {
-            Request::Sync { area, message } => {
-                if crdt_model::ids::validate_area_id(&area).is_err() {
-                    self.respond(channel, Response::Refused("invalid area id".into()));
+    // ---- sync streams -----------------------------------------------------------------------
+
+    /// Queues a frame on our stream to `peer`, opening the stream on first use.
+    fn send_frame(&mut self, peer: PeerId, frame: Frame) {
+        if !self.swarm.is_connected(&peer) {
+            // Disconnected meanwhile: the reconnect starts fresh sessions.
+            return;
+        }
+        if self.outbound.get(&peer).is_some_and(|out| out.send(&frame)) {
+            return;
+        }
+        // No writer, or it stopped (its report is on the way and will be ignored): a new stream.
+        self.next_stream += 1;
+        let out = link::spawn_writer(peer, self.next_stream, self.control.clone(), self.link_tx.clone());
+        out.send(&frame);
+        self.outbound.insert(peer, out);
+    }
+
+    /// A peer opened its sync stream to us; it replaces any earlier one from that peer.
+    fn accept_stream(&mut self, peer: PeerId, stream: libp2p::Stream) {
+        if self.blocked.contains(&peer) {
+            return; // Dropped: the connection is on its way out too.
+        }
+        self.next_stream += 1;
+        let id = self.next_stream;
+        let reader = link::spawn_reader(peer, id, stream, self.link_tx.clone());
+        if let Some((_, old)) = self.inbound.insert(peer, (id, reader)) {
+            // The peer started over (its writer failed): so do we.
+            old.abort();
+            self.link_down(peer);
+        }
+    }
+
+    fn handle_link(&mut self, event: LinkEvent) {
+        match event {
+            LinkEvent::Frame { peer, stream, frame } => {
+                if self.inbound.get(&peer).is_none_or(|(id, _)| *id != stream) {
+                    return; // From a stream since replaced.
+                }
+                match frame {
+                    Frame::Sync { area, message } => {
+                        if crdt_model::ids::validate_area_id(&area).is_err() {
+                            tracing::warn!(%peer, "sync message for an invalid area id refused");
+                            self.send_frame(peer, Frame::Refused { area, reason: "invalid area id".into() });
+                            return;
+                        }
+                        self.receive(peer, area, message);
+                    }
+                    Frame::Refused { area, reason } => {
+                        tracing::debug!(%peer, %area, %reason, "peer refused to sync");
+                        self.reset_pair(peer, &area);
+                    }
+                }
+            }
+            LinkEvent::InboundEnded { peer, stream, error } => {
+                if self.inbound.get(&peer).is_none_or(|(id, _)| *id != stream) {
                     return;
                 }
-                self.receive(peer, area, message, Some(channel));
+                self.inbound.remove(&peer);
+                match error {
+                    // Garbage, an oversized frame: the stream is dropped; start over with this peer.
+                    Some(e) => tracing::warn!(%peer, error = %e, "bad sync stream from peer; its sessions are reset"),
+                    None => tracing::debug!(%peer, "peer closed its sync stream"),
+                }
+                self.link_down(peer);
             }
-            Request::Join { area, secret, name } => {
+            LinkEvent::OutboundDown { peer, stream, error, unsupported } => {
+                if self.outbound.get(&peer).is_none_or(|o| o.stream != stream) {
+                    return;
+                }
+                self.outbound.remove(&peer);
+                if unsupported {
+                    tracing::warn!(%peer, %error, "cannot sync with this peer");
+                    return;
+                }
+                tracing::debug!(%peer, %error, "sync stream to peer down; its sessions are reset");
+                self.link_down(peer);
+            }
+        }
+    }
+
+    /// A sync stream with `peer` went down, so frames may have been lost: every session with it
+    /// starts over (as Automerge's protocol requires), soon, if the peer is still connected.
+    fn link_down(&mut self, peer: PeerId) {
+        let areas: Vec<String> = self.pairs.keys().filter(|(p, _)| *p == peer).map(|(_, a)| a.clone()).collect();
+        for area in &areas {
+            self.reset_pair(peer, area);
+        }
+        if self.swarm.is_connected(&peer) {
+            self.relink.insert(peer, Instant::now() + RELINK_AFTER);
+        }
+    }
+
+    // ---- invites ----------------------------------------------------------------------------
+
+    fn handle_join_event(&mut self, event: request_response::Event<Request, Response>) {
+        use request_response::{Event, Message};
+        match event {
+            Event::Message { peer, message: Message::Request { request, channel, .. }, .. } => {
+                let Request::Join { area, secret, name } = request;
                 let (node, tx) = (self.node.clone(), self.internal_tx.clone());
                 tokio::spawn(async move {
                     let result = node.redeem_invite(area.clone(), secret, peer.to_string(), name, now_ms()).await;
                     let _ = tx.send(Internal::Redeemed { peer, area, channel, result });
                 });
             }
+            Event::Message { peer, message: Message::Response { request_id, response }, .. } => {
+                self.handle_join_answer(peer, request_id, response)
+            }
+            Event::OutboundFailure { peer, request_id, error, .. } => {
+                tracing::debug!(%peer, error = %error, "join request failed");
+                if let Some(i) = self.joins_by_request.remove(&request_id)
+                    && let Some(j) = self.joins.get_mut(i).and_then(Option::take)
+                {
+                    let _ = j.reply.send(Err(NetError::Unreachable(error.to_string())));
+                }
+            }
+            Event::InboundFailure { peer, error, .. } => {
+                tracing::warn!(%peer, error = %error, "bad or failed join request from peer");
+            }
+            Event::ResponseSent { .. } => {}
         }
     }
 
-    fn handle_response(&mut self, peer: PeerId, request_id: OutboundRequestId, response: Response) {
-        if let Some(i) = self.joins_by_request.remove(&request_id) {
-            let Some(slot) = self.joins.get_mut(i) else { return };
-            match response {
-                Response::Joined => {
-                    if let Some(j) = slot.as_mut() {
-                        j.accepted = true;
-                        j.deadline = Instant::now() + JOIN_TIMEOUT;
-                    }
-                    // The inviter now pushes the area; it may even be here already.
-                    let area = slot.as_ref().map(|j| j.area.clone()).unwrap_or_default();
-                    let node = self.node.clone();
-                    let tx = self.internal_tx.clone();
-                    tokio::spawn(async move {
-                        if node.shared_areas(peer.to_string()).await.is_ok_and(|a| a.contains(&area)) {
-                            let _ = tx.send(Internal::Shared { peer, areas: vec![area] });
-                        }
-                    });
-                }
-                Response::Refused(reason) => {
-                    if let Some(j) = slot.take() {
-                        let _ = j.reply.send(Err(NetError::Refused(reason)));
-                    }
-                }
-                Response::Sync(_) => {
-                    if let Some(j) = slot.take() {
-                        let _ = j.reply.send(Err(NetError::Refused("unexpected answer from the inviter".into())));
-                    }
-                }
-            }
-            return;
-        }
-        let Some(key) = self.requests.remove(&request_id) else { return };
-        let (peer_k, area) = key.clone();
-        debug_assert_eq!(peer_k, peer);
+    fn handle_join_answer(&mut self, peer: PeerId, request_id: OutboundRequestId, response: Response) {
+        let Some(i) = self.joins_by_request.remove(&request_id) else { return };
+        let Some(slot) = self.joins.get_mut(i) else { return };
         match response {
-            Response::Sync(Some(message)) => self.receive(peer, area, message, None),
-            Response::Sync(None) => {
-                // The peer has nothing more to say; we may (if something changed meanwhile).
-                if let Some(p) = self.pairs.get_mut(&key) {
-                    p.in_flight = false;
+            Response::Joined => {
+                if let Some(j) = slot.as_mut() {
+                    j.accepted = true;
+                    j.deadline = Instant::now() + JOIN_TIMEOUT;
                 }
-                self.mark_in_sync(peer, &area);
-                self.trigger(peer, area);
+                // The inviter now pushes the area; it may even be here already.
+                let area = slot.as_ref().map(|j| j.area.clone()).unwrap_or_default();
+                let node = self.node.clone();
+                let tx = self.internal_tx.clone();
+                tokio::spawn(async move {
+                    if node.shared_areas(peer.to_string()).await.is_ok_and(|a| a.contains(&area)) {
+                        let _ = tx.send(Internal::Shared { peer, areas: vec![area] });
+                    }
+                });
             }
             Response::Refused(reason) => {
-                tracing::debug!(%peer, %area, %reason, "peer refused to sync");
-                if let Some(p) = self.pairs.get_mut(&key) {
-                    p.in_flight = false;
-                    if let Some(s) = p.session.as_mut() {
-                        s.reset();
-                    }
-                }
-                if let Some(p) = self.peers.get_mut(&peer) {
-                    p.in_sync.remove(&area);
+                if let Some(j) = slot.take() {
+                    let _ = j.reply.send(Err(NetError::Refused(reason)));
                 }
             }
-            Response::Joined => tracing::warn!(%peer, "unexpected join answer to a sync request"),
         }
     }
 
-    /// Sends a sync message as a request and remembers which (peer, area) it belongs to.
-    fn send_sync(&mut self, peer: PeerId, area: &str, message: Vec<u8>) {
-        let id = self.swarm.behaviour_mut().sync.send_request(&peer, Request::Sync { area: area.to_string(), message });
-        self.requests.insert(id, (peer, area.to_string()));
-    }
-
-    /// Answers an inbound request. The peer may be gone already; then there is nobody to tell.
+    /// Answers a join request. The peer may be gone already; then there is nobody to tell.
     fn respond(&mut self, channel: ResponseChannel<Response>, response: Response) {
-        let _ = self.swarm.behaviour_mut().sync.send_response(channel, response);
+        let _ = self.swarm.behaviour_mut().join.send_response(channel, response);
     }
 
     // ---- swarm events -----------------------------------------------------------------------
 
     fn handle_swarm(&mut self, event: SwarmEvent<BehaviourEvent>) {
         match event {
-            SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.handle_sync_event(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Join(e)) => self.handle_join_event(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Streams(())) => {}
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
                 for (peer, addr) in found {
                     if peer == *self.swarm.local_peer_id() || self.blocked.contains(&peer) {
@@ -771,7 +794,11 @@ impl EventLoop {
                     p.in_sync.clear();
                     // Fresh sync states on reconnect, as Automerge's protocol expects.
                     self.pairs.retain(|(peer, _), _| *peer != peer_id);
-                    self.requests.retain(|_, (peer, _)| *peer != peer_id);
+                    self.outbound.remove(&peer_id);
+                    if let Some((_, reader)) = self.inbound.remove(&peer_id) {
+                        reader.abort();
+                    }
+                    self.relink.remove(&peer_id);
                 }
             }
             SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
@@ -828,6 +855,10 @@ impl EventLoop {
             tracing::info!(%peer, "removed member: connections refused");
             self.swarm.behaviour_mut().blocked.block_peer(*peer);
             self.pairs.retain(|(p, _), _| p != peer);
+            self.outbound.remove(peer);
+            if let Some((_, reader)) = self.inbound.remove(peer) {
+                reader.abort();
+            }
         }
         for peer in self.blocked.difference(&wanted) {
             self.swarm.behaviour_mut().blocked.unblock_peer(*peer);

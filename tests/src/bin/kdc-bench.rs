@@ -44,7 +44,8 @@ fn main() {
         }
     }
     build_binaries();
-    println!("kdc-bench on {} cores; release binaries; seed {SEED}", cores());
+    let kind = if cfg!(debug_assertions) { "debug (slow)" } else { "release" };
+    println!("kdc-bench on {} cores; {kind} binaries; seed {SEED}", cores());
     println!("{:<58} {:>14}  {}", "figure", "measured", "target / baseline");
     let run = |name: &str| opts.only.as_deref().is_none_or(|o| o == name);
     if run("latency") {

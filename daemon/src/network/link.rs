@@ -1,0 +1,133 @@
+//! Sync streams: one long-lived `/kdc/sync-stream/1` stream per peer and direction, opened and
+//! accepted through `libp2p-stream`.
+//!
+//! Each device opens one outbound stream to each connected peer and writes every sync frame for
+//! that peer on it; the peer reads them from the matching inbound stream. So a connection pays
+//! for one protocol negotiation, and a sync message costs its own bytes, a 4-byte length, and one
+//! Yamux and one Noise frame header, instead of a new substream per message. Frames queued while
+//! a write is under way go out together in the next write.
+//!
+//! A writer task owns the outbound stream; a reader task owns each inbound stream. Both report to
+//! the event loop through [`LinkEvent`]s tagged with the stream's number, so a report about a
+//! stream that has since been replaced is recognised and ignored. A writer also watches its
+//! stream's reading side: the peer never writes there, so end of stream or an error means the
+//! peer dropped the stream (it refused a frame, or went away) and the link is down at once.
+
+use std::io;
+
+use futures::{AsyncReadExt, AsyncWriteExt};
+use libp2p::{PeerId, Stream};
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use super::codec::{self, Frame};
+
+/// Largest batch of queued frames written in one go.
+const MAX_BATCH: usize = 256 * 1024;
+
+/// What the stream tasks tell the event loop.
+#[derive(Debug)]
+pub enum LinkEvent {
+    /// A frame from `peer`, read from inbound stream number `stream`.
+    Frame { peer: PeerId, stream: u64, frame: Frame },
+    /// Inbound stream `stream` from `peer` ended: the peer closed it (`error` is `None`) or it
+    /// broke or carried something that is not a frame (then the stream is dropped).
+    InboundEnded { peer: PeerId, stream: u64, error: Option<String> },
+    /// Outbound stream `stream` to `peer` could not be opened, or broke.
+    OutboundDown { peer: PeerId, stream: u64, error: String, unsupported: bool },
+}
+
+/// The sending end of an outbound stream: frames queued here are written in order.
+pub struct Outbound {
+    pub stream: u64,
+    tx: mpsc::UnboundedSender<Vec<u8>>,
+}
+
+impl Outbound {
+    /// Queues a frame. False when the writer has stopped (its `OutboundDown` is on its way).
+    pub fn send(&self, frame: &Frame) -> bool {
+        self.tx.send(codec::encode_frame(frame)).is_ok()
+    }
+}
+
+/// Starts a writer: opens a stream to `peer` and writes what [`Outbound::send`] queues. It stops
+/// when the `Outbound` is dropped (closing the stream) or the stream fails (reporting it).
+pub fn spawn_writer(
+    peer: PeerId,
+    stream: u64,
+    mut control: libp2p_stream::Control,
+    events: mpsc::Sender<LinkEvent>,
+) -> Outbound {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    tokio::spawn(async move {
+        let (error, unsupported) = match control.open_stream(peer, codec::SYNC_PROTOCOL).await {
+            Ok(s) => match write_loop(s, &mut rx).await {
+                Ok(()) => return,
+                Err(e) => (e, false),
+            },
+            Err(libp2p_stream::OpenStreamError::UnsupportedProtocol(p)) => {
+                (format!("the peer does not speak {p} (an older kdcd?)"), true)
+            }
+            Err(e) => (e.to_string(), false),
+        };
+        let _ = events.send(LinkEvent::OutboundDown { peer, stream, error, unsupported }).await;
+    });
+    Outbound { stream, tx }
+}
+
+async fn write_loop(stream: Stream, rx: &mut mpsc::UnboundedReceiver<Vec<u8>>) -> Result<(), String> {
+    let (mut read, mut write) = stream.split();
+    let mut probe = [0u8; 1];
+    let mut batch = Vec::new();
+    loop {
+        tokio::select! {
+            payload = rx.recv() => {
+                let Some(payload) = payload else {
+                    let _ = write.close().await;
+                    return Ok(());
+                };
+                batch.clear();
+                codec::push_frame(&mut batch, &payload).map_err(|e| e.to_string())?;
+                while batch.len() < MAX_BATCH {
+                    let Ok(more) = rx.try_recv() else { break };
+                    codec::push_frame(&mut batch, &more).map_err(|e| e.to_string())?;
+                }
+                write.write_all(&batch).await.map_err(|e| format!("write: {e}"))?;
+                write.flush().await.map_err(|e| format!("write: {e}"))?;
+            }
+            // The peer never writes on our stream: any outcome means it is gone.
+            r = read.read(&mut probe) => {
+                return Err(match r {
+                    Ok(0) => "the peer closed the stream".into(),
+                    Ok(_) => "the peer wrote on our outbound stream".into(),
+                    Err(e) => format!("read: {e}"),
+                });
+            }
+        }
+    }
+}
+
+/// Starts a reader for an inbound stream from `peer`; abort it (or let it end) to drop the stream.
+pub fn spawn_reader(peer: PeerId, stream: u64, mut io: Stream, events: mpsc::Sender<LinkEvent>) -> AbortHandle {
+    tokio::spawn(async move {
+        let error = loop {
+            let payload = match codec::read_frame(&mut io).await {
+                Ok(p) => p,
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break None,
+                Err(e) => break Some(e.to_string()),
+            };
+            match codec::decode_frame(&payload) {
+                Ok(frame) => {
+                    // A full channel holds the reader back, and with it the peer (backpressure).
+                    if events.send(LinkEvent::Frame { peer, stream, frame }).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => break Some(e.to_string()),
+            }
+        };
+        drop(io);
+        let _ = events.send(LinkEvent::InboundEnded { peer, stream, error }).await;
+    })
+    .abort_handle()
+}

@@ -1,12 +1,11 @@
-//! Durable storage of area documents in sled.
+//! Durable storage of area documents: sled for everything small, one file per full save.
 //!
 //! # Layout
-//! All keys are typed and big-endian so that sled's byte order is numeric order.
+//! sled keys are typed and big-endian so that sled's byte order is numeric order.
 //!
 //! | tree | key | value |
 //! |---|---|---|
 //! | `areas` | area id | current base generation `g`, u64 BE |
-//! | `saves` | area id, `0x00`, generation u64 BE | a full Automerge save ([`crdt_model::Area::save`]) |
 //! | `chunks` | area id, `0x00`, seq u64 BE | an incremental chunk ([`crdt_model::Area::save_after`]) |
 //! | `meta` | name | small device settings (the device name) |
 //! | `invites` | SHA-256 of an invite's secret (32 bytes) | used flag u8, expiry i64 BE (unix ms), area id |
@@ -18,7 +17,15 @@
 //! Area ids never contain `0x00` (they are `[a-z0-9-]`), so the `0x00` separator makes
 //! `id ++ 0x00` a prefix of exactly one area's keys.
 //!
-//! An area's document is `saves[(id, areas[id])]` followed by every chunk of the area in seq
+//! Full saves ([`crdt_model::Area::save`]) are files `DATA_DIR/saves/ID.G`, written to
+//! `ID.G.tmp`, synced, renamed, and the directory synced. They live outside sled because sled
+//! keeps a replaced large value on disk until its log has moved on by a segment (half a
+//! megabyte) and keeps the page that held it until the page is consolidated: right after a
+//! compaction the old and the new save were both on disk. A file is deleted the moment it is
+//! no longer needed. (Databases from before keep saves in a sled tree `saves`; opening one
+//! moves them to files.)
+//!
+//! An area's document is the save `ID.areas[id]` followed by every chunk of the area in seq
 //! order. A write appends one chunk and flushes before it is acknowledged.
 //!
 //! # Durability
@@ -47,13 +54,14 @@
 //!
 //! # Compaction, and why it is crash-safe
 //! When an area has many chunks, its full save is rewritten:
-//! 1. write the new save under generation `g+1`, flush;
+//! 1. write the new save as generation `g+1` (a synced file);
 //! 2. switch `areas[id] = g+1`, flush;
-//! 3. delete every other save of the area and the chunks with `seq <= last`, where `last` is
-//!    the last chunk the new save includes, in one atomic batch; flush.
+//! 3. delete the chunks with `seq <= last`, where `last` is the last chunk the new save
+//!    includes, in one atomic batch, flush; delete every other save file of the area.
 //!
 //! A crash before step 2 leaves `areas[id] = g`: the old save plus all chunks, as before (the
-//! orphan save `g+1` is overwritten or deleted by the next compaction). A crash after step 2
+//! orphan save `g+1` is deleted when the database is next opened, as is any save file that is
+//! not the current generation of a stored area). A crash after step 2
 //! leaves save `g+1` plus chunks it already contains. Loading that is still correct because
 //! Automerge identifies changes by hash and ignores a change it already has: a save followed
 //! by chunks of changes it includes loads to the same document. Chunks appended after the
@@ -89,6 +97,10 @@ const PROBE_FILE: &str = "kdcd.probe";
 const REOPEN_WAIT: Duration = Duration::from_secs(10);
 
 const SEP: u8 = 0x00;
+/// The directory of save files, beside sled's (`DATA_DIR/saves`).
+pub const SAVES_DIR: &str = "saves";
+/// Where databases from before save files kept them.
+const LEGACY_SAVES_TREE: &[u8] = b"saves";
 
 /// Storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -318,7 +330,8 @@ struct Handles {
     path: PathBuf,
     db: Db,
     areas: Tree,
-    saves: Tree,
+    /// `DATA_DIR/saves`: one file per full save.
+    saves: PathBuf,
     chunks: Tree,
     meta: Tree,
     invites: Tree,
@@ -333,10 +346,12 @@ impl Handles {
         let db = sled::Config::new().path(path).cache_capacity(CACHE_CAPACITY).open()?;
         // Writing is never done through this handle; Windows wants it to flush.
         let log = OpenOptions::new().read(true).write(cfg!(windows)).open(path.join("db"))?;
+        let saves = path.parent().unwrap_or(path).join(SAVES_DIR);
+        fs::create_dir_all(&saves)?;
         let handles = Handles {
             path: path.to_path_buf(),
             areas: db.open_tree("areas")?,
-            saves: db.open_tree("saves")?,
+            saves,
             chunks: db.open_tree("chunks")?,
             meta: db.open_tree("meta")?,
             invites: db.open_tree("invites")?,
@@ -347,12 +362,110 @@ impl Handles {
         // sled creates its files and writes `conf` without syncing them or their directories.
         File::open(path.join("conf"))?.sync_all()?;
         sync_dir(&path.join("blobs"))?;
+        sync_dir(&handles.saves)?;
         sync_dir(path)?;
         if let Some(parent) = path.parent() {
             sync_dir(parent)?;
         }
         handles.flush()?;
+        handles.migrate_saves()?;
+        handles.collect_saves()?;
         Ok(handles)
+    }
+
+    fn save_path(&self, area: &str, generation: u64) -> PathBuf {
+        self.saves.join(format!("{area}.{generation}"))
+    }
+
+    /// Writes a full save durably: a temporary file, synced, renamed, directory synced.
+    fn write_save(&self, area: &str, generation: u64, bytes: &[u8]) -> Result<()> {
+        let tmp = self.saves.join(format!("{area}.{generation}.tmp"));
+        let mut file = File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_data()?;
+        drop(file);
+        fs::rename(&tmp, self.save_path(area, generation))?;
+        sync_dir(&self.saves)?;
+        Ok(())
+    }
+
+    fn read_save(&self, area: &str, generation: u64) -> Result<Vec<u8>> {
+        fs::read(self.save_path(area, generation)).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => {
+                StoreError::Corrupt(format!("area {area}: save generation {generation} is missing"))
+            }
+            _ => e.into(),
+        })
+    }
+
+    /// Save files as (area, generation, is a temporary file), one per file in the directory.
+    fn save_files(&self) -> Result<Vec<(String, Option<u64>, PathBuf)>> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&self.saves)? {
+            let path = entry?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            // Area ids have no dots: `ID.G` is a save, anything else (`ID.G.tmp`) is not one.
+            let (area, rest) = name.split_once('.').unwrap_or((&name, ""));
+            out.push((area.to_string(), rest.parse::<u64>().ok(), path));
+        }
+        Ok(out)
+    }
+
+    /// Deletes the save files of `area` other than generation `keep` (all with `None`).
+    fn remove_saves(&self, area: &str, keep: Option<u64>) -> Result<()> {
+        let mut removed = false;
+        for (a, generation, path) in self.save_files()? {
+            if a == area && (generation.is_none() || generation != keep) {
+                remove_file_if_present(&path)?;
+                removed = true;
+            }
+        }
+        if removed {
+            sync_dir(&self.saves)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes every save file that is not the current save of a stored area: orphans of an
+    /// interrupted compaction or area creation, a replaced save, temporary files.
+    fn collect_saves(&self) -> Result<()> {
+        let mut removed = false;
+        for (area, generation, path) in self.save_files()? {
+            let current = self.areas.get(area.as_bytes())?.and_then(|g| parse_u64(&g));
+            if generation.is_none() || generation != current {
+                remove_file_if_present(&path)?;
+                removed = true;
+            }
+        }
+        if removed {
+            sync_dir(&self.saves)?;
+        }
+        Ok(())
+    }
+
+    /// Moves the saves of a database from before save files (sled tree `saves`) to files.
+    fn migrate_saves(&self) -> Result<()> {
+        if !self.db.tree_names().iter().any(|n| n.as_ref() == LEGACY_SAVES_TREE) {
+            return Ok(());
+        }
+        let legacy = self.db.open_tree(LEGACY_SAVES_TREE)?;
+        let mut moved = 0;
+        for item in legacy.iter() {
+            let (key, value) = item?;
+            let Some(sep) = key.iter().position(|b| *b == SEP) else { continue };
+            let area = String::from_utf8_lossy(&key[..sep]).into_owned();
+            let generation = parse_suffix(&key, &area)?;
+            let current = self.areas.get(area.as_bytes())?.and_then(|g| parse_u64(&g));
+            if current == Some(generation) {
+                self.write_save(&area, generation, &value)?;
+                moved += 1;
+            }
+        }
+        // Only now that every current save is a synced file.
+        self.db.drop_tree(LEGACY_SAVES_TREE)?;
+        self.flush()?;
+        tracing::info!(saves = moved, "moved the saves out of the database into save files");
+        Ok(())
     }
 
     /// [`Handles::open`], waiting (bounded) while the threads of a database closed a moment
@@ -414,8 +527,8 @@ impl Handles {
                 }
                 Undo::Area(area) => {
                     self.areas.remove(area.as_bytes())?;
-                    delete_prefix(&self.saves, area)?;
                     delete_prefix(&self.chunks, area)?;
+                    self.remove_saves(area, None)?;
                 }
             }
         }
@@ -435,6 +548,13 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 #[cfg(not(unix))]
 fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
+}
+
+fn remove_file_if_present(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 /// Can the directory take writes again? Writes, syncs and deletes [`PROBE_BYTES`].
@@ -604,9 +724,9 @@ impl Store {
             // Leftovers of an earlier, never-committed attempt (the save is written before the
             // `areas` entry) must not be mistaken for this area's chunks.
             delete_prefix(&h.chunks, area)?;
-            delete_prefix(&h.saves, area)?;
-            h.saves.insert(save_key(area, 0), save)?;
             h.flush()?;
+            h.remove_saves(area, None)?;
+            h.write_save(area, 0, save)?;
             // The `areas` entry is what makes the area exist; it is written only once its save
             // is on disk.
             h.areas.insert(area.as_bytes(), &0u64.to_be_bytes())?;
@@ -647,16 +767,13 @@ impl Store {
             };
             let generation = parse_u64(&generation)
                 .ok_or_else(|| StoreError::Corrupt(format!("generation of area {area} is not a u64")))?;
-            let save = h
-                .saves
-                .get(save_key(area, generation))?
-                .ok_or_else(|| StoreError::Corrupt(format!("area {area}: save generation {generation} is missing")))?;
+            let save = h.read_save(area, generation)?;
             let mut chunks = Vec::new();
             for item in h.chunks.scan_prefix(prefix(area)) {
                 let (key, value) = item?;
                 chunks.push((parse_suffix(&key, area)?, value.to_vec()));
             }
-            Ok(Some(StoredArea { generation, save: save.to_vec(), chunks }))
+            Ok(Some(StoredArea { generation, save, chunks }))
         })
     }
 
@@ -689,8 +806,7 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt(format!("generation overflow in area {area}")))?;
 
             // 1. The new save, durable before anything refers to it.
-            h.saves.insert(save_key(area, next), save)?;
-            h.flush()?;
+            h.write_save(area, next, save)?;
             if steps < 2 {
                 return Ok(());
             }
@@ -700,16 +816,8 @@ impl Store {
             if steps < 3 {
                 return Ok(());
             }
-            // 3. Garbage: other saves of the area (including orphans of interrupted
-            // compactions) and the included chunks. Each batch is applied atomically.
-            let mut saves = Batch::default();
-            for key in h.saves.scan_prefix(prefix(area)).keys() {
-                let key = key?;
-                if parse_suffix(&key, area)? != next {
-                    saves.remove(key);
-                }
-            }
-            h.saves.apply_batch(saves)?;
+            // 3. Garbage: the included chunks (one atomic batch), then the other save files of
+            // the area (the replaced one, orphans of interrupted compactions).
             if let Some(included) = included {
                 let mut chunks = Batch::default();
                 for key in h.chunks.range(chunk_key(area, 0)..=chunk_key(area, included)).keys() {
@@ -718,6 +826,7 @@ impl Store {
                 h.chunks.apply_batch(chunks)?;
             }
             h.flush()?;
+            h.remove_saves(area, Some(next))?;
             Ok(())
         })
     }
@@ -823,14 +932,10 @@ fn prefix(area: &str) -> Vec<u8> {
     key
 }
 
-fn save_key(area: &str, generation: u64) -> Vec<u8> {
-    let mut key = prefix(area);
-    key.extend_from_slice(&generation.to_be_bytes());
-    key
-}
-
 fn chunk_key(area: &str, seq: u64) -> Vec<u8> {
-    save_key(area, seq)
+    let mut key = prefix(area);
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
 }
 
 fn parse_u64(bytes: &[u8]) -> Option<u64> {
@@ -847,7 +952,7 @@ fn parse_suffix(key: &IVec, area: &str) -> Result<u64> {
 #[cfg(test)]
 impl Store {
     fn count_saves(&self, area: &str) -> usize {
-        self.run(|h, _| Ok(h.saves.scan_prefix(prefix(area)).count())).expect("count saves")
+        self.run(|h, _| Ok(h.save_files()?.iter().filter(|(a, _, _)| a == area).count())).expect("count saves")
     }
 }
 
@@ -924,6 +1029,69 @@ mod tests {
         drop(store);
         let store = open(tmp.path());
         assert_eq!(store.load("a").expect("load").expect("present").bytes(), b"S0+1+2+3+4");
+    }
+
+    /// Save files: exactly the current save of each area stays on disk; leftovers of interrupted
+    /// writes go when the database is opened.
+    #[test]
+    fn one_save_file_per_area_and_leftovers_are_collected() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let saves = tmp.path().join(SAVES_DIR);
+        let files = || {
+            let mut names: Vec<String> = fs::read_dir(&saves)
+                .expect("saves dir")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        let store = open(tmp.path());
+        store.create_area("a", b"S").expect("create");
+        store.append_chunk("a", b"+1").expect("append");
+        store.compact("a", b"S+1", Some(0)).expect("compact");
+        assert_eq!(files(), ["a.1"]);
+        assert_eq!(fs::read(saves.join("a.1")).expect("save"), b"S+1");
+        // A compaction stopped after writing its save leaves an orphan, as would a crash.
+        store.compact_steps("a", b"S+1", Some(0), 1).expect("step 1");
+        assert_eq!(files(), ["a.1", "a.2"]);
+        drop(store);
+        // And a crash mid-write, and an area creation that never committed.
+        fs::write(saves.join("a.3.tmp"), b"half").expect("tmp");
+        fs::write(saves.join("b.0"), b"never committed").expect("orphan");
+        let store = open(tmp.path());
+        assert_eq!(files(), ["a.1"]);
+        assert_eq!(store.load("a").expect("load").expect("present").bytes(), b"S+1");
+        assert_eq!(store.area_ids().expect("ids"), ["a"]);
+    }
+
+    /// A database from before save files (saves in the sled tree `saves`) opens with every area
+    /// intact, and its saves become files.
+    #[test]
+    fn saves_kept_in_the_database_move_to_files() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        {
+            let db = sled::Config::new().path(tmp.path().join("db")).open().expect("sled");
+            let key = |area: &str, n: u64| [area.as_bytes(), &[SEP], &n.to_be_bytes()].concat();
+            let (areas, saves, chunks) =
+                (db.open_tree("areas").unwrap(), db.open_tree("saves").unwrap(), db.open_tree("chunks").unwrap());
+            areas.insert("a", &1u64.to_be_bytes()).unwrap();
+            saves.insert(key("a", 0), b"old".as_slice()).unwrap();
+            saves.insert(key("a", 1), b"S".as_slice()).unwrap();
+            chunks.insert(key("a", 4), b"+4".as_slice()).unwrap();
+            areas.insert("b", &0u64.to_be_bytes()).unwrap();
+            saves.insert(key("b", 0), b"T".as_slice()).unwrap();
+            db.flush().unwrap();
+        }
+        let store = open(tmp.path());
+        assert_eq!(store.load("a").expect("load").expect("present").bytes(), b"S+4");
+        assert_eq!(store.load("b").expect("load").expect("present").bytes(), b"T");
+        assert_eq!((store.count_saves("a"), store.count_saves("b")), (1, 1));
+        let names = store.run(|h, _| Ok(h.db.tree_names())).expect("trees");
+        assert!(!names.iter().any(|n| n.as_ref() == LEGACY_SAVES_TREE), "the old tree is gone");
+        // Still there after another open (nothing depended on the tree).
+        drop(store);
+        let store = open(tmp.path());
+        assert_eq!(store.load("a").expect("load").expect("present").bytes(), b"S+4");
     }
 
     #[test]

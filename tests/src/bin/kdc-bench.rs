@@ -620,13 +620,18 @@ fn disk_after_compaction() {
     }
     let save = ca.export_snapshot(&area).map(|b| snapshot::decode(&b).unwrap().areas[0].doc.len()).unwrap();
     a.terminate();
-    let db = dir_usage(&a.data_dir.join("db"));
-    for e in std::fs::read_dir(a.data_dir.join("db")).into_iter().flatten().flatten() {
-        let u = dir_usage_of(&e.path());
-        println!("    db/{}: {} KiB allocated", e.file_name().to_string_lossy(), u.allocated / 1024);
+    // Everything the store keeps: sled's directory and the save files.
+    let mut db = Usage { allocated: 0, apparent: 0 };
+    for dir in ["db", "saves"] {
+        for e in std::fs::read_dir(a.data_dir.join(dir)).into_iter().flatten().flatten() {
+            let u = dir_usage_of(&e.path());
+            println!("    {dir}/{}: {} KiB allocated", e.file_name().to_string_lossy(), u.allocated / 1024);
+            db.allocated += u.allocated;
+            db.apparent += u.apparent;
+        }
     }
     row(
-        "disk used by the sled database after compaction (allocated)",
+        "disk used by the store after compaction (allocated)",
         format!("{} KiB", db.allocated / 1024),
         format!("≤ 3 × save = {} KiB", 3 * save / 1024),
     );

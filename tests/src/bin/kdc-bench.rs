@@ -437,8 +437,18 @@ fn ward_report(opts: &Opts) {
     let files: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
     let reps = if opts.quick { 5 } else { 11 };
     let (mut report, mut xlsx, mut load) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut merge, mut merged_report) = (Vec::new(), Vec::new());
     let out = tmp.path().join("phuong.xlsx");
+    let merged = tmp.path().join("phuong.kdcsnap");
     for _ in 0..reps {
+        let mut args = vec!["snapshot", "merge", "-o", merged.to_str().unwrap()];
+        args.extend(&files);
+        let (t, _, code) = run_measured(&mut kdc_cmd(&args));
+        assert_eq!(code, 0);
+        merge.push(ms(t));
+        let (t, _, code) = run_measured(&mut kdc_cmd(&["report", "--format", "json", merged.to_str().unwrap()]));
+        assert_eq!(code, 0);
+        merged_report.push(ms(t));
         let mut args = vec!["report", "--format", "json"];
         args.extend(&files);
         let (t, _, code) = run_measured(&mut kdc_cmd(&args));
@@ -452,12 +462,15 @@ fn ward_report(opts: &Opts) {
         load.push(ms(bare_load(&paths)));
     }
     let (r, x, l) = (median(&mut report), median(&mut xlsx), median(&mut load));
+    let (m, mr) = (median(&mut merge), median(&mut merged_report));
     row(
         &format!("ward report, 30 files, 3,000 households ({} KiB), json", bytes / 1024),
         format!("{r:.0} ms"),
         "≤ 300 ms".into(),
     );
     row("  same, xlsx", format!("{x:.0} ms"), "≤ 300 ms".into());
+    row("  kdc snapshot merge of the 30 files into one bundle", format!("{m:.0} ms"), String::new());
+    row("  kdc report of that bundle, json", format!("{mr:.0} ms"), String::new());
     row(
         "  baseline: bare Automerge load of the same documents",
         format!("{l:.0} ms"),

@@ -411,11 +411,12 @@ impl Handles {
         Ok(out)
     }
 
-    /// Deletes the save files of `area` other than generation `keep` (all with `None`).
-    fn remove_saves(&self, area: &str, keep: Option<u64>) -> Result<()> {
+    /// Deletes the save files for which `stale(area, generation)` holds (a temporary file has
+    /// no generation), then syncs the directory if any went.
+    fn remove_save_files(&self, mut stale: impl FnMut(&str, Option<u64>) -> Result<bool>) -> Result<()> {
         let mut removed = false;
-        for (a, generation, path) in self.save_files()? {
-            if a == area && (generation.is_none() || generation != keep) {
+        for (area, generation, path) in self.save_files()? {
+            if stale(&area, generation)? {
                 remove_file_if_present(&path)?;
                 removed = true;
             }
@@ -426,21 +427,18 @@ impl Handles {
         Ok(())
     }
 
+    /// Deletes the save files of `area` other than generation `keep` (all with `None`).
+    fn remove_saves(&self, area: &str, keep: Option<u64>) -> Result<()> {
+        self.remove_save_files(|a, generation| Ok(a == area && (generation.is_none() || generation != keep)))
+    }
+
     /// Deletes every save file that is not the current save of a stored area: orphans of an
     /// interrupted compaction or area creation, a replaced save, temporary files.
     fn collect_saves(&self) -> Result<()> {
-        let mut removed = false;
-        for (area, generation, path) in self.save_files()? {
+        self.remove_save_files(|area, generation| {
             let current = self.areas.get(area.as_bytes())?.and_then(|g| parse_u64(&g));
-            if generation.is_none() || generation != current {
-                remove_file_if_present(&path)?;
-                removed = true;
-            }
-        }
-        if removed {
-            sync_dir(&self.saves)?;
-        }
-        Ok(())
+            Ok(generation.is_none() || generation != current)
+        })
     }
 
     /// Moves the saves of a database from before save files (sled tree `saves`) to files.

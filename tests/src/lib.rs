@@ -18,19 +18,56 @@ pub use serde_json::Value as Json;
 /// How long a daemon may take to start or stop before a test fails.
 pub const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Path of a workspace binary built by cargo for this test run.
+/// Path of a workspace binary built by cargo for this test run. Panics when it is missing, or
+/// older than the sources it is built from: `cargo test -p kdc-tests` alone does not rebuild
+/// `kdcd` and `kdc`, and a test of a stale binary passes or fails for the wrong reasons.
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // Tests run from target/<profile>/deps/<test>-<hash>, the demo from target/<profile>/.
     let deps = exe.parent().expect("target directory");
     let dir = if deps.ends_with("deps") { deps.parent().expect("profile directory") } else { deps };
     let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} not found: run the tests with `cargo test --workspace`, which builds kdcd and kdc first",
-        path.display()
-    );
+    let built = std::fs::metadata(&path).and_then(|m| m.modified()).unwrap_or_else(|_| {
+        panic!(
+            "{} not found: run the tests with `cargo test --workspace`, which builds kdcd and kdc first",
+            path.display()
+        )
+    });
+    if let Some((source, changed)) = newest_source() {
+        assert!(
+            built >= *changed,
+            "{} is older than {}: run `cargo test --workspace` (or `cargo build -p kdc-daemon -p kdc-cli`) to rebuild it",
+            path.display(),
+            source.display()
+        );
+    }
     path
+}
+
+/// The most recently modified source file of the crates `kdcd` and `kdc` are built from.
+fn newest_source() -> Option<&'static (PathBuf, std::time::SystemTime)> {
+    static NEWEST: std::sync::OnceLock<Option<(PathBuf, std::time::SystemTime)>> = std::sync::OnceLock::new();
+    NEWEST
+        .get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?.to_path_buf();
+            let mut stack: Vec<PathBuf> = ["crdt-model/src", "crdt-model/profiles", "daemon/src", "cli/src"]
+                .iter()
+                .map(|d| root.join(d))
+                .collect();
+            let mut newest: Option<(PathBuf, std::time::SystemTime)> = None;
+            while let Some(p) = stack.pop() {
+                let Ok(meta) = std::fs::metadata(&p) else { continue };
+                if meta.is_dir() {
+                    stack.extend(std::fs::read_dir(&p).into_iter().flatten().flatten().map(|e| e.path()));
+                } else if let Ok(t) = meta.modified()
+                    && newest.as_ref().is_none_or(|(_, n)| t > *n)
+                {
+                    newest = Some((p, t));
+                }
+            }
+            newest
+        })
+        .as_ref()
 }
 
 /// What a `kdc` run gave.

@@ -43,6 +43,92 @@ async fn send_and_watch(control: &mut libp2p_stream::Control, peer: PeerId, byte
     }
 }
 
+/// A bare libp2p peer speaking the sync stream protocol, connected to `a`; its swarm runs in the
+/// background. `before_dial` gets its peer id first. Returns its stream control, the streams the
+/// daemon opens to it, and the daemon's peer id.
+async fn connect_peer(
+    a: &Daemon,
+    before_dial: impl FnOnce(PeerId),
+) -> (libp2p_stream::Control, libp2p_stream::IncomingStreams, PeerId) {
+    let mut swarm = libp2p::SwarmBuilder::with_new_identity()
+        .with_tokio()
+        .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
+        .unwrap()
+        .with_behaviour(|_| libp2p_stream::Behaviour::new())
+        .unwrap()
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+        .build();
+    let me = *swarm.local_peer_id();
+    let mut control = swarm.behaviour().new_control();
+    let incoming = control.accept(codec::SYNC_PROTOCOL).unwrap();
+    before_dial(me);
+    let addr: Multiaddr = a.dial_addr().parse().unwrap();
+    swarm.dial(addr).unwrap();
+    let peer = loop {
+        match tokio::time::timeout(Duration::from_secs(20), swarm.select_next_some()).await.expect("connect") {
+            SwarmEvent::ConnectionEstablished { peer_id, .. } => break peer_id,
+            SwarmEvent::OutgoingConnectionError { error, .. } => panic!("dial failed: {error}"),
+            _ => {}
+        }
+    };
+    tokio::spawn(async move {
+        loop {
+            swarm.select_next_some().await;
+        }
+    });
+    (control, incoming, peer)
+}
+
+/// The next frame on a stream, decoded, within 20 s.
+async fn next_frame(s: &mut Stream) -> Frame {
+    let payload = tokio::time::timeout(Duration::from_secs(20), codec::read_frame(s))
+        .await
+        .expect("a frame in time")
+        .expect("a frame");
+    codec::decode_frame(&payload).expect("the daemon's frames decode")
+}
+
+/// A peer that drops the daemon's sync stream (as it does on a frame it cannot read) gets a new
+/// stream and a sync from the start: the daemon takes the drop as frames lost, resets its
+/// sessions with that peer and syncs again, without any new change to push.
+#[test]
+fn a_dropped_sync_stream_is_reopened_and_sync_starts_over() {
+    let a = Daemon::start();
+    a.kdc(&["area", "create", AREA, "--name", "Khu 1", "--ward", "P1"]).ok();
+    a.kdc(&["household", "add", AREA, "T1-001", "members=3", "internet=yes"]).ok();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        // Connected first, a member second: one change, so exactly one reason to sync.
+        let mut me = None;
+        let (_control, mut incoming, peer) = connect_peer(&a, |p| me = Some(p)).await;
+        a.kdc(&["member", "add", AREA, &me.unwrap().to_string(), "--name", "Peer"]).ok();
+        let (from, mut first) =
+            tokio::time::timeout(Duration::from_secs(20), incoming.next()).await.expect("the daemon's stream").unwrap();
+        assert_eq!(from, peer);
+        match next_frame(&mut first).await {
+            Frame::Sync { area, .. } => assert_eq!(area, AREA),
+            other => panic!("expected a sync message, got {other:?}"),
+        }
+        drop(first);
+        let (from, mut second) = tokio::time::timeout(Duration::from_secs(20), incoming.next())
+            .await
+            .expect("a new stream after the first was dropped")
+            .unwrap();
+        assert_eq!(from, peer);
+        match next_frame(&mut second).await {
+            Frame::Sync { area, message } => {
+                assert_eq!(area, AREA);
+                // From the start: a fresh session announces its heads and asks for everything.
+                let m = automerge::sync::Message::decode(&message).expect("an Automerge sync message");
+                assert!(!m.heads.is_empty(), "{m:?}");
+            }
+            other => panic!("expected a sync message, got {other:?}"),
+        }
+    });
+    // The daemon is fine.
+    assert_eq!(a.json(&["status", AREA])["households"], 1);
+}
+
 #[test]
 fn garbage_and_oversized_frames_do_not_hurt_the_daemon() {
     let a = Daemon::start();
@@ -55,36 +141,14 @@ fn garbage_and_oversized_frames_do_not_hurt_the_daemon() {
         (s, d.json(&["household", "list", AREA, "--archived"]), d.json(&["conflicts", AREA]))
     };
     let before = data(&a);
-    let addr: Multiaddr = a.dial_addr().parse().unwrap();
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (dropped, refused) = rt.block_on(async {
-        let mut swarm = libp2p::SwarmBuilder::with_new_identity()
-            .with_tokio()
-            .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
-            .unwrap()
-            .with_behaviour(|_| libp2p_stream::Behaviour::new())
-            .unwrap()
-            .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
-            .build();
-        let me = *swarm.local_peer_id();
-        let mut control = swarm.behaviour().new_control();
-        let mut incoming = control.accept(codec::SYNC_PROTOCOL).unwrap();
-        // Make the hostile peer a member, so its sync messages reach the document code too.
-        a.kdc(&["member", "add", AREA, &me.to_string(), "--name", "Hostile"]).ok();
-        swarm.dial(addr.clone()).unwrap();
-        let peer = loop {
-            match tokio::time::timeout(Duration::from_secs(20), swarm.select_next_some()).await.expect("connect") {
-                SwarmEvent::ConnectionEstablished { peer_id, .. } => break peer_id,
-                SwarmEvent::OutgoingConnectionError { error, .. } => panic!("dial failed: {error}"),
-                _ => {}
-            }
-        };
-        tokio::spawn(async move {
-            loop {
-                swarm.select_next_some().await;
-            }
-        });
+        // A member, so its sync messages reach the document code too.
+        let (mut control, mut incoming, peer) = connect_peer(&a, |me| {
+            a.kdc(&["member", "add", AREA, &me.to_string(), "--name", "Hostile"]).ok();
+        })
+        .await;
 
         // Not frames: the daemon drops the stream (we keep our side open, so it is the daemon).
         let mut dropped = Vec::new();
@@ -116,11 +180,7 @@ fn garbage_and_oversized_frames_do_not_hurt_the_daemon() {
             tokio::time::timeout(Duration::from_secs(20), incoming.next()).await.expect("daemon's stream").unwrap();
         let mut refused = Vec::new();
         while refused.len() < 3 {
-            let payload = tokio::time::timeout(Duration::from_secs(20), codec::read_frame(&mut from_daemon))
-                .await
-                .expect("a refusal in time")
-                .expect("a frame");
-            match codec::decode_frame(&payload).expect("the daemon's frames decode") {
+            match next_frame(&mut from_daemon).await {
                 Frame::Refused { area, reason } => refused.push((area, reason)),
                 Frame::Sync { .. } => {} // The daemon syncing the area with its new member.
             }

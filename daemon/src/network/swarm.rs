@@ -78,16 +78,39 @@ struct Behaviour {
 
 /// Results of work done off the loop.
 enum Internal {
-    Generated { peer: PeerId, area: String, session: SyncSession, result: Result<Option<Vec<u8>>, NodeError> },
-    Received { peer: PeerId, area: String, session: SyncSession, result: Result<Received, NodeError> },
-    Shared { peer: PeerId, areas: Vec<String> },
-    Redeemed { peer: PeerId, area: String, channel: ResponseChannel<Response>, result: Result<(), NodeError> },
+    Generated {
+        peer: PeerId,
+        area: String,
+        pair: u64,
+        session: SyncSession,
+        result: Result<Option<Vec<u8>>, NodeError>,
+    },
+    Received {
+        peer: PeerId,
+        area: String,
+        pair: u64,
+        session: SyncSession,
+        result: Result<Received, NodeError>,
+    },
+    Shared {
+        peer: PeerId,
+        areas: Vec<String>,
+    },
+    Redeemed {
+        peer: PeerId,
+        area: String,
+        channel: ResponseChannel<Response>,
+        result: Result<(), NodeError>,
+    },
     Blocked(BTreeSet<String>),
     Names(Vec<(String, String)>),
 }
 
 /// Per (peer, area).
 struct Pair {
+    /// Which pair this is: a session lent out before its peer disconnected must not come back
+    /// into the pair made for the reconnected peer (its state describes a connection that is gone).
+    id: u64,
     /// `None` while lent to a blocking call.
     session: Option<SyncSession>,
     /// Something may need sending once the session is back.
@@ -101,7 +124,14 @@ struct Pair {
 impl Default for Pair {
     /// A fresh session, at home.
     fn default() -> Pair {
-        Pair { session: Some(SyncSession::default()), dirty: false, reset: false, queued: Vec::new() }
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        Pair {
+            id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            session: Some(SyncSession::default()),
+            dirty: false,
+            reset: false,
+            queued: Vec::new(),
+        }
     }
 }
 
@@ -433,7 +463,7 @@ impl EventLoop {
 
     /// Sends `peer` what it lacks of `area`, unless the session is lent out (then when it returns).
     fn trigger(&mut self, peer: PeerId, area: String) {
-        if self.blocked.contains(&peer) {
+        if self.blocked.contains(&peer) || !self.swarm.is_connected(&peer) {
             return;
         }
         let pair = self.pairs.entry((peer, area.clone())).or_default();
@@ -442,10 +472,10 @@ impl EventLoop {
             return;
         };
         pair.dirty = false;
-        let (node, tx) = (self.node.clone(), self.internal_tx.clone());
+        let (node, tx, id) = (self.node.clone(), self.internal_tx.clone(), pair.id);
         tokio::spawn(async move {
             let (session, result) = node.sync_generate(area.clone(), peer.to_string(), session).await;
-            let _ = tx.send(Internal::Generated { peer, area, session, result });
+            let _ = tx.send(Internal::Generated { peer, area, pair: id, session, result });
         });
     }
 
@@ -456,16 +486,19 @@ impl EventLoop {
             pair.queued.push(message);
             return;
         };
-        let (node, tx) = (self.node.clone(), self.internal_tx.clone());
+        let (node, tx, id) = (self.node.clone(), self.internal_tx.clone(), pair.id);
         tokio::spawn(async move {
             let (session, result) = node.sync_receive(area.clone(), peer.to_string(), session, message).await;
-            let _ = tx.send(Internal::Received { peer, area, session, result });
+            let _ = tx.send(Internal::Received { peer, area, pair: id, session, result });
         });
     }
 
-    /// Puts a session back into its pair. False when the pair is gone (the peer disconnected).
-    fn session_returned(&mut self, peer: PeerId, area: &str, mut session: SyncSession) -> bool {
-        let Some(pair) = self.pairs.get_mut(&(peer, area.to_string())) else { return false };
+    /// Puts a session back into its pair. False when that pair is gone (the peer disconnected,
+    /// and maybe reconnected: then the pair there now is another one).
+    fn session_returned(&mut self, peer: PeerId, area: &str, id: u64, mut session: SyncSession) -> bool {
+        let Some(pair) = self.pairs.get_mut(&(peer, area.to_string())).filter(|p| p.id == id) else {
+            return false;
+        };
         if std::mem::take(&mut pair.reset) {
             session.reset();
         }
@@ -475,8 +508,8 @@ impl EventLoop {
 
     fn handle_internal(&mut self, event: Internal) {
         match event {
-            Internal::Generated { peer, area, session, result } => {
-                if !self.session_returned(peer, &area, session) {
+            Internal::Generated { peer, area, pair, session, result } => {
+                if !self.session_returned(peer, &area, pair, session) {
                     return;
                 }
                 match result {
@@ -486,10 +519,9 @@ impl EventLoop {
                 }
                 self.after_session_returned(peer, area);
             }
-            Internal::Received { peer, area, session, result } => {
-                if !self.session_returned(peer, &area, session) {
-                    return;
-                }
+            Internal::Received { peer, area, pair, session, result } => {
+                // What a message brought is stored either way; only a current session answers.
+                let current = self.session_returned(peer, &area, pair, session);
                 match result {
                     Ok(received) => {
                         if received.changed {
@@ -504,17 +536,21 @@ impl EventLoop {
                             self.area_arrived(&area);
                         }
                         match received.reply {
+                            _ if !current => {}
                             Some(message) => self.send_frame(peer, Frame::Sync { area: area.clone(), message }),
                             None => self.mark_in_sync(peer, &area),
                         }
                     }
+                    Err(_) if !current => {}
                     Err(e) => {
                         tracing::warn!(%peer, %area, error = %e, "sync message refused; session reset");
                         self.reset_pair(peer, &area);
                         self.send_frame(peer, Frame::Refused { area: area.clone(), reason: e.to_string() });
                     }
                 }
-                self.after_session_returned(peer, area);
+                if current {
+                    self.after_session_returned(peer, area);
+                }
             }
             Internal::Shared { peer, areas } => {
                 for area in areas {
@@ -580,10 +616,13 @@ impl EventLoop {
             // Disconnected meanwhile: the reconnect starts fresh sessions.
             return;
         }
-        if self.outbound.get(&peer).is_some_and(|out| out.send(&frame)) {
-            return;
+        match self.outbound.get(&peer).map(|out| out.send(&frame)) {
+            Some(true) => return,
+            // The writer stopped: what it had not written is lost, so the sessions that believe
+            // it sent start over, now (its own report will name a stream no longer current).
+            Some(false) => self.link_down(peer),
+            None => {}
         }
-        // No writer, or it stopped (its report is on the way and will be ignored): a new stream.
         self.next_stream += 1;
         let out = link::spawn_writer(peer, self.next_stream, self.control.clone(), self.link_tx.clone());
         out.send(&frame);
@@ -774,6 +813,9 @@ impl EventLoop {
                 p.connections = num_established.get() as usize;
                 p.last_seen_ms = Some(now_ms());
                 if num_established.get() == 1 {
+                    // Sessions start with the connection: whatever a session of this peer's
+                    // last connection believed it had sent is void.
+                    self.pairs.retain(|(peer, _), _| *peer != peer_id);
                     self.sync_shared(peer_id);
                 }
             }

@@ -47,11 +47,6 @@ const REDIAL_MIN: Duration = Duration::from_secs(1);
 const REDIAL_MAX: Duration = Duration::from_secs(30);
 /// How long `kdc join` waits for the area to arrive.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(30);
-/// Ping every connection this often; two pings in a row unanswered within the timeout close it.
-/// A peer whose app restarted while the Wi-Fi was down leaves a dead connection behind; the next
-/// ping finds it (the peer's new process answers with a reset), so sync is not held up on it.
-const PING_INTERVAL: Duration = Duration::from_secs(5);
-const PING_TIMEOUT: Duration = Duration::from_secs(10);
 /// How soon sync with a connected peer starts over after its sync stream went down.
 const RELINK_AFTER: Duration = Duration::from_secs(1);
 /// Frames read from the sync streams and not yet handled (beyond this, readers wait).
@@ -228,7 +223,7 @@ fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetError> {
                         config.name
                     )),
                 ),
-                ping: ping::Behaviour::new(ping::Config::new().with_interval(PING_INTERVAL).with_timeout(PING_TIMEOUT)),
+                ping: ping::Behaviour::default(),
                 mdns: Toggle::from(mdns),
                 streams: libp2p_stream::Behaviour::new(),
                 join: request_response::Behaviour::new(
@@ -800,16 +795,7 @@ impl EventLoop {
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(_)) => {}
-            SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { result: Ok(_), .. })) => {}
-            SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
-                result: Err(ping::Failure::Unsupported),
-                ..
-            })) => {}
-            SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, connection, result: Err(error) })) => {
-                // libp2p reports a failure only after two in a row.
-                tracing::info!(%peer, %error, "peer stopped answering pings; closing that connection");
-                self.swarm.close_connection(connection);
-            }
+            SwarmEvent::Behaviour(BehaviourEvent::Ping(_)) => {}
             SwarmEvent::Behaviour(BehaviourEvent::Blocked(never)) => match never {},
             SwarmEvent::Behaviour(BehaviourEvent::Limits(never)) => match never {},
             SwarmEvent::ConnectionEstablished { peer_id, endpoint, num_established, .. } => {

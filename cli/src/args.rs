@@ -94,6 +94,21 @@ pub enum Command {
         /// The token from `kdc invite`.
         token: String,
     },
+    /// The web app: print a one-time login URL (and open a browser), list or end sessions.
+    Ui {
+        /// Do not open a browser; only print the URL.
+        #[arg(long)]
+        no_open: bool,
+        /// A URL for a browser on another device (kdcd needs --ui-listen), with a QR code.
+        #[arg(long, conflicts_with_all = ["sessions", "revoke"])]
+        lan: bool,
+        /// List the browsers logged in.
+        #[arg(long, conflicts_with = "revoke")]
+        sessions: bool,
+        /// Log out the browser session with this id (from --sessions).
+        #[arg(long, value_name = "ID")]
+        revoke: Option<String>,
+    },
     /// Peers this device knows of: connected or not, last seen, areas in sync.
     Peers,
     /// Dial a peer by address (and keep redialling it).

@@ -489,6 +489,7 @@ mod tests {
             met,
             applicable: d > 0,
             unknown: 3,
+            needed: None,
             label: Labels {
                 vi: "Tài khoản định danh điện tử".into(), en: "Electronic citizen account".into()
             },

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::{CriterionDef, Labels, Level, Profile};
+use crate::profile::{CriterionDef, Labels, Level, Op, Profile, Threshold};
 use crate::value::{Answer, Value};
 
 /// One household as read from the document.
@@ -42,6 +42,11 @@ pub struct CriterionStatus {
     pub applicable: bool,
     /// Households in scope whose answer is not recorded or `unknown`.
     pub unknown: u64,
+    /// The smallest number of further yes-answers (persons, for person criteria) among those
+    /// counted in the denominator that would meet the criterion; `-1` when even all of them
+    /// would not; `None` when it is met or not applicable. Exact, like `met`.
+    #[serde(default)]
+    pub needed: Option<i64>,
     pub label: Labels,
 }
 
@@ -159,8 +164,25 @@ fn criterion(profile: &Profile, c: &CriterionDef, active: &[&Household]) -> Crit
         met,
         applicable,
         unknown,
+        needed: if met { None } else { Some(needed(c.threshold, c.op, numerator, denominator)) },
         label: c.label.clone(),
     }
+}
+
+/// The smallest `k` with `passes(op, numerator + k, denominator)` and `numerator + k <=
+/// denominator`, or `-1` when there is none. For `>=`: `k = ceil(t·d) − n`; for `>`:
+/// `k = floor(t·d) + 1 − n`, with `t = num/den`, all in integers.
+pub fn needed(threshold: Threshold, op: Op, numerator: u64, denominator: u64) -> i64 {
+    let (n, d) = (numerator as u128, denominator as u128);
+    let (tn, td) = (threshold.num as u128, threshold.den as u128);
+    let target = match op {
+        Op::Ge => (tn * d).div_ceil(td),
+        Op::Gt => tn * d / td + 1,
+    };
+    if target > d {
+        return -1;
+    }
+    target.saturating_sub(n) as i64
 }
 
 fn answer(h: &Household, field: &str) -> Option<Answer> {
@@ -291,5 +313,58 @@ mod tests {
         assert_eq!((e.required_met, e.required_total), (8, 8));
         assert!(!crit(&e, "digital_map").met, "encouraged criteria do not block certification");
         assert!(!evaluate(&p, []).certified, "an empty area is not certified");
+    }
+
+    #[test]
+    fn needed_is_the_smallest_count_that_meets_the_threshold() {
+        let t = |x: &str| Threshold::parse(x).expect("threshold");
+        // > 0.90 of 100: 91 meets, 90 does not.
+        assert_eq!(needed(t("0.90"), Op::Gt, 90, 100), 1);
+        assert_eq!(needed(t("0.90"), Op::Gt, 80, 100), 11);
+        assert!(t("0.90").passes(Op::Gt, 91, 100) && !t("0.90").passes(Op::Gt, 90, 100));
+        // >= 1.00: everyone.
+        assert_eq!(needed(t("1.00"), Op::Ge, 7, 10), 3);
+        // > 0.50 of 3: 2 meets.
+        assert_eq!(needed(t("0.50"), Op::Gt, 0, 3), 2);
+        // >= 0.50 of 3: 2 (1.5 rounds up).
+        assert_eq!(needed(t("0.50"), Op::Ge, 1, 3), 1);
+        // > 1.00 can never be met by answers alone.
+        assert_eq!(needed(t("1.00"), Op::Gt, 3, 4), -1);
+        // Exhaustive against `passes` on small figures.
+        for (th, op) in
+            [(t("0.90"), Op::Gt), (t("0.9"), Op::Ge), (t("0.5"), Op::Gt), (t("1"), Op::Ge), (t("0.333"), Op::Gt)]
+        {
+            for d in 1..=60u64 {
+                for n in 0..=d {
+                    let k = needed(th, op, n, d);
+                    let best = (0..=d - n).find(|k| th.passes(op, n + k, d));
+                    assert_eq!(k, best.map_or(-1, |k| k as i64), "{th:?} {op:?} {n}/{d}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn evaluation_reports_needed_only_when_not_met() {
+        let profile = Profile::default_v1();
+        let hh = |id: &str, m14: u32, eid: u32| Household {
+            id: id.into(),
+            fields: [
+                ("members".to_string(), Value::Count(m14)),
+                ("members_14plus".to_string(), Value::Count(m14)),
+                ("eid_accounts".to_string(), Value::Count(eid)),
+            ]
+            .into_iter()
+            .collect(),
+            ..Household::default()
+        };
+        let households = [hh("A", 10, 9), hh("B", 10, 9)];
+        let e = evaluate(&profile, &households);
+        let c = crit(&e, "e_citizen");
+        // 18 of 20 = 0.90, not > 0.90: one more person.
+        assert_eq!((c.numerator, c.denominator, c.met, c.needed), (18, 20, false, Some(1)));
+        let households = [hh("A", 10, 10), hh("B", 10, 9)];
+        let e = evaluate(&profile, &households);
+        assert_eq!(crit(&e, "e_citizen").needed, None);
     }
 }

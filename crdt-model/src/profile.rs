@@ -207,6 +207,31 @@ pub struct CriterionDef {
     pub label: Labels,
 }
 
+/// A profile as the API gives it (`GET /v1/areas/{area}/profile`): everything a client needs to
+/// build a form and explain the criteria, with thresholds as numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileInfo {
+    pub id: String,
+    pub version: u32,
+    pub label: Labels,
+    pub business_field: Option<String>,
+    pub fields: Vec<FieldDef>,
+    pub criteria: Vec<CriterionInfo>,
+}
+
+/// One criterion of a [`ProfileInfo`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CriterionInfo {
+    pub id: String,
+    pub level: Level,
+    pub numerator: String,
+    pub denominator: Option<String>,
+    pub op: String,
+    pub threshold: f64,
+    pub required: bool,
+    pub label: Labels,
+}
+
 /// A parsed, checked criteria profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
@@ -418,6 +443,31 @@ impl Profile {
 
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The profile as plain data for clients.
+    pub fn describe(&self) -> ProfileInfo {
+        ProfileInfo {
+            id: self.id.clone(),
+            version: self.version,
+            label: self.label.clone(),
+            business_field: self.business_field.clone(),
+            fields: self.fields.clone(),
+            criteria: self
+                .criteria
+                .iter()
+                .map(|c| CriterionInfo {
+                    id: c.id.clone(),
+                    level: c.level,
+                    numerator: c.numerator.clone(),
+                    denominator: c.denominator.clone(),
+                    op: c.op.as_str().to_string(),
+                    threshold: c.threshold.as_f64(),
+                    required: c.required,
+                    label: c.label.clone(),
+                })
+                .collect(),
+        }
     }
 
     pub fn version(&self) -> u32 {

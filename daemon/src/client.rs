@@ -296,6 +296,23 @@ impl Client {
         self.json(response)
     }
 
+    /// `POST /v1/ui/logins`: a one-time login URL for the web app (`lan`: at the `--ui-listen`
+    /// address, for a browser on another device).
+    pub fn ui_login<T: DeserializeOwned>(&self, lan: bool) -> Result<T> {
+        self.send_json(self.agent.post(self.url("/v1/ui/logins")), &crate::api::ui::LoginRequest { lan })
+    }
+
+    /// `GET /v1/ui/sessions`: the browsers logged in to the web app.
+    pub fn ui_sessions<T: DeserializeOwned>(&self) -> Result<T> {
+        self.get_json("/v1/ui/sessions", &[])
+    }
+
+    /// `DELETE /v1/ui/sessions/{id}`: logs that browser out.
+    pub fn ui_revoke<T: DeserializeOwned>(&self, id: &str) -> Result<T> {
+        let url = self.url(&format!("/v1/ui/sessions/{}", seg(id)));
+        self.json(self.agent.delete(url).header("Authorization", &self.auth).call())
+    }
+
     // -- plumbing ----------------------------------------------------------------------------
 
     fn url(&self, path: &str) -> String {

@@ -57,6 +57,11 @@ pub struct Config {
     pub mdns: bool,
     /// Incremental chunks per area before the store compacts it into one full save.
     pub compact_threshold: usize,
+    /// `--ui-listen`: also serve the web app (only) on this address, for browsers on the LAN.
+    pub ui_listen: Option<std::net::SocketAddr>,
+    /// Print a one-time login URL for the web app on stdout once the API is ready (`kdcd`
+    /// started on a terminal).
+    pub print_login_url: bool,
 }
 
 impl Config {
@@ -69,6 +74,8 @@ impl Config {
             peers: Vec::new(),
             mdns: true,
             compact_threshold: crate::store::DEFAULT_COMPACT_THRESHOLD,
+            ui_listen: None,
+            print_login_url: false,
         }
     }
 }

@@ -8,6 +8,7 @@
 //! - [`api`]: the control API server (axum), bearer-token auth, JSON errors.
 //! - [`client`]: a typed blocking client of that API (used by `kdc`).
 //! - [`invite`]: invite tokens (`kdc invite`, `kdc join`).
+//! - [`web`]: the web app served at the API's root (and on `--ui-listen`).
 //!
 //! Invariant: sled and Automerge never run on tokio reactor threads. Startup loads on a
 //! blocking thread and [`node::Node`] wraps every operation in `spawn_blocking`.
@@ -19,6 +20,7 @@ pub mod invite;
 pub mod network;
 pub mod node;
 pub mod store;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -121,23 +123,57 @@ async fn serve(
     tracing::info!(listen = ?config.listen, peers = ?config.peers, mdns = config.mdns, "network started");
 
     let addr = api_listener.local_addr().map_err(DaemonError::Api)?;
+    // Bound before anything is announced, so a taken --ui-listen port fails the start.
+    let lan_listener = match config.ui_listen {
+        Some(ui) => Some(TcpListener::bind(ui).await.map_err(DaemonError::Api)?),
+        None => None,
+    };
+    let lan_addr = match &lan_listener {
+        Some(l) => Some(l.local_addr().map_err(DaemonError::Api)?),
+        None => None,
+    };
+    let sessions = {
+        let dd = Arc::clone(&data_dir);
+        blocking(move || Ok(web::session::Sessions::open(dd.path()))).await?
+    };
     let state = api::AppState {
         node: node.clone(),
         token: Arc::from(data_dir.token()),
         // Reported only when there is no network layer; the swarm's own addresses win.
         listen: Arc::new(Vec::new()),
         net: Some(net.clone()),
+        sessions: Arc::new(sessions),
+        ui: Arc::new(web::Ui::new(addr, lan_addr)),
+        shutdown: shutdown.clone(),
     };
     {
         let dd = Arc::clone(&data_dir);
         blocking(move || Ok(dd.write_api_addr(addr)?)).await?;
     }
     tracing::info!(%addr, name = node.name(), "control API ready");
+    let lan_task = lan_listener.map(|listener| {
+        tracing::info!(addr = ?lan_addr, "web app served on the LAN (--ui-listen)");
+        tokio::spawn(web::serve_lan(listener, state.clone(), shutdown.clone()))
+    });
+    if config.print_login_url {
+        let (code, _) = state.sessions.new_code(node::now_ms());
+        let url = format!("{}/login?code={code}", api::ui::loopback_base(addr));
+        // stdout, for the person who started kdcd; the code is good once, for ten minutes.
+        println!("KDC Sync — mở trong trình duyệt / open in a browser (10 phút / 10 minutes):\n  {url}");
+    }
     if let Some(ready) = ready {
         let _ = ready.send(addr);
     }
 
     let served = api::serve(api_listener, state, shutdown.clone()).await;
+    if let Some(task) = lan_task {
+        shutdown.cancel();
+        match task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "LAN web app failed"),
+            Err(e) => tracing::warn!(error = %e, "LAN web app task failed"),
+        }
+    }
     tracing::info!("shutting down");
     // The API has stopped; stop the swarm too (it holds a Node handle) before closing sled.
     shutdown.cancel();

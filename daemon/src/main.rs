@@ -39,6 +39,11 @@ struct Args {
     /// This device's name, shown to the other members of an area (stored; later starts keep it)
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
+
+    /// Also serve the web app on this address for browsers on the local network (e.g.
+    /// 0.0.0.0:7421); each browser logs in with a code from `kdc ui --lan`. Off by default.
+    #[arg(long, value_name = "ADDR")]
+    ui_listen: Option<String>,
 }
 
 /// clap names the flag in its error and exits with 2.
@@ -64,6 +69,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let ui_listen = match args.ui_listen.as_deref().map(resolve_api).transpose() {
+        Ok(addr) => addr,
+        Err(e) => {
+            eprintln!(
+                "kdcd: error: invalid value {:?} for '--ui-listen <ADDR>': {e:#}",
+                args.ui_listen.unwrap_or_default()
+            );
+            return ExitCode::from(2);
+        }
+    };
     if let Some(name) = &args.name
         && let Err(e) = config::validate_device_name(name)
     {
@@ -71,7 +86,7 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     }
 
-    match start(args, api).await {
+    match start(args, api, ui_listen).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("kdcd: error: {e:#}");
@@ -88,7 +103,7 @@ fn resolve_api(text: &str) -> anyhow::Result<SocketAddr> {
     }
 }
 
-async fn start(args: Args, api: SocketAddr) -> anyhow::Result<()> {
+async fn start(args: Args, api: SocketAddr, ui_listen: Option<SocketAddr>) -> anyhow::Result<()> {
     let data_dir = match args.data_dir {
         Some(dir) => dir,
         None => {
@@ -102,6 +117,9 @@ async fn start(args: Args, api: SocketAddr) -> anyhow::Result<()> {
     }
     config.peers = args.peers;
     config.mdns = !args.no_mdns;
+    config.ui_listen = ui_listen;
+    // A person at a terminal gets the web app's login link; services and tests do not.
+    config.print_login_url = std::io::IsTerminal::is_terminal(&std::io::stdout());
 
     // Lock the data directory before binding, so a second kdcd reports the real problem.
     let dir = data_dir.clone();

@@ -92,6 +92,23 @@ struct Inner {
     changes: tokio::sync::broadcast::Sender<String>,
     /// (area, peer) -> unix ms of the last completed sync, reported by the network.
     last_sync: Mutex<HashMap<(String, String), i64>>,
+    /// What a watcher of this device sees happen (see [`Node::events`]).
+    events: tokio::sync::broadcast::Sender<NodeEvent>,
+    /// Peers with at least one open connection, as the network reports them.
+    connected: Mutex<std::collections::BTreeSet<String>>,
+}
+
+/// Something that happened on this device, for watchers (`GET /v1/events`, the web app's live
+/// pages). Lossy by design: a watcher that lags is told so and re-reads what it shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum NodeEvent {
+    /// The area's document changed and the change is durable (a local write, a sync, an import).
+    AreaChanged { area: String },
+    /// A peer's first connection opened (`connected`) or its last one closed.
+    Peer { peer_id: String, connected: bool },
+    /// The area is in sync with the peer (Automerge's protocol has nothing more to send).
+    Synced { area: String, peer_id: String },
 }
 
 /// Cheap, cloneable handle on the registry.
@@ -155,6 +172,8 @@ impl Node {
             broken,
             changes: tokio::sync::broadcast::channel(256).0,
             last_sync: Mutex::new(HashMap::new()),
+            events: tokio::sync::broadcast::channel(256).0,
+            connected: Mutex::new(std::collections::BTreeSet::new()),
         };
         let node = Node { inner: Arc::new(inner) };
         // Compact what a previous run left long (e.g. it crashed before compacting).
@@ -175,6 +194,47 @@ impl Node {
     /// treat every area as changed.
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<String> {
         self.inner.changes.subscribe()
+    }
+
+    /// Every [`NodeEvent`] from now on.
+    pub fn events(&self) -> tokio::sync::broadcast::Receiver<NodeEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Records that `peer` now has a connection (`true`) or none any more (called by the network).
+    pub fn peer_connection(&self, peer: &str, connected: bool) {
+        let mut set = self.inner.connected.lock().unwrap_or_else(|p| p.into_inner());
+        let changed = if connected { set.insert(peer.to_string()) } else { set.remove(peer) };
+        drop(set);
+        if changed {
+            let _ = self.inner.events.send(NodeEvent::Peer { peer_id: peer.to_string(), connected });
+        }
+    }
+
+    /// Whether `peer` has an open connection now.
+    pub fn is_connected(&self, peer: &str) -> bool {
+        self.inner.connected.lock().unwrap_or_else(|p| p.into_inner()).contains(peer)
+    }
+
+    /// Unix ms of the last completed sync of `area` with `peer` since the daemon started.
+    pub fn last_sync(&self, area: &str, peer: &str) -> Option<i64> {
+        let map = self.inner.last_sync.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&(area.to_string(), peer.to_string())).copied()
+    }
+
+    /// Runs `f` on the area on a blocking thread and answers what it computes. For readers
+    /// that need several views of one area at once (the web app's pages).
+    pub async fn with_area<T, F>(&self, id: String, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Area) -> Result<T, ModelError> + Send + 'static,
+    {
+        self.blocking(move |inner| inner.read(&id, f)).await
+    }
+
+    /// The area's criteria profile.
+    pub async fn profile(&self, id: String) -> Result<crdt_model::Profile> {
+        self.with_area(id, |a| Ok(a.profile().clone())).await
     }
 
     /// This device's peer id.
@@ -242,6 +302,8 @@ impl Node {
     pub fn record_sync(&self, area: &str, peer: &str, now_ms: i64) {
         let mut map = self.inner.last_sync.lock().unwrap_or_else(|p| p.into_inner());
         map.insert((area.to_string(), peer.to_string()), now_ms);
+        drop(map);
+        let _ = self.inner.events.send(NodeEvent::Synced { area: area.to_string(), peer_id: peer.to_string() });
     }
 
     pub async fn household_list(
@@ -444,6 +506,7 @@ impl Inner {
     /// Tells subscribers that `id` changed (and the change is durable). No subscriber is fine.
     fn changed(&self, id: &str) {
         let _ = self.changes.send(id.to_string());
+        let _ = self.events.send(NodeEvent::AreaChanged { area: id.to_string() });
     }
 
     fn reload(&self, id: &str, e: &mut AreaEntry) -> Result<()> {

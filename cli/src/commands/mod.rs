@@ -24,6 +24,7 @@ mod misc;
 mod net;
 mod report;
 mod snapshot;
+mod ui;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -83,6 +84,7 @@ pub fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Snapshot(cmd) => snapshot::run(&ctx, cmd),
         Command::Invite { area } => net::invite(&ctx, &area),
         Command::Join { token } => net::join(&ctx, &token),
+        Command::Ui { no_open, lan, sessions, revoke } => ui::run(&ctx, no_open, lan, sessions, revoke.as_deref()),
         Command::Peers => net::peers(&ctx),
         Command::Peer(cmd) => net::peer(&ctx, cmd),
         Command::History { area, household, since, until, format, snapshot } => {

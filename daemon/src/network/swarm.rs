@@ -813,6 +813,7 @@ impl EventLoop {
                 p.connections = num_established.get() as usize;
                 p.last_seen_ms = Some(now_ms());
                 if num_established.get() == 1 {
+                    self.node.peer_connection(&peer_id.to_string(), true);
                     // Sessions start with the connection: whatever a session of this peer's
                     // last connection believed it had sent is void.
                     self.pairs.retain(|(peer, _), _| *peer != peer_id);
@@ -833,6 +834,7 @@ impl EventLoop {
                 p.connections = num_established as usize;
                 p.last_seen_ms = Some(now_ms());
                 if num_established == 0 {
+                    self.node.peer_connection(&peer_id.to_string(), false);
                     p.in_sync.clear();
                     // Fresh sync states on reconnect, as Automerge's protocol expects.
                     self.pairs.retain(|(peer, _), _| *peer != peer_id);

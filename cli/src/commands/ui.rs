@@ -1,0 +1,107 @@
+//! `kdc ui`: the web app's login URL (single use, ten minutes), opened in the system browser;
+//! `--lan` for a phone on the Wi-Fi (text and QR code); `--sessions` and `--revoke ID`.
+
+use std::io::IsTerminal as _;
+
+use kdc_daemon::api::ui::LoginInfo;
+use kdc_daemon::web::session::SessionInfo;
+
+use super::{Ctx, emit};
+use crate::output;
+
+pub fn run(ctx: &Ctx, no_open: bool, lan: bool, sessions: bool, revoke: Option<&str>) -> anyhow::Result<()> {
+    let client = ctx.client()?;
+    let vi = ctx.lang == crdt_model::Lang::Vi;
+    if let Some(id) = revoke {
+        return answer!(ctx, client.ui_revoke(id), |s: SessionInfo| if vi {
+            format!("Đã đăng xuất trình duyệt {}.\n", s.id)
+        } else {
+            format!("Browser session {} logged out.\n", s.id)
+        });
+    }
+    if sessions {
+        return answer!(ctx, client.ui_sessions(), |list: Vec<SessionInfo>| sessions_table(vi, &list));
+    }
+    if ctx.json {
+        let raw: Box<serde_json::value::RawValue> = client.ui_login(lan)?;
+        let info: LoginInfo = serde_json::from_str(raw.get())?;
+        if !no_open && !lan {
+            open_browser(&info.url);
+        }
+        return emit(&format!("{}\n", raw.get()));
+    }
+    let info: LoginInfo = client.ui_login(lan)?;
+    let mut out = String::new();
+    if lan {
+        out.push_str(if vi {
+            "Quét mã này bằng camera của điện thoại (cùng Wi-Fi), hoặc mở đường dẫn; dùng một lần, trong 10 phút:\n"
+        } else {
+            "Scan this with the phone's camera (same Wi-Fi), or open the link; it works once, for 10 minutes:\n"
+        });
+        out.push_str(&format!("{}\n", info.url));
+        if std::io::stdout().is_terminal()
+            && let Some(qr) = output::qr(&info.url)
+        {
+            out.push('\n');
+            out.push_str(&qr);
+            out.push('\n');
+        }
+    } else {
+        out.push_str(if vi {
+            "Mở đường dẫn này trong trình duyệt (dùng một lần, trong 10 phút):\n"
+        } else {
+            "Open this link in a browser (it works once, for 10 minutes):\n"
+        });
+        out.push_str(&format!("{}\n", info.url));
+        if !no_open {
+            open_browser(&info.url);
+        }
+    }
+    emit(&out)
+}
+
+fn sessions_table(vi: bool, list: &[SessionInfo]) -> String {
+    if list.is_empty() {
+        return if vi { "Không có trình duyệt nào đang đăng nhập.\n" } else { "No browser is logged in.\n" }.into();
+    }
+    let mut t = output::table(if vi {
+        vec!["ID", "Đăng nhập lúc", "Lần cuối", "Qua LAN", "Trình duyệt"]
+    } else {
+        vec!["ID", "Logged in", "Last seen", "LAN", "Browser"]
+    });
+    for s in list {
+        let ua: String = s.user_agent.chars().take(40).collect();
+        t.add_row(vec![
+            s.id.clone(),
+            s.created_at.clone(),
+            s.last_seen.clone(),
+            if s.lan { "✓" } else { "" }.into(),
+            ua,
+        ]);
+    }
+    format!("{t}\n")
+}
+
+/// Opens `url` in the system browser when there is one; a failure only means the user opens
+/// the printed URL by hand.
+fn open_browser(url: &str) {
+    let mut cmd = if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if std::env::var_os("TERMUX_VERSION").is_some() {
+        std::process::Command::new("termux-open-url")
+    } else if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() {
+        std::process::Command::new("xdg-open")
+    } else {
+        return; // No desktop: print only.
+    };
+    let _ = cmd
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}

@@ -1,0 +1,203 @@
+//! The JSON endpoints under `/v1` (docs/API.md): each parses its request, calls [`Node`] or
+//! the [`AppState`] operation shared with the web app, and maps the answer.
+//!
+//! [`Node`]: crate::node::Node
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use crdt_model::{HouseholdWrite, NewArea};
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, body_bytes, field_pairs};
+use super::types::{
+    CreateArea, HouseholdPatch, HouseholdQuery, IdInfo, ImportReport, InviteRequest, JoinBody, Joined, NewHousehold,
+    NewMember, PeerAddr,
+};
+use super::{ApiError, ApiResult, AppState, SNAPSHOT_BODY_LIMIT};
+
+/// The endpoints, relative to `/v1`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/id", get(get_id))
+        .route("/areas", get(list_areas).post(create_area))
+        .route("/areas/{area}", get(get_area))
+        .route("/areas/{area}/status", get(area_status))
+        .route("/areas/{area}/profile", get(area_profile))
+        .route("/areas/{area}/households", get(list_households).post(add_household))
+        .route("/areas/{area}/households/{hh}", get(get_household).patch(patch_household))
+        .route("/areas/{area}/households/{hh}/archive", post(archive_household))
+        .route("/areas/{area}/members", get(members).post(add_member))
+        .route("/areas/{area}/members/{peer_id}", delete(remove_member))
+        .route("/areas/{area}/invites", post(create_invite))
+        .route("/join", post(join))
+        .route("/peers", get(peers).post(add_peer))
+        .route("/areas/{area}/conflicts", get(conflicts))
+        .route("/areas/{area}/snapshot", get(export_snapshot))
+        // The route's own limit is applied after (inside) the router-wide one, so it wins.
+        .route("/snapshots", post(import_snapshot).layer(DefaultBodyLimit::max(SNAPSHOT_BODY_LIMIT)))
+        .route("/events", get(super::events::stream))
+        .route("/ui/logins", post(super::ui::create_login))
+        .route("/ui/sessions", get(super::ui::list_sessions))
+        .route("/ui/sessions/{id}", delete(super::ui::revoke_session))
+        .fallback(unknown_path)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn get_id(State(s): State<AppState>) -> axum::Json<IdInfo> {
+    let listen = s.listen_addrs().await.iter().map(ToString::to_string).collect();
+    axum::Json(IdInfo { peer_id: s.node.peer_id().to_string(), name: s.node.name().to_string(), listen })
+}
+
+async fn list_areas(State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(axum::Json(s.node.list_areas().await?).into_response())
+}
+
+async fn create_area(State(s): State<AppState>, ApiJson(req): ApiJson<CreateArea>) -> ApiResult<Response> {
+    let new = NewArea { id: req.id, name: req.name, ward: req.ward, profile_toml: req.profile };
+    let summary = s.node.create_area(new).await?;
+    Ok((StatusCode::CREATED, axum::Json(summary)).into_response())
+}
+
+async fn get_area(State(s): State<AppState>, ApiPath(area): ApiPath<String>) -> ApiResult<Response> {
+    Ok(axum::Json(s.node.area_summary(area).await?).into_response())
+}
+
+async fn area_status(State(s): State<AppState>, ApiPath(area): ApiPath<String>) -> ApiResult<Response> {
+    Ok(axum::Json(s.node.status(area).await?).into_response())
+}
+
+async fn list_households(
+    State(s): State<AppState>,
+    ApiPath(area): ApiPath<String>,
+    ApiQuery(q): ApiQuery<HouseholdQuery>,
+) -> ApiResult<Response> {
+    let list = s.node.household_list(area, q.group, q.missing, q.archived).await?;
+    Ok(axum::Json(list).into_response())
+}
+
+async fn add_household(
+    State(s): State<AppState>,
+    ApiPath(area): ApiPath<String>,
+    ApiJson(req): ApiJson<NewHousehold>,
+) -> ApiResult<Response> {
+    let write = HouseholdWrite { id: req.id, group: req.group, address: req.address, fields: field_pairs(req.fields)? };
+    let view = s.node.add_household(area, write).await?;
+    Ok((StatusCode::CREATED, axum::Json(view)).into_response())
+}
+
+async fn get_household(
+    State(s): State<AppState>,
+    ApiPath((area, hh)): ApiPath<(String, String)>,
+) -> ApiResult<Response> {
+    Ok(axum::Json(s.node.household(area, hh).await?).into_response())
+}
+
+async fn patch_household(
+    State(s): State<AppState>,
+    ApiPath((area, hh)): ApiPath<(String, String)>,
+    ApiJson(req): ApiJson<HouseholdPatch>,
+) -> ApiResult<Response> {
+    let write = HouseholdWrite { id: hh, group: req.group, address: req.address, fields: field_pairs(req.fields)? };
+    Ok(axum::Json(s.node.set_household(area, write).await?).into_response())
+}
+
+async fn archive_household(
+    State(s): State<AppState>,
+    ApiPath((area, hh)): ApiPath<(String, String)>,
+) -> ApiResult<Response> {
+    Ok(axum::Json(s.node.archive_household(area, hh).await?).into_response())
+}
+
+async fn members(State(s): State<AppState>, ApiPath(area): ApiPath<String>) -> ApiResult<Response> {
+    Ok(axum::Json(s.node.members(area).await?).into_response())
+}
+
+async fn add_member(
+    State(s): State<AppState>,
+    ApiPath(area): ApiPath<String>,
+    ApiJson(req): ApiJson<NewMember>,
+) -> ApiResult<Response> {
+    let member = s.node.add_member(area, req.peer_id, req.name, req.role).await?;
+    Ok((StatusCode::CREATED, axum::Json(member)).into_response())
+}
+
+async fn remove_member(
+    State(s): State<AppState>,
+    ApiPath((area, peer_id)): ApiPath<(String, String)>,
+) -> ApiResult<Response> {
+    Ok(axum::Json(s.node.remove_member(area, peer_id).await?).into_response())
+}
+
+async fn create_invite(
+    State(s): State<AppState>,
+    ApiPath(area): ApiPath<String>,
+    request: Request,
+) -> ApiResult<Response> {
+    // The body is optional: `{}`, `{"ttl_secs": N}` or nothing at all.
+    let bytes = body_bytes(request, &()).await?;
+    let req: InviteRequest = if bytes.iter().all(u8::is_ascii_whitespace) {
+        InviteRequest::default()
+    } else {
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::invalid(None, format!("invalid JSON body: {e}")))?
+    };
+    let info = s.invite(area, req.ttl_secs).await?;
+    Ok((StatusCode::CREATED, axum::Json(info)).into_response())
+}
+
+async fn join(State(s): State<AppState>, ApiJson(req): ApiJson<JoinBody>) -> ApiResult<Response> {
+    let area = s.join(&req.token).await?;
+    Ok(axum::Json(Joined { area }).into_response())
+}
+
+async fn peers(State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(axum::Json(s.peers().await?).into_response())
+}
+
+async fn add_peer(State(s): State<AppState>, ApiJson(req): ApiJson<PeerAddr>) -> ApiResult<Response> {
+    let addr = s.add_peer(&req.addr).await?;
+    Ok(axum::Json(PeerAddr { addr: addr.to_string() }).into_response())
+}
+
+async fn conflicts(State(s): State<AppState>, ApiPath(area): ApiPath<String>) -> ApiResult<Response> {
+    Ok(axum::Json(s.node.conflicts(area).await?).into_response())
+}
+
+async fn export_snapshot(State(s): State<AppState>, ApiPath(area): ApiPath<String>) -> ApiResult<Response> {
+    let bytes = s.node.export_snapshot(area).await?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}
+
+async fn import_snapshot(State(s): State<AppState>, request: Request) -> ApiResult<Response> {
+    let bytes = body_bytes(request, &()).await?;
+    if bytes.is_empty() {
+        return Err(ApiError::invalid(Some("snapshot"), "the request body is empty; send the snapshot file's bytes"));
+    }
+    let areas = s.node.import_snapshot(bytes.to_vec()).await?;
+    Ok(axum::Json(ImportReport { areas }).into_response())
+}
+
+pub async fn unknown_path(method: Method, uri: Uri) -> ApiError {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        kind: "not_found",
+        message: format!("no such endpoint: {method} {}", uri.path()),
+        field: None,
+        reason: None,
+    }
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        kind: "invalid_input",
+        message: format!("{method} is not allowed on {}", uri.path()),
+        field: None,
+        reason: None,
+    }
+}
+
+async fn area_profile(State(s): State<AppState>, ApiPath(area): ApiPath<String>) -> ApiResult<Response> {
+    Ok(axum::Json(s.node.profile(area).await?.describe()).into_response())
+}

@@ -1,0 +1,148 @@
+//! The web app's two languages and their number and date formats.
+//!
+//! Vietnamese is the default; `?lang=en` / `?lang=vi` switches and a cookie remembers it.
+//! Texts live next to the markup that shows them, as `l.t("vi", "en")` pairs, so a page reads
+//! top-down in both languages; labels of fields and criteria come from the area's profile.
+//! Vietnamese numbers use a decimal comma (`80,00%`); dates are `01/12/2026 14:05` in the
+//! device's local time zone in both languages (English adds nothing a ward would misread).
+
+use chrono::{Local, TimeZone};
+pub use crdt_model::Lang;
+
+/// The cookie that remembers the language.
+pub const LANG_COOKIE: &str = "kdc_lang";
+
+/// A language with its texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct L(pub Lang);
+
+impl L {
+    /// `vi` in Vietnamese, `en` in English.
+    pub fn t<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+        match self.0 {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+
+    /// The `lang` attribute.
+    pub fn code(self) -> &'static str {
+        match self.0 {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    /// `numerator / denominator` as a percentage with two decimals, rounded half up, in
+    /// integers: `80,00%` / `80.00%`. `—` when the denominator is 0.
+    pub fn percent(self, numerator: u64, denominator: u64) -> String {
+        if denominator == 0 {
+            return "—".into();
+        }
+        let hundredths = (numerator as u128 * 20_000 / denominator as u128).div_ceil(2);
+        let sep = self.t(",", ".");
+        format!("{}{sep}{:02}%", hundredths / 100, hundredths % 100)
+    }
+
+    /// A threshold such as 0.9 as `90%` (or `90,5%` when it has a fraction of a percent).
+    pub fn threshold(self, t: f64) -> String {
+        let p = (t * 1000.0).round() as i64; // tenths of a percent
+        if p % 10 == 0 { format!("{}%", p / 10) } else { format!("{}{}{}%", p / 10, self.t(",", "."), p % 10) }
+    }
+
+    /// Unix ms as `01/12/2026 14:05`, local time.
+    pub fn datetime(self, ms: i64) -> String {
+        match Local.timestamp_millis_opt(ms).single() {
+            Some(t) => t.format("%d/%m/%Y %H:%M").to_string(),
+            None => "—".into(),
+        }
+    }
+
+    /// Unix ms as `14:05`, local time.
+    pub fn time(self, ms: i64) -> String {
+        match Local.timestamp_millis_opt(ms).single() {
+            Some(t) => t.format("%H:%M").to_string(),
+            None => "—".into(),
+        }
+    }
+
+    /// An RFC 3339 text (as the model gives times) as [`L::datetime`].
+    pub fn rfc3339(self, text: &str) -> String {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| self.datetime(t.timestamp_millis()))
+            .unwrap_or_else(|_| text.to_string())
+    }
+
+    /// The comparison in words: `≥ 100%`, `> 90%`.
+    pub fn op_threshold(self, op: &str, t: f64) -> String {
+        let sym = if op == ">" { ">" } else { "≥" };
+        format!("{sym} {}", self.threshold(t))
+    }
+
+    /// What is still needed for a criterion, exactly (see `CriterionStatus::needed`).
+    pub fn needed(self, level: crdt_model::profile::Level, k: i64) -> String {
+        use crdt_model::profile::Level;
+        if k < 0 {
+            return self.t("Không thể đạt nếu không có thêm hộ mới", "Not reachable without new households").into();
+        }
+        match (self.0, level) {
+            (Lang::Vi, Level::Person) => format!("Cần thêm {k} người"),
+            (Lang::Vi, Level::Household) => format!("Cần thêm {k} hộ"),
+            (Lang::Vi, Level::Business) => format!("Cần thêm {k} hộ kinh doanh"),
+            (Lang::En, Level::Person) => format!("{k} more {}", if k == 1 { "resident" } else { "residents" }),
+            (Lang::En, Level::Household) => format!("{k} more {}", if k == 1 { "household" } else { "households" }),
+            (Lang::En, Level::Business) => {
+                format!("{k} more business {}", if k == 1 { "household" } else { "households" })
+            }
+        }
+    }
+
+    /// A yes/no answer's label.
+    pub fn answer(self, value: &str) -> &'static str {
+        match (self.0, value) {
+            (Lang::Vi, "yes") => "Có",
+            (Lang::Vi, "no") => "Không",
+            (Lang::Vi, _) => "Chưa rõ",
+            (Lang::En, "yes") => "Yes",
+            (Lang::En, "no") => "No",
+            (Lang::En, _) => "Unknown",
+        }
+    }
+}
+
+/// The language of a `lang` query value or cookie.
+pub fn parse(value: &str) -> Option<Lang> {
+    match value.trim() {
+        "vi" => Some(Lang::Vi),
+        "en" => Some(Lang::En),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_are_exact_and_localised() {
+        let (vi, en) = (L(Lang::Vi), L(Lang::En));
+        assert_eq!(vi.percent(4, 5), "80,00%");
+        assert_eq!(en.percent(4, 5), "80.00%");
+        assert_eq!(vi.percent(275, 310), "88,71%");
+        assert_eq!(vi.percent(1, 8), "12,50%");
+        assert_eq!(vi.percent(2, 3), "66,67%");
+        assert_eq!(vi.percent(0, 0), "—");
+        assert_eq!(vi.threshold(0.9), "90%");
+        assert_eq!(vi.op_threshold(">", 0.9), "> 90%");
+        assert_eq!(en.op_threshold(">=", 1.0), "≥ 100%");
+    }
+
+    #[test]
+    fn needed_in_words() {
+        use crdt_model::profile::Level;
+        assert_eq!(L(Lang::Vi).needed(Level::Person, 3), "Cần thêm 3 người");
+        assert_eq!(L(Lang::En).needed(Level::Person, 3), "3 more residents");
+        assert_eq!(L(Lang::En).needed(Level::Household, 1), "1 more household");
+        assert!(L(Lang::En).needed(Level::Household, -1).contains("new households"));
+    }
+}

@@ -1,0 +1,221 @@
+//! `/a/{area}`: the area board. Per criterion its figures, Đạt / Chưa đạt and exactly what is
+//! still needed; per residential group the same; compliance over time as a chart. The script
+//! re-reads the page when a teammate's change arrives by sync.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{Local, TimeZone};
+use crdt_model::eval::CriterionStatus;
+use crdt_model::history;
+use maud::{Markup, html};
+
+use super::failed;
+use crate::web::i18n::L;
+use crate::web::layout::{self, AreaNav, Live, Tab, met_badge};
+use crate::web::{Ctx, WebState, page};
+
+/// What the board shows, read in one go.
+struct Board {
+    status: crdt_model::Status,
+    conflicts: usize,
+    /// A short hash of the heads: the chart's version.
+    version: String,
+}
+
+/// `GET /a/{area}`.
+pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>) -> Response {
+    let read = ws
+        .app
+        .node
+        .with_area(area.clone(), |a| {
+            Ok(Board { status: a.status(), conflicts: a.conflicts().len(), version: heads_version(&a.heads()) })
+        })
+        .await;
+    match read {
+        Ok(b) => page(render(&ctx, &area, &b)),
+        Err(e) => failed(&ctx, e),
+    }
+}
+
+fn heads_version(heads: &[automerge::ChangeHash]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for head in heads {
+        h.update(head.0);
+    }
+    hex::encode(&h.finalize()[..6])
+}
+
+fn render(ctx: &Ctx, area: &str, b: &Board) -> Markup {
+    let l = ctx.l;
+    let s = &b.status;
+    let body = html! {
+        section.card.summary data-required-met=(s.required_met) data-required-total=(s.required_total) data-certified=(s.certified) {
+            h1 { (s.name) }
+            p.muted { (s.ward) " · " (s.households) " " (l.t("hộ đang theo dõi", "active households")) }
+            p.big {
+                (l.t("Đạt", "Met")) " " strong { (s.required_met) "/" (s.required_total) } " " (l.t("tiêu chí bắt buộc", "required criteria"))
+            }
+            @if s.certified {
+                p { span.badge.ok { "✓ " (l.t("Đủ điều kiện công nhận Khu dân cư công nghệ số", "Meets every criterion for certification")) } }
+            } @else {
+                p { span.badge.no { "✗ " (l.t("Chưa đủ điều kiện công nhận", "Not yet certifiable")) } }
+            }
+            @if s.incomplete > 0 {
+                p.warn { "⚠ " (s.incomplete) " " (l.t("hộ chưa ghi số nhân khẩu từ 14 tuổi — cần ghi đủ trước khi công nhận.", "households lack the count of residents aged 14+ — needed before certification.")) }
+            }
+        }
+        h2 { (l.t("Tiêu chí", "Criteria")) }
+        ul.criteria {
+            @for c in &s.criteria {
+                li { (criterion(l, area, c, true)) }
+            }
+        }
+        @if !s.groups.is_empty() {
+            h2 { (l.t("Theo tổ dân phố", "By residential group")) }
+            @for g in &s.groups {
+                details.card.group data-group=(g.group) {
+                    summary {
+                        strong { @if g.group.is_empty() { (l.t("(chưa ghi tổ)", "(no group)")) } @else { (g.group) } }
+                        " · " (g.evaluation.households) " " (l.t("hộ", "households"))
+                        " · " (l.t("Đạt", "Met")) " " (g.evaluation.required_met) "/" (g.evaluation.required_total)
+                        " " (if g.evaluation.certified { "✓" } else { "✗" })
+                    }
+                    ul.criteria.compact {
+                        @for c in &g.evaluation.criteria {
+                            li { (criterion(l, area, c, false)) }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (l.t("Tiến độ theo ngày", "Progress over time")) }
+        figure.card.chart {
+            img src=(format!("/a/{area}/chart.svg?v={}&lang={}", b.version, l.code())) width="320" height="160"
+                alt=(l.t("Biểu đồ số tiêu chí bắt buộc đạt được và số hộ đã ghi theo từng ngày", "Chart of required criteria met and households recorded, day by day"));
+            figcaption.muted { (l.t("Đường liền: số tiêu chí bắt buộc đạt; đường gạch: số hộ đã ghi.", "Solid: required criteria met; dashed: households recorded.")) }
+        }
+    };
+    let nav = AreaNav { id: area, name: &s.name, tab: Tab::Board, conflicts: b.conflicts };
+    layout::page(ctx, &s.name, Some(nav), Live::Replace, &format!("/a/{area}/events"), body)
+}
+
+/// One criterion with the board's test hooks. `hooks` is false for the per-group copies, so
+/// `data-criterion` stays one element per criterion.
+fn criterion(l: L, area: &str, c: &CriterionStatus, hooks: bool) -> Markup {
+    let fill = if c.applicable { (c.numerator as f64 / c.denominator as f64 * 100.0).clamp(0.0, 100.0) } else { 0.0 };
+    let threshold = c.threshold * 100.0;
+    let needed = if c.met || !c.applicable { None } else { c.needed };
+    html! {
+        article.crit
+            data-criterion=[hooks.then_some(c.id.as_str())]
+            data-met=[hooks.then_some(c.met)]
+            data-applicable=[hooks.then_some(c.applicable)]
+            data-numerator=[hooks.then_some(c.numerator)]
+            data-denominator=[hooks.then_some(c.denominator)]
+            data-needed=[needed.filter(|_| hooks)]
+        {
+            div.crit-head {
+                h3 { (c.label.get(l.0)) }
+                (met_badge(l, c.met, c.applicable))
+            }
+            @if !c.required { p.tag { (l.t("Khuyến khích", "Encouraged")) } }
+            svg.bar viewBox="0 0 100 6" preserveAspectRatio="none" aria-hidden="true" focusable="false" {
+                rect.track width="100" height="6" {}
+                rect class=(if c.met { "fill ok" } else { "fill no" }) width=(format!("{fill:.2}")) height="6" {}
+                line.thr x1=(format!("{threshold:.2}")) x2=(format!("{threshold:.2}")) y1="0" y2="6" {}
+            }
+            p.figures {
+                @if c.applicable {
+                    strong { (c.numerator) "/" (c.denominator) } " · " (l.percent(c.numerator, c.denominator))
+                } @else {
+                    (l.t("Không có hộ thuộc diện", "No household in scope"))
+                }
+                " · " (l.t("yêu cầu", "needs")) " " (l.op_threshold(&c.op, c.threshold))
+                @if c.unknown > 0 { " · " (c.unknown) " " (l.t("hộ chưa rõ", "unknown")) }
+            }
+            @if let Some(k) = needed {
+                p.needed {
+                    "→ " (l.needed(c.level, k)) " "
+                    a href=(format!("/a/{area}/worklist?missing={}", c.id)) { (l.t("Danh sách hộ", "Households")) }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /a/{area}/chart.svg`: required criteria met and households recorded at the end of
+/// each day that had changes (from the change log, as `kdc history` computes it).
+pub async fn chart(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>) -> Response {
+    let ui = Arc::clone(&ws.app.ui);
+    let lang = ctx.l;
+    let read = ws
+        .app
+        .node
+        .with_area(area.clone(), move |a| {
+            let heads = a.heads();
+            if let Some((h, svg)) = ui.charts.lock().unwrap_or_else(|p| p.into_inner()).get(&a.id())
+                && *h == heads
+            {
+                return Ok(Arc::clone(svg));
+            }
+            let day_of = |secs: i64| Local.timestamp_opt(secs, 0).single().map(|t| t.date_naive()).unwrap_or_default();
+            let days = history::daily(a, day_of, None, None)?;
+            let svg: Arc<str> = draw(lang, &days).into();
+            ui.charts.lock().unwrap_or_else(|p| p.into_inner()).insert(a.id(), (heads, Arc::clone(&svg)));
+            Ok(svg)
+        })
+        .await;
+    match read {
+        Ok(svg) => {
+            let mut r = ([(header::CONTENT_TYPE, "image/svg+xml")], svg.to_string()).into_response();
+            // Versioned by the heads in its URL.
+            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000"));
+            r
+        }
+        Err(e) => failed(&ctx, e),
+    }
+}
+
+fn draw(l: L, days: &[history::DayStatus]) -> String {
+    let (w, h, pad) = (320.0_f64, 160.0_f64, 24.0_f64);
+    let n = days.len().max(1);
+    let max_req = days.iter().map(|d| d.evaluation.required_total).max().unwrap_or(1).max(1) as f64;
+    let max_hh = days.iter().map(|d| d.evaluation.households).max().unwrap_or(1).max(1) as f64;
+    let x = |i: usize| if n == 1 { w / 2.0 } else { pad + (w - 2.0 * pad) * i as f64 / (n - 1) as f64 };
+    let y = |v: f64, max: f64| h - pad - (h - 2.0 * pad) * v / max;
+    let line = |f: &dyn Fn(&history::DayStatus) -> f64, max: f64| {
+        days.iter().enumerate().map(|(i, d)| format!("{:.1},{:.1}", x(i), y(f(d), max))).collect::<Vec<_>>().join(" ")
+    };
+    let req = line(&|d| d.evaluation.required_met as f64, max_req);
+    let hh = line(&|d| d.evaluation.households as f64, max_hh);
+    let date = |d: &history::DayStatus| {
+        let p: Vec<&str> = d.date.split('-').collect();
+        if p.len() == 3 { format!("{}/{}", p[2], p[1]) } else { d.date.clone() }
+    };
+    let first = days.first().map(date).unwrap_or_default();
+    let last = days.last().map(date).unwrap_or_default();
+    let last_req = days.last().map_or(0, |d| d.evaluation.required_met);
+    let last_hh = days.last().map_or(0, |d| d.evaluation.households);
+    html! {
+        svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {w} {h}")) width=(w) height=(h) font-family="sans-serif" font-size="11" {
+            rect x="0" y="0" width=(w) height=(h) fill="#ffffff" {}
+            line x1=(pad) y1=(h - pad) x2=(w - pad) y2=(h - pad) stroke="#555" stroke-width="1" {}
+            line x1=(pad) y1=(pad) x2=(pad) y2=(h - pad) stroke="#555" stroke-width="1" {}
+            @if days.is_empty() {
+                text x=(w / 2.0) y=(h / 2.0) text-anchor="middle" fill="#333" { (l.t("Chưa có dữ liệu", "No data yet")) }
+            } @else {
+                polyline points=(hh) fill="none" stroke="#6b4e00" stroke-width="2" stroke-dasharray="5 3" {}
+                polyline points=(req) fill="none" stroke="#0b5cad" stroke-width="3" {}
+                text x=(pad) y=(h - 6.0) fill="#333" { (first) }
+                text x=(w - pad) y=(h - 6.0) text-anchor="end" fill="#333" { (last) }
+                text x=(pad + 4.0) y=(pad - 8.0) fill="#0b5cad" { (l.t("Tiêu chí đạt: ", "Criteria met: ")) (last_req) "/" (max_req as u64) }
+                text x=(w - pad) y=(pad - 8.0) text-anchor="end" fill="#6b4e00" { (l.t("Hộ: ", "Households: ")) (last_hh) }
+            }
+        }
+    }
+    .into_string()
+}

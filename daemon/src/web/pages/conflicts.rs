@@ -1,0 +1,48 @@
+//! `/a/{area}/conflicts`: every field that two devices changed while apart, each settled in
+//! place by choosing one value.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use crdt_model::area::Conflict;
+use maud::html;
+
+use super::failed;
+use super::household::{conflict_form, resolve};
+use crate::web::layout::{self, AreaNav, Live, Tab};
+use crate::web::{Ctx, Form, WebState, error_page, page, see_other};
+
+/// `GET /a/{area}/conflicts`.
+pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>) -> Response {
+    let read = ws.app.node.with_area(area.clone(), |a| Ok((a.name(), a.conflicts(), a.profile().clone()))).await;
+    let (name, conflicts, profile): (String, Vec<Conflict>, crdt_model::Profile) = match read {
+        Ok(r) => r,
+        Err(e) => return failed(&ctx, e),
+    };
+    let l = ctx.l;
+    let action = format!("/a/{area}/conflicts");
+    let body = html! {
+        h1 { (l.t("Xung đột", "Conflicts")) }
+        @if conflicts.is_empty() {
+            p.card { "✓ " (l.t("Không có xung đột: mọi thiết bị thống nhất.", "No conflicts: every device agrees.")) }
+        } @else {
+            p { (l.t("Hai thiết bị đã ghi giá trị khác nhau cho cùng một câu hỏi khi chưa kết nối. Chọn giá trị đúng.", "Two devices recorded different values for one question while apart. Choose the right one.")) }
+            @for c in &conflicts {
+                section.card {
+                    h2 { a href=(format!("/a/{area}/h/{}", c.household)) { (l.t("Hộ ", "Household ")) (c.household) } }
+                    (conflict_form(&ctx, &area, c, &action, &profile))
+                }
+            }
+        }
+    };
+    let nav = AreaNav { id: &area, name: &name, tab: Tab::Conflicts, conflicts: conflicts.len() };
+    page(layout::page(&ctx, l.t("Xung đột", "Conflicts"), Some(nav), Live::Replace, &format!("/a/{area}/events"), body))
+}
+
+/// `POST /a/{area}/conflicts`: `action=resolve`, `hh`, `field`, `value`.
+pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>, form: Form) -> Response {
+    let hh = form.get("hh").unwrap_or("").to_string();
+    match resolve(&ws, &area, &hh, &form).await {
+        Ok(_) => see_other(&format!("/a/{area}/conflicts")),
+        Err(e) => error_page(ctx.l, e),
+    }
+}

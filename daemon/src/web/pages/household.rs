@@ -1,0 +1,399 @@
+//! `/a/{area}/h/{hh}`: the household form, generated from the area's profile, with the
+//! household's conflicts (one tap settles one), its history, and archiving.
+//!
+//! The form sends, beside each question, the value it showed (`was:FIELD`); a save writes only
+//! the questions the volunteer changed. Writing an unchanged question again would be a new
+//! Automerge change that silently settles a concurrent edit a teammate made meanwhile.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use crdt_model::area::{Conflict, HouseholdView};
+use crdt_model::history::{self, FieldChange};
+use crdt_model::profile::{FieldDef, FieldType};
+use crdt_model::{HouseholdWrite, Profile, Value};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{failed, field_refusal};
+use crate::web::i18n::L;
+use crate::web::layout::{self, AreaNav, Live, Tab, csrf, field_error};
+use crate::web::{Ctx, Form, WebState, error_page, page, page_with, see_other};
+
+#[derive(Debug, Deserialize)]
+pub struct FormQuery {
+    /// Unix ms of the save just made (redirect after POST).
+    saved: Option<i64>,
+    /// The household was just created.
+    created: Option<u8>,
+}
+
+/// Everything the form shows, read in one go.
+pub struct Household {
+    pub name: String,
+    pub area_conflicts: usize,
+    pub profile: Profile,
+    pub view: HouseholdView,
+    pub conflicts: Vec<Conflict>,
+    pub history: Vec<FieldChange>,
+    pub groups: Vec<String>,
+}
+
+/// Reads a household and what its form needs.
+pub async fn read(ws: &WebState, area: &str, hh: &str) -> Result<Household, crate::node::NodeError> {
+    let hh = hh.to_string();
+    crdt_model::ids::validate_household_id(&hh)?;
+    ws.app
+        .node
+        .with_area(area.to_string(), move |a| {
+            let view = a.household_view(&hh)?;
+            let all = a.conflicts();
+            let area_conflicts = all.len();
+            let conflicts = all.into_iter().filter(|c| c.household == hh).collect();
+            let history = history::household_history(a, &hh)?;
+            let mut groups: Vec<String> = a.households().into_iter().filter_map(|h| h.group).collect();
+            groups.sort();
+            groups.dedup();
+            Ok(Household {
+                name: a.name(),
+                area_conflicts,
+                profile: a.profile().clone(),
+                view,
+                conflicts,
+                history,
+                groups,
+            })
+        })
+        .await
+}
+
+/// A stored value as the form shows it.
+pub fn shown(v: &Value) -> String {
+    match v {
+        Value::Count(n) => n.to_string(),
+        Value::Answer(a) => a.as_str().to_string(),
+    }
+}
+
+/// `GET /a/{area}/h/{hh}`.
+pub async fn show(
+    State(ws): State<WebState>,
+    ctx: Ctx,
+    Path((area, hh)): Path<(String, String)>,
+    Query(q): Query<FormQuery>,
+) -> Response {
+    match read(&ws, &area, &hh).await {
+        Ok(h) => {
+            let values = stored_values(&h.view);
+            page(render(&ctx, &area, &h, &values, &values, None, q.saved, q.created.is_some()))
+        }
+        Err(e) => failed(&ctx, e),
+    }
+}
+
+fn stored_values(view: &HouseholdView) -> BTreeMap<String, String> {
+    let mut values: BTreeMap<String, String> = view.fields.iter().map(|(k, v)| (k.clone(), shown(v))).collect();
+    values.insert("group".into(), view.group.clone().unwrap_or_default());
+    values.insert("address".into(), view.address.clone().unwrap_or_default());
+    values
+}
+
+/// `POST /a/{area}/h/{hh}`: `action=save` (the default), `resolve` (a conflict) or `archive`.
+pub async fn submit(
+    State(ws): State<WebState>,
+    ctx: Ctx,
+    Path((area, hh)): Path<(String, String)>,
+    form: Form,
+) -> Response {
+    match form.get("action").unwrap_or("save") {
+        "archive" => archive(&ws, &ctx, &area, &hh, &form).await,
+        "resolve" => match resolve(&ws, &area, &hh, &form).await {
+            Ok(saved) => see_other(&format!("/a/{area}/h/{hh}?saved={saved}")),
+            Err(e) => error_page(ctx.l, e),
+        },
+        _ => save(&ws, &ctx, &area, &hh, &form).await,
+    }
+}
+
+/// Settles one conflict by writing the chosen value (also used by the conflicts screen).
+/// Answers the write's time.
+pub async fn resolve(ws: &WebState, area: &str, hh: &str, form: &Form) -> Result<i64, crate::api::ApiError> {
+    let field = form.get("field").unwrap_or("").to_string();
+    let value = form.get("value").unwrap_or("").to_string();
+    let mut write = HouseholdWrite { id: hh.to_string(), ..HouseholdWrite::default() };
+    match field.as_str() {
+        "group" => write.group = Some(value),
+        "address" => write.address = Some(value),
+        _ => write.fields = vec![(field, value)],
+    }
+    let view = ws.app.node.set_household(area.to_string(), write).await?;
+    Ok(updated_ms(&view))
+}
+
+fn updated_ms(view: &HouseholdView) -> i64 {
+    view.updated_at
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map_or_else(crate::node::now_ms, |t| t.timestamp_millis())
+}
+
+async fn save(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Response {
+    let current = match read(ws, area, hh).await {
+        Ok(h) => h,
+        Err(e) => return failed(ctx, e),
+    };
+    // Only what the volunteer changed: a question whose value differs from the one the form
+    // showed. An emptied count cannot delete a recorded value; it is left as it is.
+    let submitted = |name: &str| form.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string());
+    let mut write = HouseholdWrite { id: hh.to_string(), ..HouseholdWrite::default() };
+    for f in current.profile.fields() {
+        let Some(new) = submitted(&f.id).filter(|v| !v.is_empty()) else { continue };
+        let was = submitted(&format!("was:{}", f.id)).unwrap_or_default();
+        if new != was {
+            write.fields.push((f.id.clone(), new));
+        }
+    }
+    for (name, slot) in [("group", &mut write.group), ("address", &mut write.address)] {
+        if let Some(new) = submitted(name)
+            && new != submitted(&format!("was:{name}")).unwrap_or_default()
+            && !new.is_empty()
+        {
+            *slot = Some(new);
+        }
+    }
+    if write.fields.is_empty() && write.group.is_none() && write.address.is_none() {
+        // Nothing changed: what is shown is what is stored.
+        return see_other(&format!("/a/{area}/h/{hh}?saved={}", updated_ms(&current.view)));
+    }
+    match ws.app.node.set_household(area.to_string(), write).await {
+        Ok(view) => see_other(&format!("/a/{area}/h/{hh}?saved={}", updated_ms(&view))),
+        Err(e) => match field_refusal(e.into(), "fields") {
+            Ok(refusal) => {
+                // Show what was typed, with the message next to the field; nothing was stored.
+                let mut values = stored_values(&current.view);
+                let mut was = values.clone();
+                for (k, v) in &form.0 {
+                    if let Some(f) = k.strip_prefix("was:") {
+                        was.insert(f.to_string(), v.clone());
+                    } else if k != "csrf" && k != "action" {
+                        values.insert(k.clone(), v.trim().to_string());
+                    }
+                }
+                page_with(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    render(ctx, area, &current, &values, &was, Some(refusal), None, false),
+                )
+            }
+            Err(e) => error_page(ctx.l, e),
+        },
+    }
+}
+
+async fn archive(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Response {
+    if form.get("confirm") != Some("yes") {
+        return see_other(&format!("/a/{area}/h/{hh}"));
+    }
+    match ws.app.node.archive_household(area.to_string(), hh.to_string()).await {
+        Ok(view) => see_other(&format!("/a/{area}/h/{hh}?saved={}", updated_ms(&view))),
+        Err(e) => failed(ctx, e),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render(
+    ctx: &Ctx,
+    area: &str,
+    h: &Household,
+    values: &BTreeMap<String, String>,
+    was: &BTreeMap<String, String>,
+    error: Option<(String, String)>,
+    saved: Option<i64>,
+    created: bool,
+) -> Markup {
+    let l = ctx.l;
+    let v = &h.view;
+    let business = h.profile.business_field().map(|b| values.get(b).map(String::as_str) == Some("yes"));
+    let error = error.as_ref();
+    let body = html! {
+        div.card.hh-head {
+            h1 { (l.t("Hộ ", "Household ")) span.code { (v.id) } }
+            p.muted {
+                @if let Some(g) = &v.group { (g) } @if v.group.is_some() && v.address.is_some() { " · " }
+                @if let Some(a) = &v.address { (a) }
+            }
+            @if v.archived { p.badge.na { "🗄 " (l.t("Đã lưu trữ (chuyển đi / không còn): không tính vào tiêu chí", "Archived (moved away): counts nowhere")) } }
+            p.muted {
+                (l.t("Cập nhật lần cuối: ", "Last changed: "))
+                @match &v.updated_at { Some(t) => (l.rfc3339(t)), None => "—" }
+                @if let Some(by) = v.updated_by_name.as_ref().or(v.updated_by.as_ref()) { " · " (by) }
+            }
+            @if let Some(ms) = saved {
+                p.saved role="status" data-saved-at=(crdt_model::area::rfc3339(ms)) { "✓ " (l.t("Đã lưu lúc ", "Saved at ")) (l.time(ms)) }
+            }
+            @if created { p.saved role="status" { "✓ " (l.t("Đã thêm hộ. Ghi các câu trả lời bên dưới.", "Household added. Record the answers below.")) } }
+            @if error.is_some() { p.error role="alert" { "⚠ " (l.t("Chưa lưu: sửa ô được đánh dấu rồi bấm Lưu.", "Not saved: fix the marked question and press Save.")) } }
+        }
+        @if !h.conflicts.is_empty() {
+            section.card.conflicts {
+                h2 { "⚠ " (l.t("Giá trị khác nhau từ hai thiết bị", "Different values from two devices")) }
+                @for c in &h.conflicts { (conflict_form(ctx, area, c, &format!("/a/{area}/h/{}", v.id), &h.profile)) }
+            }
+        }
+        form.hh-form method="post" action=(format!("/a/{area}/h/{}", v.id)) novalidate {
+            (csrf(ctx))
+            @for f in h.profile.fields() {
+                @if f.business_only {
+                    @let on = business.unwrap_or(true);
+                    fieldset.biz data-business-only hidden[!on] disabled[!on] {
+                        (question(l, f, values, was, error))
+                    }
+                } @else {
+                    (question(l, f, values, was, error))
+                }
+            }
+            details.card.place open[error.is_some_and(|e| e.0 == "group" || e.0 == "address")] {
+                summary { (l.t("Tổ và địa chỉ", "Group and address")) }
+                label for="f-group" { (l.t("Tổ dân phố", "Residential group")) }
+                input #f-group name="group" type="text" list="groups" value=(values.get("group").map_or("", String::as_str));
+                input type="hidden" name="was:group" value=(was.get("group").map_or("", String::as_str));
+                (field_error("group", error))
+                label for="f-address" { (l.t("Địa chỉ (không ghi tên người)", "Address (no names)")) }
+                input #f-address name="address" type="text" value=(values.get("address").map_or("", String::as_str));
+                input type="hidden" name="was:address" value=(was.get("address").map_or("", String::as_str));
+                (field_error("address", error))
+                (field_error("fields", error))
+            }
+            datalist #groups { @for g in &h.groups { option value=(g) {} } }
+            div.savebar {
+                button.primary.save type="submit" name="action" value="save" data-action="save" { (l.t("Lưu", "Save")) }
+            }
+        }
+        @if !h.history.is_empty() {
+            details.card.history {
+                summary { (l.t("Lịch sử thay đổi", "History")) " (" (h.history.len()) ")" }
+                ol reversed {
+                    @for c in h.history.iter().rev().take(50) {
+                        li {
+                            span.muted { (l.rfc3339(&c.at)) " · " (c.name.as_deref().unwrap_or(&c.peer_id)) } br;
+                            (field_label(l, &h.profile, &c.field)) ": "
+                            (c.old.as_deref().map_or("—".to_string(), |o| display(l, &h.profile, &c.field, o))) " → " strong { (display(l, &h.profile, &c.field, &c.new)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if !v.archived {
+            form.card.archive method="post" action=(format!("/a/{area}/h/{}", v.id)) {
+                (csrf(ctx))
+                input type="hidden" name="action" value="archive";
+                details {
+                    summary data-action="archive" { (l.t("Lưu trữ hộ này (chuyển đi, nhà không còn)…", "Archive this household (moved away, demolished)…")) }
+                    p { (l.t("Hộ đã lưu trữ không còn được tính trong mọi tiêu chí; dữ liệu vẫn được giữ.", "An archived household leaves every figure; its answers are kept.")) }
+                    label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.t("Tôi xác nhận lưu trữ hộ ", "I confirm archiving ")) (v.id) }
+                    button.danger type="submit" data-action="archive-confirm" { (l.t("Lưu trữ", "Archive")) }
+                }
+            }
+        }
+    };
+    let nav = AreaNav { id: area, name: &h.name, tab: Tab::Household, conflicts: h.area_conflicts };
+    let title = format!("{} {}", l.t("Hộ", "Household"), v.id);
+    layout::page(ctx, &title, Some(nav), Live::Notify, &format!("/a/{area}/events"), body)
+}
+
+/// One question of the form, generated from its profile field.
+fn question(
+    l: L,
+    f: &FieldDef,
+    values: &BTreeMap<String, String>,
+    was: &BTreeMap<String, String>,
+    error: Option<&(String, String)>,
+) -> Markup {
+    let value = values.get(&f.id).map_or("", String::as_str);
+    let was_value = was.get(&f.id).map_or("", String::as_str);
+    let invalid = error.is_some_and(|e| e.0 == f.id);
+    let err_id = format!("err-{}", f.id);
+    html! {
+        @match f.kind {
+            FieldType::Count => {
+                div.q.count.invalid[invalid] id=(format!("q-{}", f.id)) {
+                    label for=(format!("f-{}", f.id)) { (f.label.get(l.0)) }
+                    span.hint { (f.min.unwrap_or(0)) "–" (f.max.map_or("…".to_string(), |m| m.to_string())) }
+                    div.stepper {
+                        button.step type="button" data-step="-1" aria-label=(format!("{} −1", f.label.get(l.0))) hidden { "−" }
+                        input id=(format!("f-{}", f.id)) name=(f.id) type="number" inputmode="numeric" pattern="[0-9]*"
+                            min=[f.min] max=[f.max] value=(value) aria-invalid=[invalid.then_some("true")] aria-describedby=[invalid.then_some(err_id.as_str())];
+                        button.step type="button" data-step="1" aria-label=(format!("{} +1", f.label.get(l.0))) hidden { "+" }
+                    }
+                    input type="hidden" name=(format!("was:{}", f.id)) value=(was_value);
+                    (field_error(&f.id, error))
+                }
+            }
+            FieldType::YesNo | FieldType::YesNoUnknown => {
+                fieldset.q.yesno.invalid[invalid] id=(format!("q-{}", f.id)) aria-describedby=[invalid.then_some(err_id.as_str())] {
+                    legend { (f.label.get(l.0)) }
+                    div.choices {
+                        @for (opt, icon) in [("yes", "✓"), ("no", "✗"), ("unknown", "?")] {
+                            @if opt != "unknown" || f.kind == FieldType::YesNoUnknown {
+                                label.choice {
+                                    input type="radio" name=(f.id) value=(opt) checked[value == opt];
+                                    span { (icon) " " (l.answer(opt)) }
+                                }
+                            }
+                        }
+                    }
+                    input type="hidden" name=(format!("was:{}", f.id)) value=(was_value);
+                    (field_error(&f.id, error))
+                }
+            }
+        }
+    }
+}
+
+fn field_label(l: L, profile: &Profile, field: &str) -> String {
+    match field {
+        "group" => l.t("Tổ", "Group").into(),
+        "address" => l.t("Địa chỉ", "Address").into(),
+        "archived" => l.t("Lưu trữ", "Archived").into(),
+        f => profile.field(f).map_or(f.to_string(), |d| d.label.get(l.0).to_string()),
+    }
+}
+
+fn display(l: L, profile: &Profile, field: &str, value: &str) -> String {
+    match profile.field(field).map(|f| f.kind) {
+        Some(FieldType::YesNo | FieldType::YesNoUnknown) => l.answer(value).to_string(),
+        _ => value.to_string(),
+    }
+}
+
+/// One conflicted field with a button per value (contract hook `data-conflict`). `action` is
+/// where the choice is posted.
+pub fn conflict_form(ctx: &Ctx, area: &str, c: &Conflict, action: &str, profile: &Profile) -> Markup {
+    let l = ctx.l;
+    let _ = area;
+    let settable = c.field != "archived";
+    html! {
+        form.conflict method="post" action=(action) data-conflict=(format!("{}/{}", c.household, c.field)) {
+            (csrf(ctx))
+            input type="hidden" name="action" value="resolve";
+            input type="hidden" name="hh" value=(c.household);
+            input type="hidden" name="field" value=(c.field);
+            p { strong { (field_label(l, profile, &c.field)) } " — " (l.t("đang hiển thị: ", "shown now: ")) (display(l, profile, &c.field, &c.winner)) }
+            ul.values {
+                @for v in &c.values {
+                    li {
+                        @if settable {
+                            button.choice-btn type="submit" name="value" value=(v.value) data-action="resolve" {
+                                (l.t("Chọn ", "Keep ")) strong { (display(l, profile, &c.field, &v.value)) }
+                            }
+                        } @else {
+                            strong { (display(l, profile, &c.field, &v.value)) }
+                        }
+                        " " span.muted { (l.t("ghi bởi ", "by ")) (v.name.as_deref().unwrap_or(&v.peer_id)) }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! `/login`: the one-time login URL from `kdc ui` (`?code=…`), or the code typed in; and the
+//! page every other path shows without a session.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use maud::html;
+use serde::Deserialize;
+
+use crate::web::i18n::L;
+use crate::web::layout;
+use crate::web::session::LoginRefused;
+use crate::web::{Ctx, Form, WebState, cookie, page_with, see_other};
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    code: Option<String>,
+}
+
+/// `GET /login?code=…`: logs in and redirects to `/`; without a code, asks for one.
+pub async fn show(State(ws): State<WebState>, ctx: Ctx, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+    match q.code {
+        Some(code) => redeem(&ws, &ctx, &headers, &code).await,
+        None => ask(ctx.l, ctx.lan, StatusCode::OK, None),
+    }
+}
+
+/// `POST /login`: the code typed in.
+pub async fn submit(State(ws): State<WebState>, ctx: Ctx, headers: HeaderMap, form: Form) -> Response {
+    let code = form.get("code").unwrap_or("").to_string();
+    // A code may be typed with the URL around it.
+    let code = code.rsplit("code=").next().unwrap_or("").trim().to_string();
+    redeem(&ws, &ctx, &headers, &code).await
+}
+
+/// `POST /logout`: ends this browser's session.
+pub async fn logout(State(ws): State<WebState>, ctx: Ctx, _form: Form) -> Response {
+    if let Some(s) = &ctx.session {
+        ws.app.sessions.revoke(&s.id);
+        let sessions = ws.app.sessions.clone();
+        let _ = tokio::task::spawn_blocking(move || sessions.persist()).await;
+    }
+    let mut r = see_other("/login");
+    if let Ok(v) = HeaderValue::from_str(&format!("{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict", ws.cookie)) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+async fn redeem(ws: &WebState, ctx: &Ctx, headers: &HeaderMap, code: &str) -> Response {
+    let l = ctx.l;
+    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let secret = match ws.app.sessions.redeem(code, ws.lan, &ua, crate::node::now_ms()) {
+        Ok(secret) => secret,
+        Err(e) => {
+            tracing::warn!(error = %e, "web login refused");
+            // Already logged in (a second tap on the link): nothing lost, go on.
+            if ctx.session.is_some() && cookie(headers, &ws.cookie).is_some() {
+                return see_other("/");
+            }
+            return ask(l, ctx.lan, StatusCode::FORBIDDEN, Some(e));
+        }
+    };
+    let sessions = ws.app.sessions.clone();
+    match tokio::task::spawn_blocking(move || sessions.persist()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "cannot write the sessions file; this login lasts until kdcd stops"),
+        Err(e) => tracing::warn!(error = %e, "sessions writer failed"),
+    }
+    tracing::info!(lan = ws.lan, "browser logged in");
+    let mut r = see_other("/");
+    let v = format!("{}={secret}; Path=/; Max-Age=315360000; HttpOnly; SameSite=Strict", ws.cookie);
+    if let Ok(v) = HeaderValue::from_str(&v) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// What a browser without a session sees on any page: how to log in. 401 for pages; a write
+/// without a session is refused outright.
+pub fn required(l: L, lan: bool, method: &Method) -> Response {
+    if !matches!(*method, Method::GET | Method::HEAD) {
+        return crate::web::refusal(l, StatusCode::FORBIDDEN, l.t("Cần đăng nhập.", "You need to log in."));
+    }
+    ask(l, lan, StatusCode::UNAUTHORIZED, None)
+}
+
+fn ask(l: L, lan: bool, status: StatusCode, refused: Option<LoginRefused>) -> Response {
+    let body = html! {
+        div.card data-login-required {
+            h1 { (l.t("Đăng nhập", "Log in")) }
+            @if let Some(e) = refused {
+                p.error role="alert" data-login-error { "⚠ " (match e {
+                    LoginRefused::Unknown => l.t("Đường dẫn đăng nhập này không dùng được nữa (mỗi đường dẫn chỉ dùng một lần). Hãy lấy đường dẫn mới.", "This login link cannot be used (each link works once). Get a new one."),
+                    LoginRefused::Expired => l.t("Đường dẫn đăng nhập đã hết hạn (10 phút). Hãy lấy đường dẫn mới.", "This login link has expired (10 minutes). Get a new one."),
+                }) }
+            }
+            @if lan {
+                p { (l.t("Trên máy của trưởng khu, chạy ", "On the area head's computer, run ")) code { "kdc ui --lan" } (l.t(" rồi quét mã QR bằng camera điện thoại, hoặc nhập mã vào đây.", " and scan the QR code with this phone's camera, or type the code here.")) }
+            } @else {
+                p { (l.t("Mở đường dẫn đăng nhập mà ", "Open the login link that ")) code { "kdcd" } (l.t(" in ra khi khởi động, hoặc chạy ", " printed when it started, or run ")) code { "kdc ui" } "." }
+            }
+            form method="post" action="/login" {
+                label for="code" { (l.t("Mã đăng nhập", "Login code")) }
+                input #code name="code" type="text" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" required;
+                button.primary type="submit" data-action="login" { (l.t("Đăng nhập", "Log in")) }
+            }
+        }
+    };
+    let title = l.t("Đăng nhập", "Log in");
+    page_with(status, bare(l, title, body))
+}
+
+/// A page with no session: no area tabs, no live updates.
+fn bare(l: L, title: &str, body: maud::Markup) -> maud::Markup {
+    let ctx = Ctx { l, session: None, lan: false, path: "/login".into() };
+    layout::page(&ctx, title, None, layout::Live::Off, "", body)
+}

@@ -1,0 +1,99 @@
+//! `/a/{area}/new`: a new household by house code, group and address. A code that exists
+//! already opens that household instead of creating a duplicate.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use crdt_model::HouseholdWrite;
+use maud::{Markup, html};
+
+use super::{failed, field_refusal};
+use crate::web::layout::{self, AreaNav, Live, Tab, csrf, field_error};
+use crate::web::{Ctx, Form, WebState, error_page, page, page_with, see_other};
+
+struct Area {
+    name: String,
+    conflicts: usize,
+    groups: Vec<String>,
+}
+
+async fn read(ws: &WebState, area: &str) -> Result<Area, crate::node::NodeError> {
+    ws.app
+        .node
+        .with_area(area.to_string(), |a| {
+            let mut groups: Vec<String> = a.households().into_iter().filter_map(|h| h.group).collect();
+            groups.sort();
+            groups.dedup();
+            Ok(Area { name: a.name(), conflicts: a.conflicts().len(), groups })
+        })
+        .await
+}
+
+/// `GET /a/{area}/new`.
+pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>) -> Response {
+    match read(&ws, &area).await {
+        Ok(a) => page(render(&ctx, &area, &a, &Form::default(), None)),
+        Err(e) => failed(&ctx, e),
+    }
+}
+
+/// `POST /a/{area}/new`.
+pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>, form: Form) -> Response {
+    let id = form.get("id").unwrap_or("").to_string();
+    let write = HouseholdWrite {
+        id: id.clone(),
+        group: form.get("group").map(str::to_string),
+        address: form.get("address").map(str::to_string),
+        fields: Vec::new(),
+    };
+    match ws.app.node.add_household(area.clone(), write).await {
+        Ok(_) => see_other(&format!("/a/{area}/h/{id}?created=1")),
+        Err(e) => {
+            let e = crate::api::ApiError::from(e);
+            if e.kind == "conflict" {
+                // The house is recorded already (maybe by a teammate): open it.
+                return see_other(&format!("/a/{area}/h/{id}"));
+            }
+            match field_refusal(e, "id") {
+                Ok((field, message)) => {
+                    let field = if field == "household" { "id".to_string() } else { field };
+                    match read(&ws, &area).await {
+                        Ok(a) => page_with(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            render(&ctx, &area, &a, &form, Some((field, message))),
+                        ),
+                        Err(e) => failed(&ctx, e),
+                    }
+                }
+                Err(e) => error_page(ctx.l, e),
+            }
+        }
+    }
+}
+
+fn render(ctx: &Ctx, area: &str, a: &Area, form: &Form, error: Option<(String, String)>) -> Markup {
+    let l = ctx.l;
+    let error = error.as_ref();
+    let body = html! {
+        h1 { (l.t("Thêm hộ", "New household")) }
+        form.card method="post" action=(format!("/a/{area}/new")) novalidate {
+            (csrf(ctx))
+            label for="f-id" { (l.t("Mã nhà trên bản đồ khu (ví dụ T3-045)", "House code on the area map (e.g. T3-045)")) }
+            input #f-id name="id" type="text" autocapitalize="characters" autocomplete="off" spellcheck="false" required
+                pattern="[A-Za-z0-9._-]{1,64}" value=(form.get("id").unwrap_or("")) aria-invalid=[error.filter(|e| e.0 == "id").map(|_| "true")];
+            p.hint { (l.t("Chữ, số, dấu chấm, gạch dưới, gạch ngang; tối đa 64 ký tự.", "Letters, digits, dot, underscore, hyphen; up to 64 characters.")) }
+            (field_error("id", error))
+            label for="f-group" { (l.t("Tổ dân phố (chọn hoặc gõ tổ mới)", "Residential group (pick or type a new one)")) }
+            input #f-group name="group" type="text" list="groups" value=(form.get("group").unwrap_or(""));
+            datalist #groups { @for g in &a.groups { option value=(g) {} } }
+            (field_error("group", error))
+            label for="f-address" { (l.t("Địa chỉ (số nhà, ngõ — không ghi tên người)", "Address (house number, lane — no names)")) }
+            input #f-address name="address" type="text" value=(form.get("address").unwrap_or(""));
+            (field_error("address", error))
+            (field_error("fields", error))
+            div.savebar { button.primary.save type="submit" data-action="save" { (l.t("Thêm hộ", "Add household")) } }
+        }
+    };
+    let nav = AreaNav { id: area, name: &a.name, tab: Tab::New, conflicts: a.conflicts };
+    layout::page(ctx, l.t("Thêm hộ", "New household"), Some(nav), Live::Off, "", body)
+}

@@ -1,0 +1,101 @@
+// KDC Sync web app: live updates and conveniences. Every page works without this file.
+// - Live pages (<body data-live="replace|notify" data-events="URL">) listen to server-sent
+//   events; on a change, "replace" re-reads the page and swaps <main> (unless a form on it has
+//   been edited), "notify" shows a note with a reload link.
+// - Count steppers (−/+), business-only questions shown only for business households, copy.
+(function () {
+  "use strict";
+  var doc = document;
+  doc.documentElement.classList.add("js");
+
+  function dirty(root) {
+    var els = root.querySelectorAll("input, textarea, select");
+    for (var i = 0; i < els.length; i++) {
+      var e = els[i];
+      if (e.type === "hidden" || e.type === "submit") continue;
+      if (e.type === "checkbox" || e.type === "radio") { if (e.checked !== e.defaultChecked) return true; }
+      else if (e.tagName === "SELECT") { for (var j = 0; j < e.options.length; j++) if (e.options[j].selected !== e.options[j].defaultSelected) return true; }
+      else if (e.value !== e.defaultValue) return true;
+    }
+    return false;
+  }
+
+  function enhance(root) {
+    root.querySelectorAll("button[data-step]").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () {
+        var input = b.parentNode.querySelector("input");
+        var v = parseInt(input.value, 10);
+        var step = parseInt(b.getAttribute("data-step"), 10);
+        var min = input.min === "" ? 0 : parseInt(input.min, 10);
+        var max = input.max === "" ? Infinity : parseInt(input.max, 10);
+        v = isNaN(v) ? (step > 0 ? Math.max(min, 0) : min) : v + step;
+        input.value = String(Math.min(max, Math.max(min, v)));
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+      });
+    });
+    root.querySelectorAll("button[data-copy]").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () {
+        var t = doc.getElementById(b.getAttribute("data-copy"));
+        t.select();
+        var done = function () { b.textContent = "✓"; };
+        if (navigator.clipboard) navigator.clipboard.writeText(t.value).then(done, function () { doc.execCommand("copy"); done(); });
+        else { doc.execCommand("copy"); done(); }
+      });
+    });
+    var form = root.querySelector("form.hh-form");
+    if (form) {
+      var toggle = function () {
+        var yes = form.querySelector('input[name="business"][value="yes"]');
+        var on = !yes || yes.checked;
+        form.querySelectorAll("fieldset[data-business-only]").forEach(function (f) {
+          f.hidden = !on; f.disabled = !on;
+        });
+      };
+      form.querySelectorAll('input[name="business"]').forEach(function (r) { r.addEventListener("change", toggle); });
+      toggle();
+    }
+  }
+
+  function live() {
+    var body = doc.body;
+    var mode = body.getAttribute("data-live");
+    var url = body.getAttribute("data-events");
+    if (!mode || !url || !window.EventSource) return;
+    var timer = null, busy = false, again = false;
+    function refresh() {
+      var main = doc.getElementById("main");
+      if (mode !== "replace" || dirty(main)) {
+        var note = doc.querySelector("[data-live-note]");
+        if (note) note.hidden = false;
+        return;
+      }
+      if (busy) { again = true; return; }
+      busy = true;
+      fetch(location.href, { credentials: "same-origin", headers: { "X-Live": "1" } })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+        .then(function (html) {
+          var next = new DOMParser().parseFromString(html, "text/html");
+          var fresh = next.getElementById("main");
+          var cur = doc.getElementById("main");
+          if (fresh && cur && !dirty(cur)) {
+            var nav = next.querySelector("nav.tabs"), curNav = doc.querySelector("nav.tabs");
+            if (nav && curNav) curNav.replaceWith(nav);
+            cur.replaceWith(fresh);
+            enhance(fresh);
+            body.setAttribute("data-refreshed", String(Date.now()));
+          }
+        })
+        .catch(function () {})
+        .then(function () { busy = false; if (again) { again = false; refresh(); } });
+    }
+    var es = new EventSource(url);
+    var schedule = function () { clearTimeout(timer); timer = setTimeout(refresh, 60); };
+    es.addEventListener("change", schedule);
+    es.addEventListener("peer", schedule);
+  }
+
+  function start() { enhance(doc); live(); }
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", start); else start();
+})();

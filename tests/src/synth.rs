@@ -106,9 +106,14 @@ pub fn area(seed: u64, index: usize, shape: &Shape) -> Area {
 /// [`area`] recorded by the devices `peers` (the first one creates it and is its head), e.g.
 /// real daemons' peer ids so that a daemon that imports it may invite others.
 pub fn area_by(seed: u64, index: usize, shape: &Shape, peers: [&str; 2]) -> Area {
+    area_with_id(seed, index, shape, peers, &format!("khu-{index:03}"))
+}
+
+/// [`area_by`] with the area id `id` (the households are the same as with the default id).
+pub fn area_with_id(seed: u64, index: usize, shape: &Shape, peers: [&str; 2], id: &str) -> Area {
     let [pa, pb] = peers;
     let mut rng = StdRng::seed_from_u64(seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    let id = format!("khu-{index:03}");
+    let id = id.to_string();
     let new = NewArea {
         id: id.clone(),
         name: format!("Khu dân cư số {index}"),

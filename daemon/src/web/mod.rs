@@ -193,8 +193,10 @@ async fn guard(State(ws): State<WebState>, mut request: Request, next: Next) -> 
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    // Login and invite links carry secrets: never pass a URL on.
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Login and invite links carry secrets: never pass a URL to another origin. (Not
+    // `no-referrer`: with it Chromium sends `Origin: null` on form posts, which the
+    // same-origin check must refuse.)
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
     if !h.contains_key(header::CACHE_CONTROL) {

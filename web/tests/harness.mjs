@@ -444,6 +444,10 @@ function watchPage(page) {
     if (m.type() === 'error' || m.type() === 'warning') pageProblems.get(page)?.push(`console.${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => pageProblems.get(page)?.push(`pageerror: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) pageProblems.get(page)?.push(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
+  });
+  page.on('requestfailed', (r) => pageProblems.get(page)?.push(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
 }
 
 /**
@@ -633,7 +637,8 @@ export async function submitAndWait(page, { timeout = 15_000, expectError = fals
     .catch((e) => {
       throw new Error(
         `after clicking save on ${page.url()}, neither a new [data-saved-at] nor a [data-error-for] appeared within ` +
-          `${timeout} ms (a native min/max validation bubble blocks the submit without a [data-error-for]): ${e.message}`,
+          `${timeout} ms (a refused request, see the page's HTTP errors below, or a native min/max validation ` +
+          `bubble that blocks the submit without a [data-error-for]): ${e.message}`,
       );
     });
   const res = await handle.jsonValue();

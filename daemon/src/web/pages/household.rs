@@ -171,6 +171,7 @@ async fn save(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Re
         Ok(view) => see_other(&format!("/a/{area}/h/{hh}?saved={}", updated_ms(&view))),
         Err(e) => match field_refusal(e.into(), "fields") {
             Ok(refusal) => {
+                let refusal = localise(ctx.l, &current.profile, &form, refusal);
                 // Show what was typed, with the message next to the field; nothing was stored.
                 let mut values = stored_values(&current.view);
                 let mut was = values.clone();
@@ -189,6 +190,30 @@ async fn save(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Re
             Err(e) => error_page(ctx.l, e),
         },
     }
+}
+
+/// The model's refusal in the page's language: in Vietnamese, what is allowed is said again
+/// from the profile's field (range, the count it is part of); the model's own text follows.
+fn localise(l: L, profile: &Profile, form: &Form, (field, message): (String, String)) -> (String, String) {
+    let Some(def) = profile.field(&field) else { return (field, message) };
+    if l.0 == crdt_model::Lang::En {
+        return (field, message);
+    }
+    let typed = form.get(&field).unwrap_or("");
+    let allowed = match def.kind {
+        FieldType::Count => {
+            let mut a =
+                format!("số nguyên từ {} đến {}", def.min.unwrap_or(0), def.max.map_or("…".into(), |m| m.to_string()));
+            if let Some(parent) = def.part_of.as_deref().and_then(|p| profile.field(p)) {
+                a.push_str(&format!(", không lớn hơn “{}”", parent.label.vi));
+            }
+            a
+        }
+        FieldType::YesNo => "Có hoặc Không".into(),
+        FieldType::YesNoUnknown => "Có, Không hoặc Chưa rõ".into(),
+    };
+    let business = if def.business_only { " Chỉ ghi cho hộ kinh doanh." } else { "" };
+    (field, format!("Giá trị “{typed}” không được nhận. Cho phép: {allowed}.{business} ({message})"))
 }
 
 async fn archive(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Response {

@@ -58,6 +58,38 @@
     }
   }
 
+  // Forms marked data-inplace post with fetch and swap <main> with the answer (the server
+  // redirects after a durable write, so the answer is the page as it now is). Without this
+  // script the same form posts and redirects as usual.
+  function inplace(root) {
+    root.querySelectorAll("form[data-inplace]").forEach(function (form) {
+      form.addEventListener("submit", function (ev) {
+        if (!window.fetch || !window.FormData || !window.URLSearchParams) return;
+        ev.preventDefault();
+        var data = new FormData(form);
+        var by = ev.submitter;
+        if (by && by.name) data.append(by.name, by.value);
+        var body = new URLSearchParams();
+        data.forEach(function (v, k) { body.append(k, v); });
+        if (by) by.disabled = true;
+        fetch(form.getAttribute("action") || location.pathname, { method: "POST", body: body, credentials: "same-origin", redirect: "follow" })
+          .then(function (r) { return r.text().then(function (html) { return { r: r, html: html }; }); })
+          .then(function (x) {
+            var next = new DOMParser().parseFromString(x.html, "text/html");
+            var fresh = next.getElementById("main");
+            if (!fresh) { location.href = x.r.url; return; }
+            doc.getElementById("main").replaceWith(fresh);
+            if (x.r.redirected) history.replaceState(null, "", x.r.url);
+            enhance(fresh);
+            inplace(fresh);
+            var focus = fresh.querySelector("[data-error-for]") || fresh.querySelector("[data-saved-at]");
+            if (focus) { focus.setAttribute("tabindex", "-1"); focus.focus({ preventScroll: false }); }
+          })
+          .catch(function () { form.submit(); });
+      });
+    });
+  }
+
   function live() {
     var body = doc.body;
     var mode = body.getAttribute("data-live");
@@ -96,6 +128,6 @@
     es.addEventListener("peer", schedule);
   }
 
-  function start() { enhance(doc); live(); }
+  function start() { enhance(doc); inplace(doc); live(); }
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", start); else start();
 })();

@@ -378,6 +378,34 @@ scenario('a refused value names the field and its range, and nothing is written'
 
 // ---- 6. board = kdc status -------------------------------------------------------------------
 
+scenario('with JavaScript off: create a household, record it, a refusal, the board', async () => {
+  const phone = await H.newPhone(browser, { javaScriptEnabled: false });
+  const { page } = phone;
+  await H.login(page, A);
+  await open(page, `${A.base}/a/${AREA}/new`);
+  await page.fill('input[name="id"]', 'NOJS-1');
+  await page.fill('input[name="group"]', 'Tổ 2');
+  await Promise.all([page.waitForURL(/\/a\/[^/]+\/h\/NOJS-1/), page.click('[data-action="save"]')]);
+  await H.giveConsentIfAsked(page);
+  await page.fill('input[name="members"]', '3');
+  await page.fill('input[name="members_14plus"]', '2');
+  await page.check('input[name="internet"][value="yes"]', { force: true });
+  await page.check('input[name="business"][value="no"]', { force: true });
+  // Without the script there is no stepper and every question is a plain form input.
+  assert.equal(await page.locator('button[data-step]:visible').count(), 0, 'steppers need the script');
+  await Promise.all([page.waitForURL(/saved=/), page.click('[data-action="save"]')]);
+  await page.waitForSelector('[data-saved-at]');
+  const f = showHousehold(A, AREA, 'NOJS-1').fields;
+  assert.deepEqual([f.members, f.members_14plus, f.internet, f.business], [3, 2, 'yes', 'no']);
+  await page.fill('input[name="members"]', '61');
+  await Promise.all([page.waitForLoadState('load'), page.click('[data-action="save"]')]);
+  await page.waitForSelector('[data-error-for="members"]');
+  assert.equal(showHousehold(A, AREA, 'NOJS-1').fields.members, 3, 'a refused value is not stored');
+  await H.shot(page, 'nojs-household-error');
+  await open(page, `${A.base}/a/${AREA}`);
+  assert.ok(await page.locator('[data-criterion="internet"]').count(), 'the board renders without the script');
+});
+
 scenario('the board of a seeded area shows exactly what kdc status computes', async () => {
   const status = await seeded();
   const { page } = await phoneOn(A);

@@ -493,7 +493,7 @@ export async function login(page, daemon, { lan = false, host = null } = {}) {
 export async function shot(page, name) {
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const file = path.join(OUT_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage: true, scale: 'css' });
   const width = await page.evaluate(() => document.documentElement.scrollWidth).catch(() => 0);
   const vw = page.viewportSize()?.width || 0;
   if (vw && width > vw) console.log(`note: ${name} (${page.url()}) is ${width} px wide on a ${vw} px screen`);

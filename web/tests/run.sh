@@ -5,4 +5,5 @@
 # the file, e.g. --test-name-pattern=login.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+rm -rf tests/out
 exec node --test --test-concurrency=1 "$@" tests/app.test.mjs

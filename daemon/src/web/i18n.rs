@@ -146,3 +146,36 @@ mod tests {
         assert!(L(Lang::En).needed(Level::Household, -1).contains("new households"));
     }
 }
+
+/// Orders names as people read them: `Tổ 2` before `Tổ 10`.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn key(s: &str) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        let mut text = String::new();
+        let mut digits = String::new();
+        for c in s.chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+            } else {
+                if !digits.is_empty() {
+                    out.push((std::mem::take(&mut text), digits.parse().unwrap_or(u64::MAX)));
+                    digits.clear();
+                }
+                text.push(c);
+            }
+        }
+        out.push((text, digits.parse().unwrap_or(0)));
+        out
+    }
+    key(a).cmp(&key(b)).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod order_tests {
+    #[test]
+    fn groups_sort_by_number() {
+        let mut g = vec!["Tổ 10", "Tổ 2", "Tổ 1", "", "Tổ 1A"];
+        g.sort_by(|a, b| super::natural_cmp(a, b));
+        assert_eq!(g, vec!["", "Tổ 1", "Tổ 1A", "Tổ 2", "Tổ 10"]);
+    }
+}

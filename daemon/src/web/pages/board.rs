@@ -31,7 +31,9 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
         .app
         .node
         .with_area(area.clone(), |a| {
-            Ok(Board { status: a.status(), conflicts: a.conflicts().len(), version: heads_version(&a.heads()) })
+            let mut status = a.status();
+            status.groups.sort_by(|x, y| crate::web::i18n::natural_cmp(&x.group, &y.group));
+            Ok(Board { status, conflicts: a.conflicts().len(), version: heads_version(&a.heads()) })
         })
         .await;
     match read {

@@ -266,7 +266,7 @@ fn render(
                 @for c in &h.conflicts { (conflict_form(ctx, area, c, &format!("/a/{area}/h/{}", v.id), &h.profile)) }
             }
         }
-        form.hh-form method="post" action=(format!("/a/{area}/h/{}", v.id)) novalidate {
+        form.hh-form method="post" action=(format!("/a/{area}/h/{}", v.id)) novalidate data-inplace {
             (csrf(ctx))
             @for f in h.profile.fields() {
                 @if f.business_only {

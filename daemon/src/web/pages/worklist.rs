@@ -48,7 +48,9 @@ pub async fn show(
                 Err(e @ crdt_model::ModelError::InvalidInput { .. }) => (Vec::new(), Some(e.to_string())),
                 Err(e) => return Err(e),
             };
-            let groups = a.status().groups.into_iter().map(|g| g.group).filter(|g| !g.is_empty()).collect();
+            let mut groups: Vec<String> =
+                a.status().groups.into_iter().map(|g| g.group).filter(|g| !g.is_empty()).collect();
+            groups.sort_by(|x, y| crate::web::i18n::natural_cmp(x, y));
             Ok(Worklist {
                 name: a.name(),
                 conflicts: a.conflicts().len(),
@@ -75,6 +77,11 @@ fn render(ctx: &Ctx, area: &str, q: &WorklistQuery, w: &Worklist) -> Markup {
     let mut by_group: BTreeMap<&str, Vec<&HouseholdListItem>> = BTreeMap::new();
     for item in &w.items {
         by_group.entry(item.group.as_deref().unwrap_or("")).or_default().push(item);
+    }
+    let mut by_group: Vec<(&str, Vec<&HouseholdListItem>)> = by_group.into_iter().collect();
+    by_group.sort_by(|x, y| crate::web::i18n::natural_cmp(x.0, y.0));
+    for (_, items) in &mut by_group {
+        items.sort_by(|x, y| crate::web::i18n::natural_cmp(&x.id, &y.id));
     }
     let label = |id: &str| w.profile.criterion(id).map_or(id.to_string(), |c| c.label.get(l.0).to_string());
     let body = html! {

@@ -323,8 +323,21 @@ impl Area {
 
     /// The evaluation of the whole area and of each residential group.
     pub fn status(&self) -> Status {
-        let households = self.households();
-        let all = eval::evaluate(&self.profile, &households);
+        self.status_of(&self.households())
+    }
+
+    /// [`Area::status`] and [`Area::conflicts`] from one pass over the households' keys (what a
+    /// board shows; reading the keys is most of the cost of either).
+    pub fn status_and_conflicts(&self) -> (Status, Vec<Conflict>) {
+        let mut conflicted = Vec::new();
+        let households = read_households_noting(&self.doc, "h/".to_string().."h0".to_string(), Some(&mut conflicted));
+        let names = self.member_names();
+        let conflicts = conflicted.iter().filter_map(|key| self.conflict_at(key, &names)).collect();
+        (self.status_of(&households), conflicts)
+    }
+
+    fn status_of(&self, households: &[Household]) -> Status {
+        let all = eval::evaluate(&self.profile, households);
         let mut groups: BTreeMap<String, Vec<&Household>> = BTreeMap::new();
         for h in households.iter().filter(|h| !h.archived) {
             groups.entry(h.group.clone().unwrap_or_default()).or_default().push(h);
@@ -560,51 +573,56 @@ impl Area {
     /// Household fields (and group, address, archived) that hold concurrent values.
     pub fn conflicts(&self) -> Vec<Conflict> {
         let names = self.member_names();
-        let mut out = Vec::new();
-        for item in self.doc.map_range(ROOT, "h/".to_string().."h0".to_string()) {
-            if !item.conflict {
-                continue;
-            }
-            let Some((hh, field)) = item.key[2..].split_once('/') else { continue };
-            if field == "@at" || field == "@by" {
-                continue; // Bookkeeping: every concurrent visit writes these.
-            }
-            let values = match self.doc.get_all(ROOT, item.key.as_ref()) {
-                Ok(v) => v,
-                Err(_) => continue,
-            };
-            let values: Vec<ConflictValue> = values
-                .into_iter()
-                .map(|(v, id)| {
-                    let peer_id = match &id {
-                        ObjId::Id(_, actor, _) => String::from_utf8_lossy(actor.to_bytes()).into_owned(),
-                        ObjId::Root => String::new(),
-                    };
-                    ConflictValue { value: display_value(&v), name: names.get(&peer_id).cloned(), peer_id }
-                })
-                .collect();
-            // Two visits that wrote the same value agree: nothing for anyone to resolve.
-            if values.iter().all(|v| v.value == values[0].value) {
-                continue;
-            }
-            let winner = match &item.value {
-                ValueRef::Scalar(s) => display_scalar(s),
-                ValueRef::Object(_) => String::new(),
-            };
-            out.push(Conflict {
-                household: hh.to_string(),
-                field: field.trim_start_matches('@').to_string(),
-                winner,
-                values,
-            });
+        self.doc
+            .map_range(ROOT, "h/".to_string().."h0".to_string())
+            .filter(|item| item.conflict)
+            .filter_map(|item| self.conflict_at(&item.key, &names))
+            .collect()
+    }
+
+    /// The conflict of one household key, when its concurrent values differ.
+    fn conflict_at(&self, key: &str, names: &BTreeMap<String, String>) -> Option<Conflict> {
+        let (hh, field) = key.get(2..)?.split_once('/')?;
+        if field == "@at" || field == "@by" {
+            return None; // Bookkeeping: every concurrent visit writes these.
         }
-        out
+        let all = self.doc.get_all(ROOT, key).ok()?;
+        let values: Vec<ConflictValue> = all
+            .iter()
+            .map(|(v, id)| {
+                let peer_id = match id {
+                    ObjId::Id(_, actor, _) => String::from_utf8_lossy(actor.to_bytes()).into_owned(),
+                    ObjId::Root => String::new(),
+                };
+                ConflictValue { value: display_value(v), name: names.get(&peer_id).cloned(), peer_id }
+            })
+            .collect();
+        // Two visits that wrote the same value agree: nothing for anyone to resolve.
+        if values.len() < 2 || values.iter().all(|v| v.value == values[0].value) {
+            return None;
+        }
+        let winner = display_value(&self.doc.get(ROOT, key).ok()??.0);
+        Some(Conflict { household: hh.to_string(), field: field.trim_start_matches('@').to_string(), winner, values })
     }
 }
 
 fn read_households<R: std::ops::RangeBounds<String> + 'static>(doc: &Automerge, range: R) -> Vec<Household> {
+    read_households_noting(doc, range, None)
+}
+
+/// [`read_households`], also noting the keys that hold concurrent values.
+fn read_households_noting<R: std::ops::RangeBounds<String> + 'static>(
+    doc: &Automerge,
+    range: R,
+    mut conflicted: Option<&mut Vec<String>>,
+) -> Vec<Household> {
     let mut out: Vec<Household> = Vec::new();
     for item in doc.map_range(ROOT, range) {
+        if item.conflict
+            && let Some(c) = conflicted.as_mut()
+        {
+            c.push(item.key.to_string());
+        }
         let Some((hh, field)) = item.key[2..].split_once('/') else { continue };
         if out.last().is_none_or(|h| h.id != hh) {
             out.push(Household { id: hh.to_string(), ..Default::default() });
@@ -692,14 +710,6 @@ fn scalar_time(s: &ScalarValueRef<'_>) -> Option<i64> {
     match s {
         ScalarValueRef::Timestamp(t) | ScalarValueRef::Int(t) => Some(*t),
         _ => None,
-    }
-}
-
-fn display_scalar(s: &ScalarValueRef<'_>) -> String {
-    match s {
-        ScalarValueRef::Str(s) => s.to_string(),
-        ScalarValueRef::Boolean(b) => if *b { "yes" } else { "no" }.to_string(),
-        other => other.to_string(),
     }
 }
 

@@ -139,6 +139,8 @@ proptest! {
         let first = households(&reps[0]);
         let status = reps[0].status();
         let conflicts = reps[0].conflicts();
+        // The board's one-pass read gives the same as the two reads.
+        prop_assert_eq!(reps[0].status_and_conflicts(), (status.clone(), conflicts.clone()));
         for r in &reps[1..] {
             prop_assert_eq!(&households(r), &first);
             prop_assert_eq!(&r.status(), &status);

@@ -31,9 +31,9 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
         .app
         .node
         .with_area(area.clone(), |a| {
-            let mut status = a.status();
+            let (mut status, conflicts) = a.status_and_conflicts();
             status.groups.sort_by(|x, y| crate::web::i18n::natural_cmp(&x.group, &y.group));
-            Ok(Board { status, conflicts: a.conflicts().len(), version: heads_version(&a.heads()) })
+            Ok(Board { status, conflicts: conflicts.len(), version: heads_version(&a.heads()) })
         })
         .await;
     match read {

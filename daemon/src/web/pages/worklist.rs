@@ -48,12 +48,13 @@ pub async fn show(
                 Err(e @ crdt_model::ModelError::InvalidInput { .. }) => (Vec::new(), Some(e.to_string())),
                 Err(e) => return Err(e),
             };
+            let (status, conflicts) = a.status_and_conflicts();
             let mut groups: Vec<String> =
-                a.status().groups.into_iter().map(|g| g.group).filter(|g| !g.is_empty()).collect();
+                status.groups.into_iter().map(|g| g.group).filter(|g| !g.is_empty()).collect();
             groups.sort_by(|x, y| crate::web::i18n::natural_cmp(x, y));
             Ok(Worklist {
                 name: a.name(),
-                conflicts: a.conflicts().len(),
+                conflicts: conflicts.len(),
                 profile: a.profile().clone(),
                 groups,
                 items,

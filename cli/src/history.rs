@@ -123,13 +123,20 @@ fn value_text(lang: Lang, v: &str) -> String {
     }
 }
 
+/// The last 8 characters of a device id, for a narrow column. Characters, not bytes: an actor
+/// written by another Automerge implementation need not be ASCII (or a peer id at all).
+fn short_id(id: &str) -> String {
+    let n = id.chars().count();
+    id.chars().skip(n.saturating_sub(8)).collect()
+}
+
 /// Every change of one household: when, which device (and member name), field, old → new.
 pub fn household_table(lang: Lang, h: &HouseholdHistory) -> String {
     let mut out = format!("{}\n", i18n::household_history_header(lang, &h.household, &h.area));
     let mut t =
         table(vec![i18n::col_time(lang), i18n::col_device(lang), i18n::col_field(lang), i18n::col_change(lang)]);
     for c in &h.changes {
-        let short = &c.peer_id[c.peer_id.len().saturating_sub(8)..];
+        let short = short_id(&c.peer_id);
         let device = match &c.name {
             Some(name) if !name.is_empty() => format!("{name} ({short})"),
             _ => c.peer_id.clone(),
@@ -160,4 +167,18 @@ pub fn household_csv(h: &HouseholdHistory) -> anyhow::Result<Vec<u8>> {
         ])?;
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_ids_cut_on_characters() {
+        assert_eq!(super::short_id("12D3KooWABCDEFGH12345678"), "12345678");
+        assert_eq!(super::short_id("ab"), "ab");
+        // A foreign actor decoded lossily holds multi-byte characters: no panic, 8 characters.
+        assert_eq!(
+            super::short_id("\u{fffd}\u{fffd}\u{fffd}xyz\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}"),
+            "xyz\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}"
+        );
+    }
 }

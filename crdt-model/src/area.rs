@@ -591,7 +591,7 @@ impl Area {
             .iter()
             .map(|(v, id)| {
                 let peer_id = match id {
-                    ObjId::Id(_, actor, _) => String::from_utf8_lossy(actor.to_bytes()).into_owned(),
+                    ObjId::Id(_, actor, _) => actor_text(actor),
                     ObjId::Root => String::new(),
                 };
                 ConflictValue { value: display_value(v), name: names.get(&peer_id).cloned(), peer_id }
@@ -603,6 +603,15 @@ impl Area {
         }
         let winner = display_value(&self.doc.get(ROOT, key).ok()??.0);
         Some(Conflict { household: hh.to_string(), field: field.trim_start_matches('@').to_string(), winner, values })
+    }
+}
+
+/// A device id as text: the peer id this project's devices use as actor, or the actor's hex
+/// when it is not printable text (a change made by another Automerge implementation).
+pub fn actor_text(actor: &ActorId) -> String {
+    match std::str::from_utf8(actor.to_bytes()) {
+        Ok(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_graphic()) => s.to_string(),
+        _ => actor.to_bytes().iter().map(|b| format!("{b:02x}")).collect(),
     }
 }
 
@@ -747,4 +756,20 @@ pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod actor_tests {
+    use automerge::ActorId;
+
+    #[test]
+    fn actors_are_peer_ids_or_hex() {
+        assert_eq!(super::actor_text(&ActorId::from(b"12D3KooWAbc".as_slice())), "12D3KooWAbc");
+        assert_eq!(super::actor_text(&ActorId::from([0xff, 0x00, 0x10].as_slice())), "ff0010");
+        assert_eq!(super::actor_text(&ActorId::from("tên máy".as_bytes())), hexed("tên máy"));
+    }
+
+    fn hexed(s: &str) -> String {
+        s.bytes().map(|b| format!("{b:02x}")).collect()
+    }
 }

@@ -142,7 +142,7 @@ pub fn household_history(area: &Area, hh: &str) -> Result<Vec<FieldChange>, Mode
         if keys.is_empty() {
             continue;
         }
-        let peer_id = String::from_utf8_lossy(change.actor_id().to_bytes()).into_owned();
+        let peer_id = crate::area::actor_text(change.actor_id());
         let after = [change.hash()];
         for (key, field) in keys {
             let old = values_at(area, &key, change.deps());

@@ -218,3 +218,20 @@ fn daily_respects_since_and_until() {
         [("2026-08-12", 2), ("2026-08-13", 3)]
     );
 }
+
+/// A device whose actor is not a peer id (another Automerge implementation, or multi-byte
+/// text) is shown as hex, and nothing panics on it.
+#[test]
+fn foreign_actors_are_shown_as_hex() {
+    let new = NewArea { id: "a1".into(), name: "A".into(), ward: "W".into(), profile_toml: None };
+    let mut a = Area::create(new, "peer-a", "Máy A", START * 1000).expect("area");
+    a.add_household(HouseholdWrite { id: "T1-001".into(), ..Default::default() }, "peer-a", START * 1000 + 1)
+        .expect("add");
+    let mut foreign = Area::load(&a.save(), "máy lạ").expect("load");
+    let w = HouseholdWrite { id: "T1-001".into(), fields: vec![("members".into(), "3".into())], ..Default::default() };
+    foreign.set_household(w, "máy lạ", START * 1000 + 2).expect("write");
+    let changes = history::household_history(&foreign, "T1-001").expect("history");
+    let by: Vec<&str> = changes.iter().map(|c| c.peer_id.as_str()).collect();
+    let hex: String = "máy lạ".bytes().map(|b| format!("{b:02x}")).collect();
+    assert!(by.contains(&hex.as_str()), "{by:?}");
+}

@@ -40,6 +40,11 @@ struct Args {
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
 
+    /// Allow an --api address that is not loopback. The control API then listens on the
+    /// network; only the token in DATA_DIR/api.token protects it, over plain HTTP.
+    #[arg(long)]
+    unsafe_remote_api: bool,
+
     /// Also serve the web app on this address for browsers on the local network (e.g.
     /// 0.0.0.0:7421); each browser logs in with a code from `kdc ui --lan`. Off by default.
     #[arg(long, value_name = "ADDR")]
@@ -69,6 +74,19 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if !api.ip().is_loopback() {
+        if !args.unsafe_remote_api {
+            eprintln!(
+                "kdcd: error: invalid value {:?} for '--api <ADDR>': {} is not a loopback address; the control API \
+                 would listen on the network, protected only by its token over plain HTTP. Use 127.0.0.1 (the \
+                 default), --ui-listen ADDR to serve the web app on the LAN, or add --unsafe-remote-api if you mean it",
+                args.api,
+                api.ip()
+            );
+            return ExitCode::from(2);
+        }
+        tracing::warn!(%api, "the control API listens on a non-loopback address (--unsafe-remote-api): anyone on the network who learns the token controls this device");
+    }
     let ui_listen = match args.ui_listen.as_deref().map(resolve_api).transpose() {
         Ok(addr) => addr,
         Err(e) => {

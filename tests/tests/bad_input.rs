@@ -118,3 +118,24 @@ fn no_daemon_is_exit_3() {
     let out = kdc(dir.path(), &["--json", "area", "list"]);
     assert_eq!(out.code, 3, "{out:?}");
 }
+
+#[test]
+fn kdcd_refuses_a_control_api_on_the_network_unless_told() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, fragment) in [
+        (vec!["--api", "0.0.0.0:0"], "not a loopback address"),
+        (vec!["--api", "127.0.0.1:0", "--ui-listen", "nowhere"], "--ui-listen"),
+    ] {
+        let out = std::process::Command::new(kdc_tests::bin("kdcd"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(&args)
+            .args(["--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"])
+            .output()
+            .expect("run kdcd");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(fragment), "{args:?}: {stderr}");
+    }
+    assert!(!dir.path().join("api.addr").exists(), "nothing was started");
+}

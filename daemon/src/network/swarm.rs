@@ -173,8 +173,9 @@ struct EventLoop {
     next_stream: u64,
     /// Connected peers whose sync starts over at the given time (after a link went down).
     relink: HashMap<PeerId, Instant>,
-    joins_by_request: HashMap<OutboundRequestId, usize>,
-    joins: Vec<Option<PendingJoin>>,
+    /// Joins waiting for the inviter's answer or for the area, by the join request's id (never
+    /// by position: a late answer must find its own join or none).
+    joins: HashMap<OutboundRequestId, PendingJoin>,
     peers: HashMap<PeerId, PeerState>,
     names: HashMap<String, String>,
     redial: HashMap<Multiaddr, Redial>,
@@ -270,8 +271,7 @@ pub fn spawn(
         inbound: HashMap::new(),
         next_stream: 0,
         relink: HashMap::new(),
-        joins_by_request: HashMap::new(),
-        joins: Vec::new(),
+        joins: HashMap::new(),
         peers: HashMap::new(),
         names: HashMap::new(),
         redial: HashMap::new(),
@@ -381,14 +381,14 @@ impl EventLoop {
                 tracing::debug!(%addr, error = %e, "dial failed");
             }
         }
-        for slot in &mut self.joins {
-            if slot.as_ref().is_some_and(|j| j.deadline <= now) {
-                let j = slot.take().expect("checked");
+        let expired: Vec<OutboundRequestId> =
+            self.joins.iter().filter(|(_, j)| j.deadline <= now).map(|(id, _)| *id).collect();
+        for id in expired {
+            if let Some(j) = self.joins.remove(&id) {
                 let what = if j.accepted { "the area did not arrive" } else { "no answer from the inviter" };
                 let _ = j.reply.send(Err(NetError::Unreachable(format!("{what} within {JOIN_TIMEOUT:?}"))));
             }
         }
-        self.joins.retain(Option::is_some);
         let relink: Vec<PeerId> = self.relink.iter().filter(|(_, at)| **at <= now).map(|(p, _)| *p).collect();
         for peer in relink {
             self.relink.remove(&peer);
@@ -445,15 +445,15 @@ impl EventLoop {
             .behaviour_mut()
             .join
             .send_request(&inviter, Request::Join { area: area.clone(), secret, name: self.name.clone() });
-        self.joins.push(Some(PendingJoin { area, reply, deadline: Instant::now() + JOIN_TIMEOUT, accepted: false }));
-        self.joins_by_request.insert(id, self.joins.len() - 1);
+        self.joins.insert(id, PendingJoin { area, reply, deadline: Instant::now() + JOIN_TIMEOUT, accepted: false });
     }
 
     /// Completes joins waiting for `area`.
     fn area_arrived(&mut self, area: &str) {
-        for slot in &mut self.joins {
-            if slot.as_ref().is_some_and(|j| j.accepted && j.area == area) {
-                let j = slot.take().expect("checked");
+        let done: Vec<OutboundRequestId> =
+            self.joins.iter().filter(|(_, j)| j.accepted && j.area == area).map(|(id, _)| *id).collect();
+        for id in done {
+            if let Some(j) = self.joins.remove(&id) {
                 let _ = j.reply.send(Ok(j.area));
             }
         }
@@ -722,8 +722,9 @@ impl EventLoop {
             }
             Event::OutboundFailure { peer, request_id, error, .. } => {
                 tracing::debug!(%peer, error = %error, "join request failed");
-                if let Some(i) = self.joins_by_request.remove(&request_id)
-                    && let Some(j) = self.joins.get_mut(i).and_then(Option::take)
+                // An accepted join only waits for the area now; a late failure does not end it.
+                if self.joins.get(&request_id).is_some_and(|j| !j.accepted)
+                    && let Some(j) = self.joins.remove(&request_id)
                 {
                     let _ = j.reply.send(Err(NetError::Unreachable(error.to_string())));
                 }
@@ -736,16 +737,13 @@ impl EventLoop {
     }
 
     fn handle_join_answer(&mut self, peer: PeerId, request_id: OutboundRequestId, response: Response) {
-        let Some(i) = self.joins_by_request.remove(&request_id) else { return };
-        let Some(slot) = self.joins.get_mut(i) else { return };
         match response {
             Response::Joined => {
-                if let Some(j) = slot.as_mut() {
-                    j.accepted = true;
-                    j.deadline = Instant::now() + JOIN_TIMEOUT;
-                }
+                let Some(j) = self.joins.get_mut(&request_id) else { return };
+                j.accepted = true;
+                j.deadline = Instant::now() + JOIN_TIMEOUT;
                 // The inviter now pushes the area; it may even be here already.
-                let area = slot.as_ref().map(|j| j.area.clone()).unwrap_or_default();
+                let area = j.area.clone();
                 let node = self.node.clone();
                 let tx = self.internal_tx.clone();
                 tokio::spawn(async move {
@@ -755,7 +753,7 @@ impl EventLoop {
                 });
             }
             Response::Refused(reason) => {
-                if let Some(j) = slot.take() {
+                if let Some(j) = self.joins.remove(&request_id) {
                     let _ = j.reply.send(Err(NetError::Refused(reason)));
                 }
             }

@@ -344,3 +344,38 @@ fn lan_mode_serves_the_app_only_and_only_to_logged_in_browsers() {
     assert!(err.to_string().contains("--ui-listen"), "{err}");
     daemon.stop().expect("stop");
 }
+
+#[test]
+fn an_invite_opened_before_login_is_offered_after_it_and_previews_do_not_use_the_code() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let daemon = RunningDaemon::start(config(tmp.path())).expect("daemon");
+    let client = Client::from_data_dir(tmp.path()).expect("client");
+    let base = format!("http://{}", daemon.addr);
+
+    // An invite's QR opened on a phone that has no session yet.
+    let r = get(&format!("{base}/join?token=kdc1-abc"), None, None);
+    assert_eq!(r.status, 401);
+    let next =
+        r.header("set-cookie").expect("the page asked for is remembered").split(';').next().expect("kv").to_string();
+    assert!(next.starts_with("kdc_next="), "{next}");
+
+    let info: LoginInfo = client.ui_login(false).expect("login url");
+    // A link preview (HEAD, or a prefetch) leaves the code usable.
+    let head = read(agent().head(&info.url).call().expect("HEAD"));
+    assert!(head.header("set-cookie").is_none(), "HEAD opened no session");
+    let mut req = agent().get(&info.url).header("Sec-Purpose", "prefetch");
+    req = req.header("Cookie", &next);
+    let prefetch = read(req.call().expect("prefetch"));
+    assert_eq!(prefetch.status, 200);
+    let r = get(&info.url, Some(&next), None);
+    assert_eq!(r.status, 303, "the code still works: {}", r.body);
+    assert_eq!(r.header("location"), Some("/"), "the contract: logging in lands on /");
+    let cookie = r.header("set-cookie").expect("session").split(';').next().expect("kv").to_string();
+    let home = get(&format!("{base}/"), Some(&format!("{cookie}; {next}")), None);
+    assert!(
+        home.body.contains("data-continue-join") && home.body.contains("href=\"/join?token=kdc1-abc\""),
+        "{}",
+        home.body
+    );
+    daemon.stop().expect("stop");
+}

@@ -8,7 +8,11 @@
   var doc = document;
   doc.documentElement.classList.add("js");
 
+  // Until this time, change events are this page's own save coming back: not news.
+  var quietUntil = 0;
+
   function dirty(root) {
+    if (root.querySelector("[data-error-for]")) return true; // a refusal on screen stays
     var els = root.querySelectorAll("input, textarea, select");
     for (var i = 0; i < els.length; i++) {
       var e = els[i];
@@ -47,13 +51,16 @@
     var form = root.querySelector("form.hh-form");
     if (form) {
       var toggle = function () {
-        var yes = form.querySelector('input[name="business"][value="yes"]');
+        var field = form.getAttribute("data-business-field");
+        if (!field) return;
+        var yes = form.querySelector('input[name="' + field + '"][value="yes"]');
         var on = !yes || yes.checked;
         form.querySelectorAll("fieldset[data-business-only]").forEach(function (f) {
           f.hidden = !on; f.disabled = !on;
         });
       };
-      form.querySelectorAll('input[name="business"]').forEach(function (r) { r.addEventListener("change", toggle); });
+      var bf = form.getAttribute("data-business-field");
+      if (bf) form.querySelectorAll('input[name="' + bf + '"]').forEach(function (r) { r.addEventListener("change", toggle); });
       toggle();
     }
   }
@@ -72,10 +79,28 @@
         var body = new URLSearchParams();
         data.forEach(function (v, k) { body.append(k, v); });
         if (by) by.disabled = true;
+        quietUntil = Date.now() + 2000;
         fetch(form.getAttribute("action") || location.pathname, { method: "POST", body: body, credentials: "same-origin", redirect: "follow" })
           .then(function (r) { return r.text().then(function (html) { return { r: r, html: html }; }); })
           .then(function (x) {
+            quietUntil = Date.now() + 1000;
             var next = new DOMParser().parseFromString(x.html, "text/html");
+            // Only the page after a save (or the form with its refusal) replaces the form; any
+            // other answer (a stale session, a full disk) is shown above it, and what was typed
+            // stays.
+            if (!x.r.ok && x.r.status !== 422) {
+              var why = next.querySelector(".refusal p");
+              var note = doc.getElementById("submit-problem");
+              if (!note) {
+                note = doc.createElement("p");
+                note.id = "submit-problem"; note.className = "error"; note.setAttribute("role", "alert");
+                form.parentNode.insertBefore(note, form);
+              }
+              note.textContent = "⚠ " + (why ? why.textContent : ("HTTP " + x.r.status));
+              if (by) by.disabled = false;
+              note.scrollIntoView();
+              return;
+            }
             var fresh = next.getElementById("main");
             if (!fresh) { location.href = x.r.url; return; }
             doc.getElementById("main").replaceWith(fresh);
@@ -85,7 +110,7 @@
             var focus = fresh.querySelector("[data-error-for]") || fresh.querySelector("[data-saved-at]");
             if (focus) { focus.setAttribute("tabindex", "-1"); focus.focus({ preventScroll: false }); }
           })
-          .catch(function () { form.submit(); });
+          .catch(function () { if (by) by.disabled = false; form.submit(); });
       });
     });
   }
@@ -97,6 +122,7 @@
     if (!mode || !url || !window.EventSource) return;
     var timer = null, busy = false, again = false;
     function refresh() {
+      if (Date.now() < quietUntil) return;
       var main = doc.getElementById("main");
       if (mode !== "replace" || dirty(main)) {
         var note = doc.querySelector("[data-live-note]");
@@ -114,8 +140,17 @@
           if (fresh && cur && !dirty(cur)) {
             var nav = next.querySelector("nav.tabs"), curNav = doc.querySelector("nav.tabs");
             if (nav && curNav) curNav.replaceWith(nav);
+            // Keep what the reader opened and where the keyboard was.
+            var open = [];
+            cur.querySelectorAll("details[open][data-keep]").forEach(function (d) { open.push(d.getAttribute("data-keep")); });
+            var focused = doc.activeElement && doc.activeElement.id;
             cur.replaceWith(fresh);
+            fresh.querySelectorAll("details[data-keep]").forEach(function (d) {
+              if (open.indexOf(d.getAttribute("data-keep")) >= 0) d.open = true;
+            });
+            if (focused && doc.getElementById(focused)) doc.getElementById(focused).focus({ preventScroll: true });
             enhance(fresh);
+            inplace(fresh);
             body.setAttribute("data-refreshed", String(Date.now()));
           }
         })
@@ -125,7 +160,8 @@
     var es = new EventSource(url);
     var schedule = function () { clearTimeout(timer); timer = setTimeout(refresh, 60); };
     es.addEventListener("change", schedule);
-    es.addEventListener("peer", schedule);
+    // Peer events matter only where peers are shown (home, team).
+    if (body.hasAttribute("data-live-peers")) es.addEventListener("peer", schedule);
   }
 
   function start() { enhance(doc); inplace(doc); live(); }

@@ -56,7 +56,8 @@ pub fn page(ctx: &Ctx, title: &str, area: Option<AreaNav<'_>>, live: Live, event
                 link rel="icon" href=(assets::url("icon.svg")) type="image/svg+xml";
                 script src=(assets::url("app.js")) defer {}
             }
-            body data-live=[(!mode.is_empty()).then_some(mode)] data-events=[(!url.is_empty()).then_some(url)] {
+            body data-live=[(!mode.is_empty()).then_some(mode)] data-events=[(!url.is_empty()).then_some(url)]
+                data-live-peers[area.as_ref().is_none_or(|a| a.tab == Tab::Team)] {
                 a.skip href="#main" { (l.t("Bỏ qua đến nội dung", "Skip to content")) }
                 header.top {
                     div.bar {
@@ -76,7 +77,7 @@ pub fn page(ctx: &Ctx, title: &str, area: Option<AreaNav<'_>>, live: Live, event
                         }
                     }
                 }
-                p.live-note hidden data-live-note { (l.t("Dữ liệu vừa được cập nhật từ thiết bị khác. ", "A teammate's change has arrived. ")) a href="" { (l.t("Tải lại", "Reload")) } }
+                p.live-note hidden role="status" data-live-note { (l.t("Dữ liệu vừa được cập nhật từ thiết bị khác. ", "A teammate's change has arrived. ")) a href="" { (l.t("Tải lại", "Reload")) } }
                 main #main { (body) }
             }
         }

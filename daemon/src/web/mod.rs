@@ -54,9 +54,9 @@ pub struct Ui {
     pub api: SocketAddr,
     /// The `--ui-listen` address, when LAN mode is on.
     pub lan: Option<SocketAddr>,
-    /// Board charts by area, with the heads they were drawn at (replaying history is the one
+    /// Board charts by area and language, with the heads they were drawn at (replaying history is the one
     /// slow read; the chart is drawn again only when the area changed).
-    pub(crate) charts: Mutex<HashMap<String, (Vec<automerge::ChangeHash>, Arc<str>)>>,
+    pub(crate) charts: Mutex<HashMap<(String, &'static str), (Vec<automerge::ChangeHash>, Arc<str>)>>,
 }
 
 impl Ui {
@@ -182,7 +182,8 @@ async fn guard(State(ws): State<WebState>, mut request: Request, next: Next) -> 
         let session = cookie(headers, &ws.cookie).and_then(|secret| ws.app.sessions.get(&secret, now));
         let path = request.uri().path().to_string();
         if session.is_none() && !is_public(&path) {
-            pages::login::required(l, ws.lan, request.method())
+            let pq = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_string();
+            pages::login::required(l, ws.lan, request.method(), &pq)
         } else {
             let path_q = request.uri().path_and_query().map_or(path.clone(), |p| p.as_str().to_string());
             request.extensions_mut().insert(Ctx { l, session, lan: ws.lan, path: path_q });

@@ -92,6 +92,9 @@ pub enum LoginRefused {
 pub struct Sessions {
     path: PathBuf,
     state: Mutex<State>,
+    /// Held across a write of the file and its rename: two logins at once must not interleave
+    /// their writes of the one temporary file.
+    writing: Mutex<()>,
 }
 
 fn hash_hex(secret: &str) -> String {
@@ -120,12 +123,12 @@ impl Sessions {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => tracing::warn!(file = %path.display(), error = %e, "cannot read the sessions file"),
         }
-        Sessions { path, state: Mutex::new(state) }
+        Sessions { path, state: Mutex::new(state), writing: Mutex::new(()) }
     }
 
     /// Sessions kept in memory only (tests, a daemon without a data directory).
     pub fn in_memory() -> Sessions {
-        Sessions { path: PathBuf::new(), state: Mutex::new(State::default()) }
+        Sessions { path: PathBuf::new(), state: Mutex::new(State::default()), writing: Mutex::new(()) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -211,6 +214,7 @@ impl Sessions {
         if self.path.as_os_str().is_empty() {
             return Ok(());
         }
+        let _writing = self.writing.lock().unwrap_or_else(|p| p.into_inner());
         let list: Vec<Stored> = self.lock().sessions.values().cloned().collect();
         let bytes = serde_json::to_vec_pretty(&list).map_err(std::io::Error::other)?;
         let tmp = self.path.with_extension("json.tmp");

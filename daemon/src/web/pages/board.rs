@@ -79,7 +79,7 @@ fn render(ctx: &Ctx, area: &str, b: &Board) -> Markup {
         @if !s.groups.is_empty() {
             h2 { (l.t("Theo tổ dân phố", "By residential group")) }
             @for g in &s.groups {
-                details.card.group data-group=(g.group) {
+                details.card.group data-group=(g.group) data-keep=(format!("g:{}", g.group)) {
                     summary {
                         strong { @if g.group.is_empty() { (l.t("(chưa ghi tổ)", "(no group)")) } @else { (g.group) } }
                         " · " (g.evaluation.households) " " (l.t("hộ", "households"))
@@ -159,7 +159,8 @@ pub async fn chart(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String
         .node
         .with_area(area.clone(), move |a| {
             let heads = a.heads();
-            if let Some((h, svg)) = ui.charts.lock().unwrap_or_else(|p| p.into_inner()).get(&a.id())
+            let key = (a.id(), lang.code());
+            if let Some((h, svg)) = ui.charts.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
                 && *h == heads
             {
                 return Ok(Arc::clone(svg));
@@ -167,7 +168,7 @@ pub async fn chart(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String
             let day_of = |secs: i64| Local.timestamp_opt(secs, 0).single().map(|t| t.date_naive()).unwrap_or_default();
             let days = history::daily(a, day_of, None, None)?;
             let svg: Arc<str> = draw(lang, &days).into();
-            ui.charts.lock().unwrap_or_else(|p| p.into_inner()).insert(a.id(), (heads, Arc::clone(&svg)));
+            ui.charts.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (heads, Arc::clone(&svg)));
             Ok(svg)
         })
         .await;

@@ -1,7 +1,7 @@
 //! `/`: this device's areas at a glance; create an area; join one with an invite token.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use crdt_model::NewArea;
 use maud::{Markup, html};
@@ -52,9 +52,21 @@ async fn lines(ws: &WebState) -> Result<Vec<AreaLine>, crate::node::NodeError> {
 }
 
 /// `GET /`.
-pub async fn show(State(ws): State<WebState>, ctx: Ctx) -> Response {
+pub async fn show(State(ws): State<WebState>, ctx: Ctx, headers: HeaderMap) -> Response {
+    let join = super::login::remembered_join(&headers);
     match lines(&ws).await {
-        Ok(lines) => page(render(&ctx, &lines, &Form::default(), None)),
+        Ok(lines) => {
+            let mut r = page(render(&ctx, &lines, &Form::default(), None, join.as_deref()));
+            if join.is_some()
+                && let Ok(v) = HeaderValue::from_str(&format!(
+                    "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict",
+                    super::login::NEXT_COOKIE
+                ))
+            {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            r
+        }
         Err(e) => failed(&ctx, e),
     }
 }
@@ -72,7 +84,9 @@ pub async fn create_area(State(ws): State<WebState>, ctx: Ctx, form: Form) -> Re
         Ok(_) => see_other(&format!("/a/{id}")),
         Err(e) => match field_refusal(e.into(), "id") {
             Ok(refusal) => match lines(&ws).await {
-                Ok(lines) => page_with(StatusCode::UNPROCESSABLE_ENTITY, render(&ctx, &lines, &form, Some(refusal))),
+                Ok(lines) => {
+                    page_with(StatusCode::UNPROCESSABLE_ENTITY, render(&ctx, &lines, &form, Some(refusal), None))
+                }
                 Err(e) => failed(&ctx, e),
             },
             Err(e) => error_page(ctx.l, e),
@@ -80,11 +94,16 @@ pub async fn create_area(State(ws): State<WebState>, ctx: Ctx, form: Form) -> Re
     }
 }
 
-fn render(ctx: &Ctx, lines: &[AreaLine], form: &Form, error: Option<(String, String)>) -> Markup {
+fn render(ctx: &Ctx, lines: &[AreaLine], form: &Form, error: Option<(String, String)>, join: Option<&str>) -> Markup {
     let l = ctx.l;
     // The model names the area id `area` in some messages.
     let error = error.map(|(f, m)| (if f == "area" { "id".to_string() } else { f }, m));
     let body = html! {
+        @if let Some(href) = join {
+            p.card.saved data-continue-join {
+                "→ " a href=(href) { (l.t("Tiếp tục tham gia khu bằng mã mời vừa mở", "Continue joining with the invite you opened")) }
+            }
+        }
         h1 { (l.t("Khu dân cư của thiết bị này", "This device's areas")) }
         @if lines.is_empty() {
             p.card { (l.t("Chưa có khu dân cư nào. Tạo khu mới, hoặc tham gia bằng mã mời của trưởng khu.", "No area yet. Create one, or join with an invite from your area head.")) }
@@ -147,5 +166,7 @@ fn render(ctx: &Ctx, lines: &[AreaLine], form: &Form, error: Option<(String, Str
             button.link type="submit" { (l.t("Đăng xuất trình duyệt này", "Log this browser out")) }
         }
     };
-    layout::page(ctx, l.t("Khu dân cư", "Areas"), None, Live::Replace, "/events", body)
+    // A refusal on screen is not replaced by a live update.
+    let live = if error.is_some() { Live::Notify } else { Live::Replace };
+    layout::page(ctx, l.t("Khu dân cư", "Areas"), None, live, "/events", body)
 }

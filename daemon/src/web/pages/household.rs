@@ -111,7 +111,20 @@ pub async fn submit(
         "archive" => archive(&ws, &ctx, &area, &hh, &form).await,
         "resolve" => match resolve(&ws, &area, &hh, &form).await {
             Ok(saved) => see_other(&format!("/a/{area}/h/{hh}?saved={saved}")),
-            Err(e) => error_page(ctx.l, e),
+            // The chosen value is refused now (e.g. larger than the count it is part of):
+            // the form says so next to that question.
+            Err(e) => match (field_refusal(e, "fields"), read(&ws, &area, &hh).await) {
+                (Ok(refusal), Ok(h)) => {
+                    let refusal = localise(ctx.l, &h.profile, &form, refusal);
+                    let values = stored_values(&h.view);
+                    page_with(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        render(&ctx, &area, &h, &values, &values, Some(refusal), None, false),
+                    )
+                }
+                (Err(e), _) => error_page(ctx.l, e),
+                (_, Err(e)) => failed(&ctx, e),
+            },
         },
         _ => save(&ws, &ctx, &area, &hh, &form).await,
     }
@@ -199,7 +212,7 @@ fn localise(l: L, profile: &Profile, form: &Form, (field, message): (String, Str
     if l.0 == crdt_model::Lang::En {
         return (field, message);
     }
-    let typed = form.get(&field).unwrap_or("");
+    let typed = form.get(&field).or(form.get("value")).unwrap_or("");
     let allowed = match def.kind {
         FieldType::Count => {
             let mut a =
@@ -266,7 +279,7 @@ fn render(
                 @for c in &h.conflicts { (conflict_form(ctx, area, c, &format!("/a/{area}/h/{}", v.id), &h.profile)) }
             }
         }
-        form.hh-form method="post" action=(format!("/a/{area}/h/{}", v.id)) novalidate data-inplace {
+        form.hh-form method="post" action=(format!("/a/{area}/h/{}", v.id)) novalidate data-inplace data-business-field=[h.profile.business_field()] {
             (csrf(ctx))
             @for f in h.profile.fields() {
                 @if f.business_only {

@@ -17,11 +17,34 @@ pub struct LoginQuery {
     code: Option<String>,
 }
 
-/// `GET /login?code=…`: logs in and redirects to `/`; without a code, asks for one.
-pub async fn show(State(ws): State<WebState>, ctx: Ctx, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+/// The cookie that remembers an invite link (`/join?token=…`) a browser opened before it had a
+/// session, so the home screen can offer to continue with it after logging in.
+pub const NEXT_COOKIE: &str = "kdc_next";
+
+/// The invite link remembered in `headers`, when it is one.
+pub fn remembered_join(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, NEXT_COOKIE)
+        .and_then(|v| form_urlencoded::parse(format!("n={v}").as_bytes()).next().map(|(_, v)| v.into_owned()))
+        .filter(|p| p.starts_with("/join?token="))
+}
+
+/// `GET /login?code=…`: logs in and redirects to `/` (or the page asked for before); without
+/// a code, asks for one. A `HEAD` or a prefetch (a chat app's link preview) does not use the
+/// code up.
+pub async fn show(
+    State(ws): State<WebState>,
+    ctx: Ctx,
+    method: Method,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    let prefetch = ["sec-purpose", "purpose", "x-moz"]
+        .iter()
+        .any(|h| headers.get(*h).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("prefetch")));
     match q.code {
-        Some(code) => redeem(&ws, &ctx, &headers, &code).await,
-        None => ask(ctx.l, ctx.lan, StatusCode::OK, None),
+        Some(code) if method == Method::GET && !prefetch => redeem(&ws, &ctx, &headers, &code).await,
+        _ if ctx.session.is_some() => see_other("/"),
+        _ => ask(ctx.l, ctx.lan, StatusCode::OK, None),
     }
 }
 
@@ -68,6 +91,7 @@ async fn redeem(ws: &WebState, ctx: &Ctx, headers: &HeaderMap, code: &str) -> Re
         Err(e) => tracing::warn!(error = %e, "sessions writer failed"),
     }
     tracing::info!(lan = ws.lan, "browser logged in");
+    // Always `/` (the contract); the home screen offers to continue an invite opened before.
     let mut r = see_other("/");
     let v = format!("{}={secret}; Path=/; Max-Age=315360000; HttpOnly; SameSite=Strict", ws.cookie);
     if let Ok(v) = HeaderValue::from_str(&v) {
@@ -76,13 +100,24 @@ async fn redeem(ws: &WebState, ctx: &Ctx, headers: &HeaderMap, code: &str) -> Re
     r
 }
 
-/// What a browser without a session sees on any page: how to log in. 401 for pages; a write
-/// without a session is refused outright.
-pub fn required(l: L, lan: bool, method: &Method) -> Response {
+/// What a browser without a session sees on any page: how to log in. 401 for pages (an invite
+/// link is remembered for ten minutes, see [`remembered_join`]); a write without a session is
+/// refused outright.
+pub fn required(l: L, lan: bool, method: &Method, path_and_query: &str) -> Response {
     if !matches!(*method, Method::GET | Method::HEAD) {
         return crate::web::refusal(l, StatusCode::FORBIDDEN, l.t("Cần đăng nhập.", "You need to log in."));
     }
-    ask(l, lan, StatusCode::UNAUTHORIZED, None)
+    let mut r = ask(l, lan, StatusCode::UNAUTHORIZED, None);
+    let remember = path_and_query.starts_with("/join?token=");
+    if remember {
+        let value: String = form_urlencoded::byte_serialize(path_and_query.as_bytes()).collect();
+        if let Ok(v) =
+            HeaderValue::from_str(&format!("{NEXT_COOKIE}={value}; Path=/; Max-Age=600; HttpOnly; SameSite=Strict"))
+        {
+            r.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    r
 }
 
 fn ask(l: L, lan: bool, status: StatusCode, refused: Option<LoginRefused>) -> Response {

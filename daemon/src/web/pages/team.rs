@@ -35,7 +35,7 @@ async fn read(ws: &WebState, area: &str) -> Result<Team, Response> {
 /// `GET /a/{area}/team`.
 pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>) -> Response {
     match read(&ws, &area).await {
-        Ok(t) => page(render(&ctx, &ws, &area, &t, None, None)),
+        Ok(t) => page(render(&ctx, &ws, &area, &t, None, None, None)),
         Err(r) => r,
     }
 }
@@ -58,7 +58,7 @@ pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<Strin
     match outcome {
         // The token is shown once, on this answer (not put in a URL).
         Ok(Some(invite)) => match read(&ws, &area).await {
-            Ok(t) => page(render(&ctx, &ws, &area, &t, Some(&invite), None)),
+            Ok(t) => page(render(&ctx, &ws, &area, &t, Some(&invite), None, None)),
             Err(r) => r,
         },
         Ok(None) => see_other(&format!("/a/{area}/team")),
@@ -66,15 +66,16 @@ pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<Strin
             let field = if form.get("action") == Some("add-peer") { "addr" } else { "peer_id" };
             match field_refusal(e, field) {
                 Ok(refusal) => match read(&ws, &area).await {
-                    Ok(t) => {
-                        page_with(StatusCode::UNPROCESSABLE_ENTITY, render(&ctx, &ws, &area, &t, None, Some(refusal)))
-                    }
+                    Ok(t) => page_with(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        render(&ctx, &ws, &area, &t, None, Some(refusal), form.get("addr")),
+                    ),
                     Err(r) => r,
                 },
                 Err(e) if e.kind == "unreachable" => match read(&ws, &area).await {
                     Ok(t) => page_with(
                         StatusCode::BAD_GATEWAY,
-                        render(&ctx, &ws, &area, &t, None, Some(("addr".into(), e.message))),
+                        render(&ctx, &ws, &area, &t, None, Some(("addr".into(), e.message)), form.get("addr")),
                     ),
                     Err(r) => r,
                 },
@@ -112,9 +113,11 @@ fn render(
     t: &Team,
     invite: Option<&InviteInfo>,
     error: Option<(String, String)>,
+    typed: Option<&str>,
 ) -> Markup {
     let l = ctx.l;
     let me = ws.app.node.peer_id();
+    let typed_addr = typed.unwrap_or("");
     let error = error.as_ref();
     let body = html! {
         h1 { (l.t("Nhóm", "Team")) }
@@ -137,7 +140,7 @@ fn render(
                                 (csrf(ctx))
                                 input type="hidden" name="action" value="remove";
                                 input type="hidden" name="peer_id" value=(m.peer_id);
-                                details {
+                                details data-keep=(format!("rm:{}", m.peer_id)) {
                                     summary data-action="remove-member" { (l.t("Xoá khỏi khu…", "Remove…")) }
                                     label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.t("Xác nhận xoá ", "Confirm removing ")) (m.name) }
                                     button.danger type="submit" data-action="remove-member-confirm" { (l.t("Xoá", "Remove")) }
@@ -187,7 +190,7 @@ fn render(
                 (csrf(ctx))
                 input type="hidden" name="action" value="add-peer";
                 label for="peer-addr" { (l.t("Thêm địa chỉ thiết bị (multiaddr)", "Add a peer address (multiaddr)")) }
-                input #peer-addr name="addr" type="text" autocapitalize="off" spellcheck="false" placeholder="/ip4/192.168.1.20/tcp/41234";
+                input #peer-addr name="addr" type="text" autocapitalize="off" spellcheck="false" placeholder="/ip4/192.168.1.20/tcp/41234" value=(typed_addr);
                 (field_error("addr", error))
                 button.secondary type="submit" data-action="add-peer" { (l.t("Kết nối", "Connect")) }
             }
@@ -195,6 +198,12 @@ fn render(
     };
     let nav = AreaNav { id: area, name: &t.name, tab: Tab::Team, conflicts: t.conflicts };
     // An invite on screen must not be replaced by a live update.
-    let live = if invite.is_some() { Live::Off } else { Live::Replace };
+    let live = if invite.is_some() {
+        Live::Off
+    } else if error.is_some() {
+        Live::Notify
+    } else {
+        Live::Replace
+    };
     layout::page(ctx, l.t("Nhóm", "Team"), Some(nav), live, &format!("/a/{area}/events"), body)
 }

@@ -275,6 +275,13 @@ fn the_household_form_writes_what_changed_and_nothing_when_refused() {
     assert_eq!(now["fields"]["internet"].as_str(), Some("no"), "an unchanged question is not written again");
     assert_eq!(now["fields"]["eid_accounts"].as_u64(), Some(3));
 
+    // The history is one tap away on the same path.
+    let form = get(&format!("{base}/a/a1/h/T1-001"), Some(&cookie), None);
+    assert!(form.body.contains("data-action=\"history\"") && !form.body.contains("id=\"history\""));
+    let with_history = get(&format!("{base}/a/a1/h/T1-001?history=1"), Some(&cookie), None);
+    assert!(with_history.body.contains("id=\"history\""), "{}", with_history.body);
+    assert!(with_history.body.contains("→ <strong>3</strong>"), "the eid_accounts write is listed: {}", with_history.body);
+
     // The board carries the status' figures.
     let board = get(&format!("{base}/a/a1"), Some(&cookie), None);
     let status: Value = client.status("a1").expect("status");

@@ -28,6 +28,9 @@ pub struct FormQuery {
     saved: Option<i64>,
     /// The household was just created.
     created: Option<u8>,
+    /// Show the history (replaying the change log is the one slow read: about 50 ms for a
+    /// 3,000-household area, so the form loads it on request).
+    history: Option<u8>,
 }
 
 /// Everything the form shows, read in one go.
@@ -37,25 +40,37 @@ pub struct Household {
     pub profile: Profile,
     pub view: HouseholdView,
     pub conflicts: Vec<Conflict>,
-    pub history: Vec<FieldChange>,
+    /// `None` when not asked for.
+    pub history: Option<Vec<FieldChange>>,
     pub groups: Vec<String>,
 }
 
 /// Reads a household and what its form needs.
 pub async fn read(ws: &WebState, area: &str, hh: &str) -> Result<Household, crate::node::NodeError> {
+    read_with(ws, area, hh, false).await
+}
+
+/// [`read`], with the household's history when `history`.
+pub async fn read_with(
+    ws: &WebState,
+    area: &str,
+    hh: &str,
+    history: bool,
+) -> Result<Household, crate::node::NodeError> {
     let hh = hh.to_string();
     crdt_model::ids::validate_household_id(&hh)?;
     ws.app
         .node
         .with_area(area.to_string(), move |a| {
             let view = a.household_view(&hh)?;
-            let all = a.conflicts();
+            // One pass over the households' keys gives the groups and the conflicts.
+            let (status, all) = a.status_and_conflicts();
             let area_conflicts = all.len();
             let conflicts = all.into_iter().filter(|c| c.household == hh).collect();
-            let history = history::household_history(a, &hh)?;
-            let mut groups: Vec<String> = a.households().into_iter().filter_map(|h| h.group).collect();
-            groups.sort();
-            groups.dedup();
+            let history = if history { Some(history::household_history(a, &hh)?) } else { None };
+            let mut groups: Vec<String> =
+                status.groups.into_iter().map(|g| g.group).filter(|g| !g.is_empty()).collect();
+            groups.sort_by(|x, y| crate::web::i18n::natural_cmp(x, y));
             Ok(Household {
                 name: a.name(),
                 area_conflicts,
@@ -84,7 +99,7 @@ pub async fn show(
     Path((area, hh)): Path<(String, String)>,
     Query(q): Query<FormQuery>,
 ) -> Response {
-    match read(&ws, &area, &hh).await {
+    match read_with(&ws, &area, &hh, q.history.is_some()).await {
         Ok(h) => {
             let values = stored_values(&h.view);
             page(render(&ctx, &area, &h, &values, &values, None, q.saved, q.created.is_some()))
@@ -308,11 +323,11 @@ fn render(
                 button.primary.save type="submit" name="action" value="save" data-action="save" { (l.t("Lưu", "Save")) }
             }
         }
-        @if !h.history.is_empty() {
-            details.card.history {
-                summary { (l.t("Lịch sử thay đổi", "History")) " (" (h.history.len()) ")" }
+        @if let Some(history) = &h.history {
+            details.card.history #history open {
+                summary { (l.t("Lịch sử thay đổi", "History")) " (" (history.len()) ")" }
                 ol reversed {
-                    @for c in h.history.iter().rev().take(50) {
+                    @for c in history.iter().rev().take(50) {
                         li {
                             span.muted { (l.rfc3339(&c.at)) " · " (c.name.as_deref().unwrap_or(&c.peer_id)) } br;
                             (field_label(l, &h.profile, &c.field)) ": "
@@ -321,6 +336,9 @@ fn render(
                     }
                 }
             }
+        }
+        @if h.history.is_none() {
+            p.card { a href=(format!("/a/{area}/h/{}?history=1#history", v.id)) data-action="history" { (l.t("Xem lịch sử thay đổi", "Show the history")) } }
         }
         @if !v.archived {
             form.card.archive method="post" action=(format!("/a/{area}/h/{}", v.id)) {

@@ -280,7 +280,11 @@ fn the_household_form_writes_what_changed_and_nothing_when_refused() {
     assert!(form.body.contains("data-action=\"history\"") && !form.body.contains("id=\"history\""));
     let with_history = get(&format!("{base}/a/a1/h/T1-001?history=1"), Some(&cookie), None);
     assert!(with_history.body.contains("id=\"history\""), "{}", with_history.body);
-    assert!(with_history.body.contains("→ <strong>3</strong>"), "the eid_accounts write is listed: {}", with_history.body);
+    assert!(
+        with_history.body.contains("→ <strong>3</strong>"),
+        "the eid_accounts write is listed: {}",
+        with_history.body
+    );
 
     // The board carries the status' figures.
     let board = get(&format!("{base}/a/a1"), Some(&cookie), None);

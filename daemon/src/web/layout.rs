@@ -48,14 +48,7 @@ pub fn page(ctx: &Ctx, title: &str, area: Option<AreaNav<'_>>, live: Live, event
     html! {
         (DOCTYPE)
         html lang=(l.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · KDC Sync" }
-                link rel="stylesheet" href=(assets::url("app.css"));
-                link rel="icon" href=(assets::url("icon.svg")) type="image/svg+xml";
-                script src=(assets::url("app.js")) defer {}
-            }
+            (head(title, true))
             body data-live=[(!mode.is_empty()).then_some(mode)] data-events=[(!url.is_empty()).then_some(url)]
                 data-live-peers[area.as_ref().is_none_or(|a| a.tab == Tab::Team)] {
                 a.skip href="#main" { (l.t("Bỏ qua đến nội dung", "Skip to content")) }
@@ -118,17 +111,26 @@ fn lang_switch(ctx: &Ctx) -> Markup {
     }
 }
 
+/// `<head>`: the stylesheet always, the script only on pages that use it.
+fn head(title: &str, script: bool) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · KDC Sync" }
+            link rel="stylesheet" href=(assets::url("app.css"));
+            link rel="icon" href=(assets::url("icon.svg")) type="image/svg+xml";
+            @if script { script src=(assets::url("app.js")) defer {} }
+        }
+    }
+}
+
 /// A page that only says something (an error, a refusal).
 pub fn message(l: L, status: StatusCode, text: &str) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(l.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (status.as_u16()) " · KDC Sync" }
-                link rel="stylesheet" href=(assets::url("app.css"));
-            }
+            (head(&status.as_u16().to_string(), false))
             body {
                 header.top { div.bar { a.brand href="/" { (PreEscaped(assets::LOGO_SVG)) span { "KDC Sync" } } } }
                 main #main {

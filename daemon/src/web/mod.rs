@@ -291,13 +291,12 @@ const FORM_LIMIT: usize = 64 * 1024;
 impl FromRequest<WebState> for Form {
     type Rejection = Response;
 
-    async fn from_request(request: Request, state: &WebState) -> Result<Self, Response> {
+    async fn from_request(request: Request, _: &WebState) -> Result<Self, Response> {
         let ctx = request.extensions().get::<Ctx>().cloned();
         let l = ctx.as_ref().map_or(L(Lang::Vi), |c| c.l);
         let bytes = axum::body::to_bytes(request.into_body(), FORM_LIMIT).await.map_err(|_| {
             refusal(l, StatusCode::PAYLOAD_TOO_LARGE, l.t("Biểu mẫu quá lớn.", "The form is too large."))
         })?;
-        let _ = state;
         let form = Form(form_pairs(&bytes));
         // A public page's form (the login code) has no session and so no token.
         if let Some(session) = ctx.and_then(|c| c.session) {

@@ -29,7 +29,7 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
             @for c in &conflicts {
                 section.card {
                     h2 { a href=(format!("/a/{area}/h/{}", c.household)) { (l.t("Hộ ", "Household ")) (c.household) } }
-                    (conflict_form(&ctx, &area, c, &action, &profile))
+                    (conflict_form(&ctx, c, &action, &profile))
                 }
             }
         }

@@ -168,15 +168,21 @@ fn updated_ms(view: &HouseholdView) -> i64 {
 }
 
 async fn save(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Response {
-    let current = match read(ws, area, hh).await {
-        Ok(h) => h,
+    // What the write needs: the profile's fields and the stored household. The form's other
+    // parts are read only if it has to be shown again.
+    let stored = {
+        let hh = hh.to_string();
+        ws.app.node.with_area(area.to_string(), move |a| Ok((a.profile().clone(), a.household_view(&hh)?))).await
+    };
+    let (profile, view) = match stored {
+        Ok(s) => s,
         Err(e) => return failed(ctx, e),
     };
     // Only what the volunteer changed: a question whose value differs from the one the form
     // showed. An emptied count cannot delete a recorded value; it is left as it is.
     let submitted = |name: &str| form.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string());
     let mut write = HouseholdWrite { id: hh.to_string(), ..HouseholdWrite::default() };
-    for f in current.profile.fields() {
+    for f in profile.fields() {
         let Some(new) = submitted(&f.id).filter(|v| !v.is_empty()) else { continue };
         let was = submitted(&format!("was:{}", f.id)).unwrap_or_default();
         if new != was {
@@ -193,13 +199,17 @@ async fn save(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Re
     }
     if write.fields.is_empty() && write.group.is_none() && write.address.is_none() {
         // Nothing changed: what is shown is what is stored.
-        return see_other(&format!("/a/{area}/h/{hh}?saved={}", updated_ms(&current.view)));
+        return see_other(&format!("/a/{area}/h/{hh}?saved={}", updated_ms(&view)));
     }
     match ws.app.node.set_household(area.to_string(), write).await {
         Ok(view) => see_other(&format!("/a/{area}/h/{hh}?saved={}", updated_ms(&view))),
         Err(e) => match field_refusal(e.into(), "fields") {
             Ok(refusal) => {
-                let refusal = localise(ctx.l, &current.profile, &form, refusal);
+                let current = match read(ws, area, hh).await {
+                    Ok(h) => h,
+                    Err(e) => return failed(ctx, e),
+                };
+                let refusal = localise(ctx.l, &current.profile, form, refusal);
                 // Show what was typed, with the message next to the field; nothing was stored.
                 let mut values = stored_values(&current.view);
                 let mut was = values.clone();
@@ -291,7 +301,7 @@ fn render(
         @if !h.conflicts.is_empty() {
             section.card.conflicts {
                 h2 { "⚠ " (l.t("Giá trị khác nhau từ hai thiết bị", "Different values from two devices")) }
-                @for c in &h.conflicts { (conflict_form(ctx, area, c, &format!("/a/{area}/h/{}", v.id), &h.profile)) }
+                @for c in &h.conflicts { (conflict_form(ctx, c, &format!("/a/{area}/h/{}", v.id), &h.profile)) }
             }
         }
         form.hh-form method="post" action=(format!("/a/{area}/h/{}", v.id)) novalidate data-inplace data-business-field=[h.profile.business_field()] {
@@ -425,9 +435,8 @@ fn display(l: L, profile: &Profile, field: &str, value: &str) -> String {
 
 /// One conflicted field with a button per value (contract hook `data-conflict`). `action` is
 /// where the choice is posted.
-pub fn conflict_form(ctx: &Ctx, area: &str, c: &Conflict, action: &str, profile: &Profile) -> Markup {
+pub fn conflict_form(ctx: &Ctx, c: &Conflict, action: &str, profile: &Profile) -> Markup {
     let l = ctx.l;
-    let _ = area;
     let settable = c.field != "archived";
     html! {
         form.conflict method="post" action=(action) data-conflict=(format!("{}/{}", c.household, c.field)) {

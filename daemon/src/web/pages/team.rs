@@ -21,20 +21,20 @@ struct Team {
     peers: Vec<PeerInfo>,
 }
 
-async fn read(ws: &WebState, area: &str) -> Result<Team, Response> {
+async fn read(ws: &WebState, l: L, area: &str) -> Result<Team, Response> {
     let (name, conflicts, members) = ws
         .app
         .node
         .with_area(area.to_string(), |a| Ok((a.name(), a.conflicts().len(), a.members())))
         .await
-        .map_err(|e| error_page(crate::web::i18n::L(crdt_model::Lang::Vi), e.into()))?;
+        .map_err(|e| error_page(l, e.into()))?;
     let peers = ws.app.peers().await.unwrap_or_default();
     Ok(Team { name, conflicts, members, peers })
 }
 
 /// `GET /a/{area}/team`.
 pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>) -> Response {
-    match read(&ws, &area).await {
+    match read(&ws, ctx.l, &area).await {
         Ok(t) => page(render(&ctx, &ws, &area, &t, None, None, None)),
         Err(r) => r,
     }
@@ -57,7 +57,7 @@ pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<Strin
     };
     match outcome {
         // The token is shown once, on this answer (not put in a URL).
-        Ok(Some(invite)) => match read(&ws, &area).await {
+        Ok(Some(invite)) => match read(&ws, ctx.l, &area).await {
             Ok(t) => page(render(&ctx, &ws, &area, &t, Some(&invite), None, None)),
             Err(r) => r,
         },
@@ -65,14 +65,14 @@ pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<Strin
         Err(e) => {
             let field = if form.get("action") == Some("add-peer") { "addr" } else { "peer_id" };
             match field_refusal(e, field) {
-                Ok(refusal) => match read(&ws, &area).await {
+                Ok(refusal) => match read(&ws, ctx.l, &area).await {
                     Ok(t) => page_with(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         render(&ctx, &ws, &area, &t, None, Some(refusal), form.get("addr")),
                     ),
                     Err(r) => r,
                 },
-                Err(e) if e.kind == "unreachable" => match read(&ws, &area).await {
+                Err(e) if e.kind == "unreachable" => match read(&ws, ctx.l, &area).await {
                     Ok(t) => page_with(
                         StatusCode::BAD_GATEWAY,
                         render(&ctx, &ws, &area, &t, None, Some(("addr".into(), e.message)), form.get("addr")),

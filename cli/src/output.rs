@@ -348,7 +348,15 @@ pub fn conflicts(lang: Lang, conflicts: &[Conflict]) -> String {
                 _ => format!("{} — {}", v.value, v.peer_id),
             })
             .collect();
-        t.add_row(vec![c.household.clone(), c.field.clone(), c.winner.clone(), values.join("\n")]);
+        let mut winner = c.winner.clone();
+        if let Some(why) = &c.invalid {
+            let note = match lang {
+                Lang::Vi => "không hợp lệ, tính là chưa rõ",
+                Lang::En => "invalid, counts as unknown",
+            };
+            winner = format!("{winner}\n({note}: {why})");
+        }
+        t.add_row(vec![c.household.clone(), c.field.clone(), winner, values.join("\n")]);
     }
     format!("{t}\n{}\n", i18n::conflicts_hint(lang))
 }
@@ -406,7 +414,20 @@ pub fn peers(lang: Lang, peers: &[PeerInfo]) -> String {
             p.addrs.join("\n"),
         ]);
     }
-    format!("{t}\n")
+    let mut out = format!("{t}\n");
+    for p in peers {
+        let Some(r) = &p.last_refusal else { continue };
+        let who = p.name.as_deref().unwrap_or(&p.peer_id);
+        let line = match (lang, r.by.as_str()) {
+            (Lang::Vi, "peer") => format!("{who} đã từ chối tin đồng bộ khu {} lúc {}: {}", r.area, r.at, r.reason),
+            (Lang::Vi, _) => format!("Đã từ chối tin đồng bộ khu {} từ {who} lúc {}: {}", r.area, r.at, r.reason),
+            (Lang::En, "peer") => format!("{who} refused a sync message for area {} at {}: {}", r.area, r.at, r.reason),
+            (Lang::En, _) => format!("Refused a sync message for area {} from {who} at {}: {}", r.area, r.at, r.reason),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 // ---- snapshot verify ------------------------------------------------------------------------
@@ -627,6 +648,7 @@ mod tests {
             connected,
             last_seen: Some("2026-11-23T14:05:09Z".into()),
             areas_in_sync: vec!["tam-giac-3".into()],
+            last_refusal: None,
         };
         let text = peers(Lang::En, &[p("12D3KooB", None, false), p("12D3KooA", Some("Lan"), true)]);
         assert!(text.find("12D3KooA") < text.find("12D3KooB"), "connected first: {text}");
@@ -646,6 +668,7 @@ mod tests {
                 ConflictValue { value: "4".into(), peer_id: "12D3KooA".into(), name: Some("máy A".into()) },
                 ConflictValue { value: "5".into(), peer_id: "12D3KooB".into(), name: None },
             ],
+            invalid: None,
         };
         let text = conflicts(Lang::Vi, &[c]);
         assert!(text.contains("4 — máy A (12D3KooA)"), "{text}");

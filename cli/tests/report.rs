@@ -62,6 +62,7 @@ fn fixture(dir: &Path) -> (PathBuf, PathBuf, Vec<Status>) {
         profile_toml: None,
     };
     let mut tg_a = Area::create(new("tam-giac-3", "Khu dân cư Tam Giác 3"), "peer-a", "máy A", t0).unwrap();
+    tg_a.add_member("peer-b", "máy B", "member", "peer-a", t0).unwrap();
     let mut tg_b = Area::load(&tg_a.save(), "peer-b").unwrap();
     tg_a.add_household(hh("T1-001", "Tổ 1", FULL), "peer-a", t0 + 1000).unwrap();
     tg_a.add_household(hh("T1-003", "Tổ 1", &[("members", "2"), ("internet", "no")]), "peer-a", t0 + 2000).unwrap();

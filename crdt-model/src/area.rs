@@ -42,6 +42,7 @@ use crate::error::ModelError;
 use crate::eval::{self, CriterionStatus, Evaluation, Household};
 use crate::ids::{validate_area_id, validate_household_id};
 use crate::profile::Profile;
+use crate::schema::{self, Key, MemberAttr, Meta, Slot};
 use crate::value::Value;
 
 /// The schema version written to `schema`.
@@ -166,6 +167,10 @@ pub struct Conflict {
     /// The value every replica shows.
     pub winner: String,
     pub values: Vec<ConflictValue>,
+    /// Set when the value every replica shows is not one the profile allows (it then reads as
+    /// unknown): why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,20 +205,21 @@ impl Area {
         let uid = hex_prefix(&hasher.finalize(), 16);
         let mut doc = Automerge::new().with_actor(ActorId::from(actor.as_bytes()));
         let mut tx = doc.transaction();
+        let m = |attr| schema::member(actor, attr);
         let puts: Vec<(String, automerge::ScalarValue)> = vec![
-            ("schema".into(), SCHEMA_VERSION.into()),
-            ("profile".into(), profile.source().into()),
-            ("meta/id".into(), new.id.as_str().into()),
-            ("meta/name".into(), new.name.trim().into()),
-            ("meta/ward".into(), new.ward.trim().into()),
-            ("meta/uid".into(), uid.into()),
-            ("meta/created_at".into(), automerge::ScalarValue::Timestamp(now_ms)),
-            ("meta/created_by".into(), actor.into()),
-            (format!("m/{actor}/name"), device_name.into()),
-            (format!("m/{actor}/role"), "head".into()),
-            (format!("m/{actor}/added_by"), actor.into()),
-            (format!("m/{actor}/added_at"), automerge::ScalarValue::Timestamp(now_ms)),
-            (format!("m/{actor}/removed"), false.into()),
+            (Key::Schema.to_string(), SCHEMA_VERSION.into()),
+            (Key::Profile.to_string(), profile.source().into()),
+            (schema::meta(Meta::Id), new.id.as_str().into()),
+            (schema::meta(Meta::Name), new.name.trim().into()),
+            (schema::meta(Meta::Ward), new.ward.trim().into()),
+            (schema::meta(Meta::Uid), uid.into()),
+            (schema::meta(Meta::CreatedAt), automerge::ScalarValue::Timestamp(now_ms)),
+            (schema::meta(Meta::CreatedBy), actor.into()),
+            (m(MemberAttr::Name), device_name.into()),
+            (m(MemberAttr::Role), "head".into()),
+            (m(MemberAttr::AddedBy), actor.into()),
+            (m(MemberAttr::AddedAt), automerge::ScalarValue::Timestamp(now_ms)),
+            (m(MemberAttr::Removed), false.into()),
         ];
         for (k, v) in puts {
             tx.put(ROOT, k, v).map_err(corrupt)?;
@@ -234,10 +240,11 @@ impl Area {
             Some((automerge::Value::Scalar(s), _)) if s.as_u64().is_some_and(|v| v >= 1) => {}
             _ => return Err(ModelError::Corrupt("not a KDC area document (no schema version)".into())),
         }
-        let profile_text = get_str(&doc, "profile")
+        let profile_text = get_str(&doc, &Key::Profile.to_string())
             .ok_or_else(|| ModelError::Corrupt("the document holds no criteria profile".into()))?;
         let profile = Profile::from_toml(&profile_text)?;
-        let id = get_str(&doc, "meta/id").ok_or_else(|| ModelError::Corrupt("the document has no area id".into()))?;
+        let id = get_str(&doc, &schema::meta(Meta::Id))
+            .ok_or_else(|| ModelError::Corrupt("the document has no area id".into()))?;
         validate_area_id(&id).map_err(|e| ModelError::Corrupt(e.to_string()))?;
         Ok(Area { doc, profile })
     }
@@ -250,12 +257,45 @@ impl Area {
         self.replace_doc(next)
     }
 
-    /// Merges another replica of this area into this one.
+    /// Merges another replica of this area into this one. What it brings is checked at the door
+    /// ([`crate::check`]) against this replica's roster; on an error nothing changes.
     pub fn merge(&mut self, other: &Area) -> Result<(), ModelError> {
         let mut next = self.doc.clone();
         let mut theirs = other.doc.clone();
-        next.merge(&mut theirs).map_err(|e| ModelError::Corrupt(e.to_string()))?;
-        self.replace_doc(next)
+        let before = self.heads();
+        let roster = self.roster_ids();
+        next.merge(&mut theirs).map_err(|e| ModelError::InvalidInput {
+            field: "snapshot".into(),
+            message: format!("area {}: the documents cannot be merged: {e}", self.id()),
+        })?;
+        let next = Area::from_doc(next)?;
+        next.check_since(&before, roster)?;
+        *self = next;
+        Ok(())
+    }
+
+    /// Checks every change after `before` at the door. `roster`: the peers on the roster as of
+    /// `before` (empty, with `before` empty, for a document received whole).
+    pub(crate) fn check_since(
+        &self,
+        before: &[ChangeHash],
+        roster: std::collections::BTreeSet<String>,
+    ) -> Result<(), ModelError> {
+        let changes = self.doc.get_changes(before);
+        crate::check::Door { area: self.id(), profile: &self.profile, roster, genesis: before.is_empty() }
+            .check(&changes)
+            .map_err(ModelError::BadChange)
+    }
+
+    /// Checks the whole document at the door, as received from elsewhere: from the change that
+    /// created it, every change must follow the schema and be made by a device on the roster.
+    pub fn check_all(&self) -> Result<(), ModelError> {
+        self.check_since(&[], Default::default())
+    }
+
+    /// Every peer ever on the roster, removed ones included.
+    pub(crate) fn roster_ids(&self) -> std::collections::BTreeSet<String> {
+        self.members().into_iter().map(|m| m.peer_id).collect()
     }
 
     /// Takes a changed document only if it still reads as an area; otherwise keeps the old one.
@@ -284,20 +324,20 @@ impl Area {
     }
 
     pub fn id(&self) -> String {
-        get_str(&self.doc, "meta/id").unwrap_or_default()
+        get_str(&self.doc, &schema::meta(Meta::Id)).unwrap_or_default()
     }
 
     pub fn name(&self) -> String {
-        get_str(&self.doc, "meta/name").unwrap_or_default()
+        get_str(&self.doc, &schema::meta(Meta::Name)).unwrap_or_default()
     }
 
     pub fn ward(&self) -> String {
-        get_str(&self.doc, "meta/ward").unwrap_or_default()
+        get_str(&self.doc, &schema::meta(Meta::Ward)).unwrap_or_default()
     }
 
     /// A random-looking id fixed at creation: two areas created apart with the same id differ here.
     pub fn uid(&self) -> String {
-        get_str(&self.doc, "meta/uid").unwrap_or_default()
+        get_str(&self.doc, &schema::meta(Meta::Uid)).unwrap_or_default()
     }
 
     pub fn profile(&self) -> &Profile {
@@ -311,14 +351,12 @@ impl Area {
 
     /// One household, archived or not.
     pub fn household(&self, hh: &str) -> Option<Household> {
-        let prefix = format!("h/{hh}/");
-        let end = format!("h/{hh}0");
-        read_households(&self.doc, prefix..end).into_iter().next()
+        read_households(&self.doc, &self.profile, schema::household_keys(hh)).into_iter().next()
     }
 
     /// Every household, archived ones included, sorted by id.
     pub fn households(&self) -> Vec<Household> {
-        read_households(&self.doc, "h/".to_string().."h0".to_string())
+        read_households(&self.doc, &self.profile, schema::households())
     }
 
     /// The evaluation of the whole area and of each residential group.
@@ -330,7 +368,7 @@ impl Area {
     /// board shows; reading the keys is most of the cost of either).
     pub fn status_and_conflicts(&self) -> (Status, Vec<Conflict>) {
         let mut conflicted = Vec::new();
-        let households = read_households_noting(&self.doc, "h/".to_string().."h0".to_string(), Some(&mut conflicted));
+        let households = read_households_noting(&self.doc, &self.profile, schema::households(), Some(&mut conflicted));
         let names = self.member_names();
         let conflicts = conflicted.iter().filter_map(|key| self.conflict_at(key, &names)).collect();
         (self.status_of(&households), conflicts)
@@ -440,7 +478,7 @@ impl Area {
             return Err(ModelError::NotFound { what: "household", id: hh.to_string() });
         }
         let mut tx = self.doc.transaction();
-        tx.put(ROOT, format!("h/{hh}/@archived"), true).map_err(corrupt)?;
+        tx.put(ROOT, schema::household(hh, Slot::Archived), true).map_err(corrupt)?;
         stamp(&mut tx, hh, by, now_ms)?;
         tx.commit_with(CommitOptions::default().with_time(now_ms / 1000).with_message(format!("archive {hh}")));
         Ok(())
@@ -473,13 +511,13 @@ impl Area {
         // A transaction dropped on an error is rolled back: nothing of the write stays.
         let mut tx = self.doc.transaction();
         for (field, value) in updates {
-            tx.put(ROOT, format!("h/{hh}/{field}"), value.to_scalar()).map_err(corrupt)?;
+            tx.put(ROOT, schema::household(hh, Slot::Field(&field)), value.to_scalar()).map_err(corrupt)?;
         }
         if let Some(g) = &w.group {
-            tx.put(ROOT, format!("h/{hh}/@group"), g.trim()).map_err(corrupt)?;
+            tx.put(ROOT, schema::household(hh, Slot::Group), g.trim()).map_err(corrupt)?;
         }
         if let Some(a) = &w.address {
-            tx.put(ROOT, format!("h/{hh}/@address"), a.trim()).map_err(corrupt)?;
+            tx.put(ROOT, schema::household(hh, Slot::Address), a.trim()).map_err(corrupt)?;
         }
         stamp(&mut tx, hh, by, now_ms)?;
         let verb = if new { "add" } else { "set" };
@@ -489,7 +527,7 @@ impl Area {
 
     /// The member roster, removed members included, sorted by peer id.
     pub fn members(&self) -> Vec<Member> {
-        read_members(&self.doc, "m/".to_string().."m0".to_string())
+        read_members(&self.doc, schema::members())
     }
 
     /// Whether `peer` is on the roster and not removed. Reads only that peer's keys.
@@ -502,9 +540,7 @@ impl Area {
         if peer.is_empty() || peer.contains('/') {
             return None;
         }
-        // `m/{peer}/` .. `m/{peer}0`: '0' follows '/' in byte order, so this is exactly the
-        // peer's keys (as for households).
-        read_members(&self.doc, format!("m/{peer}/")..format!("m/{peer}0")).into_iter().next()
+        read_members(&self.doc, schema::member_keys(peer)).into_iter().next()
     }
 
     /// Puts `peer` on the roster with `name` and `role` (`head`, `member` or `ward`).
@@ -530,12 +566,13 @@ impl Area {
             ));
         }
         let mut tx = self.doc.transaction();
-        tx.put(ROOT, format!("m/{peer}/name"), name.trim()).map_err(corrupt)?;
-        tx.put(ROOT, format!("m/{peer}/role"), role).map_err(corrupt)?;
+        let m = |attr| schema::member(peer, attr);
+        tx.put(ROOT, m(MemberAttr::Name), name.trim()).map_err(corrupt)?;
+        tx.put(ROOT, m(MemberAttr::Role), role).map_err(corrupt)?;
         if current.is_none() {
-            tx.put(ROOT, format!("m/{peer}/added_by"), by).map_err(corrupt)?;
-            tx.put(ROOT, format!("m/{peer}/added_at"), automerge::ScalarValue::Timestamp(now_ms)).map_err(corrupt)?;
-            tx.put(ROOT, format!("m/{peer}/removed"), false).map_err(corrupt)?;
+            tx.put(ROOT, m(MemberAttr::AddedBy), by).map_err(corrupt)?;
+            tx.put(ROOT, m(MemberAttr::AddedAt), automerge::ScalarValue::Timestamp(now_ms)).map_err(corrupt)?;
+            tx.put(ROOT, m(MemberAttr::Removed), false).map_err(corrupt)?;
         }
         let verb = if current.is_some() { "update member" } else { "add member" };
         tx.commit_with(CommitOptions::default().with_time(now_ms / 1000).with_message(format!("{verb} {peer}")));
@@ -555,7 +592,7 @@ impl Area {
             ));
         }
         let mut tx = self.doc.transaction();
-        tx.put(ROOT, format!("m/{peer}/removed"), true).map_err(corrupt)?;
+        tx.put(ROOT, schema::member(peer, MemberAttr::Removed), true).map_err(corrupt)?;
         tx.commit_with(
             CommitOptions::default().with_time(now_ms / 1000).with_message(format!("remove member {peer} (by {by})")),
         );
@@ -571,19 +608,16 @@ impl Area {
     }
 
     /// Household fields (and group, address, archived) that hold concurrent values.
+    /// Values that no profile field allows (written by another program, or before values were
+    /// checked at the door) are listed too, with `invalid` saying why; they read as unknown.
     pub fn conflicts(&self) -> Vec<Conflict> {
-        let names = self.member_names();
-        self.doc
-            .map_range(ROOT, "h/".to_string().."h0".to_string())
-            .filter(|item| item.conflict)
-            .filter_map(|item| self.conflict_at(&item.key, &names))
-            .collect()
+        self.status_and_conflicts().1
     }
 
     /// The conflict of one household key, when its concurrent values differ.
     fn conflict_at(&self, key: &str, names: &BTreeMap<String, String>) -> Option<Conflict> {
-        let (hh, field) = key.get(2..)?.split_once('/')?;
-        if field == "@at" || field == "@by" {
+        let Some(Key::Household { hh, slot }) = Key::parse(key) else { return None };
+        if matches!(slot, Slot::At | Slot::By) {
             return None; // Bookkeeping: every concurrent visit writes these.
         }
         let all = self.doc.get_all(ROOT, key).ok()?;
@@ -597,12 +631,20 @@ impl Area {
                 ConflictValue { value: display_value(v), name: names.get(&peer_id).cloned(), peer_id }
             })
             .collect();
+        let (winner, _) = self.doc.get(ROOT, key).ok()??;
+        let invalid = match (slot, &winner) {
+            (Slot::Field(f), automerge::Value::Scalar(s)) => {
+                crate::check::field_value(&self.profile, f, &ScalarValueRef::from(s.clone().into_owned())).err()
+            }
+            (Slot::Field(_), automerge::Value::Object(_)) => Some("an object, not a value".to_string()),
+            _ => None,
+        };
         // Two visits that wrote the same value agree: nothing for anyone to resolve.
-        if values.len() < 2 || values.iter().all(|v| v.value == values[0].value) {
+        if invalid.is_none() && (values.len() < 2 || values.iter().all(|v| v.value == values[0].value)) {
             return None;
         }
-        let winner = display_value(&self.doc.get(ROOT, key).ok()??.0);
-        Some(Conflict { household: hh.to_string(), field: field.trim_start_matches('@').to_string(), winner, values })
+        let winner = display_value(&winner);
+        Some(Conflict { household: hh.to_string(), field: slot.name().to_string(), winner, values, invalid })
     }
 }
 
@@ -615,41 +657,50 @@ pub fn actor_text(actor: &ActorId) -> String {
     }
 }
 
-fn read_households<R: std::ops::RangeBounds<String> + 'static>(doc: &Automerge, range: R) -> Vec<Household> {
-    read_households_noting(doc, range, None)
+fn read_households<R: std::ops::RangeBounds<String> + 'static>(
+    doc: &Automerge,
+    profile: &Profile,
+    range: R,
+) -> Vec<Household> {
+    read_households_noting(doc, profile, range, None)
 }
 
-/// [`read_households`], also noting the keys that hold concurrent values.
+/// [`read_households`], also noting the keys that hold concurrent values or a value the profile
+/// does not allow (which reads as not recorded). Keys of no known shape are skipped.
 fn read_households_noting<R: std::ops::RangeBounds<String> + 'static>(
     doc: &Automerge,
+    profile: &Profile,
     range: R,
-    mut conflicted: Option<&mut Vec<String>>,
+    mut noted: Option<&mut Vec<String>>,
 ) -> Vec<Household> {
     let mut out: Vec<Household> = Vec::new();
     for item in doc.map_range(ROOT, range) {
-        if item.conflict
-            && let Some(c) = conflicted.as_mut()
-        {
-            c.push(item.key.to_string());
+        let Some(Key::Household { hh, slot }) = Key::parse(&item.key) else { continue };
+        if crate::ids::validate_household_id(hh).is_err() {
+            continue;
         }
-        let Some((hh, field)) = item.key[2..].split_once('/') else { continue };
         if out.last().is_none_or(|h| h.id != hh) {
             out.push(Household { id: hh.to_string(), ..Default::default() });
         }
         let h = out.last_mut().expect("pushed above");
-        let ValueRef::Scalar(s) = &item.value else { continue };
-        match field {
-            "@group" => h.group = scalar_str(s).filter(|g| !g.is_empty()),
-            "@address" => h.address = scalar_str(s).filter(|a| !a.is_empty()),
-            "@archived" => h.archived = matches!(s, ScalarValueRef::Boolean(true)),
-            "@at" => h.updated_at = scalar_time(s),
-            "@by" => h.updated_by = scalar_str(s),
-            f if f.starts_with('@') => {} // Bookkeeping of a newer version.
-            f => {
-                if let Some(v) = Value::from_scalar(s) {
+        let mut note = item.conflict;
+        match (&item.value, slot) {
+            (ValueRef::Scalar(s), Slot::Group) => h.group = scalar_str(s).filter(|g| !g.is_empty()),
+            (ValueRef::Scalar(s), Slot::Address) => h.address = scalar_str(s).filter(|a| !a.is_empty()),
+            (ValueRef::Scalar(s), Slot::Archived) => h.archived = matches!(s, ScalarValueRef::Boolean(true)),
+            (ValueRef::Scalar(s), Slot::At) => h.updated_at = scalar_time(s),
+            (ValueRef::Scalar(s), Slot::By) => h.updated_by = scalar_str(s),
+            (ValueRef::Scalar(s), Slot::Field(f)) => match crate::check::field_value(profile, f, s) {
+                Ok(v) => {
                     h.fields.insert(f.to_string(), v);
                 }
-            }
+                Err(_) => note = true,
+            },
+            (ValueRef::Object(_), Slot::Field(_)) => note = true,
+            (ValueRef::Object(_), _) => {}
+        }
+        if note && let Some(n) = noted.as_mut() {
+            n.push(item.key.to_string());
         }
     }
     out
@@ -658,7 +709,7 @@ fn read_households_noting<R: std::ops::RangeBounds<String> + 'static>(
 fn read_members<R: std::ops::RangeBounds<String> + 'static>(doc: &Automerge, range: R) -> Vec<Member> {
     let mut out: BTreeMap<String, Member> = BTreeMap::new();
     for item in doc.map_range(ROOT, range) {
-        let Some((peer, attr)) = item.key[2..].split_once('/') else { continue };
+        let Some(Key::Member { peer, attr }) = Key::parse(&item.key) else { continue };
         let m = out.entry(peer.to_string()).or_insert_with(|| Member {
             peer_id: peer.to_string(),
             name: String::new(),
@@ -669,12 +720,11 @@ fn read_members<R: std::ops::RangeBounds<String> + 'static>(doc: &Automerge, ran
         });
         let ValueRef::Scalar(s) = &item.value else { continue };
         match attr {
-            "name" => m.name = scalar_str(s).unwrap_or_default(),
-            "role" => m.role = scalar_str(s).unwrap_or_else(|| "member".into()),
-            "added_by" => m.added_by = scalar_str(s),
-            "added_at" => m.added_at = scalar_time(s).map(rfc3339),
-            "removed" => m.removed = matches!(s, ScalarValueRef::Boolean(true)),
-            _ => {}
+            MemberAttr::Name => m.name = scalar_str(s).unwrap_or_default(),
+            MemberAttr::Role => m.role = scalar_str(s).unwrap_or_else(|| "member".into()),
+            MemberAttr::AddedBy => m.added_by = scalar_str(s),
+            MemberAttr::AddedAt => m.added_at = scalar_time(s).map(rfc3339),
+            MemberAttr::Removed => m.removed = matches!(s, ScalarValueRef::Boolean(true)),
         }
     }
     out.into_values().collect()
@@ -682,7 +732,7 @@ fn read_members<R: std::ops::RangeBounds<String> + 'static>(doc: &Automerge, ran
 
 /// A peer id is a key segment: it must not be empty, hold a '/' (keys would not split) or
 /// anything odd. libp2p peer ids (base58) always pass; the daemon checks the real syntax.
-fn validate_peer_key(peer: &str) -> Result<(), ModelError> {
+pub(crate) fn validate_peer_key(peer: &str) -> Result<(), ModelError> {
     if peer.is_empty()
         || peer.len() > MAX_PEER_ID
         || !peer.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
@@ -696,8 +746,8 @@ fn validate_peer_key(peer: &str) -> Result<(), ModelError> {
 }
 
 fn stamp(tx: &mut automerge::transaction::Transaction<'_>, hh: &str, by: &str, now_ms: i64) -> Result<(), ModelError> {
-    tx.put(ROOT, format!("h/{hh}/@at"), automerge::ScalarValue::Timestamp(now_ms)).map_err(corrupt)?;
-    tx.put(ROOT, format!("h/{hh}/@by"), by).map_err(corrupt)?;
+    tx.put(ROOT, schema::household(hh, Slot::At), automerge::ScalarValue::Timestamp(now_ms)).map_err(corrupt)?;
+    tx.put(ROOT, schema::household(hh, Slot::By), by).map_err(corrupt)?;
     Ok(())
 }
 
@@ -733,7 +783,7 @@ fn display_value(v: &automerge::Value<'_>) -> String {
     }
 }
 
-fn check_text(field: &str, text: &str, required: bool) -> Result<(), ModelError> {
+pub(crate) fn check_text(field: &str, text: &str, required: bool) -> Result<(), ModelError> {
     if required && text.trim().is_empty() {
         return Err(ModelError::invalid(field, "must not be empty"));
     }

@@ -21,6 +21,9 @@ pub enum ModelError {
     /// The criteria profile is not valid.
     #[error("invalid criteria profile: {0}")]
     Profile(#[from] ProfileError),
+    /// A change from elsewhere (a peer, a snapshot file) that the schema does not allow.
+    #[error("{0}")]
+    BadChange(#[from] crate::check::BadChange),
     /// The bytes are not a KDC area document.
     #[error("corrupt area document: {0}")]
     Corrupt(String),

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::area::{Area, rfc3339};
 use crate::error::ModelError;
 use crate::eval::{self, Evaluation};
+use crate::schema::{self, Slot};
 
 /// The compliance of an area at the end of one day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,7 +116,6 @@ pub fn daily(
 /// Every write to household `hh`, in causal order (a write always comes after what it saw).
 /// Bookkeeping keys (`@at`, `@by`) are left out; their content is `at` and `peer_id`.
 pub fn household_history(area: &Area, hh: &str) -> Result<Vec<FieldChange>, ModelError> {
-    let prefix = format!("h/{hh}/");
     let names: BTreeMap<String, String> = area.members().into_iter().map(|m| (m.peer_id, m.name)).collect();
     let mut out = Vec::new();
     let mut seen = false;
@@ -125,17 +125,18 @@ pub fn household_history(area: &Area, hh: &str) -> Result<Vec<FieldChange>, Mode
         let mut keys = Vec::new();
         for op in &expanded.operations {
             let (ObjectId::Root, Key::Map(key)) = (&op.obj, &op.key) else { continue };
-            let Some(field) = key.strip_prefix(prefix.as_str()) else { continue };
+            let Some(schema::Key::Household { hh: of, slot }) = schema::Key::parse(key) else { continue };
+            if of != hh {
+                continue;
+            }
             seen = true;
-            match (field, &op.action) {
-                ("@at", OpType::Put(ScalarValue::Timestamp(t) | ScalarValue::Int(t))) => at_ms = *t,
-                ("@at" | "@by", _) => {}
+            match (slot, &op.action) {
+                (Slot::At, OpType::Put(ScalarValue::Timestamp(t) | ScalarValue::Int(t))) => at_ms = *t,
+                (Slot::At | Slot::By, _) => {}
                 // A put, or a delete: Automerge settles a conflict in favour of a value that is
                 // already there by deleting the others. Either way the field's value after
                 // this change is what the change's own heads show.
-                (_, OpType::Put(_) | OpType::Delete) => {
-                    keys.push((key.to_string(), field.trim_start_matches('@').to_string()))
-                }
+                (_, OpType::Put(_) | OpType::Delete) => keys.push((key.to_string(), slot.name().to_string())),
                 _ => {}
             }
         }

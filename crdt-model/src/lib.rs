@@ -7,15 +7,18 @@
 //! - [`profile`]: criteria profiles (TOML), value parsing and write rules.
 //! - [`eval`]: compliance of plain households, exact arithmetic.
 //! - [`area`]: one area = one Automerge document; the schema and why it merges safely.
+//! - [`schema`]: the document's keys, typed; [`check`]: changes from elsewhere checked at the door.
 //! - [`snapshot`]: the snapshot file envelope, and merging many files by area.
 //! - [`history`]: the area at a past moment, compliance per day, one household's writes.
 
 pub mod area;
+pub mod check;
 pub mod error;
 pub mod eval;
 pub mod history;
 pub mod ids;
 pub mod profile;
+pub mod schema;
 pub mod snapshot;
 pub mod sync;
 pub mod value;

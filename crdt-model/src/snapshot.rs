@@ -129,6 +129,7 @@ pub fn decode_areas(bytes: &[u8], actor: &str) -> Result<Vec<Area>, SnapshotErro
         .iter()
         .map(|entry| {
             let area = Area::load(&entry.doc, actor)
+                .and_then(|area| area.check_all().map(|()| area))
                 .map_err(|e| SnapshotError::BadArea { id: entry.id.clone(), reason: e.to_string() })?;
             if area.id() != entry.id {
                 return Err(SnapshotError::BadArea {

@@ -25,14 +25,15 @@ impl Area {
 
     /// Applies a peer's encoded message. Answers whether the document changed.
     ///
-    /// On `Err` the message was refused (it does not decode, or what it brings does not read as
-    /// this area); the document may then hold part of it, so the caller must discard this
+    /// On `Err` the message was refused (it does not decode, what it brings does not read as
+    /// this area, or a change fails the check at the door, [`crate::check`]); the document may then hold part of it, so the caller must discard this
     /// `Area` and reload what it persisted, and reset the peer's `state`.
     pub fn receive_sync_message(&mut self, state: &mut SyncState, bytes: &[u8]) -> Result<bool, ModelError> {
         let message = decode_message(bytes)?;
         let before = self.doc.get_heads();
         // Read before applying: afterwards `meta/id` may already hold what the peer sent.
         let id_before = self.id();
+        let roster = self.roster_ids();
         self.doc
             .receive_sync_message(state, message)
             .map_err(|e| ModelError::Corrupt(format!("sync message refused: {e}")))?;
@@ -40,6 +41,7 @@ impl Area {
             return Ok(false);
         }
         self.revalidate(&id_before)?;
+        self.check_since(&before, roster)?;
         Ok(true)
     }
 
@@ -149,6 +151,7 @@ impl IncomingArea {
         if area.id() != self.area {
             return Err(ModelError::Corrupt(format!("announced area {} but sent area {}", self.area, area.id())));
         }
+        area.check_all()?;
         if !area.is_active_member(sender) {
             return Err(ModelError::invalid("peer", format!("{sender} is not a member of area {}", self.area)));
         }
@@ -164,14 +167,17 @@ mod tests {
     use super::*;
     use crate::area::{HouseholdWrite, NewArea};
 
+    /// Area a1, created by peer-a, with peer-b on its roster.
     fn area() -> Area {
-        Area::create(
+        let mut a = Area::create(
             NewArea { id: "a1".into(), name: "A".into(), ward: "W".into(), profile_toml: None },
             "peer-a",
             "A",
             1,
         )
-        .unwrap()
+        .unwrap();
+        a.add_member("peer-b", "B", "member", "peer-a", 1).unwrap();
+        a
     }
 
     /// Runs the protocol between two sides until neither has anything to say.
@@ -278,7 +284,7 @@ mod tests {
     fn incoming_area_is_accepted_only_for_members() {
         let a = area();
         let mut state_a = SyncState::new();
-        let mut incoming = IncomingArea::new("peer-b", "a1");
+        let mut incoming = IncomingArea::new("peer-c", "a1");
         let mut state_b = SyncState::new();
         for _ in 0..10 {
             if let Some(m) = a.generate_sync_message(&mut state_a) {
@@ -289,8 +295,8 @@ mod tests {
                 a2.receive_sync_message(&mut state_a, &m).unwrap();
             }
         }
-        // peer-b is not on the roster: refused even though the data arrived.
-        assert!(incoming.accept("peer-a", "peer-b").is_err());
+        // peer-c is not on the roster: refused even though the data arrived.
+        assert!(incoming.accept("peer-a", "peer-c").is_err());
         // As seen by the creator itself, it would be acceptable.
         assert!(incoming.accept("peer-a", "peer-a").unwrap().is_some());
         // A sender that is not on the roster may not give the area.

@@ -25,6 +25,16 @@ impl Answer {
         }
     }
 
+    /// Reads an answer as stored in a document: exactly `yes`, `no` or `unknown`.
+    pub fn parse_stored(raw: &str) -> Option<Answer> {
+        match raw {
+            "yes" => Some(Answer::Yes),
+            "no" => Some(Answer::No),
+            "unknown" => Some(Answer::Unknown),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Answer::Yes => "yes",
@@ -62,18 +72,6 @@ impl Value {
         match self {
             Value::Count(n) => automerge::ScalarValue::Uint(n as u64),
             Value::Answer(a) => automerge::ScalarValue::Str(a.as_str().into()),
-        }
-    }
-
-    /// Reads a stored scalar back; `None` for anything this version does not understand
-    /// (a newer device's value), which then counts as not recorded.
-    pub(crate) fn from_scalar(s: &automerge::ScalarValueRef<'_>) -> Option<Value> {
-        use automerge::ScalarValueRef as S;
-        match s {
-            S::Uint(n) => u32::try_from(*n).ok().map(Value::Count),
-            S::Int(n) => u32::try_from(*n).ok().map(Value::Count),
-            S::Str(s) => Answer::parse(s).map(Value::Answer),
-            _ => None,
         }
     }
 }

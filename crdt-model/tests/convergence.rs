@@ -64,6 +64,10 @@ fn replicas(n: usize) -> Vec<Area> {
         1_700_000_000_000,
     )
     .unwrap();
+    let mut base = base;
+    for i in 1..n {
+        base.add_member(&format!("peer-{i}"), &format!("Máy {i}"), "member", "peer-0", 1_700_000_000_001).unwrap();
+    }
     let bytes = base.save();
     (0..n).map(|i| Area::load(&bytes, &format!("peer-{i}")).unwrap()).collect()
 }

@@ -45,7 +45,8 @@ fn utc_day(secs: i64) -> NaiveDate {
 
 fn devices() -> [Area; 2] {
     let new = NewArea { id: "tam-giac-3".into(), name: "Tam Giác 3".into(), ward: "P1".into(), profile_toml: None };
-    let a = Area::create(new, "peer-a", "Lan", (START + 3600) * 1000).unwrap();
+    let mut a = Area::create(new, "peer-a", "Lan", (START + 3600) * 1000).unwrap();
+    a.add_member("peer-b", "Huy", "member", "peer-a", (START + 3600) * 1000).unwrap();
     let b = Area::load(&a.save(), "peer-b").unwrap();
     [a, b]
 }

@@ -106,6 +106,7 @@ fn roster_survives_save_and_load() {
 fn concurrent_update_and_remove_the_removal_wins() {
     let mut a = area();
     a.add_member("peer-b", "Minh", "member", "peer-a", T0).unwrap();
+    on_roster(&mut a, &["peer-x", "peer-y"]);
     let mut x = Area::load(&a.save(), "peer-x").unwrap();
     let mut y = Area::load(&a.save(), "peer-y").unwrap();
     x.remove_member("peer-b", "peer-x", T0 + 10).unwrap();
@@ -131,6 +132,7 @@ fn concurrent_readd_and_remove_merge_deterministically() {
     a.add_member("peer-b", "Minh", "member", "peer-a", T0).unwrap();
     // Apart: x removes peer-b; y removes it too, then adds it back. (Writing a value a key
     // already holds is no change in Automerge, so this is how the two flags come to differ.)
+    on_roster(&mut a, &["peer-x", "peer-y"]);
     let mut x = Area::load(&a.save(), "peer-x").unwrap();
     let mut y = Area::load(&a.save(), "peer-y").unwrap();
     x.remove_member("peer-b", "peer-x", T0 + 10).unwrap();
@@ -167,4 +169,11 @@ fn concurrent_readd_and_remove_merge_deterministically() {
     assert!(!yx.is_member("peer-b") && !xy.is_member("peer-b"));
     assert_eq!(yx.members(), xy.members());
     assert_eq!(yx.doc().get_all(ROOT, "m/peer-b/removed").unwrap().len(), 1);
+}
+
+/// Puts the devices that write in a test on the roster (changes from anyone else are refused).
+fn on_roster(a: &mut Area, peers: &[&str]) {
+    for p in peers {
+        a.add_member(p, p, "head", "peer-a", T0).unwrap();
+    }
 }

@@ -31,7 +31,11 @@ fn base(i: usize) -> Area {
         ward: "Phường Hạc Thành".into(),
         profile_toml: None,
     };
-    Area::create(new, "peer-a", "máy A", 1_700_000_000_000 + i as i64).unwrap()
+    let mut area = Area::create(new, "peer-a", "máy A", 1_700_000_000_000 + i as i64).unwrap();
+    for peer in &DEVICES[1..] {
+        area.add_member(peer, peer, "member", "peer-a", 1_700_000_000_000).unwrap();
+    }
+    area
 }
 
 fn visit_write(hh: usize, group: u8, fields: &[(usize, usize)]) -> HouseholdWrite {

@@ -139,3 +139,88 @@ fn kdcd_refuses_a_control_api_on_the_network_unless_told() {
     }
     assert!(!dir.path().join("api.addr").exists(), "nothing was started");
 }
+
+/// A snapshot file whose document another program edited: each bad change is refused with
+/// exit 2 naming the area, household, field and value, and nothing of the file is imported;
+/// `verify` and `report` refuse it too. Two files with one actor and sequence number but
+/// different changes are invalid input (exit 2), not an internal error.
+#[test]
+fn snapshot_files_with_bad_changes_are_refused() {
+    use automerge::transaction::Transactable;
+    use automerge::{ActorId, Automerge, ObjType, ROOT};
+
+    let d = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
+    d.kdc(&["snapshot", "export", AREA, "-o", &path("good.kdcsnap")]).ok();
+    let good = std::fs::read(path("good.kdcsnap")).unwrap();
+    let area = crdt_model::snapshot::decode_areas(&good, "reader").unwrap().remove(0);
+    let me = d.peer_id();
+    // A file with one more change, made by `actor` with Automerge directly.
+    let tamper = |name: &str, actor: &[u8], edit: &dyn Fn(&mut automerge::transaction::Transaction<'_>)| {
+        let mut doc = Automerge::load(&area.save()).unwrap().with_actor(ActorId::from(actor));
+        let mut tx = doc.transaction();
+        edit(&mut tx);
+        tx.commit();
+        let edited = crdt_model::Area::load(&doc.save(), "reader").unwrap();
+        std::fs::write(path(name), crdt_model::snapshot::encode(&[&edited])).unwrap();
+        path(name)
+    };
+    let cases: Vec<(&str, Vec<u8>, Box<dyn Fn(&mut automerge::transaction::Transaction<'_>)>, &str)> = vec![
+        (
+            "members.kdcsnap",
+            me.clone().into_bytes(),
+            Box::new(|tx| tx.put(ROOT, "h/T1-001/members", 999u64).unwrap()),
+            "members = 999",
+        ),
+        (
+            "maybe.kdcsnap",
+            me.clone().into_bytes(),
+            Box::new(|tx| tx.put(ROOT, "h/T1-002/internet", "maybe").unwrap()),
+            "internet = \"maybe\"",
+        ),
+        (
+            "object.kdcsnap",
+            me.clone().into_bytes(),
+            Box::new(|tx| {
+                tx.put_object(ROOT, "h/T1-001/eid_accounts", ObjType::Map).unwrap();
+            }),
+            "object",
+        ),
+        (
+            "fraction.kdcsnap",
+            me.clone().into_bytes(),
+            Box::new(|tx| tx.put(ROOT, "h/T1-001/members", 2.5).unwrap()),
+            "fraction",
+        ),
+        ("rootkey.kdcsnap", me.clone().into_bytes(), Box::new(|tx| tx.put(ROOT, "evil", 1u64).unwrap()), "evil"),
+        (
+            "stranger.kdcsnap",
+            vec![0xff, 0x00, 0x7f],
+            Box::new(|tx| tx.put(ROOT, "h/T1-003/members", 2u64).unwrap()),
+            "ff007f",
+        ),
+    ];
+    for (name, actor, edit, needle) in &cases {
+        let file = tamper(name, actor, edit.as_ref());
+        check(&d, &["snapshot", "import", &file], 2, needle);
+        check(&d, &["snapshot", "import", &file], 2, &format!("area {AREA}"));
+        for args in [vec!["snapshot", "verify", file.as_str()], vec!["report", file.as_str(), "--format", "json"]] {
+            let out = kdc(dir.path(), &args);
+            assert_eq!(out.code, 2, "{args:?}: {out:?}");
+            assert!(out.stderr.contains(needle), "{args:?}: {out:?}");
+        }
+    }
+    // The household named is named as such.
+    let out = d.kdc(&["snapshot", "import", &path("members.kdcsnap")]);
+    assert!(out.stderr.contains("household T1-001, field members = 999"), "{out:?}");
+
+    // Same actor and sequence number, different changes: refused as input.
+    let one = tamper("one.kdcsnap", me.as_bytes(), &|tx| tx.put(ROOT, "h/T1-001/internet", "yes").unwrap());
+    let two = tamper("two.kdcsnap", me.as_bytes(), &|tx| tx.put(ROOT, "h/T1-001/internet", "no").unwrap());
+    d.kdc(&["snapshot", "import", &one]).ok();
+    let out = d.kdc(&["snapshot", "import", &two]);
+    assert_eq!(out.code, 2, "{out:?}");
+    let merged = kdc(dir.path(), &["snapshot", "merge", "-o", &path("m.kdcsnap"), &one, &two]);
+    assert_eq!(merged.code, 2, "{merged:?}");
+}

@@ -206,3 +206,139 @@ fn garbage_and_oversized_frames_do_not_hurt_the_daemon() {
     assert!(kdc_tests::wait_until(Duration::from_secs(30), || b.kdc(&["--json", "status", AREA]).code == 0
         && b.json(&["status", AREA])["households"] == 2));
 }
+
+/// A member whose sync messages carry a change the schema does not allow (made with Automerge
+/// directly, as another program would): the message is refused whole, the member is told with
+/// a refusal naming the field, `kdc peers` shows the refusal, and nothing of it is stored.
+#[test]
+fn a_members_bad_change_by_sync_is_refused() {
+    use automerge::sync::{Message, State, SyncDoc};
+    use automerge::transaction::Transactable;
+
+    let a = Daemon::start();
+    a.kdc(&["area", "create", AREA, "--name", "Khu 1", "--ward", "P1"]).ok();
+    a.kdc(&["household", "add", AREA, "T1-001", "members=3", "internet=yes"]).ok();
+    let before = a.json(&["household", "list", AREA]);
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (refusal, peer_id) = rt.block_on(async {
+        let mut me = None;
+        let (mut control, mut incoming, peer) = connect_peer(&a, |p| me = Some(p)).await;
+        let me = me.unwrap().to_string();
+        a.kdc(&["member", "add", AREA, &me, "--name", "Hostile"]).ok();
+        // Our replica: the daemon's area, plus one bad change made as ourselves (a member).
+        let file = dir.path().join("a.kdcsnap");
+        a.kdc(&["snapshot", "export", AREA, "-o", &file.to_string_lossy()]).ok();
+        let area = crdt_model::snapshot::decode_areas(&std::fs::read(&file).unwrap(), "x").unwrap().remove(0);
+        let mut doc = automerge::Automerge::load(&area.save()).unwrap().with_actor(me.as_bytes().into());
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, "h/T1-002/members", 999u64).unwrap();
+        tx.commit();
+
+        let (_, mut from_daemon) =
+            tokio::time::timeout(Duration::from_secs(20), incoming.next()).await.expect("daemon's stream").unwrap();
+        let mut to_daemon = control.open_stream(peer, codec::SYNC_PROTOCOL).await.expect("open sync stream");
+        let mut state = State::new();
+        for _ in 0..20 {
+            match next_frame(&mut from_daemon).await {
+                Frame::Sync { message, .. } => {
+                    doc.receive_sync_message(&mut state, Message::decode(&message).unwrap()).unwrap();
+                    if let Some(m) = doc.generate_sync_message(&mut state) {
+                        to_daemon.write_all(&sync_frame(AREA, &m.encode())).await.unwrap();
+                        to_daemon.flush().await.unwrap();
+                    }
+                }
+                Frame::Refused { area, reason } => return ((area, reason), me),
+            }
+        }
+        panic!("no refusal from the daemon");
+    });
+    assert_eq!(refusal.0, AREA);
+    assert!(refusal.1.contains("household T1-002, field members = 999"), "{refusal:?}");
+    assert_eq!(a.json(&["household", "list", AREA]), before);
+    let peers = a.json(&["peers"]);
+    let entry =
+        peers.as_array().unwrap().iter().find(|p| p["peer_id"] == peer_id.as_str()).expect("the peer is listed");
+    assert_eq!(entry["last_refusal"]["by"], "this_device", "{entry}");
+    assert!(entry["last_refusal"]["reason"].as_str().unwrap().contains("members = 999"), "{entry}");
+}
+
+/// The daemon's resident and peak memory, in KiB, from /proc.
+fn memory_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("{name} in {status}"))
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Eight peers that share no area with the daemon announce 64 MiB frames and send 48 MiB of
+/// them, then frames just under the strangers' limit: their frames are refused or drawn from a
+/// small shared budget, so the daemon's peak memory stays near idle (it was 406 MiB with every
+/// frame buffered before membership was checked). Then a member's large first sync still works.
+#[test]
+fn strangers_cannot_make_the_daemon_buffer_large_frames() {
+    let a = Daemon::start();
+    a.kdc(&["area", "create", AREA, "--name", "Khu 1", "--ward", "P1"]).ok();
+    let pid = a.pid().expect("daemon pid");
+    std::thread::sleep(Duration::from_secs(1));
+    let (idle, _) = memory_kib(pid);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let (mut control, _incoming, peer) = connect_peer(&a, |_| {}).await;
+            tasks.push(tokio::spawn(async move {
+                let chunk = vec![0x5au8; 1024 * 1024];
+                let mut sent = 0usize;
+                for (announce, body) in [(64usize << 20, 48usize << 20), ((4 << 20) - 64, (4 << 20) - 64)] {
+                    for _ in 0..3 {
+                        let Ok(mut s) = control.open_stream(peer, codec::SYNC_PROTOCOL).await else { break };
+                        let mut frame = (announce as u32).to_be_bytes().to_vec();
+                        frame.extend_from_slice(&[1, AREA.len() as u8]);
+                        frame.extend_from_slice(AREA.as_bytes());
+                        if s.write_all(&frame).await.is_err() {
+                            continue;
+                        }
+                        let mut left = body;
+                        while left > 0 {
+                            let n = left.min(chunk.len());
+                            if s.write_all(&chunk[..n]).await.is_err() {
+                                break;
+                            }
+                            sent += n;
+                            left -= n;
+                        }
+                        let _ = s.flush().await;
+                    }
+                }
+                (i, sent)
+            }));
+        }
+        for t in tasks {
+            let (i, sent) = tokio::time::timeout(Duration::from_secs(120), t).await.expect("stranger done").unwrap();
+            eprintln!("stranger {i}: {} MiB written before the daemon dropped its streams", sent >> 20);
+        }
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let (now, peak) = memory_kib(pid);
+    eprintln!("daemon RSS: idle {} MiB, after strangers {} MiB, peak {} MiB", idle >> 10, now >> 10, peak >> 10);
+    assert!(peak < idle + 24 * 1024, "peak {peak} KiB vs idle {idle} KiB");
+    assert!(a.kdc(&["--json", "status", AREA]).code == 0, "the daemon still answers");
+
+    // A member's first sync still arrives.
+    let b = Daemon::start();
+    a.kdc(&["member", "add", AREA, &b.peer_id(), "--name", "B"]).ok();
+    for i in 0..150 {
+        let hh = format!("T-{i}");
+        let cmd = ["household", "add", AREA, &hh, "members=5", "members_14plus=4", "internet=yes", "eid_accounts=3"];
+        a.kdc(&cmd).ok();
+    }
+    b.kdc(&["peer", "add", &a.dial_addr()]).ok();
+    assert!(kdc_tests::wait_until(Duration::from_secs(60), || b.kdc(&["--json", "status", AREA]).code == 0
+        && b.json(&["status", AREA])["households"] == 150));
+}

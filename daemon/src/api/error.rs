@@ -101,6 +101,7 @@ impl From<ModelError> for ApiError {
                 field: Some(what.to_string()),
                 reason: None,
             },
+            ModelError::BadChange(_) => ApiError::invalid(Some("snapshot"), message),
             ModelError::Corrupt(_) => ApiError::internal(message),
         }
     }

@@ -14,10 +14,12 @@
 //! peer dropped the stream (it refused a frame, or went away) and the link is down at once.
 
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::{AsyncReadExt, AsyncWriteExt};
 use libp2p::{PeerId, Stream};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::AbortHandle;
 
 use super::codec::{self, Frame};
@@ -25,11 +27,51 @@ use super::codec::{self, Frame};
 /// Largest batch of queued frames written in one go.
 const MAX_BATCH: usize = 256 * 1024;
 
+/// Largest frame from a peer not known to share an area with this device (not on any of its
+/// rosters, not an explicit `--peer`, not the inviter of a join under way). Enough for the
+/// first sync of an area of some ten thousand households from a member this device does not know
+/// yet (it was added with `kdc member add` and has no area yet), far below [`codec::MAX_FRAME`].
+pub const STRANGER_FRAME: usize = 4 * 1024 * 1024;
+
+/// Bytes of frames from such peers held at once, over all of them (one frame of the largest
+/// size): a frame is read only when its length fits in what is left, and its share is returned
+/// once the event loop has taken it. Eight strangers sending oversized frames raised the
+/// daemon's peak RSS from 19 to 29 MiB with this budget (41 MiB with twice as much).
+pub const STRANGER_BUDGET: usize = 4 * 1024 * 1024;
+
+/// How large a frame a reader takes from its peer; the event loop raises or lowers it as it
+/// learns whether the peer shares an area. Strangers' frames also draw on a shared budget.
+#[derive(Clone)]
+pub struct FrameLimit {
+    max: Arc<AtomicUsize>,
+    strangers: Arc<Semaphore>,
+}
+
+impl FrameLimit {
+    pub fn new(max: usize, strangers: Arc<Semaphore>) -> FrameLimit {
+        FrameLimit { max: Arc::new(AtomicUsize::new(max)), strangers }
+    }
+
+    pub fn set(&self, max: usize) {
+        self.max.store(max, Ordering::Relaxed);
+    }
+
+    pub fn get(&self) -> usize {
+        self.max.load(Ordering::Relaxed)
+    }
+}
+
+/// The budget [`FrameLimit`]s share.
+pub fn stranger_budget() -> Arc<Semaphore> {
+    Arc::new(Semaphore::new(STRANGER_BUDGET))
+}
+
 /// What the stream tasks tell the event loop.
 #[derive(Debug)]
 pub enum LinkEvent {
-    /// A frame from `peer`, read from inbound stream number `stream`.
-    Frame { peer: PeerId, stream: u64, frame: Frame },
+    /// A frame from `peer`, read from inbound stream number `stream`. `budget` is its share of
+    /// the strangers' budget, returned when the event is dropped.
+    Frame { peer: PeerId, stream: u64, frame: Frame, budget: Option<OwnedSemaphorePermit> },
     /// Inbound stream `stream` from `peer` ended: the peer closed it (`error` is `None`) or it
     /// broke or carried something that is not a frame (then the stream is dropped).
     InboundEnded { peer: PeerId, stream: u64, error: Option<String> },
@@ -108,10 +150,16 @@ async fn write_loop(stream: Stream, rx: &mut mpsc::UnboundedReceiver<Vec<u8>>) -
 }
 
 /// Starts a reader for an inbound stream from `peer`; abort it (or let it end) to drop the stream.
-pub fn spawn_reader(peer: PeerId, stream: u64, mut io: Stream, events: mpsc::Sender<LinkEvent>) -> AbortHandle {
+pub fn spawn_reader(
+    peer: PeerId,
+    stream: u64,
+    mut io: Stream,
+    limit: FrameLimit,
+    events: mpsc::Sender<LinkEvent>,
+) -> AbortHandle {
     tokio::spawn(async move {
         let error = loop {
-            let payload = match codec::read_frame(&mut io).await {
+            let (payload, budget) = match read_limited(&mut io, &limit).await {
                 Ok(p) => p,
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break None,
                 Err(e) => break Some(e.to_string()),
@@ -119,7 +167,7 @@ pub fn spawn_reader(peer: PeerId, stream: u64, mut io: Stream, events: mpsc::Sen
             match codec::decode_frame(&payload) {
                 Ok(frame) => {
                     // A full channel holds the reader back, and with it the peer (backpressure).
-                    if events.send(LinkEvent::Frame { peer, stream, frame }).await.is_err() {
+                    if events.send(LinkEvent::Frame { peer, stream, frame, budget }).await.is_err() {
                         return;
                     }
                 }
@@ -130,4 +178,42 @@ pub fn spawn_reader(peer: PeerId, stream: u64, mut io: Stream, events: mpsc::Sen
         let _ = events.send(LinkEvent::InboundEnded { peer, stream, error }).await;
     })
     .abort_handle()
+}
+
+/// Reads one frame within `limit`. The length is checked before anything else is read, and a
+/// stranger's frame is read only into a share of the strangers' budget; a stream that asks for
+/// more than is left is dropped (its peer opens a new one and tries again later).
+async fn read_limited(io: &mut Stream, limit: &FrameLimit) -> io::Result<(Vec<u8>, Option<OwnedSemaphorePermit>)> {
+    let mut len = [0u8; 4];
+    io.read_exact(&mut len).await?;
+    let len = u32::from_be_bytes(len) as usize;
+    let max = limit.get();
+    if len > max {
+        let whose = if max < codec::MAX_FRAME { " for a peer that shares no area with this device" } else { "" };
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("frame of {len} bytes exceeds the limit of {max} bytes{whose}"),
+        ));
+    }
+    let budget = if max < codec::MAX_FRAME {
+        let permits = u32::try_from(len.max(1)).unwrap_or(u32::MAX);
+        match Arc::clone(&limit.strangers).try_acquire_many_owned(permits) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "frame of {len} bytes refused: peers that share no area with this device \
+                         already hold {} bytes",
+                        STRANGER_BUDGET - limit.strangers.available_permits()
+                    ),
+                ));
+            }
+        }
+    } else {
+        None
+    };
+    let mut buf = vec![0u8; len];
+    io.read_exact(&mut buf).await?;
+    Ok((buf, budget))
 }

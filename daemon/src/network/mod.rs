@@ -34,6 +34,20 @@ pub struct PeerInfo {
     pub last_seen: Option<String>,
     /// Areas this device has synced with the peer since it connected.
     pub areas_in_sync: Vec<String>,
+    /// The last sync message refused between this device and the peer, either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_refusal: Option<Refusal>,
+}
+
+/// A sync message one side refused (a bad change, a non-member, a message that does not apply).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// RFC 3339.
+    pub at: String,
+    pub area: String,
+    /// `"this_device"` when this device refused the peer's message, `"peer"` the other way.
+    pub by: String,
+    pub reason: String,
 }
 
 /// A pairing request, as decoded from an invite token by the caller.

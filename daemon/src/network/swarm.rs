@@ -34,7 +34,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::codec::{self, Frame, Request, Response};
 use super::link::{self, LinkEvent, Outbound};
-use super::{Command, JoinRequest, NetError, PeerInfo};
+use super::{Command, JoinRequest, NetError, PeerInfo, Refusal};
 use crate::node::sync::{Received, SyncSession};
 use crate::node::{Node, NodeError};
 
@@ -135,6 +135,13 @@ impl Default for Pair {
     }
 }
 
+/// Messages from one peer for one area waiting while its session is lent out; more and the
+/// peer's stream is dropped.
+const MAX_QUEUED: usize = 32;
+/// Areas a peer that shares none with this device may be sending at once (each is received into
+/// memory until it reads as an area whose roster lists both devices).
+const MAX_STRANGER_AREAS: usize = 4;
+
 #[derive(Default)]
 struct PeerState {
     addrs: BTreeSet<Multiaddr>,
@@ -142,6 +149,9 @@ struct PeerState {
     last_seen_ms: Option<i64>,
     agent_name: Option<String>,
     in_sync: BTreeSet<String>,
+    last_refusal: Option<Refusal>,
+    /// Connected through an explicit `--peer` / `kdc peer add` address: the user vouches for it.
+    explicit: bool,
 }
 
 struct Redial {
@@ -152,6 +162,7 @@ struct Redial {
 
 struct PendingJoin {
     area: String,
+    inviter: PeerId,
     reply: oneshot::Sender<Result<String, NetError>>,
     deadline: Instant,
     accepted: bool,
@@ -168,8 +179,10 @@ struct EventLoop {
     link_tx: mpsc::Sender<LinkEvent>,
     /// Our outbound sync stream to each peer (opened on first use).
     outbound: HashMap<PeerId, Outbound>,
-    /// The peer's sync stream to us: its number, and its reader.
-    inbound: HashMap<PeerId, (u64, tokio::task::AbortHandle)>,
+    /// The peer's sync stream to us: its number, its reader, and the reader's frame limit.
+    inbound: HashMap<PeerId, (u64, tokio::task::AbortHandle, link::FrameLimit)>,
+    /// What frames from peers that share no area with this device may hold, over all of them.
+    stranger_budget: std::sync::Arc<tokio::sync::Semaphore>,
     next_stream: u64,
     /// Connected peers whose sync starts over at the given time (after a link went down).
     relink: HashMap<PeerId, Instant>,
@@ -269,6 +282,7 @@ pub fn spawn(
         link_tx,
         outbound: HashMap::new(),
         inbound: HashMap::new(),
+        stranger_budget: link::stranger_budget(),
         next_stream: 0,
         relink: HashMap::new(),
         joins: HashMap::new(),
@@ -445,7 +459,9 @@ impl EventLoop {
             .behaviour_mut()
             .join
             .send_request(&inviter, Request::Join { area: area.clone(), secret, name: self.name.clone() });
-        self.joins.insert(id, PendingJoin { area, reply, deadline: Instant::now() + JOIN_TIMEOUT, accepted: false });
+        self.joins
+            .insert(id, PendingJoin { area, inviter, reply, deadline: Instant::now() + JOIN_TIMEOUT, accepted: false });
+        self.update_limits();
     }
 
     /// Completes joins waiting for `area`.
@@ -481,8 +497,29 @@ impl EventLoop {
 
     /// Applies a sync message from `peer`, in arrival order per (peer, area).
     fn receive(&mut self, peer: PeerId, area: String, message: Vec<u8>) {
-        let pair = self.pairs.entry((peer, area.clone())).or_default();
+        let key = (peer, area.clone());
+        if !self.pairs.contains_key(&key)
+            && self.frame_limit(&peer) < codec::MAX_FRAME
+            && self.pairs.keys().filter(|(p, _)| *p == peer).count() >= MAX_STRANGER_AREAS
+        {
+            tracing::warn!(%peer, %area, "too many areas from a peer that shares none with this device");
+            let reason = format!("at most {MAX_STRANGER_AREAS} areas at once from a device that is on no roster here");
+            self.send_frame(peer, Frame::Refused { area, reason });
+            return;
+        }
+        let pair = self.pairs.entry(key).or_default();
         let Some(session) = pair.session.take() else {
+            if pair.queued.len() >= MAX_QUEUED {
+                // The peer sends faster than its messages can be applied: drop its stream (it
+                // starts over) rather than hold an unbounded queue.
+                tracing::warn!(%peer, %area, "peer floods sync messages; its stream is dropped");
+                pair.queued.clear();
+                if let Some((_, reader, _)) = self.inbound.remove(&peer) {
+                    reader.abort();
+                }
+                self.link_down(peer);
+                return;
+            }
             pair.queued.push(message);
             return;
         };
@@ -544,6 +581,7 @@ impl EventLoop {
                     Err(_) if !current => {}
                     Err(e) => {
                         tracing::warn!(%peer, %area, error = %e, "sync message refused; session reset");
+                        self.note_refusal(peer, &area, "this_device", &e.to_string());
                         self.reset_pair(peer, &area);
                         self.send_frame(peer, Frame::Refused { area: area.clone(), reason: e.to_string() });
                     }
@@ -569,7 +607,10 @@ impl EventLoop {
                 }
             },
             Internal::Blocked(peers) => self.update_blocked(peers),
-            Internal::Names(names) => self.names = names.into_iter().collect(),
+            Internal::Names(names) => {
+                self.names = names.into_iter().collect();
+                self.update_limits();
+            }
         }
     }
 
@@ -636,8 +677,9 @@ impl EventLoop {
         }
         self.next_stream += 1;
         let id = self.next_stream;
-        let reader = link::spawn_reader(peer, id, stream, self.link_tx.clone());
-        if let Some((_, old)) = self.inbound.insert(peer, (id, reader)) {
+        let limit = link::FrameLimit::new(self.frame_limit(&peer), self.stranger_budget.clone());
+        let reader = link::spawn_reader(peer, id, stream, limit.clone(), self.link_tx.clone());
+        if let Some((_, old, _)) = self.inbound.insert(peer, (id, reader, limit)) {
             // The peer started over (its writer failed): so do we.
             old.abort();
             self.link_down(peer);
@@ -646,8 +688,8 @@ impl EventLoop {
 
     fn handle_link(&mut self, event: LinkEvent) {
         match event {
-            LinkEvent::Frame { peer, stream, frame } => {
-                if self.inbound.get(&peer).is_none_or(|(id, _)| *id != stream) {
+            LinkEvent::Frame { peer, stream, frame, .. } => {
+                if self.inbound.get(&peer).is_none_or(|(id, _, _)| *id != stream) {
                     return; // From a stream since replaced.
                 }
                 match frame {
@@ -660,13 +702,14 @@ impl EventLoop {
                         self.receive(peer, area, message);
                     }
                     Frame::Refused { area, reason } => {
-                        tracing::debug!(%peer, %area, %reason, "peer refused to sync");
+                        tracing::info!(%peer, %area, %reason, "peer refused our sync message");
+                        self.note_refusal(peer, &area, "peer", &reason);
                         self.reset_pair(peer, &area);
                     }
                 }
             }
             LinkEvent::InboundEnded { peer, stream, error } => {
-                if self.inbound.get(&peer).is_none_or(|(id, _)| *id != stream) {
+                if self.inbound.get(&peer).is_none_or(|(id, _, _)| *id != stream) {
                     return;
                 }
                 self.inbound.remove(&peer);
@@ -804,6 +847,7 @@ impl EventLoop {
                         if let Some(r) = self.redial.get_mut(&key) {
                             r.connected = true;
                             r.backoff = REDIAL_MIN;
+                            self.peers.entry(peer_id).or_default().explicit = true;
                         }
                     }
                 }
@@ -837,7 +881,7 @@ impl EventLoop {
                     // Fresh sync states on reconnect, as Automerge's protocol expects.
                     self.pairs.retain(|(peer, _), _| *peer != peer_id);
                     self.outbound.remove(&peer_id);
-                    if let Some((_, reader)) = self.inbound.remove(&peer_id) {
+                    if let Some((_, reader, _)) = self.inbound.remove(&peer_id) {
                         reader.abort();
                     }
                     self.relink.remove(&peer_id);
@@ -898,7 +942,7 @@ impl EventLoop {
             self.swarm.behaviour_mut().blocked.block_peer(*peer);
             self.pairs.retain(|(p, _), _| p != peer);
             self.outbound.remove(peer);
-            if let Some((_, reader)) = self.inbound.remove(peer) {
+            if let Some((_, reader, _)) = self.inbound.remove(peer) {
                 reader.abort();
             }
         }
@@ -947,10 +991,36 @@ impl EventLoop {
                 connected: self.swarm.is_connected(peer),
                 last_seen: p.last_seen_ms.map(crdt_model::area::rfc3339),
                 areas_in_sync: p.in_sync.iter().cloned().collect(),
+                last_refusal: p.last_refusal.clone(),
             })
             .collect();
         out.sort_by(|a, b| b.connected.cmp(&a.connected).then(a.peer_id.cmp(&b.peer_id)));
         out
+    }
+
+    /// The largest frame `peer` may send: a stranger's is small (see [`link::STRANGER_FRAME`]).
+    fn frame_limit(&self, peer: &PeerId) -> usize {
+        let known = self.names.contains_key(&peer.to_string())
+            || self.peers.get(peer).is_some_and(|p| p.explicit)
+            || self.joins.values().any(|j| j.inviter == *peer);
+        if known { codec::MAX_FRAME } else { link::STRANGER_FRAME }
+    }
+
+    /// Applies what the rosters, explicit peers and joins say to every reader's frame limit.
+    fn update_limits(&mut self) {
+        let limits: Vec<(PeerId, usize)> = self.inbound.keys().map(|p| (*p, self.frame_limit(p))).collect();
+        for (peer, max) in limits {
+            if let Some((_, _, limit)) = self.inbound.get(&peer) {
+                limit.set(max);
+            }
+        }
+    }
+
+    fn note_refusal(&mut self, peer: PeerId, area: &str, by: &str, reason: &str) {
+        let reason: String = reason.chars().take(500).collect();
+        let at = crdt_model::area::rfc3339(now_ms());
+        self.peers.entry(peer).or_default().last_refusal =
+            Some(Refusal { at, area: area.to_string(), by: by.to_string(), reason });
     }
 
     fn save_addresses(&mut self) {

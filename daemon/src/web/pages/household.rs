@@ -437,7 +437,7 @@ fn display(l: L, profile: &Profile, field: &str, value: &str) -> String {
 /// where the choice is posted.
 pub fn conflict_form(ctx: &Ctx, c: &Conflict, action: &str, profile: &Profile) -> Markup {
     let l = ctx.l;
-    let settable = c.field != "archived";
+    let settable = c.field != "archived" && c.invalid.is_none();
     html! {
         form.conflict method="post" action=(action) data-conflict=(format!("{}/{}", c.household, c.field)) {
             (csrf(ctx))
@@ -445,6 +445,14 @@ pub fn conflict_form(ctx: &Ctx, c: &Conflict, action: &str, profile: &Profile) -
             input type="hidden" name="hh" value=(c.household);
             input type="hidden" name="field" value=(c.field);
             p { strong { (field_label(l, profile, &c.field)) } " — " (l.t("đang hiển thị: ", "shown now: ")) (display(l, profile, &c.field, &c.winner)) }
+            @if let Some(why) = &c.invalid {
+                p.field-error data-invalid=(c.field) {
+                    "⚠ " (l.t("Giá trị không hợp lệ, được tính là chưa rõ: ", "Not a valid value; it counts as unknown: ")) (why) ". "
+                    a href=(format!("{}#f-{}", action.replace("/conflicts", &format!("/h/{}", c.household)), c.field)) {
+                        (l.t("Ghi lại giá trị đúng", "Record the right value"))
+                    }
+                }
+            }
             ul.values {
                 @for v in &c.values {
                     li {

@@ -1,0 +1,265 @@
+//! Changes checked at the door: every change that arrives from elsewhere (a sync message, a
+//! snapshot file) is read operation by operation before it may stay in a document.
+//!
+//! What the flat schema promises ([`crate::schema`]), and what is checked here:
+//! - every operation is on the root map, under a key of a known shape, with a well-formed
+//!   household or peer id;
+//! - no objects (maps, lists, text), counters, increments or marks: only scalar puts, and
+//!   deletes of household and roster keys;
+//! - each value has its key's type: profile fields of the area's profile, of the field's type and
+//!   within its range; group and address short text; flags booleans; times timestamps;
+//! - the area's identity (`schema`, `meta/id`, `uid`, `created_at`, `created_by`) is written only
+//!   by the change that creates the area, and `created_by` is that change's own device;
+//! - every change is made by a device that was on the roster already, or that a change checked
+//!   before it put on the roster (changes are read in causal order, so an added member's first
+//!   write always comes after the change that added it).
+//!
+//! Cross-field rules (a count not above the count it is part of, business-only fields) are
+//! the writer's checks only: two concurrent visits may break them together without either being
+//! wrong, and readers evaluate such a household as it is.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use automerge::legacy::{Key as OpKey, ObjectId, OpType};
+use automerge::{Change, ScalarValue, ScalarValueRef};
+use serde::{Deserialize, Serialize};
+
+use crate::area::{ROLES, actor_text, check_text, validate_peer_key};
+use crate::ids::{validate_area_id, validate_household_id};
+use crate::profile::{FieldType, Profile};
+use crate::schema::{Key, MemberAttr, Meta, Slot};
+use crate::value::{Answer, Value};
+
+/// A change refused at the door: which area, which device wrote it, which key and value, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub struct BadChange {
+    pub area: String,
+    /// The writing device: its peer id, or its actor's hex when that is not text.
+    pub actor: String,
+    /// The document key, e.g. `h/T3-045/members`.
+    pub key: String,
+    /// The value as written (`-` for an object or a delete).
+    pub value: String,
+    pub reason: String,
+}
+
+impl BadChange {
+    /// The household the key belongs to, if any.
+    pub fn household(&self) -> Option<&str> {
+        match Key::parse(&self.key) {
+            Some(Key::Household { hh, .. }) => Some(hh),
+            _ => None,
+        }
+    }
+
+    /// The field (or `group`, `address`, …) the key names, if it is a household key.
+    pub fn field(&self) -> Option<&str> {
+        match Key::parse(&self.key) {
+            Some(Key::Household { slot, .. }) => Some(slot.name()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for BadChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "area {}: ", self.area)?;
+        match (self.household(), self.field()) {
+            _ if self.key.is_empty() => return write!(f, "a change by {}: {}", self.actor, self.reason),
+            (Some(hh), Some(field)) => write!(f, "household {hh}, field {field} = {}", self.value)?,
+            _ => write!(f, "key {:?} = {}", self.key, self.value)?,
+        }
+        write!(f, " (a change by {}): {}", self.actor, self.reason)
+    }
+}
+
+/// What a checked batch of changes may assume.
+#[derive(Debug, Clone)]
+pub(crate) struct Door<'a> {
+    pub area: String,
+    /// The profile the values are read with (the document's, after the changes).
+    pub profile: &'a Profile,
+    /// Peers on the roster before these changes (removed ones too: their old writes stay valid).
+    pub roster: BTreeSet<String>,
+    /// The document is new: its creating change is among these changes.
+    pub genesis: bool,
+}
+
+impl Door<'_> {
+    /// Checks `changes` (in causal order) and returns the first refusal.
+    pub fn check(mut self, changes: &[Change]) -> Result<(), BadChange> {
+        for change in changes {
+            let actor = actor_text(change.actor_id());
+            let expanded = change.decode();
+            let creates = self.genesis && change.deps().is_empty() && self.roster.is_empty();
+            let bad = |key: &str, value: String, reason: String| BadChange {
+                area: self.area.clone(),
+                actor: actor.clone(),
+                key: key.to_string(),
+                value,
+                reason,
+            };
+            if !creates && !self.roster.contains(&actor) {
+                return Err(bad("", String::new(), "this device was never on the area's roster".into()));
+            }
+            let mut added = Vec::new();
+            for op in &expanded.operations {
+                let OpKey::Map(key) = &op.key else {
+                    return Err(bad("", "-".into(), "list operations are not part of an area document".into()));
+                };
+                let shown = match &op.action {
+                    OpType::Put(v) => show(v),
+                    _ => "-".into(),
+                };
+                if op.obj != ObjectId::Root || op.insert {
+                    return Err(bad(key, shown, "only the document's root map holds values".into()));
+                }
+                let Some(parsed) = Key::parse(key) else {
+                    return Err(bad(key, shown, "not a key of an area document".into()));
+                };
+                match &op.action {
+                    OpType::Put(value) => {
+                        let value = ScalarValueRef::from(value.clone());
+                        check_put(&parsed, &value, self.profile, creates, &actor).map_err(|r| bad(key, shown, r))?;
+                    }
+                    OpType::Delete if matches!(parsed, Key::Household { .. } | Key::Member { .. }) => {}
+                    OpType::Delete => return Err(bad(key, shown, "this key is never deleted".into())),
+                    OpType::Make(kind) => {
+                        return Err(bad(key, shown, format!("creates an object ({kind}); values are scalars only")));
+                    }
+                    OpType::Increment(_) => return Err(bad(key, shown, "counters are not used".into())),
+                    OpType::MarkBegin(..) | OpType::MarkEnd(_) => {
+                        return Err(bad(key, shown, "marks are not used".into()));
+                    }
+                }
+                if let Key::Member { peer, .. } = parsed {
+                    added.push(peer.to_string());
+                }
+            }
+            if creates {
+                self.roster.insert(actor);
+            }
+            self.roster.extend(added);
+        }
+        Ok(())
+    }
+}
+
+/// Whether `value` may be stored under `key`. `creates`: the change creates the area (the only
+/// one that may write its identity); `actor`: the writing device.
+fn check_put(
+    key: &Key<'_>,
+    value: &ScalarValueRef<'_>,
+    profile: &Profile,
+    creates: bool,
+    actor: &str,
+) -> Result<(), String> {
+    let text = || match value {
+        ScalarValueRef::Str(s) => Ok(s.as_ref()),
+        _ => Err("must be text".to_string()),
+    };
+    let timestamp = || match value {
+        ScalarValueRef::Timestamp(_) | ScalarValueRef::Int(_) => Ok(()),
+        _ => Err("must be a time".to_string()),
+    };
+    let boolean = || match value {
+        ScalarValueRef::Boolean(_) => Ok(()),
+        _ => Err("must be true or false".to_string()),
+    };
+    let identity = |ok: bool| {
+        if ok { Ok(()) } else { Err("the area's identity is written once, when the area is created".to_string()) }
+    };
+    let model = |e: crate::ModelError| match e {
+        crate::ModelError::InvalidInput { message, .. } => message,
+        other => other.to_string(),
+    };
+    match key {
+        Key::Schema => {
+            identity(creates)?;
+            match value {
+                ScalarValueRef::Uint(v) if *v == crate::area::SCHEMA_VERSION => Ok(()),
+                _ => Err(format!("must be {}", crate::area::SCHEMA_VERSION)),
+            }
+        }
+        Key::Profile => {
+            Profile::from_toml(text()?).map_err(|e| format!("not a valid criteria profile: {e}"))?;
+            Ok(())
+        }
+        Key::Meta(m) if m.is_identity() => {
+            identity(creates)?;
+            match m {
+                Meta::Id => validate_area_id(text()?).map_err(model),
+                Meta::Uid => check_text("uid", text()?, true).map_err(model),
+                Meta::CreatedAt => timestamp(),
+                Meta::CreatedBy if text()? == actor => Ok(()),
+                Meta::CreatedBy => Err("must be the creating device".into()),
+                Meta::Name | Meta::Ward => unreachable!("not identity"),
+            }
+        }
+        Key::Meta(m) => check_text(m.as_str(), text()?, true).map_err(model),
+        Key::Member { peer, attr } => {
+            validate_peer_key(peer).map_err(model)?;
+            match attr {
+                MemberAttr::Name => check_text("name", text()?, true).map_err(model),
+                MemberAttr::Role if ROLES.contains(&text()?) => Ok(()),
+                MemberAttr::Role => Err(format!("not a role; allowed: {}", ROLES.join(", "))),
+                MemberAttr::AddedBy => validate_peer_key(text()?).map_err(model),
+                MemberAttr::AddedAt => timestamp(),
+                MemberAttr::Removed => boolean(),
+            }
+        }
+        Key::Household { hh, slot } => {
+            validate_household_id(hh).map_err(model)?;
+            match slot {
+                Slot::Field(field) => field_value(profile, field, value).map(|_| ()),
+                Slot::Group => check_text("group", text()?, false).map_err(model),
+                Slot::Address => check_text("address", text()?, false).map_err(model),
+                Slot::Archived => boolean(),
+                Slot::At => timestamp(),
+                Slot::By => validate_peer_key(text()?).map_err(model),
+            }
+        }
+    }
+}
+
+/// The value of profile field `field`, if `value` is one it allows: a whole number within the
+/// field's range for a count (stored as Automerge `Uint`, `Int` from other writers), `"yes"`,
+/// `"no"` (or `"unknown"` where allowed) for a yes/no question.
+pub fn field_value(profile: &Profile, field: &str, value: &ScalarValueRef<'_>) -> Result<Value, String> {
+    let def = profile.field(field).ok_or_else(|| format!("{field:?} is not a field of profile {}", profile.id()))?;
+    let bad = || format!("not allowed; allowed: {}", def.allowed());
+    match def.kind {
+        FieldType::Count => {
+            let n = match value {
+                ScalarValueRef::Uint(n) => u32::try_from(*n).map_err(|_| bad())?,
+                ScalarValueRef::Int(n) => u32::try_from(*n).map_err(|_| bad())?,
+                _ => return Err(bad()),
+            };
+            let (min, max) = (def.min.unwrap_or(0), def.max.unwrap_or(u32::MAX));
+            if n < min || n > max {
+                return Err(bad());
+            }
+            Ok(Value::Count(n))
+        }
+        FieldType::YesNo | FieldType::YesNoUnknown => {
+            let ScalarValueRef::Str(s) = value else { return Err(bad()) };
+            match Answer::parse_stored(s) {
+                Some(Answer::Unknown) if def.kind == FieldType::YesNo => Err(bad()),
+                Some(a) => Ok(Value::Answer(a)),
+                None => Err(bad()),
+            }
+        }
+    }
+}
+
+fn show(value: &ScalarValue) -> String {
+    let shown = match value {
+        ScalarValue::Str(s) => format!("{:?}", s.as_str()),
+        ScalarValue::Bytes(b) => format!("{} bytes", b.len()),
+        ScalarValue::F64(f) => format!("{f} (a fraction)"),
+        ScalarValue::Counter(_) => "a counter".into(),
+        other => other.to_string(),
+    };
+    shown.chars().take(80).collect()
+}

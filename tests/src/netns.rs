@@ -22,6 +22,19 @@ pub fn skip_reason() -> Option<&'static str> {
     None
 }
 
+/// Whether a namespace test can run here. When it cannot, it says so on stderr and returns false
+/// — except under CI (`CI=true`), where a test that cannot run fails instead of passing quietly.
+pub fn available(test: &str) -> bool {
+    match skip_reason() {
+        None => true,
+        Some(why) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("{test} cannot run under CI: {why}"),
+        Some(why) => {
+            eprintln!("SKIPPED {test}: {why}");
+            false
+        }
+    }
+}
+
 /// Runs a command, panicking with its stderr when it fails.
 pub fn sh(args: &[&str]) {
     let out = Command::new(args[0]).args(&args[1..]).output().unwrap_or_else(|e| panic!("{args:?}: {e}"));
@@ -38,7 +51,10 @@ pub struct Lan {
 
 impl Lan {
     pub fn new(n: usize) -> Lan {
-        let tag = std::process::id() % 100_000;
+        // Unique per LAN, also between tests of one process running at once.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tag = (std::process::id() * 7 + serial * 1009) % 100_000;
         let bridge = format!("kbr{tag}");
         let mut lan = Lan { bridge: bridge.clone(), namespaces: Vec::new(), host_links: Vec::new() };
         sh(&["ip", "link", "add", &bridge, "type", "bridge"]);
@@ -67,6 +83,34 @@ impl Lan {
     pub fn set_link(&self, i: usize, up: bool) {
         sh(&["ip", "link", "set", &self.host_links[i], if up { "up" } else { "down" }]);
     }
+
+    /// Host `i` drops each packet it receives from the LAN (not loopback) with probability `share` (iptables' `statistic`
+    /// match: this kernel has no netem). Given to every host, each direction of every link
+    /// loses that share. Needs iptables.
+    pub fn drop_incoming(&self, i: usize, share: f64) {
+        let p = format!("{share}");
+        let ns = &self.namespaces[i];
+        sh(&[
+            "ip",
+            "netns",
+            "exec",
+            ns,
+            "iptables",
+            "-A",
+            "INPUT",
+            "!",
+            "-i",
+            "lo",
+            "-m",
+            "statistic",
+            "--mode",
+            "random",
+            "--probability",
+            &p,
+            "-j",
+            "DROP",
+        ]);
+    }
 }
 
 impl Drop for Lan {
@@ -90,14 +134,27 @@ pub struct NsDaemon {
 impl NsDaemon {
     /// Starts a daemon in a new temporary data directory and waits until it answers.
     pub fn start(ns: &str, name: &str) -> NsDaemon {
+        let d = NsDaemon::spawn_only(ns, name);
+        d.wait_ready();
+        d
+    }
+
+    /// Starts the daemon without waiting for it (to start several at the same moment); call
+    /// [`NsDaemon::wait_ready`] before using it.
+    pub fn spawn_only(ns: &str, name: &str) -> NsDaemon {
         let tmp = tempfile::tempdir().unwrap();
         let mut d =
             NsDaemon { ns: ns.into(), name: name.into(), dir: tmp.path().to_path_buf(), _tmp: Some(tmp), child: None };
-        d.spawn();
+        d.spawn_process();
         d
     }
 
     fn spawn(&mut self) {
+        self.spawn_process();
+        self.wait_ready();
+    }
+
+    fn spawn_process(&mut self) {
         let _ = std::fs::remove_file(self.dir.join("api.addr"));
         let child = Command::new("ip")
             .args(["netns", "exec", &self.ns])
@@ -111,10 +168,19 @@ impl NsDaemon {
             .spawn()
             .unwrap();
         self.child = Some(child);
+    }
+
+    /// Waits until the daemon answers.
+    pub fn wait_ready(&self) {
         let ok = wait_until(Duration::from_secs(30), || {
             self.dir.join("api.addr").exists() && self.kdc(&["--json", "id"]).0 == 0
         });
         assert!(ok, "kdcd in {} did not start", self.ns);
+    }
+
+    /// This daemon's peer id.
+    pub fn peer_id(&self) -> String {
+        self.json(&["id"])["peer_id"].as_str().expect("peer_id").to_string()
     }
 
     /// `kdc` inside the namespace: (exit code, stdout, stderr).

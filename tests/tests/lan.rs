@@ -6,15 +6,14 @@
 
 use std::time::Duration;
 
-use kdc_tests::netns::{Lan, NsDaemon, skip_reason};
+use kdc_tests::netns::{Lan, NsDaemon, available};
 use kdc_tests::{Json, wait_until};
 
 const AREA: &str = "lan-area";
 
 #[test]
 fn daemons_on_a_lan_find_each_other_by_mdns_and_converge() {
-    if let Some(why) = skip_reason() {
-        eprintln!("SKIPPED daemons_on_a_lan_find_each_other_by_mdns_and_converge: {why}");
+    if !available("daemons_on_a_lan_find_each_other_by_mdns_and_converge") {
         return;
     }
     let lan = Lan::new(3);

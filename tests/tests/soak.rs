@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crdt_model::snapshot;
-use kdc_tests::netns::{Lan, NsDaemon, skip_reason};
+use kdc_tests::netns::{Lan, NsDaemon, available};
 use kdc_tests::{Json, wait_until};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -27,8 +27,7 @@ fn rss_kib(pid: u32) -> Option<u64> {
 
 #[test]
 fn five_daemons_with_restarts_and_cut_links_lose_nothing() {
-    if let Some(why) = skip_reason() {
-        eprintln!("SKIPPED five_daemons_with_restarts_and_cut_links_lose_nothing: {why}");
+    if !available("five_daemons_with_restarts_and_cut_links_lose_nothing") {
         return;
     }
     let secs: u64 = std::env::var("KDC_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(45);

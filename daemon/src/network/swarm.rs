@@ -26,7 +26,8 @@ use libp2p::core::ConnectedPoint;
 use libp2p::identity::Keypair;
 use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport, ResponseChannel};
 use libp2p::swarm::behaviour::toggle::Toggle;
-use libp2p::swarm::{NetworkBehaviour, SwarmEvent, dial_opts::DialOpts};
+use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
+use libp2p::swarm::{ConnectionId, NetworkBehaviour, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, Swarm};
 use libp2p::{allow_block_list, connection_limits, identify, mdns, multiaddr::Protocol, noise, ping, tcp, yamux};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -38,13 +39,25 @@ use super::{Command, JoinRequest, NetError, PeerInfo, Refusal};
 use crate::node::sync::{Received, SyncSession};
 use crate::node::{Node, NodeError};
 
-/// How long a local change waits for more before it is pushed: one push per burst of edits.
-pub const DEBOUNCE: Duration = Duration::from_millis(15);
 /// mDNS query interval: a phone joining the community-house Wi-Fi is found within seconds.
 pub const MDNS_QUERY_INTERVAL: Duration = Duration::from_secs(2);
-/// Redial backoff for `--peer` addresses.
-const REDIAL_MIN: Duration = Duration::from_secs(1);
-const REDIAL_MAX: Duration = Duration::from_secs(30);
+/// Redial backoff for `--peer` addresses and for roster members with known addresses. Short: on
+/// a LAN a dial is one SYN, and a member whose Wi-Fi comes back must be found again within
+/// seconds.
+const REDIAL_MIN: Duration = Duration::from_millis(500);
+const REDIAL_MAX: Duration = Duration::from_secs(2);
+/// A peer found by mDNS is dialled at once by the device with the smaller peer id; the other
+/// dials only if still not connected after this long (two dials at once cannot then collide).
+const MDNS_DEFER: Duration = Duration::from_secs(3);
+/// Ping every so often on every connection, and close a connection whose ping is not answered
+/// within the timeout: a dead link (Wi-Fi gone, peer restarted behind a cut) is found within
+/// seconds instead of waiting out TCP's retransmission backoff.
+const PING_INTERVAL: Duration = Duration::from_secs(2);
+const PING_TIMEOUT: Duration = Duration::from_secs(5);
+/// Two connections to one peer established this close together are a simultaneous dial (both
+/// alive): both devices keep the one dialled by the smaller peer id. Further apart, the newer
+/// wins (the older one most likely leads to a process that is gone).
+const SIMULTANEOUS: Duration = Duration::from_secs(2);
 /// How long `kdc join` waits for the area to arrive.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// How soon sync with a connected peer starts over after its sync stream went down.
@@ -152,6 +165,10 @@ struct PeerState {
     last_refusal: Option<Refusal>,
     /// Connected through an explicit `--peer` / `kdc peer add` address: the user vouches for it.
     explicit: bool,
+    /// Open connections: id, when established, whether this device dialled it.
+    conns: Vec<(ConnectionId, Instant, bool)>,
+    /// When to dial this peer next if it is a roster member and not connected, and the backoff.
+    next_dial: Option<(Instant, Duration)>,
 }
 
 struct Redial {
@@ -237,7 +254,7 @@ fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetError> {
                         config.name
                     )),
                 ),
-                ping: ping::Behaviour::default(),
+                ping: ping::Behaviour::new(ping::Config::new().with_interval(PING_INTERVAL).with_timeout(PING_TIMEOUT)),
                 mdns: Toggle::from(mdns),
                 streams: libp2p_stream::Behaviour::new(),
                 join: request_response::Behaviour::new(
@@ -363,9 +380,9 @@ impl EventLoop {
             }
             Err(broadcast::error::RecvError::Closed) => return,
         }
-        if self.push_at.is_none() {
-            self.push_at = Some(Instant::now() + DEBOUNCE);
-        }
+        // At once: a session busy with an earlier push marks itself dirty and sends what came
+        // meanwhile when it is back, so a burst of edits still goes out in few messages.
+        self.push_dirty();
         self.refresh_rosters();
     }
 
@@ -383,6 +400,7 @@ impl EventLoop {
 
     fn handle_tick(&mut self) {
         let now = Instant::now();
+        self.dial_due(now);
         let due: Vec<Multiaddr> =
             self.redial.iter().filter(|(_, r)| !r.connected && r.next <= now).map(|(a, _)| a.clone()).collect();
         for addr in due {
@@ -391,7 +409,15 @@ impl EventLoop {
                 r.backoff = (r.backoff * 2).min(REDIAL_MAX);
             }
             tracing::debug!(%addr, "dialling");
-            if let Err(e) = self.swarm.dial(addr.clone()) {
+            let opts = match peer_of(&addr) {
+                Some(peer) => DialOpts::peer_id(peer)
+                    .addresses(vec![strip_p2p(&addr)])
+                    .condition(PeerCondition::DisconnectedAndNotDialing)
+                    .allocate_new_port()
+                    .build(),
+                None => DialOpts::unknown_peer_id().address(addr.clone()).allocate_new_port().build(),
+            };
+            if let Err(e) = self.swarm.dial(opts) {
                 tracing::debug!(%addr, error = %e, "dial failed");
             }
         }
@@ -565,7 +591,7 @@ impl EventLoop {
                             // Pass it on to the other members.
                             self.dirty_areas.insert(area.clone());
                             if self.push_at.is_none() {
-                                self.push_at = Some(Instant::now() + DEBOUNCE);
+                                self.push_at = Some(Instant::now());
                             }
                         }
                         if received.adopted {
@@ -680,8 +706,11 @@ impl EventLoop {
         let limit = link::FrameLimit::new(self.frame_limit(&peer), self.stranger_budget.clone());
         let reader = link::spawn_reader(peer, id, stream, limit.clone(), self.link_tx.clone());
         if let Some((_, old, _)) = self.inbound.insert(peer, (id, reader, limit)) {
-            // The peer started over (its writer failed): so do we.
+            // The peer started over (its writer failed, or it is a new process on a new
+            // connection): so do we, and our writer, which may write to the old connection,
+            // goes too; the next frame opens a new stream.
             old.abort();
+            self.outbound.remove(&peer);
             self.link_down(peer);
         }
     }
@@ -820,8 +849,15 @@ impl EventLoop {
                         continue;
                     }
                     self.learn_address(peer, addr, true);
-                    if !self.swarm.is_connected(&peer) {
-                        self.dial_peer(peer);
+                    if self.swarm.is_connected(&peer) {
+                        continue;
+                    }
+                    // Both devices see each other at about the same moment: only one dials now.
+                    let at =
+                        if *self.swarm.local_peer_id() < peer { Instant::now() } else { Instant::now() + MDNS_DEFER };
+                    let p = self.peers.entry(peer).or_default();
+                    if p.next_dial.is_none_or(|(t, _)| t > at) {
+                        p.next_dial = Some((at, REDIAL_MIN));
                     }
                 }
             }
@@ -836,10 +872,17 @@ impl EventLoop {
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(_)) => {}
-            SwarmEvent::Behaviour(BehaviourEvent::Ping(_)) => {}
+            SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, connection, result })) => match result {
+                Ok(rtt) => tracing::trace!(%peer, ?rtt, "ping"),
+                Err(ping::Failure::Unsupported) => {}
+                Err(e) => {
+                    tracing::info!(%peer, error = %e, "ping failed: closing the connection");
+                    self.swarm.close_connection(connection);
+                }
+            },
             SwarmEvent::Behaviour(BehaviourEvent::Blocked(never)) => match never {},
             SwarmEvent::Behaviour(BehaviourEvent::Limits(never)) => match never {},
-            SwarmEvent::ConnectionEstablished { peer_id, endpoint, num_established, .. } => {
+            SwarmEvent::ConnectionEstablished { peer_id, connection_id, endpoint, num_established, .. } => {
                 tracing::info!(peer = %peer_id, addr = %endpoint.get_remote_address(), "connected");
                 if let ConnectedPoint::Dialer { address, .. } = &endpoint {
                     self.learn_address(peer_id, strip_p2p(address), true);
@@ -854,6 +897,11 @@ impl EventLoop {
                 let p = self.peers.entry(peer_id).or_default();
                 p.connections = num_established.get() as usize;
                 p.last_seen_ms = Some(now_ms());
+                p.next_dial = None;
+                p.conns.push((connection_id, Instant::now(), endpoint.is_dialer()));
+                if p.conns.len() > 1 {
+                    self.keep_one_connection(peer_id);
+                }
                 if num_established.get() == 1 {
                     self.node.peer_connection(&peer_id.to_string(), true);
                     // Sessions start with the connection: whatever a session of this peer's
@@ -862,7 +910,7 @@ impl EventLoop {
                     self.sync_shared(peer_id);
                 }
             }
-            SwarmEvent::ConnectionClosed { peer_id, endpoint, num_established, cause, .. } => {
+            SwarmEvent::ConnectionClosed { peer_id, connection_id, endpoint, num_established, cause, .. } => {
                 tracing::info!(peer = %peer_id, cause = ?cause.map(|c| c.to_string()), "connection closed");
                 if let ConnectedPoint::Dialer { address, .. } = &endpoint {
                     for key in [address.clone(), strip_p2p(address)] {
@@ -875,7 +923,10 @@ impl EventLoop {
                 let p = self.peers.entry(peer_id).or_default();
                 p.connections = num_established as usize;
                 p.last_seen_ms = Some(now_ms());
+                p.conns.retain(|(id, _, _)| *id != connection_id);
                 if num_established == 0 {
+                    // A member that went away is dialled again soon (see `dial_members`).
+                    p.next_dial = Some((Instant::now() + REDIAL_MIN, REDIAL_MIN));
                     self.node.peer_connection(&peer_id.to_string(), false);
                     p.in_sync.clear();
                     // Fresh sync states on reconnect, as Automerge's protocol expects.
@@ -968,11 +1019,75 @@ impl EventLoop {
         }
     }
 
+    /// Dials `peer` at its known addresses, unless connected or being dialled already. From a
+    /// new port, never the listening one: two devices dialling each other at once from their
+    /// listening ports meet in one TCP simultaneous open, on which both Noise handshakes fail.
     fn dial_peer(&mut self, peer: PeerId) {
         let addrs: Vec<Multiaddr> =
             self.peers.get(&peer).map(|p| p.addrs.iter().cloned().collect()).unwrap_or_default();
-        if let Err(e) = self.swarm.dial(DialOpts::peer_id(peer).addresses(addrs).build()) {
+        let opts = DialOpts::peer_id(peer)
+            .addresses(addrs)
+            .condition(PeerCondition::DisconnectedAndNotDialing)
+            .allocate_new_port()
+            .build();
+        if let Err(e) = self.swarm.dial(opts) {
             tracing::debug!(%peer, error = %e, "dial failed");
+        }
+    }
+
+    /// Dials every peer whose turn has come: roster members with known addresses that are not
+    /// connected (with a short backoff, so a member whose Wi-Fi comes back is found in seconds)
+    /// and peers mDNS found.
+    fn dial_due(&mut self, now: Instant) {
+        let local = *self.swarm.local_peer_id();
+        let members: Vec<PeerId> = self.names.keys().filter_map(|p| PeerId::from_str(p).ok()).collect();
+        for peer in members {
+            if peer == local || self.blocked.contains(&peer) || self.swarm.is_connected(&peer) {
+                continue;
+            }
+            let p = self.peers.entry(peer).or_default();
+            if !p.addrs.is_empty() && p.next_dial.is_none() {
+                p.next_dial = Some((now, REDIAL_MIN));
+            }
+        }
+        let due: Vec<PeerId> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| p.next_dial.is_some_and(|(t, _)| t <= now))
+            .map(|(peer, _)| *peer)
+            .collect();
+        for peer in due {
+            let connected = self.swarm.is_connected(&peer);
+            let member = self.names.contains_key(&peer.to_string());
+            let p = self.peers.get_mut(&peer).expect("listed above");
+            let (_, backoff) = p.next_dial.expect("due");
+            // Members are retried until connected; a peer mDNS found, once.
+            p.next_dial = (member && !connected).then(|| (now + jitter(backoff), (backoff * 2).min(REDIAL_MAX)));
+            if !connected && !self.blocked.contains(&peer) {
+                self.dial_peer(peer);
+            }
+        }
+    }
+
+    /// Keeps one connection to `peer` and closes the others (see [`SIMULTANEOUS`]). Both devices
+    /// decide alike: the newest, unless the two newest came within [`SIMULTANEOUS`] of each other,
+    /// then the one the smaller peer id dialled.
+    fn keep_one_connection(&mut self, peer: PeerId) {
+        let local = *self.swarm.local_peer_id();
+        let Some(p) = self.peers.get(&peer) else { return };
+        let mut conns = p.conns.clone();
+        conns.sort_by_key(|(_, at, _)| *at);
+        let newest = conns[conns.len() - 1];
+        let second = conns[conns.len() - 2];
+        let keep = if newest.1.duration_since(second.1) < SIMULTANEOUS {
+            let dialled_by_smaller = |(_, _, we_dialled): &(ConnectionId, Instant, bool)| (local < peer) == *we_dialled;
+            if dialled_by_smaller(&newest) || !dialled_by_smaller(&second) { newest.0 } else { second.0 }
+        } else {
+            newest.0
+        };
+        for (id, _, _) in conns.iter().filter(|(id, _, _)| *id != keep) {
+            tracing::info!(%peer, "a second connection to this peer: closing one");
+            self.swarm.close_connection(*id);
         }
     }
 
@@ -1091,4 +1206,9 @@ fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// `d` give or take a quarter, so devices that failed together do not retry in step.
+fn jitter(d: Duration) -> Duration {
+    d.mul_f64(rand::random_range(0.75..1.25))
 }

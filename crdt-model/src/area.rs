@@ -634,7 +634,7 @@ impl Area {
         let (winner, _) = self.doc.get(ROOT, key).ok()??;
         let invalid = match (slot, &winner) {
             (Slot::Field(f), automerge::Value::Scalar(s)) => {
-                crate::check::field_value(&self.profile, f, &ScalarValueRef::from(s.clone().into_owned())).err()
+                crate::check::field_value(&self.profile, f, crate::check::Scalar::from(s.as_ref())).err()
             }
             (Slot::Field(_), automerge::Value::Object(_)) => Some("an object, not a value".to_string()),
             _ => None,
@@ -690,7 +690,7 @@ fn read_households_noting<R: std::ops::RangeBounds<String> + 'static>(
             (ValueRef::Scalar(s), Slot::Archived) => h.archived = matches!(s, ScalarValueRef::Boolean(true)),
             (ValueRef::Scalar(s), Slot::At) => h.updated_at = scalar_time(s),
             (ValueRef::Scalar(s), Slot::By) => h.updated_by = scalar_str(s),
-            (ValueRef::Scalar(s), Slot::Field(f)) => match crate::check::field_value(profile, f, s) {
+            (ValueRef::Scalar(s), Slot::Field(f)) => match crate::check::field_value(profile, f, s.into()) {
                 Ok(v) => {
                     h.fields.insert(f.to_string(), v);
                 }

@@ -108,29 +108,31 @@ impl Door<'_> {
                 let OpKey::Map(key) = &op.key else {
                     return Err(bad("", "-".into(), "list operations are not part of an area document".into()));
                 };
-                let shown = match &op.action {
+                // Only a refusal shows the value: formatting every value would cost more than
+                // the check itself.
+                let shown = || match &op.action {
                     OpType::Put(v) => show(v),
                     _ => "-".into(),
                 };
                 if op.obj != ObjectId::Root || op.insert {
-                    return Err(bad(key, shown, "only the document's root map holds values".into()));
+                    return Err(bad(key, shown(), "only the document's root map holds values".into()));
                 }
                 let Some(parsed) = Key::parse(key) else {
-                    return Err(bad(key, shown, "not a key of an area document".into()));
+                    return Err(bad(key, shown(), "not a key of an area document".into()));
                 };
                 match &op.action {
                     OpType::Put(value) => {
-                        let value = ScalarValueRef::from(value.clone());
-                        check_put(&parsed, &value, self.profile, creates, &actor).map_err(|r| bad(key, shown, r))?;
+                        check_put(&parsed, Scalar::from(value), self.profile, creates, &actor)
+                            .map_err(|r| bad(key, shown(), r))?;
                     }
                     OpType::Delete if matches!(parsed, Key::Household { .. } | Key::Member { .. }) => {}
-                    OpType::Delete => return Err(bad(key, shown, "this key is never deleted".into())),
+                    OpType::Delete => return Err(bad(key, shown(), "this key is never deleted".into())),
                     OpType::Make(kind) => {
-                        return Err(bad(key, shown, format!("creates an object ({kind}); values are scalars only")));
+                        return Err(bad(key, shown(), format!("creates an object ({kind}); values are scalars only")));
                     }
-                    OpType::Increment(_) => return Err(bad(key, shown, "counters are not used".into())),
+                    OpType::Increment(_) => return Err(bad(key, shown(), "counters are not used".into())),
                     OpType::MarkBegin(..) | OpType::MarkEnd(_) => {
-                        return Err(bad(key, shown, "marks are not used".into()));
+                        return Err(bad(key, shown(), "marks are not used".into()));
                     }
                 }
                 if let Key::Member { peer, .. } = parsed {
@@ -148,23 +150,17 @@ impl Door<'_> {
 
 /// Whether `value` may be stored under `key`. `creates`: the change creates the area (the only
 /// one that may write its identity); `actor`: the writing device.
-fn check_put(
-    key: &Key<'_>,
-    value: &ScalarValueRef<'_>,
-    profile: &Profile,
-    creates: bool,
-    actor: &str,
-) -> Result<(), String> {
+fn check_put(key: &Key<'_>, value: Scalar<'_>, profile: &Profile, creates: bool, actor: &str) -> Result<(), String> {
     let text = || match value {
-        ScalarValueRef::Str(s) => Ok(s.as_ref()),
+        Scalar::Str(s) => Ok(s),
         _ => Err("must be text".to_string()),
     };
     let timestamp = || match value {
-        ScalarValueRef::Timestamp(_) | ScalarValueRef::Int(_) => Ok(()),
+        Scalar::Timestamp(_) | Scalar::Int(_) => Ok(()),
         _ => Err("must be a time".to_string()),
     };
     let boolean = || match value {
-        ScalarValueRef::Boolean(_) => Ok(()),
+        Scalar::Boolean(_) => Ok(()),
         _ => Err("must be true or false".to_string()),
     };
     let identity = |ok: bool| {
@@ -178,7 +174,7 @@ fn check_put(
         Key::Schema => {
             identity(creates)?;
             match value {
-                ScalarValueRef::Uint(v) if *v == crate::area::SCHEMA_VERSION => Ok(()),
+                Scalar::Uint(v) if v == crate::area::SCHEMA_VERSION => Ok(()),
                 _ => Err(format!("must be {}", crate::area::SCHEMA_VERSION)),
             }
         }
@@ -226,14 +222,14 @@ fn check_put(
 /// The value of profile field `field`, if `value` is one it allows: a whole number within the
 /// field's range for a count (stored as Automerge `Uint`, `Int` from other writers), `"yes"`,
 /// `"no"` (or `"unknown"` where allowed) for a yes/no question.
-pub fn field_value(profile: &Profile, field: &str, value: &ScalarValueRef<'_>) -> Result<Value, String> {
+pub fn field_value(profile: &Profile, field: &str, value: Scalar<'_>) -> Result<Value, String> {
     let def = profile.field(field).ok_or_else(|| format!("{field:?} is not a field of profile {}", profile.id()))?;
     let bad = || format!("not allowed; allowed: {}", def.allowed());
     match def.kind {
         FieldType::Count => {
             let n = match value {
-                ScalarValueRef::Uint(n) => u32::try_from(*n).map_err(|_| bad())?,
-                ScalarValueRef::Int(n) => u32::try_from(*n).map_err(|_| bad())?,
+                Scalar::Uint(n) => u32::try_from(n).map_err(|_| bad())?,
+                Scalar::Int(n) => u32::try_from(n).map_err(|_| bad())?,
                 _ => return Err(bad()),
             };
             let (min, max) = (def.min.unwrap_or(0), def.max.unwrap_or(u32::MAX));
@@ -243,12 +239,50 @@ pub fn field_value(profile: &Profile, field: &str, value: &ScalarValueRef<'_>) -
             Ok(Value::Count(n))
         }
         FieldType::YesNo | FieldType::YesNoUnknown => {
-            let ScalarValueRef::Str(s) = value else { return Err(bad()) };
+            let Scalar::Str(s) = value else { return Err(bad()) };
             match Answer::parse_stored(s) {
                 Some(Answer::Unknown) if def.kind == FieldType::YesNo => Err(bad()),
                 Some(a) => Ok(Value::Answer(a)),
                 None => Err(bad()),
             }
+        }
+    }
+}
+
+/// A scalar as the checks see it, borrowed from either of Automerge's two scalar types.
+#[derive(Debug, Clone, Copy)]
+pub enum Scalar<'a> {
+    Str(&'a str),
+    Uint(u64),
+    Int(i64),
+    Timestamp(i64),
+    Boolean(bool),
+    /// Bytes, floats, counters, null, unknown types: never valid here.
+    Other,
+}
+
+impl<'a> From<&'a ScalarValue> for Scalar<'a> {
+    fn from(v: &'a ScalarValue) -> Scalar<'a> {
+        match v {
+            ScalarValue::Str(s) => Scalar::Str(s),
+            ScalarValue::Uint(n) => Scalar::Uint(*n),
+            ScalarValue::Int(n) => Scalar::Int(*n),
+            ScalarValue::Timestamp(t) => Scalar::Timestamp(*t),
+            ScalarValue::Boolean(b) => Scalar::Boolean(*b),
+            _ => Scalar::Other,
+        }
+    }
+}
+
+impl<'a> From<&'a ScalarValueRef<'_>> for Scalar<'a> {
+    fn from(v: &'a ScalarValueRef<'_>) -> Scalar<'a> {
+        match v {
+            ScalarValueRef::Str(s) => Scalar::Str(s),
+            ScalarValueRef::Uint(n) => Scalar::Uint(*n),
+            ScalarValueRef::Int(n) => Scalar::Int(*n),
+            ScalarValueRef::Timestamp(t) => Scalar::Timestamp(*t),
+            ScalarValueRef::Boolean(b) => Scalar::Boolean(*b),
+            _ => Scalar::Other,
         }
     }
 }

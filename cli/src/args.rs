@@ -111,6 +111,11 @@ pub enum Command {
     },
     /// Peers this device knows of: connected or not, last seen, areas in sync.
     Peers,
+    /// Why does it not sync? Addresses, mDNS, each member: connected, last seen, reachable; advice.
+    Doctor {
+        /// Only this area (default: every area on this device).
+        area: Option<String>,
+    },
     /// Dial a peer by address (and keep redialling it).
     #[command(subcommand)]
     Peer(PeerCmd),

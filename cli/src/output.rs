@@ -388,6 +388,57 @@ pub fn qr(text: &str) -> Option<String> {
     Some(code.render::<Dense1x2>().dark_color(Dense1x2::Light).light_color(Dense1x2::Dark).quiet_zone(true).build())
 }
 
+/// `kdc doctor`: this device, then each member, then the advice.
+pub fn doctor(lang: Lang, d: &kdc_daemon::api::doctor::Doctor) -> String {
+    let t = |vi: &str, en: &str| if lang == Lang::Vi { vi.to_string() } else { en.to_string() };
+    let yes_no = |b: bool| if b { i18n::yes(lang) } else { i18n::no(lang) }.to_string();
+    let mut out = String::new();
+    out.push_str(&format!("{}: {}\n", t("Thiết bị này", "This device"), d.peer_id));
+    let listen = if d.listen.is_empty() { t("(không có)", "(none)") } else { d.listen.join(", ") };
+    out.push_str(&format!("{}: {listen}\n", t("Đang nghe tại", "Listening on")));
+    out.push_str(&format!(
+        "mDNS: {} · {}: {}\n",
+        if d.mdns { t("bật", "on") } else { t("tắt", "off") },
+        t("thiết bị đã thấy qua mDNS", "devices seen by mDNS"),
+        d.mdns_peers_seen
+    ));
+    out.push_str(&format!("{}: {}\n\n", t("Đồng hồ máy này", "This device's clock"), d.now));
+    let others: Vec<_> = d.members.iter().filter(|m| !m.this_device).collect();
+    if !others.is_empty() {
+        let (area_col, reach_col) = (t("Khu", "Area"), t("Kết nối được", "Reachable"));
+        let mut tbl = table(vec![
+            &area_col,
+            i18n::col_name(lang),
+            i18n::col_peer_id(lang),
+            i18n::col_connected(lang),
+            i18n::col_last_seen(lang),
+            &reach_col,
+        ]);
+        for m in others {
+            let reach = match m.reachable {
+                None => t("chưa biết địa chỉ", "no address known"),
+                Some(b) => yes_no(b),
+            };
+            let name = if m.removed { format!("{} ({})", m.name, t("đã xóa", "removed")) } else { m.name.clone() };
+            tbl.add_row(vec![
+                m.area.clone(),
+                name,
+                m.peer_id.clone(),
+                yes_no(m.connected),
+                m.last_seen.clone().unwrap_or_else(|| i18n::not_applicable(lang).to_string()),
+                reach,
+            ]);
+        }
+        out.push_str(&format!("{tbl}\n\n"));
+    }
+    out.push_str(&t("Lời khuyên:", "Advice:"));
+    out.push('\n');
+    for a in &d.advice {
+        out.push_str(&format!("- {}\n", if lang == Lang::Vi { &a.vi } else { &a.en }));
+    }
+    out
+}
+
 /// `kdc peers`: connected peers first, then by name.
 pub fn peers(lang: Lang, peers: &[PeerInfo]) -> String {
     if peers.is_empty() {
@@ -649,6 +700,7 @@ mod tests {
             last_seen: Some("2026-11-23T14:05:09Z".into()),
             areas_in_sync: vec!["tam-giac-3".into()],
             last_refusal: None,
+            mdns_seen: None,
         };
         let text = peers(Lang::En, &[p("12D3KooB", None, false), p("12D3KooA", Some("Lan"), true)]);
         assert!(text.find("12D3KooA") < text.find("12D3KooB"), "connected first: {text}");

@@ -264,6 +264,14 @@ impl Client {
         self.get_json("/v1/peers", &[])
     }
 
+    /// `GET /v1/doctor[?area=AREA]`: the connectivity check of `kdc doctor`.
+    pub fn doctor<T: DeserializeOwned>(&self, area: Option<&str>) -> Result<T> {
+        match area {
+            Some(a) => self.get_json("/v1/doctor", &[("area", a)]),
+            None => self.get_json("/v1/doctor", &[]),
+        }
+    }
+
     /// `POST /v1/peers`: dials `addr` now and keeps redialling it.
     pub fn add_peer<T: DeserializeOwned>(&self, addr: &str) -> Result<T> {
         self.send_json(self.agent.post(self.url("/v1/peers")), &PeerAddr { addr: addr.to_string() })

@@ -33,7 +33,7 @@ pub fn bin(name: &str) -> PathBuf {
             path.display()
         )
     });
-    if let Some((source, changed)) = newest_source() {
+    if let Some((source, changed)) = newest_source(name) {
         assert!(
             built >= *changed,
             "{} is older than {}: run `cargo test --workspace` (or `cargo build -p kdc-daemon -p kdc-cli`) to rebuild it",
@@ -45,29 +45,33 @@ pub fn bin(name: &str) -> PathBuf {
 }
 
 /// The most recently modified source file of the crates `kdcd` and `kdc` are built from.
-fn newest_source() -> Option<&'static (PathBuf, std::time::SystemTime)> {
-    static NEWEST: std::sync::OnceLock<Option<(PathBuf, std::time::SystemTime)>> = std::sync::OnceLock::new();
-    NEWEST
-        .get_or_init(|| {
-            let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?.to_path_buf();
-            let mut stack: Vec<PathBuf> = ["crdt-model/src", "crdt-model/profiles", "daemon/src", "cli/src"]
-                .iter()
-                .map(|d| root.join(d))
-                .collect();
-            let mut newest: Option<(PathBuf, std::time::SystemTime)> = None;
-            while let Some(p) = stack.pop() {
-                let Ok(meta) = std::fs::metadata(&p) else { continue };
-                if meta.is_dir() {
-                    stack.extend(std::fs::read_dir(&p).into_iter().flatten().flatten().map(|e| e.path()));
-                } else if let Ok(t) = meta.modified()
-                    && newest.as_ref().is_none_or(|(_, n)| t > *n)
-                {
-                    newest = Some((p, t));
-                }
+/// The newest source file `name` is built from (`kdcd` does not depend on the CLI's sources).
+fn newest_source(name: &str) -> Option<&'static (PathBuf, std::time::SystemTime)> {
+    type Newest = std::sync::OnceLock<Option<(PathBuf, std::time::SystemTime)>>;
+    static DAEMON: Newest = std::sync::OnceLock::new();
+    static ALL: Newest = std::sync::OnceLock::new();
+    let (cell, dirs): (&Newest, &[&str]) = if name == "kdcd" {
+        (&DAEMON, &["crdt-model/src", "crdt-model/profiles", "daemon/src", "web/assets"])
+    } else {
+        (&ALL, &["crdt-model/src", "crdt-model/profiles", "daemon/src", "web/assets", "cli/src"])
+    };
+    cell.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?.to_path_buf();
+        let mut stack: Vec<PathBuf> = dirs.iter().map(|d| root.join(d)).collect();
+        let mut newest: Option<(PathBuf, std::time::SystemTime)> = None;
+        while let Some(p) = stack.pop() {
+            let Ok(meta) = std::fs::metadata(&p) else { continue };
+            if meta.is_dir() {
+                stack.extend(std::fs::read_dir(&p).into_iter().flatten().flatten().map(|e| e.path()));
+            } else if let Ok(t) = meta.modified()
+                && newest.as_ref().is_none_or(|(_, n)| t > *n)
+            {
+                newest = Some((p, t));
             }
-            newest
-        })
-        .as_ref()
+        }
+        newest
+    })
+    .as_ref()
 }
 
 /// What a `kdc` run gave.

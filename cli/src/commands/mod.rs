@@ -86,6 +86,7 @@ pub fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Join { token } => net::join(&ctx, &token),
         Command::Ui { no_open, lan, sessions, revoke } => ui::run(&ctx, no_open, lan, sessions, revoke.as_deref()),
         Command::Peers => net::peers(&ctx),
+        Command::Doctor { area } => net::doctor(&ctx, area.as_deref()),
         Command::Peer(cmd) => net::peer(&ctx, cmd),
         Command::History { area, household, since, until, format, snapshot } => {
             history::run(&ctx, history::HistoryArgs { area, household, since, until, format, snapshot })

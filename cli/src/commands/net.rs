@@ -37,6 +37,11 @@ pub fn peers(ctx: &Ctx) -> anyhow::Result<()> {
     answer!(ctx, client.peers(), |p: Vec<PeerInfo>| output::peers(ctx.lang, &p))
 }
 
+pub fn doctor(ctx: &Ctx, area: Option<&str>) -> anyhow::Result<()> {
+    let client = ctx.client()?;
+    answer!(ctx, client.doctor(area), |d: kdc_daemon::api::doctor::Doctor| output::doctor(ctx.lang, &d))
+}
+
 pub fn peer(ctx: &Ctx, cmd: PeerCmd) -> anyhow::Result<()> {
     match cmd {
         PeerCmd::Add { multiaddr } => {

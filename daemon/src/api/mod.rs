@@ -10,6 +10,7 @@
 //! peers) are methods of [`AppState`], so the rule lives once.
 
 pub mod auth;
+pub mod doctor;
 pub mod error;
 pub mod events;
 pub mod extract;

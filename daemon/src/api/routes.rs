@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/areas/{area}/invites", post(create_invite))
         .route("/join", post(join))
         .route("/peers", get(peers).post(add_peer))
+        .route("/doctor", get(doctor))
         .route("/areas/{area}/conflicts", get(conflicts))
         .route("/areas/{area}/snapshot", get(export_snapshot))
         // The route's own limit is applied after (inside) the router-wide one, so it wins.
@@ -153,6 +154,16 @@ async fn join(State(s): State<AppState>, ApiJson(req): ApiJson<JoinBody>) -> Api
 
 async fn peers(State(s): State<AppState>) -> ApiResult<Response> {
     Ok(axum::Json(s.peers().await?).into_response())
+}
+
+/// Query of `GET /v1/doctor`.
+#[derive(Debug, serde::Deserialize)]
+struct DoctorQuery {
+    area: Option<String>,
+}
+
+async fn doctor(State(s): State<AppState>, ApiQuery(q): ApiQuery<DoctorQuery>) -> ApiResult<Response> {
+    Ok(axum::Json(s.doctor(q.area).await?).into_response())
 }
 
 async fn add_peer(State(s): State<AppState>, ApiJson(req): ApiJson<PeerAddr>) -> ApiResult<Response> {

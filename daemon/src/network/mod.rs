@@ -37,6 +37,9 @@ pub struct PeerInfo {
     /// The last sync message refused between this device and the peer, either way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_refusal: Option<Refusal>,
+    /// When mDNS last announced this peer on the local network (RFC 3339), if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mdns_seen: Option<String>,
 }
 
 /// A sync message one side refused (a bad change, a non-member, a message that does not apply).
@@ -67,6 +70,10 @@ pub enum Command {
     },
     Peers {
         reply: oneshot::Sender<Vec<PeerInfo>>,
+    },
+    /// Whether mDNS discovery runs (it may be off by flag or fail to start).
+    Mdns {
+        reply: oneshot::Sender<bool>,
     },
     Dial {
         addr: Multiaddr,
@@ -103,6 +110,10 @@ impl NetHandle {
 
     pub async fn peers(&self) -> Result<Vec<PeerInfo>, NetError> {
         self.ask(|reply| Command::Peers { reply }).await
+    }
+
+    pub async fn mdns_running(&self) -> Result<bool, NetError> {
+        self.ask(|reply| Command::Mdns { reply }).await
     }
 
     /// Dials an address now and keeps redialling it with backoff; remembered across restarts.

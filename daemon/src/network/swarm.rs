@@ -169,6 +169,8 @@ struct PeerState {
     conns: Vec<(ConnectionId, Instant, bool)>,
     /// When to dial this peer next if it is a roster member and not connected, and the backoff.
     next_dial: Option<(Instant, Duration)>,
+    /// When mDNS last announced it (unix ms).
+    mdns_seen_ms: Option<i64>,
 }
 
 struct Redial {
@@ -450,6 +452,9 @@ impl EventLoop {
             }
             Command::Peers { reply } => {
                 let _ = reply.send(self.peer_infos());
+            }
+            Command::Mdns { reply } => {
+                let _ = reply.send(self.swarm.behaviour().mdns.is_enabled());
             }
             Command::Dial { addr, reply } => {
                 let result = self.swarm.dial(addr.clone()).map_err(|e| NetError::Unreachable(e.to_string()));
@@ -849,6 +854,7 @@ impl EventLoop {
                         continue;
                     }
                     self.learn_address(peer, addr, true);
+                    self.peers.entry(peer).or_default().mdns_seen_ms = Some(now_ms());
                     if self.swarm.is_connected(&peer) {
                         continue;
                     }
@@ -1107,6 +1113,7 @@ impl EventLoop {
                 last_seen: p.last_seen_ms.map(crdt_model::area::rfc3339),
                 areas_in_sync: p.in_sync.iter().cloned().collect(),
                 last_refusal: p.last_refusal.clone(),
+                mdns_seen: p.mdns_seen_ms.map(crdt_model::area::rfc3339),
             })
             .collect();
         out.sort_by(|a, b| b.connected.cmp(&a.connected).then(a.peer_id.cmp(&b.peer_id)));

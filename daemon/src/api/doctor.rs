@@ -1,0 +1,337 @@
+//! `GET /v1/doctor[?area=AREA]` (`kdc doctor`): a connectivity check for the volunteer who says
+//! "it doesn't sync". What this device listens on, whether mDNS runs and has seen anyone, and
+//! for each member of the area (or of every area): connected, last seen, whether one of its
+//! known addresses accepts a TCP connection now; then plain advice in Vietnamese and English.
+//!
+//! The diagnosis itself ([`advise`]) is a pure function of what was observed, so every rule is
+//! tested without a network.
+
+use std::time::Duration;
+
+use libp2p::Multiaddr;
+use libp2p::multiaddr::Protocol;
+use serde::{Deserialize, Serialize};
+
+use super::{ApiResult, AppState};
+use crate::network::{PeerInfo, Refusal};
+
+/// How long a reachability probe waits for a TCP connection.
+const PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
+/// A change stamped this far after this device's clock means some clock is off.
+const CLOCK_SKEW_MS: i64 = 10 * 60 * 1000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Doctor {
+    pub peer_id: String,
+    /// Addresses this device listens on (loopback left out).
+    pub listen: Vec<String>,
+    /// mDNS discovery runs on this device.
+    pub mdns: bool,
+    /// Other devices mDNS has announced since the daemon started.
+    pub mdns_peers_seen: usize,
+    /// This device's clock (RFC 3339).
+    pub now: String,
+    pub members: Vec<MemberCheck>,
+    pub advice: Vec<Advice>,
+}
+
+/// One roster member of one area, as this device sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberCheck {
+    pub area: String,
+    pub peer_id: String,
+    pub name: String,
+    pub role: String,
+    pub removed: bool,
+    /// This device itself.
+    pub this_device: bool,
+    pub connected: bool,
+    pub last_seen: Option<String>,
+    pub addrs: Vec<String>,
+    /// Whether one of `addrs` accepted a TCP connection just now; `null` when none is known.
+    pub reachable: Option<bool>,
+    pub last_refusal: Option<Refusal>,
+}
+
+/// One piece of advice: a stable code, and the words in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Advice {
+    pub code: String,
+    pub vi: String,
+    pub en: String,
+}
+
+/// What [`advise`] looks at, per area: this device's own roster entry and the newest change time.
+#[derive(Debug, Clone, Default)]
+pub struct AreaFacts {
+    pub area: String,
+    /// This device is an active member.
+    pub active_here: bool,
+    /// Newest household write (unix ms), by whatever device's clock.
+    pub newest_write_ms: Option<i64>,
+}
+
+impl AppState {
+    pub async fn doctor(&self, only: Option<String>) -> ApiResult<Doctor> {
+        let me = self.node.peer_id().to_string();
+        let areas: Vec<String> = match only {
+            Some(a) => {
+                // Not found is exit 4, like every command on an area.
+                self.node.members(a.clone()).await?;
+                vec![a]
+            }
+            None => self.node.list_areas().await?.into_iter().map(|s| s.id).collect(),
+        };
+        let peers = self.peers().await?;
+        let mdns = match &self.net {
+            Some(net) => net.mdns_running().await.unwrap_or(false),
+            None => false,
+        };
+        let listen: Vec<String> =
+            self.listen_addrs().await.iter().filter(|a| !is_loopback(a)).map(ToString::to_string).collect();
+
+        let mut members = Vec::new();
+        let mut facts = Vec::new();
+        for area in &areas {
+            let roster = self.node.members(area.clone()).await?;
+            let newest = self
+                .node
+                .with_area(area.clone(), |a| Ok(a.households().iter().filter_map(|h| h.updated_at).max()))
+                .await?;
+            facts.push(AreaFacts {
+                area: area.clone(),
+                active_here: roster.iter().any(|m| m.peer_id == me && !m.removed),
+                newest_write_ms: newest,
+            });
+            for m in roster {
+                let info = peers.iter().find(|p| p.peer_id == m.peer_id);
+                let addrs: Vec<String> = info.map(|p| p.addrs.clone()).unwrap_or_default();
+                members.push(MemberCheck {
+                    area: area.clone(),
+                    this_device: m.peer_id == me,
+                    connected: info.is_some_and(|p| p.connected),
+                    last_seen: info.and_then(|p| p.last_seen.clone()),
+                    last_refusal: info.and_then(|p| p.last_refusal.clone()),
+                    reachable: None,
+                    addrs,
+                    peer_id: m.peer_id,
+                    name: m.name,
+                    role: m.role,
+                    removed: m.removed,
+                });
+            }
+        }
+        // Probe every other active member's addresses at once.
+        let probes = members.iter().map(|m| {
+            let addrs = m.addrs.clone();
+            let skip = m.this_device || m.removed || m.connected;
+            async move { if skip || addrs.is_empty() { None } else { Some(reachable(&addrs).await) } }
+        });
+        let results = futures::future::join_all(probes).await;
+        for (m, r) in members.iter_mut().zip(results) {
+            m.reachable = if m.connected { Some(true) } else { r };
+        }
+        let mdns_peers_seen = peers.iter().filter(|p| p.mdns_seen.is_some()).count();
+        let now_ms = crate::node::now_ms();
+        let advice = advise(mdns, mdns_peers_seen, &listen, &members, &facts, &peers, now_ms);
+        Ok(Doctor {
+            peer_id: me,
+            listen,
+            mdns,
+            mdns_peers_seen,
+            now: crdt_model::area::rfc3339(now_ms),
+            members,
+            advice,
+        })
+    }
+}
+
+fn is_loopback(addr: &Multiaddr) -> bool {
+    addr.iter().any(|p| match p {
+        Protocol::Ip4(ip) => ip.is_loopback(),
+        Protocol::Ip6(ip) => ip.is_loopback(),
+        _ => false,
+    })
+}
+
+/// Whether a TCP connection to one of `addrs` (multiaddrs) opens within the probe timeout.
+async fn reachable(addrs: &[String]) -> bool {
+    let targets: Vec<std::net::SocketAddr> = addrs
+        .iter()
+        .filter_map(|a| a.parse::<Multiaddr>().ok())
+        .filter_map(|a| {
+            let mut ip = None;
+            let mut port = None;
+            for p in a.iter() {
+                match p {
+                    Protocol::Ip4(v) => ip = Some(std::net::IpAddr::V4(v)),
+                    Protocol::Ip6(v) => ip = Some(std::net::IpAddr::V6(v)),
+                    Protocol::Tcp(p) => port = Some(p),
+                    _ => {}
+                }
+            }
+            Some(std::net::SocketAddr::new(ip?, port?))
+        })
+        .collect();
+    let tries = targets.into_iter().map(|t| async move {
+        matches!(tokio::time::timeout(PROBE_TIMEOUT, tokio::net::TcpStream::connect(t)).await, Ok(Ok(_)))
+    });
+    futures::future::join_all(tries).await.into_iter().any(|ok| ok)
+}
+
+fn advice(code: &str, vi: String, en: String) -> Advice {
+    Advice { code: code.into(), vi, en }
+}
+
+/// The advice for what was observed. Pure, so each rule is tested on its own.
+pub fn advise(
+    mdns: bool,
+    mdns_peers_seen: usize,
+    listen: &[String],
+    members: &[MemberCheck],
+    areas: &[AreaFacts],
+    peers: &[PeerInfo],
+    now_ms: i64,
+) -> Vec<Advice> {
+    let mut out = Vec::new();
+    if listen.is_empty() {
+        out.push(advice(
+            "no_network",
+            "Thiết bị không có địa chỉ mạng nào ngoài chính nó: hãy bật Wi-Fi và kết nối cùng mạng với nhóm.".into(),
+            "This device has no network address but itself: turn Wi-Fi on and join the team's network.".into(),
+        ));
+    }
+    for a in areas.iter().filter(|a| !a.active_here) {
+        out.push(advice(
+            "removed_here",
+            format!("Thiết bị này không (còn) là thành viên của khu {}: nhờ tổ trưởng thêm lại, hoặc quét mã mời mới.", a.area),
+            format!("This device is not (or no longer) a member of area {}: ask the head to add it again, or scan a new invite.", a.area),
+        ));
+    }
+    let others: Vec<&MemberCheck> = members.iter().filter(|m| !m.this_device && !m.removed).collect();
+    let apart: Vec<&&MemberCheck> = others.iter().filter(|m| !m.connected).collect();
+    if !mdns {
+        out.push(advice(
+            "mdns_off",
+            "Tự tìm thiết bị trong mạng (mDNS) đang tắt hoặc không chạy được: dùng mã mời (có sẵn địa chỉ) hoặc `kdc peer add ĐỊA_CHỈ`.".into(),
+            "Finding devices on the network (mDNS) is off or could not start: use an invite (it carries addresses) or `kdc peer add ADDRESS`.".into(),
+        ));
+    } else if mdns_peers_seen == 0 && !apart.is_empty() {
+        out.push(advice(
+            "mdns_silent",
+            "Chưa thấy thiết bị nào trả lời mDNS: Wi-Fi có thể chặn multicast hoặc cách ly máy khách (Wi-Fi khách, một số bộ phát; Termux trên Android không giữ được khóa multicast). Dùng mã mời hoặc `kdc peer add ĐỊA_CHỈ`.".into(),
+            "No device has answered mDNS: the Wi-Fi may block multicast or isolate clients (guest Wi-Fi, some routers; Termux on Android cannot hold the multicast lock). Use an invite or `kdc peer add ADDRESS`.".into(),
+        ));
+    }
+    for m in &apart {
+        let who = if m.name.is_empty() { m.peer_id.clone() } else { format!("{} ({})", m.name, short(&m.peer_id)) };
+        match m.reachable {
+            None => out.push(advice(
+                "never_seen",
+                format!("Chưa từng thấy {who} trong khu {}: nhờ họ mở kdcd trên cùng Wi-Fi, hoặc thêm địa chỉ của họ bằng `kdc peer add`.", m.area),
+                format!("{who} of area {} has never been seen: ask them to run kdcd on the same Wi-Fi, or add their address with `kdc peer add`.", m.area),
+            )),
+            Some(false) => out.push(advice(
+                "unreachable",
+                format!("Không kết nối được tới {who} (khu {}) ở địa chỉ đã biết: máy tắt, ở mạng khác, hoặc tường lửa chặn cổng.", m.area),
+                format!("Cannot reach {who} (area {}) at its known addresses: it is off, on another network, or a firewall blocks the port.", m.area),
+            )),
+            Some(true) => out.push(advice(
+                "reachable_not_syncing",
+                format!("{who} (khu {}) trả lời nhưng chưa đồng bộ: có thể thiết bị này không có trong danh sách thành viên của họ; thử lại sau vài giây.", m.area),
+                format!("{who} (area {}) answers but does not sync: this device may not be on its roster; try again in a few seconds.", m.area),
+            )),
+        }
+    }
+    for p in peers {
+        if let Some(r) = &p.last_refusal {
+            let who = p.name.clone().unwrap_or_else(|| short(&p.peer_id));
+            out.push(advice(
+                "refused",
+                format!("Lần đồng bộ gần nhất với {who} (khu {}) bị từ chối: {}", r.area, r.reason),
+                format!("The last sync with {who} (area {}) was refused: {}", r.area, r.reason),
+            ));
+        }
+    }
+    for a in areas {
+        if let Some(t) = a.newest_write_ms.filter(|t| *t > now_ms + CLOCK_SKEW_MS) {
+            let mins = (t - now_ms) / 60_000;
+            out.push(advice(
+                "clock",
+                format!("Khu {} có thay đổi ghi lúc sau đồng hồ máy này {mins} phút: đồng hồ của máy này hoặc của máy kia bị lệch; hãy chỉnh giờ tự động.", a.area),
+                format!("Area {} has a change stamped {mins} minutes after this device's clock: this device's clock or another's is off; set the time automatically.", a.area),
+            ));
+        }
+    }
+    if out.is_empty() {
+        let all = others.len();
+        out.push(advice(
+            "ok",
+            format!("Mọi thứ ổn: đã kết nối {all}/{all} thành viên khác."),
+            format!("All well: connected to {all} of {all} other members."),
+        ));
+    }
+    out
+}
+
+fn short(peer: &str) -> String {
+    let n = peer.chars().count();
+    peer.chars().skip(n.saturating_sub(8)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(peer: &str, connected: bool, reachable: Option<bool>) -> MemberCheck {
+        MemberCheck {
+            area: "khu-1".into(),
+            peer_id: peer.into(),
+            name: format!("máy {peer}"),
+            role: "member".into(),
+            removed: false,
+            this_device: peer == "me",
+            connected,
+            last_seen: None,
+            addrs: Vec::new(),
+            reachable,
+            last_refusal: None,
+        }
+    }
+
+    fn facts() -> Vec<AreaFacts> {
+        vec![AreaFacts { area: "khu-1".into(), active_here: true, newest_write_ms: Some(1_000) }]
+    }
+
+    fn codes(a: &[Advice]) -> Vec<&str> {
+        a.iter().map(|a| a.code.as_str()).collect()
+    }
+
+    #[test]
+    fn all_connected_is_all_well() {
+        let m = [member("me", false, None), member("b", true, Some(true))];
+        let a = advise(true, 1, &["/ip4/10.0.0.2/tcp/1".into()], &m, &facts(), &[], 2_000);
+        assert_eq!(codes(&a), ["ok"]);
+        assert!(a[0].en.contains("1 of 1"), "{a:?}");
+    }
+
+    #[test]
+    fn each_problem_has_its_advice() {
+        let listen = ["/ip4/10.0.0.2/tcp/1".to_string()];
+        let m = [
+            member("me", false, None),
+            member("b", false, None),
+            member("c", false, Some(false)),
+            member("d", false, Some(true)),
+        ];
+        let a = advise(true, 0, &listen, &m, &facts(), &[], 2_000);
+        assert_eq!(codes(&a), ["mdns_silent", "never_seen", "unreachable", "reachable_not_syncing"]);
+        assert!(a[0].vi.contains("multicast") && a[0].en.contains("client"), "{a:?}");
+        let a = advise(false, 0, &[], &m[..1], &facts(), &[], 2_000);
+        assert_eq!(codes(&a), ["no_network", "mdns_off"]);
+        let gone = [AreaFacts { area: "khu-1".into(), active_here: false, newest_write_ms: Some(30 * 60_000) }];
+        let a = advise(true, 1, &listen, &m[..1], &gone, &[], 0);
+        assert_eq!(codes(&a), ["removed_here", "clock"]);
+        assert!(a[1].en.contains("30 minutes"), "{a:?}");
+    }
+}

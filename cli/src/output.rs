@@ -701,6 +701,8 @@ mod tests {
             areas_in_sync: vec!["tam-giac-3".into()],
             last_refusal: None,
             mdns_seen: None,
+            bytes_sent: 0,
+            bytes_received: 0,
         };
         let text = peers(Lang::En, &[p("12D3KooB", None, false), p("12D3KooA", Some("Lan"), true)]);
         assert!(text.find("12D3KooA") < text.find("12D3KooB"), "connected first: {text}");

@@ -144,3 +144,66 @@ fn four_devices_on_a_lossy_wifi_converge() {
         median(converge)
     );
 }
+
+/// Sync stream bytes `d` exchanged with every peer so far (sent plus received).
+fn stream_bytes(d: &NsDaemon) -> u64 {
+    let peers = d.json(&["peers"]);
+    peers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["bytes_sent"].as_u64().unwrap() + p["bytes_received"].as_u64().unwrap())
+        .sum()
+}
+
+/// Two devices record households apart (the link cut), then the link returns: they converge,
+/// and the sync stream bytes it took are printed against the size of the area's snapshot.
+#[test]
+fn partition_heal_converges_and_its_bytes_are_counted() {
+    if !available("partition_heal_converges_and_its_bytes_are_counted") {
+        return;
+    }
+    let each: usize = std::env::var("KDC_WIFI_HEAL_HOUSEHOLDS").ok().and_then(|s| s.parse().ok()).unwrap_or(50);
+    let lan = Lan::new(2);
+    let a = NsDaemon::start(&lan.namespaces[0], "A");
+    let b = NsDaemon::start(&lan.namespaces[1], "B");
+    a.json(&["area", "create", AREA, "--name", "Wi-Fi", "--ward", "P"]);
+    a.json(&["member", "add", AREA, &b.peer_id(), "--name", "B"]);
+    assert!(wait_until(Duration::from_secs(30), || b.status(AREA).is_some()), "first sync");
+    lan.set_link(1, false);
+    for i in 0..each {
+        for (d, tag) in [(&a, "A"), (&b, "B")] {
+            d.json(&[
+                "household",
+                "add",
+                AREA,
+                &format!("{tag}-{i}"),
+                "members=4",
+                "members_14plus=3",
+                "internet=yes",
+                "eid_accounts=2",
+                "mapped=yes",
+            ]);
+        }
+    }
+    // Let ping find the dead connection on both sides, as it would during a longer cut.
+    std::thread::sleep(Duration::from_secs(12));
+    let before = stream_bytes(&a);
+    lan.set_link(1, true);
+    let took = time_until(Duration::from_secs(60), || {
+        let (sa, sb) = (a.status(AREA), b.status(AREA));
+        sa.as_ref().is_some_and(|s| s["households"] == 2 * each) && sa == sb
+    })
+    .expect("converged after the heal");
+    std::thread::sleep(Duration::from_secs(1));
+    let bytes = stream_bytes(&a) - before;
+    let file = a.dir.join("heal.kdcsnap");
+    a.json(&["snapshot", "export", AREA, "-o", &file.to_string_lossy()]);
+    let snap = std::fs::metadata(&file).unwrap().len();
+    eprintln!(
+        "FIGURE partition heal, {each} + {each} households: converged {took:.2} s after the link returned; \
+         {bytes} B of sync frames vs {snap} B snapshot, ratio {:.2}",
+        bytes as f64 / snap as f64
+    );
+    assert!(took < 30.0, "{took:.1} s to converge after the heal");
+}

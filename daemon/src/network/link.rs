@@ -71,7 +71,8 @@ pub fn stranger_budget() -> Arc<Semaphore> {
 pub enum LinkEvent {
     /// A frame from `peer`, read from inbound stream number `stream`. `budget` is its share of
     /// the strangers' budget, returned when the event is dropped.
-    Frame { peer: PeerId, stream: u64, frame: Frame, budget: Option<OwnedSemaphorePermit> },
+    /// `size` is the frame's length on the stream (payload and length prefix).
+    Frame { peer: PeerId, stream: u64, frame: Frame, size: usize, budget: Option<OwnedSemaphorePermit> },
     /// Inbound stream `stream` from `peer` ended: the peer closed it (`error` is `None`) or it
     /// broke or carried something that is not a frame (then the stream is dropped).
     InboundEnded { peer: PeerId, stream: u64, error: Option<String> },
@@ -86,9 +87,12 @@ pub struct Outbound {
 }
 
 impl Outbound {
-    /// Queues a frame. False when the writer has stopped (its `OutboundDown` is on its way).
-    pub fn send(&self, frame: &Frame) -> bool {
-        self.tx.send(codec::encode_frame(frame)).is_ok()
+    /// Queues a frame; the bytes it takes on the stream (payload and length prefix), or `None`
+    /// when the writer has stopped (its `OutboundDown` is on its way).
+    pub fn send(&self, frame: &Frame) -> Option<usize> {
+        let payload = codec::encode_frame(frame);
+        let size = payload.len() + 4;
+        self.tx.send(payload).is_ok().then_some(size)
     }
 }
 
@@ -164,10 +168,11 @@ pub fn spawn_reader(
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break None,
                 Err(e) => break Some(e.to_string()),
             };
+            let size = payload.len() + 4;
             match codec::decode_frame(&payload) {
                 Ok(frame) => {
                     // A full channel holds the reader back, and with it the peer (backpressure).
-                    if events.send(LinkEvent::Frame { peer, stream, frame, budget }).await.is_err() {
+                    if events.send(LinkEvent::Frame { peer, stream, frame, size, budget }).await.is_err() {
                         return;
                     }
                 }

@@ -40,6 +40,12 @@ pub struct PeerInfo {
     /// When mDNS last announced this peer on the local network (RFC 3339), if ever.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mdns_seen: Option<String>,
+    /// Sync stream bytes to and from the peer since the daemon started (frames with their
+    /// length prefix; Noise, Yamux and TCP headers not counted).
+    #[serde(default)]
+    pub bytes_sent: u64,
+    #[serde(default)]
+    pub bytes_received: u64,
 }
 
 /// A sync message one side refused (a bad change, a non-member, a message that does not apply).

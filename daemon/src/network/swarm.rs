@@ -49,15 +49,20 @@ const REDIAL_MAX: Duration = Duration::from_secs(2);
 /// A peer found by mDNS is dialled at once by the device with the smaller peer id; the other
 /// dials only if still not connected after this long (two dials at once cannot then collide).
 const MDNS_DEFER: Duration = Duration::from_secs(3);
-/// Ping every so often on every connection, and close a connection whose ping is not answered
-/// within the timeout: a dead link (Wi-Fi gone, peer restarted behind a cut) is found within
-/// seconds instead of waiting out TCP's retransmission backoff.
+/// Ping every so often on every connection, and close a connection on a failed ping: a dead
+/// link (Wi-Fi gone, peer restarted behind a cut) is found in seconds instead of after TCP's
+/// retransmission backoff. libp2p-ping reports a failure only after two in a row, so a dead
+/// link is closed 7-10 s after it died, and one lost ping on a lossy Wi-Fi closes nothing.
 const PING_INTERVAL: Duration = Duration::from_secs(2);
-const PING_TIMEOUT: Duration = Duration::from_secs(5);
+const PING_TIMEOUT: Duration = Duration::from_secs(3);
 /// Two connections to one peer established this close together are a simultaneous dial (both
 /// alive): both devices keep the one dialled by the smaller peer id. Further apart, the newer
 /// wins (the older one most likely leads to a process that is gone).
 const SIMULTANEOUS: Duration = Duration::from_secs(2);
+/// A dial (TCP, Noise, Yamux) that has not made a connection by then fails, so the next one
+/// starts: a SYN sent into a cut link otherwise waits out TCP's retransmissions (1, 3, 7, 15 s…)
+/// and the link, once back, is used only when that SYN is retried. (libp2p's default: 10 s.)
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
 /// How long `kdc join` waits for the area to arrive.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// How soon sync with a connected peer starts over after its sync stream went down.
@@ -171,6 +176,9 @@ struct PeerState {
     next_dial: Option<(Instant, Duration)>,
     /// When mDNS last announced it (unix ms).
     mdns_seen_ms: Option<i64>,
+    /// Sync stream bytes (frames with their length prefix) since the daemon started.
+    bytes_sent: u64,
+    bytes_received: u64,
 }
 
 struct Redial {
@@ -268,6 +276,7 @@ fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetError> {
         .map_err(|e| NetError::Unreachable(format!("behaviour: {e}")))?
         // Members stay connected between edits so a change goes out at once.
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
+        .with_connection_timeout(CONNECT_TIMEOUT)
         .build();
     for addr in &config.listen {
         swarm.listen_on(addr.clone()).map_err(|e| NetError::Refused(format!("cannot listen on {addr}: {e}")))?;
@@ -689,15 +698,19 @@ impl EventLoop {
             return;
         }
         match self.outbound.get(&peer).map(|out| out.send(&frame)) {
-            Some(true) => return,
+            Some(Some(size)) => {
+                self.peers.entry(peer).or_default().bytes_sent += size as u64;
+                return;
+            }
             // The writer stopped: what it had not written is lost, so the sessions that believe
             // it sent start over, now (its own report will name a stream no longer current).
-            Some(false) => self.link_down(peer),
+            Some(None) => self.link_down(peer),
             None => {}
         }
         self.next_stream += 1;
         let out = link::spawn_writer(peer, self.next_stream, self.control.clone(), self.link_tx.clone());
-        out.send(&frame);
+        let size = out.send(&frame).unwrap_or(0);
+        self.peers.entry(peer).or_default().bytes_sent += size as u64;
         self.outbound.insert(peer, out);
     }
 
@@ -722,10 +735,11 @@ impl EventLoop {
 
     fn handle_link(&mut self, event: LinkEvent) {
         match event {
-            LinkEvent::Frame { peer, stream, frame, .. } => {
+            LinkEvent::Frame { peer, stream, frame, size, .. } => {
                 if self.inbound.get(&peer).is_none_or(|(id, _, _)| *id != stream) {
                     return; // From a stream since replaced.
                 }
+                self.peers.entry(peer).or_default().bytes_received += size as u64;
                 match frame {
                     Frame::Sync { area, message } => {
                         if crdt_model::ids::validate_area_id(&area).is_err() {
@@ -1114,6 +1128,8 @@ impl EventLoop {
                 areas_in_sync: p.in_sync.iter().cloned().collect(),
                 last_refusal: p.last_refusal.clone(),
                 mdns_seen: p.mdns_seen_ms.map(crdt_model::area::rfc3339),
+                bytes_sent: p.bytes_sent,
+                bytes_received: p.bytes_received,
             })
             .collect();
         out.sort_by(|a, b| b.connected.cmp(&a.connected).then(a.peer_id.cmp(&b.peer_id)));

@@ -55,6 +55,10 @@ const MDNS_DEFER: Duration = Duration::from_secs(3);
 /// link is closed 7-10 s after it died, and one lost ping on a lossy Wi-Fi closes nothing.
 const PING_INTERVAL: Duration = Duration::from_secs(2);
 const PING_TIMEOUT: Duration = Duration::from_secs(3);
+/// A connection none of whose pings was answered for this long is closed. libp2p-ping itself
+/// reports only the second failure in a row, and after the first one it renegotiates the
+/// protocol under a 10 s timeout: left to it, a dead link took 16 s to be closed.
+const DEAD_AFTER: Duration = Duration::from_secs(6);
 /// Two connections to one peer established this close together are a simultaneous dial (both
 /// alive): both devices keep the one dialled by the smaller peer id. Further apart, the newer
 /// wins (the older one most likely leads to a process that is gone).
@@ -179,6 +183,20 @@ struct PeerState {
     /// Sync stream bytes (frames with their length prefix) since the daemon started.
     bytes_sent: u64,
     bytes_received: u64,
+    /// Connections asked to close (no ping answered) that have not closed yet.
+    closing: HashSet<ConnectionId>,
+}
+
+impl PeerState {
+    /// A connection that is open and not being closed.
+    fn has_live_connection(&self) -> bool {
+        self.conns.iter().any(|(id, _, _)| !self.closing.contains(id))
+    }
+}
+
+/// Dial a peer whose connection just died again soon.
+fn p_dial_soon(p: &mut PeerState) {
+    p.next_dial = Some((Instant::now() + REDIAL_MIN, REDIAL_MIN));
 }
 
 struct Redial {
@@ -208,6 +226,8 @@ struct EventLoop {
     outbound: HashMap<PeerId, Outbound>,
     /// The peer's sync stream to us: its number, its reader, and the reader's frame limit.
     inbound: HashMap<PeerId, (u64, tokio::task::AbortHandle, link::FrameLimit)>,
+    /// The last answered ping on each connection whose peer answers pings.
+    pongs: HashMap<ConnectionId, (PeerId, Instant)>,
     /// What frames from peers that share no area with this device may hold, over all of them.
     stranger_budget: std::sync::Arc<tokio::sync::Semaphore>,
     next_stream: u64,
@@ -311,6 +331,7 @@ pub fn spawn(
         outbound: HashMap::new(),
         inbound: HashMap::new(),
         stranger_budget: link::stranger_budget(),
+        pongs: HashMap::new(),
         next_stream: 0,
         relink: HashMap::new(),
         joins: HashMap::new(),
@@ -411,6 +432,7 @@ impl EventLoop {
 
     fn handle_tick(&mut self) {
         let now = Instant::now();
+        self.check_pongs(now);
         self.dial_due(now);
         let due: Vec<Multiaddr> =
             self.redial.iter().filter(|(_, r)| !r.connected && r.next <= now).map(|(a, _)| a.clone()).collect();
@@ -693,12 +715,13 @@ impl EventLoop {
 
     /// Queues a frame on our stream to `peer`, opening the stream on first use.
     fn send_frame(&mut self, peer: PeerId, frame: Frame) {
-        if !self.swarm.is_connected(&peer) {
+        if !self.live(&peer) {
             // Disconnected meanwhile: the reconnect starts fresh sessions.
             return;
         }
         match self.outbound.get(&peer).map(|out| out.send(&frame)) {
             Some(Some(size)) => {
+                tracing::trace!(%peer, size, "frame sent");
                 self.peers.entry(peer).or_default().bytes_sent += size as u64;
                 return;
             }
@@ -710,6 +733,7 @@ impl EventLoop {
         self.next_stream += 1;
         let out = link::spawn_writer(peer, self.next_stream, self.control.clone(), self.link_tx.clone());
         let size = out.send(&frame).unwrap_or(0);
+        tracing::trace!(%peer, size, "frame sent on a new stream");
         self.peers.entry(peer).or_default().bytes_sent += size as u64;
         self.outbound.insert(peer, out);
     }
@@ -893,12 +917,14 @@ impl EventLoop {
             }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(_)) => {}
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, connection, result })) => match result {
-                Ok(rtt) => tracing::trace!(%peer, ?rtt, "ping"),
-                Err(ping::Failure::Unsupported) => {}
-                Err(e) => {
-                    tracing::info!(%peer, error = %e, "ping failed: closing the connection");
-                    self.swarm.close_connection(connection);
+                Ok(rtt) => {
+                    tracing::trace!(%peer, ?rtt, "ping");
+                    self.pongs.insert(connection, (peer, Instant::now()));
                 }
+                Err(ping::Failure::Unsupported) => {
+                    self.pongs.remove(&connection);
+                }
+                Err(e) => self.drop_dead_connection(peer, connection, &e.to_string()),
             },
             SwarmEvent::Behaviour(BehaviourEvent::Blocked(never)) => match never {},
             SwarmEvent::Behaviour(BehaviourEvent::Limits(never)) => match never {},
@@ -914,15 +940,18 @@ impl EventLoop {
                         }
                     }
                 }
+                self.pongs.insert(connection_id, (peer_id, Instant::now()));
                 let p = self.peers.entry(peer_id).or_default();
                 p.connections = num_established.get() as usize;
                 p.last_seen_ms = Some(now_ms());
                 p.next_dial = None;
+                // The first live one: the only one, or one beside connections being closed.
+                let first = !p.has_live_connection();
                 p.conns.push((connection_id, Instant::now(), endpoint.is_dialer()));
                 if p.conns.len() > 1 {
                     self.keep_one_connection(peer_id);
                 }
-                if num_established.get() == 1 {
+                if first {
                     self.node.peer_connection(&peer_id.to_string(), true);
                     // Sessions start with the connection: whatever a session of this peer's
                     // last connection believed it had sent is void.
@@ -944,6 +973,8 @@ impl EventLoop {
                 p.connections = num_established as usize;
                 p.last_seen_ms = Some(now_ms());
                 p.conns.retain(|(id, _, _)| *id != connection_id);
+                p.closing.remove(&connection_id);
+                self.pongs.remove(&connection_id);
                 if num_established == 0 {
                     // A member that went away is dialled again soon (see `dial_members`).
                     p.next_dial = Some((Instant::now() + REDIAL_MIN, REDIAL_MIN));
@@ -1045,11 +1076,16 @@ impl EventLoop {
     fn dial_peer(&mut self, peer: PeerId) {
         let addrs: Vec<Multiaddr> =
             self.peers.get(&peer).map(|p| p.addrs.iter().cloned().collect()).unwrap_or_default();
-        let opts = DialOpts::peer_id(peer)
-            .addresses(addrs)
-            .condition(PeerCondition::DisconnectedAndNotDialing)
-            .allocate_new_port()
-            .build();
+        if self.live(&peer) {
+            return;
+        }
+        // A connection being closed does not count: dial past it.
+        let condition = if self.swarm.is_connected(&peer) {
+            PeerCondition::NotDialing
+        } else {
+            PeerCondition::DisconnectedAndNotDialing
+        };
+        let opts = DialOpts::peer_id(peer).addresses(addrs).condition(condition).allocate_new_port().build();
         if let Err(e) = self.swarm.dial(opts) {
             tracing::debug!(%peer, error = %e, "dial failed");
         }
@@ -1062,7 +1098,7 @@ impl EventLoop {
         let local = *self.swarm.local_peer_id();
         let members: Vec<PeerId> = self.names.keys().filter_map(|p| PeerId::from_str(p).ok()).collect();
         for peer in members {
-            if peer == local || self.blocked.contains(&peer) || self.swarm.is_connected(&peer) {
+            if peer == local || self.blocked.contains(&peer) || self.live(&peer) {
                 continue;
             }
             let p = self.peers.entry(peer).or_default();
@@ -1077,7 +1113,7 @@ impl EventLoop {
             .map(|(peer, _)| *peer)
             .collect();
         for peer in due {
-            let connected = self.swarm.is_connected(&peer);
+            let connected = self.live(&peer);
             let member = self.names.contains_key(&peer.to_string());
             let p = self.peers.get_mut(&peer).expect("listed above");
             let (_, backoff) = p.next_dial.expect("due");
@@ -1089,13 +1125,55 @@ impl EventLoop {
         }
     }
 
+    /// Closes a connection that stopped answering pings. Closing waits to say goodbye over the
+    /// dead link; meanwhile the connection is as good as gone: its streams are dropped and the
+    /// peer may be dialled again at once.
+    fn drop_dead_connection(&mut self, peer: PeerId, connection: ConnectionId, why: &str) {
+        self.pongs.remove(&connection);
+        tracing::info!(%peer, %why, "connection dead: closing it");
+        if !self.swarm.close_connection(connection) {
+            return;
+        }
+        let p = self.peers.entry(peer).or_default();
+        p.closing.insert(connection);
+        if !p.has_live_connection() {
+            p_dial_soon(p);
+            self.outbound.remove(&peer);
+            if let Some((_, reader, _)) = self.inbound.remove(&peer) {
+                reader.abort();
+            }
+            self.link_down(peer);
+        }
+    }
+
+    /// Connections whose last answered ping is older than [`DEAD_AFTER`].
+    fn check_pongs(&mut self, now: Instant) {
+        let dead: Vec<(PeerId, ConnectionId)> = self
+            .pongs
+            .iter()
+            .filter(|(_, (_, at))| now.duration_since(*at) > DEAD_AFTER)
+            .map(|(c, (p, _))| (*p, *c))
+            .collect();
+        for (peer, connection) in dead {
+            self.drop_dead_connection(peer, connection, &format!("no ping answered for {DEAD_AFTER:?}"));
+        }
+    }
+
+    /// Connected by a connection that is not being closed.
+    fn live(&self, peer: &PeerId) -> bool {
+        self.swarm.is_connected(peer) && self.peers.get(peer).is_none_or(PeerState::has_live_connection)
+    }
+
     /// Keeps one connection to `peer` and closes the others (see [`SIMULTANEOUS`]). Both devices
     /// decide alike: the newest, unless the two newest came within [`SIMULTANEOUS`] of each other,
     /// then the one the smaller peer id dialled.
     fn keep_one_connection(&mut self, peer: PeerId) {
         let local = *self.swarm.local_peer_id();
         let Some(p) = self.peers.get(&peer) else { return };
-        let mut conns = p.conns.clone();
+        let mut conns: Vec<_> = p.conns.iter().filter(|(id, _, _)| !p.closing.contains(id)).copied().collect();
+        if conns.len() < 2 {
+            return;
+        }
         conns.sort_by_key(|(_, at, _)| *at);
         let newest = conns[conns.len() - 1];
         let second = conns[conns.len() - 2];
@@ -1123,7 +1201,7 @@ impl EventLoop {
                 peer_id: peer.to_string(),
                 name: self.names.get(&peer.to_string()).cloned().or_else(|| p.agent_name.clone()),
                 addrs: p.addrs.iter().map(ToString::to_string).collect(),
-                connected: self.swarm.is_connected(peer),
+                connected: self.live(peer),
                 last_seen: p.last_seen_ms.map(crdt_model::area::rfc3339),
                 areas_in_sync: p.in_sync.iter().cloned().collect(),
                 last_refusal: p.last_refusal.clone(),

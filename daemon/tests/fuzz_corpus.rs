@@ -61,11 +61,16 @@ fn field_value_corpus() {
 }
 
 #[test]
+fn foreign_document_corpus() {
+    replay("foreign_document");
+}
+
+#[test]
 fn every_target_has_a_corpus_and_a_test() {
     for target in kdc_fuzz::TARGETS {
         corpus_files(target);
     }
-    assert_eq!(kdc_fuzz::TARGETS, ["snapshot_decode", "sync_frame", "invite_token", "field_value"]);
+    assert_eq!(kdc_fuzz::TARGETS, ["snapshot_decode", "sync_frame", "invite_token", "field_value", "foreign_document"]);
 }
 
 /// The seeds pass their own targets (so a seed never hides a bug as "expected").

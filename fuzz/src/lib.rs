@@ -30,7 +30,7 @@ use kdc_daemon::network::codec::{self, Frame, Request, Response};
 use sha2::{Digest, Sha256};
 
 /// The fuzz targets, in the order `run.sh` runs them; also the names of `fuzz/corpus/*`.
-pub const TARGETS: [&str; 4] = ["snapshot_decode", "sync_frame", "invite_token", "field_value"];
+pub const TARGETS: [&str; 5] = ["snapshot_decode", "sync_frame", "invite_token", "field_value", "foreign_document"];
 
 /// Runs the target called `name` on `data`. Panics on an unknown name.
 pub fn run(name: &str, data: &[u8]) {
@@ -39,6 +39,7 @@ pub fn run(name: &str, data: &[u8]) {
         "sync_frame" => sync_frame(data),
         "invite_token" => invite_token(data),
         "field_value" => field_value(data),
+        "foreign_document" => foreign_document(data),
         other => panic!("unknown fuzz target {other:?}"),
     }
 }
@@ -169,6 +170,23 @@ fn check_snapshot(bytes: &[u8]) {
             let original = areas.iter().find(|a| a.id() == m.id()).expect("same ids");
             assert_eq!(m.heads(), original.heads(), "merging a file with itself changed area {}", m.id());
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// foreign_document
+
+/// The input as a bare Automerge document, as another program (or an older version, before
+/// changes were checked at the door) could have written it: the check at the door and every
+/// reader, history included, must cope. Checked: never a panic; a document the door accepts
+/// also survives a save and load with the same heads.
+pub fn foreign_document(data: &[u8]) {
+    let Ok(area) = Area::load(data, "fuzz") else { return };
+    let accepted = area.check_all().is_ok();
+    read_all(&area, true);
+    if accepted {
+        let again = Area::load(&area.save(), "fuzz").expect("a saved document loads");
+        assert_eq!(again.heads(), area.heads());
     }
 }
 
@@ -444,6 +462,25 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         let mut payload = URL_SAFE_NO_PAD.decode(&text[TOKEN_PREFIX.len()..]).expect("base64");
         payload.truncate(payload.len() - 4);
         out.push(("invite_token", format!("{name}.payload"), payload));
+    }
+
+    // foreign_document: documents as this project writes them, and edited by Automerge directly
+    // the way another program might (a non-text actor, values no profile allows, objects).
+    out.push(("foreign_document", "base.automerge".into(), base.save()));
+    out.push(("foreign_document", "replica-with-writes.automerge".into(), b.save()));
+    {
+        use automerge::transaction::Transactable;
+        let mut doc =
+            automerge::Automerge::load(&b.save()).expect("loads").with_actor([0xff, 0x00, 0x80].as_slice().into());
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, "h/H1/members", 999u64).expect("put");
+        tx.put(automerge::ROOT, "h/H1/internet", "maybe").expect("put");
+        tx.put(automerge::ROOT, "h/H2/members", 2.5).expect("put");
+        let text = tx.put_object(automerge::ROOT, "h/H2/@address", automerge::ObjType::Text).expect("text");
+        tx.splice_text(&text, 0, 0, "Số 5").expect("splice");
+        tx.put_object(automerge::ROOT, "h/H3/members", automerge::ObjType::Map).expect("map");
+        tx.commit();
+        out.push(("foreign_document", "foreign-edits.automerge".into(), doc.save()));
     }
 
     // field_value: FIELD=VALUE lines as volunteers type them.

@@ -745,6 +745,23 @@ scenario('team screen lists the roster; an invite QR/link lets device B join in 
   const shown = await page.$$eval('[data-member]', (els) => els.map((e) => e.getAttribute('data-member')));
   assert.deepEqual(sorted(shown), sorted(roster.map((m) => m.peer_id)), `[data-member] vs kdc member list ${AREA}`);
 
+  // "Not syncing?" opens the connection check: the same advice as `kdc doctor AREA`.
+  await page.locator('[data-action="doctor"]').first().click();
+  await page.waitForURL(pathIs(`/a/${AREA}/doctor`), { timeout: 15_000 });
+  // The two reads are a moment apart (a peer may connect in between): compare up to 3 times.
+  let advice = [];
+  let cli = [];
+  for (let i = 0; i < 3; i++) {
+    if (i > 0) await open(page, `${A.base}/a/${AREA}/doctor`);
+    advice = await page.$$eval('[data-advice]', (els) => els.map((e) => e.getAttribute('data-advice')));
+    cli = A.kdcJson('doctor', AREA).advice.map((a) => a.code);
+    if (JSON.stringify(advice) === JSON.stringify(cli)) break;
+  }
+  assert.ok(advice.length > 0, 'no [data-advice] on the connection check');
+  assert.deepEqual(advice, cli, '[data-advice] vs kdc doctor');
+  await H.shot(page, 'doctor');
+  await open(page, `${A.base}/a/${AREA}/team`);
+
   await page.locator('[data-action="invite"]').first().click();
   const tokenEl = page.locator('[data-invite-token]').first();
   await tokenEl.waitFor({ state: 'attached', timeout: 15_000 });
@@ -818,6 +835,7 @@ scenario('accessibility: no serious or critical axe violation on any screen', as
   await check(page, 'household-form', `${A.base}/a/${SEEDED}/h/${someHousehold}`);
   await check(page, 'new-household', `${A.base}/a/${SEEDED}/new`);
   await check(page, 'team', `${A.base}/a/${AREA}/team`);
+  await check(page, 'doctor', `${A.base}/a/${AREA}/doctor`);
   await check(page, 'conflicts', `${A.base}/a/${SEEDED}/conflicts`);
   assert.deepEqual(failures, [], failures.join('\n\n'));
 }, 180_000);

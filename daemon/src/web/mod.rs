@@ -106,6 +106,7 @@ pub fn router(state: WebState) -> Router {
         .route("/a/{area}/h/{hh}", axum::routing::get(pages::household::show).post(pages::household::submit))
         .route("/a/{area}/conflicts", axum::routing::get(pages::conflicts::show).post(pages::conflicts::submit))
         .route("/a/{area}/team", axum::routing::get(pages::team::show).post(pages::team::submit))
+        .route("/a/{area}/doctor", axum::routing::get(pages::doctor::show))
         .route("/assets/{name}", axum::routing::get(assets::serve))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), guard))

@@ -4,6 +4,7 @@
 
 pub mod board;
 pub mod conflicts;
+pub mod doctor;
 pub mod home;
 pub mod household;
 pub mod join;

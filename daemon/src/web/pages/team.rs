@@ -173,6 +173,7 @@ fn render(
                 }
             }
         }
+        p.card { a href=(format!("/a/{area}/doctor")) data-action="doctor" { (l.t("Vì sao chưa đồng bộ? Kiểm tra kết nối", "Not syncing? Check the connection")) } }
         section.card {
             h2 { (l.t("Thiết bị ngang hàng", "Peers")) }
             @if t.peers.is_empty() { p.muted { (l.t("Chưa thấy thiết bị nào.", "No peer seen yet.")) } }

@@ -676,10 +676,11 @@ fn read_households_noting<R: std::ops::RangeBounds<String> + 'static>(
     let mut out: Vec<Household> = Vec::new();
     for item in doc.map_range(ROOT, range) {
         let Some(Key::Household { hh, slot }) = Key::parse(&item.key) else { continue };
-        if crate::ids::validate_household_id(hh).is_err() {
-            continue;
-        }
         if out.last().is_none_or(|h| h.id != hh) {
+            // Checked once per household (a bad code's keys are each skipped here).
+            if crate::ids::validate_household_id(hh).is_err() {
+                continue;
+            }
             out.push(Household { id: hh.to_string(), ..Default::default() });
         }
         let h = out.last_mut().expect("pushed above");

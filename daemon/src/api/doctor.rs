@@ -75,11 +75,8 @@ impl AppState {
     pub async fn doctor(&self, only: Option<String>) -> ApiResult<Doctor> {
         let me = self.node.peer_id().to_string();
         let areas: Vec<String> = match only {
-            Some(a) => {
-                // Not found is exit 4, like every command on an area.
-                self.node.members(a.clone()).await?;
-                vec![a]
-            }
+            // An unknown area is not found (exit 4) when it is read below.
+            Some(a) => vec![a],
             None => self.node.list_areas().await?.into_iter().map(|s| s.id).collect(),
         };
         let peers = self.peers().await?;
@@ -93,10 +90,11 @@ impl AppState {
         let mut members = Vec::new();
         let mut facts = Vec::new();
         for area in &areas {
-            let roster = self.node.members(area.clone()).await?;
-            let newest = self
+            let (roster, newest) = self
                 .node
-                .with_area(area.clone(), |a| Ok(a.households().iter().filter_map(|h| h.updated_at).max()))
+                .with_area(area.clone(), |a| {
+                    Ok((a.members(), a.households().iter().filter_map(|h| h.updated_at).max()))
+                })
                 .await?;
             facts.push(AreaFacts {
                 area: area.clone(),

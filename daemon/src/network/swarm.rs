@@ -49,10 +49,8 @@ const REDIAL_MAX: Duration = Duration::from_secs(2);
 /// A peer found by mDNS is dialled at once by the device with the smaller peer id; the other
 /// dials only if still not connected after this long (two dials at once cannot then collide).
 const MDNS_DEFER: Duration = Duration::from_secs(3);
-/// Ping every so often on every connection, and close a connection on a failed ping: a dead
-/// link (Wi-Fi gone, peer restarted behind a cut) is found in seconds instead of after TCP's
-/// retransmission backoff. libp2p-ping reports a failure only after two in a row, so a dead
-/// link is closed 7-10 s after it died, and one lost ping on a lossy Wi-Fi closes nothing.
+/// Ping every so often on every connection: a dead link (Wi-Fi gone, peer restarted behind a
+/// cut) is found in seconds instead of after TCP's retransmission backoff (see [`DEAD_AFTER`]).
 const PING_INTERVAL: Duration = Duration::from_secs(2);
 const PING_TIMEOUT: Duration = Duration::from_secs(3);
 /// A connection none of whose pings was answered for this long is closed. libp2p-ping itself
@@ -164,18 +162,29 @@ const MAX_QUEUED: usize = 32;
 /// memory until it reads as an area whose roster lists both devices).
 const MAX_STRANGER_AREAS: usize = 4;
 
+/// One open connection to a peer.
+#[derive(Debug, Clone, Copy)]
+struct Conn {
+    id: ConnectionId,
+    since: Instant,
+    we_dialled: bool,
+    /// When it last answered a ping (at first: when it was established); `None` once the peer
+    /// said it does not speak ping (then it is never judged dead by ping).
+    last_pong: Option<Instant>,
+    /// Asked to close (no ping answered) and not closed yet: as good as gone.
+    closing: bool,
+}
+
 #[derive(Default)]
 struct PeerState {
     addrs: BTreeSet<Multiaddr>,
-    connections: usize,
     last_seen_ms: Option<i64>,
     agent_name: Option<String>,
     in_sync: BTreeSet<String>,
     last_refusal: Option<Refusal>,
     /// Connected through an explicit `--peer` / `kdc peer add` address: the user vouches for it.
     explicit: bool,
-    /// Open connections: id, when established, whether this device dialled it.
-    conns: Vec<(ConnectionId, Instant, bool)>,
+    conns: Vec<Conn>,
     /// When to dial this peer next if it is a roster member and not connected, and the backoff.
     next_dial: Option<(Instant, Duration)>,
     /// When mDNS last announced it (unix ms).
@@ -183,20 +192,18 @@ struct PeerState {
     /// Sync stream bytes (frames with their length prefix) since the daemon started.
     bytes_sent: u64,
     bytes_received: u64,
-    /// Connections asked to close (no ping answered) that have not closed yet.
-    closing: HashSet<ConnectionId>,
 }
 
 impl PeerState {
     /// A connection that is open and not being closed.
     fn has_live_connection(&self) -> bool {
-        self.conns.iter().any(|(id, _, _)| !self.closing.contains(id))
+        self.conns.iter().any(|c| !c.closing)
     }
-}
 
-/// Dial a peer whose connection just died again soon.
-fn p_dial_soon(p: &mut PeerState) {
-    p.next_dial = Some((Instant::now() + REDIAL_MIN, REDIAL_MIN));
+    /// Dial again soon: the peer's last live connection just went.
+    fn dial_soon(&mut self) {
+        self.next_dial = Some((Instant::now() + REDIAL_MIN, REDIAL_MIN));
+    }
 }
 
 struct Redial {
@@ -226,8 +233,6 @@ struct EventLoop {
     outbound: HashMap<PeerId, Outbound>,
     /// The peer's sync stream to us: its number, its reader, and the reader's frame limit.
     inbound: HashMap<PeerId, (u64, tokio::task::AbortHandle, link::FrameLimit)>,
-    /// The last answered ping on each connection whose peer answers pings.
-    pongs: HashMap<ConnectionId, (PeerId, Instant)>,
     /// What frames from peers that share no area with this device may hold, over all of them.
     stranger_budget: std::sync::Arc<tokio::sync::Semaphore>,
     next_stream: u64,
@@ -331,7 +336,6 @@ pub fn spawn(
         outbound: HashMap::new(),
         inbound: HashMap::new(),
         stranger_budget: link::stranger_budget(),
-        pongs: HashMap::new(),
         next_stream: 0,
         relink: HashMap::new(),
         joins: HashMap::new(),
@@ -719,23 +723,24 @@ impl EventLoop {
             // Disconnected meanwhile: the reconnect starts fresh sessions.
             return;
         }
-        match self.outbound.get(&peer).map(|out| out.send(&frame)) {
-            Some(Some(size)) => {
-                tracing::trace!(%peer, size, "frame sent");
-                self.peers.entry(peer).or_default().bytes_sent += size as u64;
-                return;
+        let size = match self.outbound.get(&peer).map(|out| out.send(&frame)) {
+            Some(Some(size)) => size,
+            stopped_or_none => {
+                if stopped_or_none.is_some() {
+                    // The writer stopped: what it had not written is lost, so the sessions that
+                    // believe it sent start over, now (its own report will name a stream no
+                    // longer current).
+                    self.link_down(peer);
+                }
+                self.next_stream += 1;
+                let out = link::spawn_writer(peer, self.next_stream, self.control.clone(), self.link_tx.clone());
+                let size = out.send(&frame).unwrap_or(0);
+                self.outbound.insert(peer, out);
+                size
             }
-            // The writer stopped: what it had not written is lost, so the sessions that believe
-            // it sent start over, now (its own report will name a stream no longer current).
-            Some(None) => self.link_down(peer),
-            None => {}
-        }
-        self.next_stream += 1;
-        let out = link::spawn_writer(peer, self.next_stream, self.control.clone(), self.link_tx.clone());
-        let size = out.send(&frame).unwrap_or(0);
-        tracing::trace!(%peer, size, "frame sent on a new stream");
+        };
+        tracing::trace!(%peer, size, "frame sent");
         self.peers.entry(peer).or_default().bytes_sent += size as u64;
-        self.outbound.insert(peer, out);
     }
 
     /// A peer opened its sync stream to us; it replaces any earlier one from that peer.
@@ -919,16 +924,14 @@ impl EventLoop {
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, connection, result })) => match result {
                 Ok(rtt) => {
                     tracing::trace!(%peer, ?rtt, "ping");
-                    self.pongs.insert(connection, (peer, Instant::now()));
+                    self.set_pong(peer, connection, Some(Instant::now()));
                 }
-                Err(ping::Failure::Unsupported) => {
-                    self.pongs.remove(&connection);
-                }
+                Err(ping::Failure::Unsupported) => self.set_pong(peer, connection, None),
                 Err(e) => self.drop_dead_connection(peer, connection, &e.to_string()),
             },
             SwarmEvent::Behaviour(BehaviourEvent::Blocked(never)) => match never {},
             SwarmEvent::Behaviour(BehaviourEvent::Limits(never)) => match never {},
-            SwarmEvent::ConnectionEstablished { peer_id, connection_id, endpoint, num_established, .. } => {
+            SwarmEvent::ConnectionEstablished { peer_id, connection_id, endpoint, .. } => {
                 tracing::info!(peer = %peer_id, addr = %endpoint.get_remote_address(), "connected");
                 if let ConnectedPoint::Dialer { address, .. } = &endpoint {
                     self.learn_address(peer_id, strip_p2p(address), true);
@@ -940,14 +943,14 @@ impl EventLoop {
                         }
                     }
                 }
-                self.pongs.insert(connection_id, (peer_id, Instant::now()));
                 let p = self.peers.entry(peer_id).or_default();
-                p.connections = num_established.get() as usize;
                 p.last_seen_ms = Some(now_ms());
                 p.next_dial = None;
                 // The first live one: the only one, or one beside connections being closed.
                 let first = !p.has_live_connection();
-                p.conns.push((connection_id, Instant::now(), endpoint.is_dialer()));
+                let now = Instant::now();
+                let we_dialled = endpoint.is_dialer();
+                p.conns.push(Conn { id: connection_id, since: now, we_dialled, last_pong: Some(now), closing: false });
                 if p.conns.len() > 1 {
                     self.keep_one_connection(peer_id);
                 }
@@ -970,14 +973,11 @@ impl EventLoop {
                     }
                 }
                 let p = self.peers.entry(peer_id).or_default();
-                p.connections = num_established as usize;
                 p.last_seen_ms = Some(now_ms());
-                p.conns.retain(|(id, _, _)| *id != connection_id);
-                p.closing.remove(&connection_id);
-                self.pongs.remove(&connection_id);
+                p.conns.retain(|c| c.id != connection_id);
                 if num_established == 0 {
-                    // A member that went away is dialled again soon (see `dial_members`).
-                    p.next_dial = Some((Instant::now() + REDIAL_MIN, REDIAL_MIN));
+                    // A member that went away is dialled again soon (see `dial_due`).
+                    p.dial_soon();
                     self.node.peer_connection(&peer_id.to_string(), false);
                     p.in_sync.clear();
                     // Fresh sync states on reconnect, as Automerge's protocol expects.
@@ -1074,11 +1074,11 @@ impl EventLoop {
     /// new port, never the listening one: two devices dialling each other at once from their
     /// listening ports meet in one TCP simultaneous open, on which both Noise handshakes fail.
     fn dial_peer(&mut self, peer: PeerId) {
-        let addrs: Vec<Multiaddr> =
-            self.peers.get(&peer).map(|p| p.addrs.iter().cloned().collect()).unwrap_or_default();
         if self.live(&peer) {
             return;
         }
+        let addrs: Vec<Multiaddr> =
+            self.peers.get(&peer).map(|p| p.addrs.iter().cloned().collect()).unwrap_or_default();
         // A connection being closed does not count: dial past it.
         let condition = if self.swarm.is_connected(&peer) {
             PeerCondition::NotDialing
@@ -1129,15 +1129,15 @@ impl EventLoop {
     /// dead link; meanwhile the connection is as good as gone: its streams are dropped and the
     /// peer may be dialled again at once.
     fn drop_dead_connection(&mut self, peer: PeerId, connection: ConnectionId, why: &str) {
-        self.pongs.remove(&connection);
+        let p = self.peers.entry(peer).or_default();
+        let Some(conn) = p.conns.iter_mut().find(|c| c.id == connection && !c.closing) else { return };
         tracing::info!(%peer, %why, "connection dead: closing it");
         if !self.swarm.close_connection(connection) {
             return;
         }
-        let p = self.peers.entry(peer).or_default();
-        p.closing.insert(connection);
+        conn.closing = true;
         if !p.has_live_connection() {
-            p_dial_soon(p);
+            p.dial_soon();
             self.outbound.remove(&peer);
             if let Some((_, reader, _)) = self.inbound.remove(&peer) {
                 reader.abort();
@@ -1146,13 +1146,20 @@ impl EventLoop {
         }
     }
 
-    /// Connections whose last answered ping is older than [`DEAD_AFTER`].
+    fn set_pong(&mut self, peer: PeerId, connection: ConnectionId, at: Option<Instant>) {
+        if let Some(c) = self.peers.get_mut(&peer).and_then(|p| p.conns.iter_mut().find(|c| c.id == connection)) {
+            c.last_pong = at;
+        }
+    }
+
+    /// Closes connections whose last answered ping is older than [`DEAD_AFTER`].
     fn check_pongs(&mut self, now: Instant) {
         let dead: Vec<(PeerId, ConnectionId)> = self
-            .pongs
+            .peers
             .iter()
-            .filter(|(_, (_, at))| now.duration_since(*at) > DEAD_AFTER)
-            .map(|(c, (p, _))| (*p, *c))
+            .flat_map(|(peer, p)| p.conns.iter().map(move |c| (*peer, c)))
+            .filter(|(_, c)| !c.closing && c.last_pong.is_some_and(|at| now.duration_since(at) > DEAD_AFTER))
+            .map(|(peer, c)| (peer, c.id))
             .collect();
         for (peer, connection) in dead {
             self.drop_dead_connection(peer, connection, &format!("no ping answered for {DEAD_AFTER:?}"));
@@ -1170,22 +1177,22 @@ impl EventLoop {
     fn keep_one_connection(&mut self, peer: PeerId) {
         let local = *self.swarm.local_peer_id();
         let Some(p) = self.peers.get(&peer) else { return };
-        let mut conns: Vec<_> = p.conns.iter().filter(|(id, _, _)| !p.closing.contains(id)).copied().collect();
+        let mut conns: Vec<Conn> = p.conns.iter().filter(|c| !c.closing).copied().collect();
         if conns.len() < 2 {
             return;
         }
-        conns.sort_by_key(|(_, at, _)| *at);
+        conns.sort_by_key(|c| c.since);
         let newest = conns[conns.len() - 1];
         let second = conns[conns.len() - 2];
-        let keep = if newest.1.duration_since(second.1) < SIMULTANEOUS {
-            let dialled_by_smaller = |(_, _, we_dialled): &(ConnectionId, Instant, bool)| (local < peer) == *we_dialled;
-            if dialled_by_smaller(&newest) || !dialled_by_smaller(&second) { newest.0 } else { second.0 }
+        let keep = if newest.since.duration_since(second.since) < SIMULTANEOUS {
+            let dialled_by_smaller = |c: &Conn| (local < peer) == c.we_dialled;
+            if dialled_by_smaller(&newest) || !dialled_by_smaller(&second) { newest.id } else { second.id }
         } else {
-            newest.0
+            newest.id
         };
-        for (id, _, _) in conns.iter().filter(|(id, _, _)| *id != keep) {
+        for c in conns.iter().filter(|c| c.id != keep) {
             tracing::info!(%peer, "a second connection to this peer: closing one");
-            self.swarm.close_connection(*id);
+            self.swarm.close_connection(c.id);
         }
     }
 

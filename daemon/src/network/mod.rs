@@ -1,4 +1,4 @@
-//! Peer-to-peer sync over libp2p (being built).
+//! Peer-to-peer sync over libp2p.
 //!
 //! One task owns the `Swarm`; the rest of the daemon talks to it through a cloneable
 //! [`NetHandle`]: a bounded channel of [`Command`]s, each with a oneshot reply.
@@ -133,8 +133,12 @@ impl NetHandle {
     }
 }
 
+pub mod behaviour;
 pub mod codec;
+pub mod joins;
 pub mod link;
+pub mod peers;
+pub mod sessions;
 pub mod swarm;
 
 pub use swarm::{NetConfig, spawn};

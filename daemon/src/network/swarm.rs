@@ -1,22 +1,17 @@
 //! The task that owns the libp2p `Swarm`, and its event loop.
 //!
-//! Transport: TCP + Noise + Yamux. Behaviours: a block list fed from the area rosters
-//! (peers removed from an area and active in none), connection limits, identify, ping, mDNS
-//! (tuned to find a peer in a meeting room within seconds), libp2p-stream carrying the sync
-//! streams `/kdc/sync-stream/1` ([`super::link`]), and request-response carrying invite
-//! redemptions `/kdc/join/1` ([`super::codec`]).
-//!
-//! Sync: one [`SyncSession`] per (peer, area), created when the peer connects and dropped when
-//! it disconnects or its sync stream goes down. Automerge's `sync::State` decides when there is
-//! something to send; a change that comes while the session is lent out marks the pair dirty
-//! and is sent when it returns. Automerge and sled work never runs here: sessions are lent to
-//! [`Node`] calls on blocking threads and come back as [`Internal`] events.
+//! The loop owns the swarm ([`super::behaviour`]), what it knows of each peer
+//! ([`super::peers`]), the joins under way ([`super::joins`]), the sync streams
+//! ([`super::link`]) and the sync bookkeeping ([`super::sessions`], an IO-free state machine).
+//! It turns swarm events, stream frames, finished blocking work and local changes into inputs of
+//! that machine and carries out the actions it answers: lend a session to a [`Node`] call on a
+//! blocking thread (Automerge and sled work never runs here), send a frame, list the areas shared
+//! with a peer.
 //!
 //! The loop handles, in this order of priority: shutdown, finished internal work, frames from
-//! the sync streams, commands from the handle, local changes (debounced), timers, and swarm
-//! events.
+//! the sync streams, commands from the handle, local changes, timers, and swarm events.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
@@ -24,55 +19,28 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use libp2p::core::ConnectedPoint;
 use libp2p::identity::Keypair;
-use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport, ResponseChannel};
-use libp2p::swarm::behaviour::toggle::Toggle;
+use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
-use libp2p::swarm::{ConnectionId, NetworkBehaviour, SwarmEvent};
+use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, Swarm};
-use libp2p::{allow_block_list, connection_limits, identify, mdns, multiaddr::Protocol, noise, ping, tcp, yamux};
+use libp2p::{identify, mdns, ping};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+use super::behaviour::{Behaviour, BehaviourEvent, build_swarm};
 use super::codec::{self, Frame, Request, Response};
+use super::joins::Joins;
 use super::link::{self, LinkEvent, Outbound};
+use super::peers::{
+    self, Conn, MDNS_DEFER, PeerState, REDIAL_MAX, REDIAL_MIN, Redial, is_dialable, jitter, now_ms, peer_of, strip_p2p,
+};
+use super::sessions::{Action, Applied, Input, PairId, Sessions};
 use super::{Command, JoinRequest, NetError, PeerInfo, Refusal};
 use crate::node::sync::{Received, SyncSession};
 use crate::node::{Node, NodeError};
 
-/// mDNS query interval: a phone joining the community-house Wi-Fi is found within seconds.
-pub const MDNS_QUERY_INTERVAL: Duration = Duration::from_secs(2);
-/// Redial backoff for `--peer` addresses and for roster members with known addresses. Short: on
-/// a LAN a dial is one SYN, and a member whose Wi-Fi comes back must be found again within
-/// seconds.
-const REDIAL_MIN: Duration = Duration::from_millis(500);
-const REDIAL_MAX: Duration = Duration::from_secs(2);
-/// A peer found by mDNS is dialled at once by the device with the smaller peer id; the other
-/// dials only if still not connected after this long (two dials at once cannot then collide).
-const MDNS_DEFER: Duration = Duration::from_secs(3);
-/// Ping every so often on every connection: a dead link (Wi-Fi gone, peer restarted behind a
-/// cut) is found in seconds instead of after TCP's retransmission backoff (see [`DEAD_AFTER`]).
-const PING_INTERVAL: Duration = Duration::from_secs(2);
-const PING_TIMEOUT: Duration = Duration::from_secs(3);
-/// A connection none of whose pings was answered for this long is closed. libp2p-ping itself
-/// reports only the second failure in a row, and after the first one it renegotiates the
-/// protocol under a 10 s timeout: left to it, a dead link took 16 s to be closed.
-const DEAD_AFTER: Duration = Duration::from_secs(6);
-/// Two connections to one peer established this close together are a simultaneous dial (both
-/// alive): both devices keep the one dialled by the smaller peer id. Further apart, the newer
-/// wins (the older one most likely leads to a process that is gone).
-const SIMULTANEOUS: Duration = Duration::from_secs(2);
-/// A dial (TCP, Noise, Yamux) that has not made a connection by then fails, so the next one
-/// starts: a SYN sent into a cut link otherwise waits out TCP's retransmissions (1, 3, 7, 15 s…)
-/// and the link, once back, is used only when that SYN is retried. (libp2p's default: 10 s.)
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
-/// How long `kdc join` waits for the area to arrive.
-const JOIN_TIMEOUT: Duration = Duration::from_secs(30);
-/// How soon sync with a connected peer starts over after its sync stream went down.
-const RELINK_AFTER: Duration = Duration::from_secs(1);
 /// Frames read from the sync streams and not yet handled (beyond this, readers wait).
 const LINK_QUEUE: usize = 64;
-/// File of peer addresses seen, kept across restarts.
-pub const PEERS_FILE: &str = "peers.json";
 
 /// Settings of the network task.
 #[derive(Debug, Clone)]
@@ -85,30 +53,19 @@ pub struct NetConfig {
     pub data_dir: PathBuf,
 }
 
-#[derive(NetworkBehaviour)]
-struct Behaviour {
-    blocked: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
-    limits: connection_limits::Behaviour,
-    identify: identify::Behaviour,
-    ping: ping::Behaviour,
-    mdns: Toggle<mdns::tokio::Behaviour>,
-    streams: libp2p_stream::Behaviour,
-    join: request_response::Behaviour<codec::Codec>,
-}
-
 /// Results of work done off the loop.
 enum Internal {
     Generated {
         peer: PeerId,
         area: String,
-        pair: u64,
+        pair: PairId,
         session: SyncSession,
         result: Result<Option<Vec<u8>>, NodeError>,
     },
     Received {
         peer: PeerId,
         area: String,
-        pair: u64,
+        pair: PairId,
         session: SyncSession,
         result: Result<Received, NodeError>,
     },
@@ -126,107 +83,14 @@ enum Internal {
     Names(Vec<(String, String)>),
 }
 
-/// Per (peer, area).
-struct Pair {
-    /// Which pair this is: a session lent out before its peer disconnected must not come back
-    /// into the pair made for the reconnected peer (its state describes a connection that is gone).
-    id: u64,
-    /// `None` while lent to a blocking call.
-    session: Option<SyncSession>,
-    /// Something may need sending once the session is back.
-    dirty: bool,
-    /// The session must start over once it is back (the link went down while it was out).
-    reset: bool,
-    /// Inbound messages that came while the session was lent out.
-    queued: Vec<Vec<u8>>,
-}
-
-impl Default for Pair {
-    /// A fresh session, at home.
-    fn default() -> Pair {
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        Pair {
-            id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            session: Some(SyncSession::default()),
-            dirty: false,
-            reset: false,
-            queued: Vec::new(),
-        }
-    }
-}
-
-/// Messages from one peer for one area waiting while its session is lent out; more and the
-/// peer's stream is dropped.
-const MAX_QUEUED: usize = 32;
-/// Areas a peer that shares none with this device may be sending at once (each is received into
-/// memory until it reads as an area whose roster lists both devices).
-const MAX_STRANGER_AREAS: usize = 4;
-
-/// One open connection to a peer.
-#[derive(Debug, Clone, Copy)]
-struct Conn {
-    id: ConnectionId,
-    since: Instant,
-    we_dialled: bool,
-    /// When it last answered a ping (at first: when it was established); `None` once the peer
-    /// said it does not speak ping (then it is never judged dead by ping).
-    last_pong: Option<Instant>,
-    /// Asked to close (no ping answered) and not closed yet: as good as gone.
-    closing: bool,
-}
-
-#[derive(Default)]
-struct PeerState {
-    addrs: BTreeSet<Multiaddr>,
-    last_seen_ms: Option<i64>,
-    agent_name: Option<String>,
-    in_sync: BTreeSet<String>,
-    last_refusal: Option<Refusal>,
-    /// Connected through an explicit `--peer` / `kdc peer add` address: the user vouches for it.
-    explicit: bool,
-    conns: Vec<Conn>,
-    /// When to dial this peer next if it is a roster member and not connected, and the backoff.
-    next_dial: Option<(Instant, Duration)>,
-    /// When mDNS last announced it (unix ms).
-    mdns_seen_ms: Option<i64>,
-    /// Sync stream bytes (frames with their length prefix) since the daemon started.
-    bytes_sent: u64,
-    bytes_received: u64,
-}
-
-impl PeerState {
-    /// A connection that is open and not being closed.
-    fn has_live_connection(&self) -> bool {
-        self.conns.iter().any(|c| !c.closing)
-    }
-
-    /// Dial again soon: the peer's last live connection just went.
-    fn dial_soon(&mut self) {
-        self.next_dial = Some((Instant::now() + REDIAL_MIN, REDIAL_MIN));
-    }
-}
-
-struct Redial {
-    next: Instant,
-    backoff: Duration,
-    connected: bool,
-}
-
-struct PendingJoin {
-    area: String,
-    inviter: PeerId,
-    reply: oneshot::Sender<Result<String, NetError>>,
-    deadline: Instant,
-    accepted: bool,
-}
-
 struct EventLoop {
     swarm: Swarm<Behaviour>,
     node: Node,
     name: String,
     data_dir: PathBuf,
     internal_tx: mpsc::UnboundedSender<Internal>,
-    pairs: HashMap<(PeerId, String), Pair>,
+    /// Per (peer, area) sync bookkeeping.
+    sessions: Sessions<PeerId, SyncSession>,
     control: libp2p_stream::Control,
     link_tx: mpsc::Sender<LinkEvent>,
     /// Our outbound sync stream to each peer (opened on first use).
@@ -236,77 +100,12 @@ struct EventLoop {
     /// What frames from peers that share no area with this device may hold, over all of them.
     stranger_budget: std::sync::Arc<tokio::sync::Semaphore>,
     next_stream: u64,
-    /// Connected peers whose sync starts over at the given time (after a link went down).
-    relink: HashMap<PeerId, Instant>,
-    /// Joins waiting for the inviter's answer or for the area, by the join request's id (never
-    /// by position: a late answer must find its own join or none).
-    joins: HashMap<OutboundRequestId, PendingJoin>,
+    joins: Joins,
     peers: HashMap<PeerId, PeerState>,
     names: HashMap<String, String>,
     redial: HashMap<Multiaddr, Redial>,
-    dirty_areas: HashSet<String>,
-    push_at: Option<Instant>,
     addrs_dirty: bool,
     blocked: BTreeSet<PeerId>,
-}
-
-/// Builds the swarm and starts listening. Fails when a `--listen` address cannot be bound.
-fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetError> {
-    let local = config.keypair.public().to_peer_id();
-    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(config.keypair.clone())
-        .with_tokio()
-        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
-        .map_err(|e| NetError::Unreachable(format!("transport: {e}")))?
-        .with_behaviour(|key| {
-            let mdns = if config.mdns {
-                let cfg = mdns::Config {
-                    ttl: Duration::from_secs(60),
-                    query_interval: MDNS_QUERY_INTERVAL,
-                    ..mdns::Config::default()
-                };
-                match mdns::tokio::Behaviour::new(cfg, local) {
-                    Ok(m) => Some(m),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "mDNS is not available; only explicit peers will be found");
-                        None
-                    }
-                }
-            } else {
-                None
-            };
-            Behaviour {
-                blocked: allow_block_list::Behaviour::default(),
-                limits: connection_limits::Behaviour::new(
-                    connection_limits::ConnectionLimits::default()
-                        .with_max_established(Some(128))
-                        .with_max_established_per_peer(Some(4))
-                        .with_max_pending_incoming(Some(32)),
-                ),
-                identify: identify::Behaviour::new(
-                    identify::Config::new("/kdc/1".into(), key.public()).with_agent_version(format!(
-                        "kdcd/{} ({})",
-                        env!("CARGO_PKG_VERSION"),
-                        config.name
-                    )),
-                ),
-                ping: ping::Behaviour::new(ping::Config::new().with_interval(PING_INTERVAL).with_timeout(PING_TIMEOUT)),
-                mdns: Toggle::from(mdns),
-                streams: libp2p_stream::Behaviour::new(),
-                join: request_response::Behaviour::new(
-                    [(codec::JOIN_PROTOCOL, ProtocolSupport::Full)],
-                    request_response::Config::default().with_request_timeout(Duration::from_secs(60)),
-                ),
-            }
-        })
-        .map_err(|e| NetError::Unreachable(format!("behaviour: {e}")))?
-        // Members stay connected between edits so a change goes out at once.
-        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
-        .with_connection_timeout(CONNECT_TIMEOUT)
-        .build();
-    for addr in &config.listen {
-        swarm.listen_on(addr.clone()).map_err(|e| NetError::Refused(format!("cannot listen on {addr}: {e}")))?;
-    }
-    Ok(swarm)
 }
 
 /// Starts the network task. It runs until `shutdown` is cancelled.
@@ -330,24 +129,21 @@ pub fn spawn(
         name: config.name.clone(),
         data_dir: config.data_dir.clone(),
         internal_tx,
-        pairs: HashMap::new(),
+        sessions: Sessions::new(),
         control,
         link_tx,
         outbound: HashMap::new(),
         inbound: HashMap::new(),
         stranger_budget: link::stranger_budget(),
         next_stream: 0,
-        relink: HashMap::new(),
-        joins: HashMap::new(),
+        joins: Joins::default(),
         peers: HashMap::new(),
         names: HashMap::new(),
         redial: HashMap::new(),
-        dirty_areas: HashSet::new(),
-        push_at: None,
         addrs_dirty: false,
         blocked: BTreeSet::new(),
     };
-    for addr in load_addresses(&config.data_dir) {
+    for addr in peers::load_addresses(&config.data_dir) {
         ev.learn_address(addr.0, addr.1, false);
     }
     for addr in config.peers {
@@ -375,7 +171,6 @@ impl EventLoop {
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let push_at = self.push_at;
             // Every arm is cancel-safe: channel receives and the swarm's next event lose nothing
             // when another arm wins.
             tokio::select! {
@@ -389,7 +184,6 @@ impl EventLoop {
                     None => break, // Every handle dropped.
                 },
                 change = changes.recv() => self.handle_change(change),
-                _ = sleep_until(push_at), if push_at.is_some() => self.push_dirty(),
                 _ = tick.tick() => self.handle_tick(),
                 event = self.swarm.select_next_some() => self.handle_swarm(event),
             }
@@ -400,38 +194,80 @@ impl EventLoop {
         tracing::debug!("network task stopped");
     }
 
+    // ---- the sync bookkeeping ---------------------------------------------------------------
+
+    /// Gives the sync state machine an input and carries out what it answers.
+    fn feed(&mut self, input: Input<PeerId, SyncSession>) {
+        for action in self.sessions.handle(input, Instant::now()) {
+            self.perform(action);
+        }
+    }
+
+    fn perform(&mut self, action: Action<PeerId, SyncSession>) {
+        match action {
+            Action::Generate { peer, area, pair, session } => {
+                let (node, tx) = (self.node.clone(), self.internal_tx.clone());
+                tokio::spawn(async move {
+                    let (session, result) = node.sync_generate(area.clone(), peer.to_string(), session).await;
+                    let _ = tx.send(Internal::Generated { peer, area, pair, session, result });
+                });
+            }
+            Action::Receive { peer, area, pair, session, message } => {
+                let (node, tx) = (self.node.clone(), self.internal_tx.clone());
+                tokio::spawn(async move {
+                    let (session, result) = node.sync_receive(area.clone(), peer.to_string(), session, message).await;
+                    let _ = tx.send(Internal::Received { peer, area, pair, session, result });
+                });
+            }
+            Action::Send { peer, area, message } => self.send_frame(peer, Frame::Sync { area, message }),
+            Action::Refuse { peer, area, reason } => {
+                self.note_refusal(peer, &area, "this_device", &reason);
+                self.send_frame(peer, Frame::Refused { area, reason });
+            }
+            Action::InSync { peer, area } => {
+                self.node.record_sync(&area, &peer.to_string(), now_ms());
+                if let Some(p) = self.peers.get_mut(&peer) {
+                    p.last_seen_ms = Some(now_ms());
+                }
+            }
+            Action::ListShared(peer) => self.sync_shared(peer),
+            Action::DropStream(peer) => {
+                if let Some((_, reader, _)) = self.inbound.remove(&peer) {
+                    reader.abort();
+                }
+            }
+            Action::Adopted { area, .. } => {
+                self.refresh_rosters();
+                self.joins.arrived(&area);
+            }
+        }
+    }
+
+    /// Lists the areas shared with a peer, off the loop; they come back as [`Internal::Shared`].
+    fn sync_shared(&mut self, peer: PeerId) {
+        let (node, tx) = (self.node.clone(), self.internal_tx.clone());
+        tokio::spawn(async move {
+            match node.shared_areas(peer.to_string()).await {
+                Ok(areas) => {
+                    let _ = tx.send(Internal::Shared { peer, areas });
+                }
+                Err(e) => tracing::warn!(%peer, error = %e, "could not list shared areas"),
+            }
+        });
+    }
+
     // ---- local work -------------------------------------------------------------------------
 
     fn handle_change(&mut self, change: Result<String, broadcast::error::RecvError>) {
         match change {
-            Ok(area) => {
-                self.dirty_areas.insert(area);
-            }
-            Err(broadcast::error::RecvError::Lagged(_)) => {
-                // Missed some: push every area to every peer; sync states make this cheap.
-                for (_, area) in self.pairs.keys() {
-                    self.dirty_areas.insert(area.clone());
-                }
-                self.refresh_connected();
-            }
+            // At once: a session busy with an earlier push marks itself dirty and sends what
+            // came meanwhile when it is back, so a burst of edits still goes out in few messages.
+            Ok(area) => self.feed(Input::Changed(area)),
+            // Missed some: start over with every peer; sync states make this cheap.
+            Err(broadcast::error::RecvError::Lagged(_)) => self.feed(Input::ChangedAll),
             Err(broadcast::error::RecvError::Closed) => return,
         }
-        // At once: a session busy with an earlier push marks itself dirty and sends what came
-        // meanwhile when it is back, so a burst of edits still goes out in few messages.
-        self.push_dirty();
         self.refresh_rosters();
-    }
-
-    /// Sends every area changed since the last push to every connected peer.
-    fn push_dirty(&mut self) {
-        self.push_at = None;
-        let areas: Vec<String> = self.dirty_areas.drain().collect();
-        let connected: Vec<PeerId> = self.connected_peers();
-        for area in &areas {
-            for peer in &connected {
-                self.trigger(*peer, area.clone());
-            }
-        }
     }
 
     fn handle_tick(&mut self) {
@@ -458,24 +294,73 @@ impl EventLoop {
                 tracing::debug!(%addr, error = %e, "dial failed");
             }
         }
-        let expired: Vec<OutboundRequestId> =
-            self.joins.iter().filter(|(_, j)| j.deadline <= now).map(|(id, _)| *id).collect();
-        for id in expired {
-            if let Some(j) = self.joins.remove(&id) {
-                let what = if j.accepted { "the area did not arrive" } else { "no answer from the inviter" };
-                let _ = j.reply.send(Err(NetError::Unreachable(format!("{what} within {JOIN_TIMEOUT:?}"))));
-            }
-        }
-        let relink: Vec<PeerId> = self.relink.iter().filter(|(_, at)| **at <= now).map(|(p, _)| *p).collect();
-        for peer in relink {
-            self.relink.remove(&peer);
-            if self.swarm.is_connected(&peer) {
-                self.sync_shared(peer);
-            }
-        }
+        self.joins.expire(now);
+        self.feed(Input::Tick);
         if self.addrs_dirty {
             self.save_addresses();
         }
+    }
+
+    fn handle_internal(&mut self, event: Internal) {
+        match event {
+            Internal::Generated { peer, area, pair, session, result } => {
+                let result = result.map_err(|e| e.to_string());
+                self.feed(Input::Generated { peer, area, pair, session, result });
+            }
+            Internal::Received { peer, area, pair, session, result } => {
+                let result = result
+                    .map(|r| Applied { changed: r.changed, adopted: r.adopted, reply: r.reply })
+                    .map_err(|e| e.to_string());
+                self.feed(Input::Received { peer, area, pair, session, result });
+            }
+            Internal::Shared { peer, areas } => self.feed(Input::Shared { peer, areas }),
+            Internal::Redeemed { peer, area, channel, result } => match result {
+                Ok(()) => {
+                    tracing::info!(%peer, %area, "invite redeemed; new member added");
+                    self.respond(channel, Response::Joined);
+                    self.feed(Input::Shared { peer, areas: vec![area] });
+                }
+                Err(e) => {
+                    tracing::info!(%peer, %area, error = %e, "invite refused");
+                    self.respond(channel, Response::Refused(e.to_string()));
+                }
+            },
+            Internal::Blocked(peers) => self.update_blocked(peers),
+            Internal::Names(names) => {
+                self.names = names.into_iter().collect();
+                self.update_limits();
+            }
+        }
+    }
+
+    /// Re-reads the rosters: names for `kdc peers`, and the block list.
+    fn refresh_rosters(&mut self) {
+        let (node, tx) = (self.node.clone(), self.internal_tx.clone());
+        tokio::spawn(async move {
+            if let Ok(blocked) = node.blocked_peers().await {
+                let _ = tx.send(Internal::Blocked(blocked));
+            }
+            if let Ok(names) = node.member_names().await {
+                let _ = tx.send(Internal::Names(names));
+            }
+        });
+    }
+
+    fn update_blocked(&mut self, peers: BTreeSet<String>) {
+        let wanted: BTreeSet<PeerId> = peers.iter().filter_map(|p| PeerId::from_str(p).ok()).collect();
+        let newly: Vec<PeerId> = wanted.difference(&self.blocked).copied().collect();
+        for peer in newly {
+            tracing::info!(%peer, "removed member: connections refused");
+            self.swarm.behaviour_mut().blocked.block_peer(peer);
+            self.feed(Input::Blocked(peer, true));
+            self.drop_streams(peer);
+        }
+        let lifted: Vec<PeerId> = self.blocked.difference(&wanted).copied().collect();
+        for peer in lifted {
+            self.swarm.behaviour_mut().blocked.unblock_peer(peer);
+            self.feed(Input::Blocked(peer, false));
+        }
+        self.blocked = wanted;
     }
 
     // ---- commands from the handle -----------------------------------------------------------
@@ -505,6 +390,8 @@ impl EventLoop {
         }
     }
 
+    // ---- invites ----------------------------------------------------------------------------
+
     fn start_join(&mut self, request: JoinRequest, reply: oneshot::Sender<Result<String, NetError>>) {
         let JoinRequest { area, inviter, addrs, secret } = request;
         if inviter == *self.swarm.local_peer_id() {
@@ -525,306 +412,9 @@ impl EventLoop {
             .behaviour_mut()
             .join
             .send_request(&inviter, Request::Join { area: area.clone(), secret, name: self.name.clone() });
-        self.joins
-            .insert(id, PendingJoin { area, inviter, reply, deadline: Instant::now() + JOIN_TIMEOUT, accepted: false });
+        self.joins.start(id, area, inviter, reply, Instant::now());
         self.update_limits();
     }
-
-    /// Completes joins waiting for `area`.
-    fn area_arrived(&mut self, area: &str) {
-        let done: Vec<OutboundRequestId> =
-            self.joins.iter().filter(|(_, j)| j.accepted && j.area == area).map(|(id, _)| *id).collect();
-        for id in done {
-            if let Some(j) = self.joins.remove(&id) {
-                let _ = j.reply.send(Ok(j.area));
-            }
-        }
-    }
-
-    // ---- sync -------------------------------------------------------------------------------
-
-    /// Sends `peer` what it lacks of `area`, unless the session is lent out (then when it returns).
-    fn trigger(&mut self, peer: PeerId, area: String) {
-        if self.blocked.contains(&peer) || !self.swarm.is_connected(&peer) {
-            return;
-        }
-        let pair = self.pairs.entry((peer, area.clone())).or_default();
-        let Some(session) = pair.session.take() else {
-            pair.dirty = true;
-            return;
-        };
-        pair.dirty = false;
-        let (node, tx, id) = (self.node.clone(), self.internal_tx.clone(), pair.id);
-        tokio::spawn(async move {
-            let (session, result) = node.sync_generate(area.clone(), peer.to_string(), session).await;
-            let _ = tx.send(Internal::Generated { peer, area, pair: id, session, result });
-        });
-    }
-
-    /// Applies a sync message from `peer`, in arrival order per (peer, area).
-    fn receive(&mut self, peer: PeerId, area: String, message: Vec<u8>) {
-        let key = (peer, area.clone());
-        if !self.pairs.contains_key(&key)
-            && self.frame_limit(&peer) < codec::MAX_FRAME
-            && self.pairs.keys().filter(|(p, _)| *p == peer).count() >= MAX_STRANGER_AREAS
-        {
-            tracing::warn!(%peer, %area, "too many areas from a peer that shares none with this device");
-            let reason = format!("at most {MAX_STRANGER_AREAS} areas at once from a device that is on no roster here");
-            self.send_frame(peer, Frame::Refused { area, reason });
-            return;
-        }
-        let pair = self.pairs.entry(key).or_default();
-        let Some(session) = pair.session.take() else {
-            if pair.queued.len() >= MAX_QUEUED {
-                // The peer sends faster than its messages can be applied: drop its stream (it
-                // starts over) rather than hold an unbounded queue.
-                tracing::warn!(%peer, %area, "peer floods sync messages; its stream is dropped");
-                pair.queued.clear();
-                if let Some((_, reader, _)) = self.inbound.remove(&peer) {
-                    reader.abort();
-                }
-                self.link_down(peer);
-                return;
-            }
-            pair.queued.push(message);
-            return;
-        };
-        let (node, tx, id) = (self.node.clone(), self.internal_tx.clone(), pair.id);
-        tokio::spawn(async move {
-            let (session, result) = node.sync_receive(area.clone(), peer.to_string(), session, message).await;
-            let _ = tx.send(Internal::Received { peer, area, pair: id, session, result });
-        });
-    }
-
-    /// Puts a session back into its pair. False when that pair is gone (the peer disconnected,
-    /// and maybe reconnected: then the pair there now is another one).
-    fn session_returned(&mut self, peer: PeerId, area: &str, id: u64, mut session: SyncSession) -> bool {
-        let Some(pair) = self.pairs.get_mut(&(peer, area.to_string())).filter(|p| p.id == id) else {
-            return false;
-        };
-        if std::mem::take(&mut pair.reset) {
-            session.reset();
-        }
-        pair.session = Some(session);
-        true
-    }
-
-    fn handle_internal(&mut self, event: Internal) {
-        match event {
-            Internal::Generated { peer, area, pair, session, result } => {
-                if !self.session_returned(peer, &area, pair, session) {
-                    return;
-                }
-                match result {
-                    Ok(Some(message)) => self.send_frame(peer, Frame::Sync { area: area.clone(), message }),
-                    Ok(None) => self.mark_in_sync(peer, &area),
-                    Err(e) => tracing::debug!(%peer, %area, error = %e, "not syncing"),
-                }
-                self.after_session_returned(peer, area);
-            }
-            Internal::Received { peer, area, pair, session, result } => {
-                // What a message brought is stored either way; only a current session answers.
-                let current = self.session_returned(peer, &area, pair, session);
-                match result {
-                    Ok(received) => {
-                        if received.changed {
-                            // Pass it on to the other members.
-                            self.dirty_areas.insert(area.clone());
-                            if self.push_at.is_none() {
-                                self.push_at = Some(Instant::now());
-                            }
-                        }
-                        if received.adopted {
-                            self.refresh_rosters();
-                            self.area_arrived(&area);
-                        }
-                        match received.reply {
-                            _ if !current => {}
-                            Some(message) => self.send_frame(peer, Frame::Sync { area: area.clone(), message }),
-                            None => self.mark_in_sync(peer, &area),
-                        }
-                    }
-                    Err(_) if !current => {}
-                    Err(e) => {
-                        tracing::warn!(%peer, %area, error = %e, "sync message refused; session reset");
-                        self.note_refusal(peer, &area, "this_device", &e.to_string());
-                        self.reset_pair(peer, &area);
-                        self.send_frame(peer, Frame::Refused { area: area.clone(), reason: e.to_string() });
-                    }
-                }
-                if current {
-                    self.after_session_returned(peer, area);
-                }
-            }
-            Internal::Shared { peer, areas } => {
-                for area in areas {
-                    self.trigger(peer, area);
-                }
-            }
-            Internal::Redeemed { peer, area, channel, result } => match result {
-                Ok(()) => {
-                    tracing::info!(%peer, %area, "invite redeemed; new member added");
-                    self.respond(channel, Response::Joined);
-                    self.trigger(peer, area);
-                }
-                Err(e) => {
-                    tracing::info!(%peer, %area, error = %e, "invite refused");
-                    self.respond(channel, Response::Refused(e.to_string()));
-                }
-            },
-            Internal::Blocked(peers) => self.update_blocked(peers),
-            Internal::Names(names) => {
-                self.names = names.into_iter().collect();
-                self.update_limits();
-            }
-        }
-    }
-
-    /// After a session comes back: apply queued inbound messages, then send if dirty.
-    fn after_session_returned(&mut self, peer: PeerId, area: String) {
-        let key = (peer, area.clone());
-        let Some(pair) = self.pairs.get_mut(&key) else { return };
-        if !pair.queued.is_empty() {
-            let message = pair.queued.remove(0);
-            self.receive(peer, area, message);
-            return;
-        }
-        if pair.dirty {
-            self.trigger(peer, area);
-        }
-    }
-
-    fn mark_in_sync(&mut self, peer: PeerId, area: &str) {
-        self.node.record_sync(area, &peer.to_string(), now_ms());
-        if let Some(p) = self.peers.get_mut(&peer) {
-            p.in_sync.insert(area.to_string());
-            p.last_seen_ms = Some(now_ms());
-        }
-    }
-
-    /// Starts the (peer, area) session over, now or when it comes back from a blocking call.
-    fn reset_pair(&mut self, peer: PeerId, area: &str) {
-        if let Some(pair) = self.pairs.get_mut(&(peer, area.to_string())) {
-            match pair.session.as_mut() {
-                Some(s) => s.reset(),
-                None => pair.reset = true,
-            }
-        }
-        if let Some(p) = self.peers.get_mut(&peer) {
-            p.in_sync.remove(area);
-        }
-    }
-
-    // ---- sync streams -----------------------------------------------------------------------
-
-    /// Queues a frame on our stream to `peer`, opening the stream on first use.
-    fn send_frame(&mut self, peer: PeerId, frame: Frame) {
-        if !self.live(&peer) {
-            // Disconnected meanwhile: the reconnect starts fresh sessions.
-            return;
-        }
-        let size = match self.outbound.get(&peer).map(|out| out.send(&frame)) {
-            Some(Some(size)) => size,
-            stopped_or_none => {
-                if stopped_or_none.is_some() {
-                    // The writer stopped: what it had not written is lost, so the sessions that
-                    // believe it sent start over, now (its own report will name a stream no
-                    // longer current).
-                    self.link_down(peer);
-                }
-                self.next_stream += 1;
-                let out = link::spawn_writer(peer, self.next_stream, self.control.clone(), self.link_tx.clone());
-                let size = out.send(&frame).unwrap_or(0);
-                self.outbound.insert(peer, out);
-                size
-            }
-        };
-        tracing::trace!(%peer, size, "frame sent");
-        self.peers.entry(peer).or_default().bytes_sent += size as u64;
-    }
-
-    /// A peer opened its sync stream to us; it replaces any earlier one from that peer.
-    fn accept_stream(&mut self, peer: PeerId, stream: libp2p::Stream) {
-        if self.blocked.contains(&peer) {
-            return; // Dropped: the connection is on its way out too.
-        }
-        self.next_stream += 1;
-        let id = self.next_stream;
-        let limit = link::FrameLimit::new(self.frame_limit(&peer), self.stranger_budget.clone());
-        let reader = link::spawn_reader(peer, id, stream, limit.clone(), self.link_tx.clone());
-        if let Some((_, old, _)) = self.inbound.insert(peer, (id, reader, limit)) {
-            // The peer started over (its writer failed, or it is a new process on a new
-            // connection): so do we, and our writer, which may write to the old connection,
-            // goes too; the next frame opens a new stream.
-            old.abort();
-            self.outbound.remove(&peer);
-            self.link_down(peer);
-        }
-    }
-
-    fn handle_link(&mut self, event: LinkEvent) {
-        match event {
-            LinkEvent::Frame { peer, stream, frame, size, .. } => {
-                if self.inbound.get(&peer).is_none_or(|(id, _, _)| *id != stream) {
-                    return; // From a stream since replaced.
-                }
-                self.peers.entry(peer).or_default().bytes_received += size as u64;
-                match frame {
-                    Frame::Sync { area, message } => {
-                        if crdt_model::ids::validate_area_id(&area).is_err() {
-                            tracing::warn!(%peer, "sync message for an invalid area id refused");
-                            self.send_frame(peer, Frame::Refused { area, reason: "invalid area id".into() });
-                            return;
-                        }
-                        self.receive(peer, area, message);
-                    }
-                    Frame::Refused { area, reason } => {
-                        tracing::info!(%peer, %area, %reason, "peer refused our sync message");
-                        self.note_refusal(peer, &area, "peer", &reason);
-                        self.reset_pair(peer, &area);
-                    }
-                }
-            }
-            LinkEvent::InboundEnded { peer, stream, error } => {
-                if self.inbound.get(&peer).is_none_or(|(id, _, _)| *id != stream) {
-                    return;
-                }
-                self.inbound.remove(&peer);
-                match error {
-                    // Garbage, an oversized frame: the stream is dropped; start over with this peer.
-                    Some(e) => tracing::warn!(%peer, error = %e, "bad sync stream from peer; its sessions are reset"),
-                    None => tracing::debug!(%peer, "peer closed its sync stream"),
-                }
-                self.link_down(peer);
-            }
-            LinkEvent::OutboundDown { peer, stream, error, unsupported } => {
-                if self.outbound.get(&peer).is_none_or(|o| o.stream != stream) {
-                    return;
-                }
-                self.outbound.remove(&peer);
-                if unsupported {
-                    tracing::warn!(%peer, %error, "cannot sync with this peer");
-                    return;
-                }
-                tracing::debug!(%peer, %error, "sync stream to peer down; its sessions are reset");
-                self.link_down(peer);
-            }
-        }
-    }
-
-    /// A sync stream with `peer` went down, so frames may have been lost: every session with it
-    /// starts over (as Automerge's protocol requires), soon, if the peer is still connected.
-    fn link_down(&mut self, peer: PeerId) {
-        let areas: Vec<String> = self.pairs.keys().filter(|(p, _)| *p == peer).map(|(_, a)| a.clone()).collect();
-        for area in &areas {
-            self.reset_pair(peer, area);
-        }
-        if self.swarm.is_connected(&peer) {
-            self.relink.insert(peer, Instant::now() + RELINK_AFTER);
-        }
-    }
-
-    // ---- invites ----------------------------------------------------------------------------
 
     fn handle_join_event(&mut self, event: request_response::Event<Request, Response>) {
         use request_response::{Event, Message};
@@ -842,12 +432,7 @@ impl EventLoop {
             }
             Event::OutboundFailure { peer, request_id, error, .. } => {
                 tracing::debug!(%peer, error = %error, "join request failed");
-                // An accepted join only waits for the area now; a late failure does not end it.
-                if self.joins.get(&request_id).is_some_and(|j| !j.accepted)
-                    && let Some(j) = self.joins.remove(&request_id)
-                {
-                    let _ = j.reply.send(Err(NetError::Unreachable(error.to_string())));
-                }
+                self.joins.failed(request_id, NetError::Unreachable(error.to_string()), false);
             }
             Event::InboundFailure { peer, error, .. } => {
                 tracing::warn!(%peer, error = %error, "bad or failed join request from peer");
@@ -859,30 +444,128 @@ impl EventLoop {
     fn handle_join_answer(&mut self, peer: PeerId, request_id: OutboundRequestId, response: Response) {
         match response {
             Response::Joined => {
-                let Some(j) = self.joins.get_mut(&request_id) else { return };
-                j.accepted = true;
-                j.deadline = Instant::now() + JOIN_TIMEOUT;
+                let Some(area) = self.joins.accepted(request_id, Instant::now()) else { return };
                 // The inviter now pushes the area; it may even be here already.
-                let area = j.area.clone();
-                let node = self.node.clone();
-                let tx = self.internal_tx.clone();
+                let (node, tx) = (self.node.clone(), self.internal_tx.clone());
                 tokio::spawn(async move {
                     if node.shared_areas(peer.to_string()).await.is_ok_and(|a| a.contains(&area)) {
                         let _ = tx.send(Internal::Shared { peer, areas: vec![area] });
                     }
                 });
             }
-            Response::Refused(reason) => {
-                if let Some(j) = self.joins.remove(&request_id) {
-                    let _ = j.reply.send(Err(NetError::Refused(reason)));
-                }
-            }
+            Response::Refused(reason) => self.joins.failed(request_id, NetError::Refused(reason), true),
         }
     }
 
     /// Answers a join request. The peer may be gone already; then there is nobody to tell.
     fn respond(&mut self, channel: ResponseChannel<Response>, response: Response) {
         let _ = self.swarm.behaviour_mut().join.send_response(channel, response);
+    }
+
+    // ---- sync streams -----------------------------------------------------------------------
+
+    /// Queues a frame on our stream to `peer`, opening the stream on first use.
+    fn send_frame(&mut self, peer: PeerId, frame: Frame) {
+        if !self.live(&peer) {
+            // Disconnected meanwhile: the reconnect starts fresh sessions.
+            return;
+        }
+        let size = match self.outbound.get(&peer).map(|out| out.send(&frame)) {
+            Some(Some(size)) => size,
+            stopped_or_none => {
+                if stopped_or_none.is_some() {
+                    // The writer stopped: what it had not written is lost, so the sessions that
+                    // believe it sent start over, now (its own report will name a stream no
+                    // longer current).
+                    self.feed(Input::LinkDown(peer));
+                }
+                self.next_stream += 1;
+                let out = link::spawn_writer(peer, self.next_stream, self.control.clone(), self.link_tx.clone());
+                let size = out.send(&frame).unwrap_or(0);
+                self.outbound.insert(peer, out);
+                size
+            }
+        };
+        tracing::trace!(%peer, size, "frame sent");
+        self.peers.entry(peer).or_default().bytes_sent += size as u64;
+    }
+
+    /// Drops both sync streams with a peer (its sessions are the state machine's business).
+    fn drop_streams(&mut self, peer: PeerId) {
+        self.outbound.remove(&peer);
+        if let Some((_, reader, _)) = self.inbound.remove(&peer) {
+            reader.abort();
+        }
+    }
+
+    /// A peer opened its sync stream to us; it replaces any earlier one from that peer.
+    fn accept_stream(&mut self, peer: PeerId, stream: libp2p::Stream) {
+        if self.blocked.contains(&peer) {
+            return; // Dropped: the connection is on its way out too.
+        }
+        self.next_stream += 1;
+        let id = self.next_stream;
+        let limit = link::FrameLimit::new(self.frame_limit(&peer), self.stranger_budget.clone());
+        let reader = link::spawn_reader(peer, id, stream, limit.clone(), self.link_tx.clone());
+        if let Some((_, old, _)) = self.inbound.insert(peer, (id, reader, limit)) {
+            // The peer started over (its writer failed, or it is a new process on a new
+            // connection): so do we, and our writer, which may write to the old connection,
+            // goes too; the next frame opens a new stream.
+            old.abort();
+            self.outbound.remove(&peer);
+            self.feed(Input::LinkDown(peer));
+        }
+    }
+
+    fn handle_link(&mut self, event: LinkEvent) {
+        match event {
+            LinkEvent::Frame { peer, stream, frame, size, .. } => {
+                if self.inbound.get(&peer).is_none_or(|(id, _, _)| *id != stream) {
+                    return; // From a stream since replaced.
+                }
+                self.peers.entry(peer).or_default().bytes_received += size as u64;
+                match frame {
+                    Frame::Sync { area, message } => {
+                        if crdt_model::ids::validate_area_id(&area).is_err() {
+                            tracing::warn!(%peer, "sync message for an invalid area id refused");
+                            self.send_frame(peer, Frame::Refused { area, reason: "invalid area id".into() });
+                            return;
+                        }
+                        let stranger = self.frame_limit(&peer) < codec::MAX_FRAME;
+                        self.feed(Input::Message { peer, area, message, stranger });
+                    }
+                    Frame::Refused { area, reason } => {
+                        tracing::info!(%peer, %area, %reason, "peer refused our sync message");
+                        self.note_refusal(peer, &area, "peer", &reason);
+                        self.feed(Input::Refused { peer, area });
+                    }
+                }
+            }
+            LinkEvent::InboundEnded { peer, stream, error } => {
+                if self.inbound.get(&peer).is_none_or(|(id, _, _)| *id != stream) {
+                    return;
+                }
+                self.inbound.remove(&peer);
+                match error {
+                    // Garbage, an oversized frame: the stream is dropped; start over with this peer.
+                    Some(e) => tracing::warn!(%peer, error = %e, "bad sync stream from peer; its sessions are reset"),
+                    None => tracing::debug!(%peer, "peer closed its sync stream"),
+                }
+                self.feed(Input::LinkDown(peer));
+            }
+            LinkEvent::OutboundDown { peer, stream, error, unsupported } => {
+                if self.outbound.get(&peer).is_none_or(|o| o.stream != stream) {
+                    return;
+                }
+                self.outbound.remove(&peer);
+                if unsupported {
+                    tracing::warn!(%peer, %error, "cannot sync with this peer");
+                    return;
+                }
+                tracing::debug!(%peer, %error, "sync stream to peer down; its sessions are reset");
+                self.feed(Input::LinkDown(peer));
+            }
+        }
     }
 
     // ---- swarm events -----------------------------------------------------------------------
@@ -951,15 +634,15 @@ impl EventLoop {
                 let now = Instant::now();
                 let we_dialled = endpoint.is_dialer();
                 p.conns.push(Conn { id: connection_id, since: now, we_dialled, last_pong: Some(now), closing: false });
-                if p.conns.len() > 1 {
-                    self.keep_one_connection(peer_id);
+                for surplus in p.surplus_connections(*self.swarm.local_peer_id(), peer_id) {
+                    tracing::info!(peer = %peer_id, "a second connection to this peer: closing one");
+                    self.swarm.close_connection(surplus);
                 }
                 if first {
                     self.node.peer_connection(&peer_id.to_string(), true);
                     // Sessions start with the connection: whatever a session of this peer's
                     // last connection believed it had sent is void.
-                    self.pairs.retain(|(peer, _), _| *peer != peer_id);
-                    self.sync_shared(peer_id);
+                    self.feed(Input::Connected(peer_id));
                 }
             }
             SwarmEvent::ConnectionClosed { peer_id, connection_id, endpoint, num_established, cause, .. } => {
@@ -977,16 +660,10 @@ impl EventLoop {
                 p.conns.retain(|c| c.id != connection_id);
                 if num_established == 0 {
                     // A member that went away is dialled again soon (see `dial_due`).
-                    p.dial_soon();
+                    p.dial_soon(Instant::now());
                     self.node.peer_connection(&peer_id.to_string(), false);
-                    p.in_sync.clear();
-                    // Fresh sync states on reconnect, as Automerge's protocol expects.
-                    self.pairs.retain(|(peer, _), _| *peer != peer_id);
-                    self.outbound.remove(&peer_id);
-                    if let Some((_, reader, _)) = self.inbound.remove(&peer_id) {
-                        reader.abort();
-                    }
-                    self.relink.remove(&peer_id);
+                    self.feed(Input::Disconnected(peer_id));
+                    self.drop_streams(peer_id);
                 }
             }
             SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
@@ -1005,60 +682,7 @@ impl EventLoop {
         }
     }
 
-    /// Starts syncing every area shared with a newly connected peer.
-    fn sync_shared(&mut self, peer: PeerId) {
-        let (node, tx) = (self.node.clone(), self.internal_tx.clone());
-        tokio::spawn(async move {
-            match node.shared_areas(peer.to_string()).await {
-                Ok(areas) => {
-                    let _ = tx.send(Internal::Shared { peer, areas });
-                }
-                Err(e) => tracing::warn!(%peer, error = %e, "could not list shared areas"),
-            }
-        });
-    }
-
-    fn refresh_connected(&mut self) {
-        for peer in self.connected_peers() {
-            self.sync_shared(peer);
-        }
-    }
-
-    /// Re-reads the rosters: names for `kdc peers`, and the block list.
-    fn refresh_rosters(&mut self) {
-        let (node, tx) = (self.node.clone(), self.internal_tx.clone());
-        tokio::spawn(async move {
-            if let Ok(blocked) = node.blocked_peers().await {
-                let _ = tx.send(Internal::Blocked(blocked));
-            }
-            if let Ok(names) = node.member_names().await {
-                let _ = tx.send(Internal::Names(names));
-            }
-        });
-    }
-
-    fn update_blocked(&mut self, peers: BTreeSet<String>) {
-        let wanted: BTreeSet<PeerId> = peers.iter().filter_map(|p| PeerId::from_str(p).ok()).collect();
-        for peer in wanted.difference(&self.blocked) {
-            tracing::info!(%peer, "removed member: connections refused");
-            self.swarm.behaviour_mut().blocked.block_peer(*peer);
-            self.pairs.retain(|(p, _), _| p != peer);
-            self.outbound.remove(peer);
-            if let Some((_, reader, _)) = self.inbound.remove(peer) {
-                reader.abort();
-            }
-        }
-        for peer in self.blocked.difference(&wanted) {
-            self.swarm.behaviour_mut().blocked.unblock_peer(*peer);
-        }
-        self.blocked = wanted;
-    }
-
-    // ---- addresses --------------------------------------------------------------------------
-
-    fn connected_peers(&self) -> Vec<PeerId> {
-        self.swarm.connected_peers().copied().collect()
-    }
+    // ---- peers, addresses, connections ------------------------------------------------------
 
     fn learn_address(&mut self, peer: PeerId, addr: Multiaddr, persist: bool) {
         if peer == *self.swarm.local_peer_id() {
@@ -1137,12 +761,9 @@ impl EventLoop {
         }
         conn.closing = true;
         if !p.has_live_connection() {
-            p.dial_soon();
-            self.outbound.remove(&peer);
-            if let Some((_, reader, _)) = self.inbound.remove(&peer) {
-                reader.abort();
-            }
-            self.link_down(peer);
+            p.dial_soon(Instant::now());
+            self.drop_streams(peer);
+            self.feed(Input::Disconnected(peer));
         }
     }
 
@@ -1152,48 +773,16 @@ impl EventLoop {
         }
     }
 
-    /// Closes connections whose last answered ping is older than [`DEAD_AFTER`].
+    /// Closes connections whose last answered ping is older than [`peers::DEAD_AFTER`].
     fn check_pongs(&mut self, now: Instant) {
-        let dead: Vec<(PeerId, ConnectionId)> = self
-            .peers
-            .iter()
-            .flat_map(|(peer, p)| p.conns.iter().map(move |c| (*peer, c)))
-            .filter(|(_, c)| !c.closing && c.last_pong.is_some_and(|at| now.duration_since(at) > DEAD_AFTER))
-            .map(|(peer, c)| (peer, c.id))
-            .collect();
-        for (peer, connection) in dead {
-            self.drop_dead_connection(peer, connection, &format!("no ping answered for {DEAD_AFTER:?}"));
+        for (peer, connection) in peers::dead_connections(&self.peers, now) {
+            self.drop_dead_connection(peer, connection, &format!("no ping answered for {:?}", peers::DEAD_AFTER));
         }
     }
 
     /// Connected by a connection that is not being closed.
     fn live(&self, peer: &PeerId) -> bool {
         self.swarm.is_connected(peer) && self.peers.get(peer).is_none_or(PeerState::has_live_connection)
-    }
-
-    /// Keeps one connection to `peer` and closes the others (see [`SIMULTANEOUS`]). Both devices
-    /// decide alike: the newest, unless the two newest came within [`SIMULTANEOUS`] of each other,
-    /// then the one the smaller peer id dialled.
-    fn keep_one_connection(&mut self, peer: PeerId) {
-        let local = *self.swarm.local_peer_id();
-        let Some(p) = self.peers.get(&peer) else { return };
-        let mut conns: Vec<Conn> = p.conns.iter().filter(|c| !c.closing).copied().collect();
-        if conns.len() < 2 {
-            return;
-        }
-        conns.sort_by_key(|c| c.since);
-        let newest = conns[conns.len() - 1];
-        let second = conns[conns.len() - 2];
-        let keep = if newest.since.duration_since(second.since) < SIMULTANEOUS {
-            let dialled_by_smaller = |c: &Conn| (local < peer) == c.we_dialled;
-            if dialled_by_smaller(&newest) || !dialled_by_smaller(&second) { newest.id } else { second.id }
-        } else {
-            newest.id
-        };
-        for c in conns.iter().filter(|c| c.id != keep) {
-            tracing::info!(%peer, "a second connection to this peer: closing one");
-            self.swarm.close_connection(c.id);
-        }
     }
 
     fn add_redial(&mut self, addr: Multiaddr) {
@@ -1210,7 +799,7 @@ impl EventLoop {
                 addrs: p.addrs.iter().map(ToString::to_string).collect(),
                 connected: self.live(peer),
                 last_seen: p.last_seen_ms.map(crdt_model::area::rfc3339),
-                areas_in_sync: p.in_sync.iter().cloned().collect(),
+                areas_in_sync: self.sessions.in_sync(peer),
                 last_refusal: p.last_refusal.clone(),
                 mdns_seen: p.mdns_seen_ms.map(crdt_model::area::rfc3339),
                 bytes_sent: p.bytes_sent,
@@ -1225,7 +814,7 @@ impl EventLoop {
     fn frame_limit(&self, peer: &PeerId) -> usize {
         let known = self.names.contains_key(&peer.to_string())
             || self.peers.get(peer).is_some_and(|p| p.explicit)
-            || self.joins.values().any(|j| j.inviter == *peer);
+            || self.joins.waits_on(peer);
         if known { codec::MAX_FRAME } else { link::STRANGER_FRAME }
     }
 
@@ -1248,75 +837,6 @@ impl EventLoop {
 
     fn save_addresses(&mut self) {
         self.addrs_dirty = false;
-        let book: BTreeMap<String, Vec<String>> = self
-            .peers
-            .iter()
-            .filter(|(_, p)| !p.addrs.is_empty())
-            .map(|(peer, p)| (peer.to_string(), p.addrs.iter().map(ToString::to_string).collect()))
-            .collect();
-        let path = self.data_dir.join(PEERS_FILE);
-        // Small file, written rarely; off the reactor all the same.
-        tokio::task::spawn_blocking(move || {
-            let tmp = path.with_extension("json.tmp");
-            let text = serde_json::to_vec_pretty(&book).unwrap_or_default();
-            if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &path)) {
-                tracing::warn!(error = %e, "could not save peer addresses");
-            }
-        });
+        peers::save_addresses(&self.data_dir, &self.peers);
     }
-}
-
-/// Reads the address book. A missing or unreadable file is an empty book. Called once at start.
-fn load_addresses(dir: &std::path::Path) -> Vec<(PeerId, Multiaddr)> {
-    let Ok(text) = std::fs::read(dir.join(PEERS_FILE)) else { return Vec::new() };
-    let book: BTreeMap<String, Vec<String>> = match serde_json::from_slice(&text) {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::warn!(error = %e, "peer address book is not readable; starting empty");
-            return Vec::new();
-        }
-    };
-    book.into_iter()
-        .filter_map(|(peer, addrs)| PeerId::from_str(&peer).ok().map(|p| (p, addrs)))
-        .flat_map(|(peer, addrs)| addrs.into_iter().filter_map(move |a| a.parse().ok().map(|a| (peer, a))))
-        .collect()
-}
-
-fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
-    addr.iter().find_map(|p| match p {
-        Protocol::P2p(peer) => Some(peer),
-        _ => None,
-    })
-}
-
-fn strip_p2p(addr: &Multiaddr) -> Multiaddr {
-    addr.iter().filter(|p| !matches!(p, Protocol::P2p(_))).collect()
-}
-
-/// Addresses worth remembering: not unspecified (0.0.0.0).
-fn is_dialable(addr: &Multiaddr) -> bool {
-    !addr.iter().any(|p| match p {
-        Protocol::Ip4(ip) => ip.is_unspecified(),
-        Protocol::Ip6(ip) => ip.is_unspecified(),
-        _ => false,
-    })
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
-        None => std::future::pending().await,
-    }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-/// `d` give or take a quarter, so devices that failed together do not retry in step.
-fn jitter(d: Duration) -> Duration {
-    d.mul_f64(rand::random_range(0.75..1.25))
 }

@@ -29,6 +29,12 @@ impl SyncSession {
     }
 }
 
+impl crate::network::sessions::Session for SyncSession {
+    fn reset(&mut self) {
+        SyncSession::reset(self);
+    }
+}
+
 /// What applying a message gave.
 #[derive(Debug, Default)]
 pub struct Received {

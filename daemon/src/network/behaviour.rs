@@ -1,0 +1,100 @@
+//! The libp2p side of the network task: transport, behaviours, and their settings.
+//!
+//! Transport: TCP + Noise + Yamux. Behaviours: a block list fed from the area rosters
+//! (peers removed from an area and active in none), connection limits, identify, ping, mDNS
+//! (tuned to find a peer in a meeting room within seconds), libp2p-stream carrying the sync
+//! streams `/kdc/sync-stream/1` ([`super::link`]), and request-response carrying invite
+//! redemptions `/kdc/join/1` ([`super::codec`]).
+
+use std::time::Duration;
+
+use libp2p::request_response::{self, ProtocolSupport};
+use libp2p::swarm::NetworkBehaviour;
+use libp2p::swarm::behaviour::toggle::Toggle;
+use libp2p::{Swarm, allow_block_list, connection_limits, identify, mdns, noise, ping, tcp, yamux};
+
+use super::NetError;
+use super::codec;
+use super::swarm::NetConfig;
+
+/// mDNS query interval: a phone joining the community-house Wi-Fi is found within seconds.
+pub const MDNS_QUERY_INTERVAL: Duration = Duration::from_secs(2);
+/// Ping every so often on every connection: a dead link (Wi-Fi gone, peer restarted behind a
+/// cut) is found in seconds instead of after TCP's retransmission backoff (see
+/// [`super::peers::DEAD_AFTER`]).
+const PING_INTERVAL: Duration = Duration::from_secs(2);
+const PING_TIMEOUT: Duration = Duration::from_secs(3);
+/// A dial (TCP, Noise, Yamux) that has not made a connection by then fails, so the next one
+/// starts: a SYN sent into a cut link otherwise waits out TCP's retransmissions (1, 3, 7, 15 s…)
+/// and the link, once back, is used only when that SYN is retried. (libp2p's default: 10 s.)
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
+
+#[derive(NetworkBehaviour)]
+pub(super) struct Behaviour {
+    pub blocked: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
+    pub limits: connection_limits::Behaviour,
+    pub identify: identify::Behaviour,
+    pub ping: ping::Behaviour,
+    pub mdns: Toggle<mdns::tokio::Behaviour>,
+    pub streams: libp2p_stream::Behaviour,
+    pub join: request_response::Behaviour<codec::Codec>,
+}
+
+/// Builds the swarm and starts listening. Fails when a `--listen` address cannot be bound.
+pub(super) fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetError> {
+    let local = config.keypair.public().to_peer_id();
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(config.keypair.clone())
+        .with_tokio()
+        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .map_err(|e| NetError::Unreachable(format!("transport: {e}")))?
+        .with_behaviour(|key| {
+            let mdns = if config.mdns {
+                let cfg = mdns::Config {
+                    ttl: Duration::from_secs(60),
+                    query_interval: MDNS_QUERY_INTERVAL,
+                    ..mdns::Config::default()
+                };
+                match mdns::tokio::Behaviour::new(cfg, local) {
+                    Ok(m) => Some(m),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "mDNS is not available; only explicit peers will be found");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            Behaviour {
+                blocked: allow_block_list::Behaviour::default(),
+                limits: connection_limits::Behaviour::new(
+                    connection_limits::ConnectionLimits::default()
+                        .with_max_established(Some(128))
+                        .with_max_established_per_peer(Some(4))
+                        .with_max_pending_incoming(Some(32)),
+                ),
+                identify: identify::Behaviour::new(
+                    identify::Config::new("/kdc/1".into(), key.public()).with_agent_version(format!(
+                        "kdcd/{} ({})",
+                        env!("CARGO_PKG_VERSION"),
+                        config.name
+                    )),
+                ),
+                ping: ping::Behaviour::new(ping::Config::new().with_interval(PING_INTERVAL).with_timeout(PING_TIMEOUT)),
+                mdns: Toggle::from(mdns),
+                streams: libp2p_stream::Behaviour::new(),
+                join: request_response::Behaviour::new(
+                    [(codec::JOIN_PROTOCOL, ProtocolSupport::Full)],
+                    request_response::Config::default().with_request_timeout(Duration::from_secs(60)),
+                ),
+            }
+        })
+        .map_err(|e| NetError::Unreachable(format!("behaviour: {e}")))?
+        // Members stay connected between edits so a change goes out at once.
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
+        .with_connection_timeout(CONNECT_TIMEOUT)
+        .build();
+    for addr in &config.listen {
+        swarm.listen_on(addr.clone()).map_err(|e| NetError::Refused(format!("cannot listen on {addr}: {e}")))?;
+    }
+    Ok(swarm)
+}

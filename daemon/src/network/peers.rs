@@ -1,0 +1,226 @@
+//! What the network task knows of each peer: addresses (kept across restarts in
+//! [`PEERS_FILE`]), open connections and their pings, when to dial it next, and the figures
+//! `kdc peers` shows. The decisions about connections (which one to keep of two, which is dead)
+//! are plain functions of these records and the time, so both devices of a pair decide alike.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use libp2p::swarm::ConnectionId;
+use libp2p::{Multiaddr, PeerId, multiaddr::Protocol};
+
+use super::Refusal;
+
+/// File of peer addresses seen, kept across restarts.
+pub const PEERS_FILE: &str = "peers.json";
+/// Redial backoff for `--peer` addresses and for roster members with known addresses. Short: on
+/// a LAN a dial is one SYN, and a member whose Wi-Fi comes back must be found again within
+/// seconds.
+pub const REDIAL_MIN: Duration = Duration::from_millis(500);
+pub const REDIAL_MAX: Duration = Duration::from_secs(2);
+/// A peer found by mDNS is dialled at once by the device with the smaller peer id; the other
+/// dials only if still not connected after this long (two dials at once cannot then collide).
+pub const MDNS_DEFER: Duration = Duration::from_secs(3);
+/// A connection none of whose pings was answered for this long is closed. libp2p-ping itself
+/// reports only the second failure in a row, and after the first one it renegotiates the
+/// protocol under a 10 s timeout: left to it, a dead link took 16 s to be closed.
+pub const DEAD_AFTER: Duration = Duration::from_secs(6);
+/// Two connections to one peer established this close together are a simultaneous dial (both
+/// alive): both devices keep the one dialled by the smaller peer id. Further apart, the newer
+/// wins (the older one most likely leads to a process that is gone).
+pub const SIMULTANEOUS: Duration = Duration::from_secs(2);
+
+/// One open connection to a peer.
+#[derive(Debug, Clone, Copy)]
+pub struct Conn {
+    pub id: ConnectionId,
+    pub since: Instant,
+    pub we_dialled: bool,
+    /// When it last answered a ping (at first: when it was established); `None` once the peer
+    /// said it does not speak ping (then it is never judged dead by ping).
+    pub last_pong: Option<Instant>,
+    /// Asked to close (no ping answered) and not closed yet: as good as gone.
+    pub closing: bool,
+}
+
+#[derive(Default)]
+pub struct PeerState {
+    pub addrs: BTreeSet<Multiaddr>,
+    pub last_seen_ms: Option<i64>,
+    pub agent_name: Option<String>,
+    pub last_refusal: Option<Refusal>,
+    /// Connected through an explicit `--peer` / `kdc peer add` address: the user vouches for it.
+    pub explicit: bool,
+    pub conns: Vec<Conn>,
+    /// When to dial this peer next if it is a roster member and not connected, and the backoff.
+    pub next_dial: Option<(Instant, Duration)>,
+    /// When mDNS last announced it (unix ms).
+    pub mdns_seen_ms: Option<i64>,
+    /// Sync stream bytes (frames with their length prefix) since the daemon started.
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}
+
+impl PeerState {
+    /// A connection that is open and not being closed.
+    pub fn has_live_connection(&self) -> bool {
+        self.conns.iter().any(|c| !c.closing)
+    }
+
+    /// Dial again soon: the peer's last live connection just went.
+    pub fn dial_soon(&mut self, now: Instant) {
+        self.next_dial = Some((now + REDIAL_MIN, REDIAL_MIN));
+    }
+
+    /// The connections to close so that one stays (see [`SIMULTANEOUS`]). Both devices decide
+    /// alike: the newest, unless the two newest came within [`SIMULTANEOUS`] of each other, then
+    /// the one the smaller peer id dialled.
+    pub fn surplus_connections(&self, local: PeerId, peer: PeerId) -> Vec<ConnectionId> {
+        let mut conns: Vec<Conn> = self.conns.iter().filter(|c| !c.closing).copied().collect();
+        if conns.len() < 2 {
+            return Vec::new();
+        }
+        conns.sort_by_key(|c| c.since);
+        let newest = conns[conns.len() - 1];
+        let second = conns[conns.len() - 2];
+        let keep = if newest.since.duration_since(second.since) < SIMULTANEOUS {
+            let dialled_by_smaller = |c: &Conn| (local < peer) == c.we_dialled;
+            if dialled_by_smaller(&newest) || !dialled_by_smaller(&second) { newest.id } else { second.id }
+        } else {
+            newest.id
+        };
+        conns.iter().filter(|c| c.id != keep).map(|c| c.id).collect()
+    }
+}
+
+/// Connections whose last answered ping is older than [`DEAD_AFTER`].
+pub fn dead_connections(peers: &HashMap<PeerId, PeerState>, now: Instant) -> Vec<(PeerId, ConnectionId)> {
+    peers
+        .iter()
+        .flat_map(|(peer, p)| p.conns.iter().map(move |c| (*peer, c)))
+        .filter(|(_, c)| !c.closing && c.last_pong.is_some_and(|at| now.duration_since(at) > DEAD_AFTER))
+        .map(|(peer, c)| (peer, c.id))
+        .collect()
+}
+
+/// An explicit `--peer` address and when to dial it next.
+pub struct Redial {
+    pub next: Instant,
+    pub backoff: Duration,
+    pub connected: bool,
+}
+
+/// Reads the address book. A missing or unreadable file is an empty book. Called once at start.
+pub fn load_addresses(dir: &Path) -> Vec<(PeerId, Multiaddr)> {
+    let Ok(text) = std::fs::read(dir.join(PEERS_FILE)) else { return Vec::new() };
+    let book: BTreeMap<String, Vec<String>> = match serde_json::from_slice(&text) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, "peer address book is not readable; starting empty");
+            return Vec::new();
+        }
+    };
+    book.into_iter()
+        .filter_map(|(peer, addrs)| PeerId::from_str(&peer).ok().map(|p| (p, addrs)))
+        .flat_map(|(peer, addrs)| addrs.into_iter().filter_map(move |a| a.parse().ok().map(|a| (peer, a))))
+        .collect()
+}
+
+/// Writes the address book (atomically, off the reactor).
+pub fn save_addresses(dir: &Path, peers: &HashMap<PeerId, PeerState>) {
+    let book: BTreeMap<String, Vec<String>> = peers
+        .iter()
+        .filter(|(_, p)| !p.addrs.is_empty())
+        .map(|(peer, p)| (peer.to_string(), p.addrs.iter().map(ToString::to_string).collect()))
+        .collect();
+    let path = dir.join(PEERS_FILE);
+    tokio::task::spawn_blocking(move || {
+        let tmp = path.with_extension("json.tmp");
+        let text = serde_json::to_vec_pretty(&book).unwrap_or_default();
+        if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &path)) {
+            tracing::warn!(error = %e, "could not save peer addresses");
+        }
+    });
+}
+
+pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
+    addr.iter().find_map(|p| match p {
+        Protocol::P2p(peer) => Some(peer),
+        _ => None,
+    })
+}
+
+pub fn strip_p2p(addr: &Multiaddr) -> Multiaddr {
+    addr.iter().filter(|p| !matches!(p, Protocol::P2p(_))).collect()
+}
+
+/// Addresses worth remembering: not unspecified (0.0.0.0).
+pub fn is_dialable(addr: &Multiaddr) -> bool {
+    !addr.iter().any(|p| match p {
+        Protocol::Ip4(ip) => ip.is_unspecified(),
+        Protocol::Ip6(ip) => ip.is_unspecified(),
+        _ => false,
+    })
+}
+
+/// `d` give or take a quarter, so devices that failed together do not retry in step.
+pub fn jitter(d: Duration) -> Duration {
+    d.mul_f64(rand::random_range(0.75..1.25))
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(id: usize, since: Instant, we_dialled: bool) -> Conn {
+        Conn { id: ConnectionId::new_unchecked(id), since, we_dialled, last_pong: Some(since), closing: false }
+    }
+
+    #[test]
+    fn both_devices_keep_the_same_connection() {
+        let (a, b) = (PeerId::random(), PeerId::random());
+        let t = Instant::now();
+        // A simultaneous dial: connection 1 dialled by a, connection 2 dialled by b, 100 ms apart.
+        // Each side records the other's dial as not its own.
+        let on_a = PeerState {
+            conns: vec![conn(1, t, true), conn(2, t + Duration::from_millis(100), false)],
+            ..Default::default()
+        };
+        let on_b = PeerState {
+            conns: vec![conn(1, t, false), conn(2, t + Duration::from_millis(100), true)],
+            ..Default::default()
+        };
+        let closed_a = on_a.surplus_connections(a, b);
+        let closed_b = on_b.surplus_connections(b, a);
+        assert_eq!(closed_a, closed_b);
+        let smaller_dialled = if a < b { 1 } else { 2 };
+        assert_eq!(closed_a, vec![ConnectionId::new_unchecked(3 - smaller_dialled)]);
+        // Far apart: the newer stays, whoever dialled it.
+        let late = PeerState {
+            conns: vec![conn(1, t, true), conn(2, t + Duration::from_secs(30), false)],
+            ..Default::default()
+        };
+        assert_eq!(late.surplus_connections(a, b), vec![ConnectionId::new_unchecked(1)]);
+    }
+
+    #[test]
+    fn a_connection_without_pongs_is_dead_after_six_seconds() {
+        let peer = PeerId::random();
+        let t = Instant::now();
+        let mut peers = HashMap::new();
+        peers.insert(peer, PeerState { conns: vec![conn(7, t, true)], ..Default::default() });
+        assert!(dead_connections(&peers, t + Duration::from_secs(5)).is_empty());
+        assert_eq!(dead_connections(&peers, t + Duration::from_secs(7)), vec![(peer, ConnectionId::new_unchecked(7))]);
+        peers.get_mut(&peer).unwrap().conns[0].last_pong = None; // Does not speak ping.
+        assert!(dead_connections(&peers, t + Duration::from_secs(60)).is_empty());
+    }
+}

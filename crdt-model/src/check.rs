@@ -127,6 +127,15 @@ impl Door<'_> {
                     }
                     OpType::Delete if matches!(parsed, Key::Household { .. } | Key::Member { .. }) => {}
                     OpType::Delete => return Err(bad(key, shown(), "this key is never deleted".into())),
+                    OpType::Make(automerge::ObjType::Text) => {
+                        return Err(bad(
+                            key,
+                            shown(),
+                            "creates a text object; values are scalars only (JavaScript Automerge 3 makes \
+                             a plain string text: write an ImmutableString)"
+                                .into(),
+                        ));
+                    }
                     OpType::Make(kind) => {
                         return Err(bad(key, shown(), format!("creates an object ({kind}); values are scalars only")));
                     }

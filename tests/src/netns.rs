@@ -47,6 +47,8 @@ pub struct Lan {
     pub namespaces: Vec<String>,
     /// The bridge side of each namespace's veth pair: set it down to cut that host's link.
     pub host_links: Vec<String>,
+    /// `kdc-impair` processes delaying packets (see [`Lan::delay_incoming`]).
+    impairers: std::sync::Mutex<Vec<std::process::Child>>,
 }
 
 impl Lan {
@@ -56,7 +58,12 @@ impl Lan {
         let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tag = (std::process::id() * 7 + serial * 1009) % 100_000;
         let bridge = format!("kbr{tag}");
-        let mut lan = Lan { bridge: bridge.clone(), namespaces: Vec::new(), host_links: Vec::new() };
+        let mut lan = Lan {
+            bridge: bridge.clone(),
+            namespaces: Vec::new(),
+            host_links: Vec::new(),
+            impairers: std::sync::Mutex::new(Vec::new()),
+        };
         sh(&["ip", "link", "add", &bridge, "type", "bridge"]);
         sh(&["ip", "link", "set", &bridge, "up"]);
         for i in 1..=n {
@@ -113,8 +120,52 @@ impl Lan {
     }
 }
 
+impl Lan {
+    /// Host `i` holds each packet it receives from the LAN for `delay_ms` ± `jitter_ms` before
+    /// taking it: iptables hands it to NFQUEUE, and `kdc-impair` (the user-space impairing
+    /// link, tests/src/bin/kdc-impair.rs) accepts it when its time comes. Given to every host,
+    /// each direction of every link gets that delay, and packets overtake each other. Call after
+    /// [`Lan::drop_incoming`] so a dropped packet is not delayed first.
+    pub fn delay_incoming(&self, i: usize, delay_ms: u64, jitter_ms: u64) {
+        let ns = &self.namespaces[i];
+        let queue = i.to_string();
+        let child = Command::new("ip")
+            .args(["netns", "exec", ns])
+            .arg(crate::bin("kdc-impair"))
+            .args(["--queue", &queue, "--delay-ms", &delay_ms.to_string(), "--jitter-ms", &jitter_ms.to_string()])
+            .args(["--seed", &(i as u64 + 1).to_string()])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn kdc-impair");
+        self.impairers.lock().unwrap().push(child);
+        // Bound to its queue before packets are sent there (else `--queue-bypass` lets them by).
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        sh(&[
+            "ip",
+            "netns",
+            "exec",
+            ns,
+            "iptables",
+            "-A",
+            "INPUT",
+            "!",
+            "-i",
+            "lo",
+            "-j",
+            "NFQUEUE",
+            "--queue-num",
+            &queue,
+            "--queue-bypass",
+        ]);
+    }
+}
+
 impl Drop for Lan {
     fn drop(&mut self) {
+        for child in self.impairers.get_mut().unwrap().iter_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         for ns in &self.namespaces {
             let _ = Command::new("ip").args(["netns", "del", ns]).status();
         }

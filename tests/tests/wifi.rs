@@ -6,6 +6,7 @@
 //!
 //! Needs root, iproute2 and iptables; under CI they must be there (the tests fail otherwise).
 
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use kdc_tests::netns::{Lan, NsDaemon, available};
@@ -109,21 +110,55 @@ fn four_devices_on_a_lossy_wifi_converge() {
         return;
     }
     let share: f64 = std::env::var("KDC_WIFI_LOSS").ok().and_then(|s| s.parse().ok()).unwrap_or(0.3);
+    four_devices(share, None);
+}
+
+/// The same through a slow link too: 15 % drops and 150 ± 80 ms delay each way (the delay from
+/// `kdc-impair`, a user-space impairing link, since this kernel has no netem).
+#[test]
+fn four_devices_on_a_slow_lossy_wifi_converge() {
+    if !available("four_devices_on_a_slow_lossy_wifi_converge") {
+        return;
+    }
+    let share: f64 = std::env::var("KDC_WIFI_LOSS").ok().and_then(|s| s.parse().ok()).unwrap_or(0.15);
+    let delay: u64 = std::env::var("KDC_WIFI_DELAY_MS").ok().and_then(|s| s.parse().ok()).unwrap_or(150);
+    let jitter: u64 = std::env::var("KDC_WIFI_JITTER_MS").ok().and_then(|s| s.parse().ok()).unwrap_or(80);
+    four_devices(share, Some((delay, jitter)));
+}
+
+fn four_devices(share: f64, delay: Option<(u64, u64)>) {
+    let label = match delay {
+        Some((d, j)) => format!("{:.0} % drops and {d} ± {j} ms delay each way", share * 100.0),
+        None => format!("{:.0} % drops each way", share * 100.0),
+    };
     let (mut arrive, mut converge) = (Vec::new(), Vec::new());
     for run in 0..runs() {
         let lan = Lan::new(4);
         for i in 0..4 {
             lan.drop_incoming(i, share);
+            if let Some((d, j)) = delay {
+                lan.delay_incoming(i, d, j);
+            }
         }
         let daemons: Vec<NsDaemon> =
             lan.namespaces.iter().zip(["A", "B", "C", "D"]).map(|(ns, n)| NsDaemon::start(ns, n)).collect();
+        if let Some((d, j)) = delay {
+            // The link is as slow as asked: a TCP connection takes a round trip, two delays.
+            let rtt = connect_ms(&lan.namespaces[0], &daemons[1]);
+            let least = 2.0 * (d - j) as f64;
+            assert!(
+                rtt >= least * 0.9,
+                "run {run}: a connection opened in {rtt} ms; {d} ± {j} ms each way asks ≥ {least} ms"
+            );
+            eprintln!("{label}, run {run}: a TCP connection between two devices opens in {rtt:.0} ms");
+        }
         let t0 = Instant::now();
         daemons[0].json(&["area", "create", AREA, "--name", "Wi-Fi", "--ward", "P"]);
         for d in &daemons[1..] {
             daemons[0].json(&["member", "add", AREA, &d.peer_id(), "--name", &d.name]);
         }
         let ok = wait_until(Duration::from_secs(90), || daemons[1..].iter().all(|d| d.status(AREA).is_some()));
-        assert!(ok, "run {run}: the area did not reach every member at {share} loss");
+        assert!(ok, "run {run}: the area did not reach every member with {label}");
         let reached = t0.elapsed().as_secs_f64();
         for (i, d) in daemons.iter().enumerate() {
             d.json(&["household", "add", AREA, &format!("H{i}"), "members=2", "internet=yes"]);
@@ -132,17 +167,45 @@ fn four_devices_on_a_lossy_wifi_converge() {
             let s: Vec<_> = daemons.iter().map(|d| d.status(AREA)).collect();
             s[0].as_ref().is_some_and(|x| x["households"] == 4) && s.iter().all(|x| x == &s[0])
         });
-        eprintln!("loss run {run}: area everywhere after {reached:.2} s; converged {took:?} s after the last write");
-        let took = took.unwrap_or_else(|| panic!("run {run}: no convergence within 90 s at {share} loss"));
+        eprintln!(
+            "{label}, run {run}: area everywhere after {reached:.2} s; converged {took:?} s after the last write"
+        );
+        let took = took.unwrap_or_else(|| panic!("run {run}: no convergence within 90 s with {label}"));
         arrive.push(reached);
         converge.push(took);
     }
     eprintln!(
-        "FIGURE 4 devices, {:.0} % drops each way: area reaches every member p50 {:.2} s; convergence after the last write p50 {:.2} s",
-        share * 100.0,
+        "FIGURE 4 devices, {label}: area reaches every member p50 {:.2} s; convergence after the last write p50 {:.2} s",
         median(arrive),
         median(converge)
     );
+}
+
+/// The fastest of three TCP connections from namespace `ns` to `to`'s libp2p port, in ms.
+fn connect_ms(ns: &str, to: &NsDaemon) -> f64 {
+    let id = to.json(&["id"]);
+    let addr = id["listen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.as_str())
+        .find(|a| a.starts_with("/ip4/10.77."))
+        .expect("a LAN address")
+        .to_string();
+    let parts: Vec<&str> = addr.split('/').collect();
+    let target = format!("{}:{}", parts[2], parts[4]);
+    (0..3)
+        .map(|_| {
+            let out = Command::new("ip")
+                .args(["netns", "exec", ns])
+                .arg(kdc_tests::bin("kdc-impair"))
+                .args(["--probe", &target])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "probe: {}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stdout).trim().parse::<f64>().unwrap()
+        })
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// Sync stream bytes `d` exchanged with every peer so far (sent plus received).

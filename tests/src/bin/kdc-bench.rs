@@ -72,6 +72,9 @@ fn main() {
     if run("disk") {
         disk_after_compaction();
     }
+    if run("repo") {
+        beside_automerge_repo(&opts);
+    }
 }
 
 // ---- printing and statistics ---------------------------------------------------------------
@@ -686,4 +689,68 @@ fn dir_usage(dir: &Path) -> Usage {
         }
     }
     u
+}
+
+/// kdcd beside automerge-repo (npm `@automerge/automerge-repo`, its WebSocket adapter and Node
+/// file storage, run by `web/tests/repo-bench.mjs`) on the same 3,000-household document, in
+/// the same run: first sync to a new device, and one edit's propagation. Needs Node and `npm ci`
+/// in `web/`.
+fn beside_automerge_repo(opts: &Opts) {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = Daemon::start_args(&["--name", "A"]);
+    let (area, synth_area) = import_area(&a, 2, 3000, tmp.path());
+    let doc = tmp.path().join("area.automerge");
+    std::fs::write(&doc, synth_area.save()).unwrap();
+    let (reps, edits) = if opts.quick { (3, 40) } else { (5, 200) };
+
+    let mut sync = Vec::new();
+    let mut last = None;
+    for _ in 0..reps {
+        let d = Daemon::start_args(&["--name", "new"]);
+        let cd = client(&d);
+        let token = a.json(&["invite", &area])["token"].as_str().unwrap().to_string();
+        let started = Instant::now();
+        cd.join_area(&token).expect("join");
+        assert!(wait_until_fast(Duration::from_secs(60), || area_households(&cd, &area) == Some(3000)));
+        sync.push(ms(started.elapsed()));
+        last = Some(d);
+    }
+    let b = last.expect("at least one run");
+    let (ca, cb) = (client(&a), client(&b));
+    let houses: Vec<String> = synth_area.households().into_iter().map(|h| h.id).take(50).collect();
+    let mut edit = Vec::with_capacity(edits);
+    for i in 0..edits {
+        let hh = &houses[i % houses.len()];
+        let value = next_answer(&ca, &area, hh);
+        let started = Instant::now();
+        set_field(&ca, &area, hh, EDITED, value);
+        let want = serde_json::json!(value);
+        assert!(wait_until_fast(Duration::from_secs(10), || field(&cb, &area, hh, EDITED).as_ref() == Some(&want)));
+        edit.push(ms(started.elapsed()));
+    }
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/tests/repo-bench.mjs");
+    let out = Command::new("node")
+        .arg(&script)
+        .args([doc.to_str().unwrap(), &reps.to_string(), &edits.to_string()])
+        .output()
+        .expect("node (needed for the automerge-repo side; npm ci in web/)");
+    assert!(out.status.success(), "repo-bench.mjs: {}", String::from_utf8_lossy(&out.stderr));
+    let repo: serde_json::Value = serde_json::from_slice(out.stdout.trim_ascii()).expect("repo-bench.mjs JSON");
+    let list = |k: &str| -> Vec<f64> { repo[k].as_array().unwrap().iter().filter_map(|v| v.as_f64()).collect() };
+    let (mut repo_sync, mut repo_edit) = (list("first_sync_ms"), list("edit_ms"));
+    let (ks, rs) = (median(&mut sync), median(&mut repo_sync));
+    let (ke, re) = (percentile(&mut edit, 0.5), percentile(&mut repo_edit, 0.5));
+    row("first sync, 3,000 households: kdcd (join → all present)", format!("{ks:.0} ms"), format!("median of {reps}"));
+    row(
+        "  automerge-repo 2 (find → all changes), same document",
+        format!("{rs:.0} ms"),
+        format!("kdcd / repo {:.2}", ks / rs),
+    );
+    row(
+        "one edit → seen on the other device: kdcd, p50",
+        format!("{ke:.1} ms"),
+        format!("{edits} edits, API write + poll"),
+    );
+    row("  automerge-repo 2, in one process, p50", format!("{re:.1} ms"), format!("kdcd / repo {:.2}", ke / re));
 }

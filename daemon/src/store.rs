@@ -360,7 +360,7 @@ impl Handles {
             blobs: Mutex::default(),
         };
         // sled creates its files and writes `conf` without syncing them or their directories.
-        File::open(path.join("conf"))?.sync_all()?;
+        open_to_sync(&path.join("conf"))?.sync_all()?;
         sync_dir(&path.join("blobs"))?;
         sync_dir(&handles.saves)?;
         sync_dir(path)?;
@@ -499,7 +499,7 @@ impl Handles {
         for entry in fs::read_dir(&dir)? {
             let name = entry?.file_name();
             if !synced.contains(&name) {
-                match File::open(dir.join(&name)) {
+                match open_to_sync(&dir.join(&name)) {
                     Ok(file) => file.sync_data()?,
                     // Collected by sled meanwhile.
                     Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
@@ -536,6 +536,12 @@ impl Handles {
     fn contains(&self, area: &str) -> Result<bool> {
         Ok(self.areas.contains_key(area.as_bytes())?)
     }
+}
+
+/// Opens a file so that it can be synced: Windows' `FlushFileBuffers` needs a handle with write
+/// access (with a read-only one it fails with "Access denied"); elsewhere reading suffices.
+fn open_to_sync(path: &Path) -> io::Result<File> {
+    OpenOptions::new().read(true).write(cfg!(windows)).open(path)
 }
 
 #[cfg(unix)]

@@ -692,9 +692,9 @@ fn dir_usage(dir: &Path) -> Usage {
 }
 
 /// kdcd beside automerge-repo (npm `@automerge/automerge-repo`, its WebSocket adapter and Node
-/// file storage, run by `web/tests/repo-bench.mjs`) on the same 3,000-household document, in
-/// the same run: first sync to a new device, and one edit's propagation. Needs Node and `npm ci`
-/// in `web/`.
+/// file storage, run by `web/repo-bench/repo-bench.mjs`) on the same 3,000-household document, in
+/// the same run: first sync to a new device, and one edit's propagation. Needs Node and
+/// `npm install` in `web/repo-bench/`.
 fn beside_automerge_repo(opts: &Opts) {
     let tmp = tempfile::tempdir().unwrap();
     let a = Daemon::start_args(&["--name", "A"]);
@@ -729,12 +729,12 @@ fn beside_automerge_repo(opts: &Opts) {
         edit.push(ms(started.elapsed()));
     }
 
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/tests/repo-bench.mjs");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/repo-bench/repo-bench.mjs");
     let out = Command::new("node")
         .arg(&script)
         .args([doc.to_str().unwrap(), &reps.to_string(), &edits.to_string()])
         .output()
-        .expect("node (needed for the automerge-repo side; npm ci in web/)");
+        .expect("node (needed for the automerge-repo side; npm install in web/repo-bench/)");
     assert!(out.status.success(), "repo-bench.mjs: {}", String::from_utf8_lossy(&out.stderr));
     let repo: serde_json::Value = serde_json::from_slice(out.stdout.trim_ascii()).expect("repo-bench.mjs JSON");
     let list = |k: &str| -> Vec<f64> { repo[k].as_array().unwrap().iter().filter_map(|v| v.as_f64()).collect() };

@@ -2,7 +2,7 @@
 // served by one Repo over automerge-repo's WebSocket adapter on loopback, with its Node file
 // storage on both sides. Prints one JSON line: {"first_sync_ms": [...], "edit_ms": [...]}.
 //
-// node web/tests/repo-bench.mjs DOC.automerge FIRST_SYNC_RUNS EDITS
+// node web/repo-bench/repo-bench.mjs DOC.automerge FIRST_SYNC_RUNS EDITS
 //
 // first sync: a new Repo (empty storage) connects, finds the document by URL, and has every
 //   change (its heads equal the server's);

@@ -96,6 +96,20 @@ impl Output {
     }
 }
 
+/// Whether a test that needs a tool (root, Node, qemu…) can run: `ready` says why not. When it
+/// cannot, it says so on stderr and answers false — except under CI (`CI=true`), where a test
+/// that cannot run fails instead of passing quietly.
+pub fn can_run(test: &str, ready: Result<(), String>) -> bool {
+    match ready {
+        Ok(()) => true,
+        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("{test} cannot run under CI: {why}"),
+        Err(why) => {
+            eprintln!("SKIPPED {test}: {why}");
+            false
+        }
+    }
+}
+
 /// Runs `kdc --data-dir DIR ARGS...` with English messages.
 pub fn kdc(data_dir: &Path, args: &[&str]) -> Output {
     let out = Command::new(bin("kdc"))

@@ -25,14 +25,7 @@ pub fn skip_reason() -> Option<&'static str> {
 /// Whether a namespace test can run here. When it cannot, it says so on stderr and returns false
 /// — except under CI (`CI=true`), where a test that cannot run fails instead of passing quietly.
 pub fn available(test: &str) -> bool {
-    match skip_reason() {
-        None => true,
-        Some(why) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("{test} cannot run under CI: {why}"),
-        Some(why) => {
-            eprintln!("SKIPPED {test}: {why}");
-            false
-        }
-    }
+    crate::can_run(test, skip_reason().map_or(Ok(()), |why| Err(why.to_string())))
 }
 
 /// Runs a command, panicking with its stderr when it fails.
@@ -96,27 +89,15 @@ impl Lan {
     /// loses that share. Needs iptables.
     pub fn drop_incoming(&self, i: usize, share: f64) {
         let p = format!("{share}");
+        self.filter_incoming(i, &["-m", "statistic", "--mode", "random", "--probability", &p, "-j", "DROP"]);
+    }
+
+    /// Appends an iptables INPUT rule for what host `i` receives from the LAN (not loopback).
+    fn filter_incoming(&self, i: usize, rule: &[&str]) {
         let ns = &self.namespaces[i];
-        sh(&[
-            "ip",
-            "netns",
-            "exec",
-            ns,
-            "iptables",
-            "-A",
-            "INPUT",
-            "!",
-            "-i",
-            "lo",
-            "-m",
-            "statistic",
-            "--mode",
-            "random",
-            "--probability",
-            &p,
-            "-j",
-            "DROP",
-        ]);
+        let mut args = vec!["ip", "netns", "exec", ns, "iptables", "-A", "INPUT", "!", "-i", "lo"];
+        args.extend_from_slice(rule);
+        sh(&args);
     }
 }
 
@@ -140,23 +121,7 @@ impl Lan {
         self.impairers.lock().unwrap().push(child);
         // Bound to its queue before packets are sent there (else `--queue-bypass` lets them by).
         std::thread::sleep(std::time::Duration::from_millis(200));
-        sh(&[
-            "ip",
-            "netns",
-            "exec",
-            ns,
-            "iptables",
-            "-A",
-            "INPUT",
-            "!",
-            "-i",
-            "lo",
-            "-j",
-            "NFQUEUE",
-            "--queue-num",
-            &queue,
-            "--queue-bypass",
-        ]);
+        self.filter_incoming(i, &["-j", "NFQUEUE", "--queue-num", &queue, "--queue-bypass"]);
     }
 }
 

@@ -34,7 +34,7 @@ use super::link::{self, LinkEvent, Outbound};
 use super::peers::{
     self, Conn, MDNS_DEFER, PeerState, REDIAL_MAX, REDIAL_MIN, Redial, is_dialable, jitter, now_ms, peer_of, strip_p2p,
 };
-use super::sessions::{Action, Applied, Input, PairId, Sessions};
+use super::sessions::{Action, Input, PairId, Sessions};
 use super::{Command, JoinRequest, NetError, PeerInfo, Refusal};
 use crate::node::sync::{Received, SyncSession};
 use crate::node::{Node, NodeError};
@@ -308,9 +308,7 @@ impl EventLoop {
                 self.feed(Input::Generated { peer, area, pair, session, result });
             }
             Internal::Received { peer, area, pair, session, result } => {
-                let result = result
-                    .map(|r| Applied { changed: r.changed, adopted: r.adopted, reply: r.reply })
-                    .map_err(|e| e.to_string());
+                let result = result.map_err(|e| e.to_string());
                 self.feed(Input::Received { peer, area, pair, session, result });
             }
             Internal::Shared { peer, areas } => self.feed(Input::Shared { peer, areas }),

@@ -35,16 +35,8 @@ impl crate::network::sessions::Session for SyncSession {
     }
 }
 
-/// What applying a message gave.
-#[derive(Debug, Default)]
-pub struct Received {
-    /// The area changed (and the change is durable).
-    pub changed: bool,
-    /// The area was new to this device and is now stored.
-    pub adopted: bool,
-    /// The next message for the peer, if any.
-    pub reply: Option<Vec<u8>>,
-}
+/// What applying a message gave (the change, if any, is durable by then).
+pub use crate::network::sessions::Applied as Received;
 
 /// Why a peer's message was not taken.
 fn not_member(peer: &str, area: &str) -> NodeError {

@@ -182,19 +182,8 @@ fn edit_latency(opts: &Opts) {
     for cl in [&cb, &cc] {
         assert!(wait_until(Duration::from_secs(60), || area_households(cl, &area) == Some(300)), "join sync");
     }
-    let houses: Vec<String> = synth_area.households().into_iter().map(|h| h.id).take(50).collect();
     let n = if opts.quick { 40 } else { 200 };
-    let mut times = Vec::with_capacity(n);
-    for i in 0..n {
-        let hh = &houses[i % houses.len()];
-        let value = next_answer(&ca, &area, hh);
-        let started = Instant::now();
-        set_field(&ca, &area, hh, EDITED, value);
-        let want = serde_json::json!(value);
-        let seen = wait_until_fast(Duration::from_secs(10), || field(&cb, &area, hh, EDITED).as_ref() == Some(&want));
-        assert!(seen, "edit {i} did not reach B");
-        times.push(ms(started.elapsed()));
-    }
+    let mut times = edit_times(&ca, &cb, &area, &synth_area, n);
     let p50 = percentile(&mut times, 0.5);
     let p99 = percentile(&mut times, 0.99);
     row(&format!("edit on A → visible on B, 3 daemons ({n} edits), p50"), format!("{p50:.1} ms"), "≤ 50 ms".into());
@@ -213,6 +202,36 @@ fn wait_until_fast(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     false
 }
 
+/// A new daemon joins `area` by an invite of `head`: the daemon, and the milliseconds from the
+/// join to all `households` present.
+fn join_new_device(head: &Daemon, area: &str, households: u64) -> (Daemon, f64) {
+    let d = Daemon::start_args(&["--name", "new"]);
+    let cd = client(&d);
+    let token = head.json(&["invite", area])["token"].as_str().unwrap().to_string();
+    let started = Instant::now();
+    cd.join_area(&token).expect("join");
+    assert!(wait_until_fast(Duration::from_secs(60), || area_households(&cd, area) == Some(households)));
+    let took = ms(started.elapsed());
+    (d, took)
+}
+
+/// `n` edits on `a`, each timed until `b` shows it (ms), over the area's first 50 households.
+fn edit_times(a: &Client, b: &Client, area: &str, synth_area: &Area, n: usize) -> Vec<f64> {
+    let houses: Vec<String> = synth_area.households().into_iter().map(|h| h.id).take(50).collect();
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        let hh = &houses[i % houses.len()];
+        let value = next_answer(a, area, hh);
+        let started = Instant::now();
+        set_field(a, area, hh, EDITED, value);
+        let want = serde_json::json!(value);
+        let seen = wait_until_fast(Duration::from_secs(10), || field(b, area, hh, EDITED).as_ref() == Some(&want));
+        assert!(seen, "edit {i} did not reach the other device");
+        times.push(ms(started.elapsed()));
+    }
+    times
+}
+
 /// First sync of a 3,000-household area to a new member, against export + import of the same
 /// area into a new daemon.
 fn first_sync(opts: &Opts) {
@@ -222,13 +241,7 @@ fn first_sync(opts: &Opts) {
     let reps = if opts.quick { 3 } else { 5 };
     let (mut sync, mut copy) = (Vec::new(), Vec::new());
     for _ in 0..reps {
-        let d = Daemon::start_args(&["--name", "new"]);
-        let cd = client(&d);
-        let token = a.json(&["invite", &area])["token"].as_str().unwrap().to_string();
-        let started = Instant::now();
-        cd.join_area(&token).expect("join");
-        assert!(wait_until_fast(Duration::from_secs(60), || area_households(&cd, &area) == Some(3000)));
-        sync.push(ms(started.elapsed()));
+        sync.push(join_new_device(&a, &area, 3000).1);
 
         let e = Daemon::start_args(&["--name", "copy"]);
         let ce = client(&e);
@@ -706,28 +719,12 @@ fn beside_automerge_repo(opts: &Opts) {
     let mut sync = Vec::new();
     let mut last = None;
     for _ in 0..reps {
-        let d = Daemon::start_args(&["--name", "new"]);
-        let cd = client(&d);
-        let token = a.json(&["invite", &area])["token"].as_str().unwrap().to_string();
-        let started = Instant::now();
-        cd.join_area(&token).expect("join");
-        assert!(wait_until_fast(Duration::from_secs(60), || area_households(&cd, &area) == Some(3000)));
-        sync.push(ms(started.elapsed()));
+        let (d, took) = join_new_device(&a, &area, 3000);
+        sync.push(took);
         last = Some(d);
     }
     let b = last.expect("at least one run");
-    let (ca, cb) = (client(&a), client(&b));
-    let houses: Vec<String> = synth_area.households().into_iter().map(|h| h.id).take(50).collect();
-    let mut edit = Vec::with_capacity(edits);
-    for i in 0..edits {
-        let hh = &houses[i % houses.len()];
-        let value = next_answer(&ca, &area, hh);
-        let started = Instant::now();
-        set_field(&ca, &area, hh, EDITED, value);
-        let want = serde_json::json!(value);
-        assert!(wait_until_fast(Duration::from_secs(10), || field(&cb, &area, hh, EDITED).as_ref() == Some(&want)));
-        edit.push(ms(started.elapsed()));
-    }
+    let mut edit = edit_times(&client(&a), &client(&b), &area, &synth_area, edits);
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/repo-bench/repo-bench.mjs");
     let out = Command::new("node")

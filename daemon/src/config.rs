@@ -300,11 +300,8 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Resu
         fs::rename(&tmp, path).map_err(io_err("rename into", path))?;
         // Make the rename itself durable: a freshly created identity must survive a power cut
         // that follows the first start. Best effort: not every filesystem supports it.
-        #[cfg(unix)]
-        if let Some(parent) = path.parent()
-            && let Ok(dir) = File::open(parent)
-        {
-            let _ = dir.sync_all();
+        if let Some(parent) = path.parent() {
+            let _ = crate::durable::sync_dir(parent);
         }
         Ok(())
     })();

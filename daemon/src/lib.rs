@@ -16,6 +16,7 @@
 pub mod api;
 pub mod client;
 pub mod config;
+pub mod durable;
 pub mod invite;
 pub mod network;
 pub mod node;

@@ -150,7 +150,8 @@ async fn start(args: Args, api: SocketAddr, ui_listen: Option<SocketAddr>) -> an
     Ok(())
 }
 
-/// Cancels `shutdown` on SIGINT or SIGTERM.
+/// Cancels `shutdown` on SIGINT or SIGTERM; on Windows on Ctrl-C, Ctrl-Break or the console's
+/// close, logoff and shutdown events.
 async fn wait_for_signal(shutdown: CancellationToken) {
     #[cfg(unix)]
     {
@@ -168,7 +169,36 @@ async fn wait_for_signal(shutdown: CancellationToken) {
             }
         }
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
+    {
+        // Ctrl-C, Ctrl-Break, closing the console window, logging off and shutting Windows
+        // down. For the last three Windows waits for the handler (tokio parks its thread) for
+        // about 5 s (20 s at shutdown) before it ends the process, which is time enough to
+        // flush and close the store.
+        use tokio::signal::windows;
+        match (
+            windows::ctrl_c(),
+            windows::ctrl_break(),
+            windows::ctrl_close(),
+            windows::ctrl_shutdown(),
+            windows::ctrl_logoff(),
+        ) {
+            (Ok(mut c), Ok(mut b), Ok(mut close), Ok(mut down), Ok(mut logoff)) => {
+                tokio::select! {
+                    _ = c.recv() => tracing::info!("Ctrl-C received"),
+                    _ = b.recv() => tracing::info!("Ctrl-Break received"),
+                    _ = close.recv() => tracing::info!("console closed"),
+                    _ = down.recv() => tracing::info!("Windows is shutting down"),
+                    _ = logoff.recv() => tracing::info!("user logging off"),
+                }
+            }
+            _ => {
+                tracing::warn!("cannot watch the console's close events; only Ctrl-C stops kdcd");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(any(unix, windows)))]
     {
         let _ = tokio::signal::ctrl_c().await;
     }

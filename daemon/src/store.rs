@@ -82,6 +82,8 @@ use std::time::{Duration, Instant};
 
 use sled::{Batch, Db, IVec, Tree};
 
+use crate::durable::{open_to_sync, sync_dir};
+
 /// Chunks per area before [`crate::node`] compacts it.
 pub const DEFAULT_COMPACT_THRESHOLD: usize = 256;
 /// sled page cache. The documents are small; the daemon runs on phones and old laptops.
@@ -536,22 +538,6 @@ impl Handles {
     fn contains(&self, area: &str) -> Result<bool> {
         Ok(self.areas.contains_key(area.as_bytes())?)
     }
-}
-
-/// Opens a file so that it can be synced: Windows' `FlushFileBuffers` needs a handle with write
-/// access (with a read-only one it fails with "Access denied"); elsewhere reading suffices.
-fn open_to_sync(path: &Path) -> io::Result<File> {
-    OpenOptions::new().read(true).write(cfg!(windows)).open(path)
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
-    Ok(())
 }
 
 fn remove_file_if_present(path: &Path) -> io::Result<()> {

@@ -50,6 +50,8 @@ impl Emulated {
             .arg(dir.path())
             .args(["--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--name", name])
             .env("RUST_LOG", "warn")
+            // As Termux's shell sets it: the phone is a Termux phone.
+            .env("TERMUX_VERSION", "0.118.3")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -144,8 +146,290 @@ fn an_aarch64_kdcd_under_qemu_syncs_with_an_x86_64_kdcd() {
     let a = status(pc.json(&["status", "khu-qemu"]));
     let b = status(kdc(phone.dir.path(), &["--json", "status", "khu-qemu"]).json());
     assert!(same, "the two devices did not converge:\nx86_64: {a}\naarch64: {b}");
+    // The phone's `kdc doctor` gives the Termux advice (mDNS, wake lock); the PC's does not.
+    let codes = |d: serde_json::Value| -> Vec<String> {
+        d["advice"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap().to_string()).collect()
+    };
+    let doctor = phone.kdc(&["--json", "doctor", "khu-qemu"]);
+    assert_eq!(doctor.code, 0, "{doctor:?}");
+    assert_eq!(doctor.json()["termux"], true);
+    assert!(codes(doctor.json()).contains(&"termux".to_string()), "{}", doctor.stdout);
+    assert!(!codes(pc.json(&["doctor", "khu-qemu"])).contains(&"termux".to_string()));
     // The emulated CLI reads the same figures as the native one.
     let native = kdc(phone.dir.path(), &["--json", "status", "khu-qemu"]).json();
     let emulated = phone.kdc(&["--json", "status", "khu-qemu"]).json();
     assert_eq!(native, emulated);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ward office's Windows PC: kdcd.exe and kdc.exe under Wine.
+
+fn windows_dir() -> PathBuf {
+    std::env::var_os("KDC_WINDOWS_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        // The archive's folder as scripts/dist lays it out (and zips it): the binaries beside
+        // `Start KDC.bat` and the README.
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../target/dist/kdc-sync-{}-x86_64-pc-windows-gnu", env!("CARGO_PKG_VERSION")))
+    })
+}
+
+fn wine_ready() -> Result<(), String> {
+    if Command::new("wine").arg("--version").output().is_err() {
+        return Err("wine is not installed: apt-get install wine".into());
+    }
+    if Command::new("x86_64-w64-mingw32-gcc").arg("--version").output().is_err() {
+        return Err("x86_64-w64-mingw32-gcc is not installed: apt-get install gcc-mingw-w64-x86-64".into());
+    }
+    for b in ["kdcd.exe", "kdc.exe", "Start KDC.bat"] {
+        if !windows_dir().join(b).exists() {
+            return Err(format!(
+                "{} is missing: run DIST_TARGETS=x86_64-pc-windows-gnu scripts/dist",
+                windows_dir().join(b).display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A Windows path for a path on this machine (Wine maps `/` to drive `Z:`).
+fn z(path: &Path) -> String {
+    format!("Z:{}", path.display()).replace('/', "\\")
+}
+
+/// A Wine prefix of its own (a fresh "Windows user"), removed with its wineserver at the end.
+struct Wine {
+    prefix: tempfile::TempDir,
+}
+
+impl Wine {
+    fn new() -> Wine {
+        let w = Wine { prefix: tempfile::tempdir().unwrap() };
+        let started = Instant::now();
+        let out = w.command("wineboot").arg("--init").output().expect("wineboot");
+        assert!(out.status.success(), "wineboot: {}", String::from_utf8_lossy(&out.stderr));
+        eprintln!("wine prefix made in {:.1} s", started.elapsed().as_secs_f64());
+        w.stand_in_bcryptprimitives();
+        w
+    }
+
+    /// Rust's std on Windows takes its random bytes from `ProcessPrng` in bcryptprimitives.dll,
+    /// which every Windows since 10 has and Debian's Wine 8 lacks. When the prefix has none, a
+    /// stand-in (`tests/wine/bcryptprimitives.c`, over `RtlGenRandom`) is built with mingw, the
+    /// compiler the Windows build uses.
+    fn stand_in_bcryptprimitives(&self) {
+        let system32 = self.prefix.path().join("drive_c/windows/system32");
+        let dll = system32.join("bcryptprimitives.dll");
+        if dll.exists() {
+            return;
+        }
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("wine");
+        let out = Command::new("x86_64-w64-mingw32-gcc")
+            .args(["-shared", "-O2", "-o"])
+            .arg(&dll)
+            .arg(src.join("bcryptprimitives.c"))
+            .arg(src.join("bcryptprimitives.def"))
+            .arg("-ladvapi32")
+            .output()
+            .expect("x86_64-w64-mingw32-gcc (gcc-mingw-w64-x86-64)");
+        assert!(
+            out.status.success(),
+            "building the bcryptprimitives stand-in: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.env("WINEPREFIX", self.prefix.path())
+            .env("WINEDEBUG", "-all")
+            // No Mono or Gecko installer dialogs in a fresh prefix.
+            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+            .env_remove("KDC_DATA_DIR")
+            // Wine turns the arguments' bytes into UTF-16 by the locale's charset: a UTF-8 one
+            // that every system has (with an uninstalled one, "Thạc" arrives as Latin-1 bytes).
+            .env("LANG", "C.UTF-8")
+            .env("LC_ALL", "C.UTF-8")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// `%APPDATA%\kdc`, where kdcd.exe keeps its data by default, seen from this machine.
+    fn appdata_kdc(&self) -> Option<PathBuf> {
+        let users = self.prefix.path().join("drive_c/users");
+        std::fs::read_dir(users)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("AppData/Roaming/kdc"))
+            .find(|p| p.is_dir())
+    }
+
+    fn kdcd(&self, log: &Path) -> Child {
+        self.command("wine")
+            .arg(windows_dir().join("kdcd.exe"))
+            .args(["--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--name", "ward-pc"])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .expect("spawn wine kdcd.exe")
+    }
+
+    fn kdc(&self, args: &[&str]) -> kdc_tests::Output {
+        let out = self.command("wine").arg(windows_dir().join("kdc.exe")).args(args).output().expect("wine kdc.exe");
+        kdc_tests::Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
+            stderr: String::from_utf8_lossy(&out.stderr).replace("\r\n", "\n"),
+        }
+    }
+
+    /// Starts kdcd.exe and waits until it answers (asked by the native `kdc`, which reads the
+    /// same data directory); answers the process and how long that took.
+    fn start(&self, log: &Path) -> (Child, Duration) {
+        let started = Instant::now();
+        let mut child = self.kdcd(log);
+        let up = wait_until(Duration::from_secs(120), || {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("kdcd.exe exited during start with {status}:\n{}", std::fs::read_to_string(log).unwrap());
+            }
+            self.appdata_kdc().is_some_and(|d| kdc(&d, &["--json", "id"]).code == 0)
+        });
+        assert!(up, "kdcd.exe did not answer within 120 s:\n{}", std::fs::read_to_string(log).unwrap());
+        (child, started.elapsed())
+    }
+}
+
+impl Drop for Wine {
+    fn drop(&mut self) {
+        let _ = self.command("wineserver").arg("-k").status();
+    }
+}
+
+/// Stops kdcd.exe as Ctrl-C in its console would (Wine turns SIGINT into a CTRL_C_EVENT) and
+/// waits for it to exit by itself.
+fn ctrl_c(child: &mut Child) -> Option<std::process::ExitStatus> {
+    // SAFETY: sending a signal to our own child process id.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    kdc_tests::wait_with_deadline(child, Duration::from_secs(30))
+}
+
+#[test]
+fn a_windows_kdcd_under_wine_keeps_its_data_and_writes_a_report() {
+    if let Ok(why) = std::env::var("KDC_CROSS_UNAVAILABLE_WINDOWS") {
+        eprintln!("NOT CHECKED: kdcd.exe under Wine: {why}");
+        return;
+    }
+    if !can_run("a_windows_kdcd_under_wine_keeps_its_data_and_writes_a_report", wine_ready()) {
+        return;
+    }
+    let wine = Wine::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("kdcd.log");
+
+    // First start, no --data-dir: the data lives under %APPDATA%\kdc.
+    let (mut child, took) = wine.start(&log);
+    eprintln!("FIGURE kdcd.exe under Wine: start → ready {:.1} s (first start)", took.as_secs_f64());
+    let data = wine.appdata_kdc().expect("%APPDATA%\\kdc");
+    assert!(data.join("api.addr").exists());
+
+    // The clerk's writes, through kdc.exe.
+    let w = wine.kdc(&["area", "create", "khu-win", "--name", "Khu Thạc Gián 2", "--ward", "Phường Thạc Gián"]);
+    assert_eq!(w.code, 0, "{w:?}");
+    for (hh, fields) in [("T1-001", "internet=yes"), ("T1-002", "internet=no"), ("T2-001", "internet=yes")] {
+        let w = wine.kdc(&["household", "add", "khu-win", hh, "--group", &hh[..2], "members=3", fields]);
+        assert_eq!(w.code, 0, "{w:?}");
+    }
+    // A bad value gets exit 2 and names the field, as on Linux.
+    let bad = wine.kdc(&["household", "set", "khu-win", "T1-001", "members=-1"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(bad.stderr.contains("members"), "{bad:?}");
+    let before = wine.kdc(&["--json", "status", "khu-win"]);
+    assert_eq!(before.code, 0, "{before:?}");
+    assert_eq!(before.json()["households"], 3, "{}", before.stdout);
+
+    // One kdcd per data directory: a second one says so and stops.
+    let second = wine
+        .command("wine")
+        .arg(windows_dir().join("kdcd.exe"))
+        .args(["--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"])
+        .output()
+        .unwrap();
+    assert!(!second.status.success(), "a second kdcd.exe started on the same data directory");
+    assert!(String::from_utf8_lossy(&second.stderr).contains("already running"), "{second:?}");
+
+    // Ctrl-C stops it cleanly.
+    let status = ctrl_c(&mut child).expect("kdcd.exe did not stop within 30 s of Ctrl-C");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(status.success(), "kdcd.exe exited with {status} after Ctrl-C:\n{text}");
+    assert!(text.contains("Ctrl-C received") && text.contains("stopped"), "{text}");
+
+    // After a restart everything is still there, and it takes writes again.
+    let (mut child, took) = wine.start(&log);
+    eprintln!("FIGURE kdcd.exe under Wine: start → ready {:.1} s (restart)", took.as_secs_f64());
+    let after = wine.kdc(&["--json", "status", "khu-win"]);
+    assert_eq!(after.json(), before.json(), "the status changed across the restart");
+    let w = wine.kdc(&["household", "set", "khu-win", "T1-002", "internet=yes"]);
+    assert_eq!(w.code, 0, "{w:?}");
+
+    // The snapshot file and the ward's XLSX report, with Windows paths.
+    let snap = tmp.path().join("khu-win.kdcsnap");
+    let w = wine.kdc(&["snapshot", "export", "khu-win", "-o", &z(&snap)]);
+    assert_eq!(w.code, 0, "{w:?}");
+    let xlsx = tmp.path().join("phuong.xlsx");
+    let w = wine.kdc(&["--lang", "vi", "report", &z(&snap), "--format", "xlsx", "-o", &z(&xlsx)]);
+    assert_eq!(w.code, 0, "{w:?}");
+    // The native kdc reads the same file the same way.
+    let json = kdc(tmp.path(), &["report", snap.to_str().unwrap(), "--format", "json"]).ok().json();
+    assert_eq!(json["areas"][0]["households"], 3);
+
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut wb: Xlsx<_> = open_workbook(&xlsx).expect("open the XLSX kdc.exe wrote");
+    assert_eq!(wb.sheet_names(), ["Tổng hợp", "khu-win"]);
+    let range = wb.worksheet_range("Tổng hợp").unwrap();
+    let cell = |r: u32, c: u32| range.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+    assert!(cell(1, 0).to_string().contains("Phường Thạc Gián"), "{:?}", cell(1, 0));
+    assert_eq!(cell(5 + 1, 1).to_string(), "Khu Thạc Gián 2");
+    assert_eq!(cell(5 + 1, 3), Data::Float(3.0));
+    let status = ctrl_c(&mut child).expect("kdcd.exe did not stop within 30 s of Ctrl-C");
+    assert!(status.success());
+
+    // The ward clerk double-clicks "Start KDC.bat": kdcd.exe starts in its own window and the
+    // default browser opens the login link (`kdc ui`). Wine hands a URL to the Linux side's
+    // `xdg-open`; a stand-in records what it was given.
+    let bin_dir = tmp.path().join("bin");
+    let opened = tmp.path().join("opened.txt");
+    std::fs::create_dir(&bin_dir).unwrap();
+    let xdg_open = bin_dir.join("xdg-open");
+    std::fs::write(&xdg_open, format!("#!/bin/sh\necho \"$1\" >> '{}'\n", opened.display())).unwrap();
+    std::fs::set_permissions(&xdg_open, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let started = Instant::now();
+    // (Into a file, not a pipe: the kdcd.exe it starts holds the batch file's output open.)
+    let said_path = tmp.path().join("bat.txt");
+    let mut bat = wine
+        .command("wine")
+        .current_dir(windows_dir())
+        .args(["cmd", "/c", "Start KDC.bat", "--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"])
+        .env("PATH", &path)
+        .stdout(std::fs::File::create(&said_path).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let status = kdc_tests::wait_with_deadline(&mut bat, Duration::from_secs(120));
+    let said = std::fs::read_to_string(&said_path).unwrap_or_default().replace("\r\n", "\n");
+    assert!(status.is_some_and(|s| s.success()), "Start KDC.bat: {status:?}: {said}");
+    assert!(
+        wait_until(Duration::from_secs(30), || std::fs::read_to_string(&opened)
+            .is_ok_and(|t| t.contains("/login?code="))),
+        "the browser was not opened with the login link; the batch file said:\n{said}"
+    );
+    eprintln!(
+        "FIGURE Start KDC.bat under Wine: double-click → browser opened {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let url = std::fs::read_to_string(&opened).unwrap();
+    assert!(url.trim().starts_with("http://127.0.0.1:"), "{url}");
+    assert!(said.contains(url.trim()), "kdc ui prints the link it opens: {said}");
+    // It is the same daemon, with the same data.
+    assert_eq!(kdc(&data, &["--json", "status", "khu-win"]).ok().json()["households"], 3);
 }

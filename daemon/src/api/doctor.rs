@@ -29,6 +29,8 @@ pub struct Doctor {
     pub mdns: bool,
     /// Other devices mDNS has announced since the daemon started.
     pub mdns_peers_seen: usize,
+    /// This kdcd runs under Termux on Android.
+    pub termux: bool,
     /// This device's clock (RFC 3339).
     pub now: String,
     pub members: Vec<MemberCheck>,
@@ -131,12 +133,15 @@ impl AppState {
         }
         let mdns_peers_seen = peers.iter().filter(|p| p.mdns_seen.is_some()).count();
         let now_ms = crate::node::now_ms();
-        let advice = advise(mdns, mdns_peers_seen, &listen, &members, &facts, &peers, now_ms);
+        let termux = on_termux();
+        let mut advice = advise(mdns, mdns_peers_seen, &listen, &members, &facts, &peers, now_ms);
+        advice.extend(device_advice(termux));
         Ok(Doctor {
             peer_id: me,
             listen,
             mdns,
             mdns_peers_seen,
+            termux,
             now: crdt_model::area::rfc3339(now_ms),
             members,
             advice,
@@ -272,6 +277,26 @@ pub fn advise(
     out
 }
 
+/// Whether this process runs under Termux on Android: the Termux shell sets `TERMUX_VERSION`,
+/// and a script started by Termux:Boot at least runs with Termux's `PREFIX`.
+fn on_termux() -> bool {
+    std::env::var_os("TERMUX_VERSION").is_some()
+        || std::env::var("PREFIX").is_ok_and(|p| p.starts_with("/data/data/com.termux/"))
+}
+
+/// Advice about the device itself, whatever the network shows: on Android (Termux) mDNS
+/// usually fails, since Termux cannot hold Android's multicast lock, and Android stops a
+/// background Termux unless it holds a wake lock and is spared battery optimisation.
+pub fn device_advice(termux: bool) -> Option<Advice> {
+    termux.then(|| {
+        advice(
+            "termux",
+            "Máy này chạy kdcd trong Termux (Android): Android không cho Termux tự tìm thiết bị (mDNS), nên hãy vào khu bằng mã mời (mã có sẵn địa chỉ của máy mời). Để đồng bộ khi tắt màn hình: chạy `termux-wake-lock` và tắt \"Tối ưu hóa pin\" cho Termux trong Cài đặt.".into(),
+            "This kdcd runs in Termux (Android): Android does not let Termux find devices by mDNS, so join areas with an invite (it carries the inviting device's addresses). To keep syncing with the screen off: run `termux-wake-lock` and turn off battery optimisation for Termux in Settings.".into(),
+        )
+    })
+}
+
 fn short(peer: &str) -> String {
     let n = peer.chars().count();
     peer.chars().skip(n.saturating_sub(8)).collect()
@@ -331,5 +356,14 @@ mod tests {
         let a = advise(true, 1, &listen, &m[..1], &gone, &[], 0);
         assert_eq!(codes(&a), ["removed_here", "clock"]);
         assert!(a[1].en.contains("30 minutes"), "{a:?}");
+    }
+
+    #[test]
+    fn termux_is_told_about_mdns_and_the_wake_lock() {
+        assert_eq!(device_advice(false), None);
+        let a = device_advice(true).unwrap();
+        assert_eq!(a.code, "termux");
+        assert!(a.vi.contains("mã mời") && a.vi.contains("termux-wake-lock"), "{a:?}");
+        assert!(a.en.contains("invite") && a.en.contains("battery optimisation"), "{a:?}");
     }
 }

@@ -1,12 +1,19 @@
-//! The release binaries on the devices people have, under emulation: an aarch64 `kdcd` (the
-//! Android phone under Termux, the Raspberry Pi) run by qemu-user syncs an area with an x86_64
-//! `kdcd` on loopback — invite, join, 300 households, writes both ways, identical status.
+//! The release archives on the devices people have, under emulation.
 //!
-//! Needs the aarch64 archive's binaries (`DIST_TARGETS=aarch64-unknown-linux-musl scripts/dist`,
-//! or `KDC_AARCH64_DIR`) and `qemu-aarch64-static` (Debian's qemu-user-static). `.ci/run`
-//! builds and installs both. Without them the test says so and stops, except under CI
-//! (`CI=true`), where it fails — unless `.ci/run` found it cannot fetch the Rust target for the
-//! build (`KDC_CROSS_UNAVAILABLE`), which it then reports loudly.
+//! - The phone (Android under Termux) and the Raspberry Pi: the aarch64 archive's `kdcd`, started
+//!   by its Termux:Boot script and run by qemu-user, syncs an area with an x86_64 `kdcd` on
+//!   loopback — invite, join, 300 households, writes both ways, identical status, and
+//!   `kdc doctor`'s Termux advice. The Pi's systemd unit passes `systemd-analyze verify`.
+//! - The ward office's PC: under Wine, `kdcd.exe` keeps its data in `%APPDATA%\kdc`, takes
+//!   writes through `kdc.exe`, refuses a second instance, stops on Ctrl-C, restarts with its
+//!   data, and `kdc.exe report` writes an XLSX that calamine opens; `Start KDC.bat` starts it
+//!   and opens the browser.
+//!
+//! Needs the archives' folders (`scripts/dist`, or `KDC_AARCH64_DIR` / `KDC_WINDOWS_DIR`),
+//! `qemu-aarch64-static` (Debian's qemu-user-static), `wine` and mingw. `.ci/run` builds and
+//! installs them. Without them a test says so and stops, except under CI (`CI=true`), where it
+//! fails — unless `.ci/run` found it cannot fetch or build a Rust target
+//! (`KDC_CROSS_UNAVAILABLE`, `KDC_CROSS_UNAVAILABLE_WINDOWS`), which it then reports loudly.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -15,16 +22,18 @@ use std::time::{Duration, Instant};
 use kdc_tests::{Daemon, bin, can_run, kdc, wait_until};
 
 fn aarch64_dir() -> PathBuf {
-    std::env::var_os("KDC_AARCH64_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/aarch64-unknown-linux-musl/dist"))
+    std::env::var_os("KDC_AARCH64_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        // The archive's folder as scripts/dist lays it out (and tars it).
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../target/dist/kdc-sync-{}-aarch64-unknown-linux-musl", env!("CARGO_PKG_VERSION")))
+    })
 }
 
 fn ready() -> Result<(), String> {
     if Command::new("qemu-aarch64-static").arg("--version").output().is_err() {
         return Err("qemu-aarch64-static is not installed: apt-get install qemu-user-static".into());
     }
-    for b in ["kdcd", "kdc"] {
+    for b in ["kdcd", "kdc", "termux-boot-kdcd", "kdcd.service"] {
         if !aarch64_dir().join(b).exists() {
             return Err(format!(
                 "{} is missing: run DIST_TARGETS=aarch64-unknown-linux-musl scripts/dist",
@@ -35,20 +44,45 @@ fn ready() -> Result<(), String> {
     Ok(())
 }
 
-/// `kdcd` for aarch64 under qemu-user, on its own data directory.
+/// The phone: the aarch64 archive unpacked in a Termux home, its `kdcd` started by the archive's
+/// Termux:Boot script, under qemu-user.
 struct Emulated {
-    dir: tempfile::TempDir,
+    home: tempfile::TempDir,
+    /// `~/.local/share/kdc`, kdcd's default data directory there.
+    dir: PathBuf,
     child: Child,
 }
 
 impl Emulated {
     fn start(name: &str) -> Emulated {
-        let dir = tempfile::tempdir().unwrap();
-        let child = Command::new("qemu-aarch64-static")
-            .arg(aarch64_dir().join("kdcd"))
-            .arg("--data-dir")
-            .arg(dir.path())
-            .args(["--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--name", name])
+        let home = tempfile::tempdir().unwrap();
+        let executable = |path: &Path, text: String| {
+            std::fs::write(path, text).unwrap();
+            std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        };
+        // Android runs the aarch64 kdcd natively; here qemu-user does, behind a `kdcd` of the
+        // same name where the README unpacks the archive. Its flags keep the test off fixed
+        // ports.
+        let unpacked = home.path().join(aarch64_dir().file_name().unwrap());
+        std::fs::create_dir(&unpacked).unwrap();
+        executable(
+            &unpacked.join("kdcd"),
+            format!(
+                "#!/bin/sh\nexec qemu-aarch64-static '{}' --api 127.0.0.1:0 --listen /ip4/127.0.0.1/tcp/0 --no-mdns --name {name} \"$@\"\n",
+                aarch64_dir().join("kdcd").display()
+            ),
+        );
+        // Termux's `termux-wake-lock`, which the boot script must call.
+        let bin = home.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        executable(&bin.join("termux-wake-lock"), "#!/bin/sh\ntouch \"$HOME/wake-lock-held\"\n".into());
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        let child = Command::new("sh")
+            .arg(aarch64_dir().join("termux-boot-kdcd"))
+            .env("HOME", home.path())
+            .env("PATH", path)
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("KDC_DATA_DIR")
             .env("RUST_LOG", "warn")
             // As Termux's shell sets it: the phone is a Termux phone.
             .env("TERMUX_VERSION", "0.118.3")
@@ -56,10 +90,13 @@ impl Emulated {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("spawn qemu-aarch64-static kdcd");
-        let e = Emulated { dir, child };
-        let up = wait_until(Duration::from_secs(120), || kdc(e.dir.path(), &["--json", "id"]).code == 0);
+            .expect("sh termux-boot-kdcd");
+        let dir = home.path().join(".local/share/kdc");
+        let e = Emulated { home, dir, child };
+        let up = wait_until(Duration::from_secs(120), || kdc(&e.dir, &["--json", "id"]).code == 0);
         assert!(up, "the emulated kdcd did not answer within 120 s");
+        assert!(e.home.path().join("wake-lock-held").exists(), "the boot script did not take the wake lock");
+        assert!(e.home.path().join("kdcd.log").exists(), "the boot script did not log to ~/kdcd.log");
         e
     }
 
@@ -68,7 +105,7 @@ impl Emulated {
         let out = Command::new("qemu-aarch64-static")
             .arg(aarch64_dir().join("kdc"))
             .arg("--data-dir")
-            .arg(self.dir.path())
+            .arg(&self.dir)
             .args(args)
             .env("LANG", "en_US.UTF-8")
             .env_remove("KDC_DATA_DIR")
@@ -122,7 +159,7 @@ fn an_aarch64_kdcd_under_qemu_syncs_with_an_x86_64_kdcd() {
     let joined = phone.kdc(&["join", &token]);
     assert_eq!(joined.code, 0, "{joined:?}");
     let households = |dir: &Path| kdc(dir, &["--json", "status", "khu-qemu"]).json()["households"].as_u64();
-    assert!(wait_until(Duration::from_secs(300), || households(phone.dir.path()) == Some(300)), "first sync");
+    assert!(wait_until(Duration::from_secs(300), || households(&phone.dir) == Some(300)), "first sync");
     eprintln!(
         "FIGURE aarch64 kdcd under qemu-user: first sync of 300 households with an x86_64 peer {:.1} s",
         started.elapsed().as_secs_f64()
@@ -140,11 +177,11 @@ fn an_aarch64_kdcd_under_qemu_syncs_with_an_x86_64_kdcd() {
     pc.kdc(&["household", "add", "khu-qemu", "Q9-002", "members=2", "internet=no"]).ok();
     let same = wait_until(Duration::from_secs(120), || {
         let a = status(pc.json(&["status", "khu-qemu"]));
-        let b = status(kdc(phone.dir.path(), &["--json", "status", "khu-qemu"]).json());
+        let b = status(kdc(&phone.dir, &["--json", "status", "khu-qemu"]).json());
         a["households"] == 302 && a == b
     });
     let a = status(pc.json(&["status", "khu-qemu"]));
-    let b = status(kdc(phone.dir.path(), &["--json", "status", "khu-qemu"]).json());
+    let b = status(kdc(&phone.dir, &["--json", "status", "khu-qemu"]).json());
     assert!(same, "the two devices did not converge:\nx86_64: {a}\naarch64: {b}");
     // The phone's `kdc doctor` gives the Termux advice (mDNS, wake lock); the PC's does not.
     let codes = |d: serde_json::Value| -> Vec<String> {
@@ -156,7 +193,7 @@ fn an_aarch64_kdcd_under_qemu_syncs_with_an_x86_64_kdcd() {
     assert!(codes(doctor.json()).contains(&"termux".to_string()), "{}", doctor.stdout);
     assert!(!codes(pc.json(&["doctor", "khu-qemu"])).contains(&"termux".to_string()));
     // The emulated CLI reads the same figures as the native one.
-    let native = kdc(phone.dir.path(), &["--json", "status", "khu-qemu"]).json();
+    let native = kdc(&phone.dir, &["--json", "status", "khu-qemu"]).json();
     let emulated = phone.kdc(&["--json", "status", "khu-qemu"]).json();
     assert_eq!(native, emulated);
 }
@@ -432,4 +469,27 @@ fn a_windows_kdcd_under_wine_keeps_its_data_and_writes_a_report() {
     assert!(said.contains(url.trim()), "kdc ui prints the link it opens: {said}");
     // It is the same daemon, with the same data.
     assert_eq!(kdc(&data, &["--json", "status", "khu-win"]).ok().json()["households"], 3);
+}
+
+/// The Raspberry Pi's systemd unit in the aarch64 archive is one systemd accepts, for the
+/// binary the README installs.
+#[test]
+fn the_raspberry_pi_systemd_unit_verifies() {
+    let tool = match Command::new("systemd-analyze").arg("--version").output() {
+        Ok(_) => Ok(()),
+        Err(_) => Err("systemd-analyze is not installed: apt-get install systemd".to_string()),
+    };
+    if std::env::var("KDC_CROSS_UNAVAILABLE").is_ok() || !can_run("the_raspberry_pi_systemd_unit_verifies", tool.and(ready())) {
+        return;
+    }
+    let unit = std::fs::read_to_string(aarch64_dir().join("kdcd.service")).unwrap();
+    assert!(unit.contains("ExecStart=/usr/local/bin/kdcd "), "{unit}");
+    assert!(unit.contains("--ui-listen 0.0.0.0:7421"), "the Pi serves the app on the LAN: {unit}");
+    // Where the README installs the binary; here, the archive's own.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("kdcd.service");
+    std::fs::write(&path, unit.replace("/usr/local/bin/kdcd", aarch64_dir().join("kdcd").to_str().unwrap())).unwrap();
+    let out = Command::new("systemd-analyze").arg("verify").arg(&path).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && said.trim().is_empty(), "systemd-analyze verify: {said}");
 }

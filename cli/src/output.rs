@@ -494,20 +494,7 @@ pub struct Verified {
     pub areas: Vec<VerifiedArea>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct VerifiedArea {
-    pub id: String,
-    pub name: String,
-    pub ward: String,
-    pub profile: String,
-    /// Active households.
-    pub households: u64,
-    pub archived: u64,
-    /// Devices on the roster, removed ones not counted.
-    pub members: u64,
-    /// RFC 3339 time of the latest change, when any change has a time.
-    pub last_change: Option<String>,
-}
+pub use kdc_daemon::ward::VerifiedArea;
 
 pub fn verified(lang: Lang, v: &Verified) -> String {
     let mut out = format!(

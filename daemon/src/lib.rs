@@ -20,7 +20,9 @@ pub mod durable;
 pub mod invite;
 pub mod network;
 pub mod node;
+pub mod report;
 pub mod store;
+pub mod ward;
 pub mod web;
 
 use std::net::SocketAddr;

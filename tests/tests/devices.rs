@@ -479,7 +479,9 @@ fn the_raspberry_pi_systemd_unit_verifies() {
         Ok(_) => Ok(()),
         Err(_) => Err("systemd-analyze is not installed: apt-get install systemd".to_string()),
     };
-    if std::env::var("KDC_CROSS_UNAVAILABLE").is_ok() || !can_run("the_raspberry_pi_systemd_unit_verifies", tool.and(ready())) {
+    if std::env::var("KDC_CROSS_UNAVAILABLE").is_ok()
+        || !can_run("the_raspberry_pi_systemd_unit_verifies", tool.and(ready()))
+    {
         return;
     }
     let unit = std::fs::read_to_string(aarch64_dir().join("kdcd.service")).unwrap();

@@ -809,6 +809,122 @@ scenario('language: ?lang=en switches and is remembered; ?lang=vi back; Vietname
   assert.match(text, /\d+,\d{2}\s?%/, 'no percentage with a decimal comma on the Vietnamese board');
 });
 
+// ---- 13b. the ward office ----------------------------------------------------------------------
+
+/** `kdc-synth` into `file`: a seeded area of `households`, with `peer` as its head. */
+function synth(file, { seed, households, id, peer }) {
+  H.requireBinary(H.KDC_SYNTH, 'kdc-synth (env KDC_SYNTH)', 'build the workspace (cargo build --workspace) or set KDC_SYNTH');
+  const r = spawnSync(H.KDC_SYNTH, ['--seed', String(seed), '--households', String(households), '--id', id, '--peer', peer, '-o', file], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `kdc-synth exited ${r.status}: ${r.stderr || r.error}`);
+  return file;
+}
+
+scenario('ward office: drop good, repeated, stale and corrupt files; the report matches kdc report; downloads; import', async () => {
+  const dir = fs.mkdtempSync(path.join(A.dir, 'ward-'));
+  const peer = A.id().peer_id;
+  const f = (name) => path.join(dir, name);
+  // ward-a is the scratch device's area, which writes a newer copy of it below.
+  const scratch = await H.startDaemon({ name: 'ward-scratch' });
+  const a1 = synth(f('ward-a.kdcsnap'), { seed: 31, households: 60, id: 'ward-a', peer: scratch.id().peer_id });
+  const b = synth(f('ward-b.kdcsnap'), { seed: 32, households: 80, id: 'ward-b', peer });
+  synth(f('ward-c.kdcsnap'), { seed: 33, households: 40, id: 'ward-c', peer });
+  fs.copyFileSync(b, f('ward-b (1).kdcsnap')); // the same file forwarded twice
+  // A newer copy of ward-a: imported into the scratch device, one more household, exported.
+  H.assertOk(scratch.kdc('snapshot', 'import', a1), 'import ward-a on the scratch device');
+  H.addHousehold(scratch, 'ward-a', 'NEW-001', { members: 2, internet: 'yes' });
+  H.assertOk(scratch.kdc('snapshot', 'export', 'ward-a', '-o', f('ward-a-new.kdcsnap')), 'export the newer ward-a');
+  await scratch.stop();
+  const bytes = fs.readFileSync(b);
+  fs.writeFileSync(f('broken.kdcsnap'), bytes.subarray(0, Math.floor(bytes.length / 2))); // truncated
+  fs.writeFileSync(f('notes.kdcsnap'), 'Danh sách hộ cần hỗ trợ\n'); // not a snapshot at all
+  const good = ['ward-a.kdcsnap', 'ward-a-new.kdcsnap', 'ward-b.kdcsnap', 'ward-b (1).kdcsnap', 'ward-c.kdcsnap'];
+  const chosen = [...good.slice(0, 2), 'broken.kdcsnap', ...good.slice(2), 'notes.kdcsnap'];
+
+  const { page } = await phoneOn(A);
+  await open(page, `${A.base}/`);
+  await Promise.all([page.waitForURL(pathIs('/ward')), page.click('[data-link="ward"]')]);
+  const input = page.locator('input[type="file"][multiple]');
+  assert.equal(await input.count(), 1, 'the ward page has one <input type="file" multiple>');
+  await H.shot(page, 'ward-form');
+  // Nothing chosen: said next to the input, nothing else happens.
+  await page.click('[data-action="ward-report"]');
+  await page.waitForSelector('[data-error-for="files"]');
+  await page.locator('input[type="file"][multiple]').setInputFiles(chosen.map(f));
+  await Promise.all([page.waitForURL(/\/ward\/r\/[0-9a-f]+$/), page.click('[data-action="ward-report"]')]);
+  await H.shot(page, 'ward-report');
+
+  // Every file named, with its state.
+  const rows = await page.$$eval('[data-file]', (els) =>
+    els.map((e) => ({ file: e.getAttribute('data-file'), refused: e.getAttribute('data-refused'), state: e.getAttribute('data-staleness'), text: e.innerText })),
+  );
+  for (const name of ['broken.kdcsnap', 'notes.kdcsnap']) {
+    const row = rows.find((r) => r.file === name);
+    assert.ok(row && row.refused === 'true', `${name} is named as left out: ${JSON.stringify(rows)}`);
+  }
+  for (const name of good) {
+    assert.ok(rows.some((r) => r.file === name && r.refused === 'false'), `${name} is shown as used: ${JSON.stringify(rows)}`);
+  }
+  const state = (name) => rows.find((r) => r.file === name).state;
+  assert.equal(state('ward-a.kdcsnap'), 'contained_in', 'the older ward-a file is stale');
+  assert.match(rows.find((r) => r.file === 'ward-a.kdcsnap').text, /ward-a-new\.kdcsnap/, 'it names the file that contains it');
+  assert.equal(state('ward-a-new.kdcsnap'), 'newest');
+  assert.equal(state('ward-b (1).kdcsnap'), 'same_as', 'the repeated file is the same as the first');
+  assert.equal(state('ward-c.kdcsnap'), 'only');
+  assert.equal(await page.getAttribute('[data-files-refused]', 'data-files-refused'), '2');
+
+  // The figures are those of `kdc report --format json` over the intact files.
+  const r = spawnSync(H.KDC, ['report', '--format', 'json', ...good.map(f)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `kdc report: ${r.stderr}`);
+  const expected = JSON.parse(r.stdout);
+  assert.deepEqual(expected.areas.map((s) => s.area), ['ward-a', 'ward-b', 'ward-c']);
+  assert.equal(expected.areas[0].households, 61, 'the merge holds the newer household');
+  for (const s of expected.areas) {
+    const el = page.locator(`[data-area="${s.area}"]`);
+    assert.equal(await el.count(), 1, `one element for ${s.area}`);
+    assert.equal(await el.getAttribute('data-required-met'), String(s.required_met), `${s.area} required met`);
+    assert.equal(await el.getAttribute('data-certified'), String(s.certified), `${s.area} certified`);
+    for (const c of s.criteria) {
+      const ce = el.locator(`[data-criterion="${c.id}"]`);
+      const got = {
+        met: await ce.getAttribute('data-met'),
+        applicable: await ce.getAttribute('data-applicable'),
+        numerator: await ce.getAttribute('data-numerator'),
+        denominator: await ce.getAttribute('data-denominator'),
+      };
+      assert.deepEqual(got, { met: String(c.met), applicable: String(c.applicable), numerator: String(c.numerator), denominator: String(c.denominator) }, `${s.area} ${c.id}`);
+    }
+  }
+  assert.equal(await page.getAttribute('[data-certified-areas]', 'data-certified-areas'), String(expected.certified_areas));
+
+  // Downloads: JSON and CSV are byte for byte what `kdc report` writes; the XLSX opens as a
+  // workbook; the bundle is a snapshot file `kdc report` reads to the same figures.
+  const download = async (kind) => {
+    const [d] = await Promise.all([page.waitForEvent('download'), page.click(`[data-download="${kind}"]`)]);
+    const to = f(`downloaded.${kind}`);
+    await d.saveAs(to);
+    return to;
+  };
+  assert.equal(fs.readFileSync(await download('json'), 'utf8'), r.stdout, 'the JSON download is kdc report --format json');
+  const csv = spawnSync(H.KDC, ['report', '--format', 'csv', ...good.map(f)], { encoding: 'utf8' });
+  assert.equal(fs.readFileSync(await download('csv'), 'utf8'), csv.stdout, 'the CSV download is kdc report --format csv');
+  const xlsx = fs.readFileSync(await download('xlsx'));
+  assert.equal(xlsx.subarray(0, 2).toString(), 'PK', 'the XLSX download is a zip (OOXML) file');
+  assert.ok(xlsx.includes(Buffer.from('xl/workbook.xml')), 'the XLSX holds a workbook');
+  const bundle = await download('bundle');
+  const again = spawnSync(H.KDC, ['report', '--format', 'json', bundle], { encoding: 'utf8' });
+  assert.equal(again.stdout, r.stdout, 'the merged bundle gives the same report');
+
+  // Nothing was stored until "store on this device".
+  assert.ok(!A.kdcJson('area', 'list').some((a) => a.id.startsWith('ward-')), 'the ward page stored nothing by itself');
+  await page.click('[data-action="import"]');
+  await page.waitForSelector('[data-imported="3"]');
+  const stored = A.kdcJson('area', 'list').filter((a) => a.id.startsWith('ward-')).map((a) => [a.id, a.households]);
+  assert.deepEqual(stored, [['ward-a', 61], ['ward-b', 80], ['ward-c', 40]]);
+}, 240_000);
+
 // ---- 14. accessibility -----------------------------------------------------------------------
 
 scenario('accessibility: no serious or critical axe violation on any screen', async () => {
@@ -837,6 +953,7 @@ scenario('accessibility: no serious or critical axe violation on any screen', as
   await check(page, 'team', `${A.base}/a/${AREA}/team`);
   await check(page, 'doctor', `${A.base}/a/${AREA}/doctor`);
   await check(page, 'conflicts', `${A.base}/a/${SEEDED}/conflicts`);
+  await check(page, 'ward', `${A.base}/ward`);
   assert.deepEqual(failures, [], failures.join('\n\n'));
 }, 180_000);
 

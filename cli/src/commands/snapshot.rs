@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use anyhow::Context as _;
-use crdt_model::area::{Area, AreaSummary, rfc3339};
+use crdt_model::area::{Area, AreaSummary};
 use crdt_model::snapshot;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -16,7 +16,8 @@ use super::{Ctx, emit};
 use crate::args::SnapshotCmd;
 use crate::error::usage;
 use crate::i18n;
-use crate::output::{self, Verified, VerifiedArea};
+use crate::output::{self, Verified};
+use kdc_daemon::ward::describe_area;
 
 /// Actor id for documents loaded only to be read; nothing is ever written with it.
 const VERIFY_ACTOR: &str = "kdc-verify";
@@ -237,32 +238,6 @@ fn import(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
 }
 
 // ---- verify ---------------------------------------------------------------------------------
-
-pub fn describe_area(area: &Area) -> VerifiedArea {
-    let households = area.households();
-    let archived = households.iter().filter(|h| h.archived).count() as u64;
-    let last_write_ms = households.iter().filter_map(|h| h.updated_at).max();
-    // Automerge change times are in seconds; 0 means "no time recorded".
-    let last_change_ms = area
-        .doc()
-        .get_changes(&[])
-        .iter()
-        .map(|c| c.timestamp())
-        .filter(|&t| t > 0)
-        .max()
-        .map(|s| s.saturating_mul(1000));
-    let last = last_write_ms.max(last_change_ms);
-    VerifiedArea {
-        id: area.id(),
-        name: area.name(),
-        ward: area.ward(),
-        profile: area.profile().id().to_string(),
-        households: households.len() as u64 - archived,
-        archived,
-        members: area.members().iter().filter(|m| !m.removed).count() as u64,
-        last_change: last.map(rfc3339),
-    }
-}
 
 fn verify(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
     let (_, info, areas) = read_snapshot(ctx, path)?;

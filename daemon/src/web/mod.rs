@@ -57,11 +57,13 @@ pub struct Ui {
     /// Board charts by area and language, with the heads they were drawn at (replaying history is the one
     /// slow read; the chart is drawn again only when the area changed).
     pub(crate) charts: Mutex<HashMap<(String, &'static str), (Vec<automerge::ChangeHash>, Arc<str>)>>,
+    /// The ward page's last merges, for their downloads.
+    pub(crate) ward: Mutex<pages::ward::WardResults>,
 }
 
 impl Ui {
     pub fn new(api: SocketAddr, lan: Option<SocketAddr>) -> Ui {
-        Ui { api, lan, charts: Mutex::new(HashMap::new()) }
+        Ui { api, lan, charts: Mutex::new(HashMap::new()), ward: Mutex::default() }
     }
 }
 
@@ -107,6 +109,15 @@ pub fn router(state: WebState) -> Router {
         .route("/a/{area}/conflicts", axum::routing::get(pages::conflicts::show).post(pages::conflicts::submit))
         .route("/a/{area}/team", axum::routing::get(pages::team::show).post(pages::team::submit))
         .route("/a/{area}/doctor", axum::routing::get(pages::doctor::show))
+        .route(
+            "/ward",
+            axum::routing::get(pages::ward::show)
+                .post(pages::ward::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(pages::ward::UPLOAD_LIMIT)),
+        )
+        .route("/ward/r/{id}", axum::routing::get(pages::ward::result))
+        .route("/ward/r/{id}/import", axum::routing::post(pages::ward::import))
+        .route("/ward/r/{id}/{file}", axum::routing::get(pages::ward::download))
         .route("/assets/{name}", axum::routing::get(assets::serve))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), guard))

@@ -161,6 +161,10 @@ fn render(ctx: &Ctx, lines: &[AreaLine], form: &Form, error: Option<(String, Str
                 button.primary type="submit" data-action="join" { (l.t("Tham gia", "Join")) }
             }
         }
+        section.card {
+            h2 { (l.t("Cán bộ phường", "Ward office")) }
+            p { a href="/ward" data-link="ward" { (l.t("Tổng hợp báo cáo từ tệp dữ liệu của các khu →", "The ward's report from the areas' snapshot files →")) } }
+        }
         form.logout method="post" action="/logout" {
             (csrf(ctx))
             button.link type="submit" { (l.t("Đăng xuất trình duyệt này", "Log this browser out")) }

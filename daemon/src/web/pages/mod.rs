@@ -12,6 +12,7 @@ pub mod live;
 pub mod login;
 pub mod new_household;
 pub mod team;
+pub mod ward;
 pub mod worklist;
 
 use axum::response::Response;

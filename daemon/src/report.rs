@@ -1,0 +1,441 @@
+//! The ward's report over merged snapshot files, as CSV or XLSX (and the statuses JSON is made
+//! of): one code for `kdc report` and the web app's ward page (`/ward`).
+//!
+//! Everything here is pure (areas' statuses in, text or bytes out); callers read the files and
+//! write the result.
+
+use std::collections::BTreeSet;
+
+use crdt_model::area::GroupStatus;
+use crdt_model::eval::{CriterionStatus, Evaluation};
+use crdt_model::{Area, Lang, Status};
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use serde::Serialize;
+
+/// `kdc report --format json`: `{"areas": [status], "certified_areas": N}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub areas: Vec<Status>,
+    pub certified_areas: u64,
+}
+
+/// The report of merged areas, one status per area sorted by id.
+pub fn build(areas: &[Area]) -> Report {
+    let mut statuses = statuses(areas);
+    statuses.sort_by(|a, b| a.area.cmp(&b.area));
+    let certified_areas = statuses.iter().filter(|s| s.certified).count() as u64;
+    Report { areas: statuses, certified_areas }
+}
+
+/// Every area's status, evaluated on as many threads as there are cores (reading thousands of
+/// households out of their documents is the expensive part), in the areas' order.
+fn statuses(areas: &[Area]) -> Vec<Status> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(areas.len()).max(1);
+    let chunk = areas.len().div_ceil(workers).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = areas
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(Area::status).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("evaluation does not panic")).collect()
+    })
+}
+
+pub fn pick<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
+// ---- text -----------------------------------------------------------------------------------
+
+pub fn certified_areas_line(lang: Lang, certified: u64, total: usize) -> String {
+    match lang {
+        Lang::Vi => format!("Số khu dân cư đủ điều kiện công nhận: {certified}/{total}"),
+        Lang::En => format!("Certified areas: {certified} of {total}"),
+    }
+}
+
+/// `--format json`: the report on one line, then a newline.
+pub fn json(report: &Report) -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string(report)?;
+    text.push('\n');
+    Ok(text)
+}
+
+// ---- CSV ------------------------------------------------------------------------------------
+
+pub const CSV_HEADER: [&str; 16] = [
+    "area",
+    "name",
+    "ward",
+    "households",
+    "certified",
+    "criterion",
+    "level",
+    "required",
+    "numerator",
+    "denominator",
+    "ratio",
+    "op",
+    "threshold",
+    "met",
+    "applicable",
+    "unknown",
+];
+
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn level_text(c: &CriterionStatus) -> String {
+    serde_json::to_value(c.level).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// One row per area and criterion, with a header row; UTF-8 with a BOM so Excel reads
+/// Vietnamese correctly. A criterion that is not applicable has an empty ratio.
+pub fn csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(BOM.to_vec());
+    w.write_record(CSV_HEADER)?;
+    for s in &report.areas {
+        for c in &s.criteria {
+            w.write_record([
+                s.area.clone(),
+                s.name.clone(),
+                s.ward.clone(),
+                s.households.to_string(),
+                s.certified.to_string(),
+                c.id.clone(),
+                level_text(c),
+                c.required.to_string(),
+                c.numerator.to_string(),
+                c.denominator.to_string(),
+                c.ratio.map(|r| r.to_string()).unwrap_or_default(),
+                c.op.clone(),
+                c.threshold.to_string(),
+                c.met.to_string(),
+                c.applicable.to_string(),
+                c.unknown.to_string(),
+            ])?;
+        }
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+// ---- XLSX -----------------------------------------------------------------------------------
+
+/// The summary sheet's name.
+pub fn summary_sheet_name(lang: Lang) -> &'static str {
+    pick(lang, "Tổng hợp", "Summary")
+}
+
+/// Row (0-based) of the summary sheet's column headers; the criterion labels are the row above.
+pub const SUMMARY_HEADER_ROW: u32 = 5;
+/// The first per-criterion column of the summary sheet (after STT, area, ward, households).
+pub const FIRST_CRITERION_COL: u16 = 4;
+
+/// A column of criteria across areas: the union of the areas' criteria, in first-seen order
+/// (areas of one ward normally share one profile, so this is that profile's list).
+struct Column {
+    id: String,
+    label: String,
+    required: bool,
+}
+
+fn criterion_columns(lang: Lang, report: &Report) -> Vec<Column> {
+    let mut seen = BTreeSet::new();
+    let mut cols = Vec::new();
+    for s in &report.areas {
+        for c in &s.criteria {
+            if seen.insert(c.id.clone()) {
+                cols.push(Column { id: c.id.clone(), label: c.label.get(lang).to_string(), required: c.required });
+            }
+        }
+    }
+    cols
+}
+
+struct Formats {
+    title: Format,
+    bold: Format,
+    header: Format,
+    cell: Format,
+    number: Format,
+    percent: Format,
+    percent_unmet: Format,
+    met: Format,
+    unmet: Format,
+}
+
+fn formats() -> Formats {
+    let border = |f: Format| f.set_border(FormatBorder::Thin);
+    Formats {
+        title: Format::new().set_bold().set_font_size(14),
+        bold: Format::new().set_bold(),
+        header: border(
+            Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter)
+                .set_background_color(Color::RGB(0xDDEBF7)),
+        ),
+        cell: border(Format::new()),
+        number: border(Format::new().set_num_format("0")),
+        percent: border(Format::new().set_num_format("0.00%")),
+        percent_unmet: border(Format::new().set_num_format("0.00%").set_font_color(Color::RGB(0xC00000))),
+        met: border(Format::new().set_bold().set_font_color(Color::RGB(0x006100))),
+        unmet: border(Format::new().set_bold().set_font_color(Color::RGB(0xC00000))),
+    }
+}
+
+fn result_text(lang: Lang, certified: bool) -> &'static str {
+    match (lang, certified) {
+        (Lang::Vi, true) => "Đạt",
+        (Lang::Vi, false) => "Chưa đạt",
+        (Lang::En, true) => "Certified",
+        (Lang::En, false) => "Not certified",
+    }
+}
+
+fn not_applicable(lang: Lang) -> &'static str {
+    pick(lang, "không áp dụng", "n/a")
+}
+
+/// Width in Excel character units for a text column: its longest text, within bounds.
+fn width_for<'a>(texts: impl IntoIterator<Item = &'a str>, min: usize, max: usize) -> f64 {
+    let longest = texts.into_iter().map(|t| t.chars().count()).max().unwrap_or(0);
+    (longest + 2).clamp(min, max) as f64
+}
+
+/// A worksheet name Excel accepts: no `[]:*?/\`, not starting or ending with `'`, at most 31
+/// characters, and unique (case-insensitively) among `taken`.
+pub fn sheet_name(wanted: &str, taken: &mut Vec<String>) -> String {
+    let cleaned: String = wanted.chars().filter(|c| !"[]:*?/\\".contains(*c)).collect();
+    let cleaned = cleaned.trim_matches('\'').to_string();
+    let base = if cleaned.is_empty() { "Sheet".to_string() } else { cleaned };
+    let truncate = |s: &str, n: usize| s.chars().take(n).collect::<String>();
+    let mut name = truncate(&base, 31);
+    let mut n = 2;
+    while taken.iter().any(|t| t.to_lowercase() == name.to_lowercase()) {
+        let suffix = format!("~{n}");
+        name = format!("{}{suffix}", truncate(&base, 31 - suffix.chars().count()));
+        n += 1;
+    }
+    taken.push(name.clone());
+    name
+}
+
+/// Writes one criterion's three cells (count met, denominator, percentage).
+fn write_criterion(
+    ws: &mut Worksheet,
+    f: &Formats,
+    lang: Lang,
+    row: u32,
+    col: u16,
+    c: Option<&CriterionStatus>,
+) -> Result<(), XlsxError> {
+    let Some(c) = c else {
+        for i in 0..3 {
+            ws.write_blank(row, col + i, &f.cell)?;
+        }
+        return Ok(());
+    };
+    ws.write_number_with_format(row, col, c.numerator as f64, &f.number)?;
+    ws.write_number_with_format(row, col + 1, c.denominator as f64, &f.number)?;
+    if c.applicable && c.denominator > 0 {
+        let fmt = if c.met { &f.percent } else { &f.percent_unmet };
+        ws.write_number_with_format(row, col + 2, c.numerator as f64 / c.denominator as f64, fmt)?;
+    } else {
+        ws.write_string_with_format(row, col + 2, not_applicable(lang), &f.cell)?;
+    }
+    Ok(())
+}
+
+/// The header rows of a criteria table: criterion labels (each merged over three columns) on
+/// `row - 1`, then the fixed column names and "met / total / %" on `row`.
+fn write_criteria_header(
+    ws: &mut Worksheet,
+    f: &Formats,
+    lang: Lang,
+    row: u32,
+    fixed: &[&str],
+    cols: &[Column],
+    last: &str,
+) -> Result<(), XlsxError> {
+    for (i, name) in fixed.iter().enumerate() {
+        ws.merge_range(row - 1, i as u16, row, i as u16, name, &f.header)?;
+    }
+    let first = fixed.len() as u16;
+    for (i, c) in cols.iter().enumerate() {
+        let col = first + 3 * i as u16;
+        let label = if c.required {
+            c.label.clone()
+        } else {
+            format!("{} ({})", c.label, pick(lang, "khuyến khích", "encouraged"))
+        };
+        ws.merge_range(row - 1, col, row - 1, col + 2, &label, &f.header)?;
+        ws.write_string_with_format(row, col, pick(lang, "Số đạt", "Met"), &f.header)?;
+        ws.write_string_with_format(row, col + 1, pick(lang, "Tổng số", "Total"), &f.header)?;
+        ws.write_string_with_format(row, col + 2, pick(lang, "Tỷ lệ", "Rate"), &f.header)?;
+        for j in 0..3 {
+            ws.set_column_width(col + j, if j == 2 { 10 } else { 9 })?;
+        }
+    }
+    let last_col = first + 3 * cols.len() as u16;
+    ws.merge_range(row - 1, last_col, row, last_col, last, &f.header)?;
+    ws.set_row_height(row - 1, 45)?;
+    Ok(())
+}
+
+/// The XLSX workbook: the summary sheet ("Tổng hợp") then one sheet per area with its groups.
+/// `date` is the report date, already formatted dd/mm/yyyy.
+pub fn xlsx(lang: Lang, report: &Report, date: &str) -> Result<Vec<u8>, XlsxError> {
+    let f = formats();
+    let cols = criterion_columns(lang, report);
+    let mut wb = Workbook::new();
+    let mut taken = Vec::new();
+
+    // Summary sheet.
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name(summary_sheet_name(lang), &mut taken))?;
+        let mut wards: Vec<&str> = report.areas.iter().map(|s| s.ward.as_str()).collect();
+        wards.sort();
+        wards.dedup();
+        ws.write_string_with_format(
+            0,
+            0,
+            pick(lang, "BÁO CÁO TIẾN ĐỘ KHU DÂN CƯ CÔNG NGHỆ SỐ", "DIGITAL RESIDENTIAL AREAS: PROGRESS REPORT"),
+            &f.title,
+        )?;
+        ws.write_string_with_format(
+            1,
+            0,
+            format!("{}: {}", pick(lang, "Phường/xã", "Ward"), wards.join(", ")),
+            &f.bold,
+        )?;
+        ws.write_string(2, 0, format!("{}: {date}", pick(lang, "Ngày báo cáo", "Report date")))?;
+
+        let fixed = [
+            pick(lang, "STT", "No."),
+            pick(lang, "Khu dân cư", "Residential area"),
+            pick(lang, "Phường/xã", "Ward"),
+            pick(lang, "Số hộ", "Households"),
+        ];
+        let header = SUMMARY_HEADER_ROW;
+        write_criteria_header(ws, &f, lang, header, &fixed, &cols, pick(lang, "Kết quả", "Result"))?;
+        let last_col = FIRST_CRITERION_COL + 3 * cols.len() as u16;
+        for (i, s) in report.areas.iter().enumerate() {
+            let row = header + 1 + i as u32;
+            ws.write_number_with_format(row, 0, (i + 1) as f64, &f.number)?;
+            ws.write_string_with_format(row, 1, &s.name, &f.cell)?;
+            ws.write_string_with_format(row, 2, &s.ward, &f.cell)?;
+            ws.write_number_with_format(row, 3, s.households as f64, &f.number)?;
+            for (j, col) in cols.iter().enumerate() {
+                let c = s.criteria.iter().find(|c| c.id == col.id);
+                write_criterion(ws, &f, lang, row, FIRST_CRITERION_COL + 3 * j as u16, c)?;
+            }
+            let fmt = if s.certified { &f.met } else { &f.unmet };
+            ws.write_string_with_format(row, last_col, result_text(lang, s.certified), fmt)?;
+        }
+        let bottom = header + 2 + report.areas.len() as u32;
+        ws.write_string_with_format(bottom, 1, pick(lang, "Số khu dân cư đạt chuẩn", "Certified areas"), &f.bold)?;
+        ws.write_number_with_format(bottom, 3, report.certified_areas as f64, &f.bold)?;
+        ws.write_string_with_format(bottom + 1, 1, pick(lang, "Tổng số khu dân cư", "Areas in total"), &f.bold)?;
+        ws.write_number_with_format(bottom + 1, 3, report.areas.len() as f64, &f.bold)?;
+
+        ws.set_freeze_panes(header + 1, 2)?;
+        ws.set_column_width(0, 6)?;
+        ws.set_column_width(1, width_for(report.areas.iter().map(|s| s.name.as_str()).chain([fixed[1]]), 14, 40))?;
+        ws.set_column_width(2, width_for(report.areas.iter().map(|s| s.ward.as_str()).chain([fixed[2]]), 12, 30))?;
+        ws.set_column_width(3, 9)?;
+        ws.set_column_width(last_col, 14)?;
+    }
+
+    // One sheet per area: the whole area, then each residential group.
+    for s in &report.areas {
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name(&s.area, &mut taken))?;
+        ws.write_string_with_format(0, 0, format!("{} ({})", s.name, s.area), &f.title)?;
+        ws.write_string_with_format(1, 0, format!("{}: {}", pick(lang, "Phường/xã", "Ward"), s.ward), &f.bold)?;
+        ws.write_string(2, 0, format!("{}: {date}", pick(lang, "Ngày báo cáo", "Report date")))?;
+        ws.write_string(
+            3,
+            0,
+            format!(
+                "{}: {}/{} · {}",
+                pick(lang, "Tiêu chí bắt buộc đạt", "Required criteria met"),
+                s.required_met,
+                s.required_total,
+                result_text(lang, s.certified)
+            ),
+        )?;
+        let fixed = [pick(lang, "Tổ dân phố", "Residential group"), pick(lang, "Số hộ", "Households")];
+        let header = SUMMARY_HEADER_ROW;
+        let area_cols: Vec<Column> = s
+            .criteria
+            .iter()
+            .map(|c| Column { id: c.id.clone(), label: c.label.get(lang).to_string(), required: c.required })
+            .collect();
+        write_criteria_header(
+            ws,
+            &f,
+            lang,
+            header,
+            &fixed,
+            &area_cols,
+            pick(lang, "Chưa đủ thông tin (hộ)", "Incomplete (households)"),
+        )?;
+        let whole = GroupStatus {
+            group: pick(lang, "Toàn khu", "Whole area").to_string(),
+            evaluation: Evaluation {
+                households: s.households,
+                certified: s.certified,
+                incomplete: s.incomplete,
+                required_met: s.required_met,
+                required_total: s.required_total,
+                criteria: s.criteria.clone(),
+            },
+        };
+        let rows: Vec<(&GroupStatus, bool)> =
+            s.groups.iter().map(|g| (g, false)).chain(std::iter::once((&whole, true))).collect();
+        let last_col = 2 + 3 * area_cols.len() as u16;
+        for (i, (g, is_total)) in rows.iter().enumerate() {
+            let row = header + 1 + i as u32;
+            let name = if g.group.is_empty() { pick(lang, "(chưa ghi tổ)", "(no group)") } else { &g.group };
+            let name_fmt = if *is_total { &f.header } else { &f.cell };
+            ws.write_string_with_format(row, 0, name, name_fmt)?;
+            ws.write_number_with_format(row, 1, g.evaluation.households as f64, &f.number)?;
+            for (j, col) in area_cols.iter().enumerate() {
+                let c = g.evaluation.criteria.iter().find(|c| c.id == col.id);
+                write_criterion(ws, &f, lang, row, 2 + 3 * j as u16, c)?;
+            }
+            ws.write_number_with_format(row, last_col, g.evaluation.incomplete as f64, &f.number)?;
+        }
+        ws.set_freeze_panes(header + 1, 1)?;
+        ws.set_column_width(0, width_for(rows.iter().map(|(g, _)| g.group.as_str()).chain([fixed[0]]), 14, 30))?;
+        ws.set_column_width(1, 9)?;
+        ws.set_column_width(last_col, 14)?;
+    }
+    wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_are_valid_and_unique() {
+        let mut taken = vec!["Tổng hợp".to_string()];
+        assert_eq!(sheet_name("tổng HỢP", &mut taken), "tổng HỢP~2");
+        let long = "a".repeat(64);
+        let one = sheet_name(&long, &mut taken);
+        let two = sheet_name(&long, &mut taken);
+        assert_eq!(one.chars().count(), 31);
+        assert_eq!(two.chars().count(), 31);
+        assert_ne!(one, two);
+        assert_eq!(sheet_name("a/b[c]:d*e?f\\", &mut taken), "abcdef");
+        assert_eq!(sheet_name("'x'", &mut taken), "x");
+        assert_eq!(sheet_name("[]", &mut taken), "Sheet");
+    }
+}

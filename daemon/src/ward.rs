@@ -1,0 +1,325 @@
+//! The ward office's work on snapshot files, shared by `kdc` and the web app's ward page
+//! (`/ward`): describe what each file holds, merge the intact ones exactly as
+//! `kdc snapshot merge` does ([`crdt_model::snapshot::Merger`]), leave out (and say why) the
+//! ones that cannot be used, and tell which files are stale.
+//!
+//! `kdc snapshot merge` and `kdc report` stop at the first bad file (exit 2, nothing written);
+//! the page instead leaves a bad file out and reports on the others ([`merge_leniently`]).
+//! Pure: bytes in, values out.
+
+use std::collections::{BTreeMap, HashSet};
+
+use automerge::ChangeHash;
+use crdt_model::Area;
+use crdt_model::Lang;
+use crdt_model::area::rfc3339;
+use crdt_model::snapshot::{FORMAT_VERSION, MergeError, Merger, SnapshotError};
+use serde::Serialize;
+
+/// What one area of a snapshot file holds (`kdc snapshot verify --json`, and the ward page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifiedArea {
+    pub id: String,
+    pub name: String,
+    pub ward: String,
+    pub profile: String,
+    /// Active households.
+    pub households: u64,
+    pub archived: u64,
+    /// Devices on the roster, removed ones not counted.
+    pub members: u64,
+    /// RFC 3339 time of the latest change, when any change has a time.
+    pub last_change: Option<String>,
+}
+
+/// What an area holds, for `verify` and the ward page.
+pub fn describe_area(area: &Area) -> VerifiedArea {
+    let households = area.households();
+    let archived = households.iter().filter(|h| h.archived).count() as u64;
+    let last_write_ms = households.iter().filter_map(|h| h.updated_at).max();
+    VerifiedArea {
+        id: area.id(),
+        name: area.name(),
+        ward: area.ward(),
+        profile: area.profile().id().to_string(),
+        households: households.len() as u64 - archived,
+        archived,
+        members: area.members().iter().filter(|m| !m.removed).count() as u64,
+        last_change: last_write_ms.max(last_change_ms(area)).map(rfc3339),
+    }
+}
+
+/// The latest Automerge change time (seconds in the change; 0 means none recorded), in ms.
+fn last_change_ms(area: &Area) -> Option<i64> {
+    area.doc().get_changes(&[]).iter().map(|c| c.timestamp()).filter(|&t| t > 0).max().map(|s| s.saturating_mul(1000))
+}
+
+/// How one file's copy of an area compares with the other files' copies of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Staleness {
+    /// No other file has this area.
+    Only,
+    /// Holds every change of this area that any file holds (the others may be deleted).
+    Newest,
+    /// Holds exactly what `file` holds.
+    SameAs { file: String },
+    /// Everything in it is also in `file`, which has more: this copy can be deleted.
+    ContainedIn { file: String },
+    /// Has changes no other single file has, and lacks some: keep it (merging gives the whole).
+    Partial,
+}
+
+/// One area of one file.
+#[derive(Debug, Clone)]
+pub struct FileArea {
+    pub area: VerifiedArea,
+    pub staleness: Staleness,
+    heads: Vec<ChangeHash>,
+}
+
+/// One input file: intact (its areas) or left out (why).
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub file: String,
+    pub bytes: u64,
+    pub areas: Vec<FileArea>,
+    /// Why the file was left out ([`refusal_text`] says it in words); `None` when it was merged.
+    pub refused: Option<MergeError>,
+}
+
+/// The result of [`merge_leniently`]: every file's report, in the order given, and the merged
+/// areas of the intact ones (sorted by id).
+#[derive(Debug)]
+pub struct WardMerge {
+    pub files: Vec<FileReport>,
+    pub areas: Vec<Area>,
+}
+
+impl WardMerge {
+    /// Files left out.
+    pub fn refused(&self) -> impl Iterator<Item = &FileReport> {
+        self.files.iter().filter(|f| f.refused.is_some())
+    }
+}
+
+/// Decodes and merges every file it can, in order, with the same [`Merger`] as
+/// `kdc snapshot merge`; a file that is corrupt, truncated, not a snapshot, or holds an area
+/// that only shares an id with another file's area is left out with the reason, and changes
+/// nothing of the merge. Then compares the copies of each area that several files carry.
+pub fn merge_leniently(inputs: impl IntoIterator<Item = (String, Vec<u8>)>) -> WardMerge {
+    let mut m = LenientMerger::default();
+    for (name, bytes) in inputs {
+        m.add(name, &bytes);
+    }
+    m.finish()
+}
+
+/// [`merge_leniently`] one file at a time, so a caller can drop each file's bytes as soon as
+/// it is decoded (the page decodes uploads as they arrive).
+#[derive(Debug, Default)]
+pub struct LenientMerger {
+    merger: Merger,
+    files: Vec<FileReport>,
+}
+
+impl LenientMerger {
+    pub fn add(&mut self, name: String, bytes: &[u8]) {
+        let len = bytes.len() as u64;
+        let report = match Merger::decode(&name, bytes) {
+            Err(e) => FileReport { file: name, bytes: len, areas: Vec::new(), refused: Some(e) },
+            Ok(areas) => {
+                let described: Vec<FileArea> = areas
+                    .iter()
+                    .map(|a| FileArea { area: describe_area(a), staleness: Staleness::Only, heads: a.heads() })
+                    .collect();
+                let refused = self.merger.add_decoded(&name, areas).err();
+                FileReport { file: name, bytes: len, areas: described, refused }
+            }
+        };
+        self.files.push(report);
+    }
+
+    /// Files given so far.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn finish(self) -> WardMerge {
+        let LenientMerger { merger, mut files } = self;
+        let areas = merger.finish().unwrap_or_default();
+        compare_copies(&mut files, &areas);
+        WardMerge { files, areas }
+    }
+}
+
+/// Why a file was left out, in words, without the file's own name (shown beside it).
+pub fn refusal_text(lang: Lang, e: &MergeError) -> String {
+    let vi = lang == Lang::Vi;
+    match e {
+        MergeError::BadFile { error, .. } => match error {
+            SnapshotError::NotASnapshot if vi => "không phải tệp dữ liệu KDC (đầu tệp không có chữ ký KDCSNAP)".into(),
+            SnapshotError::UnsupportedVersion(v) if vi => format!(
+                "tệp ở định dạng phiên bản {v}, máy này chỉ đọc phiên bản {FORMAT_VERSION}: hãy cập nhật KDC Sync"
+            ),
+            SnapshotError::Truncated(detail) if vi => format!("tệp bị cắt cụt, không trọn vẹn ({detail})"),
+            SnapshotError::Checksum if vi => "tổng kiểm tra không khớp: tệp bị hỏng".into(),
+            SnapshotError::BadArea { id, reason } if vi => format!("khu {id} trong tệp không hợp lệ: {reason}"),
+            SnapshotError::Empty if vi => "tệp không chứa khu nào".into(),
+            other => other.to_string(),
+        },
+        MergeError::DifferentAreas { id, first, .. } if vi => {
+            format!(
+                "khu {id} trong tệp này và trong {first} là hai khu khác nhau dù cùng mã (được tạo riêng): không gộp được"
+            )
+        }
+        MergeError::DifferentAreas { id, first, .. } => {
+            format!(
+                "area {id} in this file and in {first} are two different areas sharing an id (created apart): not merged"
+            )
+        }
+        MergeError::Merge { id, reason, .. } if vi => format!("không gộp được khu {id}: {reason}"),
+        MergeError::Merge { id, reason, .. } => format!("area {id} cannot be merged: {reason}"),
+        MergeError::NoInput => if vi { "không có tệp nào" } else { "no file" }.into(),
+    }
+}
+
+/// Sets each merged copy's [`Staleness`]: copy `f` is contained in copy `e` when none of `f`'s
+/// heads is among the merged document's changes that are not in `e`'s history.
+fn compare_copies(files: &mut [FileReport], merged: &[Area]) {
+    // Area id → (file index, area index) of the merged copies.
+    let mut copies: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    for (fi, f) in files.iter().enumerate().filter(|(_, f)| f.refused.is_none()) {
+        for (ai, a) in f.areas.iter().enumerate() {
+            copies.entry(a.area.id.clone()).or_default().push((fi, ai));
+        }
+    }
+    for (id, list) in copies {
+        if list.len() < 2 {
+            continue;
+        }
+        let Some(doc) = merged.iter().find(|a| a.id() == id) else { continue };
+        let heads: Vec<Vec<ChangeHash>> = list.iter().map(|&(fi, ai)| sorted(&files[fi].areas[ai].heads)).collect();
+        // For each copy, the merged document's changes it lacks.
+        let lacks: Vec<HashSet<ChangeHash>> =
+            heads.iter().map(|h| doc.doc().get_changes(h).iter().map(|c| c.hash()).collect()).collect();
+        let contains = |e: usize, f: usize| heads[f].iter().all(|h| !lacks[e].contains(h));
+        let names: Vec<String> = list.iter().map(|&(fi, _)| files[fi].file.clone()).collect();
+        for (i, &(fi, ai)) in list.iter().enumerate() {
+            let others: Vec<usize> = (0..list.len()).filter(|&j| j != i).collect();
+            let state = if let Some(&j) = others.iter().find(|&&j| contains(j, i) && !contains(i, j)) {
+                Staleness::ContainedIn { file: names[j].clone() }
+            } else if others.iter().all(|&j| contains(i, j)) {
+                match others.iter().find(|&&j| heads[j] == heads[i]) {
+                    // Identical copies: the first one named is the one to keep.
+                    Some(&j) if j < i => Staleness::SameAs { file: names[j].clone() },
+                    _ => Staleness::Newest,
+                }
+            } else if let Some(&j) = others.iter().find(|&&j| heads[j] == heads[i]) {
+                Staleness::SameAs { file: names[j].clone() }
+            } else {
+                Staleness::Partial
+            };
+            files[fi].areas[ai].staleness = state;
+        }
+    }
+}
+
+fn sorted(heads: &[ChangeHash]) -> Vec<ChangeHash> {
+    let mut h = heads.to_vec();
+    h.sort();
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crdt_model::snapshot::encode;
+    use crdt_model::{HouseholdWrite, NewArea};
+
+    fn area(id: &str) -> Area {
+        let new =
+            NewArea {
+                id: id.into(), name: format!("Khu {id}"), ward: "Phường Thạc Gián".into(), profile_toml: None
+            };
+        Area::create(new, "peer-a", "máy A", 1_700_000_000_000).unwrap()
+    }
+
+    fn add(a: &mut Area, hh: &str, t: i64) {
+        let w = HouseholdWrite { id: hh.into(), fields: vec![("members".into(), "3".into())], ..Default::default() };
+        a.add_household(w, "peer-a", t).unwrap();
+    }
+
+    fn file(a: &Area) -> Vec<u8> {
+        encode(&[a])
+    }
+
+    fn state<'a>(m: &'a WardMerge, file: &str, area: &str) -> &'a Staleness {
+        let f = m.files.iter().find(|f| f.file == file).unwrap();
+        &f.areas.iter().find(|a| a.area.id == area).unwrap().staleness
+    }
+
+    #[test]
+    fn stale_repeated_partial_and_refused_files_are_told_apart() {
+        let mut x = area("khu-x");
+        add(&mut x, "H1", 1_700_000_100_000);
+        let old = file(&x);
+        add(&mut x, "H2", 1_700_000_200_000);
+        let new = file(&x);
+        // Two devices' copies of khu-y that each have a household the other lacks.
+        let mut y1 = area("khu-y");
+        y1.add_member("peer-b", "máy B", "member", "peer-a", 1_700_000_250_000).unwrap();
+        let mut y2 = Area::load(&y1.save(), "peer-b").unwrap();
+        add(&mut y1, "Y1", 1_700_000_300_000);
+        let w = HouseholdWrite { id: "Y2".into(), fields: vec![("members".into(), "2".into())], ..Default::default() };
+        y2.add_household(w, "peer-b", 1_700_000_300_000).unwrap();
+        let mut corrupt = new.clone();
+        let n = corrupt.len();
+        corrupt.truncate(n / 2);
+        // Another khu-x, created apart on another device.
+        let new_x =
+            NewArea { id: "khu-x".into(), name: "Khu X".into(), ward: "Phường Khác".into(), profile_toml: None };
+        let impostor = file(&Area::create(new_x, "peer-z", "máy Z", 1_700_000_500_000).unwrap());
+
+        let m = merge_leniently([
+            ("old.kdcsnap".to_string(), old),
+            ("new.kdcsnap".to_string(), new.clone()),
+            ("new-again.kdcsnap".to_string(), new),
+            ("y1.kdcsnap".to_string(), file(&y1)),
+            ("y2.kdcsnap".to_string(), file(&y2)),
+            ("broken.kdcsnap".to_string(), corrupt),
+            ("not-a-snapshot.txt".to_string(), b"hello".to_vec()),
+            ("impostor.kdcsnap".to_string(), impostor),
+        ]);
+        let refused: Vec<&str> = m.refused().map(|f| f.file.as_str()).collect();
+        assert_eq!(refused, ["broken.kdcsnap", "not-a-snapshot.txt", "impostor.kdcsnap"]);
+        let why = m.files[7].refused.as_ref().unwrap();
+        assert!(refusal_text(Lang::En, why).contains("different areas"), "{why:?}");
+        assert!(refusal_text(Lang::Vi, why).contains("hai khu khác nhau"), "{why:?}");
+        assert!(refusal_text(Lang::Vi, m.files[5].refused.as_ref().unwrap()).contains("hỏng"), "{:?}", m.files[5]);
+        assert!(refusal_text(Lang::Vi, m.files[6].refused.as_ref().unwrap()).contains("KDCSNAP"), "{:?}", m.files[6]);
+        assert_eq!(*state(&m, "old.kdcsnap", "khu-x"), Staleness::ContainedIn { file: "new.kdcsnap".into() });
+        assert_eq!(*state(&m, "new.kdcsnap", "khu-x"), Staleness::Newest);
+        assert_eq!(*state(&m, "new-again.kdcsnap", "khu-x"), Staleness::SameAs { file: "new.kdcsnap".into() });
+        assert_eq!(*state(&m, "y1.kdcsnap", "khu-y"), Staleness::Partial);
+        assert_eq!(*state(&m, "y2.kdcsnap", "khu-y"), Staleness::Partial);
+        // The merge is what the intact files give, whatever was left out.
+        let ids: Vec<String> = m.areas.iter().map(Area::id).collect();
+        assert_eq!(ids, ["khu-x", "khu-y"]);
+        assert_eq!(m.areas[0].households().len(), 2);
+        assert_eq!(m.areas[1].households().len(), 2);
+        assert_eq!(m.files[0].areas[0].area.households, 1);
+        assert_eq!(m.files[1].areas[0].area.last_change.as_deref(), Some("2023-11-14T22:16:40Z"));
+    }
+
+    #[test]
+    fn no_intact_file_gives_no_areas() {
+        let m = merge_leniently([("a".to_string(), b"x".to_vec())]);
+        assert!(m.areas.is_empty());
+        assert_eq!(m.refused().count(), 1);
+    }
+}

@@ -1,0 +1,498 @@
+//! `/ward`: the ward office. Staff choose (or drag) the areas' snapshot files; the page
+//! verifies and merges them in memory with the code `kdc snapshot merge` uses
+//! ([`crate::ward`]), says per file what it holds and whether it is intact, stale or left out,
+//! and shows the ward's report ([`crate::report`], as `kdc report`), with downloads (XLSX, CSV,
+//! JSON, the merged bundle) and a printable official form. Nothing is stored unless the user
+//! presses "import into this device".
+//!
+//! A result lives in memory under a random id (`/ward/r/{id}`) so that its downloads and the
+//! import need no second upload; the last [`KEEP`] results are kept.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, Local};
+use crdt_model::eval::CriterionStatus;
+use crdt_model::snapshot;
+use maud::{Markup, html};
+
+use crate::report::{self, Report};
+use crate::ward::{FileReport, LenientMerger, Staleness, describe_area, refusal_text};
+use crate::web::i18n::L;
+use crate::web::layout::{self, Live, csrf, met_badge};
+use crate::web::{Ctx, Form, WebState, error_page, page, page_with, refusal, see_other};
+
+/// Results kept in memory for their downloads.
+pub const KEEP: usize = 4;
+/// Largest upload: every file of a district at once.
+pub const UPLOAD_LIMIT: usize = 512 * 1024 * 1024;
+/// An area whose last change is older than this is marked as not having reported lately.
+const QUIET_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// One merge of uploaded files.
+#[derive(Debug)]
+pub struct WardResult {
+    pub files: Vec<FileReport>,
+    pub report: Report,
+    /// Area id → its latest change (RFC 3339), over every file.
+    pub last_change: Vec<(String, Option<String>)>,
+    /// The merged areas as one snapshot file.
+    pub bundle: Vec<u8>,
+    pub made_at_ms: i64,
+}
+
+/// The last results, newest last.
+#[derive(Debug, Default)]
+pub struct WardResults(VecDeque<(String, Arc<WardResult>)>);
+
+impl WardResults {
+    fn insert(&mut self, id: String, r: Arc<WardResult>) {
+        self.0.push_back((id, r));
+        while self.0.len() > KEEP {
+            self.0.pop_front();
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<Arc<WardResult>> {
+        self.0.iter().find(|(i, _)| i == id).map(|(_, r)| Arc::clone(r))
+    }
+}
+
+/// `GET /ward`.
+pub async fn show(ctx: Ctx) -> Response {
+    page(form_page(&ctx, None))
+}
+
+/// `POST /ward` (multipart): the CSRF field first, then the files. Each file is decoded as it
+/// arrives, off the reactor, and its bytes dropped.
+pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipart) -> Response {
+    let l = ctx.l;
+    let stale_form = || {
+        refusal(
+            l,
+            StatusCode::FORBIDDEN,
+            l.t(
+                "Biểu mẫu đã cũ hoặc không hợp lệ; hãy tải lại trang.",
+                "The form is stale or invalid; reload the page.",
+            ),
+        )
+    };
+    let mut merger = LenientMerger::default();
+    let mut csrf_ok = false;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                let message =
+                    format!("{} ({e})", l.t("Không nhận được các tệp đã gửi.", "The files did not arrive whole."));
+                return page_with(StatusCode::BAD_REQUEST, form_page(&ctx, Some(message)));
+            }
+        };
+        match field.name() {
+            Some("csrf") => {
+                let presented = field.text().await.unwrap_or_default();
+                let expected = ctx.session.as_ref().map(|s| s.csrf.clone()).unwrap_or_default();
+                csrf_ok = !expected.is_empty() && crate::api::auth::token_matches(presented.trim(), &expected);
+            }
+            Some("files") => {
+                if !csrf_ok {
+                    return stale_form();
+                }
+                let name = field.file_name().unwrap_or("").to_string();
+                let bytes = match field.bytes().await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let message = format!(
+                            "{name}: {} ({e})",
+                            l.t("tệp không nhận được trọn vẹn", "the file did not arrive whole")
+                        );
+                        return page_with(StatusCode::BAD_REQUEST, form_page(&ctx, Some(message)));
+                    }
+                };
+                // An empty file input still sends one part with no name and no bytes.
+                if name.is_empty() && bytes.is_empty() {
+                    continue;
+                }
+                let name = if name.is_empty() { format!("({})", merger.len() + 1) } else { name };
+                merger = match tokio::task::spawn_blocking(move || {
+                    merger.add(name, &bytes);
+                    merger
+                })
+                .await
+                {
+                    Ok(m) => m,
+                    Err(_) => return refusal(l, StatusCode::INTERNAL_SERVER_ERROR, "decoding failed"),
+                };
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok {
+        return stale_form();
+    }
+    if merger.is_empty() {
+        let message = l.t("Hãy chọn ít nhất một tệp .kdcsnap.", "Choose at least one .kdcsnap file.").to_string();
+        return page_with(StatusCode::UNPROCESSABLE_ENTITY, form_page(&ctx, Some(message)));
+    }
+    let result = tokio::task::spawn_blocking(move || {
+        let merged = merger.finish();
+        let report = report::build(&merged.areas);
+        let last_change = merged.areas.iter().map(|a| (a.id(), describe_area(a).last_change)).collect();
+        let refs: Vec<&crdt_model::Area> = merged.areas.iter().collect();
+        let bundle = snapshot::encode(&refs);
+        WardResult { files: merged.files, report, last_change, bundle, made_at_ms: crate::node::now_ms() }
+    })
+    .await;
+    let Ok(result) = result else { return refusal(l, StatusCode::INTERNAL_SERVER_ERROR, "merge failed") };
+    let id = hex::encode(rand::random::<[u8; 12]>());
+    ws.app.ui.ward.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), Arc::new(result));
+    see_other(&format!("/ward/r/{id}"))
+}
+
+fn lookup(ws: &WebState, ctx: &Ctx, id: &str) -> Result<Arc<WardResult>, Response> {
+    ws.app.ui.ward.lock().unwrap_or_else(|p| p.into_inner()).get(id).ok_or_else(|| {
+        let l = ctx.l;
+        refusal(
+            l,
+            StatusCode::NOT_FOUND,
+            l.t(
+                "Báo cáo này không còn trong bộ nhớ (thiết bị đã khởi động lại hoặc đã có báo cáo mới hơn): hãy chọn lại các tệp ở trang Phường.",
+                "This report is no longer in memory (the device restarted or newer reports replaced it): choose the files again on the Ward page.",
+            ),
+        )
+    })
+}
+
+/// `GET /ward/r/{id}`.
+pub async fn result(State(ws): State<WebState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    match lookup(&ws, &ctx, &id) {
+        Ok(r) => page(result_page(&ctx, &id, &r, None)),
+        Err(e) => e,
+    }
+}
+
+/// `GET /ward/r/{id}/{file}`: `bao-cao.xlsx`, `bao-cao.csv`, `bao-cao.json` or
+/// `phuong.kdcsnap` (the merged bundle).
+pub async fn download(State(ws): State<WebState>, ctx: Ctx, Path((id, file)): Path<(String, String)>) -> Response {
+    let r = match lookup(&ws, &ctx, &id) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let lang = ctx.l.0;
+    let stamp = Local::now().format("%Y-%m-%d").to_string();
+    let made = tokio::task::spawn_blocking(move || -> Result<(&'static str, Vec<u8>, String), String> {
+        Ok(match file.as_str() {
+            "bao-cao.xlsx" => {
+                let date = Local::now().format("%d/%m/%Y").to_string();
+                let bytes = report::xlsx(lang, &r.report, &date).map_err(|e| e.to_string())?;
+                (
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    bytes,
+                    format!("bao-cao-kdc-{stamp}.xlsx"),
+                )
+            }
+            "bao-cao.csv" => {
+                let bytes = report::csv(&r.report).map_err(|e| e.to_string())?;
+                ("text/csv; charset=utf-8", bytes, format!("bao-cao-kdc-{stamp}.csv"))
+            }
+            "bao-cao.json" => {
+                let text = report::json(&r.report).map_err(|e| e.to_string())?;
+                ("application/json", text.into_bytes(), format!("bao-cao-kdc-{stamp}.json"))
+            }
+            "phuong.kdcsnap" => ("application/octet-stream", r.bundle.clone(), format!("phuong-{stamp}.kdcsnap")),
+            _ => return Err(String::new()),
+        })
+    })
+    .await;
+    match made {
+        Ok(Ok((ctype, bytes, name))) => {
+            let mut resp = ([(header::CONTENT_TYPE, ctype)], bytes).into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+                resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            resp
+        }
+        Ok(Err(e)) if e.is_empty() => {
+            refusal(ctx.l, StatusCode::NOT_FOUND, ctx.l.t("Không có tệp tải về này.", "There is no such download."))
+        }
+        Ok(Err(e)) => refusal(ctx.l, StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Err(_) => refusal(ctx.l, StatusCode::INTERNAL_SERVER_ERROR, "report failed"),
+    }
+}
+
+/// `POST /ward/r/{id}/import`: stores the merged areas on this device (creating the ones it
+/// lacks), as `kdc snapshot import` of the bundle.
+pub async fn import(State(ws): State<WebState>, ctx: Ctx, Path(id): Path<String>, _form: Form) -> Response {
+    let r = match lookup(&ws, &ctx, &id) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    if r.report.areas.is_empty() {
+        return see_other(&format!("/ward/r/{id}"));
+    }
+    match ws.app.node.import_snapshot(r.bundle.clone()).await {
+        Ok(imported) => {
+            let l = ctx.l;
+            let note = html! {
+                div.card.saved role="status" data-imported=(imported.len()) {
+                    p { "✓ " (l.t("Đã lưu vào thiết bị này:", "Stored on this device:")) }
+                    ul {
+                        @for a in &imported {
+                            li { a href=(format!("/a/{}", a.id)) { (a.id) } " · " (a.households) " " (l.t("hộ", "households"))
+                                @if a.created { " · " (l.t("khu mới trên máy này", "new on this device")) } }
+                        }
+                    }
+                }
+            };
+            page(result_page(&ctx, &id, &r, Some(note)))
+        }
+        Err(e) => error_page(ctx.l, e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+fn form_page(ctx: &Ctx, error: Option<String>) -> Markup {
+    let l = ctx.l;
+    let body = html! {
+        h1 { (l.t("Phường: tổng hợp báo cáo các khu", "Ward office: the areas' report")) }
+        (upload_form(ctx, error.as_deref()))
+    };
+    layout::page(ctx, l.t("Phường", "Ward"), None, Live::Off, "", body)
+}
+
+fn upload_form(ctx: &Ctx, error: Option<&str>) -> Markup {
+    let l = ctx.l;
+    html! {
+        form.card.no-print method="post" action="/ward" enctype="multipart/form-data" {
+            (csrf(ctx))
+            label for="ward-files" { (l.t("Tệp dữ liệu của các khu (.kdcsnap)", "The areas' snapshot files (.kdcsnap)")) }
+            input #ward-files type="file" name="files" multiple accept=".kdcsnap,application/octet-stream";
+            @if let Some(message) = error {
+                p.error data-error-for="files" role="alert" { "⚠ " (message) }
+            }
+            p.hint { (l.t(
+                "Chọn (hoặc kéo thả) mọi tệp nhận được qua Zalo, USB, thư điện tử: nhiều khu, nhiều máy, trùng lặp cũng được. Tệp được kiểm tra và gộp trong bộ nhớ; không có gì được lưu nếu bạn không bấm \"Lưu vào thiết bị này\".",
+                "Choose (or drop) every file received by Zalo, USB or e-mail: many areas, many devices, repeats are fine. Files are checked and merged in memory; nothing is stored unless you press \"Store on this device\"."
+            )) }
+            div.savebar { button.primary type="submit" data-action="ward-report" { (l.t("Xem báo cáo", "Show the report")) } }
+        }
+    }
+}
+
+fn staleness(l: L, s: &Staleness) -> Markup {
+    html! {
+        @match s {
+            Staleness::Only => {}
+            Staleness::Newest => { span.badge.ok { "✓ " (l.t("Mới nhất: có mọi thay đổi của khu này", "Newest: has every change of this area")) } }
+            Staleness::SameAs { file } => { span.badge.na { "= " (l.t("Giống hệt tệp", "Same as")) " " (file) " " (l.t("(có thể xóa một tệp)", "(one may be deleted)")) } }
+            Staleness::ContainedIn { file } => { span.badge.no { "⚠ " (l.t("Cũ: mọi thay đổi đã có trong", "Stale: everything is also in")) " " (file) " " (l.t("(có thể xóa)", "(may be deleted)")) } }
+            Staleness::Partial => { span.badge.na { "◐ " (l.t("Có thay đổi riêng: giữ lại", "Has changes of its own: keep it")) } }
+        }
+    }
+}
+
+/// The staleness as a stable hook (`data-staleness`).
+fn staleness_code(s: &Staleness) -> &'static str {
+    match s {
+        Staleness::Only => "only",
+        Staleness::Newest => "newest",
+        Staleness::SameAs { .. } => "same_as",
+        Staleness::ContainedIn { .. } => "contained_in",
+        Staleness::Partial => "partial",
+    }
+}
+
+fn last_change_cell(l: L, at: Option<&str>, now_ms: i64) -> Markup {
+    let ms = at.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.timestamp_millis());
+    html! {
+        @match ms {
+            None => { "—" }
+            Some(ms) => {
+                (l.datetime(ms))
+                @if now_ms - ms > QUIET_MS {
+                    " " span.badge.no data-quiet="true" { "⚠ " (l.t("quá 7 ngày", "over 7 days ago")) }
+                }
+            }
+        }
+    }
+}
+
+/// `Thạc Gián, ngày 01 tháng 12 năm 2026`: the place is the ward's name without its kind.
+fn place_and_date(l: L, ward: &str) -> String {
+    let now = Local::now();
+    let place = ["Phường ", "phường ", "Xã ", "xã ", "Thị trấn ", "Đặc khu "]
+        .iter()
+        .find_map(|p| ward.strip_prefix(p))
+        .unwrap_or(ward)
+        .trim();
+    match l.0 {
+        crdt_model::Lang::Vi => format!("{place}, ngày {:02} tháng {:02} năm {}", now.day(), now.month(), now.year()),
+        crdt_model::Lang::En => format!("{place}, {}", now.format("%d/%m/%Y")),
+    }
+}
+
+fn result_page(ctx: &Ctx, id: &str, r: &WardResult, note: Option<Markup>) -> Markup {
+    let l = ctx.l;
+    let used = r.files.iter().filter(|f| f.refused.is_none()).count();
+    let refused = r.files.len() - used;
+    let households: u64 = r.report.areas.iter().map(|s| s.households).sum();
+    let mut wards: Vec<&str> = r.report.areas.iter().map(|s| s.ward.as_str()).collect();
+    wards.sort();
+    wards.dedup();
+    let ward = if wards.len() == 1 { wards[0].to_string() } else { String::new() };
+    let criteria: Vec<&CriterionStatus> =
+        r.report.areas.first().map(|s| s.criteria.iter().collect()).unwrap_or_default();
+    let last = |area: &str| r.last_change.iter().find(|(a, _)| a == area).and_then(|(_, t)| t.as_deref());
+    let now = crate::node::now_ms();
+    let body = html! {
+        h1.no-print { (l.t("Phường: tổng hợp báo cáo các khu", "Ward office: the areas' report")) }
+        @if let Some(n) = note { (n) }
+        section.card.no-print data-files-used=(used) data-files-refused=(refused) {
+            h2 { (l.t("Các tệp đã chọn", "The files chosen")) }
+            p {
+                (used) "/" (r.files.len()) " " (l.t("tệp dùng được", "files used"))
+                @if refused > 0 { " · " strong.warn { "⚠ " (refused) " " (l.t("tệp bị loại — các tệp khác vẫn cho báo cáo bên dưới", "files left out — the others still give the report below")) } }
+            }
+            ul.files {
+                @for f in &r.files {
+                    @if let Some(why) = &f.refused {
+                        li.file data-file=(f.file) data-refused="true" {
+                            strong { (f.file) } " "
+                            span.badge.no { "✗ " (l.t("Bị loại", "Left out")) }
+                            p.why { (refusal_text(l.0, why)) }
+                            @for a in &f.areas { p.muted { (a.area.name) " (" (a.area.id) ")" } }
+                        }
+                    } @else {
+                        @for a in &f.areas {
+                            li.file data-file=(f.file) data-refused="false" data-file-area=(a.area.id) data-staleness=(staleness_code(&a.staleness)) {
+                                strong { (f.file) } " " span.badge.ok { "✓ " (l.t("Nguyên vẹn", "Intact")) }
+                                p { (a.area.name) " " span.muted { "(" (a.area.id) ")" } " · " (a.area.households) " " (l.t("hộ", "households")) " · " (a.area.members) " " (l.t("thiết bị", "devices")) }
+                                p.muted { (l.t("Thay đổi cuối: ", "Last change: ")) (last_change_cell(l, a.area.last_change.as_deref(), now)) }
+                                @if a.staleness != Staleness::Only { p { (staleness(l, &a.staleness)) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if r.report.areas.is_empty() {
+            p.card.warn role="alert" { "⚠ " (l.t("Không tệp nào dùng được: chưa có báo cáo.", "No file could be used: there is no report.")) }
+        } @else {
+            section.card.no-print {
+                h2 { (l.t("Tải về và lưu", "Download and store")) }
+                p.downloads {
+                    a.button href=(format!("/ward/r/{id}/bao-cao.xlsx")) data-download="xlsx" download { "⬇ Excel (XLSX)" } " "
+                    a.button href=(format!("/ward/r/{id}/bao-cao.csv")) data-download="csv" download { "⬇ CSV" } " "
+                    a.button href=(format!("/ward/r/{id}/bao-cao.json")) data-download="json" download { "⬇ JSON" } " "
+                    a.button href=(format!("/ward/r/{id}/phuong.kdcsnap")) data-download="bundle" download { "⬇ " (l.t("Tệp gộp (.kdcsnap)", "Merged file (.kdcsnap)")) }
+                }
+                p.hint { (l.t("In báo cáo: dùng lệnh In của trình duyệt (Ctrl+P), chọn khổ A4 ngang hoặc \"Lưu thành PDF\".", "To print: use the browser's Print (Ctrl+P), A4 landscape, or \"Save as PDF\".")) }
+                form method="post" action=(format!("/ward/r/{id}/import")) {
+                    (csrf(ctx))
+                    button type="submit" data-action="import" { (l.t("Lưu vào thiết bị này", "Store on this device")) }
+                }
+            }
+            section.report {
+                div.print-only.letterhead {
+                    div.issuer { p { strong { "UBND " (ward.to_uppercase()) } } }
+                    div.motto {
+                        p { strong { "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" } }
+                        p { strong.u { "Độc lập - Tự do - Hạnh phúc" } }
+                        p.date { em { (place_and_date(l, &ward)) } }
+                    }
+                }
+                h2.title { (l.t("BÁO CÁO TIẾN ĐỘ KHU DÂN CƯ CÔNG NGHỆ SỐ", "DIGITAL RESIDENTIAL AREAS: PROGRESS REPORT")) }
+                p.center {
+                    @if !ward.is_empty() { (ward) " · " }
+                    (r.report.areas.len()) " " (l.t("khu dân cư", "areas")) " · " (households) " " (l.t("hộ", "households")) " · "
+                    strong data-certified-areas=(r.report.certified_areas) { (report::certified_areas_line(l.0, r.report.certified_areas, r.report.areas.len())) }
+                }
+                div.scroll {
+                    table.ward-report {
+                        thead {
+                            tr {
+                                th rowspan="2" { (l.t("STT", "No.")) }
+                                th rowspan="2" { (l.t("Khu dân cư", "Area")) }
+                                th rowspan="2" { (l.t("Số hộ", "Households")) }
+                                @for c in &criteria { th.crit-col { (c.label.get(l.0)) @if !c.required { " (" (l.t("khuyến khích", "encouraged")) ")" } } }
+                                th rowspan="2" { (l.t("Kết quả", "Result")) }
+                                th.no-print rowspan="2" { (l.t("Thay đổi cuối", "Last change")) }
+                            }
+                            tr { @for c in &criteria { th.sub { (l.op_threshold(&c.op, c.threshold)) } } }
+                        }
+                        tbody {
+                            @for (i, s) in r.report.areas.iter().enumerate() {
+                                tr data-area=(s.area) data-required-met=(s.required_met) data-required-total=(s.required_total) data-certified=(s.certified) {
+                                    td.num { (i + 1) }
+                                    td { (s.name) @if ward.is_empty() { br; span.muted { (s.ward) } } }
+                                    td.num { (s.households) }
+                                    @for c in &s.criteria { (criterion_cell(l, c)) }
+                                    td { @if s.certified { span.badge.ok { "✓ " (l.t("Đạt", "Certified")) } } @else { span.badge.no { "✗ " (l.t("Chưa đạt", "Not yet")) } } }
+                                    td.no-print { (last_change_cell(l, last(&s.area), now)) }
+                                }
+                            }
+                        }
+                    }
+                }
+                div.print-only.signatures {
+                    div { p { strong { "NGƯỜI LẬP BIỂU" } } p.sign-hint { em { "(Ký, ghi rõ họ tên)" } } }
+                    div { p { strong { "CHỦ TỊCH" } } p.sign-hint { em { "(Ký tên, đóng dấu)" } } }
+                }
+            }
+            section.no-print {
+                h2 { (l.t("Từng khu, theo tổ dân phố", "Each area, by residential group")) }
+                @for s in &r.report.areas {
+                    details.card.group {
+                        summary { strong { (s.name) } " · " (s.households) " " (l.t("hộ", "households")) " · " (l.t("Đạt", "Met")) " " (s.required_met) "/" (s.required_total) }
+                        div.scroll {
+                            table.groups {
+                                thead { tr { th { (l.t("Tổ", "Group")) } th { (l.t("Số hộ", "Households")) } @for c in &s.criteria { th { (c.label.get(l.0)) } } } }
+                                tbody {
+                                    @for g in &s.groups {
+                                        tr data-group=(g.group) {
+                                            td { @if g.group.is_empty() { (l.t("(chưa ghi tổ)", "(no group)")) } @else { (g.group) } }
+                                            td.num { (g.evaluation.households) }
+                                            @for c in &g.evaluation.criteria { td { (c.numerator) "/" (c.denominator) br; (l.percent(c.numerator, c.denominator)) } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            details.card.no-print {
+                summary { (l.t("Chọn tệp khác", "Choose other files")) }
+                (upload_form(ctx, None))
+            }
+        }
+    };
+    layout::page(ctx, l.t("Báo cáo phường", "Ward report"), None, Live::Off, "", body)
+}
+
+/// One criterion of one area, with the board's test hooks.
+fn criterion_cell(l: L, c: &CriterionStatus) -> Markup {
+    let needed = if c.met || !c.applicable { None } else { c.needed };
+    html! {
+        td.crit
+            data-criterion=(c.id)
+            data-met=(c.met)
+            data-applicable=(c.applicable)
+            data-numerator=(c.numerator)
+            data-denominator=(c.denominator)
+            data-needed=[needed]
+        {
+            @if c.applicable {
+                (c.numerator) "/" (c.denominator) br;
+                (l.percent(c.numerator, c.denominator)) br;
+            }
+            (met_badge(l, c.met, c.applicable))
+        }
+    }
+}

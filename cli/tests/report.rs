@@ -214,14 +214,22 @@ fn xlsx_opens_with_the_sheets_labels_and_formats() {
     let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
     assert_eq!(wb.sheet_names(), ["Tổng hợp", "dong-tho-1", "tam-giac-3"]);
     let range = wb.worksheet_range("Tổng hợp").unwrap();
-    let title = cell(&range, 0, 0).to_string();
+    // The letterhead: the issuing body top left, the motto and the place and date top right,
+    // then the title.
+    assert_eq!(cell(&range, 0, 0).to_string(), "UBND PHƯỜNG HẠC THÀNH");
+    let right = (0..60).find(|&c| !cell(&range, 0, c).to_string().is_empty() && c > 0).expect("the motto");
+    assert_eq!(cell(&range, 0, right).to_string(), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM");
+    assert_eq!(cell(&range, 1, right).to_string(), "Độc lập - Tự do - Hạnh phúc");
+    let place = cell(&range, 2, right).to_string();
+    assert!(place.starts_with("Hạc Thành, ngày ") && place.contains(" tháng ") && place.contains(" năm "), "{place}");
+    let title = cell(&range, 3, 0).to_string();
     assert!(title.contains("KHU DÂN CƯ CÔNG NGHỆ SỐ"), "{title}");
-    assert!(cell(&range, 1, 0).to_string().contains("Phường Hạc Thành"));
-    let date = cell(&range, 2, 0).to_string();
-    let d = date.rsplit(' ').next().unwrap();
-    assert!(d.len() == 10 && &d[2..3] == "/" && &d[5..6] == "/", "{date}");
+    let line = cell(&range, 4, 0).to_string();
+    assert!(line.contains("Phường Hạc Thành"), "{line}");
+    let d = line.rsplit(' ').next().unwrap();
+    assert!(d.len() == 10 && &d[2..3] == "/" && &d[5..6] == "/", "{line}");
 
-    let header = 5;
+    let header = kdc_daemon::report::SUMMARY_HEADER_ROW;
     // The fixed column names are merged over the two header rows (text in the top cell).
     for (col, label) in ["STT", "Khu dân cư", "Phường/xã", "Số hộ"].iter().enumerate() {
         assert_eq!(cell(&range, header - 1, col as u32).to_string(), *label);
@@ -260,6 +268,16 @@ fn xlsx_opens_with_the_sheets_labels_and_formats() {
     let bottom = header + 2 + expected.len() as u32;
     assert_eq!(cell(&range, bottom, 1).to_string(), "Số khu dân cư đạt chuẩn");
     assert_eq!(cell(&range, bottom, 3), Data::Float(expected.iter().filter(|s| s.certified).count() as f64));
+    // The signature blocks under the table.
+    let signatures: Vec<String> = (bottom + 2..bottom + 5)
+        .flat_map(|r| (0..60).map(move |c| (r, c)))
+        .map(|(r, c)| cell(&range, r, c).to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    assert!(
+        signatures.contains(&"NGƯỜI LẬP BIỂU".to_string()) && signatures.contains(&"CHỦ TỊCH".to_string()),
+        "{signatures:?}"
+    );
 
     // The per-area sheet: one row per group, then the whole area.
     let area = wb.worksheet_range("tam-giac-3").unwrap();
@@ -269,6 +287,14 @@ fn xlsx_opens_with_the_sheets_labels_and_formats() {
     assert_eq!(cell(&area, header + 3, 0).to_string(), "Toàn khu");
     assert_eq!(cell(&area, header + 1, 1), Data::Float(2.0));
     assert_eq!(cell(&area, header + 3, 1), Data::Float(3.0));
+
+    // Vietnamese whatever the PC's locale: this kdc runs with LANG=C.
+    let out = kdc(dir.path(), &["report", "--format", "xlsx", "-o", s(&path), s(&a)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(wb.sheet_names()[0], "Tổng hợp");
+    let range = wb.worksheet_range("Tổng hợp").unwrap();
+    assert_eq!(cell(&range, header - 1, 1).to_string(), "Khu dân cư");
 
     // English labels.
     let en = dir.path().join("en.xlsx");
@@ -339,4 +365,78 @@ fn bad_inputs_are_refused_and_nothing_is_written() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("a.kdcsnap") && out.stderr.contains("z.kdcsnap"), "{}", out.stderr);
     assert!(!merged.exists());
+}
+
+/// Debian's Python with openpyxl (`apt-get install python3-openpyxl`), the reader ward staff's
+/// other tools use; `.ci/run` installs it.
+fn openpyxl() -> Result<PathBuf, String> {
+    let python = PathBuf::from(std::env::var("KDC_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into()));
+    match Command::new(&python).args(["-c", "import openpyxl"]).output() {
+        Ok(o) if o.status.success() => Ok(python),
+        _ => Err(format!("{} cannot import openpyxl: apt-get install python3-openpyxl", python.display())),
+    }
+}
+
+#[test]
+fn xlsx_prints_on_a4_landscape_one_page_wide_with_its_headers_repeated() {
+    let python = match openpyxl() {
+        Ok(p) => p,
+        Err(why) if std::env::var_os("CI").is_some() => panic!("cannot check the XLSX page setup: {why}"),
+        Err(why) => {
+            eprintln!("SKIPPED xlsx_prints_on_a4_landscape_one_page_wide_with_its_headers_repeated: {why}");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, expected) = fixture(dir.path());
+    let path = dir.path().join("phuong.xlsx");
+    let out = kdc(dir.path(), &["report", "--format", "xlsx", "-o", s(&path), s(&a), s(&b)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let script = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+out = []
+for ws in wb.worksheets:
+    ps = ws.page_setup
+    out.append({
+        "sheet": ws.title,
+        "orientation": ps.orientation,
+        "paper": ps.paperSize,
+        "fit_to_page": bool(ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage),
+        "fit_width": ps.fitToWidth,
+        "fit_height": ps.fitToHeight,
+        "title_rows": ws.print_title_rows,
+        "print_area": ws.print_area,
+        "max_row": ws.max_row,
+        "max_col": ws.max_column,
+        "widths": {k: v.width for k, v in ws.column_dimensions.items() if v.width},
+    })
+print(json.dumps(out))
+"#;
+    let run = Command::new(&python).args(["-c", script]).arg(&path).output().unwrap();
+    assert!(run.status.success(), "openpyxl: {}", String::from_utf8_lossy(&run.stderr));
+    let sheets: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let sheets = sheets.as_array().unwrap();
+    assert_eq!(sheets.len(), 1 + expected.len());
+    let header = kdc_daemon::report::SUMMARY_HEADER_ROW + 1; // 1-based, as Excel counts
+    for sh in sheets {
+        assert_eq!(sh["orientation"], "landscape", "{sh}");
+        assert_eq!(sh["paper"], 9, "A4: {sh}");
+        assert_eq!(sh["fit_to_page"], true, "{sh}");
+        // (An absent fitToWidth is Excel's default, 1.)
+        assert!(sh["fit_width"].is_null() || sh["fit_width"] == 1, "one page wide: {sh}");
+        assert_eq!(sh["fit_height"], 0, "as many pages down as needed: {sh}");
+        assert_eq!(sh["title_rows"], format!("${}:${}", header - 1, header), "the two header rows repeat: {sh}");
+        // The print area runs from A1 over every written cell (letterhead to signatures).
+        let area = sh["print_area"][0].as_str().unwrap_or("");
+        let last = area.rsplit('$').next().unwrap_or("0").parse::<u64>().unwrap_or(0);
+        assert!(area.contains("$A$1:$"), "{sh}");
+        assert!(last >= sh["max_row"].as_u64().unwrap(), "the print area covers every row: {sh}");
+    }
+    // Vietnamese labels fit their columns: the area names' column is at least as wide as the
+    // longest name.
+    let summary = &sheets[0];
+    let longest = expected.iter().map(|s| s.name.chars().count()).max().unwrap() as f64;
+    let width = summary["widths"]["B"].as_f64().unwrap();
+    assert!(width >= longest, "column B ({width}) narrower than the longest area name ({longest})");
 }

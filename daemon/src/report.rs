@@ -57,6 +57,68 @@ pub fn certified_areas_line(lang: Lang, certified: u64, total: usize) -> String 
     }
 }
 
+// ---- the official letterhead ---------------------------------------------------------------
+
+/// The heading and signature blocks of a Vietnamese administrative report, as the printed ward
+/// page and every XLSX sheet carry them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Letterhead {
+    /// The issuing body, top left: `UBND PHƯỜNG THẠC GIÁN`.
+    pub issuer: String,
+    /// `Thạc Gián, ngày 01 tháng 12 năm 2026`, top right under the motto.
+    pub place_and_date: String,
+    /// The signature blocks, left to right: (title, hint), e.g. (`NGƯỜI LẬP BIỂU`, `(Ký, ghi rõ họ tên)`).
+    pub signers: Vec<(String, String)>,
+}
+
+/// The national motto, top right.
+pub const MOTTO: [&str; 2] = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"];
+
+impl Letterhead {
+    /// The usual letterhead for the report's areas on `date` (day, month, year): the issuing
+    /// body is the ward's People's Committee when all areas are of one ward.
+    pub fn for_report(lang: Lang, report: &Report, date: (u32, u32, i32)) -> Letterhead {
+        let wards = wards(report);
+        let ward = if wards.len() == 1 { wards[0] } else { "" };
+        let issuer = if ward.is_empty() { "UBND".to_string() } else { format!("UBND {}", ward.to_uppercase()) };
+        Letterhead { issuer, place_and_date: place_and_date(lang, ward, date), signers: default_signers(lang) }
+    }
+}
+
+/// `NGƯỜI LẬP BIỂU` and `CHỦ TỊCH`, with their hints.
+pub fn default_signers(lang: Lang) -> Vec<(String, String)> {
+    vec![
+        (
+            pick(lang, "NGƯỜI LẬP BIỂU", "PREPARED BY").into(),
+            pick(lang, "(Ký, ghi rõ họ tên)", "(Signature, full name)").into(),
+        ),
+        (pick(lang, "CHỦ TỊCH", "CHAIRPERSON").into(), pick(lang, "(Ký tên, đóng dấu)", "(Signature, seal)").into()),
+    ]
+}
+
+/// The wards of the report's areas, sorted, each once.
+pub fn wards(report: &Report) -> Vec<&str> {
+    let mut wards: Vec<&str> = report.areas.iter().map(|s| s.ward.as_str()).collect();
+    wards.sort();
+    wards.dedup();
+    wards
+}
+
+/// `Thạc Gián, ngày 01 tháng 12 năm 2026`: the place is the ward's name without its kind
+/// (`Phường`, `Xã`, …).
+pub fn place_and_date(lang: Lang, ward: &str, (day, month, year): (u32, u32, i32)) -> String {
+    let place = ["Phường ", "phường ", "Xã ", "xã ", "Thị trấn ", "Đặc khu "]
+        .iter()
+        .find_map(|p| ward.strip_prefix(p))
+        .unwrap_or(ward)
+        .trim();
+    let sep = if place.is_empty() { "" } else { ", " };
+    match lang {
+        Lang::Vi => format!("{place}{sep}ngày {day:02} tháng {month:02} năm {year}"),
+        Lang::En => format!("{place}{sep}{day:02}/{month:02}/{year}"),
+    }
+}
+
 /// `--format json`: the report on one line, then a newline.
 pub fn json(report: &Report) -> Result<String, serde_json::Error> {
     let mut text = serde_json::to_string(report)?;
@@ -128,8 +190,14 @@ pub fn summary_sheet_name(lang: Lang) -> &'static str {
     pick(lang, "Tổng hợp", "Summary")
 }
 
-/// Row (0-based) of the summary sheet's column headers; the criterion labels are the row above.
-pub const SUMMARY_HEADER_ROW: u32 = 5;
+/// Row (0-based) of every sheet's column headers; the criterion labels are the row above, and
+/// above them the letterhead (rows 0–3) and the ward and date line (row 4).
+pub const SUMMARY_HEADER_ROW: u32 = 7;
+
+/// The report's title.
+pub fn report_title(lang: Lang) -> &'static str {
+    pick(lang, "BÁO CÁO TIẾN ĐỘ KHU DÂN CƯ CÔNG NGHỆ SỐ", "DIGITAL RESIDENTIAL AREAS: PROGRESS REPORT")
+}
 /// The first per-criterion column of the summary sheet (after STT, area, ward, households).
 pub const FIRST_CRITERION_COL: u16 = 4;
 
@@ -156,6 +224,9 @@ fn criterion_columns(lang: Lang, report: &Report) -> Vec<Column> {
 
 struct Formats {
     title: Format,
+    centered_bold: Format,
+    centered_bold_underlined: Format,
+    centered_italic: Format,
     bold: Format,
     header: Format,
     cell: Format,
@@ -169,7 +240,13 @@ struct Formats {
 fn formats() -> Formats {
     let border = |f: Format| f.set_border(FormatBorder::Thin);
     Formats {
-        title: Format::new().set_bold().set_font_size(14),
+        title: Format::new().set_bold().set_font_size(14).set_align(FormatAlign::Center),
+        centered_bold: Format::new().set_bold().set_align(FormatAlign::Center),
+        centered_bold_underlined: Format::new()
+            .set_bold()
+            .set_underline(rust_xlsxwriter::FormatUnderline::Single)
+            .set_align(FormatAlign::Center),
+        centered_italic: Format::new().set_italic().set_align(FormatAlign::Center),
         bold: Format::new().set_bold(),
         header: border(
             Format::new()
@@ -287,9 +364,72 @@ fn write_criteria_header(
     Ok(())
 }
 
+/// Rows 0–3 of a sheet `width` columns wide: the issuing body (left) and the motto with the place
+/// and date (right), then the title across.
+fn write_letterhead(
+    ws: &mut Worksheet,
+    f: &Formats,
+    head: &Letterhead,
+    width: u16,
+    title: &str,
+) -> Result<(), XlsxError> {
+    let width = width.max(6);
+    let left_end = (width / 3).max(2) - 1;
+    let right_start = left_end + 1;
+    let last = width - 1;
+    ws.merge_range(0, 0, 0, left_end, &head.issuer, &f.centered_bold)?;
+    ws.merge_range(0, right_start, 0, last, MOTTO[0], &f.centered_bold)?;
+    ws.merge_range(1, right_start, 1, last, MOTTO[1], &f.centered_bold_underlined)?;
+    ws.merge_range(2, right_start, 2, last, &head.place_and_date, &f.centered_italic)?;
+    ws.merge_range(3, 0, 3, last, title, &f.title)?;
+    ws.set_row_height(3, 24)?;
+    Ok(())
+}
+
+/// The signature blocks under a table, spread over the sheet's width, from `row`.
+fn write_signatures(
+    ws: &mut Worksheet,
+    f: &Formats,
+    head: &Letterhead,
+    row: u32,
+    width: u16,
+) -> Result<u32, XlsxError> {
+    let n = head.signers.len().max(1) as u16;
+    let width = width.max(2 * n);
+    let span = width / n;
+    for (i, (title, hint)) in head.signers.iter().enumerate() {
+        let first = i as u16 * span;
+        let last = if i as u16 == n - 1 { width - 1 } else { first + span - 1 };
+        if first == last {
+            ws.write_string_with_format(row, first, title, &f.centered_bold)?;
+            ws.write_string_with_format(row + 1, first, hint, &f.centered_italic)?;
+        } else {
+            ws.merge_range(row, first, row, last, title, &f.centered_bold)?;
+            ws.merge_range(row + 1, first, row + 1, last, hint, &f.centered_italic)?;
+        }
+    }
+    // Room to sign.
+    Ok(row + 6)
+}
+
+/// A4 landscape, one page wide (as many pages down as needed), the table's two header rows
+/// repeated on every page, and the print area from the letterhead to the signatures.
+fn page_setup(ws: &mut Worksheet, header_row: u32, last_row: u32, last_col: u16) -> Result<(), XlsxError> {
+    const A4: u8 = 9;
+    ws.set_paper_size(A4);
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_print_center_horizontally(true);
+    ws.set_margins(0.4, 0.4, 0.5, 0.5, 0.3, 0.3);
+    ws.set_repeat_rows(header_row - 1, header_row)?;
+    ws.set_print_area(0, 0, last_row, last_col)?;
+    Ok(())
+}
+
 /// The XLSX workbook: the summary sheet ("Tổng hợp") then one sheet per area with its groups.
-/// `date` is the report date, already formatted dd/mm/yyyy.
-pub fn xlsx(lang: Lang, report: &Report, date: &str) -> Result<Vec<u8>, XlsxError> {
+/// `date` is the report date, already formatted dd/mm/yyyy. Every sheet prints as an official
+/// report: [`Letterhead`] on top, signatures below, A4 landscape one page wide.
+pub fn xlsx(lang: Lang, report: &Report, date: &str, head: &Letterhead) -> Result<Vec<u8>, XlsxError> {
     let f = formats();
     let cols = criterion_columns(lang, report);
     let mut wb = Workbook::new();
@@ -299,22 +439,20 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str) -> Result<Vec<u8>, XlsxErro
     {
         let ws = wb.add_worksheet();
         ws.set_name(sheet_name(summary_sheet_name(lang), &mut taken))?;
-        let mut wards: Vec<&str> = report.areas.iter().map(|s| s.ward.as_str()).collect();
-        wards.sort();
-        wards.dedup();
+        let wards = wards(report);
+        let width = FIRST_CRITERION_COL + 3 * cols.len() as u16 + 1;
+        write_letterhead(ws, &f, head, width, report_title(lang))?;
         ws.write_string_with_format(
+            4,
             0,
-            0,
-            pick(lang, "BÁO CÁO TIẾN ĐỘ KHU DÂN CƯ CÔNG NGHỆ SỐ", "DIGITAL RESIDENTIAL AREAS: PROGRESS REPORT"),
-            &f.title,
-        )?;
-        ws.write_string_with_format(
-            1,
-            0,
-            format!("{}: {}", pick(lang, "Phường/xã", "Ward"), wards.join(", ")),
+            format!(
+                "{}: {} · {}: {date}",
+                pick(lang, "Phường/xã", "Ward"),
+                wards.join(", "),
+                pick(lang, "Ngày báo cáo", "Report date")
+            ),
             &f.bold,
         )?;
-        ws.write_string(2, 0, format!("{}: {date}", pick(lang, "Ngày báo cáo", "Report date")))?;
 
         let fixed = [
             pick(lang, "STT", "No."),
@@ -343,6 +481,8 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str) -> Result<Vec<u8>, XlsxErro
         ws.write_number_with_format(bottom, 3, report.certified_areas as f64, &f.bold)?;
         ws.write_string_with_format(bottom + 1, 1, pick(lang, "Tổng số khu dân cư", "Areas in total"), &f.bold)?;
         ws.write_number_with_format(bottom + 1, 3, report.areas.len() as f64, &f.bold)?;
+        let end = write_signatures(ws, &f, head, bottom + 3, width)?;
+        page_setup(ws, header, end, last_col)?;
 
         ws.set_freeze_panes(header + 1, 2)?;
         ws.set_column_width(0, 6)?;
@@ -356,19 +496,22 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str) -> Result<Vec<u8>, XlsxErro
     for s in &report.areas {
         let ws = wb.add_worksheet();
         ws.set_name(sheet_name(&s.area, &mut taken))?;
-        ws.write_string_with_format(0, 0, format!("{} ({})", s.name, s.area), &f.title)?;
-        ws.write_string_with_format(1, 0, format!("{}: {}", pick(lang, "Phường/xã", "Ward"), s.ward), &f.bold)?;
-        ws.write_string(2, 0, format!("{}: {date}", pick(lang, "Ngày báo cáo", "Report date")))?;
-        ws.write_string(
-            3,
+        let width = 2 + 3 * s.criteria.len() as u16 + 1;
+        write_letterhead(ws, &f, head, width, &format!("{} — {} ({})", report_title(lang), s.name, s.area))?;
+        ws.write_string_with_format(
+            4,
             0,
             format!(
-                "{}: {}/{} · {}",
+                "{}: {} · {}: {date} · {}: {}/{} · {}",
+                pick(lang, "Phường/xã", "Ward"),
+                s.ward,
+                pick(lang, "Ngày báo cáo", "Report date"),
                 pick(lang, "Tiêu chí bắt buộc đạt", "Required criteria met"),
                 s.required_met,
                 s.required_total,
                 result_text(lang, s.certified)
             ),
+            &f.bold,
         )?;
         let fixed = [pick(lang, "Tổ dân phố", "Residential group"), pick(lang, "Số hộ", "Households")];
         let header = SUMMARY_HEADER_ROW;
@@ -412,6 +555,9 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str) -> Result<Vec<u8>, XlsxErro
             }
             ws.write_number_with_format(row, last_col, g.evaluation.incomplete as f64, &f.number)?;
         }
+        let bottom = header + 1 + rows.len() as u32;
+        let end = write_signatures(ws, &f, head, bottom + 1, width)?;
+        page_setup(ws, header, end, last_col)?;
         ws.set_freeze_panes(header + 1, 1)?;
         ws.set_column_width(0, width_for(rows.iter().map(|(g, _)| g.group.as_str()).chain([fixed[0]]), 14, 30))?;
         ws.set_column_width(1, 9)?;

@@ -925,6 +925,61 @@ scenario('ward office: drop good, repeated, stale and corrupt files; the report 
   assert.deepEqual(stored, [['ward-a', 61], ['ward-b', 80], ['ward-c', 40]]);
 }, 240_000);
 
+scenario('ward report prints as an official A4 landscape document; a 40-area ward fits the page width', async () => {
+  const tool = (name) => H.requireBinary(`/usr/bin/${name}`, name, 'apt-get install poppler-utils');
+  const [pdftotext, pdfinfo, pdftoppm] = ['pdftotext', 'pdfinfo', 'pdftoppm'].map(tool);
+  const dir = fs.mkdtempSync(path.join(A.dir, 'ward40-'));
+  const peer = A.id().peer_id;
+  const files = [];
+  for (let i = 0; i < 40; i++) {
+    const id = `khu-${String(i + 1).padStart(2, '0')}`;
+    files.push(synth(path.join(dir, `${id}.kdcsnap`), { seed: 100 + i, households: 6, id, peer }));
+  }
+  const { page } = await phoneOn(A);
+  await open(page, `${A.base}/ward`);
+  await page.locator('input[type="file"][multiple]').setInputFiles(files);
+  await Promise.all([page.waitForURL(/\/ward\/r\/[0-9a-f]+$/), page.click('[data-action="ward-report"]')]);
+  assert.equal(await page.locator('[data-area]').count(), 40);
+
+  const pdf = path.join(dir, 'bao-cao.pdf');
+  await page.emulateMedia({ media: 'print' });
+  await page.pdf({ path: pdf, preferCSSPageSize: true });
+  const run = (cmd, args) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  // The first page as a picture (docs/screenshots/ward-print.png is a copy).
+  fs.mkdirSync(H.OUT_DIR, { recursive: true });
+  run(pdftoppm, ['-png', '-r', '70', '-f', '1', '-l', '1', '-singlefile', pdf, path.join(H.OUT_DIR, 'ward-print')]);
+  const info = run(pdfinfo, [pdf]);
+  const [, w, h] = info.match(/Page size:\s+([\d.]+) x ([\d.]+) pts/) || [];
+  assert.ok(Math.abs(Number(w) - 841.89) < 1 && Math.abs(Number(h) - 595.28) < 1, `A4 landscape (841.89 x 595.28 pt): ${info}`);
+  const pages = Number((info.match(/Pages:\s+(\d+)/) || [])[1]);
+  const text = run(pdftotext, ['-layout', pdf, '-']);
+  for (const want of ['UBND PHƯỜNG', 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập - Tự do - Hạnh phúc', 'BÁO CÁO TIẾN ĐỘ KHU DÂN CƯ CÔNG NGHỆ SỐ', 'NGƯỜI LẬP BIỂU', 'CHỦ TỊCH']) {
+    assert.ok(text.includes(want), `the printed report has "${want}":\n${text.slice(0, 2000)}`);
+  }
+  assert.match(text, /ngày \d{2} tháng \d{2} năm \d{4}/, 'the place and date line');
+  // Nothing of the screen around the report is printed.
+  for (const gone of ['Xem báo cáo', 'Lưu vào thiết bị này', 'Các tệp đã chọn']) {
+    assert.ok(!text.includes(gone), `"${gone}" is not printed`);
+  }
+  // Every page that carries rows of the table starts them under the repeated header row.
+  const sheets = text.split('\f').filter((p) => p.trim());
+  assert.equal(sheets.length, pages);
+  const rowsOn = sheets.map((p) => (p.match(/^\s*\d{1,2}\s+Khu/gm) || []).length);
+  assert.equal(rowsOn.reduce((a, b) => a + b, 0), 40, `40 area rows in all: ${rowsOn}`);
+  sheets.forEach((p, i) => {
+    if (rowsOn[i] > 0) assert.match(p, /STT[\s\S]*Kết quả/, `page ${i + 1} repeats the table's header, to its last column`);
+  });
+  // The table fits the page's width: no word beyond the right edge, and the last column is there.
+  const bbox = run(pdftotext, ['-bbox', pdf, '-']);
+  const xMax = Math.max(...[...bbox.matchAll(/xMax="([\d.]+)"/g)].map((m) => Number(m[1])));
+  assert.ok(xMax <= 841.89, `a word ends at x=${xMax}, beyond the A4 landscape width 841.89`);
+  console.log(`printed the 40-area report: ${pages} A4 landscape pages, rightmost word at x=${xMax.toFixed(1)} pt`);
+}, 240_000);
+
 // ---- 14. accessibility -----------------------------------------------------------------------
 
 scenario('accessibility: no serious or critical axe violation on any screen', async () => {

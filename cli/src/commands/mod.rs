@@ -71,6 +71,9 @@ pub fn emit(text: &str) -> anyhow::Result<()> {
 }
 
 pub fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
+    // A report is a document for the district: Vietnamese unless `--lang en` asks otherwise,
+    // whatever the PC's locale (its messages still follow LANG).
+    let document_lang = cli.lang.map_or(Lang::Vi, |l| crate::args::resolve_lang(Some(l), None));
     let ctx = Ctx { lang, json: cli.json, data_dir: cli.data_dir };
     match cli.command {
         Command::Id => misc::id(&ctx),
@@ -91,6 +94,8 @@ pub fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::History { area, household, since, until, format, snapshot } => {
             history::run(&ctx, history::HistoryArgs { area, household, since, until, format, snapshot })
         }
-        Command::Report { files, format, output } => report::run(&ctx, &files, format, output.as_deref()),
+        Command::Report { files, format, output } => {
+            report::run(&ctx, document_lang, &files, format, output.as_deref())
+        }
     }
 }

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use chrono::Datelike;
+use crdt_model::Lang;
 
 use super::snapshot::{read_and_merge, write_atomically};
 use super::{Ctx, emit};
@@ -11,7 +13,9 @@ use crate::error::usage;
 use crate::i18n;
 use crate::report;
 
-pub fn run(ctx: &Ctx, files: &[PathBuf], format: ReportFormat, out: Option<&Path>) -> anyhow::Result<()> {
+/// `lang` is the document's language (Vietnamese unless `--lang en`); messages use the
+/// context's.
+pub fn run(ctx: &Ctx, lang: Lang, files: &[PathBuf], format: ReportFormat, out: Option<&Path>) -> anyhow::Result<()> {
     // `--json` with the default format means the JSON report.
     let format = if ctx.json && format == ReportFormat::Table { ReportFormat::Json } else { format };
     if format == ReportFormat::Xlsx && out.is_none() {
@@ -21,12 +25,14 @@ pub fn run(ctx: &Ctx, files: &[PathBuf], format: ReportFormat, out: Option<&Path
     let areas = read_and_merge(ctx, files)?;
     let built = report::build(&areas);
     let bytes: Vec<u8> = match format {
-        ReportFormat::Table => report::table(ctx.lang, &built).into_bytes(),
+        ReportFormat::Table => report::table(lang, &built).into_bytes(),
         ReportFormat::Json => report::json(&built)?.into_bytes(),
         ReportFormat::Csv => report::csv(&built)?,
         ReportFormat::Xlsx => {
-            let date = chrono::Local::now().format("%d/%m/%Y").to_string();
-            report::xlsx(ctx.lang, &built, &date).context("cannot build the XLSX workbook")?
+            let now = chrono::Local::now();
+            let date = now.format("%d/%m/%Y").to_string();
+            let head = report::Letterhead::for_report(lang, &built, (now.day(), now.month(), now.year()));
+            report::xlsx(lang, &built, &date, &head).context("cannot build the XLSX workbook")?
         }
     };
     match out {

@@ -187,8 +187,10 @@ pub async fn download(State(ws): State<WebState>, ctx: Ctx, Path((id, file)): Pa
     let made = tokio::task::spawn_blocking(move || -> Result<(&'static str, Vec<u8>, String), String> {
         Ok(match file.as_str() {
             "bao-cao.xlsx" => {
-                let date = Local::now().format("%d/%m/%Y").to_string();
-                let bytes = report::xlsx(lang, &r.report, &date).map_err(|e| e.to_string())?;
+                let now = Local::now();
+                let date = now.format("%d/%m/%Y").to_string();
+                let head = report::Letterhead::for_report(lang, &r.report, (now.day(), now.month(), now.year()));
+                let bytes = report::xlsx(lang, &r.report, &date, &head).map_err(|e| e.to_string())?;
                 (
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     bytes,
@@ -323,29 +325,15 @@ fn last_change_cell(l: L, at: Option<&str>, now_ms: i64) -> Markup {
     }
 }
 
-/// `Thạc Gián, ngày 01 tháng 12 năm 2026`: the place is the ward's name without its kind.
-fn place_and_date(l: L, ward: &str) -> String {
-    let now = Local::now();
-    let place = ["Phường ", "phường ", "Xã ", "xã ", "Thị trấn ", "Đặc khu "]
-        .iter()
-        .find_map(|p| ward.strip_prefix(p))
-        .unwrap_or(ward)
-        .trim();
-    match l.0 {
-        crdt_model::Lang::Vi => format!("{place}, ngày {:02} tháng {:02} năm {}", now.day(), now.month(), now.year()),
-        crdt_model::Lang::En => format!("{place}, {}", now.format("%d/%m/%Y")),
-    }
-}
-
 fn result_page(ctx: &Ctx, id: &str, r: &WardResult, note: Option<Markup>) -> Markup {
     let l = ctx.l;
     let used = r.files.iter().filter(|f| f.refused.is_none()).count();
     let refused = r.files.len() - used;
     let households: u64 = r.report.areas.iter().map(|s| s.households).sum();
-    let mut wards: Vec<&str> = r.report.areas.iter().map(|s| s.ward.as_str()).collect();
-    wards.sort();
-    wards.dedup();
+    let wards = report::wards(&r.report);
     let ward = if wards.len() == 1 { wards[0].to_string() } else { String::new() };
+    let today = Local::now();
+    let head = report::Letterhead::for_report(l.0, &r.report, (today.day(), today.month(), today.year()));
     let criteria: Vec<&CriterionStatus> =
         r.report.areas.first().map(|s| s.criteria.iter().collect()).unwrap_or_default();
     let last = |area: &str| r.last_change.iter().find(|(a, _)| a == area).and_then(|(_, t)| t.as_deref());
@@ -399,15 +387,15 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, note: Option<Markup>) -> Mar
                 }
             }
             section.report {
-                div.print-only.letterhead {
-                    div.issuer { p { strong { "UBND " (ward.to_uppercase()) } } }
+                div.print-only.letterhead data-print="letterhead" {
+                    div.issuer { p { strong { (head.issuer) } } }
                     div.motto {
-                        p { strong { "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" } }
-                        p { strong.u { "Độc lập - Tự do - Hạnh phúc" } }
-                        p.date { em { (place_and_date(l, &ward)) } }
+                        p { strong { (report::MOTTO[0]) } }
+                        p { strong.u { (report::MOTTO[1]) } }
+                        p.date { em { (head.place_and_date) } }
                     }
                 }
-                h2.title { (l.t("BÁO CÁO TIẾN ĐỘ KHU DÂN CƯ CÔNG NGHỆ SỐ", "DIGITAL RESIDENTIAL AREAS: PROGRESS REPORT")) }
+                h2.title { (report::report_title(l.0)) }
                 p.center {
                     @if !ward.is_empty() { (ward) " · " }
                     (r.report.areas.len()) " " (l.t("khu dân cư", "areas")) " · " (households) " " (l.t("hộ", "households")) " · "
@@ -421,7 +409,7 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, note: Option<Markup>) -> Mar
                                 th rowspan="2" { (l.t("Khu dân cư", "Area")) }
                                 th rowspan="2" { (l.t("Số hộ", "Households")) }
                                 @for c in &criteria { th.crit-col { (c.label.get(l.0)) @if !c.required { " (" (l.t("khuyến khích", "encouraged")) ")" } } }
-                                th rowspan="2" { (l.t("Kết quả", "Result")) }
+                                th.result rowspan="2" { (l.t("Kết quả", "Result")) }
                                 th.no-print rowspan="2" { (l.t("Thay đổi cuối", "Last change")) }
                             }
                             tr { @for c in &criteria { th.sub { (l.op_threshold(&c.op, c.threshold)) } } }
@@ -433,16 +421,17 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, note: Option<Markup>) -> Mar
                                     td { (s.name) @if ward.is_empty() { br; span.muted { (s.ward) } } }
                                     td.num { (s.households) }
                                     @for c in &s.criteria { (criterion_cell(l, c)) }
-                                    td { @if s.certified { span.badge.ok { "✓ " (l.t("Đạt", "Certified")) } } @else { span.badge.no { "✗ " (l.t("Chưa đạt", "Not yet")) } } }
+                                    td.result { @if s.certified { span.badge.ok { "✓ " (l.t("Đạt", "Certified")) } } @else { span.badge.no { "✗ " (l.t("Chưa đạt", "Not yet")) } } }
                                     td.no-print { (last_change_cell(l, last(&s.area), now)) }
                                 }
                             }
                         }
                     }
                 }
-                div.print-only.signatures {
-                    div { p { strong { "NGƯỜI LẬP BIỂU" } } p.sign-hint { em { "(Ký, ghi rõ họ tên)" } } }
-                    div { p { strong { "CHỦ TỊCH" } } p.sign-hint { em { "(Ký tên, đóng dấu)" } } }
+                div.print-only.signatures data-print="signatures" {
+                    @for (title, hint) in &head.signers {
+                        div { p { strong { (title) } } p.sign-hint { em { (hint) } } }
+                    }
                 }
             }
             section.no-print {
@@ -489,8 +478,8 @@ fn criterion_cell(l: L, c: &CriterionStatus) -> Markup {
             data-needed=[needed]
         {
             @if c.applicable {
-                (c.numerator) "/" (c.denominator) br;
-                (l.percent(c.numerator, c.denominator)) br;
+                span.n { (c.numerator) "/" (c.denominator) } " "
+                span.p { (l.percent(c.numerator, c.denominator)) } " "
             }
             (met_badge(l, c.met, c.applicable))
         }

@@ -146,7 +146,7 @@ async fn serve(
         listen: Arc::new(Vec::new()),
         net: Some(net.clone()),
         sessions: Arc::new(sessions),
-        ui: Arc::new(web::Ui::new(addr, lan_addr)),
+        ui: Arc::new(web::Ui::new(addr, lan_addr, Some(data_dir.path().to_path_buf()))),
         shutdown: shutdown.clone(),
     };
     {

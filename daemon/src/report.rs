@@ -67,8 +67,78 @@ pub struct Letterhead {
     pub issuer: String,
     /// `Thạc Gián, ngày 01 tháng 12 năm 2026`, top right under the motto.
     pub place_and_date: String,
-    /// The signature blocks, left to right: (title, hint), e.g. (`NGƯỜI LẬP BIỂU`, `(Ký, ghi rõ họ tên)`).
-    pub signers: Vec<(String, String)>,
+    /// The signature blocks, left to right.
+    pub signers: Vec<Signer>,
+}
+
+/// One signature block: `NGƯỜI LẬP BIỂU`, `(Ký, ghi rõ họ tên)`, then (after room to sign) the
+/// signer's name when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signer {
+    pub title: String,
+    pub hint: String,
+    pub name: String,
+}
+
+/// What a ward types once and the device remembers (`DATA_DIR/ward-print.json`): the issuing
+/// body, the place, and the two signers. An empty value means the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LetterheadSettings {
+    pub issuer: String,
+    pub place: String,
+    pub preparer_title: String,
+    pub preparer_name: String,
+    pub signer_title: String,
+    pub signer_name: String,
+}
+
+/// The settings file's name in the data directory.
+pub const SETTINGS_FILE: &str = "ward-print.json";
+
+impl LetterheadSettings {
+    /// The fields by form name, for the settings form.
+    pub const FIELDS: [&'static str; 6] =
+        ["issuer", "place", "preparer_title", "preparer_name", "signer_title", "signer_name"];
+
+    /// Reads `DATA_DIR/ward-print.json`; defaults when there is none or it cannot be read.
+    pub fn load(data_dir: &std::path::Path) -> LetterheadSettings {
+        std::fs::read(data_dir.join(SETTINGS_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn get(&self, field: &str) -> &str {
+        match field {
+            "issuer" => &self.issuer,
+            "place" => &self.place,
+            "preparer_title" => &self.preparer_title,
+            "preparer_name" => &self.preparer_name,
+            "signer_title" => &self.signer_title,
+            _ => &self.signer_name,
+        }
+    }
+
+    /// Sets one field, checked: at most 120 characters, no control characters. The error names
+    /// what is allowed.
+    pub fn set(&mut self, field: &str, value: &str) -> Result<(), String> {
+        let value = value.trim();
+        if value.chars().count() > 120 || value.chars().any(char::is_control) {
+            return Err(format!("{field}: at most 120 characters, no control characters"));
+        }
+        let slot = match field {
+            "issuer" => &mut self.issuer,
+            "place" => &mut self.place,
+            "preparer_title" => &mut self.preparer_title,
+            "preparer_name" => &mut self.preparer_name,
+            "signer_title" => &mut self.signer_title,
+            "signer_name" => &mut self.signer_name,
+            other => return Err(format!("{other}: not a letterhead setting")),
+        };
+        *slot = value.to_string();
+        Ok(())
+    }
 }
 
 /// The national motto, top right.
@@ -83,16 +153,36 @@ impl Letterhead {
         let issuer = if ward.is_empty() { "UBND".to_string() } else { format!("UBND {}", ward.to_uppercase()) };
         Letterhead { issuer, place_and_date: place_and_date(lang, ward, date), signers: default_signers(lang) }
     }
+
+    /// [`Letterhead::for_report`] with what the ward set replacing the defaults.
+    pub fn with_settings(lang: Lang, report: &Report, date: (u32, u32, i32), s: &LetterheadSettings) -> Letterhead {
+        let mut head = Letterhead::for_report(lang, report, date);
+        if !s.issuer.is_empty() {
+            head.issuer = s.issuer.clone();
+        }
+        if !s.place.is_empty() {
+            head.place_and_date = place_and_date(lang, &s.place, date);
+        }
+        let fields = [(&s.preparer_title, &s.preparer_name), (&s.signer_title, &s.signer_name)];
+        for (signer, (title, name)) in head.signers.iter_mut().zip(fields) {
+            if !title.is_empty() {
+                signer.title = title.clone();
+            }
+            signer.name = name.clone();
+        }
+        head
+    }
 }
 
 /// `NGƯỜI LẬP BIỂU` and `CHỦ TỊCH`, with their hints.
-pub fn default_signers(lang: Lang) -> Vec<(String, String)> {
+pub fn default_signers(lang: Lang) -> Vec<Signer> {
+    let signer = |title: &str, hint: &str| Signer { title: title.into(), hint: hint.into(), name: String::new() };
     vec![
-        (
-            pick(lang, "NGƯỜI LẬP BIỂU", "PREPARED BY").into(),
-            pick(lang, "(Ký, ghi rõ họ tên)", "(Signature, full name)").into(),
+        signer(
+            pick(lang, "NGƯỜI LẬP BIỂU", "PREPARED BY"),
+            pick(lang, "(Ký, ghi rõ họ tên)", "(Signature, full name)"),
         ),
-        (pick(lang, "CHỦ TỊCH", "CHAIRPERSON").into(), pick(lang, "(Ký tên, đóng dấu)", "(Signature, seal)").into()),
+        signer(pick(lang, "CHỦ TỊCH", "CHAIRPERSON"), pick(lang, "(Ký tên, đóng dấu)", "(Signature, seal)")),
     ]
 }
 
@@ -397,15 +487,23 @@ fn write_signatures(
     let n = head.signers.len().max(1) as u16;
     let width = width.max(2 * n);
     let span = width / n;
-    for (i, (title, hint)) in head.signers.iter().enumerate() {
+    for (i, signer) in head.signers.iter().enumerate() {
         let first = i as u16 * span;
         let last = if i as u16 == n - 1 { width - 1 } else { first + span - 1 };
-        if first == last {
-            ws.write_string_with_format(row, first, title, &f.centered_bold)?;
-            ws.write_string_with_format(row + 1, first, hint, &f.centered_italic)?;
-        } else {
-            ws.merge_range(row, first, row, last, title, &f.centered_bold)?;
-            ws.merge_range(row + 1, first, row + 1, last, hint, &f.centered_italic)?;
+        let lines = [
+            (row, &signer.title, &f.centered_bold),
+            (row + 1, &signer.hint, &f.centered_italic),
+            (row + 5, &signer.name, &f.centered_bold),
+        ];
+        for (r, text, format) in lines {
+            if text.is_empty() {
+                continue;
+            }
+            if first == last {
+                ws.write_string_with_format(r, first, text, format)?;
+            } else {
+                ws.merge_range(r, first, r, last, text, format)?;
+            }
         }
     }
     // Room to sign.
@@ -569,6 +667,27 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str, head: &Letterhead) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_letterhead_takes_what_the_ward_set_and_refuses_what_cannot_be_printed() {
+        let report = Report { areas: Vec::new(), certified_areas: 0 };
+        let head = Letterhead::for_report(Lang::Vi, &report, (1, 12, 2026));
+        assert_eq!(head.issuer, "UBND");
+        assert_eq!(head.place_and_date, "ngày 01 tháng 12 năm 2026");
+        assert_eq!(place_and_date(Lang::Vi, "Phường Thạc Gián", (1, 12, 2026)), "Thạc Gián, ngày 01 tháng 12 năm 2026");
+        let mut s = LetterheadSettings::default();
+        s.set("issuer", " UBND PHƯỜNG THẠC GIÁN ").unwrap();
+        s.set("place", "Thạc Gián").unwrap();
+        s.set("signer_name", "Lê Văn Bình").unwrap();
+        assert!(s.set("issuer", &"x".repeat(121)).unwrap_err().contains("120"));
+        assert!(s.set("place", "a\u{7}b").is_err());
+        assert!(s.set("colour", "red").unwrap_err().contains("not a letterhead setting"));
+        let head = Letterhead::with_settings(Lang::Vi, &report, (1, 12, 2026), &s);
+        assert_eq!(head.issuer, "UBND PHƯỜNG THẠC GIÁN");
+        assert_eq!(head.place_and_date, "Thạc Gián, ngày 01 tháng 12 năm 2026");
+        assert_eq!(head.signers[0].title, "NGƯỜI LẬP BIỂU");
+        assert_eq!((head.signers[1].title.as_str(), head.signers[1].name.as_str()), ("CHỦ TỊCH", "Lê Văn Bình"));
+    }
 
     #[test]
     fn sheet_names_are_valid_and_unique() {

@@ -940,6 +940,15 @@ scenario('ward report prints as an official A4 landscape document; a 40-area war
   await page.locator('input[type="file"][multiple]').setInputFiles(files);
   await Promise.all([page.waitForURL(/\/ward\/r\/[0-9a-f]+$/), page.click('[data-action="ward-report"]')]);
   assert.equal(await page.locator('[data-area]').count(), 40);
+  // The ward types its issuing body, place and signer once; the device remembers them.
+  const result = page.url();
+  await page.click('details[data-keep="ward-settings"] > summary');
+  await page.fill('input[name="issuer"]', 'UBND PHƯỜNG THẠC GIÁN');
+  await page.fill('input[name="place"]', 'Thạc Gián');
+  await page.fill('input[name="signer_title"]', 'KT. CHỦ TỊCH');
+  await page.fill('input[name="signer_name"]', 'Lê Văn Bình');
+  await Promise.all([page.waitForURL(result), page.click('[data-action="ward-settings"]')]);
+  assert.equal(await page.inputValue('input[name="issuer"]'), 'UBND PHƯỜNG THẠC GIÁN', 'the settings are remembered');
 
   const pdf = path.join(dir, 'bao-cao.pdf');
   await page.emulateMedia({ media: 'print' });
@@ -957,10 +966,10 @@ scenario('ward report prints as an official A4 landscape document; a 40-area war
   assert.ok(Math.abs(Number(w) - 841.89) < 1 && Math.abs(Number(h) - 595.28) < 1, `A4 landscape (841.89 x 595.28 pt): ${info}`);
   const pages = Number((info.match(/Pages:\s+(\d+)/) || [])[1]);
   const text = run(pdftotext, ['-layout', pdf, '-']);
-  for (const want of ['UBND PHƯỜNG', 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập - Tự do - Hạnh phúc', 'BÁO CÁO TIẾN ĐỘ KHU DÂN CƯ CÔNG NGHỆ SỐ', 'NGƯỜI LẬP BIỂU', 'CHỦ TỊCH']) {
+  for (const want of ['UBND PHƯỜNG THẠC GIÁN', 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập - Tự do - Hạnh phúc', 'BÁO CÁO TIẾN ĐỘ KHU DÂN CƯ CÔNG NGHỆ SỐ', 'NGƯỜI LẬP BIỂU', 'KT. CHỦ TỊCH', 'Lê Văn Bình']) {
     assert.ok(text.includes(want), `the printed report has "${want}":\n${text.slice(0, 2000)}`);
   }
-  assert.match(text, /ngày \d{2} tháng \d{2} năm \d{4}/, 'the place and date line');
+  assert.match(text, /Thạc Gián, ngày \d{2} tháng \d{2} năm \d{4}/, 'the place and date line');
   // Nothing of the screen around the report is printed.
   for (const gone of ['Xem báo cáo', 'Lưu vào thiết bị này', 'Các tệp đã chọn']) {
     assert.ok(!text.includes(gone), `"${gone}" is not printed`);

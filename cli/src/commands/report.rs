@@ -31,7 +31,9 @@ pub fn run(ctx: &Ctx, lang: Lang, files: &[PathBuf], format: ReportFormat, out: 
         ReportFormat::Xlsx => {
             let now = chrono::Local::now();
             let date = now.format("%d/%m/%Y").to_string();
-            let head = report::Letterhead::for_report(lang, &built, (now.day(), now.month(), now.year()));
+            // What the ward set in the web app (issuing body, signers), when this device has it.
+            let settings = ctx.data_dir().map(|d| report::LetterheadSettings::load(&d)).unwrap_or_default();
+            let head = report::Letterhead::with_settings(lang, &built, (now.day(), now.month(), now.year()), &settings);
             report::xlsx(lang, &built, &date, &head).context("cannot build the XLSX workbook")?
         }
     };

@@ -59,11 +59,14 @@ pub struct Ui {
     pub(crate) charts: Mutex<HashMap<(String, &'static str), (Vec<automerge::ChangeHash>, Arc<str>)>>,
     /// The ward page's last merges, for their downloads.
     pub(crate) ward: Mutex<pages::ward::WardResults>,
+    /// The data directory, where the ward's letterhead settings are kept (`None` in tests
+    /// that have none).
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl Ui {
-    pub fn new(api: SocketAddr, lan: Option<SocketAddr>) -> Ui {
-        Ui { api, lan, charts: Mutex::new(HashMap::new()), ward: Mutex::default() }
+    pub fn new(api: SocketAddr, lan: Option<SocketAddr>, data_dir: Option<std::path::PathBuf>) -> Ui {
+        Ui { api, lan, charts: Mutex::new(HashMap::new()), ward: Mutex::default(), data_dir }
     }
 }
 
@@ -115,6 +118,7 @@ pub fn router(state: WebState) -> Router {
                 .post(pages::ward::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(pages::ward::UPLOAD_LIMIT)),
         )
+        .route("/ward/settings", axum::routing::post(pages::ward::settings))
         .route("/ward/r/{id}", axum::routing::get(pages::ward::result))
         .route("/ward/r/{id}/import", axum::routing::post(pages::ward::import))
         .route("/ward/r/{id}/{file}", axum::routing::get(pages::ward::download))

@@ -19,7 +19,7 @@ use crdt_model::eval::CriterionStatus;
 use crdt_model::snapshot;
 use maud::{Markup, html};
 
-use crate::report::{self, Report};
+use crate::report::{self, LetterheadSettings, Report};
 use crate::ward::{FileReport, LenientMerger, Staleness, describe_area, refusal_text};
 use crate::web::i18n::L;
 use crate::web::layout::{self, Live, csrf, met_badge};
@@ -61,9 +61,47 @@ impl WardResults {
     }
 }
 
+/// The letterhead settings of this device, read off the reactor.
+async fn load_settings(ws: &WebState) -> LetterheadSettings {
+    let Some(dir) = ws.app.ui.data_dir.clone() else { return LetterheadSettings::default() };
+    tokio::task::spawn_blocking(move || LetterheadSettings::load(&dir)).await.unwrap_or_default()
+}
+
 /// `GET /ward`.
-pub async fn show(ctx: Ctx) -> Response {
-    page(form_page(&ctx, None))
+pub async fn show(State(ws): State<WebState>, ctx: Ctx) -> Response {
+    let settings = load_settings(&ws).await;
+    page(form_page(&ctx, None, &settings, None))
+}
+
+/// `POST /ward/settings`: the issuing body, place and signers, remembered on this device; back
+/// to the page the form was on. A bad value is said next to its field and nothing is stored.
+pub async fn settings(State(ws): State<WebState>, ctx: Ctx, form: Form) -> Response {
+    let back = form.get("back").filter(|b| b.starts_with("/ward")).unwrap_or("/ward").to_string();
+    let mut settings = LetterheadSettings::default();
+    for field in LetterheadSettings::FIELDS {
+        if let Err(message) = settings.set(field, form.get(field).unwrap_or("")) {
+            let l = ctx.l;
+            let message = format!(
+                "{} ({message})",
+                l.t("Tối đa 120 ký tự, không có ký tự điều khiển", "At most 120 characters, no control characters")
+            );
+            return page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(&ctx, None, &settings, Some((field.to_string(), message))),
+            );
+        }
+    }
+    let Some(dir) = ws.app.ui.data_dir.clone() else { return see_other(&back) };
+    let saved = tokio::task::spawn_blocking(move || {
+        let json = serde_json::to_vec_pretty(&settings).unwrap_or_default();
+        crate::config::write_atomic(&dir.join(report::SETTINGS_FILE), &json, None)
+    })
+    .await;
+    match saved {
+        Ok(Ok(())) => see_other(&back),
+        Ok(Err(e)) => refusal(ctx.l, StatusCode::INSUFFICIENT_STORAGE, &e.to_string()),
+        Err(_) => refusal(ctx.l, StatusCode::INTERNAL_SERVER_ERROR, "saving failed"),
+    }
 }
 
 /// `POST /ward` (multipart): the CSRF field first, then the files. Each file is decoded as it
@@ -89,7 +127,10 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
             Err(e) => {
                 let message =
                     format!("{} ({e})", l.t("Không nhận được các tệp đã gửi.", "The files did not arrive whole."));
-                return page_with(StatusCode::BAD_REQUEST, form_page(&ctx, Some(message)));
+                return page_with(
+                    StatusCode::BAD_REQUEST,
+                    form_page(&ctx, Some(message), &LetterheadSettings::default(), None),
+                );
             }
         };
         match field.name() {
@@ -110,7 +151,10 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
                             "{name}: {} ({e})",
                             l.t("tệp không nhận được trọn vẹn", "the file did not arrive whole")
                         );
-                        return page_with(StatusCode::BAD_REQUEST, form_page(&ctx, Some(message)));
+                        return page_with(
+                            StatusCode::BAD_REQUEST,
+                            form_page(&ctx, Some(message), &LetterheadSettings::default(), None),
+                        );
                     }
                 };
                 // An empty file input still sends one part with no name and no bytes.
@@ -136,7 +180,8 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
     }
     if merger.is_empty() {
         let message = l.t("Hãy chọn ít nhất một tệp .kdcsnap.", "Choose at least one .kdcsnap file.").to_string();
-        return page_with(StatusCode::UNPROCESSABLE_ENTITY, form_page(&ctx, Some(message)));
+        let settings = load_settings(&ws).await;
+        return page_with(StatusCode::UNPROCESSABLE_ENTITY, form_page(&ctx, Some(message), &settings, None));
     }
     let result = tokio::task::spawn_blocking(move || {
         let merged = merger.finish();
@@ -170,7 +215,10 @@ fn lookup(ws: &WebState, ctx: &Ctx, id: &str) -> Result<Arc<WardResult>, Respons
 /// `GET /ward/r/{id}`.
 pub async fn result(State(ws): State<WebState>, ctx: Ctx, Path(id): Path<String>) -> Response {
     match lookup(&ws, &ctx, &id) {
-        Ok(r) => page(result_page(&ctx, &id, &r, None)),
+        Ok(r) => {
+            let settings = load_settings(&ws).await;
+            page(result_page(&ctx, &id, &r, &settings, None))
+        }
         Err(e) => e,
     }
 }
@@ -184,12 +232,14 @@ pub async fn download(State(ws): State<WebState>, ctx: Ctx, Path((id, file)): Pa
     };
     let lang = ctx.l.0;
     let stamp = Local::now().format("%Y-%m-%d").to_string();
+    let settings = load_settings(&ws).await;
     let made = tokio::task::spawn_blocking(move || -> Result<(&'static str, Vec<u8>, String), String> {
         Ok(match file.as_str() {
             "bao-cao.xlsx" => {
                 let now = Local::now();
                 let date = now.format("%d/%m/%Y").to_string();
-                let head = report::Letterhead::for_report(lang, &r.report, (now.day(), now.month(), now.year()));
+                let head =
+                    report::Letterhead::with_settings(lang, &r.report, (now.day(), now.month(), now.year()), &settings);
                 let bytes = report::xlsx(lang, &r.report, &date, &head).map_err(|e| e.to_string())?;
                 (
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -250,7 +300,8 @@ pub async fn import(State(ws): State<WebState>, ctx: Ctx, Path(id): Path<String>
                     }
                 }
             };
-            page(result_page(&ctx, &id, &r, Some(note)))
+            let settings = load_settings(&ws).await;
+            page(result_page(&ctx, &id, &r, &settings, Some(note)))
         }
         Err(e) => error_page(ctx.l, e.into()),
     }
@@ -259,11 +310,12 @@ pub async fn import(State(ws): State<WebState>, ctx: Ctx, Path(id): Path<String>
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-fn form_page(ctx: &Ctx, error: Option<String>) -> Markup {
+fn form_page(ctx: &Ctx, error: Option<String>, settings: &LetterheadSettings, bad: Option<(String, String)>) -> Markup {
     let l = ctx.l;
     let body = html! {
         h1 { (l.t("Phường: tổng hợp báo cáo các khu", "Ward office: the areas' report")) }
         (upload_form(ctx, error.as_deref()))
+        (settings_form(ctx, settings, "/ward", bad.as_ref()))
     };
     layout::page(ctx, l.t("Phường", "Ward"), None, Live::Off, "", body)
 }
@@ -283,6 +335,35 @@ fn upload_form(ctx: &Ctx, error: Option<&str>) -> Markup {
                 "Choose (or drop) every file received by Zalo, USB or e-mail: many areas, many devices, repeats are fine. Files are checked and merged in memory; nothing is stored unless you press \"Store on this device\"."
             )) }
             div.savebar { button.primary type="submit" data-action="ward-report" { (l.t("Xem báo cáo", "Show the report")) } }
+        }
+    }
+}
+
+/// The letterhead settings: typed once, remembered on this device.
+fn settings_form(ctx: &Ctx, s: &LetterheadSettings, back: &str, bad: Option<&(String, String)>) -> Markup {
+    let l = ctx.l;
+    let fields = [
+        ("issuer", l.t("Cơ quan ban hành (góc trái)", "Issuing body (top left)"), "UBND PHƯỜNG THẠC GIÁN"),
+        ("place", l.t("Địa danh (dòng ngày tháng)", "Place (on the date line)"), "Thạc Gián"),
+        ("preparer_title", l.t("Chức danh người lập biểu", "Preparer's title"), "NGƯỜI LẬP BIỂU"),
+        ("preparer_name", l.t("Họ tên người lập biểu", "Preparer's name"), ""),
+        ("signer_title", l.t("Chức danh người ký", "Signer's title"), "CHỦ TỊCH"),
+        ("signer_name", l.t("Họ tên người ký", "Signer's name"), ""),
+    ];
+    html! {
+        details.card.no-print open[bad.is_some()] data-keep="ward-settings" {
+            summary { (l.t("Thông tin in trên báo cáo (cơ quan, người ký)", "What the printed report says (issuing body, signers)")) }
+            form method="post" action="/ward/settings" novalidate {
+                (csrf(ctx))
+                input type="hidden" name="back" value=(back);
+                @for (name, label, example) in fields {
+                    label for=(format!("ws-{name}")) { (label) }
+                    input id=(format!("ws-{name}")) name=(name) type="text" maxlength="120" value=(s.get(name)) placeholder=(example);
+                    (crate::web::layout::field_error(name, bad))
+                }
+                p.hint { (l.t("Để trống để dùng mặc định (theo tên phường của các khu). Lưu trên thiết bị này.", "Leave empty for the default (from the areas' ward). Kept on this device.")) }
+                button type="submit" data-action="ward-settings" { (l.t("Lưu", "Save")) }
+            }
         }
     }
 }
@@ -325,7 +406,7 @@ fn last_change_cell(l: L, at: Option<&str>, now_ms: i64) -> Markup {
     }
 }
 
-fn result_page(ctx: &Ctx, id: &str, r: &WardResult, note: Option<Markup>) -> Markup {
+fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSettings, note: Option<Markup>) -> Markup {
     let l = ctx.l;
     let used = r.files.iter().filter(|f| f.refused.is_none()).count();
     let refused = r.files.len() - used;
@@ -333,7 +414,7 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, note: Option<Markup>) -> Mar
     let wards = report::wards(&r.report);
     let ward = if wards.len() == 1 { wards[0].to_string() } else { String::new() };
     let today = Local::now();
-    let head = report::Letterhead::for_report(l.0, &r.report, (today.day(), today.month(), today.year()));
+    let head = report::Letterhead::with_settings(l.0, &r.report, (today.day(), today.month(), today.year()), settings);
     let criteria: Vec<&CriterionStatus> =
         r.report.areas.first().map(|s| s.criteria.iter().collect()).unwrap_or_default();
     let last = |area: &str| r.last_change.iter().find(|(a, _)| a == area).and_then(|(_, t)| t.as_deref());
@@ -429,8 +510,8 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, note: Option<Markup>) -> Mar
                     }
                 }
                 div.print-only.signatures data-print="signatures" {
-                    @for (title, hint) in &head.signers {
-                        div { p { strong { (title) } } p.sign-hint { em { (hint) } } }
+                    @for signer in &head.signers {
+                        div { p { strong { (signer.title) } } p.sign-hint { em { (signer.hint) } } p { strong { (signer.name) } } }
                     }
                 }
             }
@@ -456,6 +537,7 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, note: Option<Markup>) -> Mar
                     }
                 }
             }
+            (settings_form(ctx, settings, &format!("/ward/r/{id}"), None))
             details.card.no-print {
                 summary { (l.t("Chọn tệp khác", "Choose other files")) }
                 (upload_form(ctx, None))

@@ -440,3 +440,62 @@ print(json.dumps(out))
     let width = summary["widths"]["B"].as_f64().unwrap();
     assert!(width >= longest, "column B ({width}) narrower than the longest area name ({longest})");
 }
+
+/// A district merges its wards' bundles: `kdc report` gives one row per ward (by the ward name
+/// inside each area), with the areas beneath, and the XLSX has a sheet for it.
+#[test]
+fn a_district_report_rolls_the_areas_up_by_ward() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = 1_700_000_000_000;
+    let area = |id: &str, ward: &str, full: bool| {
+        let new = NewArea { id: id.into(), name: format!("Khu {id}"), ward: ward.into(), profile_toml: None };
+        let mut a = Area::create(new, "peer-a", "máy A", t0).unwrap();
+        let fields: &[(&str, &str)] = if full { FULL } else { &[("members", "2"), ("internet", "no")] };
+        a.add_household(hh("H-1", "Tổ 1", fields), "peer-a", t0 + 1000).unwrap();
+        a
+    };
+    let (x1, x2, y1) =
+        (area("x-1", "Phường Xuân", true), area("x-2", "Phường Xuân", false), area("y-1", "Phường Yên", true));
+    // Each ward's merged bundle, as the ward page or `kdc snapshot merge` writes it.
+    let xb = dir.path().join("phuong-xuan.kdcsnap");
+    let yb = dir.path().join("phuong-yen.kdcsnap");
+    std::fs::write(&xb, snapshot::encode(&[&x1, &x2])).unwrap();
+    std::fs::write(&yb, snapshot::encode(&[&y1])).unwrap();
+    let out = kdc(dir.path(), &["report", "--format", "json", s(&xb), s(&yb)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let wards = json["wards"].as_array().unwrap();
+    let names: Vec<&str> = wards.iter().map(|w| w["ward"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Phường Xuân", "Phường Yên"]);
+    assert_eq!(wards[0]["areas"], 2);
+    assert_eq!(wards[1]["areas"], 1);
+    assert_eq!(wards[0]["households"], 2);
+    // Per criterion, the ward's count of areas meeting it is the count over its areas' statuses.
+    let statuses = [x1.status(), x2.status()];
+    for c in wards[0]["criteria"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        let of = |s: &Status| s.criteria.iter().find(|x| x.id == id).cloned().unwrap();
+        let met = statuses.iter().filter(|s| of(s).applicable && of(s).met).count();
+        let applicable = statuses.iter().filter(|s| of(s).applicable).count();
+        assert_eq!(
+            (c["areas_met"].as_u64().unwrap(), c["areas_applicable"].as_u64().unwrap()),
+            (met as u64, applicable as u64),
+            "{id}"
+        );
+    }
+    let certified = statuses.iter().filter(|s| s.certified).count() as u64;
+    assert_eq!(wards[0]["certified_areas"], certified);
+
+    let path = dir.path().join("quan.xlsx");
+    let out = kdc(dir.path(), &["report", "--format", "xlsx", "-o", s(&path), s(&xb), s(&yb)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(wb.sheet_names(), ["Tổng hợp", "Theo phường", "x-1", "x-2", "y-1"]);
+    let range = wb.worksheet_range("Theo phường").unwrap();
+    let first = kdc_daemon::report::SUMMARY_HEADER_ROW + 1;
+    assert_eq!(cell(&range, first, 1).to_string(), "Phường Xuân");
+    assert_eq!(cell(&range, first, 2), Data::Float(2.0));
+    assert_eq!(cell(&range, first + 1, 1).to_string(), "Phường Yên");
+    // Several wards: the issuing body is left to the ward (or district) to set.
+    assert_eq!(cell(&range, 0, 0).to_string(), "UBND");
+}

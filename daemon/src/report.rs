@@ -12,19 +12,79 @@ use crdt_model::{Area, Lang, Status};
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 use serde::Serialize;
 
-/// `kdc report --format json`: `{"areas": [status], "certified_areas": N}`.
+/// `kdc report --format json`: `{"areas": [status], "certified_areas": N, "wards": [ward]}`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub areas: Vec<Status>,
     pub certified_areas: u64,
+    /// One row per ward (by the ward name inside each area document), sorted by name: the
+    /// district's roll-up. Present whatever the number of wards.
+    pub wards: Vec<WardRow>,
 }
 
-/// The report of merged areas, one status per area sorted by id.
+/// One ward of a district roll-up: its areas' totals, and per criterion how many of its areas
+/// meet it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WardRow {
+    pub ward: String,
+    pub areas: u64,
+    pub certified_areas: u64,
+    pub households: u64,
+    pub criteria: Vec<WardCriterion>,
+}
+
+/// How many of a ward's areas meet one criterion, of those where it applies.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WardCriterion {
+    pub id: String,
+    pub areas_met: u64,
+    pub areas_applicable: u64,
+}
+
+/// The report of merged areas, one status per area sorted by id, and the wards they belong to.
 pub fn build(areas: &[Area]) -> Report {
     let mut statuses = statuses(areas);
     statuses.sort_by(|a, b| a.area.cmp(&b.area));
     let certified_areas = statuses.iter().filter(|s| s.certified).count() as u64;
-    Report { areas: statuses, certified_areas }
+    let wards = ward_rows(&statuses);
+    Report { areas: statuses, certified_areas, wards }
+}
+
+/// The roll-up by ward name. Criteria in the order the ward's first area lists them (areas of
+/// one ward share a profile; a criterion only some areas have counts over those).
+pub fn ward_rows(statuses: &[Status]) -> Vec<WardRow> {
+    let mut by_ward: std::collections::BTreeMap<&str, Vec<&Status>> = std::collections::BTreeMap::new();
+    for s in statuses {
+        by_ward.entry(s.ward.as_str()).or_default().push(s);
+    }
+    by_ward
+        .into_iter()
+        .map(|(ward, list)| {
+            let mut criteria: Vec<WardCriterion> = Vec::new();
+            for s in &list {
+                for c in &s.criteria {
+                    let row = match criteria.iter_mut().find(|w| w.id == c.id) {
+                        Some(row) => row,
+                        None => {
+                            criteria.push(WardCriterion { id: c.id.clone(), areas_met: 0, areas_applicable: 0 });
+                            criteria.last_mut().expect("just pushed")
+                        }
+                    };
+                    if c.applicable {
+                        row.areas_applicable += 1;
+                        row.areas_met += u64::from(c.met);
+                    }
+                }
+            }
+            WardRow {
+                ward: ward.to_string(),
+                areas: list.len() as u64,
+                certified_areas: list.iter().filter(|s| s.certified).count() as u64,
+                households: list.iter().map(|s| s.households).sum(),
+                criteria,
+            }
+        })
+        .collect()
 }
 
 /// Every area's status, evaluated on as many threads as there are cores (reading thousands of
@@ -590,6 +650,60 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str, head: &Letterhead) -> Resul
         ws.set_column_width(last_col, 14)?;
     }
 
+    // A district's roll-up: one row per ward, when the areas come from several.
+    if report.wards.len() > 1 {
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name(pick(lang, "Theo phường", "By ward"), &mut taken))?;
+        let width = 5 + 3 * cols.len() as u16;
+        write_letterhead(ws, &f, head, width, report_title(lang))?;
+        ws.write_string_with_format(4, 0, format!("{}: {date}", pick(lang, "Ngày báo cáo", "Report date")), &f.bold)?;
+        let fixed = [
+            pick(lang, "STT", "No."),
+            pick(lang, "Phường/xã", "Ward"),
+            pick(lang, "Số khu dân cư", "Areas"),
+            pick(lang, "Số hộ", "Households"),
+        ];
+        let header = SUMMARY_HEADER_ROW;
+        write_criteria_header(ws, &f, lang, header, &fixed, &cols, pick(lang, "Số khu đạt chuẩn", "Certified areas"))?;
+        let last_col = FIRST_CRITERION_COL + 3 * cols.len() as u16;
+        for (i, w) in report.wards.iter().enumerate() {
+            let row = header + 1 + i as u32;
+            ws.write_number_with_format(row, 0, (i + 1) as f64, &f.number)?;
+            ws.write_string_with_format(row, 1, &w.ward, &f.cell)?;
+            ws.write_number_with_format(row, 2, w.areas as f64, &f.number)?;
+            ws.write_number_with_format(row, 3, w.households as f64, &f.number)?;
+            for (j, col) in cols.iter().enumerate() {
+                let c0 = FIRST_CRITERION_COL + 3 * j as u16;
+                match w.criteria.iter().find(|c| c.id == col.id) {
+                    Some(c) if c.areas_applicable > 0 => {
+                        ws.write_number_with_format(row, c0, c.areas_met as f64, &f.number)?;
+                        ws.write_number_with_format(row, c0 + 1, c.areas_applicable as f64, &f.number)?;
+                        ws.write_number_with_format(
+                            row,
+                            c0 + 2,
+                            c.areas_met as f64 / c.areas_applicable as f64,
+                            &f.percent,
+                        )?;
+                    }
+                    _ => {
+                        for k in 0..3 {
+                            ws.write_blank(row, c0 + k, &f.cell)?;
+                        }
+                    }
+                }
+            }
+            ws.write_number_with_format(row, last_col, w.certified_areas as f64, &f.number)?;
+        }
+        ws.set_column_width(0, 6)?;
+        ws.set_column_width(1, width_for(report.wards.iter().map(|w| w.ward.as_str()).chain([fixed[1]]), 14, 40))?;
+        ws.set_column_width(2, 10)?;
+        ws.set_column_width(3, 9)?;
+        ws.set_column_width(last_col, 14)?;
+        ws.set_freeze_panes(header + 1, 2)?;
+        let end = write_signatures(ws, &f, head, header + 2 + report.wards.len() as u32, width)?;
+        page_setup(ws, header, end, last_col)?;
+    }
+
     // One sheet per area: the whole area, then each residential group.
     for s in &report.areas {
         let ws = wb.add_worksheet();
@@ -670,7 +784,7 @@ mod tests {
 
     #[test]
     fn the_letterhead_takes_what_the_ward_set_and_refuses_what_cannot_be_printed() {
-        let report = Report { areas: Vec::new(), certified_areas: 0 };
+        let report = Report { areas: Vec::new(), certified_areas: 0, wards: Vec::new() };
         let head = Letterhead::for_report(Lang::Vi, &report, (1, 12, 2026));
         assert_eq!(head.issuer, "UBND");
         assert_eq!(head.place_and_date, "ngày 01 tháng 12 năm 2026");

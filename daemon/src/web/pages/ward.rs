@@ -418,6 +418,9 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
     let criteria: Vec<&CriterionStatus> =
         r.report.areas.first().map(|s| s.criteria.iter().collect()).unwrap_or_default();
     let last = |area: &str| r.last_change.iter().find(|(a, _)| a == area).and_then(|(_, t)| t.as_deref());
+    // A district's report: the areas under their wards.
+    let mut ordered: Vec<&crdt_model::Status> = r.report.areas.iter().collect();
+    ordered.sort_by(|a, b| (a.ward.as_str(), a.area.as_str()).cmp(&(b.ward.as_str(), b.area.as_str())));
     let now = crate::node::now_ms();
     let body = html! {
         h1.no-print { (l.t("Phường: tổng hợp báo cáo các khu", "Ward office: the areas' report")) }
@@ -482,6 +485,35 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
                     (r.report.areas.len()) " " (l.t("khu dân cư", "areas")) " · " (households) " " (l.t("hộ", "households")) " · "
                     strong data-certified-areas=(r.report.certified_areas) { (report::certified_areas_line(l.0, r.report.certified_areas, r.report.areas.len())) }
                 }
+                @if wards.len() > 1 {
+                    h3 { (l.t("Theo phường, xã", "By ward")) }
+                    div.scroll {
+                        table.ward-report.by-ward {
+                            thead {
+                                tr {
+                                    th { (l.t("STT", "No.")) } th { (l.t("Phường/xã", "Ward")) } th { (l.t("Số khu", "Areas")) }
+                                    th { (l.t("Số hộ", "Households")) } th { (l.t("Số khu đạt chuẩn", "Certified areas")) }
+                                    @for c in &criteria { th.crit-col { (c.label.get(l.0)) } }
+                                }
+                            }
+                            tbody {
+                                @for (i, w) in r.report.wards.iter().enumerate() {
+                                    tr data-ward=(w.ward) data-areas=(w.areas) data-ward-certified=(w.certified_areas) data-households=(w.households) {
+                                        td.num { (i + 1) } td { (w.ward) } td.num { (w.areas) } td.num { (w.households) }
+                                        td.num { (w.certified_areas) "/" (w.areas) }
+                                        @for c in &criteria {
+                                            @match w.criteria.iter().find(|x| x.id == c.id) {
+                                                Some(x) if x.areas_applicable > 0 => { td data-ward-criterion=(x.id) data-areas-met=(x.areas_met) data-areas-applicable=(x.areas_applicable) { (x.areas_met) "/" (x.areas_applicable) " " (l.t("khu", "areas")) } }
+                                                _ => { td { "—" } }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    h3 { (l.t("Từng khu dân cư", "Each area")) }
+                }
                 div.scroll {
                     table.ward-report {
                         thead {
@@ -496,7 +528,10 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
                             tr { @for c in &criteria { th.sub { (l.op_threshold(&c.op, c.threshold)) } } }
                         }
                         tbody {
-                            @for (i, s) in r.report.areas.iter().enumerate() {
+                            @for (i, s) in ordered.iter().enumerate() {
+                                @if wards.len() > 1 && (i == 0 || ordered[i - 1].ward != s.ward) {
+                                    tr.ward-head data-ward-head=(s.ward) { td colspan=(criteria.len() + 5) { strong { (s.ward) } } }
+                                }
                                 tr data-area=(s.area) data-required-met=(s.required_met) data-required-total=(s.required_total) data-certified=(s.certified) {
                                     td.num { (i + 1) }
                                     td { (s.name) @if ward.is_empty() { br; span.muted { (s.ward) } } }

@@ -8,10 +8,14 @@
 // (b) tap "Lưu" → fresh [data-saved-at]: 30 saves;
 // (c) an edit in A's browser → visible on B's open board, two daemons on loopback: 20 rounds;
 // (d) server time to render the board of a 3,000-household area (node http GET, logged-in
-//     cookie) against `kdc --json status` as a whole process, in the same run.
+//     cookie) against `kdc --json status` as a whole process, in the same run;
+// (e) the ward page: 30 files / 3,000 households → report (server time), against
+//     `kdc report --format json` of the same files; (f) the same for a district: 125 files /
+//     50,000 households, with the daemon's RSS before, at the peak and after.
 // Environment: as for the tests (KDCD, KDC, KDC_SYNTH, CHROMIUM). 1 KB = 1024 bytes.
 
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -23,7 +27,7 @@ const opt = (name, dflt) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : dflt;
 };
-const only = new Set(String(opt('--only', 'a,b,c,d')).split(','));
+const only = new Set(String(opt('--only', 'a,b,c,d,e,f')).split(','));
 const HOUSEHOLDS = Number(opt('--households', '3000'));
 const BIG = 'bench';
 const SMALL = 'small';
@@ -256,6 +260,65 @@ try {
     row('board GET / kdc status', `${(g / s).toFixed(2)}×`, '≤ 2×');
     await context.close();
   });
+  // (e) and (f): the ward page. Files from kdc-synth; the page's server time (POST of every file
+  // → the 303 to the result, through node's fetch with a logged-in cookie) against
+  // `kdc report --format json` of the same files as a whole process, in the same run; and the
+  // daemon's RSS before, at the peak and after.
+  const wardFigure = async (name, files, perFile, runs, target) => {
+    await section(name, async () => {
+      const dir = fs.mkdtempSync(path.join(A.dir, `ward-${name}-`));
+      const paths = [];
+      const t0 = performance.now();
+      for (let i = 0; i < files; i++) {
+        const p = path.join(dir, `khu-${i}.kdcsnap`);
+        const r = spawnSync(H.KDC_SYNTH, ['--seed', String(1000 + i), '--households', String(perFile), '--id', `khu-${i}`, '--peer', A.id().peer_id, '-o', p], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`kdc-synth exited ${r.status}: ${r.stderr}`);
+        paths.push(p);
+      }
+      console.log(`(${name}) ${files} files of ${perFile} households made in ${(performance.now() - t0).toFixed(0)} ms`);
+      const { context, page } = await H.newPhone(browser);
+      await H.login(page, A);
+      const cookie = await H.cookieHeader(context, A.base);
+      const form = await H.httpRequest(`${A.base}/ward`, { headers: { cookie } });
+      const csrf = (String(form.body).match(/name="csrf" value="([^"]+)"/) || [])[1];
+      if (!csrf) throw new Error('no CSRF token on /ward');
+      const blobs = paths.map((p) => [path.basename(p), new Blob([fs.readFileSync(p)])]);
+      const rss = () => Number((fs.readFileSync(`/proc/${A.proc.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/) || [])[1]) / 1024;
+      const before = rss();
+      let peak = before;
+      const sampler = setInterval(() => { peak = Math.max(peak, rss()); }, 20);
+      const pageTimes = [];
+      for (let i = 0; i < runs; i++) {
+        const body = new FormData();
+        body.append('csrf', csrf);
+        for (const [n, b] of blobs) body.append('files', b, n);
+        const t = performance.now();
+        const resp = await fetch(`${A.base}/ward`, { method: 'POST', body, headers: { cookie }, redirect: 'manual' });
+        await resp.arrayBuffer();
+        pageTimes.push(performance.now() - t);
+        if (resp.status !== 303) throw new Error(`POST /ward answered ${resp.status}`);
+      }
+      clearInterval(sampler);
+      await new Promise((r) => setTimeout(r, 2000));
+      const after = rss();
+      const cli = [];
+      for (let i = 0; i < runs; i++) {
+        const t = performance.now();
+        const r = spawnSync(H.KDC, ['report', '--format', 'json', ...paths], { encoding: 'utf8', maxBuffer: 1 << 28 });
+        cli.push(performance.now() - t);
+        if (r.status !== 0) throw new Error(`kdc report exited ${r.status}: ${r.stderr}`);
+      }
+      const pm = median(pageTimes);
+      const cm = median(cli);
+      row(`ward page: ${files} files / ${files * perFile} households → report (server), median of ${runs}`, ms(pm), target);
+      row(`kdc report --format json, same files (whole process), median of ${runs}`, ms(cm), 'baseline');
+      row(`ward page / kdc report (${name})`, `${(pm / cm).toFixed(2)}×`, name === 'e' ? '≤ 1.5×' : '');
+      row(`kdcd RSS during (${name}): before → peak → 2 s after`, `${before.toFixed(0)} → ${peak.toFixed(0)} → ${after.toFixed(0)} MB`, name === 'f' ? 'growth ≤ 300 MB, back down' : '');
+      await context.close();
+    });
+  };
+  await wardFigure('e', 30, 100, 5, 'printed');
+  await wardFigure('f', 125, 400, 3, '≤ 4 s');
 } finally {
   await browser.close().catch(() => {});
   for (const d of H.daemons) if (d.running()) await d.stop().catch(() => {});

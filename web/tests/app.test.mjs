@@ -910,9 +910,28 @@ scenario('ward office: drop good, repeated, stale and corrupt files; the report 
   assert.equal(fs.readFileSync(await download('json'), 'utf8'), r.stdout, 'the JSON download is kdc report --format json');
   const csv = spawnSync(H.KDC, ['report', '--format', 'csv', ...good.map(f)], { encoding: 'utf8' });
   assert.equal(fs.readFileSync(await download('csv'), 'utf8'), csv.stdout, 'the CSV download is kdc report --format csv');
-  const xlsx = fs.readFileSync(await download('xlsx'));
+  const xlsxPath = await download('xlsx');
+  const xlsx = fs.readFileSync(xlsxPath);
   assert.equal(xlsx.subarray(0, 2).toString(), 'PK', 'the XLSX download is a zip (OOXML) file');
-  assert.ok(xlsx.includes(Buffer.from('xl/workbook.xml')), 'the XLSX holds a workbook');
+  // Read with openpyxl (Debian's python3-openpyxl): Vietnamese sheets and labels, and a page
+  // setup that prints on A4 landscape, one page wide, with the header rows repeated.
+  const py = spawnSync('/usr/bin/python3', ['-c', `
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb.worksheets[0]
+print(json.dumps({"sheets": wb.sheetnames, "a1": ws["A1"].value, "orientation": ws.page_setup.orientation,
+  "paper": ws.page_setup.paperSize, "fit": bool(ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage),
+  "fit_height": ws.page_setup.fitToHeight, "titles": ws.print_title_rows, "area": ws.print_area}))
+`, xlsxPath], { encoding: 'utf8' });
+  assert.equal(py.status, 0, `openpyxl could not read the downloaded XLSX (apt-get install python3-openpyxl): ${py.stderr || py.error}`);
+  const book = JSON.parse(py.stdout);
+  assert.deepEqual(book.sheets, ['Tổng hợp', 'ward-a', 'ward-b', 'ward-c'], JSON.stringify(book));
+  assert.match(String(book.a1), /^UBND PHƯỜNG/, JSON.stringify(book));
+  assert.equal(book.orientation, 'landscape', JSON.stringify(book));
+  assert.equal(book.paper, 9, `A4: ${JSON.stringify(book)}`);
+  assert.ok(book.fit && book.fit_height === 0, `fit to one page wide: ${JSON.stringify(book)}`);
+  assert.equal(book.titles, '$7:$8', `header rows repeated: ${JSON.stringify(book)}`);
+  assert.ok(String(book.area).includes('$A$1:'), `print area: ${JSON.stringify(book)}`);
   const bundle = await download('bundle');
   const again = spawnSync(H.KDC, ['report', '--format', 'json', bundle], { encoding: 'utf8' });
   assert.equal(again.stdout, r.stdout, 'the merged bundle gives the same report');

@@ -234,6 +234,17 @@ impl Merger {
         Ok(())
     }
 
+    /// Takes one merged area out (when no further file will bring a copy of it), so a caller
+    /// that evaluates areas as they complete need not hold them all.
+    pub fn take(&mut self, id: &str) -> Option<Area> {
+        self.merged.remove(id).map(|(area, _)| area)
+    }
+
+    /// Files merged so far.
+    pub fn files(&self) -> usize {
+        self.files
+    }
+
     /// The merged areas, sorted by id.
     pub fn finish(self) -> Result<Vec<Area>, MergeError> {
         if self.files == 0 {

@@ -50,6 +50,78 @@ pub fn build(areas: &[Area]) -> Report {
     Report { areas: statuses, certified_areas, wards }
 }
 
+/// [`build`] while files are decoded one at a time, for reports over more areas than fit in
+/// memory at once (a province: thousands of files). `copies` says, per area id, how many of the
+/// files carry it (from a first pass over the envelopes, [`crdt_model::snapshot::decode`]). An
+/// area only one file carries is evaluated as it comes — by the decoding thread, see
+/// [`Streaming::wants_status`] — and dropped; an area several files carry is merged (with
+/// [`Merger`], as `kdc snapshot merge` does) until its last copy is in, then evaluated and
+/// dropped. The result equals [`build`] of the merged areas.
+#[derive(Debug, Default)]
+pub struct Streaming {
+    copies: std::collections::HashMap<String, usize>,
+    merger: crdt_model::snapshot::Merger,
+    statuses: Vec<Status>,
+    files: usize,
+}
+
+/// One area of a decoded file, as [`Streaming`] takes it.
+#[derive(Debug)]
+pub enum StreamedArea {
+    /// An area no other file carries, already evaluated.
+    Evaluated(Box<Status>),
+    /// An area to merge with its other copies.
+    Loaded(Box<Area>),
+}
+
+impl Streaming {
+    pub fn new(copies: std::collections::HashMap<String, usize>) -> Streaming {
+        Streaming { copies, ..Streaming::default() }
+    }
+
+    /// Whether an area can be evaluated as soon as it is decoded (no other file carries it).
+    pub fn wants_status(copies: &std::collections::HashMap<String, usize>, id: &str) -> bool {
+        copies.get(id).copied().unwrap_or(1) <= 1
+    }
+
+    /// Takes one file's areas (in any order of files).
+    pub fn add(&mut self, name: &str, areas: Vec<StreamedArea>) -> Result<(), crdt_model::snapshot::MergeError> {
+        let mut loaded = Vec::new();
+        for a in areas {
+            match a {
+                StreamedArea::Evaluated(status) => self.statuses.push(*status),
+                StreamedArea::Loaded(area) => loaded.push(*area),
+            }
+        }
+        let ids: Vec<String> = loaded.iter().map(Area::id).collect();
+        self.merger.add_decoded(name, loaded)?;
+        for id in ids {
+            let left = self.copies.entry(id.clone()).or_insert(1);
+            *left = left.saturating_sub(1);
+            if *left == 0
+                && let Some(area) = self.merger.take(&id)
+            {
+                self.statuses.push(area.status());
+            }
+        }
+        self.files += 1;
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<Report, crdt_model::snapshot::MergeError> {
+        let Streaming { merger, mut statuses, files, .. } = self;
+        if files == 0 {
+            return Err(crdt_model::snapshot::MergeError::NoInput);
+        }
+        // Areas whose copies were miscounted (none, if the first pass was right).
+        statuses.extend(merger.finish().unwrap_or_default().iter().map(Area::status));
+        statuses.sort_by(|a, b| a.area.cmp(&b.area));
+        let certified_areas = statuses.iter().filter(|s| s.certified).count() as u64;
+        let wards = ward_rows(&statuses);
+        Ok(Report { areas: statuses, certified_areas, wards })
+    }
+}
+
 /// The roll-up by ward name. Criteria in the order the ward's first area lists them (areas of
 /// one ward share a profile; a criterion only some areas have counts over those).
 pub fn ward_rows(statuses: &[Status]) -> Vec<WardRow> {
@@ -801,6 +873,57 @@ mod tests {
         assert_eq!(head.place_and_date, "Thạc Gián, ngày 01 tháng 12 năm 2026");
         assert_eq!(head.signers[0].title, "NGƯỜI LẬP BIỂU");
         assert_eq!((head.signers[1].title.as_str(), head.signers[1].name.as_str()), ("CHỦ TỊCH", "Lê Văn Bình"));
+    }
+
+    #[test]
+    fn streaming_gives_the_report_of_the_merged_areas() {
+        use crdt_model::{HouseholdWrite, NewArea};
+        let t0 = 1_700_000_000_000;
+        let area = |id: &str, ward: &str| {
+            let new = NewArea { id: id.into(), name: format!("Khu {id}"), ward: ward.into(), profile_toml: None };
+            Area::create(new, "peer-a", "máy A", t0).unwrap()
+        };
+        let add = |a: &mut Area, hh: &str, internet: &str| {
+            let fields = vec![("members".into(), "2".into()), ("internet".into(), internet.into())];
+            a.add_household(HouseholdWrite { id: hh.into(), fields, ..Default::default() }, "peer-a", t0 + 1).unwrap();
+        };
+        let mut x = area("x", "Phường A");
+        add(&mut x, "1", "yes");
+        let mut y_old = area("y", "Phường B");
+        add(&mut y_old, "1", "no");
+        let mut y_new = Area::load(&y_old.save(), "peer-a").unwrap();
+        add(&mut y_new, "2", "yes");
+        let z = area("z", "Phường A");
+        // Files: {x, y_old}, {y_new}, {z}; y has two copies.
+        let files: Vec<(&str, Vec<&Area>)> = vec![("f1", vec![&x, &y_old]), ("f2", vec![&y_new]), ("f3", vec![&z])];
+        let mut copies = std::collections::HashMap::new();
+        for (_, areas) in &files {
+            for a in areas {
+                *copies.entry(a.id()).or_insert(0) += 1;
+            }
+        }
+        let mut streaming = Streaming::new(copies.clone());
+        for (name, areas) in &files {
+            let items = areas
+                .iter()
+                .map(|a| {
+                    if Streaming::wants_status(&copies, &a.id()) {
+                        StreamedArea::Evaluated(Box::new(a.status()))
+                    } else {
+                        StreamedArea::Loaded(Box::new((*a).clone()))
+                    }
+                })
+                .collect();
+            streaming.add(name, items).unwrap();
+        }
+        let streamed = streaming.finish().unwrap();
+        let mut y = y_old.clone();
+        y.merge(&y_new).unwrap();
+        let whole = build(&[x, y, z]);
+        assert_eq!(json(&streamed).unwrap(), json(&whole).unwrap());
+        assert_eq!(streamed.areas[1].households, 2, "y merged from both copies");
+        assert_eq!(streamed.wards.len(), 2);
+        assert!(matches!(Streaming::new(Default::default()).finish(), Err(crdt_model::snapshot::MergeError::NoInput)));
     }
 
     #[test]

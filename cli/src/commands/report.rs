@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use chrono::Datelike;
 use crdt_model::Lang;
 
-use super::snapshot::{read_and_merge, write_atomically};
+use super::snapshot::{read_and_report, write_atomically};
 use super::{Ctx, emit};
 use crate::args::ReportFormat;
 use crate::error::usage;
@@ -22,8 +22,7 @@ pub fn run(ctx: &Ctx, lang: Lang, files: &[PathBuf], format: ReportFormat, out: 
         return Err(usage(i18n::xlsx_needs_output(ctx.lang)));
     }
     // Every input is read and checked before anything is written.
-    let areas = read_and_merge(ctx, files)?;
-    let built = report::build(&areas);
+    let built = read_and_report(ctx, files)?;
     let bytes: Vec<u8> = match format {
         ReportFormat::Table => report::table(lang, &built).into_bytes(),
         ReportFormat::Json => report::json(&built)?.into_bytes(),

@@ -1,5 +1,6 @@
 //! `kdc snapshot export|import|verify|merge`.
 
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use crate::args::SnapshotCmd;
 use crate::error::usage;
 use crate::i18n;
 use crate::output::{self, Verified};
+use crate::report;
 use kdc_daemon::ward::describe_area;
 
 /// Actor id for documents loaded only to be read; nothing is ever written with it.
@@ -169,6 +171,74 @@ fn decode_and_merge(ctx: &Ctx, paths: &[PathBuf], bar: &ProgressBar) -> anyhow::
         Ok(())
     })?;
     Ok(merger)
+}
+
+/// The report over `paths` without holding every area: a first pass reads each file's envelope
+/// to count the copies of each area; then the files are decoded on every core, each area that
+/// only one file carries is evaluated by the thread that decoded it and dropped, and the others
+/// are merged until their last copy is in ([`report::Streaming`]). Errors as [`read_and_merge`].
+pub fn read_and_report(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<report::Report> {
+    if paths.is_empty() {
+        return Err(merge_error(ctx, snapshot::MergeError::NoInput));
+    }
+    let unreadable = |path: &Path, e: std::io::Error| usage(format!("{}: {e}", i18n::cannot_read(ctx.lang, path)));
+    let mut copies: HashMap<String, usize> = HashMap::new();
+    for path in paths {
+        let bytes = fs::read(path).map_err(|e| unreadable(path, e))?;
+        let info = snapshot::decode(&bytes).map_err(|error| {
+            merge_error(ctx, snapshot::MergeError::BadFile { file: path.display().to_string(), error })
+        })?;
+        for area in info.areas {
+            *copies.entry(area.id).or_default() += 1;
+        }
+    }
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let mut streaming = report::Streaming::new(copies.clone());
+    std::thread::scope(|s| {
+        // Bounded: at most two decoded files per worker wait (memory stays flat).
+        let (tx, rx) = mpsc::sync_channel::<(usize, anyhow::Result<Vec<report::StreamedArea>>)>(workers * 2);
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, stop, copies) = (&next, &stop, &copies);
+            s.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let decoded = fs::read(path).map_err(|e| unreadable(path, e)).and_then(|bytes| {
+                        let areas = snapshot::Merger::decode(&path.display().to_string(), &bytes)
+                            .map_err(|e| merge_error(ctx, e))?;
+                        Ok(areas
+                            .into_iter()
+                            .map(|a| {
+                                if report::Streaming::wants_status(copies, &a.id()) {
+                                    report::StreamedArea::Evaluated(Box::new(a.status()))
+                                } else {
+                                    report::StreamedArea::Loaded(Box::new(a))
+                                }
+                            })
+                            .collect())
+                    });
+                    if tx.send((i, decoded)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (i, decoded) in rx {
+            let result = decoded.and_then(|areas| {
+                streaming.add(&paths[i].display().to_string(), areas).map_err(|e| merge_error(ctx, e))
+            });
+            if let Err(e) = result {
+                stop.store(true, Ordering::Relaxed);
+                return Err(e);
+            }
+        }
+        Ok(())
+    })?;
+    streaming.finish().map_err(|e| merge_error(ctx, e))
 }
 
 fn merge_error(ctx: &Ctx, e: snapshot::MergeError) -> anyhow::Error {

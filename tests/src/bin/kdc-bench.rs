@@ -4,7 +4,8 @@
 //! directories, on seeded synthetic areas ([`kdc_tests::synth`]).
 //!
 //! Flags: `--quick` (fewer repetitions, 10 s idle window instead of 60 s), `--only NAME` (one
-//! figure: latency, first-sync, wire, report, district, status, idle, disk).
+//! figure: latency, first-sync, wire, report, district, status, idle, disk; `province`, the
+//! 1,000,000-household report, runs only when named).
 //! Nothing here asserts a target: the figures are printed, and read by people.
 
 use std::io::{Read, Write};
@@ -62,6 +63,10 @@ fn main() {
     }
     if run("district") {
         district_report(&opts);
+    }
+    // Minutes of generating; only when asked for by name.
+    if opts.only.as_deref() == Some("province") {
+        province_report(&opts);
     }
     if run("status") {
         status_e2e(&opts);
@@ -538,6 +543,62 @@ fn district_report(opts: &Opts) {
         format!("{:.1} s", generated.as_secs_f64()),
         String::new(),
     );
+}
+
+/// Province report: 1,000,000 households in 2,500 files of 400; time and peak RSS of one
+/// `kdc report` process. The files are generated on every core and written as they are made
+/// (this process never holds them all either).
+fn province_report(opts: &Opts) {
+    use rand::SeedableRng;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let tmp = tempfile::tempdir().unwrap();
+    let (n, per) = (2_500usize, 400usize);
+    let started = Instant::now();
+    let next = AtomicUsize::new(0);
+    let total_bytes = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, |w| w.get());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let mut rng = rand::rngs::StdRng::seed_from_u64(SEED ^ i as u64);
+                    let a = synth::area(SEED, i, &synth::Shape::random(&mut rng).with_households(per));
+                    let bytes = snapshot::encode(&[&a]);
+                    total_bytes.fetch_add(bytes.len(), Ordering::Relaxed);
+                    std::fs::write(tmp.path().join(format!("{}.kdcsnap", a.id())), bytes).unwrap();
+                }
+            });
+        }
+    });
+    let generated = started.elapsed();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    let files: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+    let reps = if opts.quick { 1 } else { 3 };
+    let (mut times, mut rss) = (Vec::new(), Vec::new());
+    for _ in 0..reps {
+        let mut args = vec!["report", "--format", "json"];
+        args.extend(&files);
+        let (t, kib, code) = run_measured(&mut kdc_cmd(&args));
+        assert_eq!(code, 0);
+        times.push(ms(t));
+        rss.push(kib as f64);
+    }
+    let (t, r) = (median(&mut times), median(&mut rss));
+    row(
+        &format!(
+            "province report, 1,000,000 households, 2,500 files ({} MiB), median of {reps}",
+            total_bytes.load(Ordering::Relaxed) >> 20
+        ),
+        format!("{:.2} s", t / 1000.0),
+        "≤ 10 s".into(),
+    );
+    row("  peak RSS of that kdc process", format!("{:.0} MB", r / 1024.0), "≤ 300 MB".into());
+    row("  (generating the files took)", format!("{:.0} s", generated.as_secs_f64()), String::new());
 }
 
 /// `kdc status`, a whole process run against a running daemon.

@@ -213,6 +213,8 @@ pub enum HouseholdCmd {
         /// Residential group (tổ dân phố).
         #[arg(long, value_name = "TEXT")]
         group: Option<String>,
+        #[command(flatten)]
+        consent: ConsentArgs,
         /// Field values, e.g. members=4 internet=yes.
         #[arg(value_name = "FIELD=VALUE", value_parser = parse_field_value)]
         fields: Vec<(String, String)>,
@@ -227,13 +229,38 @@ pub enum HouseholdCmd {
         #[arg(
             value_name = "FIELD=VALUE",
             value_parser = parse_field_value,
-            required_unless_present_any = ["address", "group"]
+            required_unless_present_any = ["address", "group", "consent"]
         )]
         fields: Vec<(String, String)>,
         /// New street address.
         #[arg(long, value_name = "TEXT")]
         address: Option<String>,
         /// New residential group.
+        #[arg(long, value_name = "TEXT")]
+        group: Option<String>,
+        #[command(flatten)]
+        consent: ConsentArgs,
+    },
+    /// Record the resident's consent: given, refused (nothing but the house code is kept) or
+    /// withdrawn (the household's answers are deleted).
+    Consent {
+        /// Area id.
+        area: String,
+        /// House code.
+        hh: String,
+        /// The decision.
+        #[arg(value_enum)]
+        state: ConsentStateArg,
+        /// How consent was given (with `given`).
+        #[arg(long, value_enum)]
+        method: Option<ConsentMethodArg>,
+        /// Reference of the signed paper form.
+        #[arg(long = "ref", value_name = "TEXT")]
+        reference: Option<String>,
+        /// Version of the notice read to the resident (default: the area profile's).
+        #[arg(long, value_name = "V")]
+        notice_version: Option<String>,
+        /// Residential group, for a household recorded for the first time.
         #[arg(long, value_name = "TEXT")]
         group: Option<String>,
     },
@@ -265,6 +292,34 @@ pub enum HouseholdCmd {
         /// House code.
         hh: String,
     },
+}
+
+/// Consent given at the door, with `household add` (or `set`, for a household recorded before
+/// consent was asked for).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConsentArgs {
+    /// The resident's consent, given verbally or on the paper form.
+    #[arg(long, value_enum)]
+    pub consent: Option<ConsentMethodArg>,
+    /// Reference of the signed paper form.
+    #[arg(long = "ref", value_name = "TEXT", requires = "consent")]
+    pub reference: Option<String>,
+    /// Version of the notice read to the resident (default: the area profile's).
+    #[arg(long, value_name = "V", requires = "consent")]
+    pub notice_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConsentMethodArg {
+    Verbal,
+    Written,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConsentStateArg {
+    Given,
+    Refused,
+    Withdrawn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -407,7 +462,7 @@ mod tests {
 
     #[test]
     fn bad_field_value_is_a_usage_error() {
-        let err = parse(&["household", "add", "a", "H1", "members4"]).unwrap_err();
+        let err = parse(&["household", "add", "--consent", "verbal", "a", "H1", "members4"]).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::ValueValidation);
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("members4"), "{err}");
@@ -415,9 +470,20 @@ mod tests {
 
     #[test]
     fn household_add_collects_fields_and_flags() {
-        let cli = parse(&["household", "add", "tam-giac-3", "T3-045", "--group", "Tổ 3", "members=4", "internet=yes"])
-            .expect("parses");
-        let Command::Household(HouseholdCmd::Add { area, hh, group, address, fields }) = cli.command else {
+        let cli = parse(&[
+            "household",
+            "add",
+            "--consent",
+            "verbal",
+            "tam-giac-3",
+            "T3-045",
+            "--group",
+            "Tổ 3",
+            "members=4",
+            "internet=yes",
+        ])
+        .expect("parses");
+        let Command::Household(HouseholdCmd::Add { area, hh, group, address, fields, .. }) = cli.command else {
             panic!("wrong command");
         };
         assert_eq!((area.as_str(), hh.as_str()), ("tam-giac-3", "T3-045"));

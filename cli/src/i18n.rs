@@ -151,6 +151,50 @@ pub fn household_archived(lang: Lang, area: &str, hh: &str) -> String {
     }
 }
 
+pub fn consent_recorded(lang: Lang, area: &str, hh: &str, state: &str) -> String {
+    match (lang, state) {
+        (Lang::Vi, "given") => format!("Đã ghi nhận hộ {hh} của khu {area} đồng ý cung cấp thông tin"),
+        (Lang::Vi, "refused") => {
+            format!("Đã ghi nhận hộ {hh} của khu {area} từ chối: chỉ giữ mã hộ, không ghi thông tin nào khác")
+        }
+        (Lang::Vi, _) => format!("Đã ghi nhận hộ {hh} của khu {area} rút lại đồng ý: các câu trả lời của hộ đã bị xóa"),
+        (Lang::En, "given") => format!("Recorded the consent of household {hh} of area {area}"),
+        (Lang::En, "refused") => {
+            format!("Recorded that household {hh} of area {area} declined: only its house code is kept")
+        }
+        (Lang::En, _) => {
+            format!("Recorded that household {hh} of area {area} withdrew consent: its answers are deleted")
+        }
+    }
+}
+
+/// The consent line of `kdc household show`.
+pub fn consent_line(lang: Lang, c: &crdt_model::consent::ConsentView) -> String {
+    let how = match (lang, c.method.as_deref()) {
+        (Lang::Vi, Some("written")) => " (bằng văn bản)",
+        (Lang::Vi, Some("verbal")) => " (bằng lời)",
+        (Lang::En, Some("written")) => " (written)",
+        (Lang::En, Some("verbal")) => " (verbal)",
+        _ => "",
+    };
+    let state = match (lang, c.state.as_str()) {
+        (Lang::Vi, "given") => "đã đồng ý",
+        (Lang::Vi, "refused") => "từ chối",
+        (Lang::Vi, "withdrawn") => "đã rút lại đồng ý",
+        (Lang::Vi, _) => "chưa ghi nhận",
+        (Lang::En, "given") => "given",
+        (Lang::En, "refused") => "refused",
+        (Lang::En, "withdrawn") => "withdrawn",
+        (Lang::En, _) => "not recorded",
+    };
+    let label = match lang {
+        Lang::Vi => "Đồng ý",
+        Lang::En => "Consent",
+    };
+    let at = c.at.as_deref().map(|t| format!(", {t}")).unwrap_or_default();
+    format!("{label}: {state}{how}{at}")
+}
+
 pub fn snapshot_exported(lang: Lang, area: &str, path: &Path, bytes: usize) -> String {
     match lang {
         Lang::Vi => format!("Đã xuất khu {area} ra {} ({bytes} byte)", path.display()),

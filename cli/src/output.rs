@@ -213,6 +213,13 @@ pub fn household_list(lang: Lang, items: &[HouseholdListItem], missing_filter: O
         if h.archived {
             code = format!("{code} ({})", i18n::archived_mark(lang));
         }
+        if h.consent == "refused" || h.consent == "withdrawn" {
+            let mark = match lang {
+                Lang::Vi => "từ chối, không hỏi lại",
+                Lang::En => "declined, do not ask again",
+            };
+            code = format!("{code} ({mark})");
+        }
         let mut row = vec![h.group.clone().unwrap_or_default(), code, h.address.clone().unwrap_or_default()];
         if missing_filter.is_none() {
             row.push(h.missing.join(", "));
@@ -255,6 +262,7 @@ pub fn household(lang: Lang, h: &HouseholdView, profile: &Profile) -> String {
     if h.archived {
         out.push_str(&format!("{}\n", i18n::archived_line(lang)));
     }
+    out.push_str(&format!("{}\n", i18n::consent_line(lang, &h.consent)));
     let is_business =
         profile.business_field().and_then(|b| h.fields.get(b)).is_some_and(|v| v.answer() == Some(Answer::Yes));
 
@@ -633,6 +641,7 @@ mod tests {
             address: Some("12 Lê Lợi".into()),
             archived: false,
             missing: vec!["internet".into(), "e_citizen".into()],
+            consent: "given".into(),
         }];
         let filtered = household_list(Lang::En, &items, Some("internet"));
         assert!(filtered.starts_with("1 household does not meet internet yet"), "{filtered}");
@@ -651,6 +660,7 @@ mod tests {
             address: None,
             archived: false,
             missing: vec![],
+            consent: "none".into(),
         };
         let items =
             vec![item("A-9", Some("Tổ 2")), item("B-1", None), item("C-3", Some("Tổ 1")), item("A-1", Some("Tổ 2"))];

@@ -40,6 +40,7 @@ fn w(id: &str, fields: &[(&str, &str)]) -> HouseholdWrite {
         group: Some("Tổ 1".into()),
         address: None,
         fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        consent: Some(crdt_model::ConsentGiven::verbal()),
     }
 }
 

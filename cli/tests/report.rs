@@ -36,6 +36,7 @@ fn hh(id: &str, group: &str, fields: &[(&str, &str)]) -> HouseholdWrite {
         group: Some(group.into()),
         address: None,
         fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        consent: Some(crdt_model::ConsentGiven::verbal()),
     }
 }
 

@@ -16,6 +16,7 @@
 //! | `h/{hh}/{field}` | a profile field: `Uint` count or `"yes"`/`"no"`/`"unknown"` |
 //! | `h/{hh}/@group`, `h/{hh}/@address`, `h/{hh}/@archived` | where the house is; archived or not |
 //! | `h/{hh}/@at`, `h/{hh}/@by` | when and by which device the household was last written |
+//! | `h/{hh}/@consent`, `@consent_at`, `@consent_method`, `@consent_ref`, `@consent_notice`, `@consent_by` | the resident's consent ([`crate::consent`]) |
 //!
 //! So: concurrent edits of different fields touch different keys and both survive; concurrent
 //! edits of one field are an ordinary Automerge conflict, with the same winner on every replica
@@ -38,6 +39,7 @@ use automerge::{ActorId, Automerge, ChangeHash, ObjId, ROOT, ReadDoc, ScalarValu
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::consent::{ConsentChange, ConsentGiven, ConsentMethod, ConsentState, ConsentView};
 use crate::error::ModelError;
 use crate::eval::{self, CriterionStatus, Evaluation, Household};
 use crate::ids::{validate_area_id, validate_household_id};
@@ -71,6 +73,10 @@ pub struct HouseholdWrite {
     pub group: Option<String>,
     pub address: Option<String>,
     pub fields: Vec<(String, String)>,
+    /// Consent given with this write (required by an `add` on a profile that asks for consent,
+    /// and by a `set` of a household whose consent is not given yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<ConsentGiven>,
 }
 
 /// `kdc area list` row.
@@ -136,6 +142,7 @@ pub struct HouseholdView {
     pub updated_by: Option<String>,
     /// Name of the updating device on the roster, when known.
     pub updated_by_name: Option<String>,
+    pub consent: ConsentView,
 }
 
 /// `kdc household list --json` row.
@@ -146,6 +153,8 @@ pub struct HouseholdListItem {
     pub address: Option<String>,
     pub archived: bool,
     pub missing: Vec<String>,
+    /// `given`, `refused`, `withdrawn` or `none`: a declined household is not visited again.
+    pub consent: String,
 }
 
 /// A roster entry.
@@ -420,6 +429,7 @@ impl Area {
             updated_at: h.updated_at.map(rfc3339),
             updated_by_name: h.updated_by.as_ref().and_then(|p| names.get(p).cloned()),
             updated_by: h.updated_by,
+            consent: ConsentView::from(&h.consent),
         })
     }
 
@@ -446,7 +456,15 @@ impl Area {
             .filter(|h| group.is_none_or(|g| h.group.as_deref() == Some(g)))
             .map(|h| {
                 let missing = if h.archived { Vec::new() } else { eval::missing(&self.profile, &h) };
-                HouseholdListItem { id: h.id, group: h.group, address: h.address, archived: h.archived, missing }
+                let consent = h.consent.state_str().to_string();
+                HouseholdListItem {
+                    id: h.id,
+                    group: h.group,
+                    address: h.address,
+                    archived: h.archived,
+                    missing,
+                    consent,
+                }
             })
             .filter(|item| missing.is_none_or(|c| item.missing.iter().any(|m| m == c)))
             .collect())
@@ -458,6 +476,13 @@ impl Area {
         if self.household(&w.id).is_some() {
             return Err(ModelError::Exists { what: "household", id: w.id });
         }
+        if w.consent.is_none() && self.profile.requires_consent() {
+            return Err(ModelError::invalid(
+                "consent",
+                "this area records a household only with the resident's consent: give it (verbal or written) \
+                 with the household, or record the refusal on its own",
+            ));
+        }
         self.write_household(&Household::default(), w, by, now_ms, true)
     }
 
@@ -466,10 +491,87 @@ impl Area {
         validate_household_id(&w.id)?;
         let current =
             self.household(&w.id).ok_or_else(|| ModelError::NotFound { what: "household", id: w.id.clone() })?;
-        if w.fields.is_empty() && w.group.is_none() && w.address.is_none() {
+        if w.fields.is_empty() && w.group.is_none() && w.address.is_none() && w.consent.is_none() {
             return Err(ModelError::invalid("fields", "nothing to set; give FIELD=VALUE pairs"));
         }
+        if w.consent.is_none()
+            && !current.consent.is_given()
+            && (current.consent.is_declined() || self.profile.requires_consent())
+        {
+            return Err(ModelError::invalid(
+                "consent",
+                format!(
+                    "household {} has no consent given (consent: {}); nothing can be recorded until the resident gives it",
+                    w.id,
+                    current.consent.state_str()
+                ),
+            ));
+        }
         self.write_household(&current, w, by, now_ms, false)
+    }
+
+    /// Records a resident's decision. `given` needs a method and may create the household;
+    /// `refused` may create it; both `refused` and `withdrawn` delete the household's fields and
+    /// address in the same change, keeping its house code, group and the decision.
+    pub fn record_consent(&mut self, hh: &str, c: ConsentChange, by: &str, now_ms: i64) -> Result<(), ModelError> {
+        validate_household_id(hh)?;
+        let current = self.household(hh);
+        if current.is_none() && c.state == ConsentState::Withdrawn {
+            return Err(ModelError::NotFound { what: "household", id: hh.to_string() });
+        }
+        if c.state == ConsentState::Given && c.method.is_none() {
+            return Err(ModelError::invalid("method", "how consent was given is needed; allowed: verbal, written"));
+        }
+        if c.state != ConsentState::Given && (c.method.is_some() || c.reference.is_some()) {
+            return Err(ModelError::invalid("method", "a method and a form reference go with consent given only"));
+        }
+        if let Some(r) = &c.reference {
+            check_text("ref", r, false)?;
+        }
+        let notice = self.notice_version(c.notice_version.as_deref())?;
+        if let Some(g) = &c.group {
+            check_text("group", g, false)?;
+        }
+        let mut tx = self.doc.transaction();
+        if c.state.is_declined() {
+            // Every field and the address go; the house code, group and decision stay.
+            let keys: Vec<String> = tx
+                .map_range(ROOT, schema::household_keys(hh))
+                .filter(|item| {
+                    matches!(
+                        Key::parse(&item.key),
+                        Some(Key::Household {
+                            slot: Slot::Field(_) | Slot::Address | Slot::ConsentMethod | Slot::ConsentRef,
+                            ..
+                        })
+                    )
+                })
+                .map(|item| item.key.to_string())
+                .collect();
+            for key in keys {
+                tx.delete(ROOT, key.as_str()).map_err(corrupt)?;
+            }
+        }
+        if let Some(g) = &c.group {
+            tx.put(ROOT, schema::household(hh, Slot::Group), g.trim()).map_err(corrupt)?;
+        }
+        put_consent(&mut tx, hh, c.state, c.method, c.reference.as_deref(), &notice, by, now_ms)?;
+        stamp(&mut tx, hh, by, now_ms)?;
+        tx.commit_with(
+            CommitOptions::default().with_time(now_ms / 1000).with_message(format!("consent {hh} {}", c.state)),
+        );
+        Ok(())
+    }
+
+    /// The notice version a consent records: the one given (checked), else the profile's.
+    fn notice_version(&self, given: Option<&str>) -> Result<String, ModelError> {
+        match given {
+            Some(v) => {
+                check_text("notice_version", v, true)?;
+                Ok(v.trim().to_string())
+            }
+            None => Ok(self.profile.consent().map(|c| c.notice_version.clone()).unwrap_or_default()),
+        }
     }
 
     /// Marks a household as moved away or demolished: it leaves every figure, its fields stay.
@@ -507,6 +609,15 @@ impl Area {
         if let Some(a) = &w.address {
             check_text("address", a, false)?;
         }
+        let notice = match &w.consent {
+            Some(c) => {
+                if let Some(r) = &c.reference {
+                    check_text("ref", r, false)?;
+                }
+                Some(self.notice_version(c.notice_version.as_deref())?)
+            }
+            None => None,
+        };
         let hh = &w.id;
         // A transaction dropped on an error is rolled back: nothing of the write stays.
         let mut tx = self.doc.transaction();
@@ -518,6 +629,9 @@ impl Area {
         }
         if let Some(a) = &w.address {
             tx.put(ROOT, schema::household(hh, Slot::Address), a.trim()).map_err(corrupt)?;
+        }
+        if let (Some(c), Some(notice)) = (&w.consent, &notice) {
+            put_consent(&mut tx, hh, ConsentState::Given, Some(c.method), c.reference.as_deref(), notice, by, now_ms)?;
         }
         stamp(&mut tx, hh, by, now_ms)?;
         let verb = if new { "add" } else { "set" };
@@ -617,7 +731,7 @@ impl Area {
     /// The conflict of one household key, when its concurrent values differ.
     fn conflict_at(&self, key: &str, names: &BTreeMap<String, String>) -> Option<Conflict> {
         let Some(Key::Household { hh, slot }) = Key::parse(key) else { return None };
-        if matches!(slot, Slot::At | Slot::By) {
+        if matches!(slot, Slot::At | Slot::By | Slot::ConsentAt | Slot::ConsentBy) {
             return None; // Bookkeeping: every concurrent visit writes these.
         }
         let all = self.doc.get_all(ROOT, key).ok()?;
@@ -691,6 +805,16 @@ fn read_households_noting<R: std::ops::RangeBounds<String> + 'static>(
             (ValueRef::Scalar(s), Slot::Archived) => h.archived = matches!(s, ScalarValueRef::Boolean(true)),
             (ValueRef::Scalar(s), Slot::At) => h.updated_at = scalar_time(s),
             (ValueRef::Scalar(s), Slot::By) => h.updated_by = scalar_str(s),
+            (ValueRef::Scalar(s), Slot::Consent) => {
+                h.consent.state = scalar_str(s).and_then(|v| ConsentState::parse(&v));
+            }
+            (ValueRef::Scalar(s), Slot::ConsentAt) => h.consent.at = scalar_time(s),
+            (ValueRef::Scalar(s), Slot::ConsentMethod) => {
+                h.consent.method = scalar_str(s).and_then(|v| ConsentMethod::parse(&v));
+            }
+            (ValueRef::Scalar(s), Slot::ConsentRef) => h.consent.reference = scalar_str(s),
+            (ValueRef::Scalar(s), Slot::ConsentNotice) => h.consent.notice_version = scalar_str(s),
+            (ValueRef::Scalar(s), Slot::ConsentBy) => h.consent.by = scalar_str(s),
             (ValueRef::Scalar(s), Slot::Field(f)) => match crate::check::field_value(profile, f, s.into()) {
                 Ok(v) => {
                     h.fields.insert(f.to_string(), v);
@@ -702,6 +826,21 @@ fn read_households_noting<R: std::ops::RangeBounds<String> + 'static>(
         }
         if note && let Some(n) = noted.as_mut() {
             n.push(item.key.to_string());
+        }
+    }
+    // A declined household keeps nothing, whatever a concurrent write left behind.
+    if out.iter().any(|h| h.consent.is_declined()) {
+        for h in out.iter_mut().filter(|h| h.consent.is_declined()) {
+            h.fields.clear();
+            h.address = None;
+        }
+        if let Some(n) = noted.as_mut() {
+            let declined: std::collections::BTreeSet<&str> =
+                out.iter().filter(|h| h.consent.is_declined()).map(|h| h.id.as_str()).collect();
+            n.retain(|key| match Key::parse(key) {
+                Some(Key::Household { hh, slot: Slot::Field(_) | Slot::Address }) => !declined.contains(hh),
+                _ => true,
+            });
         }
     }
     out
@@ -742,6 +881,39 @@ pub(crate) fn validate_peer_key(peer: &str) -> Result<(), ModelError> {
             "peer_id",
             format!("{peer:?} is not a peer id; allowed: 1 to {MAX_PEER_ID} of letters, digits, '.', '_' and '-'"),
         ));
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn put_consent(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    hh: &str,
+    state: ConsentState,
+    method: Option<ConsentMethod>,
+    reference: Option<&str>,
+    notice: &str,
+    by: &str,
+    now_ms: i64,
+) -> Result<(), ModelError> {
+    let key = |slot| schema::household(hh, slot);
+    tx.put(ROOT, key(Slot::Consent), state.as_str()).map_err(corrupt)?;
+    tx.put(ROOT, key(Slot::ConsentAt), automerge::ScalarValue::Timestamp(now_ms)).map_err(corrupt)?;
+    tx.put(ROOT, key(Slot::ConsentBy), by).map_err(corrupt)?;
+    if !notice.is_empty() {
+        tx.put(ROOT, key(Slot::ConsentNotice), notice).map_err(corrupt)?;
+    }
+    if let Some(m) = method {
+        tx.put(ROOT, key(Slot::ConsentMethod), m.as_str()).map_err(corrupt)?;
+    }
+    match reference.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => tx.put(ROOT, key(Slot::ConsentRef), r).map_err(corrupt)?,
+        // A new consent without a reference leaves no reference of an earlier one behind.
+        None => {
+            if tx.get(ROOT, key(Slot::ConsentRef)).map_err(corrupt)?.is_some() {
+                tx.delete(ROOT, key(Slot::ConsentRef)).map_err(corrupt)?;
+            }
+        }
     }
     Ok(())
 }

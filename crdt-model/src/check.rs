@@ -26,6 +26,7 @@ use automerge::{Change, ScalarValue, ScalarValueRef};
 use serde::{Deserialize, Serialize};
 
 use crate::area::{ROLES, actor_text, check_text, validate_peer_key};
+use crate::consent::{ConsentMethod, ConsentState};
 use crate::ids::{validate_area_id, validate_household_id};
 use crate::profile::{FieldType, Profile};
 use crate::schema::{Key, MemberAttr, Meta, Slot};
@@ -222,7 +223,14 @@ fn check_put(key: &Key<'_>, value: Scalar<'_>, profile: &Profile, creates: bool,
                 Slot::Address => check_text("address", text()?, false).map_err(model),
                 Slot::Archived => boolean(),
                 Slot::At => timestamp(),
-                Slot::By => validate_peer_key(text()?).map_err(model),
+                Slot::By | Slot::ConsentBy => validate_peer_key(text()?).map_err(model),
+                Slot::Consent if ConsentState::parse(text()?).is_some() => Ok(()),
+                Slot::Consent => Err("not a consent state; allowed: given, refused, withdrawn".into()),
+                Slot::ConsentAt => timestamp(),
+                Slot::ConsentMethod if ConsentMethod::parse(text()?).is_some() => Ok(()),
+                Slot::ConsentMethod => Err("not a consent method; allowed: verbal, written".into()),
+                Slot::ConsentRef => check_text("consent_ref", text()?, false).map_err(model),
+                Slot::ConsentNotice => check_text("consent_notice", text()?, false).map_err(model),
             }
         }
     }

@@ -24,6 +24,8 @@ pub struct Household {
     pub updated_at: Option<i64>,
     /// Peer id of the device that made that write.
     pub updated_by: Option<String>,
+    /// The resident's consent (refused or withdrawn: `fields` and `address` read empty).
+    pub consent: crate::consent::Consent,
 }
 
 /// The figures of one criterion over a set of households.

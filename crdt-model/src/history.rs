@@ -132,7 +132,7 @@ pub fn household_history(area: &Area, hh: &str) -> Result<Vec<FieldChange>, Mode
             seen = true;
             match (slot, &op.action) {
                 (Slot::At, OpType::Put(ScalarValue::Timestamp(t) | ScalarValue::Int(t))) => at_ms = *t,
-                (Slot::At | Slot::By, _) => {}
+                (Slot::At | Slot::By | Slot::ConsentAt | Slot::ConsentBy | Slot::ConsentNotice, _) => {}
                 // A put, or a delete: Automerge settles a conflict in favour of a value that is
                 // already there by deleting the others. Either way the field's value after
                 // this change is what the change's own heads show.

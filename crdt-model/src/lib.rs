@@ -13,6 +13,7 @@
 
 pub mod area;
 pub mod check;
+pub mod consent;
 pub mod error;
 pub mod eval;
 pub mod history;
@@ -24,6 +25,7 @@ pub mod sync;
 pub mod value;
 
 pub use area::{Area, HouseholdWrite, NewArea, Status};
+pub use consent::{ConsentChange, ConsentGiven, ConsentMethod, ConsentState};
 pub use error::ModelError;
 pub use eval::Household;
 pub use profile::{Lang, Profile};

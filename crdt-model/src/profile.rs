@@ -192,6 +192,20 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
     a
 }
 
+/// The profile's `[consent]` table: whether a household's data may be written only with the
+/// resident's recorded consent, and the notice read to the resident before the first question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentDef {
+    /// Writing a field or an address needs consent `given`.
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// Recorded with each consent, so it is known which text the resident heard.
+    pub notice_version: String,
+    /// The notice, Vietnamese and English.
+    pub notice: Labels,
+}
+
 /// One criterion of a profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CriterionDef {
@@ -217,6 +231,9 @@ pub struct ProfileInfo {
     pub business_field: Option<String>,
     pub fields: Vec<FieldDef>,
     pub criteria: Vec<CriterionInfo>,
+    /// `null` for a profile without a `[consent]` table.
+    #[serde(default)]
+    pub consent: Option<ConsentDef>,
 }
 
 /// One criterion of a [`ProfileInfo`].
@@ -241,6 +258,7 @@ pub struct Profile {
     business_field: Option<String>,
     fields: Vec<FieldDef>,
     criteria: Vec<CriterionDef>,
+    consent: Option<ConsentDef>,
     source: String,
 }
 
@@ -258,6 +276,8 @@ struct RawProfile {
     fields: Vec<FieldDef>,
     #[serde(default)]
     criteria: Vec<RawCriterion>,
+    #[serde(default)]
+    consent: Option<ConsentDef>,
 }
 
 fn one() -> u32 {
@@ -430,6 +450,17 @@ impl Profile {
         if criteria.is_empty() {
             return err("the profile has no criteria".into());
         }
+        if let Some(c) = &raw.consent {
+            let v = &c.notice_version;
+            if v.trim().is_empty() || v.chars().count() > 32 || v.chars().any(char::is_control) {
+                return err(format!("consent.notice_version {v:?}: 1 to 32 characters, no control characters"));
+            }
+            for (lang, text) in [("vi", &c.notice.vi), ("en", &c.notice.en)] {
+                if text.trim().is_empty() || text.chars().count() > 4000 {
+                    return err(format!("consent.notice.{lang}: the notice text, 1 to 4000 characters"));
+                }
+            }
+        }
         Ok(Profile {
             id: raw.id,
             version: raw.version,
@@ -437,6 +468,7 @@ impl Profile {
             business_field: raw.business_field,
             fields: raw.fields,
             criteria,
+            consent: raw.consent,
             source: text.to_string(),
         })
     }
@@ -467,7 +499,18 @@ impl Profile {
                     label: c.label.clone(),
                 })
                 .collect(),
+            consent: self.consent.clone(),
         }
+    }
+
+    /// The `[consent]` table, if the profile has one.
+    pub fn consent(&self) -> Option<&ConsentDef> {
+        self.consent.as_ref()
+    }
+
+    /// Whether writing a household's data needs its consent `given`.
+    pub fn requires_consent(&self) -> bool {
+        self.consent.as_ref().is_some_and(|c| c.required)
     }
 
     pub fn version(&self) -> u32 {

@@ -84,6 +84,18 @@ pub enum Slot<'a> {
     At,
     /// Which device last wrote it (`@by`).
     By,
+    /// `given`, `refused` or `withdrawn` (`@consent`).
+    Consent,
+    /// When consent was recorded (`@consent_at`).
+    ConsentAt,
+    /// `verbal` or `written` (`@consent_method`).
+    ConsentMethod,
+    /// A paper-form reference (`@consent_ref`).
+    ConsentRef,
+    /// The notice version read to the resident (`@consent_notice`).
+    ConsentNotice,
+    /// The device that recorded it (`@consent_by`).
+    ConsentBy,
 }
 
 impl<'a> Slot<'a> {
@@ -94,6 +106,12 @@ impl<'a> Slot<'a> {
             "@archived" => Slot::Archived,
             "@at" => Slot::At,
             "@by" => Slot::By,
+            "@consent" => Slot::Consent,
+            "@consent_at" => Slot::ConsentAt,
+            "@consent_method" => Slot::ConsentMethod,
+            "@consent_ref" => Slot::ConsentRef,
+            "@consent_notice" => Slot::ConsentNotice,
+            "@consent_by" => Slot::ConsentBy,
             f if f.starts_with('@') || f.is_empty() || f.contains('/') => return None,
             f => Slot::Field(f),
         })
@@ -107,6 +125,12 @@ impl<'a> Slot<'a> {
             Slot::Archived => "@archived",
             Slot::At => "@at",
             Slot::By => "@by",
+            Slot::Consent => "@consent",
+            Slot::ConsentAt => "@consent_at",
+            Slot::ConsentMethod => "@consent_method",
+            Slot::ConsentRef => "@consent_ref",
+            Slot::ConsentNotice => "@consent_notice",
+            Slot::ConsentBy => "@consent_by",
         }
     }
 

@@ -207,6 +207,7 @@ mod tests {
         let w = |id: &str, f: &str| HouseholdWrite {
             id: id.into(),
             fields: vec![(f.into(), "yes".into())],
+            consent: Some(crate::ConsentGiven::verbal()),
             ..Default::default()
         };
         a.add_household(w("H1", "internet"), "peer-a", 2).unwrap();
@@ -266,7 +267,12 @@ mod tests {
         // The filters Automerge itself sends still pass.
         let mut a = area();
         let mut b = Area::load(&a.save(), "peer-b").unwrap();
-        b.add_household(HouseholdWrite { id: "H1".into(), ..Default::default() }, "peer-b", 2).unwrap();
+        b.add_household(
+            HouseholdWrite { id: "H1".into(), consent: Some(crate::ConsentGiven::verbal()), ..Default::default() },
+            "peer-b",
+            2,
+        )
+        .unwrap();
         let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
         exchange(&mut a, &mut sa, &mut b, &mut sb);
         assert_eq!(a.households(), b.households());

@@ -25,6 +25,7 @@ fn w(hh: &str, fields: &[(&str, &str)]) -> HouseholdWrite {
         group: Some("Tổ 1".into()),
         address: Some("Số 5, ngõ 12".into()),
         fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        consent: Some(crdt_model::ConsentGiven::verbal()),
     }
 }
 
@@ -80,8 +81,16 @@ fn views_and_worklists() {
         1_763_900_000_000,
     )
     .unwrap();
-    a.add_household(HouseholdWrite { group: Some("Tổ 2".into()), ..w("T2-001", &[("internet", "no")]) }, "peer-a", 2)
-        .unwrap();
+    a.add_household(
+        HouseholdWrite {
+            group: Some("Tổ 2".into()),
+            consent: Some(crdt_model::ConsentGiven::verbal()),
+            ..w("T2-001", &[("internet", "no")])
+        },
+        "peer-a",
+        2,
+    )
+    .unwrap();
     let v = a.household_view("T1-001").unwrap();
     let json = serde_json::to_value(&v).unwrap();
     assert_eq!(json["fields"]["members"], 4);

@@ -51,6 +51,7 @@ fn write(hh: usize, group: Option<u8>, fields: &[(usize, usize)]) -> HouseholdWr
                 (name.to_string(), values[v % values.len()].to_string())
             })
             .collect(),
+        consent: Some(crdt_model::ConsentGiven::verbal()),
     }
 }
 
@@ -181,6 +182,7 @@ fn same_household_recorded_apart_keeps_both_visits() {
         group: Some("Tổ 3".into()),
         address: Some("12 ngõ 4".into()),
         fields: vec![("members".into(), "4".into()), ("internet".into(), "yes".into())],
+        consent: Some(crdt_model::ConsentGiven::verbal()),
     };
     let b = HouseholdWrite {
         id: "T3-045".into(),
@@ -191,6 +193,7 @@ fn same_household_recorded_apart_keeps_both_visits() {
             ("internet".into(), "no".into()),
             ("mapped".into(), "yes".into()),
         ],
+        consent: Some(crdt_model::ConsentGiven::verbal()),
     };
     reps[0].add_household(a, "peer-0", 1).unwrap();
     reps[1].add_household(b, "peer-1", 2).unwrap();
@@ -220,6 +223,7 @@ fn same_household_recorded_apart_keeps_both_visits() {
             HouseholdWrite {
                 id: "T3-045".into(),
                 fields: vec![("internet".into(), "yes".into())],
+                consent: Some(crdt_model::ConsentGiven::verbal()),
                 ..Default::default()
             },
             "peer-0",

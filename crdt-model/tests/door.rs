@@ -21,6 +21,7 @@ fn base() -> Area {
         group: Some("Tổ 1".into()),
         address: None,
         fields: vec![("members".into(), "4".into()), ("members_14plus".into(), "3".into())],
+        consent: Some(crdt_model::ConsentGiven::verbal()),
     };
     a.add_household(w, "peer-a", T0 + 1).unwrap();
     a
@@ -67,6 +68,9 @@ fn bad_changes() -> Vec<(&'static str, &'static [u8], Edit, &'static str)> {
         ("counter", member, Box::new(|tx| tx.put(ROOT, "h/H1/members", ScalarValue::counter(1)).unwrap()), "counter"),
         ("identity rewritten", member, Box::new(|tx| tx.put(ROOT, "meta/created_by", "peer-b").unwrap()), "identity"),
         ("role", member, Box::new(|tx| tx.put(ROOT, "m/peer-b/role", "king").unwrap()), "role"),
+        ("consent state", member, Box::new(|tx| tx.put(ROOT, "h/H1/@consent", "maybe").unwrap()), "consent state"),
+        ("consent method", member, Box::new(|tx| tx.put(ROOT, "h/H1/@consent_method", "sms").unwrap()), "method"),
+        ("consent time", member, Box::new(|tx| tx.put(ROOT, "h/H1/@consent_at", "today").unwrap()), "consent_at"),
         (
             "stranger",
             b"peer-x",
@@ -158,7 +162,12 @@ fn a_member_added_in_the_same_batch_may_write() {
     let mut b = Area::load(&base().save(), "peer-b").unwrap();
     b.add_member("peer-c", "Chi", "member", "peer-b", T0 + 5).unwrap();
     let mut c = Area::load(&b.save(), "peer-c").unwrap();
-    c.add_household(HouseholdWrite { id: "H9".into(), ..Default::default() }, "peer-c", T0 + 6).unwrap();
+    c.add_household(
+        HouseholdWrite { id: "H9".into(), consent: Some(crdt_model::ConsentGiven::verbal()), ..Default::default() },
+        "peer-c",
+        T0 + 6,
+    )
+    .unwrap();
     let mut mine = base();
     mine.merge(&c).unwrap();
     assert!(mine.household("H9").is_some());

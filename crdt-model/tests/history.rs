@@ -78,7 +78,7 @@ proptest! {
                     let w = HouseholdWrite {
                         id: HOUSES[hh].into(),
                         fields: fields.iter().map(|&(f, v)| (FIELDS[f].0.into(), FIELDS[f].1[v % FIELDS[f].1.len()].into())).collect(),
-                        ..Default::default()
+                        consent: Some(crdt_model::ConsentGiven::verbal()), ..Default::default()
                     };
                     let done = if devs[dev].household(HOUSES[hh]).is_some() {
                         devs[dev].set_household(w, peers[dev], now_ms)
@@ -163,6 +163,7 @@ fn household_history_names_device_field_old_and_new() {
     let w = |fields: &[(&str, &str)]| HouseholdWrite {
         id: "T1-001".into(),
         fields: fields.iter().map(|(f, v)| (f.to_string(), v.to_string())).collect(),
+        consent: Some(crdt_model::ConsentGiven::verbal()),
         ..Default::default()
     };
     a.add_household(w(&[("members", "4"), ("members_14plus", "3"), ("eid_accounts", "1")]), "peer-a", t(1)).unwrap();
@@ -204,6 +205,7 @@ fn daily_respects_since_and_until() {
         let w = HouseholdWrite {
             id: format!("T1-00{d}"),
             fields: vec![("members".into(), "2".into())],
+            consent: Some(crdt_model::ConsentGiven::verbal()),
             ..Default::default()
         };
         a.add_household(w, "peer-a", (START + d * DAY + 60) * 1000).unwrap();
@@ -226,10 +228,19 @@ fn daily_respects_since_and_until() {
 fn foreign_actors_are_shown_as_hex() {
     let new = NewArea { id: "a1".into(), name: "A".into(), ward: "W".into(), profile_toml: None };
     let mut a = Area::create(new, "peer-a", "Máy A", START * 1000).expect("area");
-    a.add_household(HouseholdWrite { id: "T1-001".into(), ..Default::default() }, "peer-a", START * 1000 + 1)
-        .expect("add");
+    a.add_household(
+        HouseholdWrite { id: "T1-001".into(), consent: Some(crdt_model::ConsentGiven::verbal()), ..Default::default() },
+        "peer-a",
+        START * 1000 + 1,
+    )
+    .expect("add");
     let mut foreign = Area::load(&a.save(), "máy lạ").expect("load");
-    let w = HouseholdWrite { id: "T1-001".into(), fields: vec![("members".into(), "3".into())], ..Default::default() };
+    let w = HouseholdWrite {
+        id: "T1-001".into(),
+        fields: vec![("members".into(), "3".into())],
+        consent: Some(crdt_model::ConsentGiven::verbal()),
+        ..Default::default()
+    };
     foreign.set_household(w, "máy lạ", START * 1000 + 2).expect("write");
     let changes = history::household_history(&foreign, "T1-001").expect("history");
     let by: Vec<&str> = changes.iter().map(|c| c.peer_id.as_str()).collect();

@@ -50,6 +50,7 @@ fn visit_write(hh: usize, group: u8, fields: &[(usize, usize)]) -> HouseholdWrit
                 (name.to_string(), values[v % values.len()].to_string())
             })
             .collect(),
+        consent: Some(crdt_model::ConsentGiven::verbal()),
     }
 }
 

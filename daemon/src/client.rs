@@ -214,6 +214,17 @@ impl Client {
         self.send_json(self.agent.patch(url), req)
     }
 
+    /// `POST /v1/areas/{area}/households/{hh}/consent`: the household after the decision.
+    pub fn record_consent<T: DeserializeOwned>(
+        &self,
+        area: &str,
+        hh: &str,
+        req: &crdt_model::ConsentChange,
+    ) -> Result<T> {
+        let url = self.url(&format!("/v1/areas/{}/households/{}/consent", seg(area), seg(hh)));
+        self.send_json(self.agent.post(url), req)
+    }
+
     /// `POST /v1/areas/{area}/households/{hh}/archive`: the household after archiving.
     pub fn archive_household<T: DeserializeOwned>(&self, area: &str, hh: &str) -> Result<T> {
         let url = self.url(&format!("/v1/areas/{}/households/{}/archive", seg(area), seg(hh)));

@@ -22,7 +22,7 @@ use automerge::ChangeHash;
 use crdt_model::area::{AreaSummary, Conflict, HouseholdListItem, HouseholdView, Member, Status};
 use crdt_model::ids::{validate_area_id, validate_household_id};
 use crdt_model::snapshot::{self, SnapshotError};
-use crdt_model::{Area, HouseholdWrite, ModelError, NewArea};
+use crdt_model::{Area, ConsentChange, HouseholdWrite, ModelError, NewArea};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{Store, StoreError};
@@ -347,6 +347,18 @@ impl Node {
             let (by, now) = (inner.actor.clone(), now_ms());
             inner.write(&id, move |a| {
                 a.set_household(write, &by, now)?;
+                a.household_view(&hh)
+            })
+        })
+        .await
+    }
+
+    /// Records a resident's consent decision; answers the household's view once durable.
+    pub async fn record_consent(&self, id: String, hh: String, change: ConsentChange) -> Result<HouseholdView> {
+        self.blocking(move |inner| {
+            let (by, now) = (inner.actor.clone(), now_ms());
+            inner.write(&id, move |a| {
+                a.record_consent(&hh, change, &by, now)?;
                 a.household_view(&hh)
             })
         })
@@ -699,6 +711,7 @@ mod tests {
             group: None,
             address: None,
             fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            consent: Some(crdt_model::ConsentGiven::verbal()),
         }
     }
 

@@ -885,7 +885,17 @@ mod tests {
         };
         let add = |a: &mut Area, hh: &str, internet: &str| {
             let fields = vec![("members".into(), "2".into()), ("internet".into(), internet.into())];
-            a.add_household(HouseholdWrite { id: hh.into(), fields, ..Default::default() }, "peer-a", t0 + 1).unwrap();
+            a.add_household(
+                HouseholdWrite {
+                    id: hh.into(),
+                    fields,
+                    consent: Some(crdt_model::ConsentGiven::verbal()),
+                    ..Default::default()
+                },
+                "peer-a",
+                t0 + 1,
+            )
+            .unwrap();
         };
         let mut x = area("x", "Phường A");
         add(&mut x, "1", "yes");

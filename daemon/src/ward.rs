@@ -250,7 +250,12 @@ mod tests {
     }
 
     fn add(a: &mut Area, hh: &str, t: i64) {
-        let w = HouseholdWrite { id: hh.into(), fields: vec![("members".into(), "3".into())], ..Default::default() };
+        let w = HouseholdWrite {
+            id: hh.into(),
+            fields: vec![("members".into(), "3".into())],
+            consent: Some(crdt_model::ConsentGiven::verbal()),
+            ..Default::default()
+        };
         a.add_household(w, "peer-a", t).unwrap();
     }
 
@@ -275,7 +280,12 @@ mod tests {
         y1.add_member("peer-b", "máy B", "member", "peer-a", 1_700_000_250_000).unwrap();
         let mut y2 = Area::load(&y1.save(), "peer-b").unwrap();
         add(&mut y1, "Y1", 1_700_000_300_000);
-        let w = HouseholdWrite { id: "Y2".into(), fields: vec![("members".into(), "2".into())], ..Default::default() };
+        let w = HouseholdWrite {
+            id: "Y2".into(),
+            fields: vec![("members".into(), "2".into())],
+            consent: Some(crdt_model::ConsentGiven::verbal()),
+            ..Default::default()
+        };
         y2.add_household(w, "peer-b", 1_700_000_300_000).unwrap();
         let mut corrupt = new.clone();
         let n = corrupt.len();

@@ -56,8 +56,15 @@ fn endpoints_round_trip() {
         group: Some("Tổ 3".into()),
         address: Some("45 Lê Lợi".into()),
         fields: field_values([("members", "5"), ("members_14plus", "4"), ("internet", "có")]),
+        consent: None,
     };
+    // The default profile records a household only with the resident's consent.
+    let (status, _, field) = api_err(client.add_household::<Value>("tam-giac-3", &new).expect_err("no consent"));
+    assert_eq!((status, field.as_deref()), (400, Some("consent")));
+    let new = NewHousehold { consent: Some(crdt_model::ConsentGiven::verbal()), ..new };
     let hh: Value = client.add_household("tam-giac-3", &new).expect("add");
+    assert_eq!(hh["consent"]["state"], json!("given"));
+    assert_eq!(hh["consent"]["method"], json!("verbal"));
     assert_eq!(hh["fields"]["members"], json!(5));
     assert_eq!(hh["fields"]["internet"], json!("yes"));
     assert_eq!(hh["updated_by"], json!(id.peer_id));
@@ -186,6 +193,7 @@ fn oversized_bodies_are_refused_with_json() {
         id: "H1".into(),
         group: None,
         address: Some("x".repeat(2 * 1024 * 1024)),
+        consent: None,
         fields: Default::default(),
     };
     assert!(serde_json::to_vec(&huge).expect("json").len() > kdc_daemon::api::JSON_BODY_LIMIT);

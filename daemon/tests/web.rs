@@ -197,8 +197,33 @@ fn the_household_form_writes_what_changed_and_nothing_when_refused() {
     );
     assert_eq!(r.status, 303);
 
+    // The new-household screen reads the notice and asks for consent; without it nothing is
+    // stored and the message stands next to the consent question.
+    let screen = get(&format!("{base}/a/a1/new"), Some(&cookie), None);
+    assert!(screen.body.contains("data-notice-version=\"2026-12\""), "{}", screen.body);
+    for v in ["verbal", "written", "refused"] {
+        assert!(screen.body.contains(&format!("name=\"consent\" value=\"{v}\"")), "{v}: {}", screen.body);
+    }
+    let without = [("csrf", token.as_str()), ("id", "T1-001"), ("group", "Tổ 1"), ("address", "Số 5")];
+    let r = post(&format!("{base}/a/a1/new"), Some(&cookie), Some(&origin), &without);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("data-error-for=\"consent\""), "{}", r.body);
+    assert!(client.household::<Value>("a1", "T1-001").is_err(), "nothing stored without consent");
+
+    // A refusal keeps the house code and group only, whatever else was typed.
+    let refused =
+        [("csrf", token.as_str()), ("id", "T1-099"), ("group", "Tổ 1"), ("address", "Số 99"), ("consent", "refused")];
+    let r = post(&format!("{base}/a/a1/new"), Some(&cookie), Some(&origin), &refused);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let declined: Value = client.household("a1", "T1-099").expect("declined household");
+    assert_eq!(declined["consent"]["state"], "refused");
+    assert_eq!((declined["address"].is_null(), declined["group"].as_str()), (true, Some("Tổ 1")));
+    let page = get(&format!("{base}/a/a1/h/T1-099"), Some(&cookie), None);
+    assert!(page.body.contains("data-consent=\"refused\""), "{}", page.body);
+
     // New household; the same code again opens it instead of a duplicate.
-    let new = [("csrf", token.as_str()), ("id", "T1-001"), ("group", "Tổ 1"), ("address", "Số 5")];
+    let new =
+        [("csrf", token.as_str()), ("id", "T1-001"), ("group", "Tổ 1"), ("address", "Số 5"), ("consent", "verbal")];
     let r = post(&format!("{base}/a/a1/new"), Some(&cookie), Some(&origin), &new);
     assert_eq!((r.status, r.header("location")), (303, Some("/a/a1/h/T1-001?created=1")));
     let r = post(&format!("{base}/a/a1/new"), Some(&cookie), Some(&origin), &new);
@@ -259,6 +284,7 @@ fn the_household_form_writes_what_changed_and_nothing_when_refused() {
                 fields: kdc_daemon::api::types::field_values([("internet", "no")]),
                 group: None,
                 address: None,
+                consent: None,
             },
         )
         .expect("teammate's write");

@@ -77,6 +77,7 @@ fn write(id: &str, fields: &[(&str, &str)]) -> HouseholdWrite {
     HouseholdWrite {
         id: id.into(),
         fields: fields.iter().map(|(f, v)| (f.to_string(), v.to_string())).collect(),
+        consent: Some(crdt_model::ConsentGiven::verbal()),
         ..Default::default()
     }
 }
@@ -293,7 +294,8 @@ fn check_token(text: &str) {
 pub fn field_value(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let profile: &Profile = base().profile();
-    let mut w = HouseholdWrite { id: "H2".into(), ..Default::default() };
+    let mut w =
+        HouseholdWrite { id: "H2".into(), consent: Some(crdt_model::ConsentGiven::verbal()), ..Default::default() };
     for line in text.lines().take(32) {
         let (key, raw) = line.split_once('=').unwrap_or((line, ""));
         check_answer(raw);
@@ -317,7 +319,7 @@ pub fn field_value(data: &[u8]) {
     check_write(&area, &before, &w, added);
 
     let mut area = base().clone();
-    let set = HouseholdWrite { id: "H1".into(), ..w };
+    let set = HouseholdWrite { id: "H1".into(), consent: Some(crdt_model::ConsentGiven::verbal()), ..w };
     let changed = area.set_household(set.clone(), "peer-a", NOW_MS + 10);
     check_write(&area, &before, &set, changed);
 }
@@ -371,6 +373,7 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
             group: Some("Tổ 3".into()),
             address: Some("12 Lê Lợi".into()),
             fields: vec![("members".into(), "2".into()), ("internet".into(), "có".into())],
+            consent: Some(crdt_model::ConsentGiven::verbal()),
         },
         "peer-b",
         NOW_MS + 100,

@@ -132,6 +132,7 @@ pub fn area_with_id(seed: u64, index: usize, shape: &Shape, peers: [&str; 2], id
             group: Some(group),
             address: None,
             fields: household_fields(&mut rng, shape, business),
+            consent: Some(crdt_model::ConsentGiven::verbal()),
         };
         now += rng.random_range(30_000..=300_000);
         a.add_household(w, pa, now).expect("generated values are valid");

@@ -11,6 +11,8 @@ fn setup() -> Daemon {
     d.kdc(&[
         "household",
         "add",
+        "--consent",
+        "verbal",
         AREA,
         "T1-001",
         "--group",
@@ -41,9 +43,14 @@ fn bad_input_is_refused_and_changes_nothing() {
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
 
     // Field values.
-    check(&d, &["household", "add", AREA, "T9-001", "members=0"], 2, "members");
-    check(&d, &["household", "add", AREA, "T9-001", "members=61"], 2, "1 to 60");
-    check(&d, &["household", "add", AREA, "T9-001", "members=3", "members_14plus=4"], 2, "members_14plus");
+    check(&d, &["household", "add", "--consent", "verbal", AREA, "T9-001", "members=0"], 2, "members");
+    check(&d, &["household", "add", "--consent", "verbal", AREA, "T9-001", "members=61"], 2, "1 to 60");
+    check(
+        &d,
+        &["household", "add", "--consent", "verbal", AREA, "T9-001", "members=3", "members_14plus=4"],
+        2,
+        "members_14plus",
+    );
     check(&d, &["household", "set", AREA, "T1-001", "eid_accounts=4"], 2, "eid_accounts");
     check(&d, &["household", "set", AREA, "T1-001", "members=2"], 2, "members");
     check(&d, &["household", "set", AREA, "T1-001", "pets=1"], 2, "pets");
@@ -56,8 +63,8 @@ fn bad_input_is_refused_and_changes_nothing() {
     check(&d, &["household", "set", AREA, "T1-001", "members"], 2, "FIELD=VALUE");
     check(&d, &["household", "set", AREA, "T1-001", "=5"], 2, "FIELD=VALUE");
     // Identifiers.
-    check(&d, &["household", "add", AREA, "T9/001"], 2, "household");
-    check(&d, &["household", "add", AREA, "T1-001"], 2, "exists");
+    check(&d, &["household", "add", "--consent", "verbal", AREA, "T9/001"], 2, "household");
+    check(&d, &["household", "add", "--consent", "verbal", AREA, "T1-001"], 2, "exists");
     check(&d, &["area", "create", "Khu_1", "--name", "x", "--ward", "y"], 2, "area");
     check(&d, &["area", "create", AREA, "--name", "x", "--ward", "y"], 2, "exists");
     check(&d, &["household", "list", AREA, "--missing", "nope"], 2, "nope");
@@ -101,7 +108,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     }
     let stranger = Daemon::start();
     stranger.kdc(&["area", "create", AREA, "--name", "Another area", "--ward", "Phường 9"]).ok();
-    stranger.kdc(&["household", "add", AREA, "X-1", "members=1"]).ok();
+    stranger.kdc(&["household", "add", "--consent", "verbal", AREA, "X-1", "members=1"]).ok();
     stranger.kdc(&["snapshot", "export", AREA, "-o", &path("foreign.kdcsnap")]).ok();
     check(&d, &["snapshot", "import", &path("foreign.kdcsnap")], 2, AREA);
     let verify = kdc(dir.path(), &["snapshot", "verify", &path("flipped.kdcsnap")]);
@@ -223,4 +230,41 @@ fn snapshot_files_with_bad_changes_are_refused() {
     assert_eq!(out.code, 2, "{out:?}");
     let merged = kdc(dir.path(), &["snapshot", "merge", "-o", &path("m.kdcsnap"), &one, &two]);
     assert_eq!(merged.code, 2, "{merged:?}");
+}
+
+#[test]
+fn consent_is_needed_and_a_refusal_or_withdrawal_keeps_only_the_house_code() {
+    let d = setup();
+    // The default profile asks for consent: without it nothing is stored (exit 2, naming it).
+    check(&d, &["household", "add", AREA, "T9-001", "members=3"], 2, "consent");
+    check(&d, &["household", "consent", AREA, "T9-404", "withdrawn"], 4, "T9-404");
+    check(&d, &["household", "consent", AREA, "T1-001", "given", "--method", "sms"], 2, "method");
+    check(&d, &["household", "consent", AREA, "T1-001", "refused", "--method", "verbal"], 2, "method");
+
+    d.kdc(&["household", "add", AREA, "T9-002", "--consent", "written", "--ref", "P-017", "members=2"]).ok();
+    let h = d.json(&["household", "show", AREA, "T9-002"]);
+    assert_eq!((h["consent"]["state"].as_str(), h["consent"]["method"].as_str()), (Some("given"), Some("written")));
+    assert_eq!(
+        (h["consent"]["ref"].as_str(), h["consent"]["notice_version"].as_str()),
+        (Some("P-017"), Some("2026-12"))
+    );
+    assert!(h["consent"]["at"].as_str().is_some_and(|t| t.ends_with('Z')) && h["consent"]["by"].is_string(), "{h}");
+
+    // A refusal at the door: the house code and group, and "declined".
+    d.kdc(&["household", "consent", AREA, "T9-003", "refused", "--group", "Tổ 2"]).ok();
+    let h = d.json(&["household", "show", AREA, "T9-003"]);
+    assert_eq!((h["consent"]["state"].as_str(), h["group"].as_str()), (Some("refused"), Some("Tổ 2")));
+    assert_eq!(h["fields"], serde_json::json!({}));
+    let out = d.kdc(&["household", "set", AREA, "T9-003", "members=3"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("consent"), "{out:?}");
+    let list = d.kdc(&["--lang", "en", "household", "list", AREA]);
+    assert!(list.stdout.contains("T9-003 (declined, do not ask again)"), "{list:?}");
+
+    // Withdrawal deletes the answers; the household stays in the denominators as unknown.
+    d.kdc(&["household", "consent", AREA, "T9-002", "withdrawn"]).ok();
+    let h = d.json(&["household", "show", AREA, "T9-002"]);
+    assert_eq!((h["consent"]["state"].as_str(), h["fields"].clone()), (Some("withdrawn"), serde_json::json!({})));
+    let status = d.json(&["status", AREA]);
+    assert_eq!(status["households"], 3, "{status}");
 }

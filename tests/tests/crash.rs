@@ -29,7 +29,8 @@ fn acknowledged_writes_survive_sigkill() {
                         break;
                     }
                     let hh = format!("R{round}-{i:04}");
-                    let out = kdc(&dir, &["household", "add", AREA, &hh, "members=3", "internet=yes"]);
+                    let out =
+                        kdc(&dir, &["household", "add", "--consent", "verbal", AREA, &hh, "members=3", "internet=yes"]);
                     if out.code == 0 {
                         acked.lock().unwrap().push(hh);
                     } else {

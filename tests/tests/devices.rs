@@ -172,9 +172,9 @@ fn an_aarch64_kdcd_under_qemu_syncs_with_an_x86_64_kdcd() {
         json.as_object_mut().unwrap().remove("members_sync");
         json
     };
-    let w = phone.kdc(&["household", "add", "khu-qemu", "Q9-001", "members=3", "internet=yes"]);
+    let w = phone.kdc(&["household", "add", "--consent", "verbal", "khu-qemu", "Q9-001", "members=3", "internet=yes"]);
     assert_eq!(w.code, 0, "{w:?}");
-    pc.kdc(&["household", "add", "khu-qemu", "Q9-002", "members=2", "internet=no"]).ok();
+    pc.kdc(&["household", "add", "--consent", "verbal", "khu-qemu", "Q9-002", "members=2", "internet=no"]).ok();
     let same = wait_until(Duration::from_secs(120), || {
         let a = status(pc.json(&["status", "khu-qemu"]));
         let b = status(kdc(&phone.dir, &["--json", "status", "khu-qemu"]).json());
@@ -373,7 +373,18 @@ fn a_windows_kdcd_under_wine_keeps_its_data_and_writes_a_report() {
     let w = wine.kdc(&["area", "create", "khu-win", "--name", "Khu Thạc Gián 2", "--ward", "Phường Thạc Gián"]);
     assert_eq!(w.code, 0, "{w:?}");
     for (hh, fields) in [("T1-001", "internet=yes"), ("T1-002", "internet=no"), ("T2-001", "internet=yes")] {
-        let w = wine.kdc(&["household", "add", "khu-win", hh, "--group", &hh[..2], "members=3", fields]);
+        let w = wine.kdc(&[
+            "household",
+            "add",
+            "--consent",
+            "verbal",
+            "khu-win",
+            hh,
+            "--group",
+            &hh[..2],
+            "members=3",
+            fields,
+        ]);
         assert_eq!(w.code, 0, "{w:?}");
     }
     // A bad value gets exit 2 and names the field, as on Linux.

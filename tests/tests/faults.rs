@@ -260,7 +260,22 @@ fn create_area(dir: &Path, id: &str) -> Output {
 }
 
 fn add(dir: &Path, hh: &str) -> Output {
-    kdc(dir, &["household", "add", AREA, hh, "--group", "G", "members=4", "members_14plus=2", "internet=yes"])
+    kdc(
+        dir,
+        &[
+            "household",
+            "add",
+            "--consent",
+            "verbal",
+            AREA,
+            hh,
+            "--group",
+            "G",
+            "members=4",
+            "members_14plus=2",
+            "internet=yes",
+        ],
+    )
 }
 
 /// Household ids on a device, archived ones too, sorted.
@@ -353,7 +368,8 @@ fn disk_full_refuses_writes_keeps_reads_and_recovers() {
     assert_refused(&out, &["is full"], "household set on a full disk");
     let out = create_area(&data, "other-area");
     assert_refused(&out, &["is full"], "area create on a full disk");
-    let out = kdc_lang(&data, "vi_VN.UTF-8", &["household", "add", AREA, "FULL-VI", "members=3"]);
+    let out =
+        kdc_lang(&data, "vi_VN.UTF-8", &["household", "add", "--consent", "verbal", AREA, "FULL-VI", "members=3"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stderr.starts_with("lỗi: ") && out.stderr.contains("đã đầy"), "Vietnamese message: {out:?}");
     refused.push("FULL-VI".into());
@@ -544,7 +560,7 @@ fn ext4_turning_read_only_under_kdcd() {
     assert_refused(&out, &["read-only"], "household set after ext4 went read-only");
     let out = create_area(&data, "other-area");
     assert_refused(&out, &["read-only"], "area create after ext4 went read-only");
-    let out = kdc_lang(&data, "vi_VN.UTF-8", &["household", "add", AREA, "RO-VI", "members=3"]);
+    let out = kdc_lang(&data, "vi_VN.UTF-8", &["household", "add", "--consent", "verbal", AREA, "RO-VI", "members=3"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stderr.contains("chỉ đọc"), "Vietnamese message: {out:?}");
     assert!(d.running(), "kdcd must stay up: {}", d.stderr());

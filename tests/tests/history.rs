@@ -10,6 +10,8 @@ fn history_and_status_at_on_a_daemon() {
     d.kdc(&[
         "household",
         "add",
+        "--consent",
+        "verbal",
         "tam-giac-3",
         "T1-001",
         "--group",
@@ -19,7 +21,7 @@ fn history_and_status_at_on_a_daemon() {
         "eid_accounts=1",
     ])
     .ok();
-    d.kdc(&["household", "add", "tam-giac-3", "T1-002", "members=2", "members_14plus=2"]).ok();
+    d.kdc(&["household", "add", "--consent", "verbal", "tam-giac-3", "T1-002", "members=2", "members_14plus=2"]).ok();
     d.kdc(&["household", "set", "tam-giac-3", "T1-001", "eid_accounts=3"]).ok();
 
     // Today's history: one line (today), with every change and both households.

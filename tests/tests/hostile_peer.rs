@@ -95,7 +95,7 @@ async fn next_frame(s: &mut Stream) -> Frame {
 fn a_dropped_sync_stream_is_reopened_and_sync_starts_over() {
     let a = Daemon::start();
     a.kdc(&["area", "create", AREA, "--name", "Khu 1", "--ward", "P1"]).ok();
-    a.kdc(&["household", "add", AREA, "T1-001", "members=3", "internet=yes"]).ok();
+    a.kdc(&["household", "add", "--consent", "verbal", AREA, "T1-001", "members=3", "internet=yes"]).ok();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         // Connected first, a member second: one change, so exactly one reason to sync.
@@ -133,7 +133,7 @@ fn a_dropped_sync_stream_is_reopened_and_sync_starts_over() {
 fn garbage_and_oversized_frames_do_not_hurt_the_daemon() {
     let a = Daemon::start();
     a.kdc(&["area", "create", AREA, "--name", "Khu 1", "--ward", "P1"]).ok();
-    a.kdc(&["household", "add", AREA, "T1-001", "members=3", "internet=yes"]).ok();
+    a.kdc(&["household", "add", "--consent", "verbal", AREA, "T1-001", "members=3", "internet=yes"]).ok();
     // What must not change (this device's view of its peers aside).
     let data = |d: &Daemon| {
         let mut s = d.json(&["status", AREA]);
@@ -198,7 +198,7 @@ fn garbage_and_oversized_frames_do_not_hurt_the_daemon() {
 
     // The daemon is alive, its data unchanged, and it still takes writes.
     assert_eq!(data(&a), before);
-    a.kdc(&["household", "add", AREA, "T1-002", "members=1"]).ok();
+    a.kdc(&["household", "add", "--consent", "verbal", AREA, "T1-002", "members=1"]).ok();
     // And it still syncs with a real member.
     let b = Daemon::start();
     a.kdc(&["member", "add", AREA, &b.peer_id(), "--name", "B"]).ok();
@@ -217,7 +217,7 @@ fn a_members_bad_change_by_sync_is_refused() {
 
     let a = Daemon::start();
     a.kdc(&["area", "create", AREA, "--name", "Khu 1", "--ward", "P1"]).ok();
-    a.kdc(&["household", "add", AREA, "T1-001", "members=3", "internet=yes"]).ok();
+    a.kdc(&["household", "add", "--consent", "verbal", AREA, "T1-001", "members=3", "internet=yes"]).ok();
     let before = a.json(&["household", "list", AREA]);
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -335,7 +335,18 @@ fn strangers_cannot_make_the_daemon_buffer_large_frames() {
     a.kdc(&["member", "add", AREA, &b.peer_id(), "--name", "B"]).ok();
     for i in 0..150 {
         let hh = format!("T-{i}");
-        let cmd = ["household", "add", AREA, &hh, "members=5", "members_14plus=4", "internet=yes", "eid_accounts=3"];
+        let cmd = [
+            "household",
+            "add",
+            "--consent",
+            "verbal",
+            AREA,
+            &hh,
+            "members=5",
+            "members_14plus=4",
+            "internet=yes",
+            "eid_accounts=3",
+        ];
         a.kdc(&cmd).ok();
     }
     b.kdc(&["peer", "add", &a.dial_addr()]).ok();

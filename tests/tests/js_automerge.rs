@@ -34,8 +34,20 @@ fn changes_made_by_javascript_automerge_pass_or_are_refused_at_the_door() {
     }
     let d = Daemon::start();
     d.kdc(&["area", "create", AREA, "--name", "Khu 1", "--ward", "Phường 1"]).ok();
-    d.kdc(&["household", "add", AREA, "T1-001", "--group", "Tổ 1", "members=4", "members_14plus=3", "internet=no"])
-        .ok();
+    d.kdc(&[
+        "household",
+        "add",
+        "--consent",
+        "verbal",
+        AREA,
+        "T1-001",
+        "--group",
+        "Tổ 1",
+        "members=4",
+        "members_14plus=3",
+        "internet=no",
+    ])
+    .ok();
     let dir = tempfile::tempdir().unwrap();
     let path = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
     d.kdc(&["snapshot", "export", AREA, "-o", &path("base.kdcsnap")]).ok();

@@ -31,7 +31,7 @@ fn daemons_on_a_lan_find_each_other_by_mdns_and_converge() {
         "members did not receive the area over mDNS-discovered connections"
     );
     for (i, d) in daemons.iter().enumerate() {
-        d.json(&["household", "add", AREA, &format!("H{i}"), "members=2", "internet=yes"]);
+        d.json(&["household", "add", "--consent", "verbal", AREA, &format!("H{i}"), "members=2", "internet=yes"]);
     }
     let converged = wait_until(Duration::from_secs(60), || {
         let s: Vec<Option<Json>> = daemons.iter().map(|d| d.status(AREA)).collect();

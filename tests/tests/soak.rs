@@ -86,7 +86,11 @@ fn five_daemons_with_restarts_and_cut_links_lose_nothing() {
                 let members = rng.random_range(1..=60u32);
                 let value = format!("members={members}");
                 let verb = if new { "add" } else { "set" };
-                let (code, _, err) = daemons[i].kdc(&["household", verb, AREA, &hh, &value]);
+                let (code, _, err) = if new {
+                    daemons[i].kdc(&["household", "add", "--consent", "verbal", AREA, &hh, &value])
+                } else {
+                    daemons[i].kdc(&["household", "set", AREA, &hh, &value])
+                };
                 writes += 1;
                 if code == 0 {
                     if new {

@@ -64,6 +64,8 @@ fn three_daemons_writing_concurrently_converge() {
                     d.kdc(&[
                         "household",
                         "add",
+                        "--consent",
+                        "verbal",
                         AREA,
                         &hh,
                         "--group",
@@ -107,7 +109,7 @@ fn partition_and_heal_keeps_every_field_and_lists_conflicts() {
     let b = Daemon::start();
     create_area(&a);
     a.kdc(&["member", "add", AREA, &b.peer_id(), "--name", "Bình"]).ok();
-    a.kdc(&["household", "add", AREA, "T1-001", "members=4"]).ok();
+    a.kdc(&["household", "add", "--consent", "verbal", AREA, "T1-001", "members=4"]).ok();
     // B gets the area by file, not by network: the two are apart.
     let file = a.data_dir.join("a.kdcsnap");
     a.kdc(&["snapshot", "export", AREA, "-o", file.to_str().unwrap()]).ok();
@@ -116,8 +118,8 @@ fn partition_and_heal_keeps_every_field_and_lists_conflicts() {
     // Both visit T1-001 and T2-009 while apart.
     a.kdc(&["household", "set", AREA, "T1-001", "internet=yes", "members_14plus=3"]).ok();
     b.kdc(&["household", "set", AREA, "T1-001", "internet=no", "eid_accounts=0", "mapped=yes"]).ok();
-    a.kdc(&["household", "add", AREA, "T2-009", "members=2", "business=yes"]).ok();
-    b.kdc(&["household", "add", AREA, "T2-009", "--group", "Tổ 2", "smart_city_app=yes"]).ok();
+    a.kdc(&["household", "add", "--consent", "verbal", AREA, "T2-009", "members=2", "business=yes"]).ok();
+    b.kdc(&["household", "add", "--consent", "verbal", AREA, "T2-009", "--group", "Tổ 2", "smart_city_app=yes"]).ok();
 
     // Heal.
     b.kdc(&["peer", "add", &a.dial_addr()]).ok();
@@ -156,7 +158,7 @@ fn invite_works_once_and_strangers_and_removed_members_get_nothing() {
     let c = Daemon::start();
     let stranger = Daemon::start();
     create_area(&a);
-    a.kdc(&["household", "add", AREA, "T1-001", "members=3"]).ok();
+    a.kdc(&["household", "add", "--consent", "verbal", AREA, "T1-001", "members=3"]).ok();
 
     let invite = a.json(&["invite", AREA]);
     let token = invite["token"].as_str().expect("token").to_string();
@@ -190,7 +192,7 @@ fn invite_works_once_and_strangers_and_removed_members_get_nothing() {
         .unwrap()
         .iter()
         .any(|p| p["peer_id"] == a_id.as_str() && p["connected"] == true)));
-    a.kdc(&["household", "add", AREA, "T1-002", "members=2"]).ok();
+    a.kdc(&["household", "add", "--consent", "verbal", AREA, "T1-002", "members=2"]).ok();
     assert!(wait_until(CONVERGE, || has_household(&b, "T1-002") && has_household(&c, "T1-002")));
     assert!(status(&stranger).is_none(), "a stranger connected to a member got the area");
     assert_eq!(stranger.json(&["area", "list"]), serde_json::json!([]));
@@ -203,8 +205,8 @@ fn invite_works_once_and_strangers_and_removed_members_get_nothing() {
         .unwrap()
         .iter()
         .any(|m| m["peer_id"] == c.peer_id().as_str() && m["removed"] == true)));
-    c.kdc(&["household", "add", AREA, "C-LATE", "members=1"]).ok();
-    a.kdc(&["household", "add", AREA, "T1-003", "members=2"]).ok();
+    c.kdc(&["household", "add", "--consent", "verbal", AREA, "C-LATE", "members=1"]).ok();
+    a.kdc(&["household", "add", "--consent", "verbal", AREA, "T1-003", "members=2"]).ok();
     assert!(wait_until(CONVERGE, || has_household(&b, "T1-003")), "a member still gets new data");
     assert!(!has_household(&c, "T1-003"), "a removed member got data written after its removal");
     assert!(!has_household(&a, "C-LATE") && !has_household(&b, "C-LATE"), "a removed member's write reached others");
@@ -223,6 +225,6 @@ fn addresses_seen_are_remembered_across_restarts() {
     assert_eq!(b.terminate().code(), Some(0));
     assert!(b.data_dir.join("peers.json").exists(), "the address book is written");
     b.restart();
-    a.kdc(&["household", "add", AREA, "T9-001", "members=1"]).ok();
+    a.kdc(&["household", "add", "--consent", "verbal", AREA, "T9-001", "members=1"]).ok();
     assert!(wait_until(CONVERGE, || has_household(&b, "T9-001")), "B did not reconnect to A after a restart");
 }

@@ -67,7 +67,8 @@ const HOUSEHOLDS: &[(&str, &str, &[&str])] = &[
 pub fn populate(d: &Daemon) {
     d.kdc(&["area", "create", AREA, "--name", "Khu dân cư Tam Giác 3", "--ward", "Phường Hạc Thành"]).ok();
     for (hh, group, fields) in HOUSEHOLDS {
-        let mut args = vec!["household", "add", AREA, hh, "--group", group, "--address", "ngõ 4"];
+        let mut args =
+            vec!["household", "add", "--consent", "verbal", AREA, hh, "--group", group, "--address", "ngõ 4"];
         args.extend_from_slice(fields);
         d.kdc(&args).ok();
     }

@@ -83,7 +83,7 @@ fn restart_behind_a_cut_link_resyncs_soon() {
         lan.set_link(1, false);
         b.stop(false);
         b.start_again();
-        b.json(&["household", "add", AREA, &format!("CUT-{run}"), "members=2", "internet=yes"]);
+        b.json(&["household", "add", "--consent", "verbal", AREA, &format!("CUT-{run}"), "members=2", "internet=yes"]);
         std::thread::sleep(Duration::from_secs(cut_secs));
         lan.set_link(1, true);
         let took = time_until(Duration::from_secs(60), || a.status(AREA).is_some_and(|s| s["households"] == 1));
@@ -161,7 +161,7 @@ fn four_devices(share: f64, delay: Option<(u64, u64)>) {
         assert!(ok, "run {run}: the area did not reach every member with {label}");
         let reached = t0.elapsed().as_secs_f64();
         for (i, d) in daemons.iter().enumerate() {
-            d.json(&["household", "add", AREA, &format!("H{i}"), "members=2", "internet=yes"]);
+            d.json(&["household", "add", "--consent", "verbal", AREA, &format!("H{i}"), "members=2", "internet=yes"]);
         }
         let took = time_until(Duration::from_secs(90), || {
             let s: Vec<_> = daemons.iter().map(|d| d.status(AREA)).collect();
@@ -239,6 +239,8 @@ fn partition_heal_converges_and_its_bytes_are_counted() {
             d.json(&[
                 "household",
                 "add",
+                "--consent",
+                "verbal",
                 AREA,
                 &format!("{tag}-{i}"),
                 "members=4",

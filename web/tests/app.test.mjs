@@ -292,6 +292,56 @@ scenario('new household: /new creates it and opens its form; an existing id open
   assert.equal(showHousehold(A, AREA, HH).group, 'Tổ 1', 'opening the existing household changed its group');
 });
 
+// ---- 3b. consent ------------------------------------------------------------------------------
+
+scenario('consent: the notice comes before the first question; a refusal keeps only the house code', async () => {
+  ensureArea(A, AREA, 'Tam Giác 3');
+  const { page } = await phoneOn(A);
+  await open(page, `${A.base}/a/${AREA}/new`);
+  const notice = page.locator('blockquote.notice');
+  assert.match(await notice.innerText(), /91\/2025\/QH15/, 'the notice names the law');
+  assert.equal(await notice.getAttribute('data-notice-version'), '2026-12');
+  for (const v of ['verbal', 'written', 'refused']) {
+    assert.equal(await page.locator(`input[name="consent"][value="${v}"]`).count(), 1, `consent=${v} radio`);
+  }
+  // Saved without an answer to the consent question: nothing stored, a message beside it.
+  await page.fill('input[name="id"]', 'T1-050');
+  await page.fill('input[name="address"]', 'Số 50');
+  await page.locator('[data-action="save"]').first().click();
+  await page.locator('[data-error-for="consent"]').waitFor({ timeout: 10_000 });
+  assert.equal(A.kdc('household', 'show', AREA, 'T1-050').code, 4, 'a household was stored without consent');
+
+  // Declined at the door: the house code and group, no address.
+  await page.fill('input[name="group"]', 'Tổ 5');
+  await H.checkRadio(page, 'consent', 'refused');
+  await page.locator('[data-action="save"]').first().click();
+  await page.waitForURL(pathIs(`/a/${AREA}/h/T1-050`), { timeout: 20_000 });
+  await page.locator('[data-consent="refused"]').waitFor({ timeout: 10_000 });
+  await H.shot(page, 'household-declined');
+  let h = showHousehold(A, AREA, 'T1-050');
+  assert.equal(h.consent.state, 'refused');
+  assert.equal(h.address, null, 'a refusal stored the address');
+  assert.equal(h.group, 'Tổ 5');
+
+  // The resident changes their mind: the form asks again, and consent goes with the answers.
+  await H.checkRadio(page, 'consent', 'verbal');
+  await page.fill('input[name="members"]', '3');
+  await H.submitAndWait(page);
+  h = showHousehold(A, AREA, 'T1-050');
+  assert.equal(h.consent.state, 'given');
+  assert.equal(h.consent.method, 'verbal');
+  assert.equal(h.fields.members, 3);
+
+  // Withdrawal, confirmed: the answers are deleted, the house code stays.
+  await page.locator('[data-action="withdraw"]').click();
+  await page.locator('input[name="confirm"]').first().check();
+  await page.locator('[data-action="withdraw-confirm"]').click();
+  await page.locator('[data-consent="withdrawn"]').waitFor({ timeout: 10_000 });
+  h = showHousehold(A, AREA, 'T1-050');
+  assert.equal(h.consent.state, 'withdrawn');
+  assert.deepEqual(h.fields, {});
+});
+
 // ---- 4. record through the form --------------------------------------------------------------
 
 scenario('record a household through the form; business questions follow the business answer', async () => {
@@ -385,12 +435,15 @@ scenario('with JavaScript off: create a household, record it, a refusal, the boa
   await open(page, `${A.base}/a/${AREA}/new`);
   await page.fill('input[name="id"]', 'NOJS-1');
   await page.fill('input[name="group"]', 'Tổ 2');
+  await H.giveConsentIfAsked(page);
   await Promise.all([page.waitForURL(/\/a\/[^/]+\/h\/NOJS-1/), page.click('[data-action="save"]')]);
   await H.giveConsentIfAsked(page);
   await page.fill('input[name="members"]', '3');
   await page.fill('input[name="members_14plus"]', '2');
-  await page.check('input[name="internet"][value="yes"]', { force: true });
-  await page.check('input[name="business"][value="no"]', { force: true });
+  // Tapped on their labels as a person would (a forced click may land on the sticky save bar).
+  await page.locator('label:has(input[name="internet"][value="yes"])').click();
+  await page.locator('label:has(input[name="business"][value="no"])').click();
+  assert.ok(await page.isChecked('input[name="internet"][value="yes"]'), 'internet=yes not checked');
   // Without the script there is no stepper and every question is a plain form input.
   assert.equal(await page.locator('button[data-step]:visible').count(), 0, 'steppers need the script');
   await Promise.all([page.waitForURL(/saved=/), page.click('[data-action="save"]')]);

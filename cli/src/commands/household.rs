@@ -1,32 +1,50 @@
-//! `kdc household add|set|show|list|archive`.
+//! `kdc household add|set|consent|show|list|archive`.
 
 use std::collections::BTreeSet;
 
 use crdt_model::area::{HouseholdListItem, HouseholdView};
+use crdt_model::consent::{ConsentChange, ConsentGiven, ConsentMethod, ConsentState};
 use crdt_model::profile::Profile;
 use kdc_daemon::api::types::{FieldValues, HouseholdPatch, HouseholdQuery, NewHousehold, field_values};
 
 use super::Ctx;
-use crate::args::HouseholdCmd;
+use crate::args::{ConsentArgs, ConsentMethodArg, ConsentStateArg, HouseholdCmd};
 use crate::error::usage;
 use crate::{i18n, output};
 
 pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> anyhow::Result<()> {
     match cmd {
-        HouseholdCmd::Add { area, hh, address, group, fields } => {
+        HouseholdCmd::Add { area, hh, address, group, consent, fields } => {
             let fields = to_field_values(fields)?;
             let client = ctx.client()?;
-            let req = NewHousehold { id: hh, group, address, fields };
+            let req = NewHousehold { id: hh, group, address, fields, consent: consent_given(consent) };
             answer!(ctx, client.add_household(&area, &req), |h: HouseholdView| i18n::household_added(
                 ctx.lang, &h.area, &h.id
             ) + "\n")
         }
-        HouseholdCmd::Set { area, hh, fields, address, group } => {
+        HouseholdCmd::Set { area, hh, fields, address, group, consent } => {
             let fields = to_field_values(fields)?;
             let client = ctx.client()?;
-            let req = HouseholdPatch { fields, group, address };
+            let req = HouseholdPatch { fields, group, address, consent: consent_given(consent) };
             answer!(ctx, client.update_household(&area, &hh, &req), |h: HouseholdView| i18n::household_updated(
                 ctx.lang, &h.area, &h.id
+            ) + "\n")
+        }
+        HouseholdCmd::Consent { area, hh, state, method, reference, notice_version, group } => {
+            let client = ctx.client()?;
+            let state = match state {
+                ConsentStateArg::Given => ConsentState::Given,
+                ConsentStateArg::Refused => ConsentState::Refused,
+                ConsentStateArg::Withdrawn => ConsentState::Withdrawn,
+            };
+            // `given` without --method: verbal, the usual case at the door.
+            let method = method.map(method_of).or((state == ConsentState::Given).then_some(ConsentMethod::Verbal));
+            let req = ConsentChange { state, method, reference, notice_version, group };
+            answer!(ctx, client.record_consent(&area, &hh, &req), |h: HouseholdView| i18n::consent_recorded(
+                ctx.lang,
+                &h.area,
+                &h.id,
+                &h.consent.state
             ) + "\n")
         }
         HouseholdCmd::Show { area, hh } => {
@@ -53,6 +71,17 @@ pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> anyhow::Result<()> {
             ) + "\n")
         }
     }
+}
+
+fn method_of(m: ConsentMethodArg) -> ConsentMethod {
+    match m {
+        ConsentMethodArg::Verbal => ConsentMethod::Verbal,
+        ConsentMethodArg::Written => ConsentMethod::Written,
+    }
+}
+
+fn consent_given(c: ConsentArgs) -> Option<ConsentGiven> {
+    c.consent.map(|m| ConsentGiven { method: method_of(m), reference: c.reference, notice_version: c.notice_version })
 }
 
 /// `FIELD=VALUE` pairs as the API body. A field given twice is refused here (exit 2): the

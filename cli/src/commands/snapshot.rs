@@ -335,6 +335,7 @@ mod tests {
             let w = HouseholdWrite {
                 id: hh.to_string(),
                 fields: vec![("members".into(), "3".into())],
+                consent: Some(crdt_model::ConsentGiven::verbal()),
                 ..Default::default()
             };
             a.add_household(w, "peer-a", 1_700_000_100_000 + i as i64 * 1000).unwrap();

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/areas/{area}/households", get(list_households).post(add_household))
         .route("/areas/{area}/households/{hh}", get(get_household).patch(patch_household))
         .route("/areas/{area}/households/{hh}/archive", post(archive_household))
+        .route("/areas/{area}/households/{hh}/consent", post(record_consent))
         .route("/areas/{area}/members", get(members).post(add_member))
         .route("/areas/{area}/members/{peer_id}", delete(remove_member))
         .route("/areas/{area}/invites", post(create_invite))
@@ -83,7 +84,13 @@ async fn add_household(
     ApiPath(area): ApiPath<String>,
     ApiJson(req): ApiJson<NewHousehold>,
 ) -> ApiResult<Response> {
-    let write = HouseholdWrite { id: req.id, group: req.group, address: req.address, fields: field_pairs(req.fields)? };
+    let write = HouseholdWrite {
+        id: req.id,
+        group: req.group,
+        address: req.address,
+        fields: field_pairs(req.fields)?,
+        consent: req.consent,
+    };
     let view = s.node.add_household(area, write).await?;
     Ok((StatusCode::CREATED, axum::Json(view)).into_response())
 }
@@ -100,8 +107,22 @@ async fn patch_household(
     ApiPath((area, hh)): ApiPath<(String, String)>,
     ApiJson(req): ApiJson<HouseholdPatch>,
 ) -> ApiResult<Response> {
-    let write = HouseholdWrite { id: hh, group: req.group, address: req.address, fields: field_pairs(req.fields)? };
+    let write = HouseholdWrite {
+        id: hh,
+        group: req.group,
+        address: req.address,
+        fields: field_pairs(req.fields)?,
+        consent: req.consent,
+    };
     Ok(axum::Json(s.node.set_household(area, write).await?).into_response())
+}
+
+async fn record_consent(
+    State(s): State<AppState>,
+    ApiPath((area, hh)): ApiPath<(String, String)>,
+    ApiJson(req): ApiJson<crdt_model::ConsentChange>,
+) -> ApiResult<Response> {
+    Ok(axum::Json(s.node.record_consent(area, hh, req).await?).into_response())
 }
 
 async fn archive_household(

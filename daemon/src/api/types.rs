@@ -2,6 +2,7 @@
 //! [`crate::client`]. Area-shaped answers (summaries, status, households, members, conflicts)
 //! are `crdt_model`'s own serialisable types and are not repeated here.
 
+pub use crdt_model::consent::{ConsentChange, ConsentGiven};
 use serde::{Deserialize, Serialize};
 
 pub use crate::network::PeerInfo;
@@ -47,6 +48,9 @@ pub struct NewHousehold {
     pub address: Option<String>,
     #[serde(default)]
     pub fields: FieldValues,
+    /// The resident's consent, given at the door (needed when the area's profile asks for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<ConsentGiven>,
 }
 
 /// `PATCH /v1/areas/{area}/households/{hh}`. `null`/absent group or address: unchanged.
@@ -58,6 +62,9 @@ pub struct HouseholdPatch {
     pub group: Option<String>,
     #[serde(default)]
     pub address: Option<String>,
+    /// Consent given with this change (a household recorded before consent was asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<ConsentGiven>,
 }
 
 /// Query of `GET /v1/areas/{area}/households`.

@@ -344,8 +344,12 @@ fn automerge_sync_bytes(area: &Area, hh: &str, writer: &str) -> usize {
     let mut writer = Area::load(&a.save(), writer).unwrap();
     let current = area.household(hh).and_then(|h| h.fields.get(EDITED).copied());
     let value = if current == Some(crdt_model::Value::Answer(crdt_model::Answer::Yes)) { "no" } else { "yes" };
-    let w =
-        crdt_model::HouseholdWrite { id: hh.into(), fields: vec![(EDITED.into(), value.into())], ..Default::default() };
+    let w = crdt_model::HouseholdWrite {
+        id: hh.into(),
+        fields: vec![(EDITED.into(), value.into())],
+        consent: Some(crdt_model::ConsentGiven::verbal()),
+        ..Default::default()
+    };
     let by = String::from_utf8_lossy(writer.doc().get_actor().to_bytes()).into_owned();
     writer.set_household(w, &by, synth::T0_MS + 10_000_000_000).unwrap();
     let mut a = writer.doc().clone();

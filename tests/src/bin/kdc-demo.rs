@@ -90,7 +90,7 @@ fn main() {
                     let hh = format!("T{}-{:03}", 1 + i % GROUPS, i);
                     let group = format!("Tổ {}", 1 + i % GROUPS);
                     let fields = household(&mut rng, i);
-                    let mut args = vec!["household", "add", AREA, &hh, "--group", &group];
+                    let mut args = vec!["household", "add", "--consent", "verbal", AREA, &hh, "--group", &group];
                     args.extend(fields.iter().map(String::as_str));
                     d.kdc(&args).ok();
                 }
@@ -100,7 +100,21 @@ fn main() {
                     let internet = if k == 0 { "internet=yes" } else { "internet=no" };
                     let other = if k == 0 { "members=4" } else { "mapped=yes" };
                     // Recorded by the other volunteer already (sync is fast): then it is an edit.
-                    if d.kdc(&["household", "add", AREA, "T1-900", "--group", "Tổ 1", internet, other]).code != 0 {
+                    if d.kdc(&[
+                        "household",
+                        "add",
+                        "--consent",
+                        "verbal",
+                        AREA,
+                        "T1-900",
+                        "--group",
+                        "Tổ 1",
+                        internet,
+                        other,
+                    ])
+                    .code
+                        != 0
+                    {
                         d.kdc(&["household", "set", AREA, "T1-900", internet, other]).ok();
                     }
                 }

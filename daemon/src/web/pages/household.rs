@@ -11,7 +11,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use crdt_model::area::{Conflict, HouseholdView};
+use crdt_model::consent::{ConsentChange, ConsentGiven, ConsentMethod, ConsentState, ConsentView};
 use crdt_model::history::{self, FieldChange};
+use crdt_model::profile::ConsentDef;
 use crdt_model::profile::{FieldDef, FieldType};
 use crdt_model::{HouseholdWrite, Profile, Value};
 use maud::{Markup, html};
@@ -124,6 +126,7 @@ pub async fn submit(
 ) -> Response {
     match form.get("action").unwrap_or("save") {
         "archive" => archive(&ws, &ctx, &area, &hh, &form).await,
+        "withdraw" => withdraw(&ws, &ctx, &area, &hh, &form).await,
         "resolve" => match resolve(&ws, &area, &hh, &form).await {
             Ok(saved) => see_other(&format!("/a/{area}/h/{hh}?saved={saved}")),
             // The chosen value is refused now (e.g. larger than the count it is part of):
@@ -197,11 +200,31 @@ async fn save(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Re
             *slot = Some(new);
         }
     }
-    if write.fields.is_empty() && write.group.is_none() && write.address.is_none() {
-        // Nothing changed: what is shown is what is stored.
-        return see_other(&format!("/a/{area}/h/{hh}?saved={}", updated_ms(&view)));
-    }
-    match ws.app.node.set_household(area.to_string(), write).await {
+    let written = match consent_choice(form) {
+        ConsentChoice::Refused if view.consent.state != "given" => {
+            let change = ConsentChange {
+                state: ConsentState::Refused,
+                method: None,
+                reference: None,
+                notice_version: None,
+                group: None,
+            };
+            ws.app.node.record_consent(area.to_string(), hh.to_string(), change).await
+        }
+        choice => {
+            if let ConsentChoice::Given(c) = choice
+                && view.consent.state != "given"
+            {
+                write.consent = Some(c);
+            }
+            if write.fields.is_empty() && write.group.is_none() && write.address.is_none() && write.consent.is_none() {
+                // Nothing changed: what is shown is what is stored.
+                return see_other(&format!("/a/{area}/h/{hh}?saved={}", updated_ms(&view)));
+            }
+            ws.app.node.set_household(area.to_string(), write).await
+        }
+    };
+    match written {
         Ok(view) => see_other(&format!("/a/{area}/h/{hh}?saved={}", updated_ms(&view))),
         Err(e) => match field_refusal(e.into(), "fields") {
             Ok(refusal) => {
@@ -254,6 +277,23 @@ fn localise(l: L, profile: &Profile, form: &Form, (field, message): (String, Str
     (field, format!("Giá trị “{typed}” không được nhận. Cho phép: {allowed}.{business} ({message})"))
 }
 
+async fn withdraw(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Response {
+    if form.get("confirm") != Some("yes") {
+        return see_other(&format!("/a/{area}/h/{hh}"));
+    }
+    let change = ConsentChange {
+        state: ConsentState::Withdrawn,
+        method: None,
+        reference: None,
+        notice_version: None,
+        group: None,
+    };
+    match ws.app.node.record_consent(area.to_string(), hh.to_string(), change).await {
+        Ok(view) => see_other(&format!("/a/{area}/h/{hh}?saved={}", updated_ms(&view))),
+        Err(e) => failed(ctx, e),
+    }
+}
+
 async fn archive(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Response {
     if form.get("confirm") != Some("yes") {
         return see_other(&format!("/a/{area}/h/{hh}"));
@@ -297,6 +337,7 @@ fn render(
             }
             @if created { p.saved role="status" { "✓ " (l.t("Đã thêm hộ. Ghi các câu trả lời bên dưới.", "Household added. Record the answers below.")) } }
             @if error.is_some() { p.error role="alert" { "⚠ " (l.t("Chưa lưu: sửa ô được đánh dấu rồi bấm Lưu.", "Not saved: fix the marked question and press Save.")) } }
+            @if h.profile.consent().is_some() || v.consent.state != "none" { (consent_state(l, &v.consent)) }
         }
         @if !h.conflicts.is_empty() {
             section.card.conflicts {
@@ -306,6 +347,9 @@ fn render(
         }
         form.hh-form method="post" action=(format!("/a/{area}/h/{}", v.id)) novalidate data-inplace data-business-field=[h.profile.business_field()] {
             (csrf(ctx))
+            @if let Some(def) = h.profile.consent().filter(|_| v.consent.state != "given") {
+                (consent_fieldset(l, def, values.get("consent").map_or("", String::as_str), values.get("consent_ref").map_or("", String::as_str), error))
+            }
             @for f in h.profile.fields() {
                 @if f.business_only {
                     @let on = business.unwrap_or(true);
@@ -350,6 +394,18 @@ fn render(
         @if h.history.is_none() {
             p.card { a href=(format!("/a/{area}/h/{}?history=1#history", v.id)) data-action="history" { (l.t("Xem lịch sử thay đổi", "Show the history")) } }
         }
+        @if v.consent.state == "given" {
+            form.card.archive method="post" action=(format!("/a/{area}/h/{}", v.id)) {
+                (csrf(ctx))
+                input type="hidden" name="action" value="withdraw";
+                details {
+                    summary data-action="withdraw" { (l.t("Hộ rút lại đồng ý…", "The household withdraws consent…")) }
+                    p { (l.t("Mọi câu trả lời và địa chỉ của hộ sẽ bị xóa; chỉ giữ mã nhà và tổ để không hỏi lại.", "Every answer and the address are deleted; only the house code and group are kept, so nobody asks again.")) }
+                    label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.t("Tôi xác nhận hộ rút lại đồng ý ", "I confirm that this household withdraws: ")) (v.id) }
+                    button.danger type="submit" data-action="withdraw-confirm" { (l.t("Xóa câu trả lời", "Delete the answers")) }
+                }
+            }
+        }
         @if !v.archived {
             form.card.archive method="post" action=(format!("/a/{area}/h/{}", v.id)) {
                 (csrf(ctx))
@@ -366,6 +422,74 @@ fn render(
     let nav = AreaNav { id: area, name: &h.name, tab: Tab::Household, conflicts: h.area_conflicts };
     let title = format!("{} {}", l.t("Hộ", "Household"), v.id);
     layout::page(ctx, &title, Some(nav), Live::Notify, &format!("/a/{area}/events"), body)
+}
+
+/// The consent question (`name="consent"`: `verbal`, `written`, `refused`) with the notice read
+/// to the resident before it, as the profile words it; and the paper form's reference.
+pub fn consent_fieldset(
+    l: L,
+    def: &ConsentDef,
+    chosen: &str,
+    reference: &str,
+    error: Option<&(String, String)>,
+) -> Markup {
+    let invalid = error.is_some_and(|e| e.0 == "consent" || e.0 == "method");
+    html! {
+        fieldset.card.consent.invalid[invalid] #q-consent aria-describedby=[invalid.then_some("err-consent")] {
+            legend { (l.t("Đồng ý cung cấp thông tin", "Consent")) }
+            p.hint { (l.t("Đọc cho người dân nghe trước khi hỏi:", "Read this to the resident before the first question:")) }
+            blockquote.notice data-notice-version=(def.notice_version) { (def.notice.get(l.0)) }
+            @for (value, vi, en) in [
+                ("verbal", "✓ Đồng ý (bằng lời)", "✓ Consents (verbally)"),
+                ("written", "✓ Đồng ý (ký phiếu)", "✓ Consents (signed form)"),
+                ("refused", "✗ Từ chối: chỉ ghi mã nhà", "✗ Declines: only the house code is kept"),
+            ] {
+                div.choices {
+                    label.choice { input type="radio" name="consent" value=(value) checked[chosen == value]; span { (l.t(vi, en)) } }
+                }
+            }
+            label for="f-consent-ref" { (l.t("Số phiếu đồng ý (nếu có)", "Consent form number (if any)")) }
+            input #f-consent-ref name="consent_ref" type="text" autocomplete="off" value=(reference);
+            (field_error("consent", error))
+            (field_error("method", error))
+            (field_error("ref", error))
+        }
+    }
+}
+
+/// What the consent radio asks for: consent given with the write, or a refusal on its own.
+pub enum ConsentChoice {
+    None,
+    Given(ConsentGiven),
+    Refused,
+}
+
+pub fn consent_choice(form: &Form) -> ConsentChoice {
+    let reference = form.get("consent_ref").map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+    let given =
+        |method| ConsentChoice::Given(ConsentGiven { method, reference: reference.clone(), notice_version: None });
+    match form.get("consent") {
+        Some("verbal") => given(ConsentMethod::Verbal),
+        Some("written") => given(ConsentMethod::Written),
+        Some("refused") => ConsentChoice::Refused,
+        _ => ConsentChoice::None,
+    }
+}
+
+/// A declined or consenting household's consent line.
+fn consent_state(l: L, c: &ConsentView) -> Markup {
+    let when = c.at.as_deref().map(|t| l.rfc3339(t)).unwrap_or_default();
+    html! {
+        @match c.state.as_str() {
+            "given" => p.badge.ok.consent-state data-consent="given" { "✓ " (l.t("Đã đồng ý", "Consent given"))
+                @match c.method.as_deref() { Some("written") => (l.t(" (ký phiếu)", " (signed form)")), Some(_) => (l.t(" (bằng lời)", " (verbally)")), None => "" }
+                @if let Some(r) = &c.reference { " · " (r) }
+                " · " (when) },
+            "refused" => p.badge.na.consent-state data-consent="refused" { "✗ " (l.t("Hộ từ chối cung cấp thông tin: không hỏi lại", "The household declined: do not ask again")) " · " (when) },
+            "withdrawn" => p.badge.na.consent-state data-consent="withdrawn" { "✗ " (l.t("Hộ đã rút lại đồng ý: các câu trả lời đã bị xóa", "The household withdrew consent: its answers were deleted")) " · " (when) },
+            _ => p.badge.na.consent-state data-consent="none" { "? " (l.t("Chưa ghi nhận đồng ý", "No consent recorded")) },
+        }
+    }
 }
 
 /// One question of the form, generated from its profile field.

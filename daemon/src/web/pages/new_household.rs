@@ -5,8 +5,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use crdt_model::HouseholdWrite;
+use crdt_model::consent::{ConsentChange, ConsentState};
+use crdt_model::profile::ConsentDef;
 use maud::{Markup, html};
 
+use super::household::{ConsentChoice, consent_choice, consent_fieldset};
 use super::{failed, field_refusal};
 use crate::web::layout::{self, AreaNav, Live, Tab, csrf, field_error};
 use crate::web::{Ctx, Form, WebState, error_page, page, page_with, see_other};
@@ -15,6 +18,7 @@ struct Area {
     name: String,
     conflicts: usize,
     groups: Vec<String>,
+    consent: Option<ConsentDef>,
 }
 
 async fn read(ws: &WebState, area: &str) -> Result<Area, crate::node::NodeError> {
@@ -24,7 +28,7 @@ async fn read(ws: &WebState, area: &str) -> Result<Area, crate::node::NodeError>
             let mut groups: Vec<String> = a.households().into_iter().filter_map(|h| h.group).collect();
             groups.sort();
             groups.dedup();
-            Ok(Area { name: a.name(), conflicts: a.conflicts().len(), groups })
+            Ok(Area { name: a.name(), conflicts: a.conflicts().len(), groups, consent: a.profile().consent().cloned() })
         })
         .await
 }
@@ -40,13 +44,35 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
 /// `POST /a/{area}/new`.
 pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>, form: Form) -> Response {
     let id = form.get("id").unwrap_or("").to_string();
-    let write = HouseholdWrite {
-        id: id.clone(),
-        group: form.get("group").map(str::to_string),
-        address: form.get("address").map(str::to_string),
-        fields: Vec::new(),
+    let group = form.get("group").map(str::trim).filter(|g| !g.is_empty()).map(str::to_string);
+    let written = match consent_choice(&form) {
+        // A refusal keeps the house code (and group) only: whatever else was typed is dropped.
+        ConsentChoice::Refused => {
+            let change = ConsentChange {
+                state: ConsentState::Refused,
+                method: None,
+                reference: None,
+                notice_version: None,
+                group,
+            };
+            ws.app.node.record_consent(area.clone(), id.clone(), change).await
+        }
+        choice => {
+            let write = HouseholdWrite {
+                id: id.clone(),
+                group,
+                address: form.get("address").map(str::to_string),
+                fields: Vec::new(),
+                consent: match choice {
+                    ConsentChoice::Given(c) => Some(c),
+                    _ => None,
+                },
+            };
+            ws.app.node.add_household(area.clone(), write).await
+        }
     };
-    match ws.app.node.add_household(area.clone(), write).await {
+    match written {
+        Ok(view) if view.consent.state == "refused" => see_other(&format!("/a/{area}/h/{id}")),
         Ok(_) => see_other(&format!("/a/{area}/h/{id}?created=1")),
         Err(e) => {
             let e = crate::api::ApiError::from(e);
@@ -87,6 +113,9 @@ fn render(ctx: &Ctx, area: &str, a: &Area, form: &Form, error: Option<(String, S
             input #f-group name="group" type="text" list="groups" value=(form.get("group").unwrap_or(""));
             datalist #groups { @for g in &a.groups { option value=(g) {} } }
             (field_error("group", error))
+            @if let Some(def) = &a.consent {
+                (consent_fieldset(l, def, form.get("consent").unwrap_or(""), form.get("consent_ref").unwrap_or(""), error))
+            }
             label for="f-address" { (l.t("Địa chỉ (số nhà, ngõ — không ghi tên người)", "Address (house number, lane — no names)")) }
             input #f-address name="address" type="text" value=(form.get("address").unwrap_or(""));
             (field_error("address", error))

@@ -197,6 +197,12 @@ pub enum AreaCmd {
     },
     /// List the areas on this device.
     List,
+    /// Move an area to the newer built-in criteria profile (head only): version 2 asks for the
+    /// resident's consent before anything is recorded.
+    Upgrade {
+        /// Area id.
+        area: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -510,6 +510,44 @@ impl Area {
         self.write_household(&current, w, by, now_ms, false)
     }
 
+    /// The built-in profile this area may move to: the default profile's newer version, when
+    /// the area uses an older version of it (e.g. version 1, from before consent was asked).
+    pub fn profile_upgrade(&self) -> Option<Profile> {
+        let newest = Profile::default_v1();
+        (self.profile.id() == newest.id() && self.profile.version() < newest.version()).then_some(newest)
+    }
+
+    /// Moves the area to [`Area::profile_upgrade`]: one write of the `profile` key, so every
+    /// device evaluates the new rules once it has synced. Only the area's head may. Households
+    /// recorded before keep their answers; on a profile that asks for consent they cannot be
+    /// changed until the resident's consent is recorded.
+    pub fn upgrade_profile(&mut self, by: &str, now_ms: i64) -> Result<u32, ModelError> {
+        match self.member(by) {
+            Some(m) if m.role == "head" && !m.removed => {}
+            _ => return Err(ModelError::invalid("role", "only the area's head may change its criteria profile")),
+        }
+        let Some(newest) = self.profile_upgrade() else {
+            return Err(ModelError::invalid(
+                "profile",
+                format!(
+                    "profile {} version {} has no newer built-in version",
+                    self.profile.id(),
+                    self.profile.version()
+                ),
+            ));
+        };
+        let mut tx = self.doc.transaction();
+        tx.put(ROOT, Key::Profile.to_string(), newest.source()).map_err(corrupt)?;
+        let version = newest.version();
+        tx.commit_with(
+            CommitOptions::default()
+                .with_time(now_ms / 1000)
+                .with_message(format!("profile {} version {version}", newest.id())),
+        );
+        self.profile = newest;
+        Ok(version)
+    }
+
     /// Records a resident's decision. `given` needs a method and may create the household;
     /// `refused` may create it; both `refused` and `withdrawn` delete the household's fields and
     /// address in the same change, keeping its house code, group and the decision.

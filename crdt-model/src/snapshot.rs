@@ -59,17 +59,23 @@ pub struct SnapshotInfo {
 
 /// Writes the areas into one snapshot file's bytes, in the order given.
 pub fn encode(areas: &[&Area]) -> Vec<u8> {
-    let mut out = Vec::new();
+    let saved: Vec<(String, Vec<u8>)> = areas.iter().map(|a| (a.id(), a.save())).collect();
+    encode_saved(&saved)
+}
+
+/// [`encode`] of documents saved already (`(area id, Automerge save)`), e.g. the entries of
+/// another snapshot file: a document that has not changed need not be saved again.
+pub fn encode_saved(areas: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut out =
+        Vec::with_capacity(HEADER + CHECKSUM + areas.iter().map(|(id, d)| 9 + id.len() + d.len()).sum::<usize>());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
     out.extend_from_slice(&(areas.len() as u32).to_be_bytes());
-    for area in areas {
-        let id = area.id();
-        let doc = area.save();
+    for (id, doc) in areas {
         out.push(id.len() as u8);
         out.extend_from_slice(id.as_bytes());
         out.extend_from_slice(&(doc.len() as u64).to_be_bytes());
-        out.extend_from_slice(&doc);
+        out.extend_from_slice(doc);
     }
     let sum = Sha256::digest(&out);
     out.extend_from_slice(&sum);
@@ -124,9 +130,14 @@ pub fn decode(bytes: &[u8]) -> Result<SnapshotInfo, SnapshotError> {
 
 /// Decodes a snapshot and loads every area in it. `actor` is the reading device's peer id.
 pub fn decode_areas(bytes: &[u8], actor: &str) -> Result<Vec<Area>, SnapshotError> {
+    Ok(decode_areas_with_saves(bytes, actor)?.into_iter().map(|(area, _)| area).collect())
+}
+
+/// [`decode_areas`], keeping each area's document bytes as the file holds them.
+pub fn decode_areas_with_saves(bytes: &[u8], actor: &str) -> Result<Vec<(Area, Vec<u8>)>, SnapshotError> {
     let info = decode(bytes)?;
     info.areas
-        .iter()
+        .into_iter()
         .map(|entry| {
             let area = Area::load(&entry.doc, actor)
                 .and_then(|area| area.check_all().map(|()| area))
@@ -137,7 +148,7 @@ pub fn decode_areas(bytes: &[u8], actor: &str) -> Result<Vec<Area>, SnapshotErro
                     reason: format!("the document inside is area {:?}", area.id()),
                 });
             }
-            Ok(area)
+            Ok((area, entry.doc))
         })
         .collect()
 }
@@ -197,6 +208,11 @@ impl Merger {
     /// on several threads and merge the results in any order.
     pub fn decode(name: &str, bytes: &[u8]) -> Result<Vec<Area>, MergeError> {
         decode_areas(bytes, MERGE_ACTOR).map_err(|error| MergeError::BadFile { file: name.into(), error })
+    }
+
+    /// [`Merger::decode`], keeping each area's document bytes (see [`encode_saved`]).
+    pub fn decode_with_saves(name: &str, bytes: &[u8]) -> Result<Vec<(Area, Vec<u8>)>, MergeError> {
+        decode_areas_with_saves(bytes, MERGE_ACTOR).map_err(|error| MergeError::BadFile { file: name.into(), error })
     }
 
     /// The merging half of [`Merger::add`]: the areas of one file, from [`Merger::decode`].

@@ -141,3 +141,26 @@ fn a_profile_without_consent_keeps_working() {
         HouseholdWrite { id: "H1".into(), fields: vec![("eid_accounts".into(), "2".into())], ..Default::default() };
     a.set_household(set, "peer-a", T0 + 2).unwrap();
 }
+
+#[test]
+fn an_area_on_the_old_profile_is_offered_the_consent_profile_by_its_head_only() {
+    let start = DEFAULT_PROFILE_TOML.find("\n[consent]\n").unwrap();
+    let end = start + DEFAULT_PROFILE_TOML[start..].find("\n[[fields]]").unwrap();
+    let v1 = format!("{}{}", &DEFAULT_PROFILE_TOML[..start], &DEFAULT_PROFILE_TOML[end..])
+        .replace("version = 2", "version = 1");
+    let mut a = area(Some(v1));
+    a.add_household(w("H1", None), "peer-a", T0 + 1).unwrap();
+    assert_eq!(a.profile_upgrade().map(|p| p.version()), Some(2));
+    let mut b = Area::load(&a.save(), "peer-b").unwrap();
+    assert_eq!(invalid_field(b.upgrade_profile("peer-b", T0 + 2).unwrap_err()), "role");
+    assert_eq!(a.upgrade_profile("peer-a", T0 + 2).unwrap(), 2);
+    assert!(a.profile().requires_consent() && a.profile_upgrade().is_none());
+    // The answers stay; a change now needs the resident's consent.
+    assert_eq!(a.household_view("H1").unwrap().fields.len(), 3);
+    let set =
+        HouseholdWrite { id: "H1".into(), fields: vec![("eid_accounts".into(), "2".into())], ..Default::default() };
+    assert_eq!(invalid_field(a.set_household(set, "peer-a", T0 + 3).unwrap_err()), "consent");
+    // Another device takes the new profile when it syncs.
+    b.merge(&a).unwrap();
+    assert!(b.profile().requires_consent());
+}

@@ -168,6 +168,12 @@ impl Client {
         self.get_json("/v1/areas", &[])
     }
 
+    /// `POST /v1/areas/{area}/profile/upgrade`: `{"profile", "version"}`.
+    pub fn upgrade_profile<T: DeserializeOwned>(&self, area: &str) -> Result<T> {
+        let url = self.url(&format!("/v1/areas/{}/profile/upgrade", seg(area)));
+        self.send_json(self.agent.post(url), &serde_json::json!({}))
+    }
+
     /// `POST /v1/areas`: the new area's summary.
     pub fn create_area<T: DeserializeOwned>(&self, req: &CreateArea) -> Result<T> {
         self.send_json(self.agent.post(self.url("/v1/areas")), req)

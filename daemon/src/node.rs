@@ -55,6 +55,13 @@ pub enum NodeError {
 
 pub type Result<T, E = NodeError> = std::result::Result<T, E>;
 
+/// `POST /v1/areas/{area}/profile/upgrade`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileUpgraded {
+    pub profile: String,
+    pub version: u32,
+}
+
 /// One row of `POST /v1/snapshots`' answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportedArea {
@@ -348,6 +355,18 @@ impl Node {
             inner.write(&id, move |a| {
                 a.set_household(write, &by, now)?;
                 a.household_view(&hh)
+            })
+        })
+        .await
+    }
+
+    /// Moves the area to the newer built-in profile (head only); answers its version.
+    pub async fn upgrade_profile(&self, id: String) -> Result<ProfileUpgraded> {
+        self.blocking(move |inner| {
+            let (by, now) = (inner.actor.clone(), now_ms());
+            inner.write(&id, move |a| {
+                let version = a.upgrade_profile(&by, now)?;
+                Ok(ProfileUpgraded { profile: a.profile().id().to_string(), version })
             })
         })
         .await

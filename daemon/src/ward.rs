@@ -9,11 +9,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use automerge::ChangeHash;
+use automerge::{ChangeHash, ReadDoc};
 use crdt_model::Area;
 use crdt_model::Lang;
 use crdt_model::area::rfc3339;
-use crdt_model::snapshot::{FORMAT_VERSION, MergeError, Merger, SnapshotError};
+use crdt_model::snapshot::{self, FORMAT_VERSION, MergeError, Merger, SnapshotError};
 use serde::Serialize;
 
 /// What one area of a snapshot file holds (`kdc snapshot verify --json`, and the ward page).
@@ -49,9 +49,17 @@ pub fn describe_area(area: &Area) -> VerifiedArea {
     }
 }
 
-/// The latest Automerge change time (seconds in the change; 0 means none recorded), in ms.
+/// The latest time of the document's head changes (seconds in the change; 0 means none
+/// recorded), in ms. Every other change is an ancestor of a head, so made before it on a device
+/// with a sane clock; a head is looked up by hash, where walking every change of a document
+/// costs as much as loading it.
 fn last_change_ms(area: &Area) -> Option<i64> {
-    area.doc().get_changes(&[]).iter().map(|c| c.timestamp()).filter(|&t| t > 0).max().map(|s| s.saturating_mul(1000))
+    area.heads()
+        .iter()
+        .filter_map(|h| area.doc().get_change_by_hash(h).map(|c| c.timestamp()))
+        .filter(|&t| t > 0)
+        .max()
+        .map(|s| s.saturating_mul(1000))
 }
 
 /// How one file's copy of an area compares with the other files' copies of it.
@@ -94,6 +102,9 @@ pub struct FileReport {
 pub struct WardMerge {
     pub files: Vec<FileReport>,
     pub areas: Vec<Area>,
+    /// Area id → its document bytes as the one file that carried it holds them (areas several
+    /// files carried are saved again for the bundle).
+    saves: BTreeMap<String, Vec<u8>>,
 }
 
 impl WardMerge {
@@ -101,6 +112,53 @@ impl WardMerge {
     pub fn refused(&self) -> impl Iterator<Item = &FileReport> {
         self.files.iter().filter(|f| f.refused.is_some())
     }
+
+    /// The merged areas as one snapshot file: what `kdc snapshot merge` writes.
+    pub fn bundle(&self) -> Vec<u8> {
+        let saved: Vec<(String, Vec<u8>)> = self
+            .areas
+            .iter()
+            .map(|a| {
+                let id = a.id();
+                let doc = self.saves.get(&id).cloned().unwrap_or_else(|| a.save());
+                (id, doc)
+            })
+            .collect();
+        snapshot::encode_saved(&saved)
+    }
+
+    /// Each merged area's last change: a single copy's from its file's description, a merged
+    /// one's read again.
+    pub fn last_change(&self) -> BTreeMap<String, Option<String>> {
+        let described: BTreeMap<&str, &Option<String>> = self
+            .files
+            .iter()
+            .filter(|f| f.refused.is_none())
+            .flat_map(|f| f.areas.iter())
+            .filter(|a| self.saves.contains_key(&a.area.id))
+            .map(|a| (a.area.id.as_str(), &a.area.last_change))
+            .collect();
+        self.areas
+            .iter()
+            .map(|a| {
+                let id = a.id();
+                let last = match described.get(id.as_str()) {
+                    Some(t) => (*t).clone(),
+                    None => describe_area(a).last_change,
+                };
+                (id, last)
+            })
+            .collect()
+    }
+}
+
+/// One file decoded and described, not yet merged ([`LenientMerger::decode`]); decoding is the
+/// costly part and needs no merger, so files may be decoded on several threads.
+#[derive(Debug)]
+pub struct DecodedFile {
+    name: String,
+    bytes: u64,
+    result: Result<Vec<(Area, Vec<u8>, FileArea)>, MergeError>,
 }
 
 /// Decodes and merges every file it can, in order, with the same [`Merger`] as
@@ -121,20 +179,56 @@ pub fn merge_leniently(inputs: impl IntoIterator<Item = (String, Vec<u8>)>) -> W
 pub struct LenientMerger {
     merger: Merger,
     files: Vec<FileReport>,
+    /// Area id → (its document bytes from the first file that carried it, copies merged).
+    saves: BTreeMap<String, (Vec<u8>, usize)>,
 }
 
 impl LenientMerger {
     pub fn add(&mut self, name: String, bytes: &[u8]) {
-        let len = bytes.len() as u64;
-        let report = match Merger::decode(&name, bytes) {
-            Err(e) => FileReport { file: name, bytes: len, areas: Vec::new(), refused: Some(e) },
-            Ok(areas) => {
-                let described: Vec<FileArea> = areas
-                    .iter()
-                    .map(|a| FileArea { area: describe_area(a), staleness: Staleness::Only, heads: a.heads() })
-                    .collect();
+        self.add_decoded(LenientMerger::decode(name, bytes));
+    }
+
+    /// The decoding half of [`LenientMerger::add`].
+    pub fn decode(name: String, bytes: &[u8]) -> DecodedFile {
+        let result = Merger::decode_with_saves(&name, bytes).map(|areas| {
+            areas
+                .into_iter()
+                .map(|(a, save)| {
+                    let described = FileArea { area: describe_area(&a), staleness: Staleness::Only, heads: a.heads() };
+                    (a, save, described)
+                })
+                .collect()
+        });
+        DecodedFile { name, bytes: bytes.len() as u64, result }
+    }
+
+    /// The merging half of [`LenientMerger::add`]; files are merged in the order this is called.
+    pub fn add_decoded(&mut self, file: DecodedFile) {
+        let DecodedFile { name, bytes, result } = file;
+        let report = match result {
+            Err(e) => FileReport { file: name, bytes, areas: Vec::new(), refused: Some(e) },
+            Ok(decoded) => {
+                let mut areas = Vec::with_capacity(decoded.len());
+                let mut described = Vec::with_capacity(decoded.len());
+                let mut saves = Vec::with_capacity(decoded.len());
+                for (a, save, d) in decoded {
+                    saves.push((a.id(), save));
+                    areas.push(a);
+                    described.push(d);
+                }
                 let refused = self.merger.add_decoded(&name, areas).err();
-                FileReport { file: name, bytes: len, areas: described, refused }
+                for (id, save) in saves {
+                    match (&refused, self.saves.get_mut(&id)) {
+                        // Merged into an earlier copy (or maybe, if the file failed half-way):
+                        // the bundle saves this area again.
+                        (_, Some((_, n))) => *n += 1,
+                        (None, None) => {
+                            self.saves.insert(id, (save, 1));
+                        }
+                        (Some(_), None) => {}
+                    }
+                }
+                FileReport { file: name, bytes, areas: described, refused }
             }
         };
         self.files.push(report);
@@ -150,10 +244,11 @@ impl LenientMerger {
     }
 
     pub fn finish(self) -> WardMerge {
-        let LenientMerger { merger, mut files } = self;
+        let LenientMerger { merger, mut files, saves } = self;
         let areas = merger.finish().unwrap_or_default();
         compare_copies(&mut files, &areas);
-        WardMerge { files, areas }
+        let saves = saves.into_iter().filter(|(_, (_, n))| *n == 1).map(|(id, (save, _))| (id, save)).collect();
+        WardMerge { files, areas, saves }
     }
 }
 
@@ -323,6 +418,12 @@ mod tests {
         assert_eq!(m.areas[0].households().len(), 2);
         assert_eq!(m.areas[1].households().len(), 2);
         assert_eq!(m.files[0].areas[0].area.households, 1);
+        // The bundle holds the merged areas, whether saved again or taken from their one file.
+        let again = snapshot::merge_files(vec![("bundle".into(), m.bundle())]).unwrap();
+        let heads = |areas: &[Area]| areas.iter().map(|a| (a.id(), sorted(&a.heads()))).collect::<Vec<_>>();
+        assert_eq!(heads(&again), heads(&m.areas));
+        let last = m.last_change();
+        assert_eq!(last.get("khu-x").cloned().flatten().as_deref(), Some("2023-11-14T22:16:40Z"));
         assert_eq!(m.files[1].areas[0].area.last_change.as_deref(), Some("2023-11-14T22:16:40Z"));
     }
 

@@ -268,3 +268,31 @@ fn consent_is_needed_and_a_refusal_or_withdrawal_keeps_only_the_house_code() {
     let status = d.json(&["status", AREA]);
     assert_eq!(status["households"], 3, "{status}");
 }
+
+#[test]
+fn an_area_on_the_profile_from_before_consent_keeps_working_and_is_upgraded_by_its_head() {
+    let d = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let toml = crdt_model::profile::DEFAULT_PROFILE_TOML;
+    let start = toml.find("\n[consent]\n").expect("consent table");
+    let end = start + toml[start..].find("\n[[fields]]").expect("fields after it");
+    let v1 = format!("{}{}", &toml[..start], &toml[end..]).replace("version = 2", "version = 1");
+    let path = dir.path().join("v1.toml");
+    std::fs::write(&path, v1).unwrap();
+    d.kdc(&["area", "create", "khu-cu", "--name", "Khu cũ", "--ward", "Phường 1", "--profile", path.to_str().unwrap()])
+        .ok();
+    d.kdc(&["household", "add", "khu-cu", "C-001", "members=3"]).ok();
+    d.kdc(&["household", "set", "khu-cu", "C-001", "members=4"]).ok();
+    assert_eq!(d.json(&["household", "show", "khu-cu", "C-001"])["consent"]["state"], "none");
+
+    let out = d.kdc(&["--json", "area", "upgrade", "khu-cu"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json()["version"], 2, "{out:?}");
+    // The answers stay; changing them now needs the resident's consent.
+    assert_eq!(d.json(&["household", "show", "khu-cu", "C-001"])["fields"]["members"], 4);
+    let out = d.kdc(&["household", "set", "khu-cu", "C-001", "members=5"]);
+    assert!(out.code == 2 && out.stderr.contains("consent"), "{out:?}");
+    d.kdc(&["household", "set", "khu-cu", "C-001", "--consent", "verbal", "members=5"]).ok();
+    let out = d.kdc(&["area", "upgrade", "khu-cu"]);
+    assert!(out.code == 2 && out.stderr.contains("profile"), "{out:?}");
+}

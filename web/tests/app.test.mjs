@@ -342,6 +342,29 @@ scenario('consent: the notice comes before the first question; a refusal keeps o
   assert.deepEqual(h.fields, {});
 });
 
+scenario('an area on the profile from before consent: its head moves it to the new profile from the board', async () => {
+  const toml = fs.readFileSync(new URL('../../crdt-model/profiles/kdc-so-v1.toml', import.meta.url), 'utf8');
+  const start = toml.indexOf('\n[consent]\n');
+  const end = toml.indexOf('\n[[fields]]', start);
+  const v1 = (toml.slice(0, start) + toml.slice(end)).replace('version = 2', 'version = 1');
+  const file = path.join(A.dir, 'v1.toml');
+  fs.writeFileSync(file, v1);
+  const made = A.kdc('area', 'create', 'khu-cu', '--name', 'Khu cũ', '--ward', 'Phường Tân Định', '--profile', file);
+  assert.equal(made.code, 0, made.stderr);
+  assert.equal(A.kdc('household', 'add', 'khu-cu', 'C-1', 'members=3').code, 0, 'the old profile needs no consent');
+  const { page } = await phoneOn(A);
+  await open(page, `${A.base}/a/khu-cu`);
+  const offer = page.locator('[data-profile-upgrade="2"]');
+  await offer.waitFor({ timeout: 10_000 });
+  await H.shot(page, 'board-profile-upgrade');
+  await page.locator('[data-action="upgrade-profile"]').click();
+  await page.waitForURL(pathIs('/a/khu-cu'), { timeout: 20_000 });
+  assert.equal(await page.locator('[data-profile-upgrade]').count(), 0, 'the offer stays after the upgrade');
+  const r = A.kdc('household', 'set', 'khu-cu', 'C-1', 'members=4');
+  assert.equal(r.code, 2, 'a change without consent was taken after the upgrade');
+  assert.match(r.stderr, /consent/);
+});
+
 // ---- 4. record through the form --------------------------------------------------------------
 
 scenario('record a household through the form; business questions follow the business answer', async () => {

@@ -1,4 +1,4 @@
-//! `kdc area create`, `kdc area list`.
+//! `kdc area create`, `kdc area list`, `kdc area upgrade`.
 
 use std::path::Path;
 
@@ -20,6 +20,16 @@ pub fn run(ctx: &Ctx, cmd: AreaCmd) -> anyhow::Result<()> {
             answer!(ctx, client.create_area(&req), |a: AreaSummary| i18n::area_created(
                 ctx.lang, &a.id, &a.name, &a.ward
             ) + "\n")
+        }
+        AreaCmd::Upgrade { area } => {
+            let client = ctx.client()?;
+            answer!(ctx, client.upgrade_profile(&area), |u: serde_json::Value| {
+                let (p, v) = (u["profile"].as_str().unwrap_or(""), u["version"].as_u64().unwrap_or(0));
+                match ctx.lang {
+                    crdt_model::Lang::Vi => format!("Khu {area} đã chuyển sang bộ tiêu chí {p} phiên bản {v}\n"),
+                    crdt_model::Lang::En => format!("Area {area} now uses criteria profile {p} version {v}\n"),
+                }
+            })
         }
         AreaCmd::List => {
             let client = ctx.client()?;

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/id", get(get_id))
         .route("/areas", get(list_areas).post(create_area))
         .route("/areas/{area}", get(get_area))
+        .route("/areas/{area}/profile/upgrade", post(upgrade_profile))
         .route("/areas/{area}/status", get(area_status))
         .route("/areas/{area}/profile", get(area_profile))
         .route("/areas/{area}/households", get(list_households).post(add_household))
@@ -64,6 +65,10 @@ async fn create_area(State(s): State<AppState>, ApiJson(req): ApiJson<CreateArea
 
 async fn get_area(State(s): State<AppState>, ApiPath(area): ApiPath<String>) -> ApiResult<Response> {
     Ok(axum::Json(s.node.area_summary(area).await?).into_response())
+}
+
+async fn upgrade_profile(State(s): State<AppState>, ApiPath(area): ApiPath<String>) -> ApiResult<Response> {
+    Ok(axum::Json(s.node.upgrade_profile(area).await?).into_response())
 }
 
 async fn area_status(State(s): State<AppState>, ApiPath(area): ApiPath<String>) -> ApiResult<Response> {

@@ -105,6 +105,7 @@ pub fn router(state: WebState) -> Router {
         .route("/events", axum::routing::get(pages::live::all))
         .route("/a/{area}", axum::routing::get(pages::board::show))
         .route("/a/{area}/chart.svg", axum::routing::get(pages::board::chart))
+        .route("/a/{area}/upgrade", axum::routing::post(pages::board::upgrade))
         .route("/a/{area}/events", axum::routing::get(pages::live::area))
         .route("/a/{area}/worklist", axum::routing::get(pages::worklist::show))
         .route("/a/{area}/new", axum::routing::get(pages::new_household::show).post(pages::new_household::submit))

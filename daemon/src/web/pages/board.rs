@@ -15,11 +15,14 @@ use maud::{Markup, html};
 use super::failed;
 use crate::web::i18n::L;
 use crate::web::layout::{self, AreaNav, Live, Tab, met_badge};
-use crate::web::{Ctx, WebState, page};
+use crate::web::{Ctx, Form, WebState, page, see_other};
 
 /// What the board shows, read in one go.
 struct Board {
     status: crdt_model::Status,
+    /// The newer built-in profile version this area may move to, and whether this device is
+    /// its head (who may).
+    upgrade: Option<(u32, bool)>,
     conflicts: usize,
     /// A short hash of the heads: the chart's version.
     version: String,
@@ -27,17 +30,28 @@ struct Board {
 
 /// `GET /a/{area}`.
 pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>) -> Response {
+    let me = ws.app.node.peer_id().to_string();
     let read = ws
         .app
         .node
-        .with_area(area.clone(), |a| {
+        .with_area(area.clone(), move |a| {
             let (mut status, conflicts) = a.status_and_conflicts();
             status.groups.sort_by(|x, y| crate::web::i18n::natural_cmp(&x.group, &y.group));
-            Ok(Board { status, conflicts: conflicts.len(), version: heads_version(&a.heads()) })
+            let head = a.member(&me).is_some_and(|m| m.role == "head" && !m.removed);
+            let upgrade = a.profile_upgrade().map(|p| (p.version(), head));
+            Ok(Board { status, conflicts: conflicts.len(), version: heads_version(&a.heads()), upgrade })
         })
         .await;
     match read {
         Ok(b) => page(render(&ctx, &area, &b)),
+        Err(e) => failed(&ctx, e),
+    }
+}
+
+/// `POST /a/{area}/upgrade`: the head moves the area to the newer built-in profile.
+pub async fn upgrade(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>, _form: Form) -> Response {
+    match ws.app.node.upgrade_profile(area.clone()).await {
+        Ok(_) => see_other(&format!("/a/{area}")),
         Err(e) => failed(&ctx, e),
     }
 }
@@ -65,6 +79,21 @@ fn render(ctx: &Ctx, area: &str, b: &Board) -> Markup {
                 p { span.badge.ok { "✓ " (l.t("Đủ điều kiện công nhận Khu dân cư công nghệ số", "Meets every criterion for certification")) } }
             } @else {
                 p { span.badge.no { "✗ " (l.t("Chưa đủ điều kiện công nhận", "Not yet certifiable")) } }
+            }
+            @if let Some((version, head)) = b.upgrade {
+                div.warn data-profile-upgrade=(version) {
+                    p { "ℹ " (l.t("Có bộ tiêu chí mới (phiên bản ", "A newer criteria profile (version ")) (version) (l.t(
+                        "): hỏi và ghi nhận đồng ý của hộ trước khi ghi thông tin (Luật 91/2025/QH15). Câu trả lời đã ghi được giữ nguyên.",
+                        ") asks for and records each household's consent before anything is recorded (Law 91/2025/QH15). Answers recorded so far are kept.")) }
+                    @if head {
+                        form method="post" action=(format!("/a/{area}/upgrade")) {
+                            (crate::web::layout::csrf(ctx))
+                            button type="submit" data-action="upgrade-profile" { (l.t("Chuyển sang bộ tiêu chí mới", "Move to the new profile")) }
+                        }
+                    } @else {
+                        p.muted { (l.t("Trưởng khu chuyển được.", "The area's head can make the move.")) }
+                    }
+                }
             }
             @if s.incomplete > 0 {
                 p.warn { "⚠ " (s.incomplete) " " (l.t("hộ chưa ghi số nhân khẩu từ 14 tuổi — cần ghi đủ trước khi công nhận.", "households lack the count of residents aged 14+ — needed before certification.")) }

@@ -16,11 +16,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Local};
 use crdt_model::eval::CriterionStatus;
-use crdt_model::snapshot;
 use maud::{Markup, html};
 
 use crate::report::{self, LetterheadSettings, Report};
-use crate::ward::{FileReport, LenientMerger, Staleness, describe_area, refusal_text};
+use crate::ward::{DecodedFile, FileReport, LenientMerger, Staleness, refusal_text};
 use crate::web::i18n::L;
 use crate::web::layout::{self, Live, csrf, met_badge};
 use crate::web::{Ctx, Form, WebState, error_page, page, page_with, refusal, see_other};
@@ -118,7 +117,11 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
             ),
         )
     };
-    let mut merger = LenientMerger::default();
+    // Files are decoded as they arrive, on as many blocking threads as there are cores (the
+    // permits bound the decoded files not yet merged), and merged in the order given.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let permits = Arc::new(tokio::sync::Semaphore::new(cores));
+    let mut decoding: Vec<tokio::task::JoinHandle<DecodedFile>> = Vec::new();
     let mut csrf_ok = false;
     loop {
         let field = match multipart.next_field().await {
@@ -161,16 +164,15 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
                 if name.is_empty() && bytes.is_empty() {
                     continue;
                 }
-                let name = if name.is_empty() { format!("({})", merger.len() + 1) } else { name };
-                merger = match tokio::task::spawn_blocking(move || {
-                    merger.add(name, &bytes);
-                    merger
-                })
-                .await
-                {
-                    Ok(m) => m,
-                    Err(_) => return refusal(l, StatusCode::INTERNAL_SERVER_ERROR, "decoding failed"),
+                let name = if name.is_empty() { format!("({})", decoding.len() + 1) } else { name };
+                let Ok(permit) = permits.clone().acquire_owned().await else {
+                    return refusal(l, StatusCode::INTERNAL_SERVER_ERROR, "decoding failed");
                 };
+                decoding.push(tokio::task::spawn_blocking(move || {
+                    let decoded = LenientMerger::decode(name, &bytes);
+                    drop(permit);
+                    decoded
+                }));
             }
             _ => {}
         }
@@ -178,17 +180,27 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
     if !csrf_ok {
         return stale_form();
     }
-    if merger.is_empty() {
+    if decoding.is_empty() {
         let message = l.t("Hãy chọn ít nhất một tệp .kdcsnap.", "Choose at least one .kdcsnap file.").to_string();
         let settings = load_settings(&ws).await;
         return page_with(StatusCode::UNPROCESSABLE_ENTITY, form_page(&ctx, Some(message), &settings, None));
     }
+    let mut decoded = Vec::with_capacity(decoding.len());
+    for task in decoding {
+        match task.await {
+            Ok(d) => decoded.push(d),
+            Err(_) => return refusal(l, StatusCode::INTERNAL_SERVER_ERROR, "decoding failed"),
+        }
+    }
     let result = tokio::task::spawn_blocking(move || {
+        let mut merger = LenientMerger::default();
+        for d in decoded {
+            merger.add_decoded(d);
+        }
         let merged = merger.finish();
         let report = report::build(&merged.areas);
-        let last_change = merged.areas.iter().map(|a| (a.id(), describe_area(a).last_change)).collect();
-        let refs: Vec<&crdt_model::Area> = merged.areas.iter().collect();
-        let bundle = snapshot::encode(&refs);
+        let last_change = merged.last_change().into_iter().collect();
+        let bundle = merged.bundle();
         WardResult { files: merged.files, report, last_change, bundle, made_at_ms: crate::node::now_ms() }
     })
     .await;

@@ -31,6 +31,11 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, value_name = "LANG")]
     pub lang: Option<LangArg>,
 
+    /// An age identity file (from `kdc ward keygen`) that opens encrypted snapshot files;
+    /// repeatable. The device's own key (DATA_DIR/age.key) is always tried too.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub identity: Vec<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -67,6 +72,9 @@ pub enum Command {
     /// Create and list areas.
     #[command(subcommand)]
     Area(AreaCmd),
+    /// The ward office's key for encrypted snapshot files.
+    #[command(subcommand)]
+    Ward(WardCmd),
     /// Record, change, show and list households.
     #[command(subcommand)]
     Household(HouseholdCmd),
@@ -347,6 +355,17 @@ impl Role {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum WardCmd {
+    /// Make an age identity for a ward office (mode 0600); prints its recipient, to be given to
+    /// the areas with `kdc member add … --role ward --recipient`.
+    Keygen {
+        /// Identity file to create (never overwritten).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum MemberCmd {
     /// Add a device to an area's roster.
     Add {
@@ -360,6 +379,10 @@ pub enum MemberCmd {
         /// Role on the roster.
         #[arg(long, value_enum, default_value_t = Role::Member)]
         role: Role,
+        /// The ward office's age recipient (age1…, printed by `kdc ward keygen`): exported
+        /// snapshot files are then encrypted to it.
+        #[arg(long, value_name = "AGE1…")]
+        recipient: Option<String>,
     },
     /// List an area's roster.
     List {
@@ -393,6 +416,9 @@ pub enum SnapshotCmd {
         /// Output file (written atomically).
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: PathBuf,
+        /// Write the file unencrypted even when the area has ward recipients.
+        #[arg(long)]
+        plain: bool,
     },
     /// Import a snapshot file (creates the area when missing, else merges).
     Import {

@@ -195,6 +195,45 @@ pub fn consent_line(lang: Lang, c: &crdt_model::consent::ConsentView) -> String 
     format!("{label}: {state}{how}{at}")
 }
 
+/// How an exported file is protected.
+pub fn snapshot_encryption(lang: Lang, ward_keys: usize) -> String {
+    match (lang, ward_keys) {
+        (Lang::Vi, 0) => {
+            "Tệp không mã hóa: khu chưa có khóa của phường (kdc member add … --role ward --recipient)\n".into()
+        }
+        (Lang::Vi, n) => format!("Đã mã hóa: chỉ {n} khóa của phường và máy này mở được tệp\n"),
+        (Lang::En, 0) => {
+            "Not encrypted: the area has no ward key yet (kdc member add … --role ward --recipient)\n".into()
+        }
+        (Lang::En, n) => format!("Encrypted: only the ward's {n} key(s) and this device can open the file\n"),
+    }
+}
+
+pub fn ward_key_made(lang: Lang, path: &Path, recipient: &str) -> String {
+    match lang {
+        Lang::Vi => format!(
+            "Đã tạo khóa của phường: {} (giữ bí mật, cất một bản sao an toàn)\nKhóa công khai (đưa cho các khu): {recipient}\n",
+            path.display()
+        ),
+        Lang::En => format!(
+            "Made the ward's key: {} (keep it secret, and a copy somewhere safe)\nPublic recipient (give it to the areas): {recipient}\n",
+            path.display()
+        ),
+    }
+}
+
+/// Why an encrypted snapshot file could not be opened.
+pub fn seal_error(lang: Lang, e: &kdc_daemon::seal::SealError) -> String {
+    use kdc_daemon::seal::SealError;
+    match (lang, e) {
+        (Lang::Vi, SealError::NoIdentity) => "tệp đã được mã hóa cho UBND phường; không khóa nào đã cho mở được tệp \
+             (đưa khóa của phường bằng --identity TỆP)"
+            .into(),
+        (Lang::Vi, SealError::Damaged(d)) => format!("tệp mã hóa bị hỏng ({d})"),
+        _ => e.to_string(),
+    }
+}
+
 pub fn snapshot_exported(lang: Lang, area: &str, path: &Path, bytes: usize) -> String {
     match lang {
         Lang::Vi => format!("Đã xuất khu {area} ra {} ({bytes} byte)", path.display()),

@@ -166,6 +166,10 @@ pub struct Member {
     pub added_by: Option<String>,
     pub added_at: Option<String>,
     pub removed: bool,
+    /// The member's age recipient (a ward office's key): exported snapshot files are encrypted
+    /// to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
 }
 
 /// Concurrent values of one household field.
@@ -705,7 +709,24 @@ impl Area {
     /// id not usable as a key, or when the change would leave the area without an active head.
     /// Who may change the roster is the daemon's decision; the document only records it.
     pub fn add_member(&mut self, peer: &str, name: &str, role: &str, by: &str, now_ms: i64) -> Result<(), ModelError> {
+        self.add_member_with(peer, name, role, None, by, now_ms)
+    }
+
+    /// [`Area::add_member`], also recording the member's age recipient (`age1…`): snapshot files
+    /// exported from the area are then encrypted to it (a ward office's key).
+    pub fn add_member_with(
+        &mut self,
+        peer: &str,
+        name: &str,
+        role: &str,
+        recipient: Option<&str>,
+        by: &str,
+        now_ms: i64,
+    ) -> Result<(), ModelError> {
         validate_peer_key(peer)?;
+        if let Some(r) = recipient {
+            validate_recipient(r)?;
+        }
         check_text("name", name, true)?;
         if !ROLES.contains(&role) {
             return Err(ModelError::invalid("role", format!("{role:?} is not a role; allowed: {}", ROLES.join(", "))));
@@ -725,6 +746,9 @@ impl Area {
             tx.put(ROOT, m(MemberAttr::AddedBy), by).map_err(corrupt)?;
             tx.put(ROOT, m(MemberAttr::AddedAt), automerge::ScalarValue::Timestamp(now_ms)).map_err(corrupt)?;
             tx.put(ROOT, m(MemberAttr::Removed), false).map_err(corrupt)?;
+        }
+        if let Some(r) = recipient {
+            tx.put(ROOT, m(MemberAttr::Recipient), r.trim()).map_err(corrupt)?;
         }
         let verb = if current.is_some() { "update member" } else { "add member" };
         tx.commit_with(CommitOptions::default().with_time(now_ms / 1000).with_message(format!("{verb} {peer}")));
@@ -895,6 +919,7 @@ fn read_members<R: std::ops::RangeBounds<String> + 'static>(doc: &Automerge, ran
             added_by: None,
             added_at: None,
             removed: false,
+            recipient: None,
         });
         let ValueRef::Scalar(s) = &item.value else { continue };
         match attr {
@@ -903,9 +928,23 @@ fn read_members<R: std::ops::RangeBounds<String> + 'static>(doc: &Automerge, ran
             MemberAttr::AddedBy => m.added_by = scalar_str(s),
             MemberAttr::AddedAt => m.added_at = scalar_time(s).map(rfc3339),
             MemberAttr::Removed => m.removed = matches!(s, ScalarValueRef::Boolean(true)),
+            MemberAttr::Recipient => m.recipient = scalar_str(s),
         }
     }
     out.into_values().collect()
+}
+
+/// An age X25519 recipient as the roster holds it: `age1` and lower-case bech32, at most 100
+/// characters (the daemon parses it fully before encrypting to it).
+pub(crate) fn validate_recipient(r: &str) -> Result<(), ModelError> {
+    let r = r.trim();
+    if !(r.starts_with("age1") && r.len() <= 100 && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())) {
+        return Err(ModelError::invalid(
+            "recipient",
+            format!("{r:?} is not an age recipient; allowed: age1…, as printed by `kdc ward keygen`"),
+        ));
+    }
+    Ok(())
 }
 
 /// A peer id is a key segment: it must not be empty, hold a '/' (keys would not split) or

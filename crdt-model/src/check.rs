@@ -213,6 +213,7 @@ fn check_put(key: &Key<'_>, value: Scalar<'_>, profile: &Profile, creates: bool,
                 MemberAttr::AddedBy => validate_peer_key(text()?).map_err(model),
                 MemberAttr::AddedAt => timestamp(),
                 MemberAttr::Removed => boolean(),
+                MemberAttr::Recipient => crate::area::validate_recipient(text()?).map_err(model),
             }
         }
         Key::Household { hh, slot } => {

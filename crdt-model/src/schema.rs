@@ -55,11 +55,19 @@ pub enum MemberAttr {
     AddedBy,
     AddedAt,
     Removed,
+    /// An age recipient (`age1…`) snapshot files are encrypted to.
+    Recipient,
 }
 
 impl MemberAttr {
-    pub const ALL: [MemberAttr; 5] =
-        [MemberAttr::Name, MemberAttr::Role, MemberAttr::AddedBy, MemberAttr::AddedAt, MemberAttr::Removed];
+    pub const ALL: [MemberAttr; 6] = [
+        MemberAttr::Name,
+        MemberAttr::Role,
+        MemberAttr::AddedBy,
+        MemberAttr::AddedAt,
+        MemberAttr::Removed,
+        MemberAttr::Recipient,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -68,6 +76,7 @@ impl MemberAttr {
             MemberAttr::AddedBy => "added_by",
             MemberAttr::AddedAt => "added_at",
             MemberAttr::Removed => "removed",
+            MemberAttr::Recipient => "recipient",
         }
     }
 }

@@ -40,7 +40,13 @@ pub enum SnapshotError {
     BadArea { id: String, reason: String },
     #[error("the file holds no area")]
     Empty,
+    /// An age-encrypted snapshot (only the ward office's key opens it) that was not opened.
+    #[error("the file is encrypted: {0}")]
+    Encrypted(String),
 }
+
+/// What an age-encrypted file starts with (a snapshot sealed for the ward office).
+pub const AGE_MAGIC: &[u8] = b"age-encryption.org/v1\n";
 
 /// One area entry of a snapshot, not yet loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +90,9 @@ pub fn encode_saved(areas: &[(String, Vec<u8>)]) -> Vec<u8> {
 
 /// Reads the envelope: checks magic, version, checksum and lengths. Does not load documents.
 pub fn decode(bytes: &[u8]) -> Result<SnapshotInfo, SnapshotError> {
+    if bytes.starts_with(AGE_MAGIC) {
+        return Err(SnapshotError::Encrypted("open it with the ward office's key (--identity FILE)".into()));
+    }
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(SnapshotError::NotASnapshot);
     }

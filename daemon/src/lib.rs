@@ -21,6 +21,7 @@ pub mod invite;
 pub mod network;
 pub mod node;
 pub mod report;
+pub mod seal;
 pub mod store;
 pub mod ward;
 pub mod web;

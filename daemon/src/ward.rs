@@ -190,7 +190,33 @@ impl LenientMerger {
 
     /// The decoding half of [`LenientMerger::add`].
     pub fn decode(name: String, bytes: &[u8]) -> DecodedFile {
-        let result = Merger::decode_with_saves(&name, bytes).map(|areas| {
+        LenientMerger::decode_with(name, bytes, &[])
+    }
+
+    /// [`LenientMerger::decode`], opening an encrypted file with the first of `identities`
+    /// that can (one that none opens is left out, saying so).
+    pub fn decode_with(name: String, bytes: &[u8], identities: &[crate::seal::Identity]) -> DecodedFile {
+        let opened;
+        let plain = if crate::seal::is_sealed(bytes) {
+            match crate::seal::open(bytes, identities) {
+                Ok(p) => {
+                    opened = p;
+                    &opened[..]
+                }
+                Err(e) => {
+                    let reason = match e {
+                        crate::seal::SealError::NoIdentity => "no key given here opens it".to_string(),
+                        other => other.to_string(),
+                    };
+                    let error = SnapshotError::Encrypted(reason);
+                    let result = Err(MergeError::BadFile { file: name.clone(), error });
+                    return DecodedFile { name, bytes: bytes.len() as u64, result };
+                }
+            }
+        } else {
+            bytes
+        };
+        let result = Merger::decode_with_saves(&name, plain).map(|areas| {
             areas
                 .into_iter()
                 .map(|(a, save)| {
@@ -265,6 +291,10 @@ pub fn refusal_text(lang: Lang, e: &MergeError) -> String {
             SnapshotError::Checksum if vi => "tổng kiểm tra không khớp: tệp bị hỏng".into(),
             SnapshotError::BadArea { id, reason } if vi => format!("khu {id} trong tệp không hợp lệ: {reason}"),
             SnapshotError::Empty if vi => "tệp không chứa khu nào".into(),
+            SnapshotError::Encrypted(_) if vi => {
+                "tệp đã được mã hóa cho UBND phường; không khóa nào trên máy này mở được: chọn tệp khóa của phường"
+                    .into()
+            }
             other => other.to_string(),
         },
         MergeError::DifferentAreas { id, first, .. } if vi => {

@@ -898,6 +898,35 @@ function synth(file, { seed, households, id, peer }) {
   return file;
 }
 
+scenario('ward office: a file encrypted for the ward opens with the ward key chosen on the page, and only then', async () => {
+  const dir = fs.mkdtempSync(path.join(A.dir, 'sealed-'));
+  const key = path.join(dir, 'phuong.key');
+  const made = A.kdcJson('ward', 'keygen', '-o', key);
+  const team = await H.startDaemon({ name: 'sealed-team' });
+  H.assertOk(team.kdc('area', 'create', 'khu-mk', '--name', 'Khu mã hóa', '--ward', 'Phường Tân Định'), 'create');
+  H.addHousehold(team, 'khu-mk', 'MK-1', { members: 3 });
+  H.assertOk(team.kdc('member', 'add', 'khu-mk', A.id().peer_id, '--name', 'UBND', '--role', 'ward', '--recipient', made.recipient), 'ward key');
+  const file = path.join(dir, 'khu-mk.kdcsnap');
+  H.assertOk(team.kdc('snapshot', 'export', 'khu-mk', '-o', file), 'export');
+  await team.stop();
+  assert.ok(fs.readFileSync(file).subarray(0, 21).toString() === 'age-encryption.org/v1', 'the export is not encrypted');
+
+  const { page } = await phoneOn(A);
+  await open(page, `${A.base}/ward`);
+  await page.locator('input[type="file"][multiple]').setInputFiles([file]);
+  await Promise.all([page.waitForURL(/\/ward\/r\/[0-9a-f]+$/), page.click('[data-action="ward-report"]')]);
+  const row = page.locator('[data-file="khu-mk.kdcsnap"]');
+  assert.equal(await row.getAttribute('data-refused'), 'true', 'an encrypted file opened without the key');
+  assert.match(await row.innerText(), /mã hóa/);
+
+  await open(page, `${A.base}/ward`);
+  await page.locator('input[name="identity"]').setInputFiles([key]);
+  await page.locator('input[type="file"][multiple]').setInputFiles([file]);
+  await Promise.all([page.waitForURL(/\/ward\/r\/[0-9a-f]+$/), page.click('[data-action="ward-report"]')]);
+  assert.equal(await page.locator('[data-file="khu-mk.kdcsnap"]').getAttribute('data-refused'), 'false');
+  await page.locator('[data-area="khu-mk"]').first().waitFor({ timeout: 10_000 });
+});
+
 scenario('ward office: drop good, repeated, stale and corrupt files; the report matches kdc report; downloads; import', async () => {
   const dir = fs.mkdtempSync(path.join(A.dir, 'ward-'));
   const peer = A.id().peer_id;

@@ -42,6 +42,10 @@ pub struct Ctx {
     pub lang: Lang,
     pub json: bool,
     pub data_dir: Option<PathBuf>,
+    /// `--identity` files, for encrypted snapshot files.
+    pub identities: Vec<PathBuf>,
+    /// Their identities and the device's, read once when the first encrypted file comes.
+    pub opened_identities: std::sync::OnceLock<Result<Vec<kdc_daemon::seal::Identity>, String>>,
 }
 
 impl Ctx {
@@ -52,6 +56,31 @@ impl Ctx {
             Some(dir) => Ok(dir.clone()),
             None => kdc_daemon::config::default_data_dir().ok_or_else(|| usage(i18n::no_data_dir(self.lang))),
         }
+    }
+
+    /// A snapshot file's bytes, opened when it is encrypted (with the `--identity` files and the
+    /// device's own key): an encrypted file nothing here opens is refused (exit 2) saying so.
+    pub fn snapshot_bytes(&self, path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+        let bytes = std::fs::read(path).map_err(|e| usage(format!("{}: {e}", i18n::cannot_read(self.lang, path))))?;
+        if !kdc_daemon::seal::is_sealed(&bytes) {
+            return Ok(bytes);
+        }
+        let identities = self
+            .opened_identities
+            .get_or_init(|| {
+                let mut identities = Vec::new();
+                for file in &self.identities {
+                    identities.extend(kdc_daemon::seal::read_identity_file(file).map_err(|e| e.to_string())?);
+                }
+                if let Some(own) = self.data_dir().ok().and_then(|d| kdc_daemon::seal::existing_device_identity(&d)) {
+                    identities.push(own);
+                }
+                Ok(identities)
+            })
+            .as_ref()
+            .map_err(|e| usage(e.clone()))?;
+        kdc_daemon::seal::open(&bytes, identities)
+            .map_err(|e| usage(i18n::invalid_snapshot(self.lang, path, &i18n::seal_error(self.lang, &e))))
     }
 
     /// A client of the local daemon; fails with exit 3 when it is not running.
@@ -74,10 +103,17 @@ pub fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
     // A report is a document for the district: Vietnamese unless `--lang en` asks otherwise,
     // whatever the PC's locale (its messages still follow LANG).
     let document_lang = cli.lang.map_or(Lang::Vi, |l| crate::args::resolve_lang(Some(l), None));
-    let ctx = Ctx { lang, json: cli.json, data_dir: cli.data_dir };
+    let ctx = Ctx {
+        lang,
+        json: cli.json,
+        data_dir: cli.data_dir,
+        identities: cli.identity,
+        opened_identities: Default::default(),
+    };
     match cli.command {
         Command::Id => misc::id(&ctx),
         Command::Area(cmd) => area::run(&ctx, cmd),
+        Command::Ward(cmd) => misc::ward(&ctx, cmd),
         Command::Household(cmd) => household::run(&ctx, cmd),
         Command::Status { area, at: None, snapshot: None } => misc::status(&ctx, &area),
         Command::Status { area, at, snapshot } => history::status(&ctx, &area, at, snapshot),

@@ -19,6 +19,7 @@ use crate::error::usage;
 use crate::i18n;
 use crate::output::{self, Verified};
 use crate::report;
+use kdc_daemon::seal;
 use kdc_daemon::ward::describe_area;
 
 /// Actor id for documents loaded only to be read; nothing is ever written with it.
@@ -26,7 +27,7 @@ const VERIFY_ACTOR: &str = "kdc-verify";
 
 pub fn run(ctx: &Ctx, cmd: SnapshotCmd) -> anyhow::Result<()> {
     match cmd {
-        SnapshotCmd::Export { area, output } => export(ctx, &area, &output),
+        SnapshotCmd::Export { area, output, plain } => export(ctx, &area, &output, plain),
         SnapshotCmd::Import { file } => import(ctx, &file),
         SnapshotCmd::Verify { file } => verify(ctx, &file),
         SnapshotCmd::Merge { output, files } => merge(ctx, &output, &files),
@@ -40,19 +41,44 @@ struct Exported<'a> {
     area: &'a str,
     file: String,
     bytes: usize,
+    /// Encrypted with age to these ward recipients (and this device); empty: a plain file.
+    encrypted_to: Vec<String>,
 }
 
-fn export(ctx: &Ctx, area: &str, path: &Path) -> anyhow::Result<()> {
+/// Writes the area's snapshot; when the area has ward members with a recipient (and not
+/// `--plain`), encrypted to them and to this device's own key, so only they can open it.
+fn export(ctx: &Ctx, area: &str, path: &Path, plain: bool) -> anyhow::Result<()> {
     let client = ctx.client()?;
     let bytes = client.export_snapshot(area)?;
     // Never write a file that `snapshot import` would refuse.
     snapshot::decode(&bytes)
         .map_err(|e| anyhow::anyhow!(i18n::daemon_sent_bad_snapshot(ctx.lang, area, &e.to_string())))?;
+    let members: Vec<crdt_model::area::Member> = client.members(area)?;
+    let ward: Vec<String> = members
+        .into_iter()
+        .filter(|m| !m.removed && m.role == "ward")
+        .filter_map(|m| m.recipient)
+        .filter(|r| seal::recipient(r).is_ok())
+        .collect();
+    let (bytes, encrypted_to) = if ward.is_empty() || plain {
+        (bytes, Vec::new())
+    } else {
+        let own = seal::device_identity(&ctx.data_dir()?).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        let mut recipients: Vec<seal::Recipient> = ward.iter().filter_map(|r| seal::recipient(r).ok()).collect();
+        recipients.push(own.to_public());
+        let sealed = seal::seal(&bytes, &recipients).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        // What was written must open again with this device's key.
+        seal::open(&sealed, &[own]).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        (sealed, ward)
+    };
     write_atomically(path, &bytes).with_context(|| i18n::cannot_write(ctx.lang, path))?;
     if ctx.json {
-        emit(&output::json(&Exported { area, file: path.display().to_string(), bytes: bytes.len() })?)
+        let file = path.display().to_string();
+        emit(&output::json(&Exported { area, file, bytes: bytes.len(), encrypted_to })?)
     } else {
-        emit(&format!("{}\n", i18n::snapshot_exported(ctx.lang, area, path, bytes.len())))
+        let mut text = format!("{}\n", i18n::snapshot_exported(ctx.lang, area, path, bytes.len()));
+        text.push_str(&i18n::snapshot_encryption(ctx.lang, encrypted_to.len()));
+        emit(&text)
     }
 }
 
@@ -141,13 +167,11 @@ fn decode_and_merge(ctx: &Ctx, paths: &[PathBuf], bar: &ProgressBar) -> anyhow::
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
-                    let decoded = fs::read(path)
-                        .map_err(|e| usage(format!("{}: {e}", i18n::cannot_read(ctx.lang, path))))
-                        .and_then(|bytes| {
-                            let areas = snapshot::Merger::decode(&path.display().to_string(), &bytes)
-                                .map_err(|e| merge_error(ctx, e))?;
-                            Ok((bytes.len() as u64, areas))
-                        });
+                    let decoded = ctx.snapshot_bytes(path).and_then(|bytes| {
+                        let areas = snapshot::Merger::decode(&path.display().to_string(), &bytes)
+                            .map_err(|e| merge_error(ctx, e))?;
+                        Ok((bytes.len() as u64, areas))
+                    });
                     if tx.send((i, decoded)).is_err() {
                         break;
                     }
@@ -181,10 +205,9 @@ pub fn read_and_report(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<report::R
     if paths.is_empty() {
         return Err(merge_error(ctx, snapshot::MergeError::NoInput));
     }
-    let unreadable = |path: &Path, e: std::io::Error| usage(format!("{}: {e}", i18n::cannot_read(ctx.lang, path)));
     let mut copies: HashMap<String, usize> = HashMap::new();
     for path in paths {
-        let bytes = fs::read(path).map_err(|e| unreadable(path, e))?;
+        let bytes = ctx.snapshot_bytes(path)?;
         let info = snapshot::decode(&bytes).map_err(|error| {
             merge_error(ctx, snapshot::MergeError::BadFile { file: path.display().to_string(), error })
         })?;
@@ -206,7 +229,7 @@ pub fn read_and_report(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<report::R
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
-                    let decoded = fs::read(path).map_err(|e| unreadable(path, e)).and_then(|bytes| {
+                    let decoded = ctx.snapshot_bytes(path).and_then(|bytes| {
                         let areas = snapshot::Merger::decode(&path.display().to_string(), &bytes)
                             .map_err(|e| merge_error(ctx, e))?;
                         Ok(areas
@@ -285,7 +308,7 @@ fn merge(ctx: &Ctx, path: &Path, files: &[PathBuf]) -> anyhow::Result<()> {
 /// Reads a snapshot file and checks it whole (envelope, checksum, every area document) so a
 /// corrupt, truncated or foreign file is refused (exit 2) naming the file and the reason.
 fn read_snapshot(ctx: &Ctx, path: &Path) -> anyhow::Result<(Vec<u8>, snapshot::SnapshotInfo, Vec<Area>)> {
-    let bytes = fs::read(path).map_err(|e| usage(format!("{}: {e}", i18n::cannot_read(ctx.lang, path))))?;
+    let bytes = ctx.snapshot_bytes(path)?;
     let invalid = |e: snapshot::SnapshotError| usage(i18n::invalid_snapshot(ctx.lang, path, &e.to_string()));
     let info = snapshot::decode(&bytes).map_err(invalid)?;
     let areas = snapshot::decode_areas(&bytes, VERIFY_ACTOR).map_err(invalid)?;

@@ -146,7 +146,7 @@ async fn add_member(
     ApiPath(area): ApiPath<String>,
     ApiJson(req): ApiJson<NewMember>,
 ) -> ApiResult<Response> {
-    let member = s.node.add_member(area, req.peer_id, req.name, req.role).await?;
+    let member = s.node.add_member_with(area, req.peer_id, req.name, req.role, req.recipient).await?;
     Ok((StatusCode::CREATED, axum::Json(member)).into_response())
 }
 

@@ -114,6 +114,9 @@ pub struct NewMember {
     /// `head`, `member` or `ward`; absent: `member`.
     #[serde(default = "default_role")]
     pub role: String,
+    /// An age recipient (`age1…`, from `kdc ward keygen`): snapshot files are encrypted to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
 }
 
 fn default_role() -> String {

@@ -47,12 +47,29 @@ impl Node {
     /// Adds `peer_id` to the area's roster, re-adds it if it was removed, or updates its name
     /// and role (see [`Area::add_member`]). Answers the roster entry once durable.
     pub async fn add_member(&self, area: String, peer_id: String, name: String, role: String) -> Result<Member> {
+        self.add_member_with(area, peer_id, name, role, None).await
+    }
+
+    /// [`Node::add_member`] with the member's age recipient (a ward office's key, `age1…`),
+    /// which exported snapshot files are then encrypted to.
+    pub async fn add_member_with(
+        &self,
+        area: String,
+        peer_id: String,
+        name: String,
+        role: String,
+        recipient: Option<String>,
+    ) -> Result<Member> {
         self.blocking(move |inner| {
             check_peer_id(&peer_id)?;
+            if let Some(r) = &recipient {
+                crate::seal::recipient(r)
+                    .map_err(|e| ModelError::InvalidInput { field: "recipient".into(), message: e.to_string() })?;
+            }
             let (by, now) = (inner.actor.clone(), now_ms());
             inner.write(&area, |a| {
                 may_manage(a, &by)?;
-                a.add_member(&peer_id, &name, &role, &by, now)?;
+                a.add_member_with(&peer_id, &name, &role, recipient.as_deref(), &by, now)?;
                 a.member(&peer_id).ok_or_else(|| ModelError::Corrupt("the member just added is missing".into()))
             })
         })

@@ -60,6 +60,18 @@ impl WardResults {
     }
 }
 
+/// The keys this device opens encrypted files with, read off the reactor.
+async fn device_identities(ws: &WebState) -> Vec<crate::seal::Identity> {
+    let Some(dir) = ws.app.ui.data_dir.clone() else { return Vec::new() };
+    tokio::task::spawn_blocking(move || {
+        let mut ids: Vec<crate::seal::Identity> = crate::seal::existing_device_identity(&dir).into_iter().collect();
+        ids.extend(crate::seal::read_identity_file(&dir.join(crate::seal::WARD_IDENTITY_FILE)).unwrap_or_default());
+        ids
+    })
+    .await
+    .unwrap_or_default()
+}
+
 /// The letterhead settings of this device, read off the reactor.
 async fn load_settings(ws: &WebState) -> LetterheadSettings {
     let Some(dir) = ws.app.ui.data_dir.clone() else { return LetterheadSettings::default() };
@@ -123,6 +135,9 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
     let permits = Arc::new(tokio::sync::Semaphore::new(cores));
     let mut decoding: Vec<tokio::task::JoinHandle<DecodedFile>> = Vec::new();
     let mut csrf_ok = false;
+    // Encrypted files open with this device's key, the ward's key kept on it (DATA_DIR/ward.key),
+    // and a key file chosen on the form.
+    let mut identities: Arc<Vec<crate::seal::Identity>> = Arc::new(device_identities(&ws).await);
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -141,6 +156,23 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
                 let presented = field.text().await.unwrap_or_default();
                 let expected = ctx.session.as_ref().map(|s| s.csrf.clone()).unwrap_or_default();
                 csrf_ok = !expected.is_empty() && crate::api::auth::token_matches(presented.trim(), &expected);
+            }
+            Some("identity") => {
+                let text = field.text().await.unwrap_or_default();
+                if text.trim().is_empty() {
+                    continue;
+                }
+                match crate::seal::parse_identities(&text) {
+                    Ok(ids) => identities = Arc::new(identities.iter().cloned().chain(ids).collect()),
+                    Err(e) => {
+                        let message = format!("{}: {e}", l.t("Tệp khóa không đọc được", "The key file cannot be read"));
+                        let settings = load_settings(&ws).await;
+                        return page_with(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            form_page(&ctx, Some(message), &settings, None),
+                        );
+                    }
+                }
             }
             Some("files") => {
                 if !csrf_ok {
@@ -168,8 +200,9 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
                 let Ok(permit) = permits.clone().acquire_owned().await else {
                     return refusal(l, StatusCode::INTERNAL_SERVER_ERROR, "decoding failed");
                 };
+                let identities = identities.clone();
                 decoding.push(tokio::task::spawn_blocking(move || {
-                    let decoded = LenientMerger::decode(name, &bytes);
+                    let decoded = LenientMerger::decode_with(name, &bytes, &identities);
                     drop(permit);
                     decoded
                 }));
@@ -337,6 +370,8 @@ fn upload_form(ctx: &Ctx, error: Option<&str>) -> Markup {
     html! {
         form.card.no-print method="post" action="/ward" enctype="multipart/form-data" {
             (csrf(ctx))
+            label for="ward-key" { (l.t("Khóa của phường (nếu tệp đã mã hóa; không bắt buộc)", "The ward's key (for encrypted files; optional)")) }
+            input #ward-key type="file" name="identity" accept=".key,.txt,text/plain";
             label for="ward-files" { (l.t("Tệp dữ liệu của các khu (.kdcsnap)", "The areas' snapshot files (.kdcsnap)")) }
             input #ward-files type="file" name="files" multiple accept=".kdcsnap,application/octet-stream";
             @if let Some(message) = error {

@@ -5,7 +5,7 @@
 #   bash fuzz/run.sh [SECONDS]        SECONDS per target, default 60
 #
 # Environment:
-#   FUZZ_TARGETS="a b"      run only these targets (default: all five)
+#   FUZZ_TARGETS="a b"      run only these targets (default: all six)
 #   FUZZ_SANITIZER=none     build without AddressSanitizer (default: address)
 #   FUZZ_GROW_CORPUS=1      add new interesting inputs to fuzz/corpus/TARGET (default: they go
 #                           to fuzz/target/new-corpus/TARGET and the repository stays clean)
@@ -27,7 +27,7 @@ cd "$root"
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/fuzz/target}"
 sanitizer="${FUZZ_SANITIZER:-address}"
-read -r -a targets <<< "${FUZZ_TARGETS:-snapshot_decode sync_frame invite_token field_value foreign_document}"
+read -r -a targets <<< "${FUZZ_TARGETS:-snapshot_decode sync_frame invite_token field_value foreign_document sealed_snapshot}"
 
 started=$(date +%s)
 if ! cargo fuzz --version > /dev/null 2>&1; then

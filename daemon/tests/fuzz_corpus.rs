@@ -66,11 +66,19 @@ fn foreign_document_corpus() {
 }
 
 #[test]
+fn sealed_snapshot_corpus() {
+    replay("sealed_snapshot");
+}
+
+#[test]
 fn every_target_has_a_corpus_and_a_test() {
     for target in kdc_fuzz::TARGETS {
         corpus_files(target);
     }
-    assert_eq!(kdc_fuzz::TARGETS, ["snapshot_decode", "sync_frame", "invite_token", "field_value", "foreign_document"]);
+    assert_eq!(
+        kdc_fuzz::TARGETS,
+        ["snapshot_decode", "sync_frame", "invite_token", "field_value", "foreign_document", "sealed_snapshot"]
+    );
 }
 
 /// The seeds pass their own targets (so a seed never hides a bug as "expected").

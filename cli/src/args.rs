@@ -553,7 +553,7 @@ mod tests {
     #[test]
     fn member_commands() {
         let cli = parse(&["member", "add", "a", "12D3KooWX", "--name", "Minh"]).expect("parses");
-        let Command::Member(MemberCmd::Add { area, peer_id, name, role }) = cli.command else {
+        let Command::Member(MemberCmd::Add { area, peer_id, name, role, .. }) = cli.command else {
             panic!("wrong command");
         };
         assert_eq!((area.as_str(), peer_id.as_str(), name.as_str(), role), ("a", "12D3KooWX", "Minh", Role::Member));

@@ -237,7 +237,7 @@ fn members_are_added_and_removed() {
     client.create_area::<Value>(&area("a")).expect("create");
     let b = peer();
 
-    let req = NewMember { peer_id: b.clone(), name: "Minh".into(), role: "member".into() };
+    let req = NewMember { peer_id: b.clone(), name: "Minh".into(), role: "member".into(), recipient: None };
     let m: Value = client.add_member("a", &req).expect("add");
     assert_eq!(
         (m["peer_id"].as_str(), m["name"].as_str(), m["role"].as_str()),
@@ -250,16 +250,19 @@ fn members_are_added_and_removed() {
     assert_eq!(req.role, "member");
 
     for (req, field) in [
-        (NewMember { peer_id: "not-a-peer".into(), name: "X".into(), role: "member".into() }, "peer_id"),
-        (NewMember { peer_id: peer(), name: "X".into(), role: "boss".into() }, "role"),
-        (NewMember { peer_id: peer(), name: " ".into(), role: "ward".into() }, "name"),
+        (
+            NewMember { peer_id: "not-a-peer".into(), name: "X".into(), role: "member".into(), recipient: None },
+            "peer_id",
+        ),
+        (NewMember { peer_id: peer(), name: "X".into(), role: "boss".into(), recipient: None }, "role"),
+        (NewMember { peer_id: peer(), name: " ".into(), role: "ward".into(), recipient: None }, "name"),
     ] {
         let err = client.add_member::<Value>("a", &req).expect_err("refused");
         assert_eq!(err.exit_code(), 2);
         let (status, kind, f) = api_err(err);
         assert_eq!((status, kind.as_str(), f.as_deref()), (400, "invalid_input", Some(field)));
     }
-    let req = NewMember { peer_id: peer(), name: "X".into(), role: "member".into() };
+    let req = NewMember { peer_id: peer(), name: "X".into(), role: "member".into(), recipient: None };
     assert_eq!(client.add_member::<Value>("nowhere", &req).expect_err("no area").exit_code(), 4);
 
     let removed: Value = client.remove_member("a", &b).expect("remove");

@@ -138,6 +138,13 @@ pub struct ConsentChange {
     pub group: Option<String>,
 }
 
+impl ConsentChange {
+    /// A decision with nothing else: no method, reference, notice version or group.
+    pub fn decision(state: ConsentState) -> ConsentChange {
+        ConsentChange { state, method: None, reference: None, notice_version: None, group: None }
+    }
+}
+
 /// `"consent"` of `kdc household show --json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentView {

@@ -29,7 +29,7 @@ fn w(hh: &str, consent: Option<ConsentGiven>) -> HouseholdWrite {
 }
 
 fn decision(state: ConsentState) -> ConsentChange {
-    ConsentChange { state, method: None, reference: None, notice_version: None, group: None }
+    ConsentChange::decision(state)
 }
 
 fn invalid_field(e: ModelError) -> String {

@@ -202,13 +202,7 @@ async fn save(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Re
     }
     let written = match consent_choice(form) {
         ConsentChoice::Refused if view.consent.state != "given" => {
-            let change = ConsentChange {
-                state: ConsentState::Refused,
-                method: None,
-                reference: None,
-                notice_version: None,
-                group: None,
-            };
+            let change = ConsentChange::decision(ConsentState::Refused);
             ws.app.node.record_consent(area.to_string(), hh.to_string(), change).await
         }
         choice => {
@@ -281,13 +275,7 @@ async fn withdraw(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -
     if form.get("confirm") != Some("yes") {
         return see_other(&format!("/a/{area}/h/{hh}"));
     }
-    let change = ConsentChange {
-        state: ConsentState::Withdrawn,
-        method: None,
-        reference: None,
-        notice_version: None,
-        group: None,
-    };
+    let change = ConsentChange::decision(ConsentState::Withdrawn);
     match ws.app.node.record_consent(area.to_string(), hh.to_string(), change).await {
         Ok(view) => see_other(&format!("/a/{area}/h/{hh}?saved={}", updated_ms(&view))),
         Err(e) => failed(ctx, e),

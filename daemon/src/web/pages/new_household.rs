@@ -48,13 +48,7 @@ pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<Strin
     let written = match consent_choice(&form) {
         // A refusal keeps the house code (and group) only: whatever else was typed is dropped.
         ConsentChoice::Refused => {
-            let change = ConsentChange {
-                state: ConsentState::Refused,
-                method: None,
-                reference: None,
-                notice_version: None,
-                group,
-            };
+            let change = ConsentChange { group, ..ConsentChange::decision(ConsentState::Refused) };
             ws.app.node.record_consent(area.clone(), id.clone(), change).await
         }
         choice => {

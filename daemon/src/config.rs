@@ -62,6 +62,9 @@ pub struct Config {
     /// Print a one-time login URL for the web app on stdout once the API is ready (`kdcd`
     /// started on a terminal).
     pub print_login_url: bool,
+    /// `--passphrase-fd` / `--ask-passphrase`: the passphrase that wraps the device key
+    /// (encryption at rest). Given to a device whose key has none, it sets it.
+    pub passphrase: Option<crate::store::Passphrase>,
 }
 
 impl Config {
@@ -76,6 +79,7 @@ impl Config {
             compact_threshold: crate::store::DEFAULT_COMPACT_THRESHOLD,
             ui_listen: None,
             print_login_url: false,
+            passphrase: None,
         }
     }
 }

@@ -41,6 +41,9 @@ pub enum DaemonError {
     Config(#[from] config::ConfigError),
     #[error("cannot open the database: {0}")]
     Store(#[from] store::StoreError),
+    /// The device key (encryption at rest) cannot be had: a passphrase is needed or wrong.
+    #[error(transparent)]
+    Key(#[from] store::KeyError),
     #[error("cannot load areas: {0}")]
     Node(#[from] node::NodeError),
     /// Every acknowledged write was flushed when it was acknowledged; this is the final one.
@@ -102,8 +105,11 @@ async fn serve(
     let node = {
         let dd = Arc::clone(&data_dir);
         let (name, threshold) = (config.name.clone(), config.compact_threshold);
+        let passphrase = config.passphrase.clone();
         blocking(move || {
-            let store = store::Store::open(&dd.db_path()).map_err(|e| match e {
+            // Argon2id (with a passphrase) takes about a second: not on the reactor.
+            let device = store::DeviceKey::open(dd.path(), passphrase.as_ref())?;
+            let store = store::Store::open(&dd.db_path(), device).map_err(|e| match e {
                 store::StoreError::Storage(fault) => DaemonError::Config(config::ConfigError::Storage(fault)),
                 other => DaemonError::Store(other),
             })?;

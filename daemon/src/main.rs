@@ -1,12 +1,13 @@
 //! `kdcd`: parses flags, sets up logging and signals, and hands over to [`kdc_daemon::run_in`].
 
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use kdc_daemon::{Config, DataDir, config};
+use kdc_daemon::store::{KeyError, Passphrase, Protection, keys};
+use kdc_daemon::{Config, DaemonError, DataDir, config};
 use libp2p::Multiaddr;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
@@ -49,6 +50,17 @@ struct Args {
     /// 0.0.0.0:7421); each browser logs in with a code from `kdc ui --lan`. Off by default.
     #[arg(long, value_name = "ADDR")]
     ui_listen: Option<String>,
+
+    /// Read the passphrase that protects this device's data key (encryption at rest) from file
+    /// descriptor N: its first line. Given to a device whose key has no passphrase yet, it
+    /// sets one; from then on every start needs it
+    #[arg(long, value_name = "N", conflicts_with = "ask_passphrase")]
+    passphrase_fd: Option<i32>,
+
+    /// Ask for that passphrase on the terminal (twice when setting it). kdcd also asks by
+    /// itself when the key needs one and it was started in a terminal
+    #[arg(long)]
+    ask_passphrase: bool,
 }
 
 /// clap names the flag in its error and exits with 2.
@@ -108,9 +120,60 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("kdcd: error: {e:#}");
-            ExitCode::FAILURE
+            // A missing, wrong or malformed passphrase is the user's input: exit 2.
+            let passphrase = matches!(e.downcast_ref::<DaemonError>(), Some(DaemonError::Key(k)) if !matches!(k, KeyError::Io { .. } | KeyError::Malformed { .. }))
+                || matches!(e.downcast_ref::<KeyError>(), Some(KeyError::BadPassphrase(_)));
+            if passphrase { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
+}
+
+/// The passphrase of the device key: from `--passphrase-fd`, or asked on the terminal with
+/// `--ask-passphrase` or because the key needs one and a person is at the terminal. `None`
+/// otherwise (then a key that needs one is refused with a message saying how to give it).
+fn passphrase(args: &Args, data_dir: &Path) -> Result<Option<Passphrase>, KeyError> {
+    if let Some(fd) = args.passphrase_fd {
+        return read_fd(fd).map(Some);
+    }
+    let protection = keys::protection(data_dir)?;
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    if !(args.ask_passphrase || protection == Protection::Passphrase && terminal) {
+        return Ok(None);
+    }
+    if !terminal {
+        return Err(KeyError::BadPassphrase(
+            "--ask-passphrase needs a terminal; give it with --passphrase-fd N instead".into(),
+        ));
+    }
+    let ask = |prompt: &str| {
+        rpassword::prompt_password(prompt).map_err(|e| KeyError::BadPassphrase(format!("cannot be read: {e}")))
+    };
+    let first = zeroize::Zeroizing::new(ask("Mật khẩu của khóa dữ liệu / data key passphrase: ")?);
+    if protection != Protection::Passphrase {
+        let again = zeroize::Zeroizing::new(ask("Nhập lại / again: ")?);
+        if *first != *again {
+            return Err(KeyError::BadPassphrase("the two passphrases typed differ".into()));
+        }
+    }
+    Passphrase::new(&first).map(Some)
+}
+
+#[cfg(unix)]
+fn read_fd(fd: i32) -> Result<Passphrase, KeyError> {
+    let path = format!("/dev/fd/{fd}");
+    let file = std::fs::File::open(&path)
+        .map_err(|e| KeyError::BadPassphrase(format!("--passphrase-fd {fd}: cannot open {path}: {e}")))?;
+    Passphrase::read_from(file)
+}
+
+#[cfg(not(unix))]
+fn read_fd(fd: i32) -> Result<Passphrase, KeyError> {
+    if fd == 0 {
+        return Passphrase::read_from(std::io::stdin());
+    }
+    Err(KeyError::BadPassphrase(format!(
+        "--passphrase-fd {fd}: only 0 (standard input) is available on this system; or use --ask-passphrase"
+    )))
 }
 
 fn resolve_api(text: &str) -> anyhow::Result<SocketAddr> {
@@ -122,13 +185,14 @@ fn resolve_api(text: &str) -> anyhow::Result<SocketAddr> {
 }
 
 async fn start(args: Args, api: SocketAddr, ui_listen: Option<SocketAddr>) -> anyhow::Result<()> {
-    let data_dir = match args.data_dir {
+    let data_dir = match args.data_dir.clone() {
         Some(dir) => dir,
         None => {
             config::default_data_dir().context("no platform data directory; give --data-dir DIR or set KDC_DATA_DIR")?
         }
     };
     let mut config = Config::new(&data_dir);
+    config.passphrase = passphrase(&args, &data_dir)?;
     config.name = args.name;
     if !args.listen.is_empty() {
         config.listen = args.listen;

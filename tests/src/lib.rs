@@ -134,6 +134,8 @@ pub struct Daemon {
     child: Option<Child>,
     _tmp: Option<tempfile::TempDir>,
     extra: Vec<String>,
+    /// A file given to kdcd as its standard input (a passphrase for `--passphrase-fd 0`).
+    stdin: Option<PathBuf>,
 }
 
 impl Daemon {
@@ -160,10 +162,22 @@ impl Daemon {
     }
 
     fn start_with(data_dir: &Path, extra: &[&str]) -> Daemon {
+        Daemon::start_with_stdin(data_dir, extra, None)
+    }
+
+    /// Starts a daemon on `data_dir` with extra flags and `stdin` as its standard input (and
+    /// on every [`Daemon::restart`]).
+    pub fn start_with_stdin(data_dir: &Path, extra: &[&str], stdin: Option<&Path>) -> Daemon {
         let _ = std::fs::remove_file(data_dir.join("api.addr"));
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        let child = spawn_kdcd(data_dir, &extra.iter().map(String::as_str).collect::<Vec<_>>());
-        let mut d = Daemon { data_dir: data_dir.to_path_buf(), child: Some(child), _tmp: None, extra };
+        let child = spawn_kdcd_with(data_dir, &extra.iter().map(String::as_str).collect::<Vec<_>>(), stdin);
+        let mut d = Daemon {
+            data_dir: data_dir.to_path_buf(),
+            child: Some(child),
+            _tmp: None,
+            extra,
+            stdin: stdin.map(Path::to_path_buf),
+        };
         d.wait_ready();
         d
     }
@@ -218,7 +232,7 @@ impl Daemon {
         self.kill();
         let _ = std::fs::remove_file(self.data_dir.join("api.addr"));
         let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
-        self.child = Some(spawn_kdcd(&self.data_dir, &extra));
+        self.child = Some(spawn_kdcd_with(&self.data_dir, &extra, self.stdin.as_deref()));
         self.wait_ready();
     }
 
@@ -261,6 +275,15 @@ impl Drop for Daemon {
 
 /// Spawns `kdcd` on `data_dir` with a free API port and no discovery, plus `extra` flags.
 pub fn spawn_kdcd(data_dir: &Path, extra: &[&str]) -> Child {
+    spawn_kdcd_with(data_dir, extra, None)
+}
+
+/// [`spawn_kdcd`] with `stdin` (a file) as standard input instead of nothing.
+pub fn spawn_kdcd_with(data_dir: &Path, extra: &[&str], stdin: Option<&Path>) -> Child {
+    let stdin = match stdin {
+        Some(path) => Stdio::from(std::fs::File::open(path).expect("stdin file")),
+        None => Stdio::null(),
+    };
     Command::new(bin("kdcd"))
         .arg("--data-dir")
         .arg(data_dir)
@@ -268,7 +291,7 @@ pub fn spawn_kdcd(data_dir: &Path, extra: &[&str]) -> Child {
         .args(if extra.contains(&"--name") { &[][..] } else { &["--name", "test-device"][..] })
         .args(extra)
         .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -95,3 +95,136 @@ fn an_exported_file_opens_only_with_the_wards_key_or_the_exporting_device() {
     assert_eq!(forced["encrypted_to"], serde_json::json!([]), "{forced}");
     assert!(contains(&std::fs::read(path("forced.kdcsnap")).unwrap(), "KDCSNAP"));
 }
+
+/// Every file under `dir`, recursively, whose bytes hold `needle`.
+fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path).unwrap().windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// Encryption at rest: a marker written into household addresses, through enough writes that
+/// the area is compacted, is in no byte of any file under the data directory, while the
+/// device reads it back. (The control, that the same writes leave the text plainly on disk
+/// without encryption, is the next test's: its directory from before holds its marker.)
+#[test]
+fn no_household_text_is_left_in_the_data_directory() {
+    let mut device = Daemon::start();
+    device.kdc(&["area", "create", AREA, "--name", "Khu 1", "--ward", "Phường 1"]).ok();
+    device.kdc(&["household", "add", "--consent", "verbal", AREA, "T1-000", "--address", MARKER, "members=3"]).ok();
+    // Past the compaction threshold (256 chunks): saves and chunks both hold the text.
+    for i in 1..=270 {
+        let hh = format!("T1-{i:03}");
+        let address = format!("{MARKER} số {i}");
+        device.kdc(&["household", "add", "--consent", "verbal", AREA, &hh, "--address", &address, "members=2"]).ok();
+    }
+    let shown = device.json(&["household", "show", AREA, "T1-270"]);
+    assert_eq!(shown["address"], format!("{MARKER} số 270"));
+    let listed = device.json(&["household", "list", AREA]);
+    assert_eq!(listed.as_array().unwrap().len(), 271);
+    let saves: Vec<_> =
+        std::fs::read_dir(device.data_dir.join("saves")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(saves.iter().any(|n| n.to_string_lossy() != format!("{AREA}.0")), "compacted: {saves:?}");
+    assert_eq!(files_holding(&device.data_dir, MARKER), Vec::<std::path::PathBuf>::new(), "while running");
+    assert!(device.terminate().success());
+    assert_eq!(files_holding(&device.data_dir, MARKER), Vec::<std::path::PathBuf>::new(), "after stopping");
+    assert!(
+        device.data_dir.join("keys/device.key").exists() && device.data_dir.join(format!("keys/{AREA}.0")).exists()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for key in ["keys/device.key", &format!("keys/{AREA}.0")] {
+            let mode = std::fs::metadata(device.data_dir.join(key)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{key} is readable by others: {mode:o}");
+        }
+    }
+    // And it all comes back.
+    device.restart();
+    assert_eq!(device.json(&["household", "show", AREA, "T1-007"])["address"], format!("{MARKER} số 7"));
+}
+
+/// A data directory written before encryption at rest (tests/fixtures/legacy-datadir.tar.gz:
+/// made by kdcd at a247320 with 300 households whose addresses hold ZZLEGACYMARKER, compacted
+/// once) is sealed the first time kdcd opens it: every household reads as before, and the
+/// marker that was plainly in the database is in no file any more.
+#[test]
+fn a_data_directory_from_before_encryption_is_sealed_when_opened() {
+    const LEGACY: &str = "ZZLEGACYMARKER";
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/legacy-datadir.tar.gz");
+    let untar = std::process::Command::new("tar").arg("xzf").arg(fixture).arg("-C").arg(tmp.path()).status().unwrap();
+    assert!(untar.success());
+    let data = tmp.path().join("data");
+    assert!(!files_holding(&data, LEGACY).is_empty(), "control: the old directory holds the marker in plain");
+
+    let mut device = Daemon::start_in(&data);
+    let listed = device.json(&["household", "list", "cu-cu"]);
+    assert_eq!(listed.as_array().unwrap().len(), 300);
+    let shown = device.json(&["household", "show", "cu-cu", "T1-042"]);
+    assert_eq!(shown["address"], format!("{LEGACY} 42 Ngõ Cũ"));
+    assert_eq!(shown["fields"]["members"], 3);
+    device.kdc(&["household", "set", "cu-cu", "T1-042", "internet=no"]).ok();
+    assert!(device.terminate().success());
+    assert_eq!(files_holding(&data, LEGACY), Vec::<std::path::PathBuf>::new());
+    assert!(!data.join("db.plain").exists() && !data.join("db.sealing").exists());
+    device.restart();
+    let shown = device.json(&["household", "show", "cu-cu", "T1-042"]);
+    assert_eq!(
+        (shown["address"].as_str(), shown["fields"]["internet"].as_str()),
+        (Some("ZZLEGACYMARKER 42 Ngõ Cũ"), Some("no"))
+    );
+}
+
+/// A passphrase wraps the data key: given with --passphrase-fd it is set, from then on kdcd
+/// does not start without it (exit 2, saying how to give it) or with a wrong one, and the
+/// right one opens the data.
+#[test]
+fn a_passphrase_protects_the_data_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let pass = tmp.path().join("pass");
+    std::fs::write(&pass, "rà từng ngõ, gõ từng nhà\n").unwrap();
+    let flags = ["--passphrase-fd", "0"];
+    {
+        let device = Daemon::start_with_stdin(&data, &flags, Some(&pass));
+        device.kdc(&["area", "create", AREA, "--name", "Khu 1", "--ward", "Phường 1"]).ok();
+        device.kdc(&["household", "add", "--consent", "verbal", AREA, "T1-001", "--address", MARKER]).ok();
+    }
+    let key = std::fs::read_to_string(data.join("keys/device.key")).unwrap();
+    assert!(key.contains("argon2id") && !key.contains("\nkey "), "{key}");
+
+    let refused = |stdin: Option<&std::path::Path>, extra: &[&str]| {
+        let mut child = kdc_tests::spawn_kdcd_with(&data, extra, stdin);
+        let status = kdc_tests::wait_with_deadline(&mut child, std::time::Duration::from_secs(30)).expect("kdcd exits");
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        (status.code(), stderr)
+    };
+    let (code, stderr) = refused(None, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("passphrase") && stderr.contains("--passphrase-fd"), "{stderr}");
+    let wrong = tmp.path().join("wrong");
+    std::fs::write(&wrong, "gõ từng nhà\n").unwrap();
+    let (code, stderr) = refused(Some(&wrong), &flags);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("does not open the data key"), "{stderr}");
+    let empty = tmp.path().join("empty");
+    std::fs::write(&empty, "").unwrap();
+    let (code, stderr) = refused(Some(&empty), &flags);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("passphrase") && stderr.contains("empty"), "{stderr}");
+
+    let device = Daemon::start_with_stdin(&data, &flags, Some(&pass));
+    assert_eq!(device.json(&["household", "show", AREA, "T1-001"])["address"], MARKER);
+}

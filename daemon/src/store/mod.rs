@@ -28,6 +28,17 @@
 //! An area's document is the save `ID.areas[id]` followed by every chunk of the area in seq
 //! order. A write appends one chunk and flushes before it is acknowledged.
 //!
+//! # Encryption at rest
+//! Every chunk and every save file is sealed ([`crypt`]: XChaCha20-Poly1305, the area id, epoch
+//! and generation or seq as associated data) under the data key of its area's epoch, which is
+//! kept in `DATA_DIR/keys/ID.EPOCH` sealed by the device key of `DATA_DIR/keys/device.key`,
+//! itself optionally wrapped by a passphrase ([`keys`]). sled's other trees hold no household
+//! data (area ids and generations, the device name, hashes of invites) and stay as they are.
+//! A data directory from before is sealed when first opened ([`migrate`]).
+//!
+//! Invariant: no household byte reaches the disk unsealed; a value that does not open (altered,
+//! moved, another device's) is refused as [`StoreError::Corrupt`], never read as data.
+//!
 //! # Durability
 //! [`Store`]'s flush is sled's `flush` followed by an `fdatasync` of sled's log file and of
 //! any new blob file (values over 128 KiB). On Linux sled's `flush` only calls
@@ -71,9 +82,12 @@
 //!
 //! Every method blocks (sled IO, possibly fsync): async callers use `spawn_blocking`.
 
+mod crypt;
 mod encoding;
 mod fault;
 mod handles;
+pub mod keys;
+mod migrate;
 mod recovery;
 mod saves;
 #[cfg(test)]
@@ -86,11 +100,13 @@ use std::sync::{Arc, RwLock};
 
 use sled::Batch;
 
+use crypt::Place;
 pub use encoding::StoredInvite;
 use encoding::{check_id, chunk_key, parse_suffix, parse_u64, prefix};
 use fault::storage_error;
 pub use fault::{PROBE_BYTES, StorageFault, StorageProblem};
 use handles::{Handles, delete_prefix};
+pub use keys::{DeviceKey, KeyError, Passphrase, Protection};
 use recovery::{State, Undo};
 
 /// Chunks per area before [`crate::node`] compacts it.
@@ -99,6 +115,9 @@ pub const DEFAULT_COMPACT_THRESHOLD: usize = 256;
 pub const CACHE_CAPACITY: u64 = 8 * 1024 * 1024;
 /// The directory of save files, beside sled's (`DATA_DIR/saves`).
 pub const SAVES_DIR: &str = "saves";
+/// The epoch every area is in until erasure by epochs lands (docs/ARCHITECTURE.md): the data
+/// keys are per (area, epoch) already.
+pub const EPOCH: u64 = 0;
 
 /// Storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -167,15 +186,77 @@ struct Shared {
     /// The directory storage messages name: the one the user knows (`--data-dir`).
     data_dir: PathBuf,
     state: RwLock<State>,
+    sealing: Sealing,
+}
+
+/// How values go to disk.
+enum Sealing {
+    /// Sealed under the area's data key: what kdcd does.
+    Sealed(DeviceKey),
+    /// As they are: only for the benchmark that measures what sealing costs.
+    Plain,
+}
+
+impl Sealing {
+    /// The data key of `area`, made if `create` and there is none.
+    fn key(&self, area: &str, create: bool) -> Result<Option<std::sync::Arc<crypt::AreaKey>>> {
+        match self {
+            Sealing::Sealed(device) if create => device.area_key(area, EPOCH).map(Some),
+            Sealing::Sealed(device) => device.existing_area_key(area, EPOCH).map(Some),
+            Sealing::Plain => Ok(None),
+        }
+    }
+
+    fn seal(&self, area: &str, place: Place, plain: &[u8], create: bool) -> Result<Vec<u8>> {
+        match self.key(area, create)? {
+            Some(key) => key.seal(place, plain),
+            None => Ok(plain.to_vec()),
+        }
+    }
+
+    fn open(&self, area: &str, place: Place, stored: Vec<u8>) -> Result<Vec<u8>> {
+        match self.key(area, false)? {
+            Some(key) => key.open(place, &stored),
+            None if crypt::is_sealed(&stored) => {
+                Err(StoreError::Corrupt(format!("area {area}: a sealed value in a store opened without keys")))
+            }
+            None => Ok(stored),
+        }
+    }
 }
 
 impl Store {
-    /// Opens (or creates) the database directory `path` (`DATA_DIR/db`).
-    pub fn open(path: &Path) -> Result<Store> {
+    /// Opens (or creates) the database directory `path` (`DATA_DIR/db`), sealing every value
+    /// under data keys wrapped by `device` (see [`keys`]). A data directory from before
+    /// encryption at rest is sealed first ([`migrate`]).
+    pub fn open(path: &Path, device: DeviceKey) -> Result<Store> {
+        Store::open_with(path, Sealing::Sealed(device))
+    }
+
+    /// Opens the database with values stored as they are. Only for the benchmark that
+    /// measures what sealing costs; kdcd never does this.
+    #[doc(hidden)]
+    pub fn open_unsealed_for_benchmark(path: &Path) -> Result<Store> {
+        Store::open_with(path, Sealing::Plain)
+    }
+
+    fn open_with(path: &Path, sealing: Sealing) -> Result<Store> {
         let data_dir = path.parent().unwrap_or(path).to_path_buf();
+        let opened = (|| {
+            migrate::finish_interrupted(path)?;
+            let handles = Handles::open(path)?;
+            match &sealing {
+                Sealing::Sealed(device) => {
+                    let handles = migrate::seal_plain(handles, device)?;
+                    device.collect(|area| handles.contains(area))?;
+                    Ok(handles)
+                }
+                Sealing::Plain => Ok(handles),
+            }
+        })();
         // Only a full disk or a read-only filesystem gets the storage message here: "kdcd tries
         // again" would not be true of a daemon that does not start.
-        let handles = Handles::open(path).map_err(|e| match storage_error(&data_dir, e) {
+        let handles = opened.map_err(|e| match storage_error(&data_dir, e) {
             StoreError::Storage(fault) if fault.problem == StorageProblem::Io => {
                 StoreError::Io(io::Error::other(fault.detail))
             }
@@ -186,8 +267,17 @@ impl Store {
                 path: path.to_path_buf(),
                 data_dir,
                 state: RwLock::new(State { db: Some(handles), failure: None }),
+                sealing,
             }),
         })
+    }
+
+    /// How the device key is kept (`None`: values are not sealed).
+    pub fn protection(&self) -> Option<Protection> {
+        match &self.shared.sealing {
+            Sealing::Sealed(device) => Some(device.protection()),
+            Sealing::Plain => None,
+        }
     }
 
     /// Ids of every stored area, sorted.
@@ -222,7 +312,7 @@ impl Store {
             delete_prefix(&h.chunks, area)?;
             h.flush()?;
             h.remove_saves(area, None)?;
-            h.write_save(area, 0, save)?;
+            h.write_save(area, 0, &self.shared.sealing.seal(area, Place::Save(0), save, true)?)?;
             // The `areas` entry is what makes the area exist; it is written only once its save
             // is on disk.
             h.areas.insert(area.as_bytes(), &0u64.to_be_bytes())?;
@@ -248,7 +338,7 @@ impl Store {
                 None => 0,
             };
             undo.push(Undo::Chunk { area: area.to_string(), seq });
-            h.chunks.insert(chunk_key(area, seq), bytes)?;
+            h.chunks.insert(chunk_key(area, seq), self.shared.sealing.seal(area, Place::Chunk(seq), bytes, false)?)?;
             h.flush()?;
             Ok(seq)
         })
@@ -263,11 +353,12 @@ impl Store {
             };
             let generation = parse_u64(&generation)
                 .ok_or_else(|| StoreError::Corrupt(format!("generation of area {area} is not a u64")))?;
-            let save = h.read_save(area, generation)?;
+            let save = self.shared.sealing.open(area, Place::Save(generation), h.read_save(area, generation)?)?;
             let mut chunks = Vec::new();
             for item in h.chunks.scan_prefix(prefix(area)) {
                 let (key, value) = item?;
-                chunks.push((parse_suffix(&key, area)?, value.to_vec()));
+                let seq = parse_suffix(&key, area)?;
+                chunks.push((seq, self.shared.sealing.open(area, Place::Chunk(seq), value.to_vec())?));
             }
             Ok(Some(StoredArea { generation, save, chunks }))
         })
@@ -302,7 +393,7 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt(format!("generation overflow in area {area}")))?;
 
             // 1. The new save, durable before anything refers to it.
-            h.write_save(area, next, save)?;
+            h.write_save(area, next, &self.shared.sealing.seal(area, Place::Save(next), save, false)?)?;
             if steps < 2 {
                 return Ok(());
             }
@@ -416,7 +507,8 @@ impl Store {
 pub(crate) fn open_for_test(path: &Path) -> Store {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        match Store::open(path) {
+        let device = DeviceKey::open(path.parent().unwrap_or(path), None).expect("device key");
+        match Store::open(path, device) {
             Ok(store) => return store,
             Err(e) if std::time::Instant::now() < deadline => {
                 let _ = e;

@@ -3,6 +3,9 @@ use std::fs;
 use std::fs::File;
 use std::io::Write;
 
+use std::path::PathBuf;
+
+use super::crypt;
 use super::encoding::SEP;
 use super::saves::LEGACY_SAVES_TREE;
 
@@ -79,7 +82,9 @@ fn one_save_file_per_area_and_leftovers_are_collected() {
     store.append_chunk("a", b"+1").expect("append");
     store.compact("a", b"S+1", Some(0)).expect("compact");
     assert_eq!(files(), ["a.1"]);
-    assert_eq!(fs::read(saves.join("a.1")).expect("save"), b"S+1");
+    let on_disk = fs::read(saves.join("a.1")).expect("save");
+    assert!(crypt::is_sealed(&on_disk), "the save file is sealed");
+    assert_eq!(on_disk.len(), b"S+1".len() + crypt::OVERHEAD);
     // A compaction stopped after writing its save leaves an orphan, as would a crash.
     store.compact_steps("a", b"S+1", Some(0), 1).expect("step 1");
     assert_eq!(files(), ["a.1", "a.2"]);
@@ -253,7 +258,7 @@ fn full_disk_refuses_then_recovers_without_reopening_by_hand() {
     };
     let db = fs.0.path().join("data").join("db");
     std::fs::create_dir_all(&db).expect("dir");
-    let store = Store::open(&db).expect("open");
+    let store = Store::open(&db, DeviceKey::open(db.parent().unwrap(), None).expect("key")).expect("open");
     store.create_area("a", b"SAVE").expect("create");
     let mut expected = b"SAVE".to_vec();
     let filler = fs.0.path().join("filler");
@@ -308,4 +313,130 @@ fn rejects_bad_keys() {
     assert!(matches!(store.create_area("a\0b", b""), Err(StoreError::BadKey(_))));
     assert!(matches!(store.append_chunk("", b""), Err(StoreError::BadKey(_))));
     assert!(store.append_chunk("missing", b"x").is_err(), "chunk for unknown area");
+}
+
+/// Every file under `dir`, recursively, that holds `marker`.
+fn files_holding(dir: &Path, marker: &[u8]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if fs::read(&path).expect("read").windows(marker.len()).any(|w| w == marker) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// A plain store (as every data directory was before encryption at rest) with household text
+/// in its save and its chunks, compacted once so that sled's log holds replaced values too.
+fn plain_store(dir: &Path) {
+    let store = Store::open_unsealed_for_benchmark(&dir.join("db")).expect("open plain");
+    store.create_area("a", b"SAVE ZZMARKER-0;").expect("create");
+    for i in 1..=3 {
+        store.append_chunk("a", format!("ZZMARKER-{i};").as_bytes()).expect("append");
+    }
+    store.compact("a", b"SAVE ZZMARKER-0;ZZMARKER-1;ZZMARKER-2;", Some(1)).expect("compact");
+    store.append_chunk("a", b"ZZMARKER-4;").expect("append");
+    store.create_area("b", b"B ZZMARKER-b;").expect("create b");
+    store.meta_set("name", b"may-1").expect("meta");
+    store.invite_put(&[7; 32], &StoredInvite { area: "a".into(), expires_at_ms: 9, used: false }).expect("invite");
+    assert_eq!(store.protection(), None);
+}
+
+const A_BYTES: &[u8] = b"SAVE ZZMARKER-0;ZZMARKER-1;ZZMARKER-2;ZZMARKER-3;ZZMARKER-4;";
+
+#[test]
+fn a_plain_directory_is_sealed_when_opened_and_nothing_plain_is_left() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    plain_store(tmp.path());
+    // The control: the marker is there to be found in a plain directory.
+    assert!(!files_holding(tmp.path(), b"ZZMARKER").is_empty());
+
+    let store = open(tmp.path());
+    assert_eq!(store.protection(), Some(Protection::KeyFile));
+    let a = store.load("a").expect("load").expect("a");
+    assert_eq!(a.bytes(), A_BYTES);
+    assert_eq!((a.generation, a.chunks.len()), (2, 0), "one sealed save of the next generation");
+    assert_eq!(store.load("b").expect("load").expect("b").bytes(), b"B ZZMARKER-b;");
+    assert_eq!(store.meta_get("name").expect("meta").as_deref(), Some(&b"may-1"[..]));
+    assert!(store.invite_get(&[7; 32]).expect("invite").is_some());
+    // Writes go on, sealed.
+    store.append_chunk("a", b"ZZMARKER-5;").expect("append");
+    drop(store);
+    assert_eq!(files_holding(tmp.path(), b"ZZMARKER"), Vec::<PathBuf>::new());
+    assert!(!tmp.path().join("db.plain").exists() && !tmp.path().join("db.sealing").exists());
+    let mut saves: Vec<_> = fs::read_dir(tmp.path().join(SAVES_DIR)).unwrap().map(|e| e.unwrap().file_name()).collect();
+    saves.sort();
+    assert_eq!(saves, ["a.2", "b.1"]);
+    let store = open(tmp.path());
+    assert_eq!(store.load("a").expect("load").expect("a").bytes(), [A_BYTES, b"ZZMARKER-5;"].concat());
+}
+
+#[test]
+fn a_sealing_interrupted_between_its_renames_is_finished() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    plain_store(tmp.path());
+    let plain_db = tempfile::tempdir().expect("tempdir");
+    copy_dir(&tmp.path().join("db"), plain_db.path());
+    drop(open(tmp.path()));
+    // The state after `db` → `db.plain`, before `db.sealing` → `db`.
+    fs::rename(tmp.path().join("db"), tmp.path().join("db.sealing")).unwrap();
+    copy_dir(plain_db.path(), &tmp.path().join("db.plain"));
+    let store = open(tmp.path());
+    assert_eq!(store.load("a").expect("load").expect("a").bytes(), A_BYTES);
+    drop(store);
+    assert!(!tmp.path().join("db.plain").exists() && !tmp.path().join("db.sealing").exists());
+    assert_eq!(files_holding(tmp.path(), b"ZZMARKER"), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn a_sealing_interrupted_before_its_renames_starts_again() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    plain_store(tmp.path());
+    // The state before the first rename: a half-built `db.sealing` and a sealed save that no
+    // area points at yet.
+    fs::create_dir_all(tmp.path().join("db.sealing")).unwrap();
+    fs::write(tmp.path().join("db.sealing/db"), b"half").unwrap();
+    fs::write(tmp.path().join(SAVES_DIR).join("a.2"), b"kdcS\x01orphan").unwrap();
+    let store = open(tmp.path());
+    assert_eq!(store.load("a").expect("load").expect("a").bytes(), A_BYTES);
+    assert_eq!(store.load("b").expect("load").expect("b").bytes(), b"B ZZMARKER-b;");
+    drop(store);
+    assert!(!tmp.path().join("db.sealing").exists());
+    assert_eq!(files_holding(tmp.path(), b"ZZMARKER"), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn another_devices_key_or_a_missing_key_file_is_named() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    {
+        let store = open(tmp.path());
+        store.create_area("a", b"S").expect("create");
+        store.append_chunk("a", b"+1").expect("append");
+    }
+    // The data directory copied without its keys: a new device key, the area key does not open.
+    fs::remove_file(tmp.path().join("keys/device.key")).unwrap();
+    let err = open(tmp.path()).load("a").unwrap_err().to_string();
+    assert!(err.contains("keys/a.0") && err.contains("does not open with this device's key"), "{err}");
+    fs::remove_file(tmp.path().join("keys/a.0")).unwrap();
+    let err = open(tmp.path()).load("a").unwrap_err().to_string();
+    assert!(err.contains("keys/a.0") && err.contains("missing"), "{err}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }

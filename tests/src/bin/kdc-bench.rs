@@ -4,7 +4,8 @@
 //! directories, on seeded synthetic areas ([`kdc_tests::synth`]).
 //!
 //! Flags: `--quick` (fewer repetitions, 10 s idle window instead of 60 s), `--only NAME` (one
-//! figure: latency, first-sync, wire, report, district, status, idle, disk; `province`, the
+//! figure: latency, first-sync, wire, report, district, status, idle, disk, repo, at-rest,
+//! sealed-report; `province`, the
 //! 1,000,000-household report, runs only when named).
 //! Nothing here asserts a target: the figures are printed, and read by people.
 
@@ -79,6 +80,12 @@ fn main() {
     }
     if run("repo") {
         beside_automerge_repo(&opts);
+    }
+    if run("at-rest") {
+        at_rest(&opts);
+    }
+    if run("sealed-report") {
+        sealed_report(&opts);
     }
 }
 
@@ -815,4 +822,121 @@ fn beside_automerge_repo(opts: &Opts) {
         format!("{edits} edits, API write + poll"),
     );
     row("  automerge-repo 2, in one process, p50", format!("{re:.1} ms"), format!("kdcd / repo {:.2}", ke / re));
+}
+
+// ---- encryption at rest and sealed files ---------------------------------------------------
+
+/// One household write as the node makes it (the model's transaction, the chunk after the
+/// previous heads, the append and its fsync, a compaction every 256 chunks) on a store that
+/// seals every value and on one that does not: same area, same disk, writes interleaved.
+fn at_rest(opts: &Opts) {
+    use crdt_model::HouseholdWrite;
+    use kdc_daemon::store::{DEFAULT_COMPACT_THRESHOLD, DeviceKey, Store};
+    let writes = if opts.quick { 300 } else { 1000 };
+    let tmp = tempfile::tempdir().unwrap();
+    let shape = Shape::random(&mut StdRng::seed_from_u64(SEED)).with_households(3000);
+    let base = synth::area(SEED, 0, &shape);
+    let id = base.id();
+    let houses = base.household_list(None, None, false).unwrap().len();
+    let mut sides: Vec<(Store, Area)> = ["sealed", "plain"]
+        .iter()
+        .map(|name| {
+            let dir = tmp.path().join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            let db = dir.join("db");
+            let store = if *name == "sealed" {
+                Store::open(&db, DeviceKey::open(&dir, None).unwrap()).unwrap()
+            } else {
+                Store::open_unsealed_for_benchmark(&db).unwrap()
+            };
+            let area = Area::load(&base.save(), "peer-a").unwrap();
+            store.create_area(&id, &area.save()).unwrap();
+            (store, area)
+        })
+        .collect();
+    let mut times = [Vec::new(), Vec::new()];
+    let mut loads = [Vec::new(), Vec::new()];
+    for i in 0..writes {
+        for (k, (store, area)) in sides.iter_mut().enumerate() {
+            let (hh, _) = synth::house(&shape, i % houses);
+            let started = Instant::now();
+            let heads = area.heads();
+            let write = HouseholdWrite {
+                id: hh,
+                fields: vec![("internet".into(), if (i / houses) % 2 == 0 { "no" } else { "yes" }.into())],
+                ..Default::default()
+            };
+            area.set_household(write, "peer-a", 1_790_000_000_000 + i as i64).unwrap();
+            let seq = store.append_chunk(&id, &area.save_after(&heads)).unwrap();
+            if store.chunk_count(&id).unwrap() >= DEFAULT_COMPACT_THRESHOLD {
+                store.compact(&id, &area.save(), Some(seq)).unwrap();
+            }
+            times[k].push(ms(started.elapsed()));
+            if i % 100 == 99 {
+                let started = Instant::now();
+                let stored = store.load(&id).unwrap().unwrap();
+                std::hint::black_box(Area::load(&stored.bytes(), "peer-a").unwrap());
+                loads[k].push(ms(started.elapsed()));
+            }
+        }
+    }
+    let (sealed, plain) = (median(&mut times[0]), median(&mut times[1]));
+    let (sealed99, plain99) = (percentile(&mut times[0], 0.99), percentile(&mut times[1], 0.99));
+    row(
+        &format!("write, sealed at rest ({houses} households, {writes} writes), median"),
+        format!("{sealed:.2} ms"),
+        format!("ratio {:.2} to plain (≤ 1.2)", sealed / plain),
+    );
+    row("  same, plain store (the baseline)", format!("{plain:.2} ms"), String::new());
+    row("  p99 sealed / plain", format!("{sealed99:.2} ms"), format!("{plain99:.2} ms"));
+    let (ls, lp) = (median(&mut loads[0]), median(&mut loads[1]));
+    row(
+        "  load of the area (store + Automerge), sealed",
+        format!("{ls:.1} ms"),
+        format!("plain {lp:.1} ms, ratio {:.2}", ls / lp),
+    );
+}
+
+/// `kdc report` on 30 snapshot files sealed to a ward key against the same files unsealed.
+fn sealed_report(opts: &Opts) {
+    use kdc_daemon::seal;
+    let tmp = tempfile::tempdir().unwrap();
+    let areas = synth::areas_with_total(SEED, 30, 3000);
+    let plain_dir = tmp.path().join("plain");
+    let sealed_dir = tmp.path().join("sealed");
+    std::fs::create_dir_all(&plain_dir).unwrap();
+    std::fs::create_dir_all(&sealed_dir).unwrap();
+    let (plain, bytes) = write_files(&plain_dir, &areas);
+    let key = tmp.path().join("ward.key");
+    let recipient = seal::generate_identity_file(&key, "bench").unwrap();
+    let sealed: Vec<PathBuf> = plain
+        .iter()
+        .map(|p| {
+            let out = sealed_dir.join(p.file_name().unwrap());
+            std::fs::write(&out, seal::seal(&std::fs::read(p).unwrap(), std::slice::from_ref(&recipient)).unwrap())
+                .unwrap();
+            out
+        })
+        .collect();
+    let reps = if opts.quick { 5 } else { 11 };
+    let (mut t_plain, mut t_sealed) = (Vec::new(), Vec::new());
+    for _ in 0..reps {
+        for (paths, times, identity) in [(&plain, &mut t_plain, false), (&sealed, &mut t_sealed, true)] {
+            let mut args = vec!["report", "--format", "json"];
+            if identity {
+                args.extend(["--identity", key.to_str().unwrap()]);
+            }
+            args.extend(paths.iter().map(|p| p.to_str().unwrap()));
+            let (t, _, code) = run_measured(&mut kdc_cmd(&args));
+            assert_eq!(code, 0, "kdc report {args:?}");
+            times.push(ms(t));
+        }
+    }
+    let (p, s) = (median(&mut t_plain), median(&mut t_sealed));
+    row(
+        &format!("kdc report, 30 files sealed to a ward key ({} KiB)", bytes / 1024),
+        format!("{s:.0} ms"),
+        format!("ratio {:.2} to unsealed (≤ 1.3)", s / p),
+    );
+    row("  same files unsealed (the baseline)", format!("{p:.0} ms"), String::new());
 }

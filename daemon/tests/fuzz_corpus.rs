@@ -71,13 +71,26 @@ fn sealed_snapshot_corpus() {
 }
 
 #[test]
+fn at_rest_corpus() {
+    replay("at_rest");
+}
+
+#[test]
 fn every_target_has_a_corpus_and_a_test() {
     for target in kdc_fuzz::TARGETS {
         corpus_files(target);
     }
     assert_eq!(
         kdc_fuzz::TARGETS,
-        ["snapshot_decode", "sync_frame", "invite_token", "field_value", "foreign_document", "sealed_snapshot"]
+        [
+            "snapshot_decode",
+            "sync_frame",
+            "invite_token",
+            "field_value",
+            "foreign_document",
+            "sealed_snapshot",
+            "at_rest"
+        ]
     );
 }
 

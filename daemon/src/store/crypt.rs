@@ -120,6 +120,26 @@ impl AreaKey {
     }
 }
 
+/// Sealing and opening of one value, for the fuzz target `at_rest` (`fuzz/src/lib.rs`).
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::*;
+
+    /// Opens `bytes` as the chunk `seq` of area `a` (epoch 0) under `key`.
+    pub fn open_chunk(key: [u8; 32], seq: u64, bytes: &[u8]) -> Result<Vec<u8>> {
+        AreaKey::new("a", 0, &Zeroizing::new(key)).open(Place::Chunk(seq), bytes)
+    }
+
+    /// Seals `plain` as the chunk `seq` of area `a` under `key` with the nonce `nonce` (fixed,
+    /// so that the fuzz seeds are the same bytes on every run; never done for real data).
+    pub fn seal_chunk_with_nonce(key: [u8; 32], seq: u64, nonce: [u8; 24], plain: &[u8]) -> Vec<u8> {
+        let cipher = XChaCha20Poly1305::new((&key).into());
+        let ad = Place::Chunk(seq).associated_data("a", 0);
+        let sealed = cipher.encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &ad }).expect("seal");
+        [MAGIC.as_slice(), &nonce, &sealed].concat()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -348,8 +348,12 @@ fn read_key_file(path: &Path) -> std::result::Result<Option<KeyFile>, KeyError> 
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(KeyError::Io { path: path.to_path_buf(), source }),
     };
+    decode_key_file(&text, path).map(Some)
+}
+
+fn decode_key_file(text: &[u8], path: &Path) -> std::result::Result<KeyFile, KeyError> {
     let malformed = |detail: &str| KeyError::Malformed { path: path.to_path_buf(), detail: detail.to_string() };
-    let text = std::str::from_utf8(&text).map_err(|_| malformed("not text"))?;
+    let text = std::str::from_utf8(text).map_err(|_| malformed("not text"))?;
     let mut lines = text.lines();
     if lines.next() != Some(HEADER) {
         return Err(malformed(&format!("the first line is not {HEADER:?}")));
@@ -365,7 +369,7 @@ fn read_key_file(path: &Path) -> std::result::Result<Option<KeyFile>, KeyError> 
             let bytes = Zeroizing::new(hex_of(value, 32, "key")?);
             let mut key = Zeroizing::new([0u8; 32]);
             key.copy_from_slice(&bytes);
-            Ok(Some(KeyFile::Plain(key)))
+            Ok(KeyFile::Plain(key))
         }
         Some(("argon2id", fields)) => {
             let mut map = HashMap::new();
@@ -385,7 +389,7 @@ fn read_key_file(path: &Path) -> std::result::Result<Option<KeyFile>, KeyError> 
                 Some(("wrapped", value)) => hex_of(value, 48, "wrapped")?,
                 _ => return Err(malformed("the wrapped key is missing")),
             };
-            Ok(Some(KeyFile::Wrapped { params, salt, nonce, wrapped }))
+            Ok(KeyFile::Wrapped { params, salt, nonce, wrapped })
         }
         _ => Err(malformed("the second line is neither `key …` nor `argon2id …`")),
     }
@@ -413,6 +417,37 @@ fn write_private(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     drop(file);
     fs::rename(&tmp, dir.join(name))?;
     sync_dir(dir)
+}
+
+/// The decoders of this module, for the fuzz target `at_rest` (`fuzz/src/lib.rs`).
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::*;
+
+    /// Decodes a device key file: `Some(key)` for a plain one, `None` for a wrapped one (its
+    /// passphrase is not tried: Argon2 would make every run take 20 MiB and tens of ms).
+    pub fn key_file(bytes: &[u8]) -> std::result::Result<Option<[u8; 32]>, String> {
+        match decode_key_file(bytes, Path::new("fuzz.key")).map_err(|e| e.to_string())? {
+            KeyFile::Plain(key) => Ok(Some(*key)),
+            KeyFile::Wrapped { .. } => Ok(None),
+        }
+    }
+
+    /// A plain device key file holding `key`.
+    pub fn plain_key_file(key: [u8; 32]) -> String {
+        encode_key_file(&Zeroizing::new(key), None).expect("plain key file").to_string()
+    }
+
+    /// Opens an area key file (area `a`, epoch 0) with the device key `device`.
+    pub fn area_key_file(device: [u8; 32], bytes: &[u8]) -> std::result::Result<[u8; 32], String> {
+        let key = DeviceKey {
+            dir: PathBuf::from("fuzz"),
+            cipher: XChaCha20Poly1305::new((&device).into()),
+            protection: Protection::KeyFile,
+            areas: Mutex::default(),
+        };
+        key.open_area_key("a", 0, bytes).map(|k| *k).map_err(|e| e.to_string())
+    }
 }
 
 #[cfg(test)]

@@ -82,7 +82,7 @@
 //!
 //! Every method blocks (sled IO, possibly fsync): async callers use `spawn_blocking`.
 
-mod crypt;
+pub mod crypt;
 mod encoding;
 mod fault;
 mod handles;

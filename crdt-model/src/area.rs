@@ -273,6 +273,18 @@ impl Area {
     /// Merges another replica of this area into this one. What it brings is checked at the door
     /// ([`crate::check`]) against this replica's roster; on an error nothing changes.
     pub fn merge(&mut self, other: &Area) -> Result<(), ModelError> {
+        let (mine, theirs) = (self.epoch(), other.epoch());
+        if mine != theirs || (mine > 0 && self.cut_hash() != other.cut_hash()) {
+            return Err(ModelError::InvalidInput {
+                field: "epoch".into(),
+                message: format!(
+                    "area {}: this copy is of epoch {mine} and the other of epoch {theirs}{}; copies of different \
+                     epochs never merge (a household was erased in between)",
+                    self.id(),
+                    if mine == theirs { ", cut apart" } else { "" }
+                ),
+            });
+        }
         let mut next = self.doc.clone();
         let mut theirs = other.doc.clone();
         let before = self.heads();

@@ -104,6 +104,12 @@ impl Door<'_> {
             if !creates && !self.roster.contains(&actor) {
                 return Err(bad("", String::new(), "this device was never on the area's roster".into()));
             }
+            // The change that cuts an epoch ([`crate::epoch`]) creates its document, by the
+            // epoch's own actor, and alone writes the epoch's keys.
+            let cut = creates && crate::epoch::cut_epoch_of(&expanded.operations).is_some();
+            if cut && let Err(reason) = crate::epoch::check_cut_actor(&expanded.operations, &actor) {
+                return Err(bad("meta/epoch", "-".into(), reason));
+            }
             let mut added = Vec::new();
             for op in &expanded.operations {
                 let OpKey::Map(key) = &op.key else {
@@ -123,7 +129,7 @@ impl Door<'_> {
                 };
                 match &op.action {
                     OpType::Put(value) => {
-                        check_put(&parsed, Scalar::from(value), self.profile, creates, &actor)
+                        check_put(&parsed, Scalar::from(value), self.profile, creates, cut, &actor)
                             .map_err(|r| bad(key, shown(), r))?;
                     }
                     OpType::Delete if matches!(parsed, Key::Household { .. } | Key::Member { .. }) => {}
@@ -160,7 +166,14 @@ impl Door<'_> {
 
 /// Whether `value` may be stored under `key`. `creates`: the change creates the area (the only
 /// one that may write its identity); `actor`: the writing device.
-fn check_put(key: &Key<'_>, value: Scalar<'_>, profile: &Profile, creates: bool, actor: &str) -> Result<(), String> {
+fn check_put(
+    key: &Key<'_>,
+    value: Scalar<'_>,
+    profile: &Profile,
+    creates: bool,
+    cut: bool,
+    actor: &str,
+) -> Result<(), String> {
     let text = || match value {
         Scalar::Str(s) => Ok(s),
         _ => Err("must be text".to_string()),
@@ -198,11 +211,28 @@ fn check_put(key: &Key<'_>, value: Scalar<'_>, profile: &Profile, creates: bool,
                 Meta::Id => validate_area_id(text()?).map_err(model),
                 Meta::Uid => check_text("uid", text()?, true).map_err(model),
                 Meta::CreatedAt => timestamp(),
+                // A cut copies the area's creator.
+                Meta::CreatedBy if cut => validate_peer_key(text()?).map_err(model),
                 Meta::CreatedBy if text()? == actor => Ok(()),
                 Meta::CreatedBy => Err("must be the creating device".into()),
+                Meta::Epoch | Meta::Cut | Meta::CutAt if !cut => {
+                    Err("written only by the change that cuts an epoch".into())
+                }
+                Meta::Epoch => match value {
+                    Scalar::Uint(v) if v >= 1 => Ok(()),
+                    _ => Err("must be a whole number from 1".into()),
+                },
+                Meta::Cut => crate::epoch::parse_cut(text()?).map(|_| ()),
+                Meta::CutAt => timestamp(),
                 Meta::Name | Meta::Ward => unreachable!("not identity"),
             }
         }
+        Key::Erased { .. } | Key::Day { .. } if !cut => Err("written only by the change that cuts an epoch".into()),
+        Key::Erased { hh } => {
+            validate_household_id(hh).map_err(model)?;
+            timestamp()
+        }
+        Key::Day { date } => crate::epoch::check_day(date, text()?),
         Key::Meta(m) => check_text(m.as_str(), text()?, true).map_err(model),
         Key::Member { peer, attr } => {
             validate_peer_key(peer).map_err(model)?;

@@ -110,6 +110,19 @@ pub fn daily(
         doc = day_area.doc;
         out.push(DayStatus { date: date.format("%Y-%m-%d").to_string(), changes: count, evaluation });
     }
+    // Days before the epoch's cut are kept as figures (erasure left their changes behind).
+    let kept: Vec<DayStatus> = area
+        .kept_days()
+        .into_iter()
+        .filter(|d| out.first().is_none_or(|first| d.date < first.date))
+        .filter(|d| {
+            let date = NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").ok();
+            since.is_none_or(|s| date.is_some_and(|d| d >= s)) && until.is_none_or(|u| date.is_some_and(|d| d <= u))
+        })
+        .collect();
+    if !kept.is_empty() {
+        out.splice(0..0, kept);
+    }
     Ok(out)
 }
 

@@ -14,6 +14,7 @@
 pub mod area;
 pub mod check;
 pub mod consent;
+pub mod epoch;
 pub mod error;
 pub mod eval;
 pub mod history;

@@ -8,6 +8,8 @@
 //! | `meta/{attr}` | [`Key::Meta`] |
 //! | `m/{peer}/{attr}` | [`Key::Member`] |
 //! | `h/{hh}/{field}`, `h/{hh}/@{slot}` | [`Key::Household`] |
+//! | `x/{hh}` | [`Key::Erased`]: an erased household's tombstone (epochs, [`crate::epoch`]) |
+//! | `d/{YYYY-MM-DD}` | [`Key::Day`]: a day's figures from before an epoch's cut |
 //!
 //! Household ids and peer ids cannot contain `/`, so every key splits one way only, and the
 //! byte ranges `h/{hh}/`..`h/{hh}0` and `m/{peer}/`..`m/{peer}0` hold exactly one household's or
@@ -25,10 +27,26 @@ pub enum Meta {
     Uid,
     CreatedAt,
     CreatedBy,
+    /// The document's epoch (absent: 0); written by the change that cuts it.
+    Epoch,
+    /// What each earlier epoch's cut included: `{epoch: {actor hex: last seq}}` as JSON.
+    Cut,
+    /// When the epoch was cut.
+    CutAt,
 }
 
 impl Meta {
-    pub const ALL: [Meta; 6] = [Meta::Id, Meta::Name, Meta::Ward, Meta::Uid, Meta::CreatedAt, Meta::CreatedBy];
+    pub const ALL: [Meta; 9] = [
+        Meta::Id,
+        Meta::Name,
+        Meta::Ward,
+        Meta::Uid,
+        Meta::CreatedAt,
+        Meta::CreatedBy,
+        Meta::Epoch,
+        Meta::Cut,
+        Meta::CutAt,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -38,6 +56,9 @@ impl Meta {
             Meta::Uid => "uid",
             Meta::CreatedAt => "created_at",
             Meta::CreatedBy => "created_by",
+            Meta::Epoch => "epoch",
+            Meta::Cut => "cut",
+            Meta::CutAt => "cut_at",
         }
     }
 
@@ -155,8 +176,22 @@ pub enum Key<'a> {
     Schema,
     Profile,
     Meta(Meta),
-    Member { peer: &'a str, attr: MemberAttr },
-    Household { hh: &'a str, slot: Slot<'a> },
+    Member {
+        peer: &'a str,
+        attr: MemberAttr,
+    },
+    Household {
+        hh: &'a str,
+        slot: Slot<'a>,
+    },
+    /// `x/{hh}`: household `hh` was erased (its house code only; the value is the cut's time).
+    Erased {
+        hh: &'a str,
+    },
+    /// `d/{YYYY-MM-DD}`: the area's figures at the end of a day before the epoch's cut.
+    Day {
+        date: &'a str,
+    },
 }
 
 impl<'a> Key<'a> {
@@ -180,6 +215,12 @@ impl<'a> Key<'a> {
             let (hh, slot) = rest.split_once('/')?;
             return (!hh.is_empty()).then_some(Key::Household { hh, slot: Slot::parse(slot)? });
         }
+        if let Some(hh) = key.strip_prefix("x/") {
+            return (!hh.is_empty() && !hh.contains('/')).then_some(Key::Erased { hh });
+        }
+        if let Some(date) = key.strip_prefix("d/") {
+            return (!date.is_empty() && !date.contains('/')).then_some(Key::Day { date });
+        }
         None
     }
 }
@@ -192,6 +233,8 @@ impl fmt::Display for Key<'_> {
             Key::Meta(m) => write!(f, "meta/{}", m.as_str()),
             Key::Member { peer, attr } => write!(f, "m/{peer}/{}", attr.as_str()),
             Key::Household { hh, slot } => write!(f, "h/{hh}/{}", slot.as_str()),
+            Key::Erased { hh } => write!(f, "x/{hh}"),
+            Key::Day { date } => write!(f, "d/{date}"),
         }
     }
 }

@@ -1,0 +1,312 @@
+//! Erasure by epochs, the model's half (docs/ARCHITECTURE.md, "Erasure by epochs").
+//!
+//! Automerge keeps every value in its change log, so a household cannot be deleted from a
+//! document, only left out of a new one. An area is a sequence of documents, its epochs, that
+//! share `meta/uid`:
+//! - [`Area::cut`] builds epoch *n+1* from the current values of epoch *n* without the erased
+//!   households, as **one change by a fixed actor** (`epoch-{n+1}-{uid}`) at a fixed time with
+//!   the keys in order: the same cut of the same values gives the same bytes on any device. It
+//!   carries `meta/epoch`, `meta/cut` (for every earlier epoch, the last seq of each actor the
+//!   cut included: a change is in the cut exactly when its seq is at most its actor's), a
+//!   tombstone `x/{hh}` per erased household (house code only) and the area's figures per day
+//!   before the cut (`d/{date}`, no household data), so the history chart survives.
+//! - [`Area::adopt`] moves a device's document of epoch *n* onto epoch *n+1*: the writes the
+//!   cut did not include (the device's own offline writes, and any other device's it carries)
+//!   are replayed as new writes of the adopting device, except those of erased households.
+//! - The door ([`crate::check`]) lets only the creating change of an epoch document write the
+//!   epoch keys, and only with the epoch's actor; documents of different epochs never merge
+//!   ([`Area::merge`] refuses, naming both epochs).
+//!
+//! IO-free like the rest of the crate: the caller passes the time and its actor.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::legacy::{Key as OpKey, Op, OpType};
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, Automerge, ChangeHash, PatchAction, ROOT, ReadDoc, ScalarValue};
+use chrono::NaiveDate;
+
+use crate::area::{Area, actor_text};
+use crate::error::ModelError;
+use crate::history::{self, DayStatus};
+use crate::schema::{self, Key, Meta};
+
+/// What each earlier epoch's cut included: epoch → actor (as [`actor_text`]) → last seq.
+pub type CutClock = BTreeMap<u64, BTreeMap<String, u64>>;
+
+/// Days are Vietnam's (UTC+7, no daylight saving): the figures kept by a cut are per calendar
+/// day where the programme runs, whatever the cutting device's time zone.
+pub fn vietnam_day(secs: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp(secs + 7 * 3600, 0).map(|t| t.date_naive()).unwrap_or_default()
+}
+
+/// The actor of the change that cuts epoch `epoch` of the area `uid`.
+pub fn epoch_actor(uid: &str, epoch: u64) -> String {
+    format!("epoch-{epoch}-{uid}")
+}
+
+/// `meta/cut` as read: refuses anything but `{"epoch": {"actor": seq}}` with numeric epochs.
+pub fn parse_cut(text: &str) -> Result<CutClock, String> {
+    let raw: BTreeMap<String, BTreeMap<String, u64>> =
+        serde_json::from_str(text).map_err(|e| format!("not a cut clock ({e})"))?;
+    raw.into_iter()
+        .map(|(epoch, clock)| {
+            let epoch = epoch.parse::<u64>().map_err(|_| format!("epoch {epoch:?} is not a number"))?;
+            if clock.keys().any(|a| a.is_empty() || a.len() > 256) {
+                return Err("an actor of the cut clock is empty or too long".to_string());
+            }
+            Ok((epoch, clock))
+        })
+        .collect()
+}
+
+/// A `d/{date}` value: the day's figures as [`DayStatus`] JSON, for that date.
+pub(crate) fn check_day(date: &str, text: &str) -> Result<(), String> {
+    NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| format!("{date:?} is not a date YYYY-MM-DD"))?;
+    let day: DayStatus = serde_json::from_str(text).map_err(|e| format!("not a day's figures ({e})"))?;
+    if day.date != date {
+        return Err(format!("the figures are of {}, not {date}", day.date));
+    }
+    Ok(())
+}
+
+/// The epoch a change's operations cut, if they write `meta/epoch`.
+pub(crate) fn cut_epoch_of(ops: &[Op]) -> Option<u64> {
+    let key = schema::meta(Meta::Epoch);
+    ops.iter().find_map(|op| match (&op.key, &op.action) {
+        (OpKey::Map(k), OpType::Put(v)) if *k == key => v.as_u64().or(Some(0)),
+        _ => None,
+    })
+}
+
+/// A cut must be made by its epoch's actor (so that two devices making the same cut make the
+/// same change).
+pub(crate) fn check_cut_actor(ops: &[Op], actor: &str) -> Result<(), String> {
+    let uid_key = schema::meta(Meta::Uid);
+    let uid = ops.iter().find_map(|op| match (&op.key, &op.action) {
+        (OpKey::Map(k), OpType::Put(ScalarValue::Str(v))) if *k == uid_key => Some(v.to_string()),
+        _ => None,
+    });
+    let (Some(uid), Some(epoch)) = (uid, cut_epoch_of(ops)) else {
+        return Err("a cut carries the area's uid and its epoch".into());
+    };
+    let expected = epoch_actor(&uid, epoch);
+    if actor == expected { Ok(()) } else { Err(format!("a cut of epoch {epoch} is made by {expected}, not {actor}")) }
+}
+
+fn corrupt(e: automerge::AutomergeError) -> ModelError {
+    ModelError::Corrupt(e.to_string())
+}
+
+/// Keys an epoch's cut owns: never copied from the epoch before, never replayed.
+fn owned_by_cut(key: &Key<'_>) -> bool {
+    matches!(key, Key::Meta(Meta::Epoch | Meta::Cut | Meta::CutAt) | Key::Erased { .. } | Key::Day { .. })
+}
+
+impl Area {
+    /// The document's epoch: 0 until the area's first erasure.
+    pub fn epoch(&self) -> u64 {
+        match self.doc.get(ROOT, schema::meta(Meta::Epoch).as_str()).ok().flatten() {
+            Some((automerge::Value::Scalar(s), _)) => s.as_u64().unwrap_or(0),
+            _ => 0,
+        }
+    }
+
+    /// What the cuts of the earlier epochs included (empty in epoch 0).
+    pub fn cut_clock(&self) -> CutClock {
+        match self.doc.get(ROOT, schema::meta(Meta::Cut).as_str()).ok().flatten() {
+            Some((automerge::Value::Scalar(s), _)) => s.as_str().and_then(|t| parse_cut(t).ok()).unwrap_or_default(),
+            _ => CutClock::new(),
+        }
+    }
+
+    /// The hash of the change that cut this epoch (`None` in epoch 0): two documents of one
+    /// area are the same epoch exactly when their epoch and this agree.
+    pub fn cut_hash(&self) -> Option<ChangeHash> {
+        if self.epoch() == 0 {
+            return None;
+        }
+        self.doc.get_changes(&[]).into_iter().find(|c| c.deps().is_empty()).map(|c| c.hash())
+    }
+
+    /// House codes of the erased households.
+    pub fn erased(&self) -> BTreeSet<String> {
+        self.doc
+            .keys(ROOT)
+            .filter_map(|k| match Key::parse(&k) {
+                Some(Key::Erased { hh }) => Some(hh.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The figures per day kept by the cuts (days before the current epoch), oldest first.
+    pub fn kept_days(&self) -> Vec<DayStatus> {
+        self.doc
+            .keys(ROOT)
+            .filter(|k| k.starts_with("d/"))
+            .filter_map(|k| match self.doc.get(ROOT, k.as_str()).ok().flatten() {
+                Some((automerge::Value::Scalar(s), _)) => s.as_str().and_then(|t| serde_json::from_str(t).ok()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Builds the next epoch from this document's current values without the households
+    /// `erase` (see the module docs). `at_ms` is the cut's time; everything else is read from
+    /// the document, so any device holding the same values builds the same bytes.
+    pub fn cut(&self, erase: &[&str], at_ms: i64) -> Result<Area, ModelError> {
+        let already = self.erased();
+        let mut erase_set = BTreeSet::new();
+        for hh in erase {
+            if already.contains(*hh) {
+                return Err(ModelError::invalid("household", format!("household {hh} is erased already")));
+            }
+            if self.household(hh).is_none() {
+                return Err(ModelError::NotFound { what: "household", id: hh.to_string() });
+            }
+            erase_set.insert(hh.to_string());
+        }
+        let epoch = self.epoch() + 1;
+        let uid = self.uid();
+
+        // What this cut includes: every actor's last seq in this epoch.
+        let mut clock = self.cut_clock();
+        let mut included: BTreeMap<String, u64> = BTreeMap::new();
+        for change in self.doc.get_changes(&[]) {
+            let seq = included.entry(actor_text(change.actor_id())).or_default();
+            *seq = (*seq).max(change.seq());
+        }
+        clock.insert(epoch - 1, included);
+        let clock_text = serde_json::to_string(
+            &clock.iter().map(|(e, c)| (e.to_string(), c)).collect::<BTreeMap<String, &BTreeMap<String, u64>>>(),
+        )
+        .map_err(|e| ModelError::Corrupt(e.to_string()))?;
+
+        // The figures per day: those kept by earlier cuts, then this epoch's days before the cut.
+        let cut_day = vietnam_day(at_ms.div_euclid(1000));
+        let mut days: BTreeMap<String, DayStatus> = self.kept_days().into_iter().map(|d| (d.date.clone(), d)).collect();
+        for day in history::daily(self, vietnam_day, None, cut_day.pred_opt())? {
+            days.insert(day.date.clone(), day);
+        }
+
+        let mut puts: BTreeMap<String, ScalarValue> = BTreeMap::new();
+        for key in self.doc.keys(ROOT) {
+            let Some(parsed) = Key::parse(&key) else { continue };
+            if owned_by_cut(&parsed) && !matches!(parsed, Key::Erased { .. }) {
+                continue;
+            }
+            if let Key::Household { hh, .. } = parsed
+                && erase_set.contains(hh)
+            {
+                continue;
+            }
+            if let Some((automerge::Value::Scalar(v), _)) = self.doc.get(ROOT, key.as_str()).map_err(corrupt)? {
+                puts.insert(key.clone(), v.into_owned());
+            }
+        }
+        puts.insert(schema::meta(Meta::Epoch), ScalarValue::Uint(epoch));
+        puts.insert(schema::meta(Meta::Cut), clock_text.into());
+        puts.insert(schema::meta(Meta::CutAt), ScalarValue::Timestamp(at_ms));
+        for hh in &erase_set {
+            puts.insert(Key::Erased { hh }.to_string(), ScalarValue::Timestamp(at_ms));
+        }
+        for (date, day) in &days {
+            let text = serde_json::to_string(day).map_err(|e| ModelError::Corrupt(e.to_string()))?;
+            puts.insert(Key::Day { date }.to_string(), text.into());
+        }
+
+        let actor = epoch_actor(&uid, epoch);
+        let mut doc = Automerge::new().with_actor(ActorId::from(actor.as_bytes()));
+        let mut tx = doc.transaction();
+        for (k, v) in puts {
+            tx.put(ROOT, k, v).map_err(corrupt)?;
+        }
+        tx.commit_with(
+            CommitOptions::default().with_time(at_ms.div_euclid(1000)).with_message(format!("epoch {epoch}")),
+        );
+        let own = self.doc.get_actor().clone();
+        Area::from_doc(doc.with_actor(own))
+    }
+
+    /// This device's document (epoch *n*) moved onto `next` (epoch *n+1* of the same area):
+    /// `next` plus, as one new change of `actor` at `now_ms`, every value this document holds
+    /// that the cut did not include, except those of households erased in `next`. `None` when
+    /// there was nothing to replay (then `next` as it is, with `actor`).
+    pub fn adopt(&self, next: &Area, actor: &str, now_ms: i64) -> Result<Area, ModelError> {
+        if next.uid() != self.uid() {
+            return Err(ModelError::invalid("epoch", "the new epoch is of another area"));
+        }
+        if next.epoch() <= self.epoch() {
+            return Err(ModelError::invalid(
+                "epoch",
+                format!("area {}: epoch {} does not follow epoch {}", self.id(), next.epoch(), self.epoch()),
+            ));
+        }
+        let clock = next.cut_clock();
+        let Some(cut) = clock.get(&self.epoch()) else {
+            return Err(ModelError::invalid(
+                "epoch",
+                format!("area {}: epoch {} keeps no cut of epoch {}", self.id(), next.epoch(), self.epoch()),
+            ));
+        };
+        // The changes the cut included, and their heads: the state the cut was built from,
+        // as far as this device holds it.
+        let changes = self.doc.get_changes(&[]);
+        let inside: Vec<_> =
+            changes.iter().filter(|c| c.seq() <= cut.get(&actor_text(c.actor_id())).copied().unwrap_or(0)).collect();
+        let depended: BTreeSet<ChangeHash> = inside.iter().flat_map(|c| c.deps().iter().copied()).collect();
+        let base: Vec<ChangeHash> = inside.iter().map(|c| c.hash()).filter(|h| !depended.contains(h)).collect();
+
+        let erased = next.erased();
+        let mut out = next.clone();
+        out.doc.set_actor(ActorId::from(actor.as_bytes()));
+        let mut tx = out.doc.transaction();
+        let mut replayed = 0usize;
+        for patch in self.doc.diff(&base, &self.heads()) {
+            if patch.obj != ROOT {
+                continue;
+            }
+            let key = match &patch.action {
+                PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => key.clone(),
+                _ => continue,
+            };
+            let Some(parsed) = Key::parse(&key) else { continue };
+            if owned_by_cut(&parsed)
+                || matches!(parsed, Key::Schema)
+                || matches!(parsed, Key::Meta(m) if m.is_identity())
+            {
+                continue;
+            }
+            if let Key::Household { hh, .. } = parsed
+                && erased.contains(hh)
+            {
+                continue;
+            }
+            let current = tx.get(ROOT, key.as_str()).map_err(corrupt)?.map(|(v, _)| v.into_owned());
+            match patch.action {
+                PatchAction::PutMap { value: (automerge::Value::Scalar(v), _), .. } => {
+                    if current.as_ref().and_then(|c| c.as_scalar()) != Some(v.as_ref()) {
+                        tx.put(ROOT, key, v.into_owned()).map_err(corrupt)?;
+                        replayed += 1;
+                    }
+                }
+                PatchAction::DeleteMap { .. } if current.is_some() => {
+                    tx.delete(ROOT, key).map_err(corrupt)?;
+                    replayed += 1;
+                }
+                _ => {}
+            }
+        }
+        if replayed == 0 {
+            tx.rollback();
+        } else {
+            tx.commit_with(
+                CommitOptions::default()
+                    .with_time(now_ms.div_euclid(1000))
+                    .with_message(format!("writes replayed onto epoch {}", next.epoch())),
+            );
+        }
+        Ok(out)
+    }
+}

@@ -56,6 +56,38 @@ pub(super) fn chunk_key(area: &str, seq: u64) -> Vec<u8> {
     key
 }
 
+/// An `areas` entry: the current save generation, the area's epoch, and the seq below which
+/// chunks belong to an earlier epoch (left by an interrupted epoch switch; never read, deleted
+/// at open). Stored as 8 bytes (the generation) while epoch and floor are 0, as every database
+/// from before epochs has them; 24 bytes otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Entry {
+    pub generation: u64,
+    pub epoch: u64,
+    pub floor: u64,
+}
+
+impl Entry {
+    pub(super) fn encode(self) -> Vec<u8> {
+        if self.epoch == 0 && self.floor == 0 {
+            return self.generation.to_be_bytes().to_vec();
+        }
+        [self.generation.to_be_bytes(), self.epoch.to_be_bytes(), self.floor.to_be_bytes()].concat()
+    }
+
+    pub(super) fn decode(bytes: &[u8]) -> Option<Entry> {
+        match bytes.len() {
+            8 => Some(Entry { generation: parse_u64(bytes)?, epoch: 0, floor: 0 }),
+            24 => Some(Entry {
+                generation: parse_u64(&bytes[..8])?,
+                epoch: parse_u64(&bytes[8..16])?,
+                floor: parse_u64(&bytes[16..])?,
+            }),
+            _ => None,
+        }
+    }
+}
+
 pub(super) fn parse_u64(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(bytes.try_into().ok()?))
 }

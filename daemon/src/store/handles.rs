@@ -132,6 +132,39 @@ impl Handles {
         }
         Ok(())
     }
+    /// The `areas` entry of `area`, if it is stored.
+    pub(super) fn entry(&self, area: &str) -> Result<Option<super::encoding::Entry>> {
+        match self.areas.get(area.as_bytes())? {
+            None => Ok(None),
+            Some(bytes) => super::encoding::Entry::decode(&bytes)
+                .map(Some)
+                .ok_or_else(|| StoreError::Corrupt(format!("the entry of area {area} is malformed"))),
+        }
+    }
+
+    /// Deletes the chunks below each area's floor (left by an interrupted epoch switch).
+    pub(super) fn collect_old_epochs(&self) -> Result<()> {
+        let mut batch = Batch::default();
+        let mut any = false;
+        for item in self.areas.iter() {
+            let (area, entry) = item?;
+            let Some(entry) = super::encoding::Entry::decode(&entry) else { continue };
+            if entry.floor == 0 {
+                continue;
+            }
+            let area = String::from_utf8_lossy(&area).into_owned();
+            for key in self.chunks.range(chunk_key(&area, 0)..chunk_key(&area, entry.floor)).keys() {
+                batch.remove(key?);
+                any = true;
+            }
+        }
+        if any {
+            self.chunks.apply_batch(batch)?;
+            self.flush()?;
+        }
+        Ok(())
+    }
+
     pub(super) fn contains(&self, area: &str) -> Result<bool> {
         Ok(self.areas.contains_key(area.as_bytes())?)
     }

@@ -238,9 +238,9 @@ impl DeviceKey {
         self.area_key(area, epoch)
     }
 
-    /// Deletes the key files of areas for which `keep(area)` is false (what an interrupted
-    /// area creation left).
-    pub(super) fn collect(&self, mut keep: impl FnMut(&str) -> Result<bool>) -> Result<()> {
+    /// Deletes the key files for which `keep(area, epoch)` is false: what an interrupted area
+    /// creation left, and the keys of epochs an area has left (crypto-shredding).
+    pub(super) fn collect(&self, mut keep: impl FnMut(&str, u64) -> Result<bool>) -> Result<()> {
         let mut removed = false;
         for entry in fs::read_dir(&self.dir)? {
             let path = entry?.path();
@@ -251,7 +251,10 @@ impl DeviceKey {
             // A temporary file of an interrupted write, or the key of an area not stored.
             let stale = match name.split_once('.') {
                 _ if name.ends_with(".tmp") => true,
-                Some((area, epoch)) if epoch.parse::<u64>().is_ok() => !keep(area)?,
+                Some((area, epoch)) => match epoch.parse::<u64>() {
+                    Ok(epoch) => !keep(area, epoch)?,
+                    Err(_) => false,
+                },
                 _ => false,
             };
             if stale {

@@ -24,10 +24,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::crypt::{AreaKey, Place, is_sealed};
-use super::encoding::{parse_suffix, parse_u64, prefix};
+use super::encoding::{Entry, parse_suffix, prefix};
 use super::handles::{Handles, close};
 use super::keys::DeviceKey;
-use super::{CACHE_CAPACITY, EPOCH, Result, StoreError};
+use super::{CACHE_CAPACITY, Result, StoreError};
 use crate::durable::{open_to_sync, sync_dir};
 
 /// How long a rename waits for the closed database's threads to let go of its files (Windows
@@ -71,10 +71,11 @@ pub(super) fn finish_interrupted(db: &Path) -> Result<()> {
 /// Does anything of the database hold plain values?
 fn has_plain(h: &Handles) -> Result<bool> {
     for item in h.areas.iter() {
-        let (area, generation) = item?;
+        let (area, entry) = item?;
         let area = String::from_utf8_lossy(&area).into_owned();
-        let generation = parse_u64(&generation)
-            .ok_or_else(|| StoreError::Corrupt(format!("generation of area {area} is not a u64")))?;
+        let generation = Entry::decode(&entry)
+            .ok_or_else(|| StoreError::Corrupt(format!("the entry of area {area} is malformed")))?
+            .generation;
         if !is_sealed(&h.read_save(&area, generation)?) {
             return Ok(true);
         }
@@ -101,23 +102,23 @@ pub(super) fn seal_plain(h: Handles, device: &DeviceKey) -> Result<Handles> {
     let db = h.path.clone();
     let mut generations = Vec::new();
     for item in h.areas.iter() {
-        let (area, generation) = item?;
+        let (area, entry) = item?;
         let area = String::from_utf8(area.to_vec())
             .map_err(|_| StoreError::Corrupt("an area id in the database is not UTF-8".into()))?;
-        let generation = parse_u64(&generation)
-            .ok_or_else(|| StoreError::Corrupt(format!("generation of area {area} is not a u64")))?;
+        let Entry { generation, epoch, .. } = Entry::decode(&entry)
+            .ok_or_else(|| StoreError::Corrupt(format!("the entry of area {area} is malformed")))?;
         let next = generation
             .checked_add(1)
             .ok_or_else(|| StoreError::Corrupt(format!("generation overflow in area {area}")))?;
-        let key = device.area_key(&area, EPOCH)?;
+        let key = device.area_key(&area, epoch)?;
         // A save followed by chunks is what Automerge loads: one sealed save holds it all.
         let mut bytes = open_or_plain(&key, Place::Save(generation), h.read_save(&area, generation)?)?;
         for item in h.chunks.scan_prefix(prefix(&area)) {
             let (k, v) = item?;
             bytes.extend(open_or_plain(&key, Place::Chunk(parse_suffix(&k, &area)?), v.to_vec())?);
         }
+        generations.push((area.clone(), Entry { generation: next, epoch, floor: 0 }));
         h.write_save(&area, next, &key.seal(Place::Save(next), &bytes)?)?;
-        generations.push((area, next));
     }
 
     let sealing = sibling(&db, "sealing");
@@ -128,7 +129,7 @@ pub(super) fn seal_plain(h: Handles, device: &DeviceKey) -> Result<Handles> {
         let new = sled::Config::new().path(&sealing).cache_capacity(CACHE_CAPACITY).open()?;
         let areas = new.open_tree("areas")?;
         for (area, generation) in &generations {
-            areas.insert(area.as_bytes(), &generation.to_be_bytes())?;
+            areas.insert(area.as_bytes(), generation.encode())?;
         }
         new.open_tree("chunks")?;
         for name in ["meta", "invites"] {

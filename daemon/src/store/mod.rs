@@ -102,7 +102,7 @@ use sled::Batch;
 
 use crypt::Place;
 pub use encoding::StoredInvite;
-use encoding::{check_id, chunk_key, parse_suffix, parse_u64, prefix};
+use encoding::{Entry, check_id, chunk_key, parse_suffix, prefix};
 use fault::storage_error;
 pub use fault::{PROBE_BYTES, StorageFault, StorageProblem};
 use handles::{Handles, delete_prefix};
@@ -115,9 +115,6 @@ pub const DEFAULT_COMPACT_THRESHOLD: usize = 256;
 pub const CACHE_CAPACITY: u64 = 8 * 1024 * 1024;
 /// The directory of save files, beside sled's (`DATA_DIR/saves`).
 pub const SAVES_DIR: &str = "saves";
-/// The epoch every area is in until erasure by epochs lands (docs/ARCHITECTURE.md): the data
-/// keys are per (area, epoch) already.
-pub const EPOCH: u64 = 0;
 
 /// Storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +142,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredArea {
     pub generation: u64,
+    /// The area's epoch (erasure by epochs): what its data key belongs to.
+    pub epoch: u64,
     pub save: Vec<u8>,
     /// `(seq, bytes)` in seq order.
     pub chunks: Vec<(u64, Vec<u8>)>,
@@ -199,23 +198,23 @@ enum Sealing {
 
 impl Sealing {
     /// The data key of `area`, made if `create` and there is none.
-    fn key(&self, area: &str, create: bool) -> Result<Option<std::sync::Arc<crypt::AreaKey>>> {
+    fn key(&self, area: &str, epoch: u64, create: bool) -> Result<Option<std::sync::Arc<crypt::AreaKey>>> {
         match self {
-            Sealing::Sealed(device) if create => device.area_key(area, EPOCH).map(Some),
-            Sealing::Sealed(device) => device.existing_area_key(area, EPOCH).map(Some),
+            Sealing::Sealed(device) if create => device.area_key(area, epoch).map(Some),
+            Sealing::Sealed(device) => device.existing_area_key(area, epoch).map(Some),
             Sealing::Plain => Ok(None),
         }
     }
 
-    fn seal(&self, area: &str, place: Place, plain: &[u8], create: bool) -> Result<Vec<u8>> {
-        match self.key(area, create)? {
+    fn seal(&self, area: &str, epoch: u64, place: Place, plain: &[u8], create: bool) -> Result<Vec<u8>> {
+        match self.key(area, epoch, create)? {
             Some(key) => key.seal(place, plain),
             None => Ok(plain.to_vec()),
         }
     }
 
-    fn open(&self, area: &str, place: Place, stored: Vec<u8>) -> Result<Vec<u8>> {
-        match self.key(area, false)? {
+    fn open(&self, area: &str, epoch: u64, place: Place, stored: Vec<u8>) -> Result<Vec<u8>> {
+        match self.key(area, epoch, false)? {
             Some(key) => key.open(place, &stored),
             None if crypt::is_sealed(&stored) => {
                 Err(StoreError::Corrupt(format!("area {area}: a sealed value in a store opened without keys")))
@@ -248,10 +247,14 @@ impl Store {
             match &sealing {
                 Sealing::Sealed(device) => {
                     let handles = migrate::seal_plain(handles, device)?;
-                    device.collect(|area| handles.contains(area))?;
+                    device.collect(|area, epoch| Ok(handles.entry(area)?.is_some_and(|e| e.epoch == epoch)))?;
+                    handles.collect_old_epochs()?;
                     Ok(handles)
                 }
-                Sealing::Plain => Ok(handles),
+                Sealing::Plain => {
+                    handles.collect_old_epochs()?;
+                    Ok(handles)
+                }
             }
         })();
         // Only a full disk or a read-only filesystem gets the storage message here: "kdcd tries
@@ -312,7 +315,7 @@ impl Store {
             delete_prefix(&h.chunks, area)?;
             h.flush()?;
             h.remove_saves(area, None)?;
-            h.write_save(area, 0, &self.shared.sealing.seal(area, Place::Save(0), save, true)?)?;
+            h.write_save(area, 0, &self.shared.sealing.seal(area, 0, Place::Save(0), save, true)?)?;
             // The `areas` entry is what makes the area exist; it is written only once its save
             // is on disk.
             h.areas.insert(area.as_bytes(), &0u64.to_be_bytes())?;
@@ -328,17 +331,19 @@ impl Store {
     pub fn append_chunk(&self, area: &str, bytes: &[u8]) -> Result<u64> {
         check_id(area)?;
         self.run(|h, undo| {
-            if !h.contains(area)? {
+            let Some(entry) = h.entry(area)? else {
                 return Err(StoreError::Corrupt(format!("chunk for unknown area {area}")));
-            }
+            };
             let seq = match h.chunks.scan_prefix(prefix(area)).keys().next_back() {
                 Some(key) => parse_suffix(&key?, area)?
                     .checked_add(1)
                     .ok_or_else(|| StoreError::Corrupt(format!("chunk seq overflow in area {area}")))?,
                 None => 0,
-            };
+            }
+            .max(entry.floor);
             undo.push(Undo::Chunk { area: area.to_string(), seq });
-            h.chunks.insert(chunk_key(area, seq), self.shared.sealing.seal(area, Place::Chunk(seq), bytes, false)?)?;
+            let sealed = self.shared.sealing.seal(area, entry.epoch, Place::Chunk(seq), bytes, false)?;
+            h.chunks.insert(chunk_key(area, seq), sealed)?;
             h.flush()?;
             Ok(seq)
         })
@@ -348,19 +353,21 @@ impl Store {
     pub fn load(&self, area: &str) -> Result<Option<StoredArea>> {
         check_id(area)?;
         self.run(|h, _| {
-            let Some(generation) = h.areas.get(area.as_bytes())? else {
+            let Some(Entry { generation, epoch, floor }) = h.entry(area)? else {
                 return Ok(None);
             };
-            let generation = parse_u64(&generation)
-                .ok_or_else(|| StoreError::Corrupt(format!("generation of area {area} is not a u64")))?;
-            let save = self.shared.sealing.open(area, Place::Save(generation), h.read_save(area, generation)?)?;
+            let save =
+                self.shared.sealing.open(area, epoch, Place::Save(generation), h.read_save(area, generation)?)?;
             let mut chunks = Vec::new();
             for item in h.chunks.scan_prefix(prefix(area)) {
                 let (key, value) = item?;
                 let seq = parse_suffix(&key, area)?;
-                chunks.push((seq, self.shared.sealing.open(area, Place::Chunk(seq), value.to_vec())?));
+                if seq < floor {
+                    continue;
+                }
+                chunks.push((seq, self.shared.sealing.open(area, epoch, Place::Chunk(seq), value.to_vec())?));
             }
-            Ok(Some(StoredArea { generation, save, chunks }))
+            Ok(Some(StoredArea { generation, epoch, save, chunks }))
         })
     }
 
@@ -383,22 +390,19 @@ impl Store {
     fn compact_steps(&self, area: &str, save: &[u8], included: Option<u64>, steps: u8) -> Result<()> {
         check_id(area)?;
         self.run(|h, _| {
-            let current = h
-                .areas
-                .get(area.as_bytes())?
-                .and_then(|g| parse_u64(&g))
-                .ok_or_else(|| StoreError::Corrupt(format!("compacting unknown area {area}")))?;
-            let next = current
+            let entry = h.entry(area)?.ok_or_else(|| StoreError::Corrupt(format!("compacting unknown area {area}")))?;
+            let next = entry
+                .generation
                 .checked_add(1)
                 .ok_or_else(|| StoreError::Corrupt(format!("generation overflow in area {area}")))?;
 
             // 1. The new save, durable before anything refers to it.
-            h.write_save(area, next, &self.shared.sealing.seal(area, Place::Save(next), save, false)?)?;
+            h.write_save(area, next, &self.shared.sealing.seal(area, entry.epoch, Place::Save(next), save, false)?)?;
             if steps < 2 {
                 return Ok(());
             }
             // 2. Switch: from here on loads start from the new save.
-            h.areas.insert(area.as_bytes(), &next.to_be_bytes())?;
+            h.areas.insert(area.as_bytes(), Entry { generation: next, ..entry }.encode())?;
             h.flush()?;
             if steps < 3 {
                 return Ok(());
@@ -414,6 +418,47 @@ impl Store {
             }
             h.flush()?;
             h.remove_saves(area, Some(next))?;
+            Ok(())
+        })
+    }
+
+    /// Replaces an area's document by `save`, the whole document of its epoch `epoch` (erasure
+    /// by epochs), and destroys what held the epoch before: its chunks, its save files and its
+    /// data key (crypto-shredding: what sled's log or the flash may still hold of the old
+    /// chunks no longer opens).
+    ///
+    /// Crash-safe like a compaction: the new epoch's key and save are durable before the
+    /// `areas` entry points at them; the entry sets the chunk floor to the next seq, so chunks
+    /// of the old epoch are never read again whether or not their deletion completed (what is
+    /// left is deleted when the store is opened, as are the old key file and save).
+    pub fn replace_epoch(&self, area: &str, epoch: u64, save: &[u8]) -> Result<()> {
+        check_id(area)?;
+        self.run(|h, _| {
+            let entry = h.entry(area)?.ok_or_else(|| StoreError::Corrupt(format!("replacing unknown area {area}")))?;
+            if epoch <= entry.epoch {
+                return Err(StoreError::Corrupt(format!(
+                    "area {area}: epoch {epoch} does not follow the stored epoch {}",
+                    entry.epoch
+                )));
+            }
+            let next = entry
+                .generation
+                .checked_add(1)
+                .ok_or_else(|| StoreError::Corrupt(format!("generation overflow in area {area}")))?;
+            let floor = match h.chunks.scan_prefix(prefix(area)).keys().next_back() {
+                Some(key) => parse_suffix(&key?, area)? + 1,
+                None => entry.floor,
+            }
+            .max(entry.floor);
+            h.write_save(area, next, &self.shared.sealing.seal(area, epoch, Place::Save(next), save, true)?)?;
+            h.areas.insert(area.as_bytes(), Entry { generation: next, epoch, floor }.encode())?;
+            h.flush()?;
+            delete_prefix(&h.chunks, area)?;
+            h.flush()?;
+            h.remove_saves(area, Some(next))?;
+            if let Sealing::Sealed(device) = &self.shared.sealing {
+                device.collect(|a, e| Ok(a != area || e == epoch))?;
+            }
             Ok(())
         })
     }

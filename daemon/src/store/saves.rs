@@ -4,7 +4,7 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use super::encoding::{SEP, parse_suffix, parse_u64};
+use super::encoding::{SEP, parse_suffix};
 use super::handles::{Handles, remove_file_if_present};
 use super::{Result, StoreError};
 use crate::durable::sync_dir;
@@ -76,7 +76,7 @@ impl Handles {
     /// interrupted compaction or area creation, a replaced save, temporary files.
     pub(super) fn collect_saves(&self) -> Result<()> {
         self.remove_save_files(|area, generation| {
-            let current = self.areas.get(area.as_bytes())?.and_then(|g| parse_u64(&g));
+            let current = self.entry(area)?.map(|e| e.generation);
             Ok(generation.is_none() || generation != current)
         })
     }
@@ -93,7 +93,7 @@ impl Handles {
             let Some(sep) = key.iter().position(|b| *b == SEP) else { continue };
             let area = String::from_utf8_lossy(&key[..sep]).into_owned();
             let generation = parse_suffix(&key, &area)?;
-            let current = self.areas.get(area.as_bytes())?.and_then(|g| parse_u64(&g));
+            let current = self.entry(&area)?.map(|e| e.generation);
             if current == Some(generation) {
                 self.write_save(&area, generation, &value)?;
                 moved += 1;

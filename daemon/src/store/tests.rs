@@ -440,3 +440,29 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn replacing_the_epoch_destroys_the_old_chunks_save_and_key() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = open(tmp.path());
+    store.create_area("a", b"S0").expect("create");
+    store.append_chunk("a", b"+old1").expect("append");
+    let last = store.append_chunk("a", b"+old2").expect("append");
+    assert!(tmp.path().join("keys/a.0").exists());
+    store.replace_epoch("a", 1, b"E1").expect("replace");
+    let a = store.load("a").expect("load").expect("a");
+    assert_eq!((a.epoch, a.bytes()), (1, b"E1".to_vec()));
+    assert!(!tmp.path().join("keys/a.0").exists(), "the old epoch's key is destroyed");
+    assert!(tmp.path().join("keys/a.1").exists());
+    // Seqs go on above the old ones; an older or equal epoch is refused.
+    let seq = store.append_chunk("a", b"+new").expect("append");
+    assert!(seq > last);
+    assert!(store.replace_epoch("a", 1, b"again").is_err());
+    store.compact("a", b"E1+new", Some(seq)).expect("compact");
+    drop(store);
+    let store = open(tmp.path());
+    let a = store.load("a").expect("load").expect("a");
+    assert_eq!((a.epoch, a.bytes()), (1, b"E1+new".to_vec()));
+    let saves: Vec<_> = fs::read_dir(tmp.path().join(SAVES_DIR)).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(saves.len(), 1, "{saves:?}");
+}

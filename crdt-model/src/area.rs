@@ -170,6 +170,9 @@ pub struct Member {
     /// to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<String>,
+    /// The epoch of the area this member's device last said it holds (erasure by epochs).
+    #[serde(default)]
+    pub epoch: u64,
 }
 
 /// Concurrent values of one household field.
@@ -932,6 +935,7 @@ fn read_members<R: std::ops::RangeBounds<String> + 'static>(doc: &Automerge, ran
             added_at: None,
             removed: false,
             recipient: None,
+            epoch: 0,
         });
         let ValueRef::Scalar(s) = &item.value else { continue };
         match attr {
@@ -941,6 +945,11 @@ fn read_members<R: std::ops::RangeBounds<String> + 'static>(doc: &Automerge, ran
             MemberAttr::AddedAt => m.added_at = scalar_time(s).map(rfc3339),
             MemberAttr::Removed => m.removed = matches!(s, ScalarValueRef::Boolean(true)),
             MemberAttr::Recipient => m.recipient = scalar_str(s),
+            MemberAttr::Epoch => {
+                if let ScalarValueRef::Uint(v) = s {
+                    m.epoch = *v;
+                }
+            }
         }
     }
     out.into_values().collect()

@@ -244,6 +244,10 @@ fn check_put(
                 MemberAttr::AddedAt => timestamp(),
                 MemberAttr::Removed => boolean(),
                 MemberAttr::Recipient => crate::area::validate_recipient(text()?).map_err(model),
+                MemberAttr::Epoch => match value {
+                    Scalar::Uint(_) => Ok(()),
+                    _ => Err("must be a whole number".into()),
+                },
             }
         }
         Key::Household { hh, slot } => {

@@ -103,7 +103,106 @@ fn owned_by_cut(key: &Key<'_>) -> bool {
     matches!(key, Key::Meta(Meta::Epoch | Meta::Cut | Meta::CutAt) | Key::Erased { .. } | Key::Day { .. })
 }
 
+/// One active member's device and the epoch it holds: `kdc erasure status`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MemberEpoch {
+    pub peer_id: String,
+    pub name: String,
+    pub role: String,
+    /// The epoch this device last recorded holding.
+    pub epoch: u64,
+    /// It holds the current epoch: nothing erased before it is left on it.
+    pub adopted: bool,
+}
+
+/// `kdc erasure status AREA --json`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ErasureStatus {
+    pub area: String,
+    pub epoch: u64,
+    /// When the current epoch was cut (RFC 3339), if the area had an erasure.
+    pub cut_at: Option<String>,
+    /// House codes erased, in every epoch so far.
+    pub erased: Vec<String>,
+    pub members: Vec<MemberEpoch>,
+    /// Active members whose device still holds an earlier epoch (data erased since).
+    pub pending: usize,
+}
+
 impl Area {
+    /// Erases households (head only): the next epoch without them ([`Area::cut`]), with this
+    /// device's adoption of it on the roster. The caller stores it in place of this one.
+    pub fn erase(&self, erase: &[&str], by: &str, now_ms: i64) -> Result<Area, ModelError> {
+        match self.member(by) {
+            Some(m) if m.role == "head" && !m.removed => {}
+            _ => return Err(ModelError::invalid("role", "only the area's head may erase a household")),
+        }
+        let mut next = self.cut(erase, now_ms)?;
+        next.record_epoch(by, now_ms)?;
+        Ok(next)
+    }
+
+    /// Writes on the roster that `by`'s device holds this epoch (nothing when it says so
+    /// already, or when `by` is not on the roster).
+    pub fn record_epoch(&mut self, by: &str, now_ms: i64) -> Result<(), ModelError> {
+        let epoch = self.epoch();
+        match self.member(by) {
+            Some(m) if m.epoch != epoch => {}
+            _ => return Ok(()),
+        }
+        let mut tx = self.doc.transaction();
+        tx.put(ROOT, schema::member(by, crate::schema::MemberAttr::Epoch), ScalarValue::Uint(epoch))
+            .map_err(corrupt)?;
+        tx.commit_with(CommitOptions::default().with_time(now_ms.div_euclid(1000)).with_message("epoch adopted"));
+        Ok(())
+    }
+
+    /// Which active members' devices hold the current epoch.
+    pub fn erasure_status(&self) -> ErasureStatus {
+        let epoch = self.epoch();
+        let members: Vec<MemberEpoch> = self
+            .members()
+            .into_iter()
+            .filter(|m| !m.removed)
+            .map(|m| MemberEpoch {
+                adopted: m.epoch >= epoch,
+                epoch: m.epoch,
+                peer_id: m.peer_id,
+                name: m.name,
+                role: m.role,
+            })
+            .collect();
+        let cut_at = match self.doc.get(ROOT, schema::meta(Meta::CutAt).as_str()).ok().flatten() {
+            Some((automerge::Value::Scalar(s), _)) => match s.as_ref() {
+                ScalarValue::Timestamp(ms) | ScalarValue::Int(ms) => Some(crate::area::rfc3339(*ms)),
+                _ => None,
+            },
+            _ => None,
+        };
+        ErasureStatus {
+            area: self.id(),
+            epoch,
+            cut_at,
+            erased: self.erased().into_iter().collect(),
+            pending: members.iter().filter(|m| !m.adopted).count(),
+            members,
+        }
+    }
+
+    /// Of two copies of this area, which epoch wins: the higher one; of two cuts of one epoch
+    /// (erasures made apart), the one whose cut change has the smaller hash. `true` when
+    /// `other` wins over `self`.
+    pub fn loses_to(&self, other: &Area) -> bool {
+        match other.epoch().cmp(&self.epoch()) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal => match (other.cut_hash(), self.cut_hash()) {
+                (Some(theirs), Some(mine)) => theirs < mine,
+                _ => false,
+            },
+        }
+    }
+
     /// The document's epoch: 0 until the area's first erasure.
     pub fn epoch(&self) -> u64 {
         match self.doc.get(ROOT, schema::meta(Meta::Epoch).as_str()).ok().flatten() {
@@ -237,28 +336,35 @@ impl Area {
         if next.uid() != self.uid() {
             return Err(ModelError::invalid("epoch", "the new epoch is of another area"));
         }
-        if next.epoch() <= self.epoch() {
+        if !self.loses_to(next) {
             return Err(ModelError::invalid(
                 "epoch",
                 format!("area {}: epoch {} does not follow epoch {}", self.id(), next.epoch(), self.epoch()),
             ));
         }
-        let clock = next.cut_clock();
-        let Some(cut) = clock.get(&self.epoch()) else {
-            return Err(ModelError::invalid(
-                "epoch",
-                format!("area {}: epoch {} keeps no cut of epoch {}", self.id(), next.epoch(), self.epoch()),
-            ));
+        let (base, erased) = if next.epoch() == self.epoch() {
+            // Two cuts of one epoch: what this copy wrote after its own cut is replayed, and
+            // nothing either cut erased comes back (the caller erases what only this one did).
+            let mine: Vec<ChangeHash> = self.cut_hash().into_iter().collect();
+            (mine, next.erased().union(&self.erased()).cloned().collect::<BTreeSet<_>>())
+        } else {
+            let clock = next.cut_clock();
+            let Some(cut) = clock.get(&self.epoch()) else {
+                return Err(ModelError::invalid(
+                    "epoch",
+                    format!("area {}: epoch {} keeps no cut of epoch {}", self.id(), next.epoch(), self.epoch()),
+                ));
+            };
+            // The changes the cut included, and their heads: the state the cut was built
+            // from, as far as this device holds it.
+            let changes = self.doc.get_changes(&[]);
+            let inside: Vec<_> = changes
+                .iter()
+                .filter(|c| c.seq() <= cut.get(&actor_text(c.actor_id())).copied().unwrap_or(0))
+                .collect();
+            let depended: BTreeSet<ChangeHash> = inside.iter().flat_map(|c| c.deps().iter().copied()).collect();
+            (inside.iter().map(|c| c.hash()).filter(|h| !depended.contains(h)).collect(), next.erased())
         };
-        // The changes the cut included, and their heads: the state the cut was built from,
-        // as far as this device holds it.
-        let changes = self.doc.get_changes(&[]);
-        let inside: Vec<_> =
-            changes.iter().filter(|c| c.seq() <= cut.get(&actor_text(c.actor_id())).copied().unwrap_or(0)).collect();
-        let depended: BTreeSet<ChangeHash> = inside.iter().flat_map(|c| c.deps().iter().copied()).collect();
-        let base: Vec<ChangeHash> = inside.iter().map(|c| c.hash()).filter(|h| !depended.contains(h)).collect();
-
-        let erased = next.erased();
         let mut out = next.clone();
         out.doc.set_actor(ActorId::from(actor.as_bytes()));
         let mut tx = out.doc.transaction();

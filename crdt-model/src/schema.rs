@@ -78,16 +78,19 @@ pub enum MemberAttr {
     Removed,
     /// An age recipient (`age1…`) snapshot files are encrypted to.
     Recipient,
+    /// The epoch the member's device holds (erasure by epochs), written by that device.
+    Epoch,
 }
 
 impl MemberAttr {
-    pub const ALL: [MemberAttr; 6] = [
+    pub const ALL: [MemberAttr; 7] = [
         MemberAttr::Name,
         MemberAttr::Role,
         MemberAttr::AddedBy,
         MemberAttr::AddedAt,
         MemberAttr::Removed,
         MemberAttr::Recipient,
+        MemberAttr::Epoch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +101,7 @@ impl MemberAttr {
             MemberAttr::AddedAt => "added_at",
             MemberAttr::Removed => "removed",
             MemberAttr::Recipient => "recipient",
+            MemberAttr::Epoch => "epoch",
         }
     }
 }

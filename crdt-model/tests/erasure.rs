@@ -194,3 +194,64 @@ fn the_door_takes_epoch_keys_only_from_a_cut_by_its_actor() {
     let err = Area::load(&doc.save(), "peer-c").unwrap().check_all().unwrap_err().to_string();
     assert!(err.contains("is made by epoch-1-"), "{err}");
 }
+
+/// Two heads erase apart (H1 on one copy, H2 on another): two different epochs 1. The rule
+/// both sides apply (the cut with the smaller hash wins; the loser's own writes are replayed
+/// onto it and what only the loser erased is erased again, in epoch 2) leaves both devices on
+/// one epoch 2 with both households erased and every other write kept.
+#[test]
+fn two_erasures_made_apart_converge() {
+    let a0 = area();
+    let b0 = Area::load(&a0.save(), "peer-b").unwrap();
+    let mut wa = a0.cut(&["H1"], T0 + 3 * DAY_MS).unwrap();
+    wa.set_household(set("H3", &[("internet", "no")]), "peer-a", T0 + 3 * DAY_MS + 1).unwrap();
+    let mut wb = b0.cut(&["H2"], T0 + 3 * DAY_MS + 2).unwrap();
+    wb.set_household(set("H3", &[("members", "5")]), "peer-b", T0 + 3 * DAY_MS + 3).unwrap();
+    assert_ne!(wa.cut_hash(), wb.cut_hash());
+    assert!(wa.loses_to(&wb) != wb.loses_to(&wa), "exactly one wins");
+    let ((loser, loser_actor), (winner, winner_actor)) =
+        if wa.loses_to(&wb) { ((wa, "peer-a"), (wb, "peer-b")) } else { ((wb, "peer-b"), (wa, "peer-a")) };
+
+    // The loser's device meets the winner's cut.
+    let adopted = loser.adopt(&winner, loser_actor, T0 + 4 * DAY_MS).unwrap();
+    let only_loser: Vec<String> = loser.erased().difference(&winner.erased()).cloned().collect();
+    assert_eq!(only_loser.len(), 1);
+    let refs: Vec<&str> = only_loser.iter().map(String::as_str).collect();
+    let on_loser = adopted.cut(&refs, T0 + 4 * DAY_MS + 1).unwrap();
+    assert_eq!(on_loser.epoch(), 2);
+    // The winner's device then meets epoch 2 and adopts it.
+    let on_winner = winner.adopt(&on_loser, winner_actor, T0 + 4 * DAY_MS + 2).unwrap();
+
+    for doc in [&on_loser, &on_winner] {
+        assert_eq!(doc.erased().into_iter().collect::<Vec<_>>(), ["H1", "H2"]);
+        assert!(doc.household("H1").is_none() && doc.household("H2").is_none());
+        assert!(!holds(&doc.doc().save_nocompress(), MARKER));
+        let h3 = doc.household_view("H3").unwrap();
+        assert_eq!((h3.fields["internet"].to_string(), h3.fields["members"].to_string()), ("no".into(), "5".into()));
+    }
+    let mut merged = on_loser.clone();
+    merged.merge(&on_winner).unwrap();
+    let mut other = on_winner.clone();
+    other.merge(&on_loser).unwrap();
+    assert_eq!(merged.status(), other.status());
+    assert!(merged.conflicts().is_empty(), "{:?}", merged.conflicts());
+}
+
+#[test]
+fn the_roster_says_which_devices_hold_the_current_epoch() {
+    let a = area();
+    let next = a.erase(&["H1"], "peer-a", T0 + 3 * DAY_MS).unwrap();
+    let status = next.erasure_status();
+    assert_eq!((status.epoch, status.pending, status.erased.clone()), (1, 1, vec!["H1".to_string()]));
+    let by_peer =
+        |s: &crdt_model::epoch::ErasureStatus, p: &str| s.members.iter().find(|m| m.peer_id == p).unwrap().adopted;
+    assert!(by_peer(&status, "peer-a") && !by_peer(&status, "peer-b"));
+    let b = Area::load(&a.save(), "peer-b").unwrap();
+    let mut on_b = b.adopt(&next, "peer-b", T0 + 3 * DAY_MS + 5).unwrap();
+    on_b.record_epoch("peer-b", T0 + 3 * DAY_MS + 5).unwrap();
+    let status = on_b.erasure_status();
+    assert_eq!(status.pending, 0, "{status:?}");
+    // Only a head erases.
+    let err = b.erase(&["H1"], "peer-b", T0).unwrap_err().to_string();
+    assert!(err.contains("head"), "{err}");
+}

@@ -40,6 +40,16 @@ pub struct Cli {
     pub command: Command,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ErasureCmd {
+    /// Which members' devices have adopted the area's current epoch (and so no longer hold
+    /// the households erased before it).
+    Status {
+        /// Area id.
+        area: String,
+    },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LangArg {
     Vi,
@@ -92,6 +102,9 @@ pub enum Command {
     /// Members (devices) of an area.
     #[command(subcommand)]
     Member(MemberCmd),
+    /// Erasures: which members' devices still hold data erased since.
+    #[command(subcommand)]
+    Erasure(ErasureCmd),
     /// Create a one-time invitation to an area (and a QR code on a terminal).
     Invite {
         /// Area id.
@@ -277,6 +290,17 @@ pub enum HouseholdCmd {
         /// Residential group, for a household recorded for the first time.
         #[arg(long, value_name = "TEXT")]
         group: Option<String>,
+    },
+    /// Erase a household from the area's data and its history on every device (head only):
+    /// the area moves to a new epoch without it. Asks for confirmation unless --yes.
+    Erase {
+        /// Area id.
+        area: String,
+        /// House code.
+        hh: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
     },
     /// Show one household: fields and criteria.
     Show {

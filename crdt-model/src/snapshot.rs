@@ -203,6 +203,19 @@ pub struct Merger {
     /// Area id → the merged area and the first file it came from.
     merged: std::collections::BTreeMap<String, (Area, String)>,
     files: usize,
+    superseded: Vec<Superseded>,
+}
+
+/// A copy of an area left out of a merge because another file holds a later epoch of it
+/// (households were erased since): it is never merged back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Superseded {
+    pub area: String,
+    /// The file whose copy was left out.
+    pub file: String,
+    pub epoch: u64,
+    /// The epoch kept.
+    pub by_epoch: u64,
 }
 
 impl Merger {
@@ -246,6 +259,28 @@ impl Merger {
                 None => {
                     self.merged.insert(id, (area, name.into()));
                 }
+                Some((existing, first))
+                    if existing.epoch() != area.epoch() || existing.loses_to(&area) || area.loses_to(existing) =>
+                {
+                    // Copies of two epochs: the later one is kept, the other left out whole.
+                    if existing.loses_to(&area) {
+                        self.superseded.push(Superseded {
+                            area: id.clone(),
+                            file: first.clone(),
+                            epoch: existing.epoch(),
+                            by_epoch: area.epoch(),
+                        });
+                        *existing = area;
+                        *first = name.into();
+                    } else {
+                        self.superseded.push(Superseded {
+                            area: id.clone(),
+                            file: name.into(),
+                            epoch: area.epoch(),
+                            by_epoch: existing.epoch(),
+                        });
+                    }
+                }
                 Some((existing, _)) => {
                     existing.merge(&area).map_err(|e| MergeError::Merge {
                         id: id.clone(),
@@ -263,6 +298,11 @@ impl Merger {
     /// that evaluates areas as they complete need not hold them all.
     pub fn take(&mut self, id: &str) -> Option<Area> {
         self.merged.remove(id).map(|(area, _)| area)
+    }
+
+    /// Copies left out because another file holds a later epoch of their area.
+    pub fn superseded(&self) -> &[Superseded] {
+        &self.superseded
     }
 
     /// Files merged so far.

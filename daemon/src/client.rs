@@ -231,6 +231,17 @@ impl Client {
         self.send_json(self.agent.post(url), req)
     }
 
+    /// `POST /v1/areas/{area}/households/{hh}/erase`: the area's erasure status after it.
+    pub fn erase_household<T: DeserializeOwned>(&self, area: &str, hh: &str) -> Result<T> {
+        let url = self.url(&format!("/v1/areas/{}/households/{}/erase", seg(area), seg(hh)));
+        self.send_json(self.agent.post(url), &serde_json::json!({}))
+    }
+
+    /// `GET /v1/areas/{area}/erasure`: which members' devices hold the current epoch.
+    pub fn erasure_status<T: DeserializeOwned>(&self, area: &str) -> Result<T> {
+        self.get_json(&format!("/v1/areas/{}/erasure", seg(area)), &[])
+    }
+
     /// `POST /v1/areas/{area}/households/{hh}/archive`: the household after archiving.
     pub fn archive_household<T: DeserializeOwned>(&self, area: &str, hh: &str) -> Result<T> {
         let url = self.url(&format!("/v1/areas/{}/households/{}/archive", seg(area), seg(hh)));

@@ -20,6 +20,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use automerge::ChangeHash;
 use crdt_model::area::{AreaSummary, Conflict, HouseholdListItem, HouseholdView, Member, Status};
+use crdt_model::epoch::ErasureStatus;
 use crdt_model::ids::{validate_area_id, validate_household_id};
 use crdt_model::snapshot::{self, SnapshotError};
 use crdt_model::{Area, ConsentChange, HouseholdWrite, ModelError, NewArea};
@@ -81,6 +82,9 @@ struct AreaEntry {
     last_seq: Option<u64>,
     /// Chunks in the store after the area's save.
     chunks: usize,
+    /// The document's epoch and the hash of the change that cut it (erasure by epochs): what
+    /// every sync message carries, read once per document rather than once per message.
+    epoch: (u64, Option<ChangeHash>),
 }
 
 type Entry = Arc<Mutex<AreaEntry>>;
@@ -415,6 +419,27 @@ impl Node {
         self.blocking(move |inner| inner.import_snapshot(&bytes)).await
     }
 
+    /// Erases a household (head only): the area moves to a new epoch without it, the old
+    /// epoch's chunks, saves and data key are destroyed on this device, and every member's
+    /// device adopts the new epoch when it next syncs. Answers the erasure status.
+    pub async fn erase_household(&self, id: String, hh: String) -> Result<ErasureStatus> {
+        self.blocking(move |inner| {
+            validate_household_id(&hh)?;
+            let entry = inner.entry(&id)?;
+            let mut e = inner.lock(&entry, &id)?;
+            let next = e.area.erase(&[hh.as_str()], &inner.actor, now_ms())?;
+            inner.replace_document(&id, &mut e, next)?;
+            tracing::info!(area = %id, epoch = e.epoch.0, "household erased: the area is on a new epoch");
+            Ok(e.area.erasure_status())
+        })
+        .await
+    }
+
+    /// Which members' devices hold the area's current epoch.
+    pub async fn erasure_status(&self, id: String) -> Result<ErasureStatus> {
+        self.blocking(move |inner| inner.read(&id, |a| Ok(a.erasure_status()))).await
+    }
+
     /// Compacts one area now.
     pub async fn compact(&self, id: String) -> Result<()> {
         self.blocking(move |inner| {
@@ -433,6 +458,38 @@ impl Node {
 }
 
 impl Inner {
+    /// Puts `next` (a new epoch of the area) in place of the document, on disk first.
+    fn replace_document(&self, id: &str, e: &mut AreaEntry, next: Area) -> Result<()> {
+        self.store.replace_epoch(id, &next.save())?;
+        *e = new_entry(next);
+        self.changed(id);
+        Ok(())
+    }
+
+    /// This device's copy of the area moved onto `next`, when `next` wins by the epoch rule
+    /// ([`Area::loses_to`]): the writes the cut did not include replayed, what only this copy
+    /// erased erased again (two cuts of one epoch), this device's adoption on the roster.
+    /// `None` when `next` does not win (nothing changes).
+    fn adopted(&self, current: &Area, next: &Area) -> Result<Option<Area>> {
+        if current.uid() != next.uid() {
+            return Err(different_area(&current.id(), "in this epoch a different area"));
+        }
+        if !current.loses_to(next) {
+            return Ok(None);
+        }
+        let now = now_ms();
+        let mut adopted = current.adopt(next, &self.actor, now)?;
+        if next.epoch() == current.epoch() {
+            let only_mine: Vec<String> = current.erased().difference(&next.erased()).cloned().collect();
+            if !only_mine.is_empty() {
+                let refs: Vec<&str> = only_mine.iter().map(String::as_str).collect();
+                adopted = adopted.cut(&refs, now)?;
+            }
+        }
+        adopted.record_epoch(&self.actor, now)?;
+        Ok(Some(adopted))
+    }
+
     fn area_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = read_map(&self.areas).keys().cloned().collect();
         ids.sort();
@@ -621,10 +678,20 @@ impl Inner {
             guards.push((id.as_str(), self.lock(entry, id)?));
         }
         let mut merged: HashMap<String, Area> = HashMap::new();
+        let mut adopt: HashMap<String, Area> = HashMap::new();
         for (id, guard) in &guards {
             let theirs = &incoming[*id];
             if guard.area.uid() != theirs.uid() {
                 return Err(different_area(id, "on this device already, as a different area"));
+            }
+            if guard.epoch.0 != theirs.epoch() || guard.epoch.1 != theirs.cut_hash() {
+                match self.adopted(&guard.area, theirs)? {
+                    Some(next) => {
+                        adopt.insert(id.to_string(), next);
+                        continue;
+                    }
+                    None => return Err(superseded(id, theirs.epoch(), guard.epoch.0)),
+                }
             }
             let mut next = guard.area.clone();
             next.merge(theirs)?;
@@ -634,6 +701,15 @@ impl Inner {
         // 3. Apply. Only storage failures can stop us now; each area stays consistent.
         let mut report = Vec::new();
         for (id, guard) in &mut guards {
+            if let Some(next) = adopt.remove(*id) {
+                self.replace_document(id, guard, next)?;
+                report.push(ImportedArea {
+                    id: id.to_string(),
+                    created: false,
+                    households: guard.area.summary().households,
+                });
+                continue;
+            }
             if let Some(next) = merged.remove(*id) {
                 guard.area = next;
                 self.persist(id, guard)?;
@@ -659,6 +735,18 @@ impl Inner {
     }
 }
 
+/// An old snapshot file of an area that moved on: never merged back.
+fn superseded(id: &str, theirs: u64, mine: u64) -> NodeError {
+    ModelError::InvalidInput {
+        field: "epoch".into(),
+        message: format!(
+            "area {id}: the file holds epoch {theirs}, which this device's epoch {mine} supersedes (households were \
+             erased since, or erased apart); nothing was imported. Export a new file from a device of the area"
+        ),
+    }
+    .into()
+}
+
 fn different_area(id: &str, how: &str) -> NodeError {
     ModelError::InvalidInput {
         field: "snapshot".into(),
@@ -671,7 +759,7 @@ fn different_area(id: &str, how: &str) -> NodeError {
 }
 
 fn new_entry(area: Area) -> AreaEntry {
-    AreaEntry { heads: area.heads(), area, last_seq: None, chunks: 0 }
+    AreaEntry { heads: area.heads(), epoch: (area.epoch(), area.cut_hash()), area, last_seq: None, chunks: 0 }
 }
 
 fn load_entry(store: &Store, id: &str, actor: &str) -> Result<AreaEntry> {
@@ -680,7 +768,13 @@ fn load_entry(store: &Store, id: &str, actor: &str) -> Result<AreaEntry> {
     if area.id() != id {
         return Err(ModelError::Corrupt(format!("stored under {id} but the document is area {}", area.id())).into());
     }
-    Ok(AreaEntry { heads: area.heads(), area, last_seq: stored.last_seq(), chunks: stored.chunks.len() })
+    Ok(AreaEntry {
+        heads: area.heads(),
+        epoch: (area.epoch(), area.cut_hash()),
+        area,
+        last_seq: stored.last_seq(),
+        chunks: stored.chunks.len(),
+    })
 }
 
 /// Heads as sets: the order Automerge returns them in is not part of its contract.

@@ -20,6 +20,25 @@ pub struct Report {
     /// One row per ward (by the ward name inside each area document), sorted by name: the
     /// district's roll-up. Present whatever the number of wards.
     pub wards: Vec<WardRow>,
+    /// Copies left out because another file holds a later epoch of their area (households were
+    /// erased since): `{"area", "file", "epoch", "by_epoch"}`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub superseded: Vec<SupersededCopy>,
+}
+
+/// [`crdt_model::snapshot::Superseded`], for the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SupersededCopy {
+    pub area: String,
+    pub file: String,
+    pub epoch: u64,
+    pub by_epoch: u64,
+}
+
+impl From<&crdt_model::snapshot::Superseded> for SupersededCopy {
+    fn from(s: &crdt_model::snapshot::Superseded) -> Self {
+        SupersededCopy { area: s.area.clone(), file: s.file.clone(), epoch: s.epoch, by_epoch: s.by_epoch }
+    }
 }
 
 /// One ward of a district roll-up: its areas' totals, and per criterion how many of its areas
@@ -47,7 +66,7 @@ pub fn build(areas: &[Area]) -> Report {
     statuses.sort_by(|a, b| a.area.cmp(&b.area));
     let certified_areas = statuses.iter().filter(|s| s.certified).count() as u64;
     let wards = ward_rows(&statuses);
-    Report { areas: statuses, certified_areas, wards }
+    Report { areas: statuses, certified_areas, wards, superseded: Vec::new() }
 }
 
 /// [`build`] while files are decoded one at a time, for reports over more areas than fit in
@@ -113,12 +132,13 @@ impl Streaming {
         if files == 0 {
             return Err(crdt_model::snapshot::MergeError::NoInput);
         }
+        let superseded = merger.superseded().iter().map(SupersededCopy::from).collect();
         // Areas whose copies were miscounted (none, if the first pass was right).
         statuses.extend(merger.finish().unwrap_or_default().iter().map(Area::status));
         statuses.sort_by(|a, b| a.area.cmp(&b.area));
         let certified_areas = statuses.iter().filter(|s| s.certified).count() as u64;
         let wards = ward_rows(&statuses);
-        Ok(Report { areas: statuses, certified_areas, wards })
+        Ok(Report { areas: statuses, certified_areas, wards, superseded })
     }
 }
 
@@ -856,7 +876,7 @@ mod tests {
 
     #[test]
     fn the_letterhead_takes_what_the_ward_set_and_refuses_what_cannot_be_printed() {
-        let report = Report { areas: Vec::new(), certified_areas: 0, wards: Vec::new() };
+        let report = Report { areas: Vec::new(), certified_areas: 0, wards: Vec::new(), superseded: Vec::new() };
         let head = Letterhead::for_report(Lang::Vi, &report, (1, 12, 2026));
         assert_eq!(head.issuer, "UBND");
         assert_eq!(head.place_and_date, "ngày 01 tháng 12 năm 2026");

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use crdt_model::area::{HouseholdListItem, HouseholdView};
 use crdt_model::consent::{ConsentChange, ConsentGiven, ConsentMethod, ConsentState};
+use crdt_model::epoch::ErasureStatus;
 use crdt_model::profile::Profile;
 use kdc_daemon::api::types::{FieldValues, HouseholdPatch, HouseholdQuery, NewHousehold, field_values};
 
@@ -64,6 +65,18 @@ pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> anyhow::Result<()> {
                 label.as_deref()
             ))
         }
+        HouseholdCmd::Erase { area, hh, yes } => {
+            if !yes && !confirm(ctx, &area, &hh)? {
+                return Err(usage(match ctx.lang {
+                    crdt_model::Lang::Vi => "đã hủy: không xóa gì (thêm --yes để xóa không hỏi)".to_string(),
+                    crdt_model::Lang::En => {
+                        "cancelled: nothing was erased (add --yes to erase without asking)".to_string()
+                    }
+                }));
+            }
+            let client = ctx.client()?;
+            answer!(ctx, client.erase_household(&area, &hh), |s: ErasureStatus| erasure_text(ctx, &s, Some(&hh)))
+        }
         HouseholdCmd::Archive { area, hh } => {
             let client = ctx.client()?;
             answer!(ctx, client.archive_household(&area, &hh), |h: HouseholdView| i18n::household_archived(
@@ -71,6 +84,75 @@ pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> anyhow::Result<()> {
             ) + "\n")
         }
     }
+}
+
+/// `kdc erasure status AREA`.
+pub fn erasure_status(ctx: &Ctx, area: &str) -> anyhow::Result<()> {
+    let client = ctx.client()?;
+    answer!(ctx, client.erasure_status(area), |s: ErasureStatus| erasure_text(ctx, &s, None))
+}
+
+/// Asks on the terminal; without one, the answer is no (scripts give --yes).
+fn confirm(ctx: &Ctx, area: &str, hh: &str) -> anyhow::Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    let question = match ctx.lang {
+        crdt_model::Lang::Vi => format!(
+            "Xóa hẳn hộ {hh} khỏi khu {area}, cả lịch sử, trên mọi máy? Không thể hoàn tác. Gõ {hh} để xác nhận: "
+        ),
+        crdt_model::Lang::En => format!(
+            "Erase household {hh} from area {area}, history included, on every device? This cannot be undone. Type {hh} to confirm: "
+        ),
+    };
+    eprint!("{question}");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim() == hh)
+}
+
+fn erasure_text(ctx: &Ctx, s: &ErasureStatus, erased: Option<&str>) -> String {
+    let vi = ctx.lang == crdt_model::Lang::Vi;
+    let mut out = String::new();
+    if let Some(hh) = erased {
+        out += &if vi {
+            format!("Đã xóa hộ {hh} khỏi khu {}: khu sang kỳ dữ liệu {}.\n", s.area, s.epoch)
+        } else {
+            format!("Erased household {hh} from area {}: the area is on epoch {}.\n", s.area, s.epoch)
+        };
+    } else {
+        out += &if vi {
+            format!("Khu {}: kỳ dữ liệu {}; hộ đã xóa: {}\n", s.area, s.epoch, s.erased.len())
+        } else {
+            format!("Area {}: epoch {}; households erased: {}\n", s.area, s.epoch, s.erased.len())
+        };
+    }
+    for m in &s.members {
+        let mark = if m.adopted {
+            if vi { "✓ đã nhận kỳ mới" } else { "✓ adopted" }
+        } else if vi {
+            "✗ còn giữ dữ liệu cũ"
+        } else {
+            "✗ still holds erased data"
+        };
+        out += &format!("  {mark:<24} {} ({}) {} {}\n", m.name, m.role, m.peer_id, m.epoch);
+    }
+    if s.pending > 0 {
+        out += &if vi {
+            format!(
+                "{} máy chưa nhận kỳ mới: chúng sẽ nhận khi đồng bộ; máy không quay lại thì gỡ khỏi khu (kdc member remove).\n",
+                s.pending
+            )
+        } else {
+            format!(
+                "{} device(s) have not adopted it yet: they will when they next sync; remove a device that never returns (kdc member remove).\n",
+                s.pending
+            )
+        };
+    }
+    out
 }
 
 fn method_of(m: ConsentMethodArg) -> ConsentMethod {

@@ -115,6 +115,7 @@ pub fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Area(cmd) => area::run(&ctx, cmd),
         Command::Ward(cmd) => misc::ward(&ctx, cmd),
         Command::Household(cmd) => household::run(&ctx, cmd),
+        Command::Erasure(crate::args::ErasureCmd::Status { area }) => household::erasure_status(&ctx, &area),
         Command::Status { area, at: None, snapshot: None } => misc::status(&ctx, &area),
         Command::Status { area, at, snapshot } => history::status(&ctx, &area, at, snapshot),
         Command::Member(cmd) => misc::member(&ctx, cmd),

@@ -30,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/areas/{area}/households/{hh}", get(get_household).patch(patch_household))
         .route("/areas/{area}/households/{hh}/archive", post(archive_household))
         .route("/areas/{area}/households/{hh}/consent", post(record_consent))
+        .route("/areas/{area}/households/{hh}/erase", post(erase_household))
+        .route("/areas/{area}/erasure", get(erasure_status))
         .route("/areas/{area}/members", get(members).post(add_member))
         .route("/areas/{area}/members/{peer_id}", delete(remove_member))
         .route("/areas/{area}/invites", post(create_invite))
@@ -128,6 +130,18 @@ async fn record_consent(
     ApiJson(req): ApiJson<crdt_model::ConsentChange>,
 ) -> ApiResult<Response> {
     Ok(axum::Json(s.node.record_consent(area, hh, req).await?).into_response())
+}
+
+/// Head only: the household leaves the area's data and history (a new epoch).
+async fn erase_household(
+    State(s): State<AppState>,
+    ApiPath((area, hh)): ApiPath<(String, String)>,
+) -> ApiResult<Response> {
+    Ok(axum::Json(s.node.erase_household(area, hh).await?).into_response())
+}
+
+async fn erasure_status(State(s): State<AppState>, ApiPath(area): ApiPath<String>) -> ApiResult<Response> {
+    Ok(axum::Json(s.node.erasure_status(area).await?).into_response())
 }
 
 async fn archive_household(

@@ -9,8 +9,9 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use crdt_model::ModelError;
+use automerge::ChangeHash;
 use crdt_model::sync::{IncomingArea, SyncState};
+use crdt_model::{Area, ModelError};
 
 use super::{Inner, Node, NodeError, Result, new_entry, write_map};
 
@@ -37,6 +38,49 @@ impl crate::network::sessions::Session for SyncSession {
 
 /// What applying a message gave (the change, if any, is durable by then).
 pub use crate::network::sessions::Applied as Received;
+
+/// A sync message of an area past its first erasure starts with this, its epoch (u64 BE) and
+/// the hash of the change that cut it (32 bytes), then the Automerge sync message. Areas at
+/// epoch 0 send bare Automerge messages, as before epochs (and as third-party clients do).
+const EPOCH_TAG: &[u8; 4] = b"kdE1";
+/// The whole document of the sender's epoch (an Automerge save), sent instead of a sync
+/// message to a peer on an epoch it supersedes: documents of two epochs never sync.
+const EPOCH_DOC: &[u8; 4] = b"kdD1";
+
+/// A peer's message as it arrived.
+enum Incoming<'a> {
+    Sync { epoch: u64, cut: Option<ChangeHash>, message: &'a [u8] },
+    Document(&'a [u8]),
+}
+
+fn parse(message: &[u8]) -> Result<Incoming<'_>> {
+    if let Some(doc) = message.strip_prefix(EPOCH_DOC.as_slice()) {
+        return Ok(Incoming::Document(doc));
+    }
+    let Some(rest) = message.strip_prefix(EPOCH_TAG.as_slice()) else {
+        return Ok(Incoming::Sync { epoch: 0, cut: None, message });
+    };
+    let bad = || {
+        NodeError::from(ModelError::InvalidInput {
+            field: "sync".into(),
+            message: "an epoch header is cut short or malformed".into(),
+        })
+    };
+    let epoch = u64::from_be_bytes(rest.get(..8).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
+    let cut = ChangeHash::try_from(rest.get(8..40).ok_or_else(bad)?).map_err(|_| bad())?;
+    if epoch == 0 {
+        return Err(bad());
+    }
+    Ok(Incoming::Sync { epoch, cut: Some(cut), message: &rest[40..] })
+}
+
+/// `message` as sent for a document at `epoch`.
+fn tag(epoch: (u64, Option<ChangeHash>), message: Vec<u8>) -> Vec<u8> {
+    match epoch {
+        (0, _) | (_, None) => message,
+        (n, Some(cut)) => [EPOCH_TAG.as_slice(), &n.to_be_bytes(), &cut.0, &message].concat(),
+    }
+}
 
 /// Why a peer's message was not taken.
 fn not_member(peer: &str, area: &str) -> NodeError {
@@ -148,7 +192,7 @@ impl Inner {
         if !e.area.is_active_member(peer) || !e.area.is_active_member(&self.actor) {
             return Err(not_member(peer, area));
         }
-        Ok(e.area.generate_sync_message(&mut session.state))
+        Ok(e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m)))
     }
 
     fn sync_receive(&self, area: &str, peer: &str, session: &mut SyncSession, message: &[u8]) -> Result<Received> {
@@ -161,12 +205,46 @@ impl Inner {
         if !e.area.is_active_member(peer) || !e.area.is_active_member(&self.actor) {
             return Err(not_member(peer, area));
         }
+        let message = match parse(message)? {
+            Incoming::Document(doc) => {
+                // A newer epoch (or the winning cut of this one): adopt it.
+                let next = Area::load(doc, &self.actor)?;
+                next.check_all()?;
+                if next.id() != area || !next.is_active_member(peer) {
+                    return Err(not_member(peer, area));
+                }
+                session.reset();
+                let changed = match self.adopted(&e.area, &next)? {
+                    Some(adopted) => {
+                        self.replace_document(area, &mut e, adopted)?;
+                        tracing::info!(%area, %peer, epoch = e.epoch.0, "adopted the area's new epoch from a member");
+                        true
+                    }
+                    None => false,
+                };
+                let reply = e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m));
+                return Ok(Received { changed, adopted: false, reply });
+            }
+            Incoming::Sync { epoch, cut, message } if (epoch, cut) == e.epoch => message,
+            Incoming::Sync { epoch, cut, .. } => {
+                // Documents of two epochs never sync. The side whose epoch wins sends its whole
+                // document; the other starts over and waits for it.
+                session.reset();
+                let theirs_loses = epoch < e.epoch.0 || (epoch == e.epoch.0 && cut > e.epoch.1);
+                let reply = if theirs_loses {
+                    Some([EPOCH_DOC.as_slice(), &e.area.save()].concat())
+                } else {
+                    e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m))
+                };
+                return Ok(Received { changed: false, adopted: false, reply });
+            }
+        };
         match e.area.receive_sync_message(&mut session.state, message) {
             Ok(changed) => {
                 if changed {
                     self.persist(area, &mut e)?;
                 }
-                let reply = e.area.generate_sync_message(&mut session.state);
+                let reply = e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m));
                 Ok(Received { changed, adopted: false, reply })
             }
             Err(err) => {
@@ -178,32 +256,58 @@ impl Inner {
     }
 
     fn receive_new(&self, area: &str, peer: &str, session: &mut SyncSession, message: &[u8]) -> Result<Received> {
+        let message = match parse(message)? {
+            Incoming::Sync { message, .. } => message,
+            // The area at an epoch past an erasure, whole (this device asked with bare
+            // messages, as a device without the area does).
+            Incoming::Document(doc) => {
+                let next = Area::load(doc, &self.actor)?;
+                next.check_all()?;
+                if next.id() != area || !next.is_active_member(peer) || !next.is_active_member(&self.actor) {
+                    return Err(not_member(peer, area));
+                }
+                session.reset();
+                return self.store_received(area, peer, session, next);
+            }
+        };
         let incoming = session.incoming.get_or_insert_with(|| IncomingArea::new(&self.actor, area));
         incoming.receive_sync_message(&mut session.state, message)?;
         match incoming.accept(peer, &self.actor)? {
             None => Ok(Received { reply: incoming.generate_sync_message(&mut session.state), ..Received::default() }),
             Some(new_area) => {
-                let mut map = write_map(&self.areas);
-                if map.contains_key(area) {
-                    // Created meanwhile (an import, another peer): continue on the stored one.
-                    drop(map);
-                    session.incoming = None;
-                    return self.sync_receive(area, peer, session, message);
-                }
-                if self.broken.contains_key(area) {
-                    return Err(NodeError::Unavailable {
-                        id: area.to_string(),
-                        reason: "stored copy is damaged".into(),
-                    });
-                }
-                self.store.create_area(area, &new_area.save())?;
-                let reply = new_area.generate_sync_message(&mut session.state);
-                map.insert(area.to_string(), Arc::new(Mutex::new(new_entry(new_area))));
-                self.changed(area);
                 session.incoming = None;
-                tracing::info!(%area, %peer, "area received from a member");
-                Ok(Received { changed: true, adopted: true, reply })
+                self.store_received(area, peer, session, new_area)
             }
         }
+    }
+
+    /// Stores an area received whole from `peer` (checked by the caller) as a new one.
+    fn store_received(
+        &self,
+        area: &str,
+        peer: &str,
+        session: &mut SyncSession,
+        mut new_area: Area,
+    ) -> Result<Received> {
+        let mut map = write_map(&self.areas);
+        if map.contains_key(area) {
+            // Created meanwhile (an import, another peer): the next message goes to the stored
+            // one, from a fresh session.
+            session.reset();
+            return Ok(Received::default());
+        }
+        if self.broken.contains_key(area) {
+            return Err(NodeError::Unavailable { id: area.to_string(), reason: "stored copy is damaged".into() });
+        }
+        if new_area.epoch() > 0 {
+            new_area.record_epoch(&self.actor, super::now_ms())?;
+        }
+        self.store.create_area(area, &new_area.save())?;
+        let entry = new_entry(new_area);
+        let reply = entry.area.generate_sync_message(&mut session.state).map(|m| tag(entry.epoch, m));
+        map.insert(area.to_string(), Arc::new(Mutex::new(entry)));
+        self.changed(area);
+        tracing::info!(%area, %peer, "area received from a member");
+        Ok(Received { changed: true, adopted: true, reply })
     }
 }

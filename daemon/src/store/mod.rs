@@ -422,25 +422,25 @@ impl Store {
         })
     }
 
-    /// Replaces an area's document by `save`, the whole document of its epoch `epoch` (erasure
-    /// by epochs), and destroys what held the epoch before: its chunks, its save files and its
-    /// data key (crypto-shredding: what sled's log or the flash may still hold of the old
-    /// chunks no longer opens).
+    /// Replaces an area's document by `save`, a new document (a new epoch of the area, erasure
+    /// by epochs), under a new data key, and destroys what held the document before: its
+    /// chunks, its save files and its data key (crypto-shredding: what sled's log or the flash
+    /// may still hold of the old chunks no longer opens). The store counts its own key epochs
+    /// (one per replacement); they need not be the document's epoch numbers (two cuts of one
+    /// epoch replace each other too). Answers the new key epoch.
     ///
     /// Crash-safe like a compaction: the new epoch's key and save are durable before the
     /// `areas` entry points at them; the entry sets the chunk floor to the next seq, so chunks
     /// of the old epoch are never read again whether or not their deletion completed (what is
     /// left is deleted when the store is opened, as are the old key file and save).
-    pub fn replace_epoch(&self, area: &str, epoch: u64, save: &[u8]) -> Result<()> {
+    pub fn replace_epoch(&self, area: &str, save: &[u8]) -> Result<u64> {
         check_id(area)?;
         self.run(|h, _| {
             let entry = h.entry(area)?.ok_or_else(|| StoreError::Corrupt(format!("replacing unknown area {area}")))?;
-            if epoch <= entry.epoch {
-                return Err(StoreError::Corrupt(format!(
-                    "area {area}: epoch {epoch} does not follow the stored epoch {}",
-                    entry.epoch
-                )));
-            }
+            let epoch = entry
+                .epoch
+                .checked_add(1)
+                .ok_or_else(|| StoreError::Corrupt(format!("epoch overflow in area {area}")))?;
             let next = entry
                 .generation
                 .checked_add(1)
@@ -459,7 +459,7 @@ impl Store {
             if let Sealing::Sealed(device) = &self.shared.sealing {
                 device.collect(|a, e| Ok(a != area || e == epoch))?;
             }
-            Ok(())
+            Ok(epoch)
         })
     }
 

@@ -127,6 +127,10 @@ pub struct ErasureStatus {
     pub members: Vec<MemberEpoch>,
     /// Active members whose device still holds an earlier epoch (data erased since).
     pub pending: usize,
+    /// Removed members whose device last held an earlier epoch: it may still hold households
+    /// erased since (a lost or stolen phone). Nothing of ours reaches it any more; the law's
+    /// breach duties may apply.
+    pub removed_behind: Vec<MemberEpoch>,
 }
 
 impl Area {
@@ -160,18 +164,16 @@ impl Area {
     /// Which active members' devices hold the current epoch.
     pub fn erasure_status(&self) -> ErasureStatus {
         let epoch = self.epoch();
-        let members: Vec<MemberEpoch> = self
-            .members()
-            .into_iter()
-            .filter(|m| !m.removed)
-            .map(|m| MemberEpoch {
-                adopted: m.epoch >= epoch,
-                epoch: m.epoch,
-                peer_id: m.peer_id,
-                name: m.name,
-                role: m.role,
-            })
-            .collect();
+        let (active, removed): (Vec<_>, Vec<_>) = self.members().into_iter().partition(|m| !m.removed);
+        let of = |m: crate::area::Member| MemberEpoch {
+            adopted: m.epoch >= epoch,
+            epoch: m.epoch,
+            peer_id: m.peer_id,
+            name: m.name,
+            role: m.role,
+        };
+        let members: Vec<MemberEpoch> = active.into_iter().map(of).collect();
+        let removed_behind: Vec<MemberEpoch> = removed.into_iter().map(of).filter(|m| !m.adopted).collect();
         let cut_at = match self.doc.get(ROOT, schema::meta(Meta::CutAt).as_str()).ok().flatten() {
             Some((automerge::Value::Scalar(s), _)) => match s.as_ref() {
                 ScalarValue::Timestamp(ms) | ScalarValue::Int(ms) => Some(crate::area::rfc3339(*ms)),
@@ -186,6 +188,7 @@ impl Area {
             erased: self.erased().into_iter().collect(),
             pending: members.iter().filter(|m| !m.adopted).count(),
             members,
+            removed_behind,
         }
     }
 

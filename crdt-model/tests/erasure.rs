@@ -254,4 +254,13 @@ fn the_roster_says_which_devices_hold_the_current_epoch() {
     // Only a head erases.
     let err = b.erase(&["H1"], "peer-b", T0).unwrap_err().to_string();
     assert!(err.contains("head"), "{err}");
+
+    // A lost phone: removed before the erasure, it still holds H1.
+    let mut lost = area();
+    lost.add_member("peer-c", "Chi", "member", "peer-a", T0 + 2).unwrap();
+    lost.remove_member("peer-c", "peer-a", T0 + 3).unwrap();
+    assert!(lost.erasure_status().removed_behind.is_empty(), "nothing erased yet");
+    let after = lost.erase(&["H1"], "peer-a", T0 + 3 * DAY_MS).unwrap().erasure_status();
+    assert_eq!(after.removed_behind.iter().map(|m| m.peer_id.as_str()).collect::<Vec<_>>(), ["peer-c"]);
+    assert!(after.members.iter().all(|m| m.peer_id != "peer-c"));
 }

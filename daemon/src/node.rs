@@ -721,9 +721,12 @@ impl Inner {
             }
         }
         drop(guards);
-        for (id, area) in incoming {
+        for (id, mut area) in incoming {
             if map.contains_key(&id) {
                 continue;
+            }
+            if area.epoch() > 0 {
+                area.record_epoch(&self.actor, now_ms())?;
             }
             self.store.create_area(&id, &area.save())?;
             report.push(ImportedArea { id: id.clone(), created: true, households: area.summary().households });

@@ -342,6 +342,36 @@ scenario('consent: the notice comes before the first question; a refusal keeps o
   assert.deepEqual(h.fields, {});
 });
 
+scenario('erasure: the head erases a household on request; the team page shows which devices hold the new epoch', async () => {
+  const area = 'khu-xoa';
+  ensureArea(A, area, 'Khu xóa');
+  for (const hh of ['X-1', 'X-2']) {
+    H.assertOk(A.kdc('household', 'add', area, hh, '--consent', 'verbal', '--address', `Số ${hh}`, 'members=2'), `add ${hh}`);
+  }
+  const { page } = await phoneOn(A);
+  await open(page, `${A.base}/a/${area}/h/X-1`);
+  // Asked for the confirmation before anything goes.
+  await page.locator('[data-action="erase"]').click();
+  await H.shot(page, 'household-erase');
+  await page.locator('[data-erase] input[name="confirm"]').check();
+  await page.locator('[data-action="erase-confirm"]').click();
+  await page.waitForURL(pathIs(`/a/${area}/team`), { timeout: 20_000 });
+  await page.locator('[data-erased="X-1"]').waitFor({ timeout: 10_000 });
+  const section = page.locator('[data-erasure-epoch="1"]');
+  await section.waitFor({ timeout: 10_000 });
+  assert.equal(await section.getAttribute('data-erasure-pending'), '0', 'this device alone, and it adopted');
+  assert.equal(await page.locator(`[data-epoch-member="${A.id().peer_id}"][data-adopted="true"]`).count(), 1);
+  await H.shot(page, 'team-erasure');
+  assert.equal(householdExists(A, area, 'X-1'), false, 'the erased household is still there');
+  assert.equal(householdExists(A, area, 'X-2'), true, 'another household went too');
+  const status = A.kdcJson('erasure', 'status', area);
+  assert.equal(status.epoch, 1);
+  assert.deepEqual(status.erased, ['X-1']);
+  // Its page is gone; the list does not show it.
+  await open(page, `${A.base}/a/${area}/worklist`);
+  assert.equal(await page.locator('[data-household="X-1"]').count(), 0);
+});
+
 scenario('an area on the profile from before consent: its head moves it to the new profile from the board', async () => {
   const toml = fs.readFileSync(new URL('../../crdt-model/profiles/kdc-so-v1.toml', import.meta.url), 'utf8');
   const start = toml.indexOf('\n[consent]\n');

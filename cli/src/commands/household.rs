@@ -139,6 +139,19 @@ fn erasure_text(ctx: &Ctx, s: &ErasureStatus, erased: Option<&str>) -> String {
         };
         out += &format!("  {mark:<24} {} ({}) {} {}\n", m.name, m.role, m.peer_id, m.epoch);
     }
+    for m in &s.removed_behind {
+        out += &if vi {
+            format!(
+                "  ! máy đã gỡ {} ({}) lần cuối giữ kỳ {}: có thể còn dữ liệu đã xóa (máy mất: báo vi phạm trong 72 giờ)\n",
+                m.name, m.peer_id, m.epoch
+            )
+        } else {
+            format!(
+                "  ! removed device {} ({}) last held epoch {}: it may still hold erased data (a lost phone: report the breach within 72 hours)\n",
+                m.name, m.peer_id, m.epoch
+            )
+        };
+    }
     if s.pending > 0 {
         out += &if vi {
             format!(

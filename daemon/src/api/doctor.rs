@@ -91,13 +91,15 @@ impl AppState {
 
         let mut members = Vec::new();
         let mut facts = Vec::new();
+        let mut erasures = Vec::new();
         for area in &areas {
-            let (roster, newest) = self
+            let (roster, newest, erasure) = self
                 .node
                 .with_area(area.clone(), |a| {
-                    Ok((a.members(), a.households().iter().filter_map(|h| h.updated_at).max()))
+                    Ok((a.members(), a.households().iter().filter_map(|h| h.updated_at).max(), a.erasure_status()))
                 })
                 .await?;
+            erasures.push(erasure);
             facts.push(AreaFacts {
                 area: area.clone(),
                 active_here: roster.iter().any(|m| m.peer_id == me && !m.removed),
@@ -136,6 +138,7 @@ impl AppState {
         let termux = on_termux();
         let mut advice = advise(mdns, mdns_peers_seen, &listen, &members, &facts, &peers, now_ms);
         advice.extend(device_advice(termux));
+        advice.extend(erasures.iter().flat_map(erasure_advice));
         Ok(Doctor {
             peer_id: me,
             listen,
@@ -180,6 +183,50 @@ async fn reachable(addrs: &[String]) -> bool {
         matches!(tokio::time::timeout(PROBE_TIMEOUT, tokio::net::TcpStream::connect(t)).await, Ok(Ok(_)))
     });
     futures::future::join_all(tries).await.into_iter().any(|ok| ok)
+}
+
+/// After an erasure: removed devices that may still hold what was erased (a lost phone), and
+/// members whose devices have not adopted the new epoch yet.
+pub fn erasure_advice(s: &crdt_model::epoch::ErasureStatus) -> Vec<Advice> {
+    let mut out = Vec::new();
+    for m in &s.removed_behind {
+        out.push(advice(
+            "erased-data-on-removed-device",
+            format!(
+                "Khu {}: máy đã gỡ {} ({}) lần cuối giữ kỳ dữ liệu {}, trước lần xóa hộ gần nhất (kỳ {}): máy đó có thể \
+                 còn dữ liệu đã xóa. Nếu máy bị mất, hãy báo cho người phụ trách bảo vệ dữ liệu (thông báo vi phạm \
+                 trong 72 giờ).",
+                s.area, m.name, m.peer_id, m.epoch, s.epoch
+            ),
+            format!(
+                "Area {}: the removed device {} ({}) last held epoch {}, before the latest erasure (epoch {}): it may \
+                 still hold erased households. If the phone was lost, tell whoever is responsible for data \
+                 protection (a breach is reported within 72 hours).",
+                s.area, m.name, m.peer_id, m.epoch, s.epoch
+            ),
+        ));
+    }
+    let pending: Vec<&str> = s.members.iter().filter(|m| !m.adopted).map(|m| m.name.as_str()).collect();
+    if !pending.is_empty() {
+        out.push(advice(
+            "erasure-pending",
+            format!(
+                "Khu {}: {} chưa nhận kỳ dữ liệu {} (sau lần xóa hộ): các máy này nhận khi đồng bộ; máy không quay lại \
+                 thì gỡ khỏi khu.",
+                s.area,
+                pending.join(", "),
+                s.epoch
+            ),
+            format!(
+                "Area {}: {} have not adopted epoch {} (after an erasure): they will when they next sync; remove a \
+                 device that never returns.",
+                s.area,
+                pending.join(", "),
+                s.epoch
+            ),
+        ));
+    }
+    out
 }
 
 fn advice(code: &str, vi: String, en: String) -> Advice {

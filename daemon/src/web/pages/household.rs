@@ -45,6 +45,8 @@ pub struct Household {
     /// `None` when not asked for.
     pub history: Option<Vec<FieldChange>>,
     pub groups: Vec<String>,
+    /// This device is the area's head (who may erase a household).
+    pub head: bool,
 }
 
 /// Reads a household and what its form needs.
@@ -61,6 +63,7 @@ pub async fn read_with(
 ) -> Result<Household, crate::node::NodeError> {
     let hh = hh.to_string();
     crdt_model::ids::validate_household_id(&hh)?;
+    let me = ws.app.node.peer_id().to_string();
     ws.app
         .node
         .with_area(area.to_string(), move |a| {
@@ -81,6 +84,7 @@ pub async fn read_with(
                 conflicts,
                 history,
                 groups,
+                head: a.member(&me).is_some_and(|m| m.role == "head" && !m.removed),
             })
         })
         .await
@@ -127,6 +131,7 @@ pub async fn submit(
     match form.get("action").unwrap_or("save") {
         "archive" => archive(&ws, &ctx, &area, &hh, &form).await,
         "withdraw" => withdraw(&ws, &ctx, &area, &hh, &form).await,
+        "erase" => erase(&ws, &ctx, &area, &hh, &form).await,
         "resolve" => match resolve(&ws, &area, &hh, &form).await {
             Ok(saved) => see_other(&format!("/a/{area}/h/{hh}?saved={saved}")),
             // The chosen value is refused now (e.g. larger than the count it is part of):
@@ -282,6 +287,18 @@ async fn withdraw(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -
     }
 }
 
+/// The resident asked for deletion: the household leaves the area's data and history on every
+/// device (a new epoch). The team page then shows which devices have taken it.
+async fn erase(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Response {
+    if form.get("confirm") != Some("yes") {
+        return see_other(&format!("/a/{area}/h/{hh}"));
+    }
+    match ws.app.node.erase_household(area.to_string(), hh.to_string()).await {
+        Ok(_) => see_other(&format!("/a/{area}/team?erased={hh}#erasure")),
+        Err(e) => failed(ctx, e),
+    }
+}
+
 async fn archive(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Response {
     if form.get("confirm") != Some("yes") {
         return see_other(&format!("/a/{area}/h/{hh}"));
@@ -391,6 +408,18 @@ fn render(
                     p { (l.t("Mọi câu trả lời và địa chỉ của hộ sẽ bị xóa; chỉ giữ mã nhà và tổ để không hỏi lại.", "Every answer and the address are deleted; only the house code and group are kept, so nobody asks again.")) }
                     label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.t("Tôi xác nhận hộ rút lại đồng ý ", "I confirm that this household withdraws: ")) (v.id) }
                     button.danger type="submit" data-action="withdraw-confirm" { (l.t("Xóa câu trả lời", "Delete the answers")) }
+                }
+            }
+        }
+        @if h.head {
+            form.card.archive method="post" action=(format!("/a/{area}/h/{}", v.id)) data-erase {
+                (csrf(ctx))
+                input type="hidden" name="action" value="erase";
+                details {
+                    summary data-action="erase" { (l.t("Người dân yêu cầu xóa dữ liệu…", "The resident asks for deletion…")) }
+                    p { (l.t("Hộ bị xóa hẳn khỏi dữ liệu và lịch sử của khu trên mọi máy; chỉ giữ mã nhà để biết đã xóa. Số liệu các ngày trước vẫn giữ (không có dữ liệu hộ). Không thể hoàn tác.", "The household leaves the area's data and history on every device; only its house code is kept, as erased. The figures of past days stay (they hold no household data). This cannot be undone.")) }
+                    label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.t("Tôi xác nhận xóa hẳn hộ ", "I confirm erasing household ")) (v.id) }
+                    button.danger type="submit" data-action="erase-confirm" { (l.t("Xóa hẳn", "Erase")) }
                 }
             }
         }

@@ -1,10 +1,11 @@
 //! `/a/{area}/team`: the roster (who is connected now, last sync with this device), inviting a
 //! member (QR code plus the token), removing one, the peers, and adding a peer by address.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use crdt_model::area::Member;
+use crdt_model::epoch::ErasureStatus;
 use maud::{Markup, PreEscaped, html};
 
 use super::field_refusal;
@@ -19,23 +20,39 @@ struct Team {
     conflicts: usize,
     members: Vec<Member>,
     peers: Vec<PeerInfo>,
+    erasure: ErasureStatus,
+    /// The household just erased (`?erased=HH`, after the household page's erase).
+    erased: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TeamQuery {
+    erased: Option<String>,
 }
 
 async fn read(ws: &WebState, l: L, area: &str) -> Result<Team, Response> {
-    let (name, conflicts, members) = ws
+    let (name, conflicts, members, erasure) = ws
         .app
         .node
-        .with_area(area.to_string(), |a| Ok((a.name(), a.conflicts().len(), a.members())))
+        .with_area(area.to_string(), |a| Ok((a.name(), a.conflicts().len(), a.members(), a.erasure_status())))
         .await
         .map_err(|e| error_page(l, e.into()))?;
     let peers = ws.app.peers().await.unwrap_or_default();
-    Ok(Team { name, conflicts, members, peers })
+    Ok(Team { name, conflicts, members, peers, erasure, erased: None })
 }
 
 /// `GET /a/{area}/team`.
-pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>) -> Response {
+pub async fn show(
+    State(ws): State<WebState>,
+    ctx: Ctx,
+    Path(area): Path<String>,
+    Query(q): Query<TeamQuery>,
+) -> Response {
     match read(&ws, ctx.l, &area).await {
-        Ok(t) => page(render(&ctx, &ws, &area, &t, None, None, None)),
+        Ok(mut t) => {
+            t.erased = q.erased.filter(|hh| t.erasure.erased.contains(hh));
+            page(render(&ctx, &ws, &area, &t, None, None, None))
+        }
         Err(r) => r,
     }
 }
@@ -170,6 +187,32 @@ fn render(
                     (csrf(ctx))
                     input type="hidden" name="action" value="invite";
                     button.primary type="submit" data-action="invite" { (l.t("Tạo mã mời", "Create an invite")) }
+                }
+            }
+        }
+        @if t.erasure.epoch > 0 || t.erased.is_some() {
+            @let s = &t.erasure;
+            section.card #erasure data-erasure-epoch=(s.epoch) data-erasure-pending=(s.pending) {
+                h2 { (l.t("Xóa dữ liệu theo yêu cầu", "Erasure on request")) }
+                @if let Some(hh) = &t.erased {
+                    p.badge.ok data-erased=(hh) { "✓ " (l.t("Đã xóa hộ ", "Erased household ")) (hh) (l.t(" trên máy này.", " on this device.")) }
+                }
+                p { (l.t("Kỳ dữ liệu hiện tại: ", "Current epoch: ")) strong { (s.epoch) } " · " (l.t("số hộ đã xóa: ", "households erased: ")) (s.erased.len())
+                    @if let Some(at) = &s.cut_at { " · " (l.t("lần xóa gần nhất: ", "latest erasure: ")) (l.rfc3339(at)) } }
+                ul.members {
+                    @for m in &s.members {
+                        li data-epoch-member=(m.peer_id) data-adopted=(m.adopted) {
+                            @if m.adopted { span.badge.ok { "✓ " (l.t("Đã nhận kỳ mới", "Adopted")) } }
+                            @else { span.badge.na { "✗ " (l.t("Còn giữ dữ liệu cũ", "Still holds erased data")) } }
+                            " " strong { (m.name) } " · " (role(l, &m.role))
+                        }
+                    }
+                }
+                @if s.pending > 0 {
+                    p.muted { (l.t("Máy chưa nhận sẽ nhận khi đồng bộ. Luật yêu cầu xóa trong 15 ngày: máy không quay lại thì gỡ khỏi khu.", "Devices not there yet take it when they next sync. The law asks for deletion within 15 days: remove a device that never returns.")) }
+                }
+                @for m in &s.removed_behind {
+                    p.badge.no data-removed-behind=(m.peer_id) { "! " (l.t("Máy đã gỡ ", "Removed device ")) (m.name) (l.t(" có thể còn dữ liệu đã xóa (máy mất: báo vi phạm trong 72 giờ).", " may still hold erased data (a lost phone: report the breach within 72 hours).")) }
                 }
             }
         }

@@ -146,3 +146,61 @@ fn an_erased_household_leaves_every_device_and_offline_writes_survive() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json()["areas"][0]["households"], 3, "{}", out.stdout);
 }
+
+/// Two heads, apart, each erase a household (H1 on A, H2 on B) and keep recording: two
+/// different cuts of epoch 0. When they meet they settle on one epoch by the same rule on both
+/// sides, with both households erased and both devices' later writes kept.
+#[test]
+fn erasures_made_apart_converge() {
+    let (pa, pb) = (free_port(), free_port());
+    let mut a = Daemon::start_args(&["--listen", &format!("/ip4/127.0.0.1/tcp/{pa}")]);
+    let mut b = Daemon::start_args(&["--listen", &format!("/ip4/127.0.0.1/tcp/{pb}")]);
+    let a_addr = format!("/ip4/127.0.0.1/tcp/{pa}/p2p/{}", a.peer_id());
+    a.kdc(&["area", "create", AREA, "--name", "Khu xóa", "--ward", "Phường 1"]).ok();
+    a.kdc(&["member", "add", AREA, &b.peer_id(), "--name", "Bình", "--role", "head"]).ok();
+    b.kdc(&["peer", "add", &a_addr]).ok();
+    for hh in ["H1", "H2", "H3"] {
+        a.kdc(&["household", "add", "--consent", "verbal", AREA, hh, "--address", &format!("{MARKER} {hh}"), "members=2"])
+            .ok();
+    }
+    assert!(wait_until(CONVERGE, || households(&b).len() == 3), "B did not receive the area");
+
+    // Apart: A erases H1 and writes; then B, alone, erases H2 and writes.
+    assert!(b.terminate().success());
+    assert_eq!(a.json(&["household", "erase", AREA, "H1", "--yes"])["epoch"], 1);
+    a.kdc(&["household", "set", AREA, "H3", "internet=no"]).ok();
+    assert!(a.terminate().success());
+    b.restart();
+    assert_eq!(b.json(&["household", "erase", AREA, "H2", "--yes"])["epoch"], 1);
+    b.kdc(&["household", "set", AREA, "H3", "members=5"]).ok();
+
+    // They meet.
+    a.restart();
+    b.kdc(&["peer", "add", &a_addr]).ok();
+    let settled = |d: &Daemon| {
+        let hs = households(d);
+        hs == ["H3"]
+            && field(d, "H3", "internet").as_deref() == Some("no")
+            && field(d, "H3", "members").as_deref() == Some("5")
+    };
+    assert!(
+        wait_until(CONVERGE, || settled(&a) && settled(&b)),
+        "A: {:?} {:?}; B: {:?} {:?}",
+        households(&a),
+        status(&a),
+        households(&b),
+        status(&b)
+    );
+    assert!(wait_until(CONVERGE, || {
+        let (sa, sb) = (status(&a), status(&b));
+        sa["epoch"] == sb["epoch"] && sa["pending"] == 0 && sb["pending"] == 0
+    }));
+    let s = status(&a);
+    assert_eq!(s["erased"], serde_json::json!(["H1", "H2"]), "{s}");
+    let files = tempfile::tempdir().unwrap();
+    for (d, name) in [(&a, "a.kdcsnap"), (&b, "b.kdcsnap")] {
+        let bytes = document_bytes(d, files.path(), name);
+        assert!(!holds(&bytes, &format!("{MARKER} H1")) && !holds(&bytes, &format!("{MARKER} H2")), "{name}");
+        assert!(holds(&bytes, &format!("{MARKER} H3")), "control: {name} holds H3's address");
+    }
+}

@@ -160,8 +160,18 @@ fn erasures_made_apart_converge() {
     a.kdc(&["member", "add", AREA, &b.peer_id(), "--name", "Bình", "--role", "head"]).ok();
     b.kdc(&["peer", "add", &a_addr]).ok();
     for hh in ["H1", "H2", "H3"] {
-        a.kdc(&["household", "add", "--consent", "verbal", AREA, hh, "--address", &format!("{MARKER} {hh}"), "members=2"])
-            .ok();
+        a.kdc(&[
+            "household",
+            "add",
+            "--consent",
+            "verbal",
+            AREA,
+            hh,
+            "--address",
+            &format!("{MARKER} {hh}"),
+            "members=2",
+        ])
+        .ok();
     }
     assert!(wait_until(CONVERGE, || households(&b).len() == 3), "B did not receive the area");
 

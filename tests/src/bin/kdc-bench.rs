@@ -5,7 +5,7 @@
 //!
 //! Flags: `--quick` (fewer repetitions, 10 s idle window instead of 60 s), `--only NAME` (one
 //! figure: latency, first-sync, wire, report, district, status, idle, disk, repo, at-rest,
-//! sealed-report; `province`, the
+//! sealed-report, erase; `province`, the
 //! 1,000,000-household report, runs only when named).
 //! Nothing here asserts a target: the figures are printed, and read by people.
 
@@ -86,6 +86,9 @@ fn main() {
     }
     if run("sealed-report") {
         sealed_report(&opts);
+    }
+    if run("erase") {
+        erase_to_every_device(&opts);
     }
 }
 
@@ -939,4 +942,50 @@ fn sealed_report(opts: &Opts) {
         format!("ratio {:.2} to unsealed (≤ 1.3)", s / p),
     );
     row("  same files unsealed (the baseline)", format!("{p:.0} ms"), String::new());
+}
+
+/// `kdc household erase` on a 3,000-household area with 3 connected devices: from the command
+/// to every device holding the new epoch (the household gone from each, and each one's
+/// adoption recorded on the head's roster).
+fn erase_to_every_device(opts: &Opts) {
+    let reps = if opts.quick { 3 } else { 5 };
+    let mut command = Vec::new();
+    let mut everywhere = Vec::new();
+    for rep in 0..reps {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = Daemon::start_args(&["--name", "head"]);
+        let (area, synth_area) = import_area(&a, 40 + rep, 3000, tmp.path());
+        let (b, _) = join_new_device(&a, &area, 3000);
+        let (c, _) = join_new_device(&a, &area, 3000);
+        let hh = synth_area.household_list(None, None, false).unwrap()[rep].id.clone();
+        let (ca, cb, cc) = (client(&a), client(&b), client(&c));
+        let gone = |cl: &Client| cl.household::<serde_json::Value>(&area, &hh).is_err();
+        let started = Instant::now();
+        let status: serde_json::Value = ca.erase_household(&area, &hh).expect("erase");
+        command.push(ms(started.elapsed()));
+        assert_eq!(status["epoch"], 1);
+        // The synthetic area's second device never runs: B's and C's adoptions are what counts.
+        let peers = [b.peer_id(), c.peer_id()];
+        let adopted_all = || {
+            let s: serde_json::Value = ca.erasure_status(&area).unwrap();
+            s["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| peers.iter().any(|p| m["peer_id"] == p.as_str()))
+                .all(|m| m["adopted"] == true)
+        };
+        assert!(
+            wait_until_fast(Duration::from_secs(60), || gone(&cb) && gone(&cc) && adopted_all()),
+            "the devices did not all adopt the new epoch"
+        );
+        everywhere.push(ms(started.elapsed()));
+    }
+    let (c, e) = (median(&mut command), median(&mut everywhere));
+    row(
+        &format!("erase on a 3,000-household area → 3 devices on the new epoch ({reps} runs), median"),
+        format!("{e:.0} ms"),
+        "≤ 2 s".into(),
+    );
+    row("  of which the erase command on the head", format!("{c:.0} ms"), String::new());
 }

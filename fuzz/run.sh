@@ -27,7 +27,7 @@ cd "$root"
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/fuzz/target}"
 sanitizer="${FUZZ_SANITIZER:-address}"
-read -r -a targets <<< "${FUZZ_TARGETS:-snapshot_decode sync_frame invite_token field_value foreign_document sealed_snapshot at_rest}"
+read -r -a targets <<< "${FUZZ_TARGETS:-snapshot_decode sync_frame invite_token field_value foreign_document sealed_snapshot at_rest epoch_message}"
 
 started=$(date +%s)
 if ! cargo fuzz --version > /dev/null 2>&1; then

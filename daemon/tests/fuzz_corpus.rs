@@ -76,6 +76,11 @@ fn at_rest_corpus() {
 }
 
 #[test]
+fn epoch_message_corpus() {
+    replay("epoch_message");
+}
+
+#[test]
 fn every_target_has_a_corpus_and_a_test() {
     for target in kdc_fuzz::TARGETS {
         corpus_files(target);
@@ -89,7 +94,8 @@ fn every_target_has_a_corpus_and_a_test() {
             "field_value",
             "foreign_document",
             "sealed_snapshot",
-            "at_rest"
+            "at_rest",
+            "epoch_message"
         ]
     );
 }

@@ -311,3 +311,33 @@ impl Inner {
         Ok(Received { changed: true, adopted: true, reply })
     }
 }
+
+/// The epoch wire format of sync messages, for the fuzz target `epoch_message`
+/// (`fuzz/src/lib.rs`).
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::*;
+
+    /// A parsed message: `(epoch, cut hash, sync message)` or a whole document.
+    pub enum Parsed<'a> {
+        Sync { epoch: u64, cut: Option<[u8; 32]>, message: &'a [u8] },
+        Document(&'a [u8]),
+    }
+
+    pub fn parse(bytes: &[u8]) -> std::result::Result<Parsed<'_>, String> {
+        match super::parse(bytes).map_err(|e| e.to_string())? {
+            Incoming::Sync { epoch, cut, message } => Ok(Parsed::Sync { epoch, cut: cut.map(|c| c.0), message }),
+            Incoming::Document(doc) => Ok(Parsed::Document(doc)),
+        }
+    }
+
+    /// A sync message as sent at `epoch` with the cut `cut`.
+    pub fn tag(epoch: u64, cut: Option<[u8; 32]>, message: Vec<u8>) -> Vec<u8> {
+        super::tag((epoch, cut.map(ChangeHash)), message)
+    }
+
+    /// A whole document as sent to a peer on a superseded epoch.
+    pub fn document(save: &[u8]) -> Vec<u8> {
+        [EPOCH_DOC.as_slice(), save].concat()
+    }
+}

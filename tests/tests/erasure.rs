@@ -44,6 +44,23 @@ fn document_bytes(d: &Daemon, dir: &std::path::Path, name: &str) -> Vec<u8> {
     Automerge::load(&file.areas[0].doc).unwrap().save_nocompress()
 }
 
+/// Every file under `dir` whose bytes hold `needle`.
+fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path).map(|b| holds(&b, needle)).unwrap_or(false) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
 fn holds(bytes: &[u8], needle: &str) -> bool {
     bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
@@ -128,6 +145,10 @@ fn an_erased_household_leaves_every_device_and_offline_writes_survive() {
         assert!(!holds(&document_bytes(d, files.path(), name), MARKER), "{name} holds the erased text");
     }
     assert!(!c.data_dir.join(format!("keys/{AREA}.0")).exists());
+    // And in no byte of any device's data directory (sealed at rest, old epoch's keys gone).
+    for d in [&a, &b, &c] {
+        assert_eq!(files_holding(&d.data_dir, MARKER), Vec::<std::path::PathBuf>::new());
+    }
 
     // The old file is never merged back, on any device.
     for d in [&a, &c] {

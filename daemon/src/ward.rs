@@ -102,6 +102,9 @@ pub struct FileReport {
 pub struct WardMerge {
     pub files: Vec<FileReport>,
     pub areas: Vec<Area>,
+    /// Copies left out because another file holds a later epoch of their area (households
+    /// were erased since): never merged back.
+    pub superseded: Vec<crdt_model::snapshot::Superseded>,
     /// Area id → its document bytes as the one file that carried it holds them (areas several
     /// files carried are saved again for the bundle).
     saves: BTreeMap<String, Vec<u8>>,
@@ -271,10 +274,11 @@ impl LenientMerger {
 
     pub fn finish(self) -> WardMerge {
         let LenientMerger { merger, mut files, saves } = self;
+        let superseded = merger.superseded().to_vec();
         let areas = merger.finish().unwrap_or_default();
         compare_copies(&mut files, &areas);
         let saves = saves.into_iter().filter(|(_, (_, n))| *n == 1).map(|(id, (save, _))| (id, save)).collect();
-        WardMerge { files, areas, saves }
+        WardMerge { files, areas, superseded, saves }
     }
 }
 
@@ -391,6 +395,27 @@ mod tests {
     fn state<'a>(m: &'a WardMerge, file: &str, area: &str) -> &'a Staleness {
         let f = m.files.iter().find(|f| f.file == file).unwrap();
         &f.areas.iter().find(|a| a.area.id == area).unwrap().staleness
+    }
+
+    #[test]
+    fn a_copy_of_a_superseded_epoch_is_left_out_and_named() {
+        let mut x = area("khu-x");
+        add(&mut x, "H1", 1_700_000_100_000);
+        add(&mut x, "H2", 1_700_000_110_000);
+        let old = file(&x);
+        let next = x.erase(&["H1"], "peer-a", 1_700_000_200_000).unwrap();
+        let new = file(&next);
+        for order in [[("old.kdcsnap", &old), ("new.kdcsnap", &new)], [("new.kdcsnap", &new), ("old.kdcsnap", &old)]] {
+            let m = merge_leniently(order.iter().map(|(n, b)| (n.to_string(), (*b).clone())));
+            assert_eq!(m.areas.len(), 1);
+            assert_eq!(m.areas[0].epoch(), 1);
+            assert!(m.areas[0].household("H1").is_none() && m.areas[0].household("H2").is_some());
+            assert_eq!(m.superseded.len(), 1);
+            assert_eq!((m.superseded[0].file.as_str(), m.superseded[0].epoch), ("old.kdcsnap", 0));
+            assert!(m.refused().next().is_none(), "no file is refused: the old one is superseded");
+            let bundle = crdt_model::snapshot::decode_areas(&m.bundle(), "x").unwrap();
+            assert!(bundle[0].household("H1").is_none(), "the bundle brings the erased household back");
+        }
     }
 
     #[test]

@@ -35,6 +35,8 @@ const QUIET_MS: i64 = 7 * 24 * 3600 * 1000;
 #[derive(Debug)]
 pub struct WardResult {
     pub files: Vec<FileReport>,
+    /// Copies left out for a later epoch of their area in another file.
+    pub superseded: Vec<crdt_model::snapshot::Superseded>,
     pub report: Report,
     /// Area id → its latest change (RFC 3339), over every file.
     pub last_change: Vec<(String, Option<String>)>,
@@ -246,7 +248,14 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
             let report = report::build(&merged.areas);
             let last_change = merged.last_change().into_iter().collect();
             let bundle = merged.bundle();
-            WardResult { files: merged.files, report, last_change, bundle, made_at_ms: crate::node::now_ms() }
+            WardResult {
+                files: merged.files,
+                superseded: merged.superseded,
+                report,
+                last_change,
+                bundle,
+                made_at_ms: crate::node::now_ms(),
+            }
         };
         // The documents are dropped: what they held goes back to the system.
         release_freed_memory();
@@ -493,6 +502,13 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
             p {
                 (used) "/" (r.files.len()) " " (l.t("tệp dùng được", "files used"))
                 @if refused > 0 { " · " strong.warn { "⚠ " (refused) " " (l.t("tệp bị loại — các tệp khác vẫn cho báo cáo bên dưới", "files left out — the others still give the report below")) } }
+            }
+            @for s in &r.superseded {
+                p.muted data-superseded=(s.area) data-superseded-file=(s.file) {
+                    "ⓘ " (s.file) ": " (l.t("bản của khu ", "the copy of area ")) (s.area) (l.t(" ở kỳ dữ liệu ", " at epoch ")) (s.epoch)
+                    (l.t(" đã được thay bằng kỳ ", " is superseded by epoch ")) (s.by_epoch)
+                    (l.t(" (có hộ đã bị xóa theo yêu cầu): không dùng bản cũ.", " (households were erased on request): the old copy is not used."))
+                }
             }
             ul.files {
                 @for f in &r.files {

@@ -759,3 +759,15 @@ pub fn col_device(lang: Lang) -> &'static str {
 pub fn col_change(lang: Lang) -> &'static str {
     pick(lang, "Cũ → mới", "Old → new")
 }
+
+/// A copy left out of a merge or report: another file holds a later epoch of its area.
+pub fn superseded_copy(lang: Lang, file: &str, area: &str, epoch: u64, by: u64) -> String {
+    match lang {
+        Lang::Vi => format!(
+            "lưu ý: {file} giữ khu {area} ở kỳ dữ liệu {epoch}, đã thay bằng kỳ {by} (có hộ đã bị xóa theo yêu cầu): bỏ qua bản này"
+        ),
+        Lang::En => format!(
+            "note: {file} holds area {area} at epoch {epoch}, superseded by epoch {by} (households were erased on request): left out"
+        ),
+    }
+}

@@ -162,9 +162,10 @@ fn an_erased_household_leaves_every_device_and_offline_writes_survive() {
     let fresh = tempfile::tempdir().unwrap();
     let out = kdc(
         fresh.path(),
-        &["--json", "report", old.to_str().unwrap(), files.path().join("a2.kdcsnap").to_str().unwrap()],
+        &["--lang", "en", "--json", "report", old.to_str().unwrap(), files.path().join("a2.kdcsnap").to_str().unwrap()],
     );
     assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("at epoch 0, superseded by epoch 1"), "{out:?}");
     assert_eq!(out.json()["areas"][0]["households"], 3, "{}", out.stdout);
 }
 

@@ -24,19 +24,7 @@ pub fn run(ctx: &Ctx, lang: Lang, files: &[PathBuf], format: ReportFormat, out: 
     // Every input is read and checked before anything is written.
     let built = read_and_report(ctx, files)?;
     for s in &built.superseded {
-        eprintln!(
-            "{}",
-            match ctx.lang {
-                Lang::Vi => format!(
-                    "lưu ý: {} giữ khu {} ở kỳ dữ liệu {}, đã thay bằng kỳ {} (có hộ đã bị xóa): bỏ qua bản này",
-                    s.file, s.area, s.epoch, s.by_epoch
-                ),
-                Lang::En => format!(
-                    "note: {} holds area {} at epoch {}, superseded by epoch {} (households were erased since): left out",
-                    s.file, s.area, s.epoch, s.by_epoch
-                ),
-            }
-        );
+        eprintln!("{}", i18n::superseded_copy(ctx.lang, &s.file, &s.area, s.epoch, s.by_epoch));
     }
     let bytes: Vec<u8> = match format {
         ReportFormat::Table => report::table(lang, &built).into_bytes(),

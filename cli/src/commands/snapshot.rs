@@ -145,6 +145,9 @@ pub fn read_and_merge(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<Vec<Area>>
     };
     let merger = decode_and_merge(ctx, paths, &bar)?;
     bar.finish_and_clear();
+    for s in merger.superseded() {
+        eprintln!("{}", i18n::superseded_copy(ctx.lang, &s.file, &s.area, s.epoch, s.by_epoch));
+    }
     merger.finish().map_err(|e| merge_error(ctx, e))
 }
 

@@ -293,8 +293,9 @@ impl Area {
         }
 
         let mut puts: BTreeMap<String, ScalarValue> = BTreeMap::new();
-        for key in self.doc.keys(ROOT) {
-            let Some(parsed) = Key::parse(&key) else { continue };
+        // One pass over the document's keys and winning values.
+        for item in self.doc.map_range(ROOT, ..) {
+            let Some(parsed) = Key::parse(&item.key) else { continue };
             if owned_by_cut(&parsed) && !matches!(parsed, Key::Erased { .. }) {
                 continue;
             }
@@ -303,8 +304,8 @@ impl Area {
             {
                 continue;
             }
-            if let Some((automerge::Value::Scalar(v), _)) = self.doc.get(ROOT, key.as_str()).map_err(corrupt)? {
-                puts.insert(key.clone(), v.into_owned());
+            if let automerge::Value::Scalar(v) = automerge::Value::from(item.value) {
+                puts.insert(item.key.into_owned(), v.into_owned());
             }
         }
         puts.insert(schema::meta(Meta::Epoch), ScalarValue::Uint(epoch));

@@ -342,3 +342,21 @@ pub fn build_binaries() {
     let status = cmd.status().expect("run cargo build");
     assert!(status.success(), "building kdcd and kdc failed");
 }
+
+/// Every file under `dir`, recursively, whose bytes hold `needle`: what the privacy and
+/// erasure tests search a data directory with.
+pub fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}

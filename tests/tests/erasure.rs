@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use automerge::Automerge;
 use crdt_model::snapshot;
-use kdc_tests::{Daemon, Json, kdc, wait_until};
+use kdc_tests::{Daemon, Json, files_holding, kdc, wait_until};
 
 const AREA: &str = "khu-xoa";
 const MARKER: &str = "ZZERASED-so-9-ngo-4-Le-Loi";
@@ -42,23 +42,6 @@ fn document_bytes(d: &Daemon, dir: &std::path::Path, name: &str) -> Vec<u8> {
     d.kdc(&["snapshot", "export", AREA, "-o", path.to_str().unwrap(), "--plain"]).ok();
     let file = snapshot::decode(&std::fs::read(&path).unwrap()).unwrap();
     Automerge::load(&file.areas[0].doc).unwrap().save_nocompress()
-}
-
-/// Every file under `dir` whose bytes hold `needle`.
-fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if std::fs::read(&path).map(|b| holds(&b, needle)).unwrap_or(false) {
-                found.push(path);
-            }
-        }
-    }
-    found
 }
 
 fn holds(bytes: &[u8], needle: &str) -> bool {

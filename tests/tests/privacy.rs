@@ -2,7 +2,7 @@
 //! recipients on the roster and to the exporting device), and a marker written into a
 //! household that a forwarded file does not show.
 
-use kdc_tests::{Daemon, kdc};
+use kdc_tests::{Daemon, files_holding, kdc};
 
 const AREA: &str = "khu-1";
 const MARKER: &str = "MARKER-ngo-77-Tran-Hung-Dao";
@@ -94,23 +94,6 @@ fn an_exported_file_opens_only_with_the_wards_key_or_the_exporting_device() {
     let forced = area.json(&["snapshot", "export", AREA, "-o", &path("forced.kdcsnap"), "--plain"]);
     assert_eq!(forced["encrypted_to"], serde_json::json!([]), "{forced}");
     assert!(contains(&std::fs::read(path("forced.kdcsnap")).unwrap(), "KDCSNAP"));
-}
-
-/// Every file under `dir`, recursively, whose bytes hold `needle`.
-fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if std::fs::read(&path).unwrap().windows(needle.len()).any(|w| w == needle.as_bytes()) {
-                found.push(path);
-            }
-        }
-    }
-    found
 }
 
 /// Encryption at rest: a marker written into household addresses, through enough writes that

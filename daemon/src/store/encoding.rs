@@ -75,6 +75,11 @@ impl Entry {
         [self.generation.to_be_bytes(), self.epoch.to_be_bytes(), self.floor.to_be_bytes()].concat()
     }
 
+    /// The generation a new save of `area` gets.
+    pub(super) fn next_generation(self, area: &str) -> Result<u64> {
+        self.generation.checked_add(1).ok_or_else(|| StoreError::Corrupt(format!("generation overflow in area {area}")))
+    }
+
     pub(super) fn decode(bytes: &[u8]) -> Option<Entry> {
         match bytes.len() {
             8 => Some(Entry { generation: parse_u64(bytes)?, epoch: 0, floor: 0 }),

@@ -202,9 +202,10 @@ impl DeviceKey {
         self.protection
     }
 
-    /// The data key of `area`'s `epoch`: read from its key file, or made and written durably
-    /// (before anything is sealed with it) when there is none.
-    pub(super) fn area_key(&self, area: &str, epoch: u64) -> Result<Arc<AreaKey>> {
+    /// The data key of `area`'s `epoch`: from memory, else read from its key file, else (with
+    /// `create`) made and written durably before anything is sealed with it. Without `create`
+    /// a missing key file is [`StoreError::Corrupt`]: the area's data cannot be read.
+    pub(super) fn area_key(&self, area: &str, epoch: u64, create: bool) -> Result<Arc<AreaKey>> {
         let mut areas = self.areas.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(key) = areas.get(&(area.to_string(), epoch)) {
             return Ok(Arc::clone(key));
@@ -213,29 +214,23 @@ impl DeviceKey {
         let path = self.dir.join(&name);
         let raw = match fs::read(&path) {
             Ok(bytes) => self.open_area_key(area, epoch, &bytes)?,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
                 let raw = random_key();
                 let sealed = self.seal_area_key(area, epoch, &raw)?;
                 write_private(&self.dir, &name, &sealed)?;
                 raw
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(StoreError::Corrupt(format!(
+                    "area {area}: its key file {} is missing, so its data cannot be read",
+                    path.display()
+                )));
             }
             Err(e) => return Err(e.into()),
         };
         let key = Arc::new(AreaKey::new(area, epoch, &raw));
         areas.insert((area.to_string(), epoch), Arc::clone(&key));
         Ok(key)
-    }
-
-    /// The data key of `area`'s `epoch` if its key file exists; never makes one.
-    pub(super) fn existing_area_key(&self, area: &str, epoch: u64) -> Result<Arc<AreaKey>> {
-        let path = self.dir.join(area_key_name(area, epoch));
-        if !path.exists() {
-            return Err(StoreError::Corrupt(format!(
-                "area {area}: its key file {} is missing, so its data cannot be read",
-                path.display()
-            )));
-        }
-        self.area_key(area, epoch)
     }
 
     /// Deletes the key files for which `keep(area, epoch)` is false: what an interrupted area
@@ -464,7 +459,7 @@ mod tests {
         let sealed = {
             let key = DeviceKey::open(tmp.path(), None).unwrap();
             assert_eq!(key.protection(), Protection::KeyFile);
-            key.area_key("a", 0).unwrap().seal(super::super::crypt::Place::Chunk(0), b"x").unwrap()
+            key.area_key("a", 0, true).unwrap().seal(super::super::crypt::Place::Chunk(0), b"x").unwrap()
         };
         #[cfg(unix)]
         {
@@ -481,8 +476,9 @@ mod tests {
         assert_eq!(key.protection(), Protection::Passphrase);
         let text = fs::read_to_string(tmp.path().join("keys/device.key")).unwrap();
         assert!(text.starts_with("kdc device key v1\nargon2id m=19456 t=2 p=1 salt="), "{text}");
-        let open =
-            |k: &DeviceKey| k.area_key("a", 0).unwrap().open(super::super::crypt::Place::Chunk(0), &sealed).unwrap();
+        let open = |k: &DeviceKey| {
+            k.area_key("a", 0, true).unwrap().open(super::super::crypt::Place::Chunk(0), &sealed).unwrap()
+        };
         assert_eq!(open(&key), b"x");
         drop(key);
         // Now it needs the passphrase, the right one.
@@ -515,10 +511,10 @@ mod tests {
     #[test]
     fn area_key_of_another_device_does_not_open() {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        DeviceKey::open(a.path(), None).unwrap().area_key("x", 0).unwrap();
+        DeviceKey::open(a.path(), None).unwrap().area_key("x", 0, true).unwrap();
         DeviceKey::open(b.path(), None).unwrap();
         fs::copy(a.path().join("keys/x.0"), b.path().join("keys/x.0")).unwrap();
-        let err = DeviceKey::open(b.path(), None).unwrap().area_key("x", 0).err().expect("refused").to_string();
+        let err = DeviceKey::open(b.path(), None).unwrap().area_key("x", 0, false).err().expect("refused").to_string();
         assert!(err.contains("does not open with this device's key"), "{err}");
     }
 }

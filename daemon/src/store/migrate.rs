@@ -105,12 +105,10 @@ pub(super) fn seal_plain(h: Handles, device: &DeviceKey) -> Result<Handles> {
         let (area, entry) = item?;
         let area = String::from_utf8(area.to_vec())
             .map_err(|_| StoreError::Corrupt("an area id in the database is not UTF-8".into()))?;
-        let Entry { generation, epoch, .. } = Entry::decode(&entry)
+        let entry = Entry::decode(&entry)
             .ok_or_else(|| StoreError::Corrupt(format!("the entry of area {area} is malformed")))?;
-        let next = generation
-            .checked_add(1)
-            .ok_or_else(|| StoreError::Corrupt(format!("generation overflow in area {area}")))?;
-        let key = device.area_key(&area, epoch)?;
+        let (generation, epoch, next) = (entry.generation, entry.epoch, entry.next_generation(&area)?);
+        let key = device.area_key(&area, epoch, true)?;
         // A save followed by chunks is what Automerge loads: one sealed save holds it all.
         let mut bytes = open_or_plain(&key, Place::Save(generation), h.read_save(&area, generation)?)?;
         for item in h.chunks.scan_prefix(prefix(&area)) {

@@ -200,8 +200,7 @@ impl Sealing {
     /// The data key of `area`, made if `create` and there is none.
     fn key(&self, area: &str, epoch: u64, create: bool) -> Result<Option<std::sync::Arc<crypt::AreaKey>>> {
         match self {
-            Sealing::Sealed(device) if create => device.area_key(area, epoch).map(Some),
-            Sealing::Sealed(device) => device.existing_area_key(area, epoch).map(Some),
+            Sealing::Sealed(device) => device.area_key(area, epoch, create).map(Some),
             Sealing::Plain => Ok(None),
         }
     }
@@ -391,10 +390,7 @@ impl Store {
         check_id(area)?;
         self.run(|h, _| {
             let entry = h.entry(area)?.ok_or_else(|| StoreError::Corrupt(format!("compacting unknown area {area}")))?;
-            let next = entry
-                .generation
-                .checked_add(1)
-                .ok_or_else(|| StoreError::Corrupt(format!("generation overflow in area {area}")))?;
+            let next = entry.next_generation(area)?;
 
             // 1. The new save, durable before anything refers to it.
             h.write_save(area, next, &self.shared.sealing.seal(area, entry.epoch, Place::Save(next), save, false)?)?;
@@ -441,10 +437,7 @@ impl Store {
                 .epoch
                 .checked_add(1)
                 .ok_or_else(|| StoreError::Corrupt(format!("epoch overflow in area {area}")))?;
-            let next = entry
-                .generation
-                .checked_add(1)
-                .ok_or_else(|| StoreError::Corrupt(format!("generation overflow in area {area}")))?;
+            let next = entry.next_generation(area)?;
             let floor = match h.chunks.scan_prefix(prefix(area)).keys().next_back() {
                 Some(key) => parse_suffix(&key?, area)? + 1,
                 None => entry.floor,

@@ -95,7 +95,12 @@ pub struct Status {
     pub name: String,
     pub ward: String,
     pub profile: String,
+    /// Active households: neither archived nor declined.
     pub households: u64,
+    /// Households whose consent is refused or withdrawn: left out of every other figure, and
+    /// shown beside them.
+    #[serde(default)]
+    pub declined: u64,
     pub certified: bool,
     /// Active households whose `members_14plus` (or the profile's other person denominators)
     /// is not recorded; certification needs 0.
@@ -404,13 +409,21 @@ impl Area {
 
     fn status_of(&self, households: &[Household]) -> Status {
         let all = eval::evaluate(&self.profile, households);
-        let mut groups: BTreeMap<String, Vec<&Household>> = BTreeMap::new();
+        // Spellings of one group that differ only in case or spacing are one group, under the
+        // spelling most of its households use.
+        let mut groups: BTreeMap<String, (BTreeMap<&str, usize>, Vec<&Household>)> = BTreeMap::new();
         for h in households.iter().filter(|h| !h.archived) {
-            groups.entry(h.group.clone().unwrap_or_default()).or_default().push(h);
+            let name = h.group.as_deref().unwrap_or_default();
+            let (spellings, members) = groups.entry(crate::ids::group_key(name)).or_default();
+            *spellings.entry(name).or_default() += 1;
+            members.push(h);
         }
         let groups = groups
-            .into_iter()
-            .map(|(group, hs)| GroupStatus { group, evaluation: eval::evaluate(&self.profile, hs) })
+            .into_values()
+            .map(|(spellings, hs)| {
+                let group = spellings.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(g, _)| g.to_string());
+                GroupStatus { group: group.unwrap_or_default(), evaluation: eval::evaluate(&self.profile, hs) }
+            })
             .collect();
         Status {
             area: self.id(),
@@ -418,6 +431,7 @@ impl Area {
             ward: self.ward(),
             profile: self.profile.id().to_string(),
             households: all.households,
+            declined: all.declined,
             certified: all.certified,
             incomplete: all.incomplete,
             required_met: all.required_met,
@@ -472,7 +486,9 @@ impl Area {
             .households()
             .into_iter()
             .filter(|h| include_archived || !h.archived)
-            .filter(|h| group.is_none_or(|g| h.group.as_deref() == Some(g)))
+            .filter(|h| {
+                group.is_none_or(|g| crate::ids::group_key(h.group.as_deref().unwrap_or_default()) == crate::ids::group_key(g))
+            })
             .map(|h| {
                 let missing = if h.archived { Vec::new() } else { eval::missing(&self.profile, &h) };
                 let consent = h.consent.state_str().to_string();
@@ -492,9 +508,12 @@ impl Area {
     /// Records a new household. Refused if the id exists on this device already.
     pub fn add_household(&mut self, w: HouseholdWrite, by: &str, now_ms: i64) -> Result<(), ModelError> {
         validate_household_id(&w.id)?;
-        if self.household(&w.id).is_some() {
-            return Err(ModelError::Exists { what: "household", id: w.id });
+        // One house, one code, whatever its case: "t3-045" where "T3-045" exists is T3-045.
+        if let Some(existing) = self.household_code(&w.id) {
+            return Err(ModelError::Exists { what: "household", id: existing });
         }
+        let mut w = w;
+        w.group = w.group.map(|g| self.group_name(&g));
         if w.consent.is_none() && self.profile.requires_consent() {
             return Err(ModelError::invalid(
                 "consent",
@@ -513,6 +532,8 @@ impl Area {
         if w.fields.is_empty() && w.group.is_none() && w.address.is_none() && w.consent.is_none() {
             return Err(ModelError::invalid("fields", "nothing to set; give FIELD=VALUE pairs"));
         }
+        let mut w = w;
+        w.group = w.group.map(|g| self.group_name(&g));
         if w.consent.is_none()
             && !current.consent.is_given()
             && (current.consent.is_declined() || self.profile.requires_consent())
@@ -527,6 +548,47 @@ impl Area {
             ));
         }
         self.write_household(&current, w, by, now_ms, false)
+    }
+
+    /// The house code recorded for `hh` whatever its case (`t3-045` finds `T3-045`), if any.
+    pub fn household_code(&self, hh: &str) -> Option<String> {
+        if self.doc.map_range(ROOT, schema::household_keys(hh)).next().is_some() {
+            return Some(hh.to_string());
+        }
+        let mut last = String::new();
+        for item in self.doc.map_range(ROOT, schema::households()) {
+            let Some(Key::Household { hh: code, .. }) = Key::parse(&item.key) else { continue };
+            if code != last {
+                if code.eq_ignore_ascii_case(hh) {
+                    return Some(code.to_string());
+                }
+                last.clear();
+                last.push_str(code);
+            }
+        }
+        None
+    }
+
+    /// The spelling of the area's group that `name` names (ignoring case and spacing), or
+    /// `name` trimmed when it is a new group.
+    pub fn group_name(&self, name: &str) -> String {
+        let key = crate::ids::group_key(name);
+        let mut spellings: BTreeMap<String, usize> = BTreeMap::new();
+        for item in self.doc.map_range(ROOT, schema::households()) {
+            if let Some(Key::Household { slot: Slot::Group, .. }) = Key::parse(&item.key)
+                && let ValueRef::Scalar(s) = &item.value
+                && let Some(g) = scalar_str(s)
+                && crate::ids::group_key(&g) == key
+            {
+                *spellings.entry(g).or_default() += 1;
+            }
+        }
+        // The spelling most households use (ties: the first in order).
+        let best = spellings.into_iter().fold(None::<(String, usize)>, |best, (g, n)| match best {
+            Some((bg, bn)) if bn >= n => Some((bg, bn)),
+            _ => Some((g, n)),
+        });
+        best.map_or_else(|| name.trim().to_string(), |(g, _)| g)
     }
 
     /// The built-in profile this area may move to: the default profile's newer version, when
@@ -576,6 +638,13 @@ impl Area {
         if current.is_none() && c.state == ConsentState::Withdrawn {
             return Err(ModelError::NotFound { what: "household", id: hh.to_string() });
         }
+        if current.is_none()
+            && let Some(existing) = self.household_code(hh)
+        {
+            return Err(ModelError::Exists { what: "household", id: existing });
+        }
+        let mut c = c;
+        c.group = c.group.map(|g| self.group_name(&g));
         if c.state == ConsentState::Given && c.method.is_none() {
             return Err(ModelError::invalid("method", "how consent was given is needed; allowed: verbal, written"));
         }

@@ -1,7 +1,9 @@
 //! Compliance evaluation: plain households in, a report out.
 //!
 //! The rules are the contract's, exactly: comparisons in integers, unknown never counts as met,
-//! archived households count nowhere, a criterion with denominator 0 is not applicable (and met).
+//! archived households count nowhere, declined households (consent refused or withdrawn) count
+//! in no figure but their own, a criterion with denominator 0 is not applicable (and met) unless
+//! nothing it could count was recorded at all ("no data": not met).
 //! This module knows nothing of Automerge: [`crate::area::Area`] reads the document into
 //! [`Household`] values and hands them here.
 
@@ -49,14 +51,21 @@ pub struct CriterionStatus {
     /// would not; `None` when it is met or not applicable. Exact, like `met`.
     #[serde(default)]
     pub needed: Option<i64>,
+    /// Nothing this criterion could count has been recorded yet: not met, shown as "chưa có dữ
+    /// liệu", never as met.
+    #[serde(default)]
+    pub no_data: bool,
     pub label: Labels,
 }
 
 /// The compliance of a set of households: a whole area or one residential group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
-    /// Active (not archived) households.
+    /// Active households: neither archived nor declined.
     pub households: u64,
+    /// Households whose consent is refused or withdrawn (not archived): in no other figure.
+    #[serde(default)]
+    pub declined: u64,
     pub certified: bool,
     /// Active households whose person-criteria denominator (e.g. `members_14plus`) is not recorded.
     pub incomplete: u64,
@@ -88,14 +97,21 @@ pub fn household_meets(profile: &Profile, c: &CriterionDef, h: &Household) -> Op
     }
 }
 
-/// The criteria a household does not meet yet, in profile order.
+/// The criteria a household does not meet yet, in profile order. A declined household needs
+/// nothing: nobody asks it again.
 pub fn missing(profile: &Profile, h: &Household) -> Vec<String> {
-    profile.criteria().iter().filter(|c| household_meets(profile, c, h) == Some(false)).map(|c| c.id.clone()).collect()
+    if h.consent.is_declined() {
+        return Vec::new();
+    }
+    profile
+        .criteria().iter().filter(|c| household_meets(profile, c, h) == Some(false)).map(|c| c.id.clone()).collect()
 }
 
 /// Evaluates every criterion over the active households of `households`.
 pub fn evaluate<'a>(profile: &Profile, households: impl IntoIterator<Item = &'a Household>) -> Evaluation {
-    let active: Vec<&Household> = households.into_iter().filter(|h| !h.archived).collect();
+    let (declined, active): (Vec<&Household>, Vec<&Household>) =
+        households.into_iter().filter(|h| !h.archived).partition(|h| h.consent.is_declined());
+    let declined = declined.len() as u64;
     let criteria: Vec<CriterionStatus> = profile.criteria().iter().map(|c| criterion(profile, c, &active)).collect();
     let denominators: Vec<&str> = profile
         .criteria()
@@ -106,9 +122,13 @@ pub fn evaluate<'a>(profile: &Profile, households: impl IntoIterator<Item = &'a 
     let incomplete = active.iter().filter(|h| denominators.iter().any(|d| count(h, d).is_none())).count() as u64;
     let required: Vec<&CriterionStatus> = criteria.iter().filter(|c| c.required).collect();
     let required_met = required.iter().filter(|c| c.met).count() as u64;
-    let certified = !active.is_empty() && required_met == required.len() as u64 && incomplete == 0;
+    let certified = !active.is_empty()
+        && required_met == required.len() as u64
+        && incomplete == 0
+        && declined_within(profile, declined, active.len() as u64);
     Evaluation {
         households: active.len() as u64,
+        declined,
         certified,
         incomplete,
         required_met,
@@ -117,13 +137,30 @@ pub fn evaluate<'a>(profile: &Profile, households: impl IntoIterator<Item = &'a 
     }
 }
 
+/// Whether `declined` of `declined + active` households is within the profile's largest share.
+pub fn declined_within(profile: &Profile, declined: u64, active: u64) -> bool {
+    match profile.max_declined() {
+        None => true,
+        Some(_) if declined == 0 => true,
+        Some(max) => (declined as u128) * (max.den as u128) <= (max.num as u128) * ((declined + active) as u128),
+    }
+}
+
 fn criterion(profile: &Profile, c: &CriterionDef, active: &[&Household]) -> CriterionStatus {
     let (mut numerator, mut denominator, mut unknown) = (0u64, 0u64, 0u64);
+    // Whether anything this criterion could count is recorded (else: "no data", not met).
+    let mut recorded = false;
     match c.level {
         Level::Household | Level::Business => {
             for h in active {
-                if c.level == Level::Business && !is_business(profile, h) {
-                    continue;
+                if c.level == Level::Business {
+                    let business = profile.business_field().and_then(|b| answer(h, b));
+                    recorded |= business.is_some();
+                    if business != Some(Answer::Yes) {
+                        continue;
+                    }
+                } else {
+                    recorded = true;
                 }
                 denominator += 1;
                 match answer(h, &c.numerator) {
@@ -140,6 +177,7 @@ fn criterion(profile: &Profile, c: &CriterionDef, active: &[&Household]) -> Crit
                     unknown += 1;
                     continue;
                 };
+                recorded = true;
                 denominator += d as u64;
                 match count(h, &c.numerator) {
                     // A merge of two devices' visits can leave a part larger than its whole
@@ -151,9 +189,10 @@ fn criterion(profile: &Profile, c: &CriterionDef, active: &[&Household]) -> Crit
             }
         }
     }
-    let applicable = denominator > 0;
-    let met = !applicable || c.threshold.passes(c.op, numerator, denominator);
-    let ratio = applicable.then(|| (numerator as f64 / denominator as f64 * 10_000.0).round() / 10_000.0);
+    let no_data = !recorded;
+    let applicable = denominator > 0 || no_data;
+    let met = !no_data && (denominator == 0 || c.threshold.passes(c.op, numerator, denominator));
+    let ratio = (denominator > 0).then(|| (numerator as f64 / denominator as f64 * 10_000.0).round() / 10_000.0);
     CriterionStatus {
         id: c.id.clone(),
         level: c.level,
@@ -166,7 +205,8 @@ fn criterion(profile: &Profile, c: &CriterionDef, active: &[&Household]) -> Crit
         met,
         applicable,
         unknown,
-        needed: if met { None } else { Some(needed(c.threshold, c.op, numerator, denominator)) },
+        needed: if met || no_data { None } else { Some(needed(c.threshold, c.op, numerator, denominator)) },
+        no_data,
         label: c.label.clone(),
     }
 }
@@ -271,8 +311,83 @@ mod tests {
         assert_eq!((eid.numerator, eid.denominator, eid.unknown, eid.met), (2, 2, 2, true));
         assert_eq!(e.incomplete, 2);
         assert!(!e.certified);
+        // No household has `business` recorded: nothing to judge yet, never "met".
         let eco = crit(&e, "ecommerce");
-        assert_eq!((eco.applicable, eco.met, eco.ratio, eco.denominator), (false, true, None, 0));
+        assert_eq!((eco.no_data, eco.applicable, eco.met, eco.ratio, eco.denominator), (true, true, false, None, 0));
+        // Recorded as not a business everywhere: not applicable, and met.
+        let homes = [hh("1", &[("business", N)]), hh("2", &[("business", N)])];
+        let eco = crit(&evaluate(&p, &homes), "ecommerce").clone();
+        assert_eq!((eco.no_data, eco.applicable, eco.met, eco.ratio), (false, false, true, None));
+    }
+
+    fn declined(id: &str) -> Household {
+        let mut h = hh(id, &[]);
+        h.consent.state = Some(crate::consent::ConsentState::Refused);
+        h
+    }
+
+    fn full(id: &str) -> Household {
+        hh(
+            id,
+            &[
+                ("members", Value::Count(4)),
+                ("members_14plus", Value::Count(3)),
+                ("internet", Y),
+                ("smartphone_users", Value::Count(3)),
+                ("eid_accounts", Value::Count(3)),
+                ("payment_accounts", Value::Count(3)),
+                ("digital_signature", Y),
+                ("online_public_service", Y),
+                ("business", N),
+            ],
+        )
+    }
+
+    #[test]
+    fn declined_households_count_only_as_declined() {
+        let p = Profile::default_v1();
+        let mut withdrawn = declined("W");
+        withdrawn.consent.state = Some(crate::consent::ConsentState::Withdrawn);
+        let hs = vec![full("1"), full("2"), declined("R"), withdrawn];
+        let e = evaluate(&p, &hs);
+        assert_eq!((e.households, e.declined, e.incomplete), (2, 2, 0));
+        let internet = crit(&e, "internet");
+        assert_eq!((internet.numerator, internet.denominator, internet.unknown), (2, 2, 0));
+        assert!(e.certified, "declined households are not in the completeness rule: {e:?}");
+        assert!(missing(&p, &hs[2]).is_empty(), "nobody asks a declined household again");
+        // Only declined households: no data to judge anything.
+        let e = evaluate(&p, [&hs[2]]);
+        assert_eq!((e.households, e.declined, e.certified), (0, 1, false));
+        assert!(e.criteria.iter().all(|c| c.no_data && !c.met));
+    }
+
+    #[test]
+    fn a_profile_may_limit_the_declined_share() {
+        let text = crate::profile::DEFAULT_PROFILE_TOML.replacen("\n", "\nmax_declined = \"0.25\"\n", 1);
+        let p = Profile::from_toml(&text).expect("profile with max_declined");
+        assert_eq!(p.max_declined().map(|t| t.as_f64()), Some(0.25));
+        // 1 of 4 is 25 %: allowed; 2 of 5 is 40 %: not.
+        let three = [full("1"), full("2"), full("3"), declined("R")];
+        assert!(evaluate(&p, &three).certified);
+        let mut more = three.to_vec();
+        more.push(declined("S"));
+        let e = evaluate(&p, &more);
+        assert!(!e.certified && e.required_met == e.required_total, "{e:?}");
+        let bad = crate::profile::DEFAULT_PROFILE_TOML.replacen("\n", "\nmax_declined = \"1.5\"\n", 1);
+        let err = Profile::from_toml(&bad).unwrap_err();
+        assert!(err.0.contains("max_declined"), "{}", err.0);
+    }
+
+    #[test]
+    fn an_empty_area_has_no_data_never_met() {
+        let p = Profile::default_v1();
+        let e = evaluate(&p, []);
+        assert_eq!(e.required_met, 0);
+        assert!(e.criteria.iter().all(|c| c.no_data && !c.met && c.applicable && c.needed.is_none()));
+        // One blank household: household criteria are judged (unknown), person ones have no data.
+        let e = evaluate(&p, [&hh("1", &[])]);
+        assert!(!crit(&e, "internet").no_data && !crit(&e, "internet").met);
+        assert!(crit(&e, "e_citizen").no_data);
     }
 
     #[test]

@@ -19,6 +19,12 @@ pub fn validate_household_id(s: &str) -> Result<(), ModelError> {
     })
 }
 
+/// The form of a residential group's name two spellings share when they name one group: case
+/// and spacing do not count ("tổ  3" is "Tổ 3").
+pub fn group_key(name: &str) -> String {
+    name.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" ")
+}
+
 fn validate(s: &str, what: &str, allowed: &str, ok: impl Fn(char) -> bool) -> Result<(), ModelError> {
     if s.is_empty() || s.len() > MAX_ID_LEN || !s.chars().all(ok) {
         return Err(ModelError::invalid(
@@ -42,6 +48,13 @@ mod tests {
             let err = validate_area_id(bad).unwrap_err();
             assert_eq!(err.field(), Some("area"), "{bad}");
         }
+    }
+
+    #[test]
+    fn group_keys_ignore_case_and_spacing() {
+        assert_eq!(group_key(" Tổ  3 "), group_key("tổ 3"));
+        assert_eq!(group_key("TỔ 3"), "tổ 3");
+        assert_ne!(group_key("Tổ 3"), group_key("Tổ 13"));
     }
 
     #[test]

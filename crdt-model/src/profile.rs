@@ -259,6 +259,9 @@ pub struct Profile {
     fields: Vec<FieldDef>,
     criteria: Vec<CriterionDef>,
     consent: Option<ConsentDef>,
+    /// The largest share of declined households (consent refused or withdrawn) an area may
+    /// have and still be certified: the ward's policy; `None` sets no limit.
+    max_declined: Option<Threshold>,
     source: String,
 }
 
@@ -278,6 +281,8 @@ struct RawProfile {
     criteria: Vec<RawCriterion>,
     #[serde(default)]
     consent: Option<ConsentDef>,
+    #[serde(default)]
+    max_declined: Option<toml::Value>,
 }
 
 fn one() -> u32 {
@@ -298,6 +303,17 @@ struct RawCriterion {
     required: bool,
     #[serde(default)]
     label: Labels,
+}
+
+/// A threshold written as a number or a string (`0.9`, `"0.90"`, `1`).
+fn threshold_of(v: &toml::Value) -> Result<Threshold, String> {
+    let text = match v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Float(f) => format!("{f}"),
+        toml::Value::Integer(i) => format!("{i}"),
+        other => return Err(format!("{other} is not a number")),
+    };
+    Threshold::parse(&text)
 }
 
 fn yes() -> bool {
@@ -428,13 +444,7 @@ impl Profile {
                     }
                 }
             }
-            let threshold_text = match &c.threshold {
-                toml::Value::String(s) => s.clone(),
-                toml::Value::Float(f) => format!("{f}"),
-                toml::Value::Integer(i) => format!("{i}"),
-                other => return err(format!("criterion {:?}: threshold {other} is not a number", c.id)),
-            };
-            let threshold = Threshold::parse(&threshold_text)
+            let threshold = threshold_of(&c.threshold)
                 .map_err(|m| ProfileError(format!("criterion {:?}: threshold {m}", c.id)))?;
             criteria.push(CriterionDef {
                 id: c.id,
@@ -461,6 +471,10 @@ impl Profile {
                 }
             }
         }
+        let max_declined = match &raw.max_declined {
+            None => None,
+            Some(v) => Some(threshold_of(v).map_err(|m| ProfileError(format!("max_declined {m}")))?),
+        };
         Ok(Profile {
             id: raw.id,
             version: raw.version,
@@ -469,6 +483,7 @@ impl Profile {
             fields: raw.fields,
             criteria,
             consent: raw.consent,
+            max_declined,
             source: text.to_string(),
         })
     }
@@ -506,6 +521,11 @@ impl Profile {
     /// The `[consent]` table, if the profile has one.
     pub fn consent(&self) -> Option<&ConsentDef> {
         self.consent.as_ref()
+    }
+
+    /// The largest share of declined households a certified area may have (`None`: no limit).
+    pub fn max_declined(&self) -> Option<Threshold> {
+        self.max_declined
     }
 
     /// Whether writing a household's data needs its consent `given`.

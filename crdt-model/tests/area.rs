@@ -139,3 +139,27 @@ fn snapshots_round_trip_and_refuse_damage() {
     newer[9] = 9;
     assert!(matches!(snapshot::decode(&newer), Err(SnapshotError::UnsupportedVersion(_))));
 }
+
+#[test]
+fn one_house_one_code_and_one_group_one_name() {
+    let mut a = area("a1");
+    a.add_household(w("T3-045", &[]), "peer-a", 1).unwrap();
+    match a.add_household(w("t3-045", &[]), "peer-a", 2).unwrap_err() {
+        ModelError::Exists { id, .. } => assert_eq!(id, "T3-045", "the error names the recorded code"),
+        e => panic!("{e}"),
+    }
+    assert_eq!(a.household_code("t3-045").as_deref(), Some("T3-045"));
+    assert_eq!(a.household_code("T3-046"), None);
+    // A group typed in another case or spacing is the group already there.
+    let mut other = w("T3-046", &[]);
+    other.group = Some("  tổ   1 ".into());
+    a.add_household(other, "peer-a", 3).unwrap();
+    assert_eq!(a.household_view("T3-046").unwrap().group.as_deref(), Some("Tổ 1"));
+    let mut third = w("T3-047", &[]);
+    third.group = Some("Tổ 2".into());
+    a.add_household(third, "peer-a", 4).unwrap();
+    let groups: Vec<(String, u64)> =
+        a.status().groups.into_iter().map(|g| (g.group, g.evaluation.households)).collect();
+    assert_eq!(groups, vec![("Tổ 1".to_string(), 2), ("Tổ 2".to_string(), 1)]);
+    assert_eq!(a.household_list(Some("TỔ 1"), None, false).unwrap().len(), 2);
+}

@@ -61,7 +61,7 @@ fn the_default_profile_writes_nothing_without_consent() {
 }
 
 #[test]
-fn a_refusal_keeps_the_house_code_and_group_and_counts_as_unknown() {
+fn a_refusal_keeps_the_house_code_and_group_and_counts_only_as_declined() {
     let mut a = area(None);
     a.add_household(w("H1", Some(ConsentGiven::verbal())), "peer-a", T0 + 1).unwrap();
     let refusal = ConsentChange { group: Some("Tổ 2".into()), ..decision(ConsentState::Refused) };
@@ -72,11 +72,20 @@ fn a_refusal_keeps_the_house_code_and_group_and_counts_as_unknown() {
     let list = a.household_list(None, None, false).unwrap();
     assert_eq!(list.iter().find(|h| h.id == "H2").map(|h| h.consent.as_str()), Some("refused"));
 
-    // Two households in every household-level denominator; the declined one as unknown.
+    // The declined household is in no denominator and on no worklist: counted on its own.
     let status = a.status();
-    assert_eq!(status.households, 2);
+    assert_eq!((status.households, status.declined), (1, 1));
     let internet = status.criteria.iter().find(|c| c.id == "internet").unwrap();
-    assert_eq!((internet.numerator, internet.denominator, internet.unknown), (1, 2, 1));
+    assert_eq!((internet.numerator, internet.denominator, internet.unknown), (1, 1, 0));
+    let to_visit = a.household_list(None, Some("internet"), false).unwrap();
+    assert!(to_visit.iter().all(|h| h.id != "H2"), "{to_visit:?}");
+    assert!(list.iter().find(|h| h.id == "H2").is_some_and(|h| h.missing.is_empty()));
+    // The same house typed in another case is the same house.
+    let again = ConsentChange { group: Some("tổ  2".into()), ..decision(ConsentState::Refused) };
+    match a.record_consent("h2", again, "peer-a", T0 + 2).unwrap_err() {
+        crdt_model::ModelError::Exists { id, .. } => assert_eq!(id, "H2"),
+        e => panic!("{e}"),
+    }
 
     // Nothing more can be recorded for it until the resident consents.
     let set = HouseholdWrite { id: "H2".into(), fields: vec![("internet".into(), "yes".into())], ..Default::default() };

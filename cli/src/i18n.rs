@@ -511,6 +511,14 @@ pub fn profile_line(lang: Lang, profile: &str) -> String {
     format!("{}: {profile}", pick(lang, "Bộ tiêu chí", "Criteria profile"))
 }
 
+/// A criterion with nothing recorded yet.
+pub fn no_data(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Vi => "chưa có dữ liệu",
+        Lang::En => "no data yet",
+    }
+}
+
 pub fn households_line(lang: Lang, households: u64) -> String {
     match lang {
         Lang::Vi => format!("Số hộ đang theo dõi: {households}"),

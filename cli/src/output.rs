@@ -104,7 +104,9 @@ pub fn criterion_row(lang: Lang, c: &CriterionStatus) -> Vec<String> {
         label = format!("{label} ({})", i18n::encouraged(lang));
     }
     let na = i18n::not_applicable(lang).to_string();
-    let (pct, verdict) = if c.applicable {
+    let (pct, verdict) = if c.no_data {
+        (na.clone(), i18n::no_data(lang).to_string())
+    } else if c.applicable {
         let verdict = if c.met { i18n::met(lang) } else { i18n::not_met(lang) };
         (percent(c.numerator, c.denominator).unwrap_or_else(|| na.clone()), verdict.to_string())
     } else {
@@ -135,6 +137,10 @@ pub fn status(lang: Lang, s: &Status) -> String {
     out.push('\n');
     out.push_str(&i18n::households_line(lang, s.households));
     out.push('\n');
+    if let Some(line) = kdc_daemon::report::declined_line(lang, s.declined, s.households) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     let mut t = table(vec![
         i18n::col_criterion(lang),
         i18n::col_result(lang),
@@ -557,6 +563,7 @@ mod tests {
             applicable: d > 0,
             unknown: 3,
             needed: None,
+            no_data: false,
             label: Labels {
                 vi: "Tài khoản định danh điện tử".into(), en: "Electronic citizen account".into()
             },
@@ -614,6 +621,7 @@ mod tests {
             ward: "Phường 7".into(),
             profile: "kdc-so-v1".into(),
             households: 120,
+            declined: 3,
             certified: false,
             incomplete: 2,
             required_met: 7,
@@ -625,6 +633,7 @@ mod tests {
         let vi = status(Lang::Vi, &s);
         assert!(vi.starts_with("Tam Giác 3 (tam-giac-3)\nPhường/xã: Phường 7\n"), "{vi}");
         assert!(vi.contains("Đạt 7/8 tiêu chí bắt buộc"), "{vi}");
+        assert!(vi.contains("3 hộ từ chối khảo sát (2,44%)"), "{vi}");
         assert!(vi.contains("88.71%") && vi.contains("Chưa đạt"), "{vi}");
         assert!(vi.contains("Còn 2 hộ chưa ghi"), "{vi}");
         let en = status(Lang::En, &Status { incomplete: 0, certified: true, required_met: 8, ..s });

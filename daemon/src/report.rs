@@ -209,6 +209,22 @@ pub fn certified_areas_line(lang: Lang, certified: u64, total: usize) -> String 
     }
 }
 
+/// The households left out of every figure because they declined, beside those figures:
+/// "2 hộ từ chối khảo sát (1,50%)", their share of all the active households. `None` when none
+/// declined.
+pub fn declined_line(lang: Lang, declined: u64, households: u64) -> Option<String> {
+    if declined == 0 {
+        return None;
+    }
+    let all = u128::from(declined + households);
+    let hundredths = (u128::from(declined) * 20_000 + all) / (2 * all);
+    let (int, frac) = (hundredths / 100, hundredths % 100);
+    Some(match lang {
+        Lang::Vi => format!("{declined} hộ từ chối khảo sát ({int},{frac:02}%): không tính vào tiêu chí nào"),
+        Lang::En => format!("{declined} households declined the survey ({int}.{frac:02}%): counted in no criterion"),
+    })
+}
+
 // ---- the official letterhead ---------------------------------------------------------------
 
 /// The heading and signature blocks of a Vietnamese administrative report, as the printed ward
@@ -370,7 +386,7 @@ pub fn json(report: &Report) -> Result<String, serde_json::Error> {
 
 // ---- CSV ------------------------------------------------------------------------------------
 
-pub const CSV_HEADER: [&str; 16] = [
+pub const CSV_HEADER: [&str; 18] = [
     "area",
     "name",
     "ward",
@@ -387,6 +403,8 @@ pub const CSV_HEADER: [&str; 16] = [
     "met",
     "applicable",
     "unknown",
+    "no_data",
+    "declined",
 ];
 
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -419,6 +437,8 @@ pub fn csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
                 c.met.to_string(),
                 c.applicable.to_string(),
                 c.unknown.to_string(),
+                c.no_data.to_string(),
+                s.declined.to_string(),
             ])?;
         }
     }
@@ -713,6 +733,9 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str, head: &Letterhead) -> Resul
         let header = SUMMARY_HEADER_ROW;
         write_criteria_header(ws, &f, lang, header, &fixed, &cols, pick(lang, "Kết quả", "Result"))?;
         let last_col = FIRST_CRITERION_COL + 3 * cols.len() as u16;
+        // Declined households are in no figure of the row: their count stands beside it.
+        let declined_header = pick(lang, "Hộ từ chối khảo sát (không tính)", "Households declined (not counted)");
+        ws.merge_range(header - 1, last_col + 1, header, last_col + 1, declined_header, &f.header)?;
         for (i, s) in report.areas.iter().enumerate() {
             let row = header + 1 + i as u32;
             ws.write_number_with_format(row, 0, (i + 1) as f64, &f.number)?;
@@ -725,6 +748,7 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str, head: &Letterhead) -> Resul
             }
             let fmt = if s.certified { &f.met } else { &f.unmet };
             ws.write_string_with_format(row, last_col, result_text(lang, s.certified), fmt)?;
+            ws.write_number_with_format(row, last_col + 1, s.declined as f64, &f.number)?;
         }
         let bottom = header + 2 + report.areas.len() as u32;
         ws.write_string_with_format(bottom, 1, pick(lang, "Số khu dân cư đạt chuẩn", "Certified areas"), &f.bold)?;
@@ -732,7 +756,7 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str, head: &Letterhead) -> Resul
         ws.write_string_with_format(bottom + 1, 1, pick(lang, "Tổng số khu dân cư", "Areas in total"), &f.bold)?;
         ws.write_number_with_format(bottom + 1, 3, report.areas.len() as f64, &f.bold)?;
         let end = write_signatures(ws, &f, head, bottom + 3, width)?;
-        page_setup(ws, header, end, last_col)?;
+        page_setup(ws, header, end, last_col + 1)?;
 
         ws.set_freeze_panes(header + 1, 2)?;
         ws.set_column_width(0, 6)?;
@@ -740,6 +764,7 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str, head: &Letterhead) -> Resul
         ws.set_column_width(2, width_for(report.areas.iter().map(|s| s.ward.as_str()).chain([fixed[2]]), 12, 30))?;
         ws.set_column_width(3, 9)?;
         ws.set_column_width(last_col, 14)?;
+        ws.set_column_width(last_col + 1, 14)?;
     }
 
     // A district's roll-up: one row per ward, when the areas come from several.
@@ -837,6 +862,7 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str, head: &Letterhead) -> Resul
             group: pick(lang, "Toàn khu", "Whole area").to_string(),
             evaluation: Evaluation {
                 households: s.households,
+                declined: s.declined,
                 certified: s.certified,
                 incomplete: s.incomplete,
                 required_met: s.required_met,
@@ -859,7 +885,11 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str, head: &Letterhead) -> Resul
             }
             ws.write_number_with_format(row, last_col, g.evaluation.incomplete as f64, &f.number)?;
         }
-        let bottom = header + 1 + rows.len() as u32;
+        let mut bottom = header + 1 + rows.len() as u32;
+        if let Some(line) = declined_line(lang, s.declined, s.households) {
+            ws.write_string_with_format(bottom, 0, line, &f.bold)?;
+            bottom += 1;
+        }
         let end = write_signatures(ws, &f, head, bottom + 1, width)?;
         page_setup(ws, header, end, last_col)?;
         ws.set_freeze_panes(header + 1, 1)?;

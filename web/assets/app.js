@@ -29,12 +29,18 @@
       b.hidden = false;
       b.addEventListener("click", function () {
         var input = b.parentNode.querySelector("input");
-        var v = parseInt(input.value, 10);
         var step = parseInt(b.getAttribute("data-step"), 10);
-        var min = input.min === "" ? 0 : parseInt(input.min, 10);
-        var max = input.max === "" ? Infinity : parseInt(input.max, 10);
-        v = isNaN(v) ? (step > 0 ? Math.max(min, 0) : min) : v + step;
-        input.value = String(Math.min(max, Math.max(min, v)));
+        var min = parseInt(input.getAttribute("data-min") || "0", 10);
+        var max = input.hasAttribute("data-max") ? parseInt(input.getAttribute("data-max"), 10) : Infinity;
+        // A part never passes the count it is part of (smartphone users <= residents 14+).
+        var parentId = input.getAttribute("data-part-of");
+        var parent = parentId && input.form && input.form.querySelector('input[name="' + parentId + '"]');
+        if (parent && /^\s*\d+\s*$/.test(parent.value)) max = Math.min(max, parseInt(parent.value, 10));
+        var text = input.value.trim();
+        var v = /^\d+$/.test(text) ? parseInt(text, 10) : NaN;
+        // Empty: "+" gives 1 (or the minimum when it is larger), "−" the minimum.
+        if (isNaN(v)) v = step > 0 ? Math.max(min, 1) : min; else v += step;
+        input.value = String(Math.max(min, Math.min(max, v)));
         input.dispatchEvent(new Event("input", { bubbles: true }));
       });
     });
@@ -65,6 +71,62 @@
     }
   }
 
+  // ---- Nothing typed is lost ------------------------------------------------------------
+  // The household forms keep what was typed in localStorage until kdcd confirms the write;
+  // a reload restores it. While kdcd cannot be reached, [data-offline] says so and a pending
+  // save is sent again as soon as kdcd answers.
+  var DRAFT = "kdc-draft:";
+  function draftKey(form) { return DRAFT + (form.getAttribute("action") || location.pathname); }
+  function store() { try { return window.localStorage; } catch (e) { return null; } }
+  function saveDraft(form) {
+    var ls = store(); if (!ls) return;
+    if (!dirty(form)) { ls.removeItem(draftKey(form)); return; }
+    var values = [];
+    form.querySelectorAll("input, textarea, select").forEach(function (e) {
+      if (!e.name || e.type === "hidden" || e.type === "submit" || e.name === "confirm") return;
+      if (e.type === "radio" || e.type === "checkbox") { if (e.checked) values.push([e.name, e.value, 1]); }
+      else values.push([e.name, e.value, 0]);
+    });
+    ls.setItem(draftKey(form), JSON.stringify({ at: Date.now(), values: values }));
+  }
+  function clearDraft(action) { var ls = store(); if (ls) ls.removeItem(DRAFT + action); }
+  function restoreDraft(form) {
+    var ls = store(); if (!ls) return;
+    var raw = ls.getItem(draftKey(form)); if (!raw) return;
+    var d; try { d = JSON.parse(raw); } catch (e) { ls.removeItem(draftKey(form)); return; }
+    var changed = 0;
+    (d.values || []).forEach(function (v) {
+      var els = form.querySelectorAll('[name="' + v[0].replace(/"/g, "") + '"]');
+      els.forEach(function (e) {
+        if (v[2]) { if (e.value === v[1] && !e.checked) { e.checked = true; changed++; } }
+        else if (e.type !== "hidden" && e.value !== v[1]) { e.value = v[1]; changed++; }
+      });
+    });
+    if (!changed) { ls.removeItem(draftKey(form)); return; }
+    form.dispatchEvent(new Event("change", { bubbles: true }));
+    var note = doc.createElement("p");
+    note.className = "warn"; note.setAttribute("role", "status"); note.setAttribute("data-draft-restored", "");
+    note.textContent = doc.documentElement.lang === "en"
+      ? "ℹ Answers typed earlier and not yet saved are back in the form. Check them and press Save."
+      : "ℹ Đã khôi phục câu trả lời đã nhập nhưng chưa lưu. Kiểm tra lại rồi bấm Lưu.";
+    form.parentNode.insertBefore(note, form);
+  }
+  function drafts(root) {
+    root.querySelectorAll("form[data-draft]").forEach(function (form) {
+      restoreDraft(form);
+      var keep = function () { saveDraft(form); };
+      form.addEventListener("input", keep);
+      form.addEventListener("change", keep);
+    });
+  }
+
+  var offline = false;
+  function setOffline(on) {
+    offline = on;
+    doc.querySelectorAll("[data-offline]").forEach(function (e) { e.hidden = !on; });
+    if (on) doc.body.setAttribute("data-kdcd", "down"); else doc.body.removeAttribute("data-kdcd");
+  }
+
   // Forms marked data-inplace post with fetch and swap <main> with the answer (the server
   // redirects after a durable write, so the answer is the page as it now is). Without this
   // script the same form posts and redirects as usual.
@@ -79,10 +141,21 @@
         var body = new URLSearchParams();
         data.forEach(function (v, k) { body.append(k, v); });
         if (by) by.disabled = true;
-        quietUntil = Date.now() + 2000;
-        fetch(form.getAttribute("action") || location.pathname, { method: "POST", body: body, credentials: "same-origin", redirect: "follow" })
-          .then(function (r) { return r.text().then(function (html) { return { r: r, html: html }; }); })
-          .then(function (x) {
+        var action = form.getAttribute("action") || location.pathname;
+        if (form.hasAttribute("data-draft")) saveDraft(form);
+        var send = function () {
+          quietUntil = Date.now() + 2000;
+          return fetch(action, { method: "POST", body: body, credentials: "same-origin", redirect: "follow" })
+            .then(function (r) { return r.text().then(function (html) { return { r: r, html: html }; }); });
+        };
+        // kdcd cannot be reached: say so, keep the answers, and send them when it answers.
+        var retry = function () {
+          setOffline(true);
+          if (by) { by.disabled = true; by.setAttribute("data-pending", ""); }
+          setTimeout(function () { send().then(function (x) { setOffline(false); done(x); }, retry); }, 1500);
+        };
+        var done = function (x) {
+            if (by) by.removeAttribute("data-pending");
             quietUntil = Date.now() + 1000;
             var next = new DOMParser().parseFromString(x.html, "text/html");
             // Only the page after a save (or the form with its refusal) replaces the form; any
@@ -102,15 +175,18 @@
               return;
             }
             var fresh = next.getElementById("main");
+            // Stored for good (not a refusal): the draft has done its work.
+            if (x.r.status !== 422) clearDraft(action);
             if (!fresh) { location.href = x.r.url; return; }
             doc.getElementById("main").replaceWith(fresh);
             if (x.r.redirected) history.replaceState(null, "", x.r.url);
             enhance(fresh);
             inplace(fresh);
+            drafts(fresh);
             var focus = fresh.querySelector("[data-error-for]") || fresh.querySelector("[data-saved-at]");
             if (focus) { focus.setAttribute("tabindex", "-1"); focus.focus({ preventScroll: false }); }
-          })
-          .catch(function () { if (by) by.disabled = false; form.submit(); });
+        };
+        send().then(done, retry);
       });
     });
   }
@@ -158,12 +234,22 @@
         .then(function () { busy = false; if (again) { again = false; refresh(); } });
     }
     var es = new EventSource(url);
+    // The live stream is down while kdcd is: the banner says so until it is back.
+    var downTimer = null;
+    es.addEventListener("error", function () {
+      clearTimeout(downTimer);
+      downTimer = setTimeout(function () { if (es.readyState !== 1) setOffline(true); }, 800);
+    });
+    es.addEventListener("open", function () {
+      clearTimeout(downTimer);
+      if (offline) { setOffline(false); if (mode === "replace") refresh(); }
+    });
     var schedule = function () { clearTimeout(timer); timer = setTimeout(refresh, 60); };
     es.addEventListener("change", schedule);
     // Peer events matter only where peers are shown (home, team).
     if (body.hasAttribute("data-live-peers")) es.addEventListener("peer", schedule);
   }
 
-  function start() { enhance(doc); inplace(doc); live(); }
+  function start() { enhance(doc); inplace(doc); drafts(doc); live(); }
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", start); else start();
 })();

@@ -59,6 +59,12 @@ pub fn page(ctx: &Ctx, title: &str, area: Option<AreaNav<'_>>, live: Live, event
                     }
                     @if let Some(a) = &area {
                         p.area-name { (a.name) }
+                        form.search role="search" method="get" action=(format!("/a/{}/find", a.id)) {
+                            label.sr for="q" { (l.t("Tìm mã nhà", "Find a house code")) }
+                            input #q type="search" name="q" autocapitalize="characters" autocomplete="off" spellcheck="false"
+                                enterkeyhint="search" placeholder=(l.t("Tìm mã nhà, ví dụ T3-045", "House code, e.g. T3-045"));
+                            button type="submit" data-action="find" { (l.t("Tìm", "Find")) }
+                        }
                         nav.tabs aria-label=(l.t("Khu dân cư", "Area")) {
                             (tab(a, Tab::Board, &format!("/a/{}", a.id), l.t("Tiến độ", "Progress")))
                             (tab(a, Tab::Worklist, &format!("/a/{}/worklist", a.id), l.t("Cần hỗ trợ", "Worklist")))
@@ -69,6 +75,10 @@ pub fn page(ctx: &Ctx, title: &str, area: Option<AreaNav<'_>>, live: Live, event
                             (tab(a, Tab::Team, &format!("/a/{}/team", a.id), l.t("Nhóm", "Team")))
                         }
                     }
+                }
+                p.offline hidden role="alert" data-offline {
+                    "⚠ " (l.t("Ứng dụng trên máy đã dừng (mất kết nối với kdcd). Câu trả lời đang nhập vẫn được giữ trên trang này và sẽ tự gửi khi ứng dụng chạy lại. Trên điện thoại: mở Termux và chạy lại kdcd.",
+                        "The app on this device has stopped (kdcd cannot be reached). What you typed is kept on this page and sent as soon as it runs again. On a phone: open Termux and start kdcd again."))
                 }
                 p.live-note hidden role="status" data-live-note { (l.t("Dữ liệu vừa được cập nhật từ thiết bị khác. ", "A teammate's change has arrived. ")) a href="" { (l.t("Tải lại", "Reload")) } }
                 main #main { (body) }
@@ -161,10 +171,14 @@ pub fn field_error(field: &str, error: Option<&(String, String)>) -> Markup {
     }
 }
 
-/// Status as icon plus text, never colour alone.
-pub fn met_badge(l: L, met: bool, applicable: bool) -> Markup {
+/// Status as icon plus text, never colour alone. Nothing recorded yet is said as such, never
+/// as met.
+pub fn met_badge(l: L, c: &crdt_model::eval::CriterionStatus) -> Markup {
+    let (met, applicable) = (c.met, c.applicable);
     html! {
-        @if !applicable {
+        @if c.no_data {
+            span.badge.na data-no-data { "… " (l.t("Chưa có dữ liệu", "No data yet")) }
+        } @else if !applicable {
             span.badge.na { "— " (l.t("Không áp dụng", "Not applicable")) }
         } @else if met {
             span.badge.ok { "✓ " (l.t("Đạt", "Met")) }

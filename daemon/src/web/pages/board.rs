@@ -4,13 +4,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Local, TimeZone};
 use crdt_model::eval::CriterionStatus;
 use crdt_model::history;
 use maud::{Markup, html};
+use serde::Deserialize;
 
 use super::failed;
 use crate::web::i18n::L;
@@ -28,22 +29,57 @@ struct Board {
     version: String,
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct BoardQuery {
+    /// `need` (default: the groups that still need most first) or `name`.
+    order: Option<String>,
+}
+
+/// How the groups are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// Most still needed first: required criteria not met, then households lacking the count
+    /// the person criteria need, then unknown answers.
+    Need,
+    Name,
+}
+
+/// Orders the groups: by what they still need (most first), or by name as people read it.
+fn sort_groups(groups: &mut [crdt_model::area::GroupStatus], order: Order) {
+    groups.sort_by(|x, y| crate::web::i18n::natural_cmp(&x.group, &y.group));
+    if order == Order::Need {
+        let need = |g: &crdt_model::area::GroupStatus| {
+            let e = &g.evaluation;
+            let unknown: u64 = e.criteria.iter().filter(|c| c.required).map(|c| c.unknown).sum();
+            (e.required_total - e.required_met.min(e.required_total), e.incomplete, unknown)
+        };
+        // Stable: equal needs keep the name order.
+        groups.sort_by_key(|g| std::cmp::Reverse(need(g)));
+    }
+}
+
 /// `GET /a/{area}`.
-pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>) -> Response {
+pub async fn show(
+    State(ws): State<WebState>,
+    ctx: Ctx,
+    Path(area): Path<String>,
+    Query(q): Query<BoardQuery>,
+) -> Response {
     let me = ws.app.node.peer_id().to_string();
+    let order = if q.order.as_deref() == Some("name") { Order::Name } else { Order::Need };
     let read = ws
         .app
         .node
         .with_area(area.clone(), move |a| {
             let (mut status, conflicts) = a.status_and_conflicts();
-            status.groups.sort_by(|x, y| crate::web::i18n::natural_cmp(&x.group, &y.group));
+            sort_groups(&mut status.groups, order);
             let head = a.member(&me).is_some_and(|m| m.role == "head" && !m.removed);
             let upgrade = a.profile_upgrade().map(|p| (p.version(), head));
             Ok(Board { status, conflicts: conflicts.len(), version: heads_version(&a.heads()), upgrade })
         })
         .await;
     match read {
-        Ok(b) => page(render(&ctx, &area, &b)),
+        Ok(b) => page(render(&ctx, &area, &b, order)),
         Err(e) => failed(&ctx, e),
     }
 }
@@ -65,15 +101,26 @@ fn heads_version(heads: &[automerge::ChangeHash]) -> String {
     hex::encode(&h.finalize()[..6])
 }
 
-fn render(ctx: &Ctx, area: &str, b: &Board) -> Markup {
+fn render(ctx: &Ctx, area: &str, b: &Board, order: Order) -> Markup {
     let l = ctx.l;
     let s = &b.status;
+    let no_data = s.criteria.iter().filter(|c| c.required && c.no_data).count();
+    let declined = crate::report::declined_line(l.0, s.declined, s.households);
     let body = html! {
         section.card.summary data-required-met=(s.required_met) data-required-total=(s.required_total) data-certified=(s.certified) {
             h1 { (s.name) }
             p.muted { (s.ward) " · " (s.households) " " (l.t("hộ đang theo dõi", "active households")) }
             p.big {
                 (l.t("Đạt", "Met")) " " strong { (s.required_met) "/" (s.required_total) } " " (l.t("tiêu chí bắt buộc", "required criteria"))
+                @if no_data > 0 {
+                    " · " span data-no-data-count=(no_data) { (no_data) " " (l.t("tiêu chí chưa có dữ liệu", if no_data == 1 { "criterion with no data yet" } else { "criteria with no data yet" })) }
+                }
+            }
+            p.declined data-declined=(s.declined) {
+                @match &declined {
+                    Some(line) => { "⊘ " (line) },
+                    None => { (l.t("Không có hộ từ chối khảo sát", "No household declined the survey")) },
+                }
             }
             @if s.certified {
                 p { span.badge.ok { "✓ " (l.t("Đủ điều kiện công nhận Khu dân cư công nghệ số", "Meets every criterion for certification")) } }
@@ -106,14 +153,32 @@ fn render(ctx: &Ctx, area: &str, b: &Board) -> Markup {
             }
         }
         @if !s.groups.is_empty() {
-            h2 { (l.t("Theo tổ dân phố", "By residential group")) }
+            h2 #groups { (l.t("Theo tổ dân phố", "By residential group")) }
+            p.order {
+                (l.t("Xếp theo: ", "Order: "))
+                @if order == Order::Need {
+                    strong { (l.t("còn thiếu nhiều nhất", "most still needed")) } " · "
+                    a href=(format!("/a/{area}?order=name#groups")) data-order="name" { (l.t("tên tổ", "group name")) }
+                } @else {
+                    a href=(format!("/a/{area}#groups")) data-order="need" { (l.t("còn thiếu nhiều nhất", "most still needed")) } " · "
+                    strong { (l.t("tên tổ", "group name")) }
+                }
+            }
             @for g in &s.groups {
+                @let e = &g.evaluation;
                 details.card.group data-group=(g.group) data-keep=(format!("g:{}", g.group)) {
                     summary {
                         strong { @if g.group.is_empty() { (l.t("(chưa ghi tổ)", "(no group)")) } @else { (g.group) } }
-                        " · " (g.evaluation.households) " " (l.t("hộ", "households"))
-                        " · " (l.t("Đạt", "Met")) " " (g.evaluation.required_met) "/" (g.evaluation.required_total)
-                        " " (if g.evaluation.certified { "✓" } else { "✗" })
+                        " · " (e.households) " " (l.t("hộ", "households"))
+                        @if e.declined > 0 { " · " (e.declined) " " (l.t("từ chối", "declined")) }
+                        " · " (l.t("Đạt", "Met")) " " (e.required_met) "/" (e.required_total)
+                        " " (if e.certified { "✓" } else { "✗" })
+                        @if e.incomplete > 0 { " · " (e.incomplete) " " (l.t("hộ thiếu số người 14+", "lack the 14+ count")) }
+                        svg.bar viewBox="0 0 100 6" preserveAspectRatio="none" aria-hidden="true" focusable="false" {
+                            rect.track width="100" height="6" {}
+                            rect class=(if e.certified { "fill ok" } else { "fill no" })
+                                width=(format!("{:.2}", if e.required_total == 0 { 0.0 } else { e.required_met as f64 * 100.0 / e.required_total as f64 })) height="6" {}
+                        }
                     }
                     ul.criteria.compact {
                         @for c in &g.evaluation.criteria {
@@ -137,7 +202,8 @@ fn render(ctx: &Ctx, area: &str, b: &Board) -> Markup {
 /// One criterion with the board's test hooks. `hooks` is false for the per-group copies, so
 /// `data-criterion` stays one element per criterion.
 fn criterion(l: L, area: &str, c: &CriterionStatus, hooks: bool) -> Markup {
-    let fill = if c.applicable { (c.numerator as f64 / c.denominator as f64 * 100.0).clamp(0.0, 100.0) } else { 0.0 };
+    let fill =
+        if c.denominator > 0 { (c.numerator as f64 / c.denominator as f64 * 100.0).clamp(0.0, 100.0) } else { 0.0 };
     let threshold = c.threshold * 100.0;
     let needed = if c.met || !c.applicable { None } else { c.needed };
     html! {
@@ -151,7 +217,7 @@ fn criterion(l: L, area: &str, c: &CriterionStatus, hooks: bool) -> Markup {
         {
             div.crit-head {
                 h3 { (c.label.get(l.0)) }
-                (met_badge(l, c.met, c.applicable))
+                (met_badge(l, c))
             }
             @if !c.required { p.tag { (l.t("Khuyến khích", "Encouraged")) } }
             svg.bar viewBox="0 0 100 6" preserveAspectRatio="none" aria-hidden="true" focusable="false" {
@@ -160,7 +226,9 @@ fn criterion(l: L, area: &str, c: &CriterionStatus, hooks: bool) -> Markup {
                 line.thr x1=(format!("{threshold:.2}")) x2=(format!("{threshold:.2}")) y1="0" y2="6" {}
             }
             p.figures {
-                @if c.applicable {
+                @if c.no_data {
+                    (l.t("Chưa ghi hộ nào thuộc diện", "Nothing recorded in scope yet"))
+                } @else if c.applicable {
                     strong { (c.numerator) "/" (c.denominator) } " · " (l.percent(c.numerator, c.denominator))
                 } @else {
                     (l.t("Không có hộ thuộc diện", "No household in scope"))

@@ -350,7 +350,7 @@ fn render(
                 @for c in &h.conflicts { (conflict_form(ctx, c, &format!("/a/{area}/h/{}", v.id), &h.profile)) }
             }
         }
-        form.hh-form method="post" action=(format!("/a/{area}/h/{}", v.id)) novalidate data-inplace data-business-field=[h.profile.business_field()] {
+        form.hh-form method="post" action=(format!("/a/{area}/h/{}", v.id)) novalidate data-inplace data-draft data-business-field=[h.profile.business_field()] {
             (csrf(ctx))
             @if let Some(def) = h.profile.consent().filter(|_| v.consent.state != "given") {
                 (consent_fieldset(l, def, values.get("consent").map_or("", String::as_str), values.get("consent_ref").map_or("", String::as_str), error))
@@ -529,8 +529,11 @@ fn question(
                     span.hint { (f.min.unwrap_or(0)) "–" (f.max.map_or("…".to_string(), |m| m.to_string())) }
                     div.stepper {
                         button.step type="button" data-step="-1" aria-label=(format!("{} −1", f.label.get(l.0))) hidden { "−" }
-                        input id=(format!("f-{}", f.id)) name=(f.id) type="number" inputmode="numeric" pattern="[0-9]*"
-                            min=[f.min] max=[f.max] value=(value) aria-invalid=[invalid.then_some("true")] aria-describedby=[invalid.then_some(err_id.as_str())];
+                        // Text with a numeric keyboard, not type=number: what was typed reaches the
+                        // server and is judged there (a number input drops "e" without a word).
+                        input id=(format!("f-{}", f.id)) name=(f.id) type="text" inputmode="numeric" autocomplete="off"
+                            data-min=(f.min.unwrap_or(0)) data-max=[f.max] data-part-of=[f.part_of.as_deref()]
+                            value=(value) aria-invalid=[invalid.then_some("true")] aria-describedby=[invalid.then_some(err_id.as_str())];
                         button.step type="button" data-step="1" aria-label=(format!("{} +1", f.label.get(l.0))) hidden { "+" }
                     }
                     input type="hidden" name=(format!("was:{}", f.id)) value=(was_value);

@@ -5,6 +5,7 @@
 pub mod board;
 pub mod conflicts;
 pub mod doctor;
+pub mod find;
 pub mod home;
 pub mod household;
 pub mod join;

@@ -43,7 +43,7 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
 
 /// `POST /a/{area}/new`.
 pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>, form: Form) -> Response {
-    let id = form.get("id").unwrap_or("").to_string();
+    let id = form.get("id").unwrap_or("").trim().to_string();
     let group = form.get("group").map(str::trim).filter(|g| !g.is_empty()).map(str::to_string);
     let written = match consent_choice(&form) {
         // A refusal keeps the house code (and group) only: whatever else was typed is dropped.
@@ -71,8 +71,12 @@ pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<Strin
         Err(e) => {
             let e = crate::api::ApiError::from(e);
             if e.kind == "conflict" {
-                // The house is recorded already (maybe by a teammate): open it.
-                return see_other(&format!("/a/{area}/h/{id}"));
+                // The house is recorded already (maybe by a teammate, maybe typed in another
+                // case): open it, under the code it was recorded with.
+                let typed = id.clone();
+                let code = ws.app.node.with_area(area.clone(), move |a| Ok(a.household_code(&typed))).await;
+                let code = code.ok().flatten().unwrap_or(id);
+                return see_other(&format!("/a/{area}/h/{code}?exists=1"));
             }
             match field_refusal(e, "id") {
                 Ok((field, message)) => {
@@ -96,7 +100,7 @@ fn render(ctx: &Ctx, area: &str, a: &Area, form: &Form, error: Option<(String, S
     let error = error.as_ref();
     let body = html! {
         h1 { (l.t("Thêm hộ", "New household")) }
-        form.card method="post" action=(format!("/a/{area}/new")) novalidate {
+        form.card method="post" action=(format!("/a/{area}/new")) novalidate data-inplace data-draft {
             (csrf(ctx))
             label for="f-id" { (l.t("Mã nhà trên bản đồ khu (ví dụ T3-045)", "House code on the area map (e.g. T3-045)")) }
             input #f-id name="id" type="text" autocapitalize="characters" autocomplete="off" spellcheck="false" required

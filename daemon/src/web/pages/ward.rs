@@ -614,7 +614,10 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
                                 tr data-area=(s.area) data-required-met=(s.required_met) data-required-total=(s.required_total) data-certified=(s.certified) {
                                     td.num { (i + 1) }
                                     td { (s.name) @if ward.is_empty() { br; span.muted { (s.ward) } } }
-                                    td.num { (s.households) }
+                                    td.num {
+                                        (s.households)
+                                        @if s.declined > 0 { br; span.muted data-declined=(s.declined) title=[report::declined_line(l.0, s.declined, s.households)] { "+" (s.declined) " " (l.t("từ chối", "declined")) } }
+                                    }
                                     @for c in &s.criteria { (criterion_cell(l, c)) }
                                     td.result { @if s.certified { span.badge.ok { "✓ " (l.t("Đạt", "Certified")) } } @else { span.badge.no { "✗ " (l.t("Chưa đạt", "Not yet")) } } }
                                     td.no-print { (last_change_cell(l, last(&s.area), now)) }
@@ -622,6 +625,9 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
                             }
                         }
                     }
+                }
+                @for s in ordered.iter().filter(|s| s.declined > 0) {
+                    p.declined-note { (s.name) ": " (report::declined_line(l.0, s.declined, s.households).unwrap_or_default()) }
                 }
                 div.print-only.signatures data-print="signatures" {
                     @for signer in &head.signers {
@@ -634,6 +640,7 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
                 @for s in &r.report.areas {
                     details.card.group {
                         summary { strong { (s.name) } " · " (s.households) " " (l.t("hộ", "households")) " · " (l.t("Đạt", "Met")) " " (s.required_met) "/" (s.required_total) }
+                        @if let Some(line) = report::declined_line(l.0, s.declined, s.households) { p.declined { "⊘ " (line) } }
                         div.scroll {
                             table.groups {
                                 thead { tr { th { (l.t("Tổ", "Group")) } th { (l.t("Số hộ", "Households")) } @for c in &s.criteria { th { (c.label.get(l.0)) } } } }
@@ -673,11 +680,11 @@ fn criterion_cell(l: L, c: &CriterionStatus) -> Markup {
             data-denominator=(c.denominator)
             data-needed=[needed]
         {
-            @if c.applicable {
+            @if c.applicable && !c.no_data {
                 span.n { (c.numerator) "/" (c.denominator) } " "
                 span.p { (l.percent(c.numerator, c.denominator)) } " "
             }
-            (met_badge(l, c.met, c.applicable))
+            (met_badge(l, c))
         }
     }
 }

@@ -1143,6 +1143,169 @@ scenario('ward report prints as an official A4 landscape document; a 40-area war
   console.log(`printed the 40-area report: ${pages} A4 landscape pages, rightmost word at x=${xMax.toFixed(1)} pt`);
 }, 240_000);
 
+
+// ---- 21. in the lanes: nothing lost, honest counts -------------------------------------------
+
+scenario('field: kdcd killed with a form half filled; "Lưu" waits with a banner; started again, every answer is stored', async () => {
+  const port = await H.freePort();
+  const F = await H.startDaemon({ name: 'may-field', api: `127.0.0.1:${port}` });
+  const area = 'ngo-hep';
+  ensureArea(F, area, 'Ngõ Hẹp');
+  H.addHousehold(F, area, 'N1-001', {}, { group: 'Tổ 1' });
+  const { page } = await phoneOn(F);
+  await open(page, `${F.base}/a/${area}/h/N1-001`);
+  assert.equal(await page.locator('[data-offline]').isVisible(), false, 'no offline banner while kdcd runs');
+  await page.fill('input[name="members"]', '4');
+  await page.fill('input[name="members_14plus"]', '3');
+  await H.checkRadio(page, 'internet', 'yes');
+  F.kill();
+  await H.waitFor(() => !F.running(), { what: 'kdcd to die' });
+  // The open page says so by itself (the live stream is down) and keeps the answers.
+  await page.locator('[data-offline]').waitFor({ state: 'visible', timeout: 15_000 });
+  await H.shot(page, 'field-offline');
+  const banner = await page.locator('[data-offline]').innerText();
+  assert.match(banner, /Termux/, `the banner says what to do: ${banner}`);
+  await page.locator('[data-action="save"]').first().click();
+  await H.sleep(500);
+  assert.equal(await page.inputValue('input[name="members"]'), '4', 'what was typed stays on the page');
+  assert.equal(new URL(page.url()).pathname, `/a/${area}/h/N1-001`, 'no browser error page');
+  // A reload while the answers are pending would lose nothing either: they are in storage.
+  const draft = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('kdc-draft:')));
+  assert.deepEqual(draft, [`kdc-draft:/a/${area}/h/N1-001`]);
+  await F.restart({ api: `127.0.0.1:${port}` });
+  await page.locator('[data-saved-at]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-offline]').waitFor({ state: 'hidden', timeout: 15_000 });
+  const h = showHousehold(F, area, 'N1-001');
+  assert.deepEqual([h.fields.members, h.fields.members_14plus, h.fields.internet], [4, 3, 'yes'], JSON.stringify(h.fields));
+  const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('kdc-draft:')));
+  assert.deepEqual(left, [], 'the draft is dropped once kdcd confirmed the write');
+
+  // Typed, not saved, page reloaded: the answers come back.
+  await page.fill('input[name="smartphone_users"]', '2');
+  await page.reload();
+  await page.locator('[data-draft-restored]').waitFor({ timeout: 10_000 });
+  assert.equal(await page.inputValue('input[name="smartphone_users"]'), '2');
+  await H.submitAndWait(page);
+  assert.equal(showHousehold(F, area, 'N1-001').fields.smartphone_users, 2);
+  await F.stop();
+});
+
+scenario('counts: letters are refused next to the field; "+" on empty gives 1 and never passes the count it is part of', async () => {
+  ensureArea(A, AREA, 'Tam Giác 3');
+  ensureHousehold(A, AREA, 'T9-001', {}, { group: 'Tổ 9' });
+  const { page } = await phoneOn(A);
+  await open(page, `${A.base}/a/${AREA}/h/T9-001`);
+  for (const f of ['members', 'members_14plus', 'smartphone_users']) {
+    assert.equal(await page.getAttribute(`input[name="${f}"]`, 'type'), 'text', `${f} is a text input`);
+    assert.equal(await page.getAttribute(`input[name="${f}"]`, 'inputmode'), 'numeric', `${f} has a numeric keyboard`);
+  }
+  await page.fill('input[name="members"]', 'e');
+  const res = await H.submitAndWait(page, { expectError: true });
+  assert.deepEqual(res.errors?.map((e) => e.field), ['members'], JSON.stringify(res));
+  assert.equal(showHousehold(A, AREA, 'T9-001').fields.members, undefined, 'nothing written');
+  await open(page, `${A.base}/a/${AREA}/h/T9-001`);
+  const plus = (f) => page.locator(`#q-${f} button[data-step="1"]`).click();
+  const minus = (f) => page.locator(`#q-${f} button[data-step="-1"]`).click();
+  await plus('members_14plus');
+  assert.equal(await page.inputValue('input[name="members_14plus"]'), '1', 'the first "+" gives 1 where 0 is allowed');
+  for (let i = 0; i < 4; i++) await plus('members');
+  assert.equal(await page.inputValue('input[name="members"]'), '4');
+  for (let i = 0; i < 2; i++) await plus('members_14plus');
+  assert.equal(await page.inputValue('input[name="members_14plus"]'), '3');
+  for (let i = 0; i < 5; i++) await plus('smartphone_users');
+  assert.equal(await page.inputValue('input[name="smartphone_users"]'), '3', 'never past members_14plus');
+  for (let i = 0; i < 6; i++) await minus('members');
+  assert.equal(await page.inputValue('input[name="members"]'), '1', '"−" stops at the minimum');
+  await plus('members');
+  await plus('members');
+  await plus('members');
+  await H.shot(page, 'steppers');
+  await H.submitAndWait(page);
+  const h = showHousehold(A, AREA, 'T9-001');
+  assert.deepEqual([h.fields.members, h.fields.members_14plus, h.fields.smartphone_users], [4, 3, 3]);
+});
+
+scenario('one house, one code: "t3-045" opens T3-045, the CLI refuses it naming T3-045; the search box finds a house in any case', async () => {
+  ensureArea(A, AREA, 'Tam Giác 3');
+  ensureHousehold(A, AREA, 'T3-045', {}, { group: 'Tổ 3' });
+  ensureHousehold(A, AREA, 'T3-046', {}, { group: 'Tổ 3' });
+  const r = A.kdc('household', 'add', AREA, 't3-045', '--consent', 'verbal');
+  assert.equal(r.code, 2, `kdc household add t3-045 exited ${r.code}`);
+  assert.match(r.stderr, /T3-045/, r.stderr);
+  const { page } = await phoneOn(A);
+  await open(page, `${A.base}/a/${AREA}/new`);
+  await page.fill('input[name="id"]', ' t3-045 ');
+  await page.fill('input[name="group"]', 'tổ  3');
+  await H.giveConsentIfAsked(page);
+  await page.locator('[data-action="save"]').first().click();
+  await page.waitForURL(pathIs(`/a/${AREA}/h/T3-045`), { timeout: 20_000 });
+  assert.ok(!A.kdcJson('household', 'list', AREA).some((h) => h.id === 't3-045'), 'no second house');
+  // A group typed in another case is the existing group.
+  H.addHousehold(A, AREA, 'T3-047', {}, { group: 'TỔ 3' });
+  assert.equal(showHousehold(A, AREA, 'T3-047').group, 'Tổ 3');
+  // The search box on every area screen.
+  for (const p of ['', '/worklist', '/new', '/team', '/h/T3-045']) {
+    await open(page, `${A.base}/a/${AREA}${p}`);
+    assert.equal(await page.locator('input[type="search"][name="q"]').count(), 1, `search box on /a/${AREA}${p}`);
+  }
+  await page.fill('input[type="search"][name="q"]', 't3-046');
+  await page.press('input[type="search"][name="q"]', 'Enter');
+  await page.waitForURL(pathIs(`/a/${AREA}/h/T3-046`), { timeout: 10_000 });
+  await page.fill('input[type="search"][name="q"]', 't3-04');
+  await page.press('input[type="search"][name="q"]', 'Enter');
+  await page.waitForURL((u) => u.pathname === `/a/${AREA}/find`, { timeout: 10_000 });
+  const found = await page.locator('[data-household]').evaluateAll((els) => els.map((e) => e.getAttribute('data-household')));
+  assert.deepEqual(found, ['T3-045', 'T3-046', 'T3-047']);
+  await H.shot(page, 'search');
+});
+
+scenario('declined households: on no worklist, in no count, shown beside the figures on the board, status and report', async () => {
+  const area = 'tu-choi';
+  ensureArea(A, area, 'Khu Từ Chối');
+  H.addHousehold(A, area, 'D1', { members: 3, members_14plus: 2, internet: 'yes' }, { group: 'Tổ 1' });
+  H.addHousehold(A, area, 'D2', { members: 2, members_14plus: 2, internet: 'no' }, { group: 'Tổ 1' });
+  H.assertOk(A.kdc('household', 'consent', area, 'D3', 'refused'), 'kdc household consent D3 refused');
+  const s = A.kdcJson('status', area);
+  assert.equal(s.households, 2);
+  assert.equal(s.declined, 1);
+  const internet = s.criteria.find((c) => c.id === 'internet');
+  assert.deepEqual([internet.numerator, internet.denominator], [1, 2]);
+  const { page } = await phoneOn(A);
+  await open(page, `${A.base}/a/${area}`);
+  assert.equal(await page.getAttribute('[data-declined]', 'data-declined'), '1');
+  assert.match(await page.locator('[data-declined]').innerText(), /1 hộ từ chối khảo sát \(33,33%\)/);
+  const { crit: attrs } = await boardAttributes(page);
+  assert.deepEqual([attrs.internet.numerator, attrs.internet.denominator], ['1', '2']);
+  await H.shot(page, 'board-declined');
+  await open(page, `${A.base}/a/${area}/worklist?missing=internet`);
+  const listed = await page.locator('[data-household]').evaluateAll((els) => els.map((e) => e.getAttribute('data-household')));
+  assert.deepEqual(listed, ['D2'], 'the declined household is not sent a volunteer');
+  // The ward's files: the report carries the count beside the figures.
+  const file = path.join(A.dir, 'tu-choi.kdcsnap');
+  H.assertOk(A.kdc('snapshot', 'export', area, '-o', file, '--plain'), 'kdc snapshot export');
+  const rep = JSON.parse(spawnSync(H.KDC, ['--json', 'report', file], { encoding: 'utf8' }).stdout);
+  assert.equal(rep.areas[0].declined, 1);
+  const csv = spawnSync(H.KDC, ['report', file, '--format', 'csv'], { encoding: 'utf8' }).stdout;
+  const [head, row] = csv.replace(/^\uFEFF/, '').split('\n');
+  assert.equal(row.split(',')[head.split(',').indexOf('declined')], '1', csv);
+});
+
+scenario('an empty area is not "Đạt": every criterion says there is no data yet; tabs fit 360 px with a search box', async () => {
+  const area = 'khu-moi';
+  ensureArea(A, area, 'Khu Mới');
+  const { page } = await phoneOn(A);
+  await open(page, `${A.base}/a/${area}`);
+  assert.equal(await page.getAttribute('[data-required-met]', 'data-required-met'), '0');
+  const { crit: attrs } = await boardAttributes(page);
+  assert.equal(Object.keys(attrs).length, 10);
+  for (const [id, c] of Object.entries(attrs)) assert.equal(c.met, 'false', `${id} is not met with no data`);
+  assert.equal(await page.locator('[data-no-data]').count() >= 10, true, 'each criterion says "chưa có dữ liệu"');
+  assert.match(await page.locator('[data-required-met]').innerText(), /tiêu chí chưa có dữ liệu/);
+  const tabs = await page.locator('nav.tabs a').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().right));
+  assert.ok(tabs.every((r) => r <= 360), `every tab within 360 px: ${tabs}`);
+  await H.shot(page, 'board-empty');
+});
+
 // ---- 14. accessibility -----------------------------------------------------------------------
 
 scenario('accessibility: no serious or critical axe violation on any screen', async () => {

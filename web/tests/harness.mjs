@@ -271,7 +271,7 @@ let daemonSeq = 0;
  * control API on a free loopback port, libp2p on loopback, no mDNS. Resolves when `api.addr`
  * holds the bound address and that address accepts connections.
  */
-export async function startDaemon({ name = 'test-device', peers = [], uiListen = null, extraArgs = [], dir = null } = {}) {
+export async function startDaemon({ name = 'test-device', peers = [], uiListen = null, extraArgs = [], dir = null, api = '127.0.0.1:0' } = {}) {
   requireDaemonBinaries();
   const seq = ++daemonSeq;
   if (!dir) {
@@ -327,7 +327,7 @@ export async function startDaemon({ name = 'test-device', peers = [], uiListen =
   }
   const args = [
     '--data-dir', dir,
-    '--api', '127.0.0.1:0',
+    '--api', api,
     '--listen', '/ip4/127.0.0.1/tcp/0',
     '--no-mdns',
     '--name', name,

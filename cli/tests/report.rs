@@ -173,7 +173,9 @@ fn csv_parses_and_equals_the_model() {
             "threshold",
             "met",
             "applicable",
-            "unknown"
+            "unknown",
+            "no_data",
+            "declined"
         ]
     );
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
@@ -196,6 +198,8 @@ fn csv_parses_and_equals_the_model() {
         assert_eq!(row[13].parse::<bool>().unwrap(), c.met);
         assert_eq!(row[14].parse::<bool>().unwrap(), c.applicable);
         assert_eq!(row[15].parse::<u64>().unwrap(), c.unknown);
+        assert_eq!(row[16].parse::<bool>().unwrap(), c.no_data);
+        assert_eq!(row[17].parse::<u64>().unwrap(), st.declined);
     }
 }
 

@@ -487,7 +487,9 @@ impl Area {
             .into_iter()
             .filter(|h| include_archived || !h.archived)
             .filter(|h| {
-                group.is_none_or(|g| crate::ids::group_key(h.group.as_deref().unwrap_or_default()) == crate::ids::group_key(g))
+                group.is_none_or(|g| {
+                    crate::ids::group_key(h.group.as_deref().unwrap_or_default()) == crate::ids::group_key(g)
+                })
             })
             .map(|h| {
                 let missing = if h.archived { Vec::new() } else { eval::missing(&self.profile, &h) };

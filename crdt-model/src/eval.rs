@@ -103,8 +103,7 @@ pub fn missing(profile: &Profile, h: &Household) -> Vec<String> {
     if h.consent.is_declined() {
         return Vec::new();
     }
-    profile
-        .criteria().iter().filter(|c| household_meets(profile, c, h) == Some(false)).map(|c| c.id.clone()).collect()
+    profile.criteria().iter().filter(|c| household_meets(profile, c, h) == Some(false)).map(|c| c.id.clone()).collect()
 }
 
 /// Evaluates every criterion over the active households of `households`.

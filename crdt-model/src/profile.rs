@@ -444,8 +444,8 @@ impl Profile {
                     }
                 }
             }
-            let threshold = threshold_of(&c.threshold)
-                .map_err(|m| ProfileError(format!("criterion {:?}: threshold {m}", c.id)))?;
+            let threshold =
+                threshold_of(&c.threshold).map_err(|m| ProfileError(format!("criterion {:?}: threshold {m}", c.id)))?;
             criteria.push(CriterionDef {
                 id: c.id,
                 level: c.level,

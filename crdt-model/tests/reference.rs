@@ -8,6 +8,8 @@ use proptest::prelude::*;
 #[derive(Debug, Clone)]
 struct Plain {
     archived: bool,
+    /// Consent refused: in no figure but `declined`.
+    declined: bool,
     members_14plus: Option<u32>,
     smartphone_users: Option<u32>,
     eid_accounts: Option<u32>,
@@ -28,14 +30,15 @@ fn answer() -> impl Strategy<Value = Option<Answer>> {
 
 fn plain() -> impl Strategy<Value = Plain> {
     (
-        prop::bool::weighted(0.1),
+        (prop::bool::weighted(0.1), prop::bool::weighted(0.1)),
         prop::option::weighted(0.9, 0u32..6),
         (prop::option::of(0u32..7), prop::option::of(0u32..7), prop::option::of(0u32..7)),
         (answer(), answer(), answer(), answer(), answer()),
         (prop::option::of(any::<bool>()), answer(), answer()),
     )
-        .prop_map(|(archived, m14, (s, e, p), (i, d, o, c, mp), (b, ec, qr))| Plain {
+        .prop_map(|((archived, declined), m14, (s, e, p), (i, d, o, c, mp), (b, ec, qr))| Plain {
             archived,
+            declined,
             members_14plus: m14,
             smartphone_users: s,
             eid_accounts: e,
@@ -53,6 +56,9 @@ fn plain() -> impl Strategy<Value = Plain> {
 
 fn to_household(i: usize, p: &Plain) -> Household {
     let mut h = Household { id: format!("H{i}"), archived: p.archived, ..Default::default() };
+    if p.declined {
+        h.consent.state = Some(crdt_model::consent::ConsentState::Refused);
+    }
     let mut put = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
             h.fields.insert(k.to_string(), v);
@@ -73,22 +79,24 @@ fn to_household(i: usize, p: &Plain) -> Household {
     h
 }
 
-/// (numerator, denominator, met, unknown) the slow, obvious way.
-fn reference(id: &str, hs: &[Plain]) -> (u64, u64, bool, u64) {
-    let active: Vec<&Plain> = hs.iter().filter(|h| !h.archived).collect();
+/// (numerator, denominator, met, unknown, no data) the slow, obvious way.
+fn reference(id: &str, hs: &[Plain]) -> (u64, u64, bool, u64, bool) {
+    let active: Vec<&Plain> = hs.iter().filter(|h| !h.archived && !h.declined).collect();
     let yes = |a: Option<Answer>| a == Some(Answer::Yes);
     let known = |a: Option<Answer>| matches!(a, Some(Answer::Yes | Answer::No));
     let household = |get: &dyn Fn(&Plain) -> Option<Answer>, pct: u64, strict: bool| {
         let n = active.iter().filter(|h| yes(get(h))).count() as u64;
         let d = active.len() as u64;
         let u = active.iter().filter(|h| !known(get(h))).count() as u64;
-        (n, d, meets(n, d, pct, strict), u)
+        let no_data = active.is_empty();
+        (n, d, !no_data && meets(n, d, pct, strict), u, no_data)
     };
     let business = |get: &dyn Fn(&Plain) -> Option<Answer>, pct: u64, strict: bool| {
         let shops: Vec<&&Plain> = active.iter().filter(|h| h.business == Some(true)).collect();
         let n = shops.iter().filter(|h| yes(get(h))).count() as u64;
         let u = shops.iter().filter(|h| !known(get(h))).count() as u64;
-        (n, shops.len() as u64, meets(n, shops.len() as u64, pct, strict), u)
+        let no_data = active.iter().all(|h| h.business.is_none());
+        (n, shops.len() as u64, !no_data && meets(n, shops.len() as u64, pct, strict), u, no_data)
     };
     let person = |get: &dyn Fn(&Plain) -> Option<u32>, pct: u64, strict: bool| {
         let (mut n, mut d, mut u) = (0u64, 0u64, 0u64);
@@ -104,7 +112,8 @@ fn reference(id: &str, hs: &[Plain]) -> (u64, u64, bool, u64) {
                 }
             }
         }
-        (n, d, meets(n, d, pct, strict), u)
+        let no_data = active.iter().all(|h| h.members_14plus.is_none());
+        (n, d, !no_data && meets(n, d, pct, strict), u, no_data)
     };
     match id {
         "internet" => household(&|h| h.internet, 100, false),
@@ -137,19 +146,24 @@ proptest! {
         let profile = Profile::default_v1();
         let households: Vec<Household> = hs.iter().enumerate().map(|(i, p)| to_household(i, p)).collect();
         let e = evaluate(&profile, &households);
-        prop_assert_eq!(e.households, hs.iter().filter(|h| !h.archived).count() as u64);
+        prop_assert_eq!(e.households, hs.iter().filter(|h| !h.archived && !h.declined).count() as u64);
+        prop_assert_eq!(e.declined, hs.iter().filter(|h| !h.archived && h.declined).count() as u64);
         let mut required_all_met = true;
         for c in &e.criteria {
-            let (n, d, met, u) = reference(&c.id, &hs);
-            prop_assert_eq!((c.numerator, c.denominator, c.met, c.unknown), (n, d, met, u), "criterion {}", c.id);
-            prop_assert_eq!(c.applicable, d > 0);
+            let (n, d, met, u, no_data) = reference(&c.id, &hs);
+            prop_assert_eq!((c.numerator, c.denominator, c.met, c.unknown, c.no_data), (n, d, met, u, no_data), "criterion {}", c.id);
+            prop_assert_eq!(c.applicable, d > 0 || no_data);
             if c.required { required_all_met &= met; }
         }
-        let all_recorded = hs.iter().filter(|h| !h.archived).all(|h| h.members_14plus.is_some());
+        let all_recorded = hs.iter().filter(|h| !h.archived && !h.declined).all(|h| h.members_14plus.is_some());
         prop_assert_eq!(e.certified, required_all_met && all_recorded && e.households > 0);
         // A household is on the worklist of a household criterion exactly when it did not say yes.
         for (p, h) in hs.iter().zip(&households) {
             let m = missing(&profile, h);
+            if p.declined {
+                prop_assert!(m.is_empty(), "a declined household is on no worklist");
+                continue;
+            }
             prop_assert_eq!(m.contains(&"internet".to_string()), p.internet != Some(Answer::Yes));
             let shop = p.business == Some(true);
             prop_assert_eq!(m.contains(&"qr_payment".to_string()), shop && p.qr_payment != Some(Answer::Yes));

@@ -227,7 +227,11 @@ fn the_household_form_writes_what_changed_and_nothing_when_refused() {
     let r = post(&format!("{base}/a/a1/new"), Some(&cookie), Some(&origin), &new);
     assert_eq!((r.status, r.header("location")), (303, Some("/a/a1/h/T1-001?created=1")));
     let r = post(&format!("{base}/a/a1/new"), Some(&cookie), Some(&origin), &new);
-    assert_eq!((r.status, r.header("location")), (303, Some("/a/a1/h/T1-001")));
+    assert_eq!((r.status, r.header("location")), (303, Some("/a/a1/h/T1-001?exists=1")));
+    // In another case, with spaces around: the same house.
+    let lower = [("csrf", token.as_str()), ("id", " t1-001 "), ("consent", "verbal")];
+    let r = post(&format!("{base}/a/a1/new"), Some(&cookie), Some(&origin), &lower);
+    assert_eq!((r.status, r.header("location")), (303, Some("/a/a1/h/T1-001?exists=1")));
     let r = post(&format!("{base}/a/a1/new"), Some(&cookie), Some(&origin), &[("csrf", &token), ("id", "bad/code")]);
     assert_eq!(r.status, 422);
     assert!(r.body.contains("data-error-for=\"id\""), "{}", r.body);

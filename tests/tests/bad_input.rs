@@ -261,12 +261,14 @@ fn consent_is_needed_and_a_refusal_or_withdrawal_keeps_only_the_house_code() {
     let list = d.kdc(&["--lang", "en", "household", "list", AREA]);
     assert!(list.stdout.contains("T9-003 (declined, do not ask again)"), "{list:?}");
 
-    // Withdrawal deletes the answers; the household stays in the denominators as unknown.
+    // Withdrawal deletes the answers; the household leaves every figure, counted as declined.
+    let before = d.json(&["status", AREA]);
     d.kdc(&["household", "consent", AREA, "T9-002", "withdrawn"]).ok();
     let h = d.json(&["household", "show", AREA, "T9-002"]);
     assert_eq!((h["consent"]["state"].as_str(), h["fields"].clone()), (Some("withdrawn"), serde_json::json!({})));
     let status = d.json(&["status", AREA]);
-    assert_eq!(status["households"], 3, "{status}");
+    assert_eq!(status["households"].as_u64().unwrap() + 1, before["households"].as_u64().unwrap(), "{status}");
+    assert_eq!(status["declined"].as_u64().unwrap(), before["declined"].as_u64().unwrap() + 1, "{status}");
 }
 
 #[test]

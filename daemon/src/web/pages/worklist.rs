@@ -120,7 +120,11 @@ fn render(ctx: &Ctx, area: &str, q: &WorklistQuery, w: &Worklist) -> Markup {
                                     span.missing { @for m in &item.missing { span.chip { (label(m)) } } }
                                 }
                                 @if criterion.is_none() && item.missing.is_empty() {
-                                    span.chip.ok { "✓ " (l.t("Đạt hết", "All met")) }
+                                    @if item.consent == "refused" || item.consent == "withdrawn" {
+                                        span.chip data-declined-household { "⊘ " (l.t("Từ chối khảo sát — không hỏi lại", "Declined — do not ask again")) }
+                                    } @else {
+                                        span.chip.ok { "✓ " (l.t("Đạt hết", "All met")) }
+                                    }
                                 }
                             }
                         }

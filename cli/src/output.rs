@@ -651,6 +651,7 @@ mod tests {
             archived: false,
             missing: vec!["internet".into(), "e_citizen".into()],
             consent: "given".into(),
+            gaps: vec![],
         }];
         let filtered = household_list(Lang::En, &items, Some("internet"));
         assert!(filtered.starts_with("1 household does not meet internet yet"), "{filtered}");
@@ -670,6 +671,7 @@ mod tests {
             archived: false,
             missing: vec![],
             consent: "none".into(),
+            gaps: vec![],
         };
         let items =
             vec![item("A-9", Some("Tổ 2")), item("B-1", None), item("C-3", Some("Tổ 1")), item("A-1", Some("Tổ 2"))];

@@ -160,6 +160,9 @@ pub struct HouseholdListItem {
     pub missing: Vec<String>,
     /// `given`, `refused`, `withdrawn` or `none`: a declined household is not visited again.
     pub consent: String,
+    /// What it lacks for each criterion of `missing`, in its own figures.
+    #[serde(default)]
+    pub gaps: Vec<eval::Gap>,
 }
 
 /// A roster entry.
@@ -492,7 +495,8 @@ impl Area {
                 })
             })
             .map(|h| {
-                let missing = if h.archived { Vec::new() } else { eval::missing(&self.profile, &h) };
+                let gaps = if h.archived { Vec::new() } else { eval::gaps(&self.profile, &h) };
+                let missing = gaps.iter().map(|g| g.criterion().to_string()).collect();
                 let consent = h.consent.state_str().to_string();
                 HouseholdListItem {
                     id: h.id,
@@ -501,6 +505,7 @@ impl Area {
                     archived: h.archived,
                     missing,
                     consent,
+                    gaps,
                 }
             })
             .filter(|item| missing.is_none_or(|c| item.missing.iter().any(|m| m == c)))

@@ -106,6 +106,63 @@ pub fn missing(profile: &Profile, h: &Household) -> Vec<String> {
     profile.criteria().iter().filter(|c| household_meets(profile, c, h) == Some(false)).map(|c| c.id.clone()).collect()
 }
 
+/// What one household lacks for one criterion, in its own figures (the worklist's chips).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Gap {
+    /// A person criterion: this many residents in scope still lack it.
+    Persons { criterion: String, persons: u32 },
+    /// The field the criterion needs is not recorded yet (for person criteria, maybe the count
+    /// in scope, e.g. `members_14plus`).
+    NotRecorded { criterion: String, field: String },
+    /// The answer is no.
+    No { criterion: String },
+    /// The answer is `unknown`.
+    Unknown { criterion: String },
+}
+
+impl Gap {
+    pub fn criterion(&self) -> &str {
+        match self {
+            Gap::Persons { criterion, .. }
+            | Gap::NotRecorded { criterion, .. }
+            | Gap::No { criterion }
+            | Gap::Unknown { criterion } => criterion,
+        }
+    }
+}
+
+/// What a household lacks, criterion by criterion, in profile order (the criteria of
+/// [`missing`]).
+pub fn gaps(profile: &Profile, h: &Household) -> Vec<Gap> {
+    if h.consent.is_declined() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for c in profile.criteria() {
+        if household_meets(profile, c, h) != Some(false) {
+            continue;
+        }
+        let criterion = c.id.clone();
+        out.push(match c.level {
+            Level::Person => {
+                let den_field = c.denominator.as_deref().unwrap_or_default();
+                match (count(h, den_field), count(h, &c.numerator)) {
+                    (None, _) => Gap::NotRecorded { criterion, field: den_field.to_string() },
+                    (Some(_), None) => Gap::NotRecorded { criterion, field: c.numerator.clone() },
+                    (Some(d), Some(n)) => Gap::Persons { criterion, persons: d.saturating_sub(n) },
+                }
+            }
+            Level::Household | Level::Business => match answer(h, &c.numerator) {
+                Some(Answer::No) => Gap::No { criterion },
+                Some(Answer::Unknown) => Gap::Unknown { criterion },
+                _ => Gap::NotRecorded { criterion, field: c.numerator.clone() },
+            },
+        });
+    }
+    out
+}
+
 /// Evaluates every criterion over the active households of `households`.
 pub fn evaluate<'a>(profile: &Profile, households: impl IntoIterator<Item = &'a Household>) -> Evaluation {
     let (declined, active): (Vec<&Household>, Vec<&Household>) =
@@ -375,6 +432,29 @@ mod tests {
         let bad = crate::profile::DEFAULT_PROFILE_TOML.replacen("\n", "\nmax_declined = \"1.5\"\n", 1);
         let err = Profile::from_toml(&bad).unwrap_err();
         assert!(err.0.contains("max_declined"), "{}", err.0);
+    }
+
+    #[test]
+    fn gaps_name_the_households_own_figures() {
+        let p = Profile::default_v1();
+        let h = hh(
+            "1",
+            &[
+                ("members", Value::Count(4)),
+                ("members_14plus", Value::Count(3)),
+                ("eid_accounts", Value::Count(2)),
+                ("internet", N),
+                ("digital_signature", U),
+            ],
+        );
+        let g = gaps(&p, &h);
+        assert_eq!(g.iter().map(Gap::criterion).collect::<Vec<_>>(), missing(&p, &h));
+        assert!(g.contains(&Gap::Persons { criterion: "e_citizen".into(), persons: 1 }));
+        assert!(g.contains(&Gap::NotRecorded { criterion: "smartphone".into(), field: "smartphone_users".into() }));
+        assert!(g.contains(&Gap::No { criterion: "internet".into() }));
+        assert!(g.contains(&Gap::Unknown { criterion: "digital_signature".into() }));
+        let blank = gaps(&p, &hh("2", &[]));
+        assert!(blank.contains(&Gap::NotRecorded { criterion: "e_citizen".into(), field: "members_14plus".into() }));
     }
 
     #[test]

@@ -212,6 +212,20 @@ async function householdIdsOnPage(page) {
   return page.$$eval('[data-household]', (els) => [...new Set(els.map((e) => e.getAttribute('data-household')))]);
 }
 
+/** The households of a paged list: this page and every next one (rel=next), back to the first. */
+async function householdIdsOnAllPages(page) {
+  const start = page.url();
+  const ids = await householdIdsOnPage(page);
+  for (let i = 0; i < 100; i++) {
+    const next = page.locator('a[rel="next"]').first();
+    if (!(await next.count())) break;
+    await Promise.all([page.waitForNavigation(), next.click()]);
+    ids.push(...(await householdIdsOnPage(page)));
+  }
+  if (page.url() !== start) await page.goto(start);
+  return ids;
+}
+
 const sorted = (xs) => [...xs].sort();
 
 // ---- 1. login --------------------------------------------------------------------------------
@@ -585,7 +599,7 @@ scenario('the worklist shows exactly the households kdc lists as missing a crite
   await open(page, `${A.base}/a/${SEEDED}/worklist?missing=${criterion}`);
   await page.locator('[data-household]').first().waitFor({ state: 'attached', timeout: 15_000 });
   await H.shot(page, 'worklist');
-  assert.deepEqual(sorted(await householdIdsOnPage(page)), sorted(list.map((h) => h.id)), `worklist ?missing=${criterion}`);
+  assert.deepEqual(sorted(await householdIdsOnAllPages(page)), sorted(list.map((h) => h.id)), `worklist ?missing=${criterion}`);
 
   const groups = [...new Set(list.map((h) => h.group).filter((g) => g))];
   assert.ok(groups.length > 0, 'the households of the worklist have no group');
@@ -595,7 +609,7 @@ scenario('the worklist shows exactly the households kdc lists as missing a crite
   if (inGroup.length) await page.locator('[data-household]').first().waitFor({ state: 'attached', timeout: 15_000 });
   await H.shot(page, 'worklist-group');
   assert.deepEqual(
-    sorted(await householdIdsOnPage(page)),
+    sorted(await householdIdsOnAllPages(page)),
     sorted(inGroup.map((h) => h.id)),
     `worklist ?missing=${criterion}&group=${group}`,
   );
@@ -1289,6 +1303,47 @@ scenario('declined households: on no worklist, in no count, shown beside the fig
   const [head, row] = csv.replace(/^\uFEFF/, '').split('\n');
   assert.equal(row.split(',')[head.split(',').indexOf('declined')], '1', csv);
 });
+
+scenario('a 3,000-household area: every list in pages of at most 100 KB, the worklist chips name each household\'s own gap', async () => {
+  const area = 'lon-3000';
+  if (!A.kdcJson('area', 'list').some((a) => a.id === area)) {
+    const file = path.join(A.dir, 'lon-3000.snapshot');
+    const r = spawnSync(H.KDC_SYNTH, ['--seed', '11', '--households', '3000', '--id', area, '--peer', A.id().peer_id, '-o', file], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    assert.equal(r.status, 0, `kdc-synth exited ${r.status}: ${r.stderr || r.error}`);
+    H.assertOk(A.kdc('snapshot', 'import', file), 'kdc snapshot import');
+  }
+  const { page } = await phoneOn(A);
+  const sizes = {};
+  for (const p of ['', '/worklist', '/worklist?missing=e_citizen', '/worklist?page=30', '/find?q=T']) {
+    const resp = await open(page, `${A.base}/a/${area}${p}`);
+    const bytes = (await resp.body()).length;
+    sizes[p || '/'] = bytes;
+    assert.ok(bytes <= 100 * 1024, `/a/${area}${p} is ${bytes} bytes (over 100 KB)`);
+  }
+  console.log(`page weights of a 3,000-household area (bytes): ${JSON.stringify(sizes)}`);
+  // The whole list is reachable page by page.
+  await open(page, `${A.base}/a/${area}/worklist`);
+  const pages = Number(await page.getAttribute('[data-pages]', 'data-pages'));
+  assert.ok(pages >= 2, `the 3,000-household list is paged (${pages})`);
+  // Chips: a household short of VNeID says by how many people.
+  await open(page, `${A.base}/a/${area}/worklist?missing=e_citizen`);
+  const chips = await page.locator('[data-gap="e_citizen"]').allInnerTexts();
+  assert.ok(chips.length > 0, 'e_citizen chips');
+  assert.ok(chips.every((t) => /còn \d+ người chưa có|chưa ghi/.test(t)), `chips: ${chips.slice(0, 5)}`);
+  const list = A.kdcJson('household', 'list', area, '--missing', 'e_citizen');
+  const first = await page.locator('[data-household]').first().getAttribute('data-household');
+  const h = showHousehold(A, area, first);
+  const gap = list.find((x) => x.id === first).gaps.find((g) => g.criterion === 'e_citizen');
+  if (gap.kind === 'persons') {
+    assert.equal(gap.persons, h.fields.members_14plus - (h.fields.eid_accounts ?? 0));
+    const text = await page.locator(`[data-household="${first}"] [data-gap="e_citizen"]`).innerText();
+    assert.match(text, new RegExp(`còn ${gap.persons} người`));
+  }
+  await H.shot(page, 'worklist-3000');
+}, 300_000);
 
 scenario('an empty area is not "Đạt": every criterion says there is no data yet; tabs fit 360 px with a search box', async () => {
   const area = 'khu-moi';

@@ -2,8 +2,6 @@
 //! grouped by tổ, each linking to its form at that question. Without `missing`: every active
 //! household with what it still lacks (the area's household list).
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use crdt_model::area::HouseholdListItem;
@@ -14,10 +12,16 @@ use super::failed;
 use crate::web::layout::{self, AreaNav, Live, Tab};
 use crate::web::{Ctx, WebState, page};
 
+/// Households on one page of the list: a 3,000-household area stays under 100 KB a page on a
+/// phone's data.
+pub const PAGE_SIZE: usize = 200;
+
 #[derive(Debug, Deserialize)]
 pub struct WorklistQuery {
     missing: Option<String>,
     group: Option<String>,
+    /// 1-based.
+    page: Option<usize>,
 }
 
 struct Worklist {
@@ -75,16 +79,45 @@ fn render(ctx: &Ctx, area: &str, q: &WorklistQuery, w: &Worklist) -> Markup {
     let criterion = w.profile.criterion(missing);
     // The question to open: the criterion's numerator field (for person criteria, its count).
     let anchor = criterion.map(|c| format!("#q-{}", c.numerator)).unwrap_or_default();
-    let mut by_group: BTreeMap<&str, Vec<&HouseholdListItem>> = BTreeMap::new();
-    for item in &w.items {
-        by_group.entry(item.group.as_deref().unwrap_or("")).or_default().push(item);
+    // The whole list in reading order (group, then house code), then one page of it.
+    let mut ordered: Vec<&HouseholdListItem> = w.items.iter().collect();
+    ordered.sort_by(|x, y| {
+        let (gx, gy) = (x.group.as_deref().unwrap_or(""), y.group.as_deref().unwrap_or(""));
+        crate::web::i18n::natural_cmp(gx, gy).then_with(|| crate::web::i18n::natural_cmp(&x.id, &y.id))
+    });
+    let pages = ordered.len().div_ceil(PAGE_SIZE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let first = (page - 1) * PAGE_SIZE;
+    let shown = &ordered[first.min(ordered.len())..(first + PAGE_SIZE).min(ordered.len())];
+    let mut by_group: Vec<(&str, Vec<&HouseholdListItem>)> = Vec::new();
+    for item in shown {
+        let g = item.group.as_deref().unwrap_or("");
+        match by_group.last_mut() {
+            Some((last, items)) if *last == g => items.push(item),
+            _ => by_group.push((g, vec![item])),
+        }
     }
-    let mut by_group: Vec<(&str, Vec<&HouseholdListItem>)> = by_group.into_iter().collect();
-    by_group.sort_by(|x, y| crate::web::i18n::natural_cmp(x.0, y.0));
-    for (_, items) in &mut by_group {
-        items.sort_by(|x, y| crate::web::i18n::natural_cmp(&x.id, &y.id));
-    }
-    let label = |id: &str| w.profile.criterion(id).map_or(id.to_string(), |c| c.label.get(l.0).to_string());
+    let page_url = |p: usize| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("page", &p.to_string());
+        if !missing.is_empty() {
+            query.append_pair("missing", missing);
+        }
+        if !group.is_empty() {
+            query.append_pair("group", group);
+        }
+        format!("/a/{area}/worklist?{}", query.finish())
+    };
+    let pager = html! {
+        @if pages > 1 {
+            nav.pager aria-label=(l.t("Trang", "Pages")) data-page=(page) data-pages=(pages) {
+                @if page > 1 { a href=(page_url(page - 1)) rel="prev" data-action="page-prev" { "‹ " (l.t("Trang trước", "Previous")) } }
+                span { (l.t("Trang ", "Page ")) (page) "/" (pages) }
+                @if page < pages { a href=(page_url(page + 1)) rel="next" data-action="page-next" { (l.t("Trang sau", "Next")) " ›" } }
+            }
+        }
+    };
+    let gap_chip = |g: &crdt_model::eval::Gap| chip(l, &w.profile, g);
     let body = html! {
         h1 { (l.t("Hộ cần hỗ trợ", "Households to visit")) }
         form.card.pick method="get" action=(format!("/a/{area}/worklist")) {
@@ -106,7 +139,10 @@ fn render(ctx: &Ctx, area: &str, q: &WorklistQuery, w: &Worklist) -> Markup {
             button.primary type="submit" data-action="filter" { (l.t("Xem danh sách", "Show")) }
         }
         p.count { strong { (w.items.len()) } " " (l.t("hộ", "households"))
-            @if let Some(c) = criterion { " " (l.t("chưa đạt: ", "not meeting: ")) (c.label.get(l.0)) } }
+            @if let Some(c) = criterion { " " (l.t("chưa đạt: ", "not meeting: ")) (c.label.get(l.0)) }
+            @if pages > 1 { " · " (l.t("hộ ", "households ")) (first + 1) "–" (first + shown.len()) }
+        }
+        (pager)
         @for (g, items) in &by_group {
             section.card {
                 h2 { @if g.is_empty() { (l.t("(chưa ghi tổ)", "(no group)")) } @else { (g) } " · " (items.len()) }
@@ -116,8 +152,10 @@ fn render(ctx: &Ctx, area: &str, q: &WorklistQuery, w: &Worklist) -> Markup {
                             a.hh data-household=(item.id) href=(format!("/a/{area}/h/{}{anchor}", item.id)) {
                                 strong.code { (item.id) }
                                 @if let Some(addr) = &item.address { " " span.addr { (addr) } }
-                                @if criterion.is_none() && !item.missing.is_empty() {
-                                    span.missing { @for m in &item.missing { span.chip { (label(m)) } } }
+                                @if !item.gaps.is_empty() {
+                                    span.missing {
+                                        @for g in item.gaps.iter().filter(|g| criterion.is_none_or(|c| c.id == g.criterion())) { (gap_chip(g)) }
+                                    }
                                 }
                                 @if criterion.is_none() && item.missing.is_empty() {
                                     @if item.consent == "refused" || item.consent == "withdrawn" {
@@ -132,7 +170,26 @@ fn render(ctx: &Ctx, area: &str, q: &WorklistQuery, w: &Worklist) -> Markup {
                 }
             }
         }
+        (pager)
     };
     let nav = AreaNav { id: area, name: &w.name, tab: Tab::Worklist, conflicts: w.conflicts };
     layout::page(ctx, l.t("Hộ cần hỗ trợ", "Worklist"), Some(nav), Live::Replace, &format!("/a/{area}/events"), body)
+}
+
+/// One gap of one household, in its own figures: "Người dân có tài khoản định danh điện tử: còn
+/// 1 người chưa có".
+fn chip(l: crate::web::i18n::L, profile: &crdt_model::Profile, g: &crdt_model::eval::Gap) -> Markup {
+    use crdt_model::eval::Gap;
+    let label = profile.criterion(g.criterion()).map_or(g.criterion().to_string(), |c| c.label.get(l.0).to_string());
+    let field = |f: &str| profile.field(f).map_or(f.to_string(), |d| d.label.get(l.0).to_string());
+    let text = match g {
+        Gap::Persons { persons, .. } => match l.0 {
+            crdt_model::Lang::Vi => format!("{label}: còn {persons} người chưa có"),
+            crdt_model::Lang::En => format!("{label}: {persons} still without"),
+        },
+        Gap::NotRecorded { field: f, .. } => format!("{label}: {} {}", l.t("chưa ghi", "not recorded:"), field(f)),
+        Gap::No { .. } => format!("✗ {label}"),
+        Gap::Unknown { .. } => format!("? {label}: {}", l.t("chưa rõ", "unknown")),
+    };
+    html! { span.chip data-gap=(g.criterion()) { (text) } }
 }

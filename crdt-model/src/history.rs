@@ -60,7 +60,101 @@ pub struct FieldChange {
     pub new: String,
 }
 
+/// What one device did to the area's households in two windows (today, this week), from the
+/// change log: distinct households it recorded first (an add, or a refusal at the door) and
+/// distinct others it changed (answers, consent, archiving).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Activity {
+    pub peer_id: String,
+    pub name: Option<String>,
+    pub added_today: u64,
+    pub updated_today: u64,
+    pub added_week: u64,
+    pub updated_week: u64,
+    /// Unix seconds of its latest household write, by its own clock.
+    pub last_write: Option<i64>,
+}
+
 impl Area {
+    /// Who recorded or updated how many households since `today` and since `week` (unix
+    /// seconds, the caller's day and week boundaries), per device, most active this week first.
+    /// Read from the change log (each write's message names its household and kind; a household
+    /// counts as new in the change that first wrote it), so every device that holds the same
+    /// changes shows the same figures.
+    pub fn activity(&self, today: i64, week: i64) -> Vec<Activity> {
+        use std::collections::BTreeSet;
+        #[derive(Default)]
+        struct Sets {
+            added_today: BTreeSet<String>,
+            updated_today: BTreeSet<String>,
+            added_week: BTreeSet<String>,
+            updated_week: BTreeSet<String>,
+            last: Option<i64>,
+        }
+        let from = today.min(week);
+        // Roster writes share the verbs ("add PEER"): only codes of households count.
+        let mut codes: BTreeSet<String> = BTreeSet::new();
+        for item in self.doc.map_range(ROOT, schema::households()) {
+            if let Some(schema::Key::Household { hh, .. }) = schema::Key::parse(&item.key)
+                && codes.last().is_none_or(|last| last != hh)
+            {
+                codes.insert(hh.to_string());
+            }
+        }
+        let mut by: BTreeMap<String, Sets> = BTreeMap::new();
+        // A household is "new" in the change that first wrote it (add, or a refusal at the door).
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        for c in self.doc.get_changes(&[]) {
+            let Some(msg) = c.message() else { continue };
+            let mut words = msg.split(' ');
+            let (Some(kind), Some(hh)) = (words.next(), words.next()) else { continue };
+            if !matches!(kind, "add" | "set" | "consent" | "archive") || !codes.contains(hh) {
+                continue;
+            }
+            let added = seen.insert(hh.to_string());
+            let at = c.timestamp();
+            if at < from {
+                continue;
+            }
+            let sets = by.entry(crate::area::actor_text(c.actor_id())).or_default();
+            sets.last = sets.last.max(Some(at));
+            for (since, added_set, updated_set) in [
+                (today, &mut sets.added_today, &mut sets.updated_today),
+                (week, &mut sets.added_week, &mut sets.updated_week),
+            ] {
+                if at >= since {
+                    if added {
+                        added_set.insert(hh.to_string())
+                    } else {
+                        updated_set.insert(hh.to_string())
+                    };
+                }
+            }
+        }
+        let names: BTreeMap<String, String> = self.members().into_iter().map(|m| (m.peer_id, m.name)).collect();
+        let mut out: Vec<Activity> = by
+            .into_iter()
+            .map(|(peer, s)| {
+                // A household added in the window is not also counted as updated in it.
+                let updated_today = s.updated_today.difference(&s.added_today).count() as u64;
+                let updated_week = s.updated_week.difference(&s.added_week).count() as u64;
+                Activity {
+                    name: names.get(&peer).cloned(),
+                    peer_id: peer,
+                    added_today: s.added_today.len() as u64,
+                    updated_today,
+                    added_week: s.added_week.len() as u64,
+                    updated_week,
+                    last_write: s.last,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (b.added_week + b.updated_week).cmp(&(a.added_week + a.updated_week)).then(a.peer_id.cmp(&b.peer_id))
+        });
+        out
+    }
+
     /// The area as it was just before `cutoff_secs` (unix seconds): the changes made before that
     /// moment, each only once all of its predecessors are in. `None` when the area did not exist
     /// yet then.

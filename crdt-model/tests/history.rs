@@ -247,3 +247,40 @@ fn foreign_actors_are_shown_as_hex() {
     let hex: String = "máy lạ".bytes().map(|b| format!("{b:02x}")).collect();
     assert!(by.contains(&hex.as_str()), "{by:?}");
 }
+
+#[test]
+fn activity_counts_each_devices_households_today_and_this_week() {
+    let new = NewArea { id: "a1".into(), name: "A".into(), ward: "W".into(), profile_toml: None };
+    let ms = |secs: i64| secs * 1000;
+    let mut a = Area::create(new, "peer-a", "Lan", ms(START)).unwrap();
+    let write = |id: &str, fields: &[(&str, &str)]| HouseholdWrite {
+        id: id.into(),
+        fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        consent: Some(crdt_model::ConsentGiven::verbal()),
+        ..Default::default()
+    };
+    // Last week: T1 by Lan. Today: T2 and T3 added by Lan, T1 updated twice by her.
+    a.add_household(write("T1", &[]), "peer-a", ms(START + 3600)).unwrap();
+    let today = START + 8 * DAY;
+    a.add_household(write("T2", &[]), "peer-a", ms(today + 60)).unwrap();
+    a.add_household(write("T3", &[]), "peer-a", ms(today + 120)).unwrap();
+    a.set_household(write("T1", &[("members", "3")]), "peer-a", ms(today + 180)).unwrap();
+    a.set_household(write("T1", &[("members", "4")]), "peer-a", ms(today + 240)).unwrap();
+    // Another device: adds T4 yesterday and sets T2 today.
+    a.add_member("peer-b", "Minh", "member", "peer-a", ms(today)).unwrap();
+    let mut b = Area::load(&a.save(), "peer-b").unwrap();
+    b.add_household(write("T4", &[]), "peer-b", ms(today - 3600)).unwrap();
+    b.set_household(write("T2", &[("internet", "yes")]), "peer-b", ms(today + 300)).unwrap();
+    a.merge(&b).unwrap();
+    let week = today - 6 * DAY;
+    let act = a.activity(today, week);
+    let lan = act.iter().find(|x| x.peer_id == "peer-a").expect("Lan's work");
+    assert_eq!(lan.name.as_deref(), Some("Lan"));
+    assert_eq!((lan.added_today, lan.updated_today, lan.added_week, lan.updated_week), (2, 1, 2, 1));
+    let minh = act.iter().find(|x| x.peer_id == "peer-b").expect("Minh's work");
+    assert_eq!((minh.added_today, minh.updated_today, minh.added_week, minh.updated_week), (0, 1, 1, 1));
+    assert_eq!(minh.last_write, Some(today + 300));
+    // The same figures on the other device once it holds the same changes.
+    b.merge(&a).unwrap();
+    assert_eq!(b.activity(today, week), act);
+}

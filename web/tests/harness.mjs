@@ -543,6 +543,33 @@ export async function axeCheck(page, { label = page.url(), options = {} } = {}) 
   return result;
 }
 
+/**
+ * Tap targets smaller than `min` × `min` CSS pixels on the current page: visible links,
+ * buttons, summaries, selects, text inputs and the labels of radio and check boxes (which a
+ * thumb hits instead of the box). Returns `["selector-ish (w×h)", …]`.
+ */
+export async function smallTapTargets(page, min = 44) {
+  return page.evaluate((min) => {
+    const out = [];
+    const sel = 'a[href], button, summary, select, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), label.choice, label.check';
+    for (const e of document.querySelectorAll(sel)) {
+      if (e.closest('[hidden], .sr, .skip, .print-only')) continue;
+      // Inside a closed <details>, only its summary can be tapped.
+      const closed = e.closest('details:not([open])');
+      if (closed && !(e.tagName === 'SUMMARY' && e.parentElement === closed)) continue;
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue; // not rendered (closed details, display:none)
+      const st = getComputedStyle(e);
+      if (st.visibility === 'hidden' || st.display === 'none') continue;
+      if (r.width + 0.5 < min || r.height + 0.5 < min) {
+        const what = `${e.tagName.toLowerCase()}${e.getAttribute('data-action') ? `[data-action=${e.getAttribute('data-action')}]` : ''}`;
+        out.push(`${what} "${(e.innerText || e.value || e.getAttribute('aria-label') || '').trim().slice(0, 40)}" (${Math.round(r.width)}×${Math.round(r.height)})`);
+      }
+    }
+    return out;
+  }, min);
+}
+
 // ---- page helpers ----------------------------------------------------------------------------
 
 /**

@@ -58,6 +58,41 @@ impl L {
         }
     }
 
+    /// How long ago `ms` was, from `now_ms`: "vừa xong", "5 phút trước", "2 giờ trước", then
+    /// the date and time. The one wording of "last synced" on every screen.
+    pub fn ago(self, ms: i64, now_ms: i64) -> String {
+        let mins = (now_ms - ms).max(0) / 60_000;
+        match (self.0, mins) {
+            (Lang::Vi, 0) => "vừa xong".into(),
+            (Lang::En, 0) => "just now".into(),
+            (Lang::Vi, 1..=59) => format!("{mins} phút trước"),
+            (Lang::En, 1) => "1 minute ago".into(),
+            (Lang::En, 2..=59) => format!("{mins} minutes ago"),
+            (Lang::Vi, 60..=1439) => format!("{} giờ trước", mins / 60),
+            (Lang::En, 60..=119) => "1 hour ago".into(),
+            (Lang::En, 120..=1439) => format!("{} hours ago", mins / 60),
+            _ => self.datetime(ms),
+        }
+    }
+
+    /// A member's sync state, worded the same everywhere: "Đã kết nối" while connected, else
+    /// "Đồng bộ lần cuối: 5 phút trước" (or "chưa đồng bộ").
+    pub fn sync_state(self, connected: bool, last_sync: Option<i64>, now_ms: i64) -> String {
+        match (connected, last_sync) {
+            (true, Some(ms)) => format!(
+                "{} · {}{}",
+                self.t("● Đã kết nối", "● Connected"),
+                self.t("đồng bộ lần cuối: ", "last synced: "),
+                self.ago(ms, now_ms)
+            ),
+            (true, None) => self.t("● Đã kết nối", "● Connected").into(),
+            (false, Some(ms)) => {
+                format!("{}{}", self.t("○ Đồng bộ lần cuối: ", "○ Last synced: "), self.ago(ms, now_ms))
+            }
+            (false, None) => self.t("○ Chưa đồng bộ với máy này", "○ Not synced with this device yet").into(),
+        }
+    }
+
     /// Unix ms as `14:05`, local time.
     pub fn time(self, ms: i64) -> String {
         match Local.timestamp_millis_opt(ms).single() {
@@ -135,6 +170,16 @@ mod tests {
         assert_eq!(vi.threshold(0.9), "90%");
         assert_eq!(vi.op_threshold(">", 0.9), "> 90%");
         assert_eq!(en.op_threshold(">=", 1.0), "≥ 100%");
+    }
+
+    #[test]
+    fn ago_and_sync_state() {
+        let now = 1_800_000_000_000;
+        assert_eq!(L(Lang::Vi).ago(now - 5 * 60_000, now), "5 phút trước");
+        assert_eq!(L(Lang::En).ago(now - 2 * 3_600_000, now), "2 hours ago");
+        assert_eq!(L(Lang::Vi).ago(now, now), "vừa xong");
+        assert_eq!(L(Lang::Vi).sync_state(true, None, now), "● Đã kết nối");
+        assert_eq!(L(Lang::Vi).sync_state(false, Some(now - 300_000), now), "○ Đồng bộ lần cuối: 5 phút trước");
     }
 
     #[test]

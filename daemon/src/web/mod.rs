@@ -109,6 +109,7 @@ pub fn router(state: WebState) -> Router {
         .route("/a/{area}/events", axum::routing::get(pages::live::area))
         .route("/a/{area}/worklist", axum::routing::get(pages::worklist::show))
         .route("/a/{area}/find", axum::routing::get(pages::find::show))
+        .route("/a/{area}/print", axum::routing::get(pages::print::show))
         .route("/a/{area}/new", axum::routing::get(pages::new_household::show).post(pages::new_household::submit))
         .route("/a/{area}/h/{hh}", axum::routing::get(pages::household::show).post(pages::household::submit))
         .route("/a/{area}/conflicts", axum::routing::get(pages::conflicts::show).post(pages::conflicts::submit))

@@ -12,6 +12,7 @@ pub mod join;
 pub mod live;
 pub mod login;
 pub mod new_household;
+pub mod print;
 pub mod team;
 pub mod ward;
 pub mod worklist;

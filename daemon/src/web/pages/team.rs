@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use crdt_model::area::Member;
 use crdt_model::epoch::ErasureStatus;
+use crdt_model::history::Activity;
 use maud::{Markup, PreEscaped, html};
 
 use super::field_refusal;
@@ -21,6 +22,8 @@ struct Team {
     members: Vec<Member>,
     peers: Vec<PeerInfo>,
     erasure: ErasureStatus,
+    /// Who recorded or updated how many households today and this week.
+    activity: Vec<Activity>,
     /// The household just erased (`?erased=HH`, after the household page's erase).
     erased: Option<String>,
 }
@@ -31,14 +34,29 @@ pub struct TeamQuery {
 }
 
 async fn read(ws: &WebState, l: L, area: &str) -> Result<Team, Response> {
-    let (name, conflicts, members, erasure) = ws
+    let (today, week) = day_and_week_start();
+    let (name, conflicts, members, erasure, activity) = ws
         .app
         .node
-        .with_area(area.to_string(), |a| Ok((a.name(), a.conflicts().len(), a.members(), a.erasure_status())))
+        .with_area(area.to_string(), move |a| {
+            Ok((a.name(), a.conflicts().len(), a.members(), a.erasure_status(), a.activity(today, week)))
+        })
         .await
         .map_err(|e| error_page(l, e.into()))?;
     let peers = ws.app.peers().await.unwrap_or_default();
-    Ok(Team { name, conflicts, members, peers, erasure, erased: None })
+    Ok(Team { name, conflicts, members, peers, erasure, activity, erased: None })
+}
+
+/// Unix seconds of today's start and of this week's (Monday), local time.
+fn day_and_week_start() -> (i64, i64) {
+    use chrono::{Datelike, Local, TimeZone};
+    let now = Local::now();
+    let midnight = |d: chrono::NaiveDate| {
+        Local.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()).earliest().map_or(0, |t| t.timestamp())
+    };
+    let today = now.date_naive();
+    let monday = today - chrono::Days::new(u64::from(today.weekday().num_days_from_monday()));
+    (midnight(today), midnight(monday))
 }
 
 /// `GET /a/{area}/team`.
@@ -136,6 +154,7 @@ fn render(
     let me = ws.app.node.peer_id();
     let typed_addr = typed.unwrap_or("");
     let error = error.as_ref();
+    let now = crate::node::now_ms();
     let body = html! {
         h1 { (l.t("Nhóm", "Team")) }
         section.card {
@@ -148,11 +167,9 @@ fn render(
                         @if m.peer_id == me { " · " (l.t("thiết bị này", "this device")) }
                         br;
                         @if m.peer_id != me {
-                            @if connected { span.badge.ok { "● " (l.t("Đang kết nối", "Connected")) } }
-                            @else { span.badge.na { "○ " (l.t("Không kết nối", "Not connected")) } }
-                            " "
-                            span.muted { (l.t("Đồng bộ lần cuối: ", "Last sync: "))
-                                @match ws.app.node.last_sync(area, &m.peer_id) { Some(ms) => (l.datetime(ms)), None => (l.t("chưa có", "not yet")) } }
+                            span class=(if connected { "badge ok" } else { "badge na" }) data-sync-state {
+                                (l.sync_state(connected, ws.app.node.last_sync(area, &m.peer_id), now))
+                            }
                             form.inline method="post" action=(format!("/a/{area}/team")) {
                                 (csrf(ctx))
                                 input type="hidden" name="action" value="remove";
@@ -164,11 +181,40 @@ fn render(
                                 }
                             }
                         }
-                        code.peer { (m.peer_id) }
+                        details.advanced { summary { (l.t("Mã thiết bị", "Device id")) } code.peer { (m.peer_id) } }
                     }
                 }
             }
             (field_error("peer_id", error))
+        }
+        section.card #activity data-activity {
+            h2 { (l.t("Công việc của nhóm", "The team's work")) }
+            @if t.activity.is_empty() {
+                p.muted { (l.t("Tuần này chưa có hộ nào được ghi.", "No household recorded this week yet.")) }
+            } @else {
+                div.scroll {
+                    table.activity {
+                        thead { tr {
+                            th scope="col" { (l.t("Thành viên", "Member")) }
+                            th scope="col" { (l.t("Hôm nay: ghi mới / cập nhật", "Today: new / updated")) }
+                            th scope="col" { (l.t("Tuần này: ghi mới / cập nhật", "This week: new / updated")) }
+                        } }
+                        tbody {
+                            @for a in &t.activity {
+                                tr data-activity-member=(a.peer_id) data-added-today=(a.added_today) data-updated-today=(a.updated_today)
+                                    data-added-week=(a.added_week) data-updated-week=(a.updated_week) {
+                                    td { strong { (a.name.as_deref().unwrap_or(l.t("(máy không còn trong khu)", "(device not on the roster)"))) }
+                                        @if let Some(at) = a.last_write { br; span.muted { (l.t("ghi lần cuối: ", "last write: ")) (l.ago(at * 1000, now)) } } }
+                                    td.num { (a.added_today) " / " (a.updated_today) }
+                                    td.num { (a.added_week) " / " (a.updated_week) }
+                                }
+                            }
+                        }
+                    }
+                }
+                p.hint { (l.t("Tính từ nhật ký thay đổi của khu: mọi máy đã đồng bộ thấy cùng số liệu.", "From the area's change log: every synced device shows the same figures.")) }
+            }
+            p { a href=(format!("/a/{area}/print")) data-action="print-sheets" { (l.t("In phiếu đi từng nhà theo tổ", "Print door-to-door sheets by group")) } }
         }
         section.card.invite {
             h2 { (l.t("Mời thành viên", "Invite a member")) }
@@ -217,7 +263,8 @@ fn render(
             }
         }
         p.card { a href=(format!("/a/{area}/doctor")) data-action="doctor" { (l.t("Vì sao chưa đồng bộ? Kiểm tra kết nối", "Not syncing? Check the connection")) } }
-        section.card {
+        details.card.advanced data-keep="advanced" open[error.is_some_and(|e| e.0 == "addr")] {
+            summary { (l.t("Nâng cao: thiết bị trong mạng, thêm địa chỉ", "Advanced: devices on the network, add an address")) }
             h2 { (l.t("Thiết bị ngang hàng", "Peers")) }
             @if t.peers.is_empty() { p.muted { (l.t("Chưa thấy thiết bị nào.", "No peer seen yet.")) } }
             ul.peers {
@@ -233,7 +280,7 @@ fn render(
             form method="post" action=(format!("/a/{area}/team")) novalidate {
                 (csrf(ctx))
                 input type="hidden" name="action" value="add-peer";
-                label for="peer-addr" { (l.t("Thêm địa chỉ thiết bị (multiaddr)", "Add a peer address (multiaddr)")) }
+                label for="peer-addr" { (l.t("Thêm địa chỉ thiết bị", "Add a device address")) }
                 input #peer-addr name="addr" type="text" autocapitalize="off" spellcheck="false" placeholder="/ip4/192.168.1.20/tcp/41234" value=(typed_addr);
                 (field_error("addr", error))
                 button.secondary type="submit" data-action="add-peer" { (l.t("Kết nối", "Connect")) }

@@ -54,6 +54,21 @@
         else { doc.execCommand("copy"); done(); }
       });
     });
+    // The ward report's print button: with no issuing body, it asks for one first.
+    root.querySelectorAll("button[data-action=print]").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () {
+        var missing = doc.querySelector("[data-letterhead-missing]");
+        var issuer = doc.getElementById("ws-issuer");
+        if (missing && issuer) {
+          var d = issuer.closest("details"); if (d) d.open = true;
+          issuer.focus();
+          missing.scrollIntoView();
+          return;
+        }
+        window.print();
+      });
+    });
     var form = root.querySelector("form.hh-form");
     if (form) {
       var toggle = function () {

@@ -1375,6 +1375,46 @@ scenario('the head sees the team: who recorded how many households today and thi
   assert.ok(pdf.length > 1000, 'the sheets print');
 });
 
+scenario('ward PC: the report uses a 1,366 px screen whole; with no issuing body, printing asks for it first', async () => {
+  const W = await H.startDaemon({ name: 'may-phuong' });
+  const dir = fs.mkdtempSync(path.join(W.dir, 'ward-pc-'));
+  const peer = W.id().peer_id;
+  const files = [];
+  for (let i = 0; i < 4; i++) {
+    const id = `pc-${i + 1}`;
+    files.push(synth(path.join(dir, `${id}.kdcsnap`), { seed: 300 + i, households: 8, id, peer }));
+  }
+  // One area of another ward: the report spans two wards, so its default issuer is the bare "UBND".
+  H.assertOk(W.kdc('area', 'create', 'pc-khac', '--name', 'Khu Phường Khác', '--ward', 'Phường Hai Bà'), 'kdc area create');
+  H.addHousehold(W, 'pc-khac', 'K1', { members: 2 });
+  files.push(path.join(dir, 'pc-khac.kdcsnap'));
+  H.assertOk(W.kdc('snapshot', 'export', 'pc-khac', '-o', files.at(-1), '--plain'), 'kdc snapshot export');
+  const { page } = await phoneOn(W, { viewport: { width: 1366, height: 768 }, isMobile: false, hasTouch: false });
+  await open(page, `${W.base}/ward`);
+  await page.locator('input[type="file"][multiple]').setInputFiles(files);
+  await Promise.all([page.waitForURL(/\/ward\/r\/[0-9a-f]+$/), page.click('[data-action="ward-report"]')]);
+  const fit = await page.evaluate(() => {
+    const t = document.querySelector('table.ward-report');
+    const box = t.closest('.scroll') || t.parentElement;
+    return { table: t.scrollWidth, box: box.clientWidth, main: document.getElementById('main').clientWidth };
+  });
+  assert.ok(fit.table <= fit.box, `the ward table is whole on 1,366 px: ${JSON.stringify(fit)}`);
+  assert.ok(fit.main > 1000, `the page uses the PC's width: ${JSON.stringify(fit)}`);
+  await H.shot(page, 'ward-pc');
+  // Two wards, no issuing body set on this device: the settings are open and say why.
+  const issuer = await page.inputValue('input[name="issuer"]');
+  assert.equal(issuer, '', 'a new device has no issuing body set');
+  assert.equal(await page.locator('[data-letterhead-missing]').count(), 1, 'a warning before printing "UBND" alone');
+  await page.click('[data-action="print"]');
+  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'ws-issuer', 'the print button asks for the issuing body');
+  // Given one, the warning is gone.
+  const result = page.url();
+  await page.fill('input[name="issuer"]', 'UBND QUẬN MỘT');
+  await Promise.all([page.waitForURL(result), page.click('[data-action="ward-settings"]')]);
+  assert.equal(await page.locator('[data-letterhead-missing]').count(), 0);
+  await W.stop();
+});
+
 scenario('an empty area is not "Đạt": every criterion says there is no data yet; tabs fit 360 px with a search box', async () => {
   const area = 'khu-moi';
   ensureArea(A, area, 'Khu Mới');

@@ -385,7 +385,7 @@ fn form_page(ctx: &Ctx, error: Option<String>, settings: &LetterheadSettings, ba
     let body = html! {
         h1 { (l.t("Phường: tổng hợp báo cáo các khu", "Ward office: the areas' report")) }
         (upload_form(ctx, error.as_deref()))
-        (settings_form(ctx, settings, "/ward", bad.as_ref()))
+        (settings_form(ctx, settings, "/ward", bad.as_ref(), false))
     };
     layout::page(ctx, l.t("Phường", "Ward"), None, Live::Off, "", body)
 }
@@ -412,7 +412,7 @@ fn upload_form(ctx: &Ctx, error: Option<&str>) -> Markup {
 }
 
 /// The letterhead settings: typed once, remembered on this device.
-fn settings_form(ctx: &Ctx, s: &LetterheadSettings, back: &str, bad: Option<&(String, String)>) -> Markup {
+fn settings_form(ctx: &Ctx, s: &LetterheadSettings, back: &str, bad: Option<&(String, String)>, open: bool) -> Markup {
     let l = ctx.l;
     let fields = [
         ("issuer", l.t("Cơ quan ban hành (góc trái)", "Issuing body (top left)"), "UBND PHƯỜNG THẠC GIÁN"),
@@ -423,7 +423,7 @@ fn settings_form(ctx: &Ctx, s: &LetterheadSettings, back: &str, bad: Option<&(St
         ("signer_name", l.t("Họ tên người ký", "Signer's name"), ""),
     ];
     html! {
-        details.card.no-print open[bad.is_some()] data-keep="ward-settings" {
+        details.card.no-print open[bad.is_some() || open] data-keep="ward-settings" {
             summary { (l.t("Thông tin in trên báo cáo (cơ quan, người ký)", "What the printed report says (issuing body, signers)")) }
             form method="post" action="/ward/settings" novalidate {
                 (csrf(ctx))
@@ -487,6 +487,8 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
     let ward = if wards.len() == 1 { wards[0].to_string() } else { String::new() };
     let today = Local::now();
     let head = report::Letterhead::with_settings(l.0, &r.report, (today.day(), today.month(), today.year()), settings);
+    // The default issuer of areas with no ward name is the bare "UBND".
+    let issuer_missing = matches!(head.issuer.trim(), "" | "UBND");
     let criteria: Vec<&CriterionStatus> =
         r.report.areas.first().map(|s| s.criteria.iter().collect()).unwrap_or_default();
     let last = |area: &str| r.last_change.iter().find(|(a, _)| a == area).and_then(|(_, t)| t.as_deref());
@@ -544,9 +546,18 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
                     a.button href=(format!("/ward/r/{id}/phuong.kdcsnap")) data-download="bundle" download { "⬇ " (l.t("Tệp gộp (.kdcsnap)", "Merged file (.kdcsnap)")) }
                 }
                 p.hint { (l.t("In báo cáo: dùng lệnh In của trình duyệt (Ctrl+P), chọn khổ A4 ngang hoặc \"Lưu thành PDF\".", "To print: use the browser's Print (Ctrl+P), A4 landscape, or \"Save as PDF\".")) }
+                button.secondary type="button" data-action="print" hidden { (l.t("In báo cáo", "Print the report")) }
                 form method="post" action=(format!("/ward/r/{id}/import")) {
                     (csrf(ctx))
                     button type="submit" data-action="import" { (l.t("Lưu vào thiết bị này", "Store on this device")) }
+                }
+            }
+            @if issuer_missing {
+                // Printed as well: a report without its issuing body is not an official document.
+                p.warn role="alert" data-letterhead-missing {
+                    "⚠ " (l.t("Chưa ghi cơ quan ban hành: báo cáo in ra chỉ có chữ “UBND”. Ghi “Cơ quan ban hành” ở mục ", "No issuing body yet: the printed report would say only “UBND”. Fill in “Issuing body” under "))
+                    a href="#ws-issuer" { (l.t("Thông tin in trên báo cáo", "What the printed report says")) }
+                    (l.t(" rồi in.", ", then print."))
                 }
             }
             section.report {
@@ -658,7 +669,7 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
                     }
                 }
             }
-            (settings_form(ctx, settings, &format!("/ward/r/{id}"), None))
+            (settings_form(ctx, settings, &format!("/ward/r/{id}"), None, issuer_missing))
             details.card.no-print {
                 summary { (l.t("Chọn tệp khác", "Choose other files")) }
                 (upload_form(ctx, None))

@@ -212,12 +212,30 @@
     var url = body.getAttribute("data-events");
     if (!mode || !url || !window.EventSource) return;
     var timer = null, busy = false, again = false;
+    // Parts of a page that follow the data even while a form on it is being filled in (the
+    // household form's conflicts: a choice a teammate already made must not be offered).
+    function refreshParts() {
+      if (!doc.querySelector("[data-live-part]")) return;
+      fetch(location.href, { credentials: "same-origin", headers: { "X-Live": "1" } })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+        .then(function (html) {
+          var next = new DOMParser().parseFromString(html, "text/html");
+          doc.querySelectorAll("[data-live-part]").forEach(function (cur) {
+            var fresh = next.querySelector('[data-live-part="' + cur.getAttribute("data-live-part") + '"]');
+            if (fresh) { cur.replaceWith(fresh); enhance(fresh); inplace(fresh); }
+          });
+          var nav = next.querySelector("nav.tabs"), curNav = doc.querySelector("nav.tabs");
+          if (nav && curNav) curNav.replaceWith(nav);
+        })
+        .catch(function () {});
+    }
     function refresh() {
       if (Date.now() < quietUntil) return;
       var main = doc.getElementById("main");
       if (mode !== "replace" || dirty(main)) {
         var note = doc.querySelector("[data-live-note]");
         if (note) note.hidden = false;
+        refreshParts();
         return;
       }
       if (busy) { again = true; return; }

@@ -730,6 +730,11 @@ scenario(
     const box = page.locator('[data-conflict="C-1/members"]').first();
     await box.waitFor({ state: 'attached', timeout: 15_000 });
     await H.shot(page, 'household-conflict');
+    // A second volunteer has the same form open and is typing.
+    const other = (await phoneOn(cA)).page;
+    await open(other, `${cA.base}/a/conf/h/C-1`);
+    await other.locator('[data-conflict="C-1/members"]').first().waitFor({ state: 'attached', timeout: 15_000 });
+    await other.fill('input[name="members_14plus"]', '2');
     const choice = box.locator('[data-action="resolve"][value="5"]').first();
     assert.ok(await choice.count(), 'no [data-action=resolve][value="5"] inside [data-conflict="C-1/members"]');
     await choice.click();
@@ -737,6 +742,9 @@ scenario(
       () => cA.kdcJson('conflicts', 'conf').length === 0 && showHousehold(cA, 'conf', 'C-1').fields.members === 5,
       { timeout: 20_000, interval: 200, what: 'no conflicts and members=5 on A after resolving' },
     );
+    // The choice made elsewhere disappears from the open form; what was typed there stays.
+    await other.locator('[data-conflict="C-1/members"]').waitFor({ state: 'detached', timeout: 15_000 });
+    assert.equal(await other.inputValue('input[name="members_14plus"]'), '2', 'the typed answer stays');
     await page.locator('[data-conflict="C-1/members"]').waitFor({ state: 'detached', timeout: 15_000 }).catch(async () => {
       await page.reload();
     });

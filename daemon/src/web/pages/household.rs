@@ -255,7 +255,10 @@ async fn save(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Re
 /// The model's refusal in the page's language: in Vietnamese, what is allowed is said again
 /// from the profile's field (range, the count it is part of); the model's own text follows.
 fn localise(l: L, profile: &Profile, form: &Form, (field, message): (String, String)) -> (String, String) {
-    let Some(def) = profile.field(&field) else { return (field, message) };
+    let Some(def) = profile.field(&field) else {
+        let message = super::field_message(l, &field, &message);
+        return (field, message);
+    };
     if l.0 == crdt_model::Lang::En {
         return (field, message);
     }
@@ -266,6 +269,19 @@ fn localise(l: L, profile: &Profile, form: &Form, (field, message): (String, Str
                 format!("số nguyên từ {} đến {}", def.min.unwrap_or(0), def.max.map_or("…".into(), |m| m.to_string()));
             if let Some(parent) = def.part_of.as_deref().and_then(|p| profile.field(p)) {
                 a.push_str(&format!(", không lớn hơn “{}”", parent.label.vi));
+                // The figure it is held to, as the form has it (typed or stored).
+                if let Some(n) = form.get(&parent.id).map(str::trim).filter(|v| v.parse::<u32>().is_ok()) {
+                    a.push_str(&format!(" ({n})"));
+                }
+            }
+            // A whole lowered below one of its parts: the model names the part.
+            for part in profile.fields().iter().filter(|p| p.part_of.as_deref() == Some(def.id.as_str())) {
+                if message.contains(part.id.as_str()) {
+                    a.push_str(&format!(", không nhỏ hơn “{}”", part.label.vi));
+                    if let Some(n) = form.get(&part.id).map(str::trim).filter(|v| v.parse::<u32>().is_ok()) {
+                        a.push_str(&format!(" ({n})"));
+                    }
+                }
             }
             a
         }
@@ -273,7 +289,8 @@ fn localise(l: L, profile: &Profile, form: &Form, (field, message): (String, Str
         FieldType::YesNoUnknown => "Có, Không hoặc Chưa rõ".into(),
     };
     let business = if def.business_only { " Chỉ ghi cho hộ kinh doanh." } else { "" };
-    (field, format!("Giá trị “{typed}” không được nhận. Cho phép: {allowed}.{business} ({message})"))
+    // The model's own (English) words are for scripts: the page says it all in Vietnamese.
+    (field, format!("Giá trị “{typed}” không được nhận. Cho phép: {allowed}.{business}"))
 }
 
 async fn withdraw(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Response {
@@ -344,8 +361,12 @@ fn render(
             @if error.is_some() { p.error role="alert" { "⚠ " (l.t("Chưa lưu: sửa ô được đánh dấu rồi bấm Lưu.", "Not saved: fix the marked question and press Save.")) } }
             @if h.profile.consent().is_some() || v.consent.state != "none" { (consent_state(l, &v.consent)) }
         }
-        @if !h.conflicts.is_empty() {
-            section.card.conflicts {
+        // Replaced by the script when a teammate's change arrives, so a choice settled elsewhere
+        // disappears from an open form.
+        @if h.conflicts.is_empty() {
+            div data-live-part="conflicts" {}
+        } @else {
+            section.card.conflicts data-live-part="conflicts" {
                 h2 { "⚠ " (l.t("Giá trị khác nhau từ hai thiết bị", "Different values from two devices")) }
                 @for c in &h.conflicts { (conflict_form(ctx, c, &format!("/a/{area}/h/{}", v.id), &h.profile)) }
             }

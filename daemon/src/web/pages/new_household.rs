@@ -81,6 +81,7 @@ pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<Strin
             match field_refusal(e, "id") {
                 Ok((field, message)) => {
                     let field = if field == "household" { "id".to_string() } else { field };
+                    let message = super::field_message(ctx.l, &field, &message);
                     match read(&ws, &area).await {
                         Ok(a) => page_with(
                             StatusCode::UNPROCESSABLE_ENTITY,
@@ -100,6 +101,13 @@ fn render(ctx: &Ctx, area: &str, a: &Area, form: &Form, error: Option<(String, S
     let error = error.as_ref();
     let body = html! {
         h1 { (l.t("Thêm hộ", "New household")) }
+        @if let Some((field, _)) = error {
+            // In sight at the top: what to fix, with a link to it.
+            p.error role="alert" data-form-error {
+                "⚠ " (l.t("Chưa lưu: sửa ô được đánh dấu rồi bấm Thêm hộ. ", "Not saved: fix the marked field and press Add. "))
+                a href=(format!("#f-{}", if field == "id" || field == "group" || field == "address" { field.as_str() } else { "consent-ref" })) { (l.t("Đến ô cần sửa", "Go to it")) }
+            }
+        }
         form.card method="post" action=(format!("/a/{area}/new")) novalidate data-inplace data-draft {
             (csrf(ctx))
             label for="f-id" { (l.t("Mã nhà trên bản đồ khu (ví dụ T3-045)", "House code on the area map (e.g. T3-045)")) }

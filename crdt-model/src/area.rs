@@ -598,6 +598,53 @@ impl Area {
         best.map_or_else(|| name.trim().to_string(), |(g, _)| g)
     }
 
+    /// Groups recorded under more than one spelling (case or spacing): for each, the spelling
+    /// the figures use (the most common) and every spelling with its number of households.
+    pub fn group_spellings(&self) -> Vec<(String, Vec<(String, usize)>)> {
+        let mut by_key: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+        for h in self.households() {
+            if let Some(g) = h.group {
+                *by_key.entry(crate::ids::group_key(&g)).or_default().entry(g).or_default() += 1;
+            }
+        }
+        by_key
+            .into_values()
+            .filter(|s| s.len() > 1)
+            .map(|s| {
+                let best =
+                    s.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(g, _)| g.clone()).unwrap_or_default();
+                (best, s.into_iter().collect())
+            })
+            .collect()
+    }
+
+    /// Writes `name` as the group of every household whose group differs from it only in case
+    /// or spacing, in one change; answers how many changed. Only the area's head may.
+    pub fn merge_group(&mut self, name: &str, by: &str, now_ms: i64) -> Result<usize, ModelError> {
+        match self.member(by) {
+            Some(m) if m.role == "head" && !m.removed => {}
+            _ => return Err(ModelError::invalid("role", "only the area's head may merge groups")),
+        }
+        check_text("group", name, true)?;
+        let name = name.trim();
+        let key = crate::ids::group_key(name);
+        let to_change: Vec<String> = self
+            .households()
+            .into_iter()
+            .filter(|h| h.group.as_deref().is_some_and(|g| g != name && crate::ids::group_key(g) == key))
+            .map(|h| h.id)
+            .collect();
+        if to_change.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.doc.transaction();
+        for hh in &to_change {
+            tx.put(ROOT, schema::household(hh, Slot::Group), name).map_err(corrupt)?;
+        }
+        tx.commit_with(CommitOptions::default().with_time(now_ms / 1000).with_message(format!("merge group {name}")));
+        Ok(to_change.len())
+    }
+
     /// The built-in profile this area may move to: the default profile's newer version, when
     /// the area uses an older version of it (e.g. version 1, from before consent was asked).
     pub fn profile_upgrade(&self) -> Option<Profile> {

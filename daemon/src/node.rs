@@ -400,6 +400,15 @@ impl Node {
         .await
     }
 
+    /// The head writes one spelling for every household of a group recorded under several.
+    pub async fn merge_group(&self, id: String, name: String) -> Result<usize> {
+        self.blocking(move |inner| {
+            let (by, now) = (inner.actor.clone(), now_ms());
+            inner.write(&id, move |a| a.merge_group(&name, &by, now))
+        })
+        .await
+    }
+
     pub async fn members(&self, id: String) -> Result<Vec<Member>> {
         self.blocking(move |inner| inner.read(&id, |a| Ok(a.members()))).await
     }

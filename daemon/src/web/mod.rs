@@ -106,6 +106,7 @@ pub fn router(state: WebState) -> Router {
         .route("/a/{area}", axum::routing::get(pages::board::show))
         .route("/a/{area}/chart.svg", axum::routing::get(pages::board::chart))
         .route("/a/{area}/upgrade", axum::routing::post(pages::board::upgrade))
+        .route("/a/{area}/groups", axum::routing::post(pages::board::merge_group))
         .route("/a/{area}/events", axum::routing::get(pages::live::area))
         .route("/a/{area}/worklist", axum::routing::get(pages::worklist::show))
         .route("/a/{area}/find", axum::routing::get(pages::find::show))

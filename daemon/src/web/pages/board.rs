@@ -27,6 +27,8 @@ struct Board {
     conflicts: usize,
     /// A short hash of the heads: the chart's version.
     version: String,
+    /// Groups recorded under several spellings, shown to the head (who may merge them).
+    duplicates: Vec<(String, Vec<(String, usize)>)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -75,11 +77,21 @@ pub async fn show(
             sort_groups(&mut status.groups, order);
             let head = a.member(&me).is_some_and(|m| m.role == "head" && !m.removed);
             let upgrade = a.profile_upgrade().map(|p| (p.version(), head));
-            Ok(Board { status, conflicts: conflicts.len(), version: heads_version(&a.heads()), upgrade })
+            let duplicates = if head { a.group_spellings() } else { Vec::new() };
+            Ok(Board { status, conflicts: conflicts.len(), version: heads_version(&a.heads()), upgrade, duplicates })
         })
         .await;
     match read {
         Ok(b) => page(render(&ctx, &area, &b, order)),
+        Err(e) => failed(&ctx, e),
+    }
+}
+
+/// `POST /a/{area}/groups`: the head merges the spellings of one group (`name`).
+pub async fn merge_group(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>, form: Form) -> Response {
+    let name = form.get("name").unwrap_or("").to_string();
+    match ws.app.node.merge_group(area.clone(), name).await {
+        Ok(_) => see_other(&format!("/a/{area}#groups")),
         Err(e) => failed(&ctx, e),
     }
 }
@@ -154,6 +166,16 @@ fn render(ctx: &Ctx, area: &str, b: &Board, order: Order) -> Markup {
         }
         @if !s.groups.is_empty() {
             h2 #groups { (l.t("Theo tổ dân phố", "By residential group")) }
+            @for (name, spellings) in &b.duplicates {
+                form.card.warn method="post" action=(format!("/a/{area}/groups")) data-duplicate-group=(name) {
+                    (crate::web::layout::csrf(ctx))
+                    input type="hidden" name="name" value=(name);
+                    p { "⚠ " (l.t("Một tổ được ghi theo nhiều cách: ", "One group is written several ways: "))
+                        @for (i, (g, n)) in spellings.iter().enumerate() { @if i > 0 { ", " } "“" (g) "” (" (n) " " (l.t("hộ", "households")) ")" }
+                        (l.t(". Số liệu đã tính chung.", ". The figures already count them as one.")) }
+                    button type="submit" data-action="merge-group" { (l.t("Gộp thành “", "Merge as “")) (name) "”" }
+                }
+            }
             p.order {
                 (l.t("Xếp theo: ", "Order: "))
                 @if order == Order::Need {

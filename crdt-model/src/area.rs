@@ -120,7 +120,7 @@ pub struct Status {
 pub struct MemberSync {
     pub peer_id: String,
     pub name: String,
-    /// RFC 3339; `null` when not synced since the daemon started.
+    /// RFC 3339; `null` when never synced (kept across restarts).
     pub last_sync: Option<String>,
 }
 

@@ -33,6 +33,11 @@ pub mod sync;
 
 /// `meta` key of the device name.
 const META_NAME: &str = "device_name";
+/// Meta key of the last completed sync per (area, peer), so "Đồng bộ lần cuối" survives a
+/// restart: JSON `[[area, peer, unix ms], …]`.
+const META_LAST_SYNC: &str = "last_sync";
+/// The last sync times are written at most this often (and at shutdown).
+const LAST_SYNC_SAVE_MS: i64 = 30_000;
 
 /// Why a node operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +108,8 @@ struct Inner {
     changes: tokio::sync::broadcast::Sender<String>,
     /// (area, peer) -> unix ms of the last completed sync, reported by the network.
     last_sync: Mutex<HashMap<(String, String), i64>>,
+    /// When `last_sync` was last written to the store (unix ms).
+    last_sync_saved: Mutex<i64>,
     /// What a watcher of this device sees happen (see [`Node::events`]).
     events: tokio::sync::broadcast::Sender<NodeEvent>,
     /// Peers with at least one open connection, as the network reports them.
@@ -174,6 +181,7 @@ impl Node {
             }
         }
         tracing::info!(areas = areas.len(), unavailable = broken.len(), "areas loaded");
+        let last_sync = load_last_sync(&store);
         let inner = Inner {
             store,
             actor,
@@ -182,7 +190,8 @@ impl Node {
             areas: RwLock::new(areas),
             broken,
             changes: tokio::sync::broadcast::channel(256).0,
-            last_sync: Mutex::new(HashMap::new()),
+            last_sync: Mutex::new(last_sync),
+            last_sync_saved: Mutex::new(0),
             events: tokio::sync::broadcast::channel(256).0,
             connected: Mutex::new(std::collections::BTreeSet::new()),
         };
@@ -227,7 +236,7 @@ impl Node {
         self.inner.connected.lock().unwrap_or_else(|p| p.into_inner()).contains(peer)
     }
 
-    /// Unix ms of the last completed sync of `area` with `peer` since the daemon started.
+    /// Unix ms of the last completed sync of `area` with `peer` (kept across restarts).
     pub fn last_sync(&self, area: &str, peer: &str) -> Option<i64> {
         let map = self.inner.last_sync.lock().unwrap_or_else(|p| p.into_inner());
         map.get(&(area.to_string(), peer.to_string())).copied()
@@ -314,6 +323,19 @@ impl Node {
         let mut map = self.inner.last_sync.lock().unwrap_or_else(|p| p.into_inner());
         map.insert((area.to_string(), peer.to_string()), now_ms);
         drop(map);
+        let due = {
+            let mut saved = self.inner.last_sync_saved.lock().unwrap_or_else(|p| p.into_inner());
+            let due = now_ms - *saved >= LAST_SYNC_SAVE_MS;
+            if due {
+                *saved = now_ms;
+            }
+            due
+        };
+        if due && let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let inner = Arc::clone(&self.inner);
+            // A sled write: off the reactor.
+            rt.spawn_blocking(move || inner.save_last_sync());
+        }
         let _ = self.inner.events.send(NodeEvent::Synced { area: area.to_string(), peer_id: peer.to_string() });
     }
 
@@ -460,9 +482,39 @@ impl Node {
         .await
     }
 
-    /// Flushes the store (every write already flushed; this is for shutdown).
+    /// Flushes the store (every write already flushed; this is for shutdown), with the last
+    /// sync times.
     pub async fn flush(&self) -> Result<()> {
-        self.blocking(|inner| Ok(inner.store.flush()?)).await
+        self.blocking(|inner| {
+            inner.save_last_sync();
+            Ok(inner.store.flush()?)
+        })
+        .await
+    }
+}
+
+/// The last sync times a previous run left (none when absent or unreadable).
+fn load_last_sync(store: &Store) -> HashMap<(String, String), i64> {
+    let Ok(Some(bytes)) = store.meta_get(META_LAST_SYNC) else { return HashMap::new() };
+    serde_json::from_slice::<Vec<(String, String, i64)>>(&bytes)
+        .map(|rows| rows.into_iter().map(|(a, p, ms)| ((a, p), ms)).collect())
+        .unwrap_or_default()
+}
+
+impl Inner {
+    /// Writes the last sync times to the store. Blocking.
+    fn save_last_sync(&self) {
+        let rows: Vec<(String, String, i64)> = self
+            .last_sync
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|((a, p), ms)| (a.clone(), p.clone(), *ms))
+            .collect();
+        let Ok(bytes) = serde_json::to_vec(&rows) else { return };
+        if let Err(e) = self.store.meta_set(META_LAST_SYNC, &bytes) {
+            tracing::warn!(error = %e, "the last sync times could not be stored");
+        }
     }
 }
 
@@ -838,6 +890,19 @@ mod tests {
             fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             consent: Some(crdt_model::ConsentGiven::verbal()),
         }
+    }
+
+    #[tokio::test]
+    async fn the_last_sync_time_survives_a_restart() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        {
+            let node = node(tmp.path(), 3);
+            node.record_sync("a", "12D3KooWPeer", 1_800_000_000_000);
+            node.flush().await.expect("flush");
+        }
+        let node = node(tmp.path(), 3);
+        assert_eq!(node.last_sync("a", "12D3KooWPeer"), Some(1_800_000_000_000));
+        assert_eq!(node.last_sync("a", "12D3KooWOther"), None);
     }
 
     #[tokio::test]

@@ -20,6 +20,7 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
         Ok(d) => d,
         Err(e) => return error_page(l, e),
     };
+    let now = crate::node::now_ms();
     let body = html! {
         h1 { (l.t("Kiểm tra kết nối", "Connection check")) }
         section.card {
@@ -28,7 +29,7 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
                 @for a in &d.advice {
                     li data-advice=(a.code) {
                         @if a.code == "ok" { "✓ " } @else { "⚠ " }
-                        (l.t(&a.vi, &a.en))
+                        (for_volunteers(l.t(&a.vi, &a.en)))
                     }
                 }
             }
@@ -42,8 +43,9 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
                 @for m in d.members.iter().filter(|m| !m.this_device && !m.removed) {
                     li data-doctor-member=(m.peer_id) data-connected=(m.connected) data-reachable=[m.reachable] {
                         strong { (m.name) } br;
-                        @if m.connected { span.badge.ok { "● " (l.t("Đang kết nối", "Connected")) } }
-                        @else { span.badge.na { "○ " (l.t("Không kết nối", "Not connected")) } }
+                        span class=(if m.connected { "badge ok" } else { "badge na" }) data-sync-state {
+                            (l.sync_state(m.connected, ws.app.node.last_sync(&m.area, &m.peer_id), now))
+                        }
                         " "
                         @match m.reachable {
                             Some(true) => span.muted { (l.t("trả lời được", "answers")) },
@@ -54,7 +56,8 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
                 }
             }
         }
-        section.card {
+        details.card.advanced {
+            summary { (l.t("Nâng cao: địa chỉ của thiết bị này", "Advanced: this device's addresses")) }
             h2 { (l.t("Thiết bị này", "This device")) }
             p { (l.t("Đang nghe tại: ", "Listening on: "))
                 @if d.listen.is_empty() { (l.t("(chỉ trên chính máy này)", "(this device only)")) }
@@ -66,4 +69,35 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
     };
     let nav = AreaNav { id: &area, name: &name, tab: Tab::Team, conflicts };
     page(layout::page(&ctx, l.t("Kiểm tra kết nối", "Connection check"), Some(nav), Live::Off, "", body))
+}
+
+/// The doctor's advice as a volunteer reads it in the web app: the same advice `kdc doctor`
+/// prints, with its command-line hints turned into the app's own places.
+fn for_volunteers(text: &str) -> String {
+    [
+        ("`kdc peer add ĐỊA_CHỈ`", "mục “Nâng cao” của trang Nhóm (thêm địa chỉ thiết bị)"),
+        ("`kdc peer add ADDRESS`", "“Advanced” on the Team page (add a device address)"),
+        ("bằng `kdc peer add`", "ở mục “Nâng cao” của trang Nhóm"),
+        ("with `kdc peer add`", "under “Advanced” on the Team page"),
+        ("`termux-wake-lock`", "termux-wake-lock (trong Termux)"),
+        ("mở kdcd", "mở ứng dụng KDC Sync"),
+        ("run kdcd", "open the KDC Sync app"),
+        ("chạy kdcd", "chạy ứng dụng KDC Sync"),
+        ("This kdcd runs", "This device runs KDC Sync"),
+    ]
+    .iter()
+    .fold(text.to_string(), |t, (from, to)| t.replace(from, to))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn advice_for_volunteers_names_no_command() {
+        let vi = super::for_volunteers(
+            "Chưa từng thấy Lan trong khu a: nhờ họ mở kdcd trên cùng Wi-Fi, hoặc thêm địa chỉ của họ bằng `kdc peer add`.",
+        );
+        assert!(!vi.contains("kdc"), "{vi}");
+        let en = super::for_volunteers("Use an invite or `kdc peer add ADDRESS`.");
+        assert!(!en.contains("kdc"), "{en}");
+    }
 }

@@ -98,6 +98,7 @@ fn render(ctx: &Ctx, lines: &[AreaLine], form: &Form, error: Option<(String, Str
     let l = ctx.l;
     // The model names the area id `area` in some messages.
     let error = error.map(|(f, m)| (if f == "area" { "id".to_string() } else { f }, m));
+    let now = crate::node::now_ms();
     let body = html! {
         @if let Some(href) = join {
             p.card.saved data-continue-join {
@@ -128,10 +129,9 @@ fn render(ctx: &Ctx, lines: &[AreaLine], form: &Form, error: Option<(String, Str
                             span.badge.no { "✗ " (l.t("Chưa đủ điều kiện công nhận", "Not yet certifiable")) }
                         }
                     }
-                    p.muted {
-                        (l.t("Đồng bộ lần cuối: ", "Last sync: "))
-                        @match a.last_sync { Some(ms) => (l.datetime(ms)), None => (l.t("chưa có", "not yet")) }
-                        " · " (l.t("Đang kết nối: ", "Connected: ")) (a.connected) "/" (a.others)
+                    p.muted data-sync-state {
+                        (l.sync_state(a.connected > 0, a.last_sync, now))
+                        " · " (a.connected) "/" (a.others) " " (l.t("thành viên đang kết nối", "members connected"))
                     }
                 }
             }

@@ -519,6 +519,15 @@ pub fn no_data(lang: Lang) -> &'static str {
     }
 }
 
+/// " · 2 tiêu chí chưa có dữ liệu", after the required-criteria line.
+pub fn no_data_line(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::Vi => format!(" · {n} tiêu chí chưa có dữ liệu"),
+        Lang::En if n == 1 => " · 1 criterion has no data yet".into(),
+        Lang::En => format!(" · {n} criteria have no data yet"),
+    }
+}
+
 pub fn households_line(lang: Lang, households: u64) -> String {
     match lang {
         Lang::Vi => format!("Số hộ đang theo dõi: {households}"),

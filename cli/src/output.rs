@@ -155,6 +155,10 @@ pub fn status(lang: Lang, s: &Status) -> String {
     right_align(&mut t, &[1, 2, 5]);
     out.push_str(&format!("{t}\n"));
     out.push_str(&i18n::required_met_line(lang, s.required_met, s.required_total));
+    let no_data = s.criteria.iter().filter(|c| c.required && c.no_data).count();
+    if no_data > 0 {
+        out.push_str(&i18n::no_data_line(lang, no_data));
+    }
     out.push('\n');
     out.push_str(&i18n::certified_line(lang, s.certified));
     out.push('\n');

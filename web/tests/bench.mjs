@@ -11,7 +11,11 @@
 //     cookie) against `kdc --json status` as a whole process, in the same run;
 // (e) the ward page: 30 files / 3,000 households → report (server time), against
 //     `kdc report --format json` of the same files; (f) the same for a district: 125 files /
-//     50,000 households, with the daemon's RSS before, at the peak and after.
+//     50,000 households, with the daemon's RSS before, at the peak and after;
+// (g) Lighthouse (npm `lighthouse`, the same Chromium, its default mobile settings: Moto G
+//     screen, simulated slow 4G and 4× CPU slowdown) on the home page, the board, the household
+//     form and the worklist of the 3,000-household area: performance and accessibility scores
+//     and FCP, LCP, TBT, CLS.
 // Environment: as for the tests (KDCD, KDC, KDC_SYNTH, CHROMIUM). 1 KB = 1024 bytes.
 
 import { spawnSync } from 'node:child_process';
@@ -27,7 +31,7 @@ const opt = (name, dflt) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : dflt;
 };
-const only = new Set(String(opt('--only', 'a,b,c,d,e,f')).split(','));
+const only = new Set(String(opt('--only', 'a,b,c,d,e,f,g')).split(','));
 const HOUSEHOLDS = Number(opt('--households', '3000'));
 const BIG = 'bench';
 const SMALL = 'small';
@@ -319,6 +323,53 @@ try {
   };
   await wardFigure('e', 30, 100, 5, 'printed');
   await wardFigure('f', 125, 400, 3, '≤ 4 s');
+  // ---- (g) Lighthouse, mobile ----
+  await section('g', async () => {
+    seedBig();
+    let lighthouse;
+    let launcher;
+    try {
+      lighthouse = (await import('lighthouse')).default;
+      launcher = await import('chrome-launcher');
+    } catch (e) {
+      row('(g) Lighthouse', `not installed (${e.code || e.message}): run npm ci in web/`, 'performance and accessibility 100');
+      return;
+    }
+    const { context } = await loggedIn(A);
+    const cookie = await H.cookieHeader(context, A.base);
+    const chrome = await launcher.launch({
+      chromePath: H.CHROMIUM,
+      chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const hh = A.kdcJson('household', 'list', BIG).find((h) => !h.archived).id;
+      for (const [name, url] of [
+        ['home', `${A.base}/`],
+        ['board (3,000 households)', `${A.base}/a/${BIG}`],
+        ['household form', `${A.base}/a/${BIG}/h/${hh}`],
+        ['worklist (e_citizen)', `${A.base}/a/${BIG}/worklist?missing=e_citizen`],
+      ]) {
+        const r = await lighthouse(url, {
+          port: chrome.port,
+          output: 'json',
+          logLevel: 'error',
+          onlyCategories: ['performance', 'accessibility'],
+          extraHeaders: { Cookie: cookie },
+        });
+        const lhr = r.lhr;
+        const score = (c) => Math.round((lhr.categories[c]?.score ?? 0) * 100);
+        const v = (id) => lhr.audits[id]?.numericValue ?? NaN;
+        if (lhr.runtimeError) throw new Error(`${name}: ${lhr.runtimeError.message}`);
+        row(
+          `(g) Lighthouse mobile: ${name}`,
+          `performance ${score('performance')}, accessibility ${score('accessibility')}; FCP ${ms(v('first-contentful-paint'))}, LCP ${ms(v('largest-contentful-paint'))}, TBT ${ms(v('total-blocking-time'))}, CLS ${v('cumulative-layout-shift').toFixed(3)}`,
+          'performance and accessibility 100',
+        );
+      }
+    } finally {
+      await chrome.kill();
+    }
+  });
 } finally {
   await browser.close().catch(() => {});
   for (const d of H.daemons) if (d.running()) await d.stop().catch(() => {});

@@ -490,20 +490,7 @@ mod tests {
     #[test]
     fn a_fully_digital_area_is_certified() {
         let p = Profile::default_v1();
-        let full = hh(
-            "1",
-            &[
-                ("members", Value::Count(4)),
-                ("members_14plus", Value::Count(3)),
-                ("internet", Y),
-                ("smartphone_users", Value::Count(3)),
-                ("eid_accounts", Value::Count(3)),
-                ("payment_accounts", Value::Count(3)),
-                ("digital_signature", Y),
-                ("online_public_service", Y),
-                ("business", N),
-            ],
-        );
+        let full = full("1");
         let e = evaluate(&p, [&full]);
         assert!(e.certified, "{e:?}");
         assert_eq!((e.required_met, e.required_total), (8, 8));

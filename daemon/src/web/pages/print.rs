@@ -61,19 +61,8 @@ pub async fn show(
         Err(e) => return failed(&ctx, e),
     };
     let l = ctx.l;
-    let mut by_group: Vec<(String, Vec<&HouseholdListItem>)> = Vec::new();
-    let mut ordered: Vec<&HouseholdListItem> = s.items.iter().collect();
-    ordered.sort_by(|x, y| {
-        crate::web::i18n::natural_cmp(x.group.as_deref().unwrap_or(""), y.group.as_deref().unwrap_or(""))
-            .then_with(|| crate::web::i18n::natural_cmp(&x.id, &y.id))
-    });
-    for item in ordered {
-        let g = item.group.clone().unwrap_or_default();
-        match by_group.last_mut() {
-            Some((last, items)) if *last == g => items.push(item),
-            _ => by_group.push((g, vec![item])),
-        }
-    }
+    let ordered = super::worklist::in_reading_order(&s.items);
+    let by_group = super::worklist::by_group(&ordered);
     let chosen = q.group.as_deref().unwrap_or("");
     let label = |id: &str| s.profile.criterion(id).map_or(id.to_string(), |c| c.label.get(l.0).to_string());
     let today = chrono::Local::now().format("%d/%m/%Y").to_string();

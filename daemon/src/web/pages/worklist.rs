@@ -80,23 +80,12 @@ fn render(ctx: &Ctx, area: &str, q: &WorklistQuery, w: &Worklist) -> Markup {
     // The question to open: the criterion's numerator field (for person criteria, its count).
     let anchor = criterion.map(|c| format!("#q-{}", c.numerator)).unwrap_or_default();
     // The whole list in reading order (group, then house code), then one page of it.
-    let mut ordered: Vec<&HouseholdListItem> = w.items.iter().collect();
-    ordered.sort_by(|x, y| {
-        let (gx, gy) = (x.group.as_deref().unwrap_or(""), y.group.as_deref().unwrap_or(""));
-        crate::web::i18n::natural_cmp(gx, gy).then_with(|| crate::web::i18n::natural_cmp(&x.id, &y.id))
-    });
+    let ordered = in_reading_order(&w.items);
     let pages = ordered.len().div_ceil(PAGE_SIZE).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
     let first = (page - 1) * PAGE_SIZE;
     let shown = &ordered[first.min(ordered.len())..(first + PAGE_SIZE).min(ordered.len())];
-    let mut by_group: Vec<(&str, Vec<&HouseholdListItem>)> = Vec::new();
-    for item in shown {
-        let g = item.group.as_deref().unwrap_or("");
-        match by_group.last_mut() {
-            Some((last, items)) if *last == g => items.push(item),
-            _ => by_group.push((g, vec![item])),
-        }
-    }
+    let by_group = by_group(shown);
     let page_url = |p: usize| {
         let mut query = form_urlencoded::Serializer::new(String::new());
         query.append_pair("page", &p.to_string());
@@ -192,4 +181,28 @@ fn chip(l: crate::web::i18n::L, profile: &crdt_model::Profile, g: &crdt_model::e
         Gap::Unknown { .. } => format!("? {label}: {}", l.t("chưa rõ", "unknown")),
     };
     html! { span.chip data-gap=(g.criterion()) { (text) } }
+}
+
+/// Households in the order people read a list: by group, then house code, naturally (`Tổ 2`
+/// before `Tổ 10`).
+pub fn in_reading_order(items: &[HouseholdListItem]) -> Vec<&HouseholdListItem> {
+    let mut ordered: Vec<&HouseholdListItem> = items.iter().collect();
+    ordered.sort_by(|x, y| {
+        let (gx, gy) = (x.group.as_deref().unwrap_or(""), y.group.as_deref().unwrap_or(""));
+        crate::web::i18n::natural_cmp(gx, gy).then_with(|| crate::web::i18n::natural_cmp(&x.id, &y.id))
+    });
+    ordered
+}
+
+/// Households in reading order cut into runs of one group each.
+pub fn by_group<'a>(ordered: &[&'a HouseholdListItem]) -> Vec<(&'a str, Vec<&'a HouseholdListItem>)> {
+    let mut out: Vec<(&str, Vec<&HouseholdListItem>)> = Vec::new();
+    for item in ordered {
+        let g = item.group.as_deref().unwrap_or("");
+        match out.last_mut() {
+            Some((last, items)) if *last == g => items.push(item),
+            _ => out.push((g, vec![item])),
+        }
+    }
+    out
 }

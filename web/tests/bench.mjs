@@ -337,18 +337,17 @@ try {
     }
     const { context } = await loggedIn(A);
     const cookie = await H.cookieHeader(context, A.base);
-    const chrome = await launcher.launch({
-      chromePath: H.CHROMIUM,
-      chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    try {
-      const hh = A.kdcJson('household', 'list', BIG).find((h) => !h.archived).id;
-      for (const [name, url] of [
-        ['home', `${A.base}/`],
-        ['board (3,000 households)', `${A.base}/a/${BIG}`],
-        ['household form', `${A.base}/a/${BIG}/h/${hh}`],
-        ['worklist (e_citizen)', `${A.base}/a/${BIG}/worklist?missing=e_citizen`],
-      ]) {
+    const flags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+    const hh = A.kdcJson('household', 'list', BIG).find((h) => !h.archived).id;
+    for (const [name, url] of [
+      ['home', `${A.base}/`],
+      ['board (3,000 households)', `${A.base}/a/${BIG}`],
+      ['household form', `${A.base}/a/${BIG}/h/${hh}`],
+      ['worklist (e_citizen)', `${A.base}/a/${BIG}/worklist?missing=e_citizen`],
+    ]) {
+      // A fresh browser per page: nothing of one run (cache, connections) helps the next.
+      const chrome = await launcher.launch({ chromePath: H.CHROMIUM, chromeFlags: flags });
+      try {
         const r = await lighthouse(url, {
           port: chrome.port,
           output: 'json',
@@ -357,17 +356,17 @@ try {
           extraHeaders: { Cookie: cookie },
         });
         const lhr = r.lhr;
+        if (lhr.runtimeError) throw new Error(`${name}: ${lhr.runtimeError.message}`);
         const score = (c) => Math.round((lhr.categories[c]?.score ?? 0) * 100);
         const v = (id) => lhr.audits[id]?.numericValue ?? NaN;
-        if (lhr.runtimeError) throw new Error(`${name}: ${lhr.runtimeError.message}`);
         row(
           `(g) Lighthouse mobile: ${name}`,
           `performance ${score('performance')}, accessibility ${score('accessibility')}; FCP ${ms(v('first-contentful-paint'))}, LCP ${ms(v('largest-contentful-paint'))}, TBT ${ms(v('total-blocking-time'))}, CLS ${v('cumulative-layout-shift').toFixed(3)}`,
           'performance and accessibility 100',
         );
+      } finally {
+        await chrome.kill();
       }
-    } finally {
-      await chrome.kill();
     }
   });
 } finally {

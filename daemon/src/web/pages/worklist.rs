@@ -14,7 +14,7 @@ use crate::web::{Ctx, WebState, page};
 
 /// Households on one page of the list: a 3,000-household area stays under 100 KB a page on a
 /// phone's data.
-pub const PAGE_SIZE: usize = 200;
+pub const PAGE_SIZE: usize = 100;
 
 #[derive(Debug, Deserialize)]
 pub struct WorklistQuery {

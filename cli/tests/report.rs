@@ -504,3 +504,43 @@ fn a_district_report_rolls_the_areas_up_by_ward() {
     // Several wards: the issuing body is left to the ward (or district) to set.
     assert_eq!(cell(&range, 0, 0).to_string(), "UBND");
 }
+
+#[test]
+fn declined_households_stand_beside_the_figures_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = 1_700_000_000_000;
+    let new = NewArea {
+        id: "tu-choi".into(),
+        name: "Khu Từ Chối".into(),
+        ward: "Phường Hạc Thành".into(),
+        profile_toml: None,
+    };
+    let mut a = Area::create(new, "peer-a", "máy A", t0).unwrap();
+    a.add_household(hh("T1-001", "Tổ 1", FULL), "peer-a", t0 + 1).unwrap();
+    let refusal = crdt_model::consent::ConsentChange::decision(crdt_model::consent::ConsentState::Refused);
+    a.record_consent("T1-002", refusal, "peer-a", t0 + 2).unwrap();
+    let file = dir.path().join("a.kdcsnap");
+    std::fs::write(&file, snapshot::encode(&[&a])).unwrap();
+
+    let out = kdc(dir.path(), &["--json", "report", s(&file)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((json["areas"][0]["households"].as_u64(), json["areas"][0]["declined"].as_u64()), (Some(1), Some(1)));
+    let out = kdc(dir.path(), &["--lang", "vi", "report", s(&file)]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.contains("1 hộ từ chối khảo sát (50,00%)"), "{text}");
+
+    let path = dir.path().join("r.xlsx");
+    let out = kdc(dir.path(), &["--lang", "vi", "report", "--format", "xlsx", "-o", s(&path), s(&file)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let summary = wb.worksheet_range("Tổng hợp").unwrap();
+    let header = kdc_daemon::report::SUMMARY_HEADER_ROW;
+    let col = (0..80)
+        .find(|&c| cell(&summary, header - 1, c).to_string().starts_with("Hộ từ chối khảo sát"))
+        .expect("a declined column on the summary sheet");
+    assert_eq!(cell(&summary, header + 1, col), Data::Float(1.0));
+    let sheet = wb.worksheet_range("tu-choi").unwrap();
+    let noted = (0..40).any(|r| cell(&sheet, r, 0).to_string().starts_with("1 hộ từ chối khảo sát (50,00%)"));
+    assert!(noted, "the area's sheet names the declined household beside its figures");
+}

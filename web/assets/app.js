@@ -109,6 +109,8 @@
     var ls = store(); if (!ls) return;
     var raw = ls.getItem(draftKey(form)); if (!raw) return;
     var d; try { d = JSON.parse(raw); } catch (e) { ls.removeItem(draftKey(form)); return; }
+    // A draft from another day is not brought back over what the team recorded since.
+    if (!(Date.now() - d.at < 24 * 3600 * 1000)) { ls.removeItem(draftKey(form)); return; }
     var changed = 0;
     (d.values || []).forEach(function (v) {
       var els = form.querySelectorAll('[name="' + v[0].replace(/"/g, "") + '"]');
@@ -198,6 +200,8 @@
             enhance(fresh);
             inplace(fresh);
             drafts(fresh);
+            // Refused: what was typed is on the page again, and kept until it is stored.
+            if (x.r.status === 422) fresh.querySelectorAll("form[data-draft]").forEach(saveDraft);
             var focus = fresh.querySelector("[data-error-for]") || fresh.querySelector("[data-saved-at]");
             if (focus) { focus.setAttribute("tabindex", "-1"); focus.focus({ preventScroll: false }); }
         };

@@ -1225,6 +1225,11 @@ scenario('counts: letters are refused next to the field; "+" on empty gives 1 an
   const res = await H.submitAndWait(page, { expectError: true });
   assert.deepEqual(res.errors?.map((e) => e.field), ['members'], JSON.stringify(res));
   assert.equal(showHousehold(A, AREA, 'T9-001').fields.members, undefined, 'nothing written');
+  // Refused is not lost: a reload brings back what was typed.
+  await page.reload();
+  await page.locator('[data-draft-restored]').waitFor({ timeout: 10_000 });
+  assert.equal(await page.inputValue('input[name="members"]'), 'e');
+  await page.evaluate(() => localStorage.clear());
   await open(page, `${A.base}/a/${AREA}/h/T9-001`);
   const plus = (f) => page.locator(`#q-${f} button[data-step="1"]`).click();
   const minus = (f) => page.locator(`#q-${f} button[data-step="-1"]`).click();

@@ -598,6 +598,17 @@ impl Area {
         best.map_or_else(|| name.trim().to_string(), |(g, _)| g)
     }
 
+    /// House codes that name one house in different cases (recorded before codes were matched
+    /// whatever their case, or by an older device), each set sorted: what the head resolves by
+    /// keeping one household and archiving the others.
+    pub fn code_duplicates(&self) -> Vec<Vec<String>> {
+        let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for h in self.households().into_iter().filter(|h| !h.archived) {
+            by_key.entry(h.id.to_ascii_lowercase()).or_default().push(h.id);
+        }
+        by_key.into_values().filter(|ids| ids.len() > 1).collect()
+    }
+
     /// Groups recorded under more than one spelling (case or spacing): for each, the spelling
     /// the figures use (the most common) and every spelling with its number of households.
     pub fn group_spellings(&self) -> Vec<(String, Vec<(String, usize)>)> {

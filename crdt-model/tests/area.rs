@@ -192,3 +192,25 @@ fn the_head_merges_spellings_of_one_group() {
     assert_eq!(a.household_view("T3").unwrap().group.as_deref(), Some("Tổ 3"));
     assert!(a.group_spellings().is_empty());
 }
+
+#[test]
+fn house_codes_recorded_in_two_cases_are_listed_until_one_is_archived() {
+    let mut a = area("a1");
+    a.add_household(w("T3-045", &[]), "peer-a", 1).unwrap();
+    a.add_member("peer-b", "Minh", "member", "peer-a", 1).unwrap();
+    // An older device's copy (no case check) arrives by merge.
+    let mut old = Area::load(&a.save(), "peer-b").unwrap();
+    let mut doc = old.doc().clone();
+    {
+        use automerge::transaction::Transactable;
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, crdt_model::schema::household("t3-045", crdt_model::schema::Slot::Group), "Tổ 3")
+            .unwrap();
+        tx.commit();
+    }
+    old = Area::load(&doc.save(), "peer-b").unwrap();
+    a.merge(&old).unwrap();
+    assert_eq!(a.code_duplicates(), vec![vec!["T3-045".to_string(), "t3-045".to_string()]]);
+    a.archive_household("t3-045", "peer-a", 2).unwrap();
+    assert!(a.code_duplicates().is_empty());
+}

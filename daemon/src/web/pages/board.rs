@@ -29,6 +29,8 @@ struct Board {
     version: String,
     /// Groups recorded under several spellings, shown to the head (who may merge them).
     duplicates: Vec<(String, Vec<(String, usize)>)>,
+    /// House codes recorded in two cases, shown to the head.
+    code_duplicates: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -77,8 +79,10 @@ pub async fn show(
             sort_groups(&mut status.groups, order);
             let head = a.member(&me).is_some_and(|m| m.role == "head" && !m.removed);
             let upgrade = a.profile_upgrade().map(|p| (p.version(), head));
-            let duplicates = if head { a.group_spellings() } else { Vec::new() };
-            Ok(Board { status, conflicts: conflicts.len(), version: heads_version(&a.heads()), upgrade, duplicates })
+            let (duplicates, code_duplicates) =
+                if head { (a.group_spellings(), a.code_duplicates()) } else { (Vec::new(), Vec::new()) };
+            let version = heads_version(&a.heads());
+            Ok(Board { status, conflicts: conflicts.len(), version, upgrade, duplicates, code_duplicates })
         })
         .await;
     match read {
@@ -156,6 +160,17 @@ fn render(ctx: &Ctx, area: &str, b: &Board, order: Order) -> Markup {
             }
             @if s.incomplete > 0 {
                 p.warn { "⚠ " (s.incomplete) " " (l.t("hộ chưa ghi số nhân khẩu từ 14 tuổi — cần ghi đủ trước khi công nhận.", "households lack the count of residents aged 14+ — needed before certification.")) }
+            }
+        }
+        @for codes in &b.code_duplicates {
+            div.card.warn data-duplicate-house=(codes.join(" ")) {
+                p { "⚠ " (l.t("Một nhà được ghi bằng nhiều mã (khác chữ hoa, chữ thường): ", "One house is recorded under several codes (differing in case): "))
+                    @for (i, code) in codes.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href=(format!("/a/{area}/h/{code}")) { (code) }
+                    }
+                }
+                p.hint { (l.t("Mở từng hộ, ghi đủ câu trả lời vào một hộ, rồi lưu trữ hộ còn lại (mục cuối trang hộ): hộ đã lưu trữ không còn được tính.", "Open each, record every answer in one, then archive the other (at the end of its page): an archived household counts nowhere.")) }
             }
         }
         h2 { (l.t("Tiêu chí", "Criteria")) }

@@ -727,6 +727,10 @@ scenario(
     await H.axeCheck(ax.page, { label: 'household form (with a conflict)' });
 
     await open(page, `${cA.base}/a/conf/h/C-1`);
+    // With the conflict tab present, no tab is cut or pushed off a 360 px screen.
+    const tabs = await page.locator('nav.tabs a').evaluateAll((els) => els.map((e) => [e.textContent.trim(), e.getBoundingClientRect().right]));
+    assert.ok(tabs.some(([t]) => /Xung đột/.test(t)), `a conflicts tab: ${JSON.stringify(tabs)}`);
+    assert.ok(tabs.every(([, r]) => r <= 360), `every tab within 360 px: ${JSON.stringify(tabs)}`);
     const box = page.locator('[data-conflict="C-1/members"]').first();
     await box.waitFor({ state: 'attached', timeout: 15_000 });
     await H.shot(page, 'household-conflict');

@@ -424,8 +424,8 @@ impl Area {
         let groups = groups
             .into_values()
             .map(|(spellings, hs)| {
-                let group = spellings.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(g, _)| g.to_string());
-                GroupStatus { group: group.unwrap_or_default(), evaluation: eval::evaluate(&self.profile, hs) }
+                let group = usual_spelling(&spellings).map(|g| g.to_string()).unwrap_or_default();
+                GroupStatus { group, evaluation: eval::evaluate(&self.profile, hs) }
             })
             .collect();
         Status {
@@ -590,12 +590,7 @@ impl Area {
                 *spellings.entry(g).or_default() += 1;
             }
         }
-        // The spelling most households use (ties: the first in order).
-        let best = spellings.into_iter().fold(None::<(String, usize)>, |best, (g, n)| match best {
-            Some((bg, bn)) if bn >= n => Some((bg, bn)),
-            _ => Some((g, n)),
-        });
-        best.map_or_else(|| name.trim().to_string(), |(g, _)| g)
+        usual_spelling(&spellings).unwrap_or_else(|| name.trim().to_string())
     }
 
     /// House codes that name one house in different cases (recorded before codes were matched
@@ -621,11 +616,7 @@ impl Area {
         by_key
             .into_values()
             .filter(|s| s.len() > 1)
-            .map(|s| {
-                let best =
-                    s.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(g, _)| g.clone()).unwrap_or_default();
-                (best, s.into_iter().collect())
-            })
+            .map(|s| (usual_spelling(&s).unwrap_or_default(), s.into_iter().collect()))
             .collect()
     }
 
@@ -980,6 +971,12 @@ pub fn actor_text(actor: &ActorId) -> String {
         Ok(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_graphic()) => s.to_string(),
         _ => actor.to_bytes().iter().map(|b| format!("{b:02x}")).collect(),
     }
+}
+
+/// The spelling of a group most of its households use (ties: the first in order): the one the
+/// figures show and a new write takes.
+fn usual_spelling<K: Ord + Clone>(spellings: &BTreeMap<K, usize>) -> Option<K> {
+    spellings.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(g, _)| g.clone())
 }
 
 fn read_households<R: std::ops::RangeBounds<String> + 'static>(

@@ -915,6 +915,50 @@ impl Area {
         Ok(())
     }
 
+    /// The area's relays (full multiaddrs ending in `/p2p/PEER`), sorted by peer id.
+    pub fn relays(&self) -> Vec<String> {
+        self.doc
+            .map_range(ROOT, schema::relays())
+            .filter_map(|item| match &item.value {
+                ValueRef::Scalar(s) => scalar_str(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Adds a relay (`/…/p2p/PEER`). Adding one already there writes nothing. Who may change
+    /// the relays is the daemon's decision (the head, like the roster).
+    pub fn add_relay(&mut self, addr: &str, by: &str, now_ms: i64) -> Result<(), ModelError> {
+        let addr = addr.trim();
+        let peer = relay_peer(addr)?;
+        validate_relay(addr, peer)?;
+        if self.relays().iter().any(|r| r == addr) {
+            return Ok(());
+        }
+        let mut tx = self.doc.transaction();
+        tx.put(ROOT, Key::Relay { peer }.to_string(), addr).map_err(corrupt)?;
+        tx.commit_with(
+            CommitOptions::default().with_time(now_ms / 1000).with_message(format!("add relay {addr} (by {by})")),
+        );
+        Ok(())
+    }
+
+    /// Removes a relay, given its address or its peer id. Refused when the area has no such relay.
+    pub fn remove_relay(&mut self, addr: &str, by: &str, now_ms: i64) -> Result<(), ModelError> {
+        let addr = addr.trim();
+        let peer = relay_peer(addr).unwrap_or(addr);
+        let key = Key::Relay { peer }.to_string();
+        if peer.is_empty() || peer.contains('/') || self.doc.get(ROOT, &key).ok().flatten().is_none() {
+            return Err(ModelError::NotFound { what: "relay", id: addr.to_string() });
+        }
+        let mut tx = self.doc.transaction();
+        tx.delete(ROOT, key).map_err(corrupt)?;
+        tx.commit_with(
+            CommitOptions::default().with_time(now_ms / 1000).with_message(format!("remove relay {addr} (by {by})")),
+        );
+        Ok(())
+    }
+
     fn active_heads(&self) -> usize {
         self.members().iter().filter(|m| !m.removed && m.role == "head").count()
     }
@@ -1097,6 +1141,37 @@ pub(crate) fn validate_recipient(r: &str) -> Result<(), ModelError> {
         ));
     }
     Ok(())
+}
+
+/// The peer id a relay address ends in (`…/p2p/PEER`).
+pub(crate) fn relay_peer(addr: &str) -> Result<&str, ModelError> {
+    match addr.trim().rsplit_once("/p2p/") {
+        Some((_, peer)) if !peer.is_empty() && !peer.contains('/') => Ok(peer),
+        _ => Err(ModelError::invalid(
+            "relay",
+            format!("{addr:?} does not end in /p2p/PEER_ID; allowed: the relay's full address, as its kdcd prints it"),
+        )),
+    }
+}
+
+/// A relay's address as the area holds it: a multiaddr of at most 300 printable characters,
+/// directly to the relay (no `/p2p-circuit`), ending in `/p2p/{peer}`. The daemon parses it fully
+/// before storing it.
+pub fn validate_relay(addr: &str, peer: &str) -> Result<(), ModelError> {
+    let bad = |why: &str| {
+        Err(ModelError::invalid("relay", format!("{addr:?} is not a relay address: {why}; allowed: /ip4/…/tcp/…/p2p/PEER_ID")))
+    };
+    if !addr.starts_with('/') || addr.len() > 300 || !addr.bytes().all(|b| b.is_ascii_graphic()) {
+        return bad("a multiaddr starts with '/' and holds at most 300 printable characters");
+    }
+    if addr.contains("/p2p-circuit") {
+        return bad("a relay is reached directly, not through another relay");
+    }
+    match relay_peer(addr) {
+        Ok(p) if p == peer => Ok(()),
+        Ok(_) => bad("its /p2p/ peer id is not the one it is stored under"),
+        Err(_) => bad("it does not end in /p2p/PEER_ID"),
+    }
 }
 
 /// A peer id is a key segment: it must not be empty, hold a '/' (keys would not split) or

@@ -132,7 +132,7 @@ impl Door<'_> {
                         check_put(&parsed, Scalar::from(value), self.profile, creates, cut, &actor)
                             .map_err(|r| bad(key, shown(), r))?;
                     }
-                    OpType::Delete if matches!(parsed, Key::Household { .. } | Key::Member { .. }) => {}
+                    OpType::Delete if matches!(parsed, Key::Household { .. } | Key::Member { .. } | Key::Relay { .. }) => {}
                     OpType::Delete => return Err(bad(key, shown(), "this key is never deleted".into())),
                     OpType::Make(automerge::ObjType::Text) => {
                         return Err(bad(
@@ -233,6 +233,10 @@ fn check_put(
             timestamp()
         }
         Key::Day { date } => crate::epoch::check_day(date, text()?),
+        Key::Relay { peer } => {
+            validate_peer_key(peer).map_err(model)?;
+            crate::area::validate_relay(text()?, peer).map_err(model)
+        }
         Key::Meta(m) => check_text(m.as_str(), text()?, true).map_err(model),
         Key::Member { peer, attr } => {
             validate_peer_key(peer).map_err(model)?;

@@ -10,6 +10,7 @@
 //! | `h/{hh}/{field}`, `h/{hh}/@{slot}` | [`Key::Household`] |
 //! | `x/{hh}` | [`Key::Erased`]: an erased household's tombstone (epochs, [`crate::epoch`]) |
 //! | `d/{YYYY-MM-DD}` | [`Key::Day`]: a day's figures from before an epoch's cut |
+//! | `r/{peer}` | [`Key::Relay`]: a relay the area's devices use beyond the LAN (its multiaddr) |
 //!
 //! Household ids and peer ids cannot contain `/`, so every key splits one way only, and the
 //! byte ranges `h/{hh}/`..`h/{hh}0` and `m/{peer}/`..`m/{peer}0` hold exactly one household's or
@@ -196,6 +197,11 @@ pub enum Key<'a> {
     Day {
         date: &'a str,
     },
+    /// `r/{peer}`: a relay (libp2p circuit relay v2) with peer id `peer`; the value is its full
+    /// address, ending in `/p2p/{peer}`.
+    Relay {
+        peer: &'a str,
+    },
 }
 
 impl<'a> Key<'a> {
@@ -222,6 +228,9 @@ impl<'a> Key<'a> {
         if let Some(hh) = key.strip_prefix("x/") {
             return (!hh.is_empty() && !hh.contains('/')).then_some(Key::Erased { hh });
         }
+        if let Some(peer) = key.strip_prefix("r/") {
+            return (!peer.is_empty() && !peer.contains('/')).then_some(Key::Relay { peer });
+        }
         if let Some(date) = key.strip_prefix("d/") {
             return (!date.is_empty() && !date.contains('/')).then_some(Key::Day { date });
         }
@@ -239,6 +248,7 @@ impl fmt::Display for Key<'_> {
             Key::Household { hh, slot } => write!(f, "h/{hh}/{}", slot.as_str()),
             Key::Erased { hh } => write!(f, "x/{hh}"),
             Key::Day { date } => write!(f, "d/{date}"),
+            Key::Relay { peer } => write!(f, "r/{peer}"),
         }
     }
 }
@@ -273,6 +283,11 @@ pub fn members() -> Range<String> {
     "m/".to_string().."m0".to_string()
 }
 
+/// Every relay key.
+pub fn relays() -> Range<String> {
+    "r/".to_string().."r0".to_string()
+}
+
 /// The roster keys of `peer`.
 pub fn member_keys(peer: &str) -> Range<String> {
     format!("m/{peer}/")..format!("m/{peer}0")
@@ -291,6 +306,7 @@ mod tests {
             Key::Member { peer: "12D3KooW", attr: MemberAttr::Removed },
             Key::Household { hh: "T3-045", slot: Slot::Field("eid_accounts") },
             Key::Household { hh: "T3-045", slot: Slot::Archived },
+            Key::Relay { peer: "12D3KooW" },
         ];
         for key in keys {
             let text = key.to_string();

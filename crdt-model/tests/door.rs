@@ -71,6 +71,19 @@ fn bad_changes() -> Vec<(&'static str, &'static [u8], Edit, &'static str)> {
         ("consent state", member, Box::new(|tx| tx.put(ROOT, "h/H1/@consent", "maybe").unwrap()), "consent state"),
         ("consent method", member, Box::new(|tx| tx.put(ROOT, "h/H1/@consent_method", "sms").unwrap()), "method"),
         ("consent time", member, Box::new(|tx| tx.put(ROOT, "h/H1/@consent_at", "today").unwrap()), "consent_at"),
+        ("relay not an address", member, Box::new(|tx| tx.put(ROOT, "r/QmRelay", "relay.example").unwrap()), "relay"),
+        (
+            "relay under another peer id",
+            member,
+            Box::new(|tx| tx.put(ROOT, "r/QmRelay", "/ip4/1.2.3.4/tcp/4001/p2p/QmOther").unwrap()),
+            "stored under",
+        ),
+        (
+            "relay through a relay",
+            member,
+            Box::new(|tx| tx.put(ROOT, "r/QmB", "/ip4/1.2.3.4/tcp/1/p2p/QmA/p2p-circuit/p2p/QmB").unwrap()),
+            "directly",
+        ),
         (
             "stranger",
             b"peer-x",
@@ -201,4 +214,31 @@ fn values_stored_before_the_check_read_as_unknown_and_are_listed() {
     assert_eq!(invalid, [("internet", "maybe"), ("members", "999")]);
     let history = crdt_model::history::household_history(&bad, "H1").unwrap();
     assert!(history.iter().any(|c| c.field == "members" && c.new == "999"));
+}
+
+#[test]
+fn relays_are_area_data() {
+    let mut a = base();
+    let addr = "/ip4/203.0.113.7/tcp/4001/p2p/12D3KooWRelay";
+    a.add_relay(addr, "peer-a", T0 + 2).unwrap();
+    a.add_relay(addr, "peer-a", T0 + 3).unwrap(); // Twice: one relay.
+    assert_eq!(a.relays(), vec![addr.to_string()]);
+    // Another device learns it by merge; it crosses the door.
+    let mut b = Area::load(&base().save(), "peer-b").unwrap();
+    b.merge(&a).unwrap();
+    assert_eq!(b.relays(), vec![addr.to_string()]);
+    for bad in ["/ip4/203.0.113.7/tcp/4001", "relay.example/p2p/X", "/ip4/1.2.3.4/tcp/1/p2p/A/p2p-circuit/p2p/B"] {
+        let e = a.add_relay(bad, "peer-a", T0).unwrap_err();
+        assert!(matches!(e, ModelError::InvalidInput { .. }), "{bad}: {e}");
+    }
+    // Removed by address or by peer id; removing one that is not there is refused.
+    a.remove_relay("12D3KooWRelay", "peer-a", T0 + 4).unwrap();
+    assert!(a.relays().is_empty());
+    assert!(matches!(a.remove_relay(addr, "peer-a", T0 + 5), Err(ModelError::NotFound { .. })));
+    b.merge(&a).unwrap();
+    assert!(b.relays().is_empty());
+    // Saved and loaded, the relays stay.
+    b.add_relay(addr, "peer-a", T0 + 6).unwrap();
+    let reloaded = Area::load(&b.save(), "peer-c").unwrap();
+    assert_eq!(reloaded.relays(), vec![addr.to_string()]);
 }

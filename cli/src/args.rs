@@ -224,6 +224,33 @@ pub enum AreaCmd {
         /// Area id.
         area: String,
     },
+    /// The relays the area's devices use beyond the LAN (mobile data, behind NAT).
+    #[command(subcommand)]
+    Relay(RelayCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RelayCmd {
+    /// Add a relay (head only): its full address, ending in /p2p/PEER_ID. Every member learns
+    /// it by sync.
+    Add {
+        /// Area id.
+        area: String,
+        /// The relay's address, e.g. /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW…
+        multiaddr: String,
+    },
+    /// Remove a relay (head only), given its address or its peer id.
+    Remove {
+        /// Area id.
+        area: String,
+        /// The relay's address or peer id.
+        multiaddr: String,
+    },
+    /// List the area's relays: reachable from this device, reservation held.
+    List {
+        /// Area id.
+        area: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

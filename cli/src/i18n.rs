@@ -626,6 +626,40 @@ pub fn households_count(lang: Lang, count: usize) -> String {
 
 // ---- members and conflicts --------------------------------------------------------------------
 
+pub fn relay_changed(lang: Lang, area: &str, verb: &str, addr: &str) -> String {
+    match (lang, verb) {
+        (Lang::Vi, "added") => format!("Đã thêm máy chuyển tiếp {addr} vào khu {area}; các thành viên nhận được khi đồng bộ"),
+        (Lang::Vi, _) => format!("Đã bỏ máy chuyển tiếp {addr} khỏi khu {area}"),
+        (Lang::En, "added") => format!("Added relay {addr} to area {area}; members learn it by sync"),
+        (Lang::En, _) => format!("Removed relay {addr} from area {area}"),
+    }
+}
+
+pub fn via_relay(lang: Lang) -> &'static str {
+    pick(lang, "qua máy chuyển tiếp", "through a relay")
+}
+
+pub fn no_relays(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Khu chưa có máy chuyển tiếp: chỉ đồng bộ được trong cùng mạng Wi-Fi hoặc qua địa chỉ đã nhập.",
+        "The area has no relay: devices sync only on a shared network or at addresses typed in.",
+    )
+}
+
+pub fn relay_state(lang: Lang, reachable: Option<bool>, reserved: bool) -> &'static str {
+    match (reserved, reachable) {
+        (true, _) => pick(lang, "✓ kết nối được, đang giữ chỗ", "✓ reachable, reservation held"),
+        (false, Some(true)) => pick(lang, "✓ kết nối được", "✓ reachable"),
+        (false, Some(false)) => pick(lang, "✗ không kết nối được", "✗ not reachable"),
+        (false, None) => pick(lang, "… chưa thử", "… not tried yet"),
+    }
+}
+
+pub fn col_relay(lang: Lang) -> &'static str {
+    pick(lang, "Máy chuyển tiếp", "Relay")
+}
+
 pub fn no_members(lang: Lang) -> &'static str {
     pick(lang, "Chưa có thành viên.", "No members.")
 }

@@ -351,6 +351,21 @@ pub fn members(lang: Lang, members: &[Member]) -> String {
     format!("{t}\n")
 }
 
+pub fn relays(lang: Lang, relays: &[kdc_daemon::network::relays::RelayInfo]) -> String {
+    if relays.is_empty() {
+        return format!("{}\n", i18n::no_relays(lang));
+    }
+    let mut t = table(vec![i18n::col_relay(lang), i18n::col_state(lang)]);
+    for r in relays {
+        let mut state = i18n::relay_state(lang, r.reachable, r.reserved).to_string();
+        if let Some(e) = &r.error {
+            state = format!("{state} ({e})");
+        }
+        t.add_row(vec![r.addr.clone(), state]);
+    }
+    format!("{t}\n")
+}
+
 pub fn conflicts(lang: Lang, conflicts: &[Conflict]) -> String {
     if conflicts.is_empty() {
         return format!("{}\n", i18n::no_conflicts(lang));
@@ -473,11 +488,14 @@ pub fn peers(lang: Lang, peers: &[PeerInfo]) -> String {
         i18n::col_addresses(lang),
     ]);
     for p in sorted {
-        let connected = if p.connected { i18n::yes(lang) } else { i18n::no(lang) };
+        let mut connected = if p.connected { i18n::yes(lang) } else { i18n::no(lang) }.to_string();
+        if p.connected && p.via.as_deref() == Some("relay") {
+            connected = format!("{connected} ({})", i18n::via_relay(lang));
+        }
         t.add_row(vec![
             p.name.clone().unwrap_or_default(),
             p.peer_id.clone(),
-            connected.to_string(),
+            connected,
             p.last_seen.clone().unwrap_or_else(|| i18n::not_applicable(lang).to_string()),
             p.areas_in_sync.join(", "),
             p.addrs.join("\n"),
@@ -715,11 +733,13 @@ mod tests {
             mdns_seen: None,
             bytes_sent: 0,
             bytes_received: 0,
+            via: connected.then(|| "relay".into()),
+            hole_punch: None,
         };
         let text = peers(Lang::En, &[p("12D3KooB", None, false), p("12D3KooA", Some("Lan"), true)]);
         assert!(text.find("12D3KooA") < text.find("12D3KooB"), "connected first: {text}");
         assert!(text.contains("tam-giac-3") && text.contains("/ip4/192.168.1.5/tcp/4001"), "{text}");
-        assert!(text.contains("Connected") && text.contains("yes"), "{text}");
+        assert!(text.contains("Connected") && text.contains("yes (through a relay)"), "{text}");
         assert!(peers(Lang::Vi, &[]).starts_with("Chưa thấy thiết bị nào"));
     }
 

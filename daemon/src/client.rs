@@ -265,6 +265,23 @@ impl Client {
         self.json(self.agent.delete(url).header("Authorization", &self.auth).call())
     }
 
+    /// `GET /v1/areas/{area}/relays`: `[{"addr", "reachable", "reserved"}]`.
+    pub fn relays<T: DeserializeOwned>(&self, area: &str) -> Result<T> {
+        self.get_json(&format!("/v1/areas/{}/relays", seg(area)), &[])
+    }
+
+    /// `POST /v1/areas/{area}/relays`: the relays after adding `addr` (head only).
+    pub fn add_relay<T: DeserializeOwned>(&self, area: &str, addr: &str) -> Result<T> {
+        let req = PeerAddr { addr: addr.to_string() };
+        self.send_json(self.agent.post(self.url(&format!("/v1/areas/{}/relays", seg(area)))), &req)
+    }
+
+    /// `POST /v1/areas/{area}/relays/remove`: the relays after removing `addr` (head only).
+    pub fn remove_relay<T: DeserializeOwned>(&self, area: &str, addr: &str) -> Result<T> {
+        let req = PeerAddr { addr: addr.to_string() };
+        self.send_json(self.agent.post(self.url(&format!("/v1/areas/{}/relays/remove", seg(area)))), &req)
+    }
+
     /// `POST /v1/areas/{area}/invites`: `{"token", "expires_at"}`.
     pub fn create_invite<T: DeserializeOwned>(&self, area: &str, req: &InviteRequest) -> Result<T> {
         self.send_json(self.agent.post(self.url(&format!("/v1/areas/{}/invites", seg(area)))), req)

@@ -55,6 +55,10 @@ pub struct Config {
     pub peers: Vec<Multiaddr>,
     /// `false` with `--no-mdns`.
     pub mdns: bool,
+    /// `--relay`: also serve libp2p circuit relay v2 to other devices.
+    pub relay: bool,
+    /// `--external-address`: addresses others reach this device at (public or port-forwarded).
+    pub external: Vec<Multiaddr>,
     /// Incremental chunks per area before the store compacts it into one full save.
     pub compact_threshold: usize,
     /// `--ui-listen`: also serve the web app (only) on this address, for browsers on the LAN.
@@ -76,6 +80,8 @@ impl Config {
             listen: vec![default_listen()],
             peers: Vec::new(),
             mdns: true,
+            relay: false,
+            external: Vec::new(),
             compact_threshold: crate::store::DEFAULT_COMPACT_THRESHOLD,
             ui_listen: None,
             print_login_url: false,

@@ -125,12 +125,14 @@ async fn serve(
         listen: config.listen.clone(),
         peers: config.peers.clone(),
         mdns: config.mdns,
+        relay: config.relay,
+        external: config.external.clone(),
         name: node.name().to_string(),
         data_dir: data_dir.path().to_path_buf(),
     };
     let (net, net_task) =
         network::spawn(net_config, node.clone(), shutdown.child_token()).map_err(DaemonError::Network)?;
-    tracing::info!(listen = ?config.listen, peers = ?config.peers, mdns = config.mdns, "network started");
+    tracing::info!(listen = ?config.listen, peers = ?config.peers, mdns = config.mdns, relay = config.relay, "network started");
 
     let addr = api_listener.local_addr().map_err(DaemonError::Api)?;
     // Bound before anything is announced, so a taken --ui-listen port fails the start.

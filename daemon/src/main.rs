@@ -33,6 +33,16 @@ struct Args {
     #[arg(long = "peer", value_name = "MULTIADDR", value_parser = parse_multiaddr)]
     peers: Vec<Multiaddr>,
 
+    /// Also serve as a relay (libp2p circuit relay v2) for devices behind NAT or on mobile data.
+    /// A relay holds no area; it forwards only end-to-end encrypted bytes
+    #[arg(long)]
+    relay: bool,
+
+    /// An address others reach this device at (public or port-forwarded), announced to peers
+    /// and handed out in relay reservations; repeatable
+    #[arg(long = "external-address", value_name = "MULTIADDR", value_parser = parse_multiaddr)]
+    external: Vec<Multiaddr>,
+
     /// Do not discover peers on the local network with mDNS
     #[arg(long)]
     no_mdns: bool,
@@ -199,6 +209,8 @@ async fn start(args: Args, api: SocketAddr, ui_listen: Option<SocketAddr>) -> an
     }
     config.peers = args.peers;
     config.mdns = !args.no_mdns;
+    config.relay = args.relay;
+    config.external = args.external;
     config.ui_listen = ui_listen;
     // A person at a terminal gets the web app's login link; services and tests do not.
     config.print_login_url = std::io::IsTerminal::is_terminal(&std::io::stdout());

@@ -138,6 +138,114 @@ impl Drop for Lan {
     }
 }
 
+/// The internet in miniature: a public bridge with hosts on it (relays, a hub), and homes
+/// behind NAT routers, each a router namespace and one device namespace behind it.
+///
+/// Each router masquerades what its device sends out (`MASQUERADE`: a port-keeping NAT, which
+/// hole punching can pass; with `random_fully`, `--random-fully`: a new port per connection, as
+/// carrier-grade NAT does, which it cannot) and drops every unsolicited packet from outside.
+pub struct Wan {
+    pub bridge: String,
+    /// `public[i]`: a namespace with an address on the public bridge ([`Wan::public_ip`]).
+    pub public: Vec<String>,
+    /// `homes[i]`: the device namespace behind router `routers[i]`.
+    pub homes: Vec<String>,
+    pub routers: Vec<String>,
+    /// The public bridge side of each public host's and router's veth (set down to cut it).
+    pub uplinks: Vec<String>,
+    tag: u32,
+}
+
+impl Wan {
+    pub fn new(public: usize, homes: usize, random_fully: bool) -> Wan {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tag = (std::process::id() * 13 + serial * 1013) % 100_000;
+        let bridge = format!("kwb{tag}");
+        let mut wan = Wan { bridge: bridge.clone(), public: vec![], homes: vec![], routers: vec![], uplinks: vec![], tag };
+        sh(&["ip", "link", "add", &bridge, "type", "bridge"]);
+        sh(&["ip", "link", "set", &bridge, "up"]);
+        let net = tag % 250;
+        // Public hosts at .1…, routers at .101….
+        let plug = |wan: &mut Wan, ns: &str, host_octet: usize, label: &str| {
+            sh(&["ip", "netns", "add", ns]);
+            let (outer, inner) = (format!("kw{tag}{label}o"), format!("kw{tag}{label}i"));
+            sh(&["ip", "link", "add", &outer, "type", "veth", "peer", "name", &inner]);
+            sh(&["ip", "link", "set", &inner, "netns", ns]);
+            sh(&["ip", "link", "set", &outer, "master", &bridge]);
+            sh(&["ip", "link", "set", &outer, "up"]);
+            wan.uplinks.push(outer);
+            let addr = format!("172.31.{net}.{host_octet}/24");
+            sh(&["ip", "netns", "exec", ns, "ip", "addr", "add", &addr, "dev", &inner]);
+            sh(&["ip", "netns", "exec", ns, "ip", "link", "set", &inner, "up"]);
+            sh(&["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"]);
+            inner
+        };
+        for i in 0..public {
+            let ns = format!("kw{tag}p{i}");
+            plug(&mut wan, &ns, 1 + i, &format!("p{i}"));
+            wan.public.push(ns);
+        }
+        for i in 0..homes {
+            let router = format!("kw{tag}r{i}");
+            let wan_if = plug(&mut wan, &router, 101 + i, &format!("r{i}"));
+            let home = format!("kw{tag}h{i}");
+            sh(&["ip", "netns", "add", &home]);
+            let (r_lan, h_lan) = (format!("kw{tag}l{i}r"), format!("kw{tag}l{i}h"));
+            sh(&["ip", "link", "add", &r_lan, "type", "veth", "peer", "name", &h_lan]);
+            sh(&["ip", "link", "set", &r_lan, "netns", &router]);
+            sh(&["ip", "link", "set", &h_lan, "netns", &home]);
+            let sub = format!("10.{}.{}", 100 + i, net);
+            let ex = |ns: &str, args: &[&str]| {
+                let mut full = vec!["ip", "netns", "exec", ns];
+                full.extend_from_slice(args);
+                sh(&full);
+            };
+            ex(&router, &["ip", "addr", "add", &format!("{sub}.1/24"), "dev", &r_lan]);
+            ex(&router, &["ip", "link", "set", &r_lan, "up"]);
+            ex(&router, &["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+            let mut nat = vec!["iptables", "-t", "nat", "-A", "POSTROUTING", "-o", &wan_if, "-j", "MASQUERADE"];
+            if random_fully {
+                nat.push("--random-fully");
+            }
+            ex(&router, &nat);
+            ex(&router, &["iptables", "-A", "FORWARD", "-i", &r_lan, "-j", "ACCEPT"]);
+            ex(&router, &["iptables", "-A", "FORWARD", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"]);
+            ex(&router, &["iptables", "-P", "FORWARD", "DROP"]);
+            // Nor does the router answer unsolicited packets itself (no RST from its own ports:
+            // a home router stays silent).
+            ex(&router, &["iptables", "-A", "INPUT", "-i", &wan_if, "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"]);
+            ex(&router, &["iptables", "-A", "INPUT", "-i", &wan_if, "-j", "DROP"]);
+            ex(&home, &["ip", "addr", "add", &format!("{sub}.2/24"), "dev", &h_lan]);
+            ex(&home, &["ip", "link", "set", &h_lan, "up"]);
+            ex(&home, &["ip", "link", "set", "lo", "up"]);
+            ex(&home, &["ip", "route", "add", "default", "via", &format!("{sub}.1")]);
+            wan.routers.push(router);
+            wan.homes.push(home);
+        }
+        wan
+    }
+
+    /// The public address of public host `i`.
+    pub fn public_ip(&self, i: usize) -> String {
+        format!("172.31.{}.{}", self.tag % 250, 1 + i)
+    }
+
+    /// Cuts (`up = false`) or restores public host `i`'s link.
+    pub fn set_public_link(&self, i: usize, up: bool) {
+        sh(&["ip", "link", "set", &self.uplinks[i], if up { "up" } else { "down" }]);
+    }
+}
+
+impl Drop for Wan {
+    fn drop(&mut self) {
+        for ns in self.public.iter().chain(&self.routers).chain(&self.homes) {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+        let _ = Command::new("ip").args(["link", "del", &self.bridge]).status();
+    }
+}
+
 /// A `kdcd` inside a namespace, with mDNS on (as users run it), listening on all interfaces.
 pub struct NsDaemon {
     pub ns: String,
@@ -145,6 +253,8 @@ pub struct NsDaemon {
     pub dir: PathBuf,
     _tmp: Option<tempfile::TempDir>,
     child: Option<Child>,
+    /// Arguments besides the data directory, API and name (default: listen on any port).
+    pub args: Vec<String>,
 }
 
 impl NsDaemon {
@@ -158,9 +268,26 @@ impl NsDaemon {
     /// Starts the daemon without waiting for it (to start several at the same moment); call
     /// [`NsDaemon::wait_ready`] before using it.
     pub fn spawn_only(ns: &str, name: &str) -> NsDaemon {
+        NsDaemon::spawn_with(ns, name, &["--listen", "/ip4/0.0.0.0/tcp/0"])
+    }
+
+    /// Starts a daemon with these arguments (besides data directory, API and name) and waits.
+    pub fn start_with(ns: &str, name: &str, args: &[&str]) -> NsDaemon {
+        let d = NsDaemon::spawn_with(ns, name, args);
+        d.wait_ready();
+        d
+    }
+
+    fn spawn_with(ns: &str, name: &str, args: &[&str]) -> NsDaemon {
         let tmp = tempfile::tempdir().unwrap();
-        let mut d =
-            NsDaemon { ns: ns.into(), name: name.into(), dir: tmp.path().to_path_buf(), _tmp: Some(tmp), child: None };
+        let mut d = NsDaemon {
+            ns: ns.into(),
+            name: name.into(),
+            dir: tmp.path().to_path_buf(),
+            _tmp: Some(tmp),
+            child: None,
+            args: args.iter().map(|a| a.to_string()).collect(),
+        };
         d.spawn_process();
         d
     }
@@ -177,7 +304,8 @@ impl NsDaemon {
             .arg(bin("kdcd"))
             .arg("--data-dir")
             .arg(&self.dir)
-            .args(["--api", "127.0.0.1:0", "--listen", "/ip4/0.0.0.0/tcp/0", "--name", &self.name])
+            .args(["--api", "127.0.0.1:0", "--name", &self.name])
+            .args(&self.args)
             .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -5,9 +5,10 @@ use std::path::Path;
 use crdt_model::area::AreaSummary;
 use crdt_model::profile::Profile;
 use kdc_daemon::api::types::CreateArea;
+use kdc_daemon::network::relays::RelayInfo;
 
 use super::Ctx;
-use crate::args::AreaCmd;
+use crate::args::{AreaCmd, RelayCmd};
 use crate::error::usage;
 use crate::{i18n, output};
 
@@ -31,9 +32,32 @@ pub fn run(ctx: &Ctx, cmd: AreaCmd) -> anyhow::Result<()> {
                 }
             })
         }
+        AreaCmd::Relay(cmd) => relay(ctx, cmd),
         AreaCmd::List => {
             let client = ctx.client()?;
             answer!(ctx, client.areas(), |areas: Vec<AreaSummary>| output::area_list(ctx.lang, &areas))
+        }
+    }
+}
+
+fn relay(ctx: &Ctx, cmd: RelayCmd) -> anyhow::Result<()> {
+    let client = ctx.client()?;
+    let changed = |area: &str, verb: &str, addr: &str, list: &[RelayInfo]| {
+        i18n::relay_changed(ctx.lang, area, verb, addr) + "\n" + &output::relays(ctx.lang, list)
+    };
+    match cmd {
+        RelayCmd::Add { area, multiaddr } => {
+            answer!(ctx, client.add_relay(&area, &multiaddr), |l: Vec<RelayInfo>| changed(
+                &area, "added", &multiaddr, &l
+            ))
+        }
+        RelayCmd::Remove { area, multiaddr } => {
+            answer!(ctx, client.remove_relay(&area, &multiaddr), |l: Vec<RelayInfo>| changed(
+                &area, "removed", &multiaddr, &l
+            ))
+        }
+        RelayCmd::List { area } => {
+            answer!(ctx, client.relays(&area), |l: Vec<RelayInfo>| output::relays(ctx.lang, &l))
         }
     }
 }

@@ -138,6 +138,26 @@ impl AppState {
         }
     }
 
+    /// The area's relays with this device's standing at each (`kdc area relay list`).
+    pub async fn relays(&self, area: String) -> ApiResult<Vec<crate::network::relays::RelayInfo>> {
+        let addrs = self.node.relays(area).await?;
+        let known = match &self.net {
+            Some(net) => net.relays().await.unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Ok(addrs
+            .into_iter()
+            .map(|addr| {
+                known.iter().find(|r| r.addr == addr).cloned().unwrap_or(crate::network::relays::RelayInfo {
+                    addr,
+                    reachable: None,
+                    reserved: false,
+                    error: None,
+                })
+            })
+            .collect())
+    }
+
     /// Dials `addr` (a multiaddr as text) and keeps redialling it.
     pub async fn add_peer(&self, addr: &str) -> ApiResult<libp2p::Multiaddr> {
         let parsed: libp2p::Multiaddr = addr.trim().parse().map_err(|e| {

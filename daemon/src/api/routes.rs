@@ -34,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/areas/{area}/erasure", get(erasure_status))
         .route("/areas/{area}/members", get(members).post(add_member))
         .route("/areas/{area}/members/{peer_id}", delete(remove_member))
+        .route("/areas/{area}/relays", get(relays).post(add_relay))
+        .route("/areas/{area}/relays/remove", post(remove_relay))
         .route("/areas/{area}/invites", post(create_invite))
         .route("/join", post(join))
         .route("/peers", get(peers).post(add_peer))
@@ -169,6 +171,31 @@ async fn remove_member(
     ApiPath((area, peer_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
     Ok(axum::Json(s.node.remove_member(area, peer_id).await?).into_response())
+}
+
+async fn relays(State(s): State<AppState>, ApiPath(area): ApiPath<String>) -> ApiResult<Response> {
+    Ok(axum::Json(s.relays(area).await?).into_response())
+}
+
+/// `POST /v1/areas/{area}/relays` `{"addr"}` (head only): the area's relays after the change.
+async fn add_relay(
+    State(s): State<AppState>,
+    ApiPath(area): ApiPath<String>,
+    ApiJson(req): ApiJson<PeerAddr>,
+) -> ApiResult<Response> {
+    s.node.add_relay(area.clone(), req.addr).await?;
+    Ok((StatusCode::CREATED, axum::Json(s.relays(area).await?)).into_response())
+}
+
+/// `POST /v1/areas/{area}/relays/remove` `{"addr"}` (head only; the address or the relay's
+/// peer id): the area's relays after the change.
+async fn remove_relay(
+    State(s): State<AppState>,
+    ApiPath(area): ApiPath<String>,
+    ApiJson(req): ApiJson<PeerAddr>,
+) -> ApiResult<Response> {
+    s.node.remove_relay(area.clone(), req.addr).await?;
+    Ok(axum::Json(s.relays(area).await?).into_response())
 }
 
 async fn create_invite(

@@ -5,13 +5,21 @@
 //! (tuned to find a peer in a meeting room within seconds), libp2p-stream carrying the sync
 //! streams `/kdc/sync-stream/1` ([`super::link`]), and request-response carrying invite
 //! redemptions `/kdc/join/1` ([`super::codec`]).
+//!
+//! Beyond the LAN: the relay client (circuit relay v2) keeps a reservation on one of the areas'
+//! relays and dials members through it; DCUtR then punches a direct connection through both
+//! NATs (TCP with port reuse: the relay and the hole-punching dials leave from the listening
+//! port). With `--relay` the device also serves as a relay, with limits that fit sync
+//! ([`relay_config`]).
 
 use std::time::Duration;
 
 use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
-use libp2p::{Swarm, allow_block_list, connection_limits, identify, mdns, noise, ping, tcp, yamux};
+use std::num::NonZeroU32;
+
+use libp2p::{Swarm, allow_block_list, connection_limits, dcutr, identify, mdns, noise, ping, relay, tcp, yamux};
 
 use super::NetError;
 use super::codec;
@@ -38,6 +46,34 @@ pub(super) struct Behaviour {
     pub mdns: Toggle<mdns::tokio::Behaviour>,
     pub streams: libp2p_stream::Behaviour,
     pub join: request_response::Behaviour<codec::Codec>,
+    pub relay_client: relay::client::Behaviour,
+    pub dcutr: dcutr::Behaviour,
+    pub relay: Toggle<relay::Behaviour>,
+}
+
+/// A relay's limits, sized for sync rather than the crate's defaults (2 minutes and 128 KiB per
+/// circuit would cut a first sync): a circuit lives for hours and carries a 3,000-household
+/// first sync many times over; totals, per-peer caps and rate limits keep strangers bounded
+/// (a reservation costs the relay a few hundred bytes; a circuit two buffers).
+pub fn relay_config() -> relay::Config {
+    let n = |v: u32| NonZeroU32::new(v).expect("non-zero");
+    relay::Config {
+        max_reservations: 1024,
+        max_reservations_per_peer: 4,
+        reservation_duration: Duration::from_secs(3600),
+        max_circuits: 512,
+        max_circuits_per_peer: 32,
+        max_circuit_duration: Duration::from_secs(6 * 3600),
+        max_circuit_bytes: 1 << 30,
+        ..relay::Config::default()
+    }
+    // A reservation is renewed about every 45 minutes; a phone that reconnects may ask again.
+    .reservation_rate_per_peer(n(30), Duration::from_secs(10))
+    // Phones behind one carrier-grade NAT share an address.
+    .reservation_rate_per_ip(n(240), Duration::from_secs(1))
+    // A device dials each member it cannot reach at most every 15 s to 2 min (see `swarm`).
+    .circuit_src_per_peer(n(60), Duration::from_secs(5))
+    .circuit_src_per_ip(n(240), Duration::from_secs(1))
 }
 
 /// Builds the swarm and starts listening. Fails when a `--listen` address cannot be bound.
@@ -47,7 +83,9 @@ pub(super) fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetErr
         .with_tokio()
         .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
         .map_err(|e| NetError::Unreachable(format!("transport: {e}")))?
-        .with_behaviour(|key| {
+        .with_relay_client(noise::Config::new, yamux::Config::default)
+        .map_err(|e| NetError::Unreachable(format!("relay transport: {e}")))?
+        .with_behaviour(|key, relay_client| {
             let mdns = if config.mdns {
                 let cfg = mdns::Config {
                     ttl: Duration::from_secs(60),
@@ -68,9 +106,9 @@ pub(super) fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetErr
                 blocked: allow_block_list::Behaviour::default(),
                 limits: connection_limits::Behaviour::new(
                     connection_limits::ConnectionLimits::default()
-                        .with_max_established(Some(128))
+                        .with_max_established(Some(if config.relay { 2048 } else { 128 }))
                         .with_max_established_per_peer(Some(4))
-                        .with_max_pending_incoming(Some(32)),
+                        .with_max_pending_incoming(Some(if config.relay { 128 } else { 32 })),
                 ),
                 identify: identify::Behaviour::new(
                     identify::Config::new("/kdc/1".into(), key.public()).with_agent_version(format!(
@@ -86,6 +124,15 @@ pub(super) fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetErr
                     [(codec::JOIN_PROTOCOL, ProtocolSupport::Full)],
                     request_response::Config::default().with_request_timeout(Duration::from_secs(60)),
                 ),
+                relay_client,
+                dcutr: dcutr::Behaviour::new(local),
+                relay: Toggle::from(config.relay.then(|| {
+                    let mut r = relay::Behaviour::new(local, relay_config());
+                    // Serve even before an external address is known (`--external-address` makes
+                    // the reservations it hands out useful to others).
+                    r.set_status(Some(relay::Status::Enable));
+                    r
+                })),
             }
         })
         .map_err(|e| NetError::Unreachable(format!("behaviour: {e}")))?
@@ -93,6 +140,9 @@ pub(super) fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetErr
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
         .with_connection_timeout(CONNECT_TIMEOUT)
         .build();
+    for addr in &config.external {
+        swarm.add_external_address(addr.clone());
+    }
     for addr in &config.listen {
         swarm.listen_on(addr.clone()).map_err(|e| NetError::Refused(format!("cannot listen on {addr}: {e}")))?;
     }

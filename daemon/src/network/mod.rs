@@ -40,6 +40,12 @@ pub struct PeerInfo {
     /// When mDNS last announced this peer on the local network (RFC 3339), if ever.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mdns_seen: Option<String>,
+    /// The connection sync uses now: `"direct"` or `"relay"` (connected peers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// The last hole punch with this peer (DCUtR): `"ok"` or why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hole_punch: Option<String>,
     /// Sync stream bytes to and from the peer since the daemon started (frames with their
     /// length prefix; Noise, Yamux and TCP headers not counted).
     #[serde(default)]
@@ -85,6 +91,10 @@ pub enum Command {
         addr: Multiaddr,
         reply: oneshot::Sender<Result<(), NetError>>,
     },
+    /// The areas' relays and this device's standing with each.
+    Relays {
+        reply: oneshot::Sender<Vec<relays::RelayInfo>>,
+    },
     /// Dial the inviter, present the secret, wait until the area has arrived; answers the area id.
     Join {
         request: JoinRequest,
@@ -127,6 +137,10 @@ impl NetHandle {
         self.ask(|reply| Command::Dial { addr, reply }).await?
     }
 
+    pub async fn relays(&self) -> Result<Vec<relays::RelayInfo>, NetError> {
+        self.ask(|reply| Command::Relays { reply }).await
+    }
+
     /// Redeems an invite at the inviter; answers the area id once it is stored here.
     pub async fn join(&self, request: JoinRequest) -> Result<String, NetError> {
         self.ask(|reply| Command::Join { request, reply }).await?
@@ -138,6 +152,7 @@ pub mod codec;
 pub mod joins;
 pub mod link;
 pub mod peers;
+pub mod relays;
 pub mod sessions;
 pub mod swarm;
 

@@ -43,6 +43,8 @@ pub struct Conn {
     pub last_pong: Option<Instant>,
     /// Asked to close (no ping answered) and not closed yet: as good as gone.
     pub closing: bool,
+    /// Through a relay (`/p2p-circuit`).
+    pub relayed: bool,
 }
 
 #[derive(Default)]
@@ -61,6 +63,11 @@ pub struct PeerState {
     /// Sync stream bytes (frames with their length prefix) since the daemon started.
     pub bytes_sent: u64,
     pub bytes_received: u64,
+    /// Not before then through a relay again, and the backoff after that
+    /// (see [`super::relays::RELAY_DIAL_MIN`]).
+    pub next_relay_dial: Option<(Instant, Duration)>,
+    /// The last hole punch with this peer: `"ok"` or why it failed.
+    pub hole_punch: Option<String>,
 }
 
 impl PeerState {
@@ -69,18 +76,38 @@ impl PeerState {
         self.conns.iter().any(|c| !c.closing)
     }
 
+    /// A live connection that does not go through a relay.
+    pub fn has_direct_connection(&self) -> bool {
+        self.conns.iter().any(|c| !c.closing && !c.relayed)
+    }
+
+    /// `"direct"` or `"relay"`: the kind of the connection sync uses (none: not connected).
+    pub fn via(&self) -> Option<&'static str> {
+        if self.has_direct_connection() {
+            Some("direct")
+        } else if self.has_live_connection() {
+            Some("relay")
+        } else {
+            None
+        }
+    }
+
     /// Dial again soon: the peer's last live connection just went.
     pub fn dial_soon(&mut self, now: Instant) {
         self.next_dial = Some((now + REDIAL_MIN, REDIAL_MIN));
     }
 
     /// The connections to close so that one stays (see [`SIMULTANEOUS`]). Both devices decide
-    /// alike: the newest, unless the two newest came within [`SIMULTANEOUS`] of each other, then
+    /// alike: a direct connection over any relayed one (hole punching or the LAN took over);
+    /// then the newest, unless the two newest came within [`SIMULTANEOUS`] of each other, then
     /// the one the smaller peer id dialled.
     pub fn surplus_connections(&self, local: PeerId, peer: PeerId) -> Vec<ConnectionId> {
-        let mut conns: Vec<Conn> = self.conns.iter().filter(|c| !c.closing).copied().collect();
+        let direct = self.has_direct_connection();
+        let live = self.conns.iter().filter(|c| !c.closing);
+        let mut surplus: Vec<ConnectionId> = live.clone().filter(|c| direct && c.relayed).map(|c| c.id).collect();
+        let mut conns: Vec<Conn> = live.filter(|c| !(direct && c.relayed)).copied().collect();
         if conns.len() < 2 {
-            return Vec::new();
+            return surplus;
         }
         conns.sort_by_key(|c| c.since);
         let newest = conns[conns.len() - 1];
@@ -91,7 +118,8 @@ impl PeerState {
         } else {
             newest.id
         };
-        conns.iter().filter(|c| c.id != keep).map(|c| c.id).collect()
+        surplus.extend(conns.iter().filter(|c| c.id != keep).map(|c| c.id));
+        surplus
     }
 }
 
@@ -145,15 +173,64 @@ pub fn save_addresses(dir: &Path, peers: &HashMap<PeerId, PeerState>) {
     });
 }
 
+/// The peer an address leads to: its last `/p2p/` component, or for a relayed address
+/// (`RELAY/p2p-circuit/p2p/PEER`) the one after `/p2p-circuit` (`None` when there is none:
+/// such an address names only the relay).
 pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
-    addr.iter().find_map(|p| match p {
-        Protocol::P2p(peer) => Some(peer),
-        _ => None,
-    })
+    let mut peer = None;
+    for p in addr.iter() {
+        match p {
+            Protocol::P2p(id) => peer = Some(id),
+            Protocol::P2pCircuit => peer = None,
+            _ => {}
+        }
+    }
+    peer
 }
 
+/// The address without the `/p2p/` of the peer it leads to: `/ip4/…/tcp/…/p2p/PEER` gives
+/// `/ip4/…/tcp/…`, `RELAY/p2p/R/p2p-circuit/p2p/PEER` gives `RELAY/p2p/R/p2p-circuit` (the
+/// relay's own id stays: the circuit needs it).
 pub fn strip_p2p(addr: &Multiaddr) -> Multiaddr {
-    addr.iter().filter(|p| !matches!(p, Protocol::P2p(_))).collect()
+    let mut out = addr.clone();
+    if matches!(out.iter().last(), Some(Protocol::P2p(_))) && peer_of(addr).is_some() {
+        out.pop();
+    }
+    out
+}
+
+/// Whether an address goes through a relay (`/p2p-circuit`).
+pub fn is_relayed(addr: &Multiaddr) -> bool {
+    addr.iter().any(|p| matches!(p, Protocol::P2pCircuit))
+}
+
+/// The address at which `peer` is reached through `relay` (`RELAY/p2p-circuit/p2p/PEER`).
+pub fn circuit_addr(relay: &Multiaddr, peer: PeerId) -> Multiaddr {
+    relay.clone().with(Protocol::P2pCircuit).with(Protocol::P2p(peer))
+}
+
+/// Parses a relay's address as a head types it: a multiaddr reached directly (IP or DNS, then
+/// TCP), ending in `/p2p/PEER_ID`.
+pub fn relay_address(text: &str) -> Result<Multiaddr, String> {
+    let text = text.trim();
+    let addr: Multiaddr =
+        text.parse().map_err(|e| format!("{text:?} is not a multiaddr ({e}); allowed: /ip4/…/tcp/PORT/p2p/PEER_ID"))?;
+    if is_relayed(&addr) {
+        return Err(format!("{text:?} goes through a relay itself; allowed: the relay's own address"));
+    }
+    if !matches!(addr.iter().last(), Some(Protocol::P2p(_))) {
+        return Err(format!(
+            "{text:?} does not end in /p2p/PEER_ID; allowed: the relay's full address, as its kdcd prints it"
+        ));
+    }
+    let host = addr.iter().any(|p| {
+        matches!(p, Protocol::Ip4(_) | Protocol::Ip6(_) | Protocol::Dns(_) | Protocol::Dns4(_) | Protocol::Dns6(_))
+    });
+    let tcp = addr.iter().any(|p| matches!(p, Protocol::Tcp(_)));
+    if !host || !tcp {
+        return Err(format!("{text:?} has no IP or DNS name and TCP port; allowed: /ip4/…/tcp/PORT/p2p/PEER_ID"));
+    }
+    Ok(addr)
 }
 
 /// Addresses worth remembering: not unspecified (0.0.0.0).
@@ -182,7 +259,7 @@ mod tests {
     use super::*;
 
     fn conn(id: usize, since: Instant, we_dialled: bool) -> Conn {
-        Conn { id: ConnectionId::new_unchecked(id), since, we_dialled, last_pong: Some(since), closing: false }
+        Conn { id: ConnectionId::new_unchecked(id), since, we_dialled, last_pong: Some(since), closing: false, relayed: false }
     }
 
     #[test]
@@ -210,6 +287,37 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(late.surplus_connections(a, b), vec![ConnectionId::new_unchecked(1)]);
+        // A relayed connection gives way to a direct one, older or newer, on both devices.
+        let mut relayed = conn(3, t + Duration::from_secs(40), true);
+        relayed.relayed = true;
+        let mixed = PeerState { conns: vec![conn(1, t, true), relayed], ..Default::default() };
+        assert_eq!(mixed.surplus_connections(a, b), vec![ConnectionId::new_unchecked(3)]);
+        assert_eq!(mixed.via(), Some("direct"));
+        let only_relayed = PeerState { conns: vec![relayed], ..Default::default() };
+        assert!(only_relayed.surplus_connections(a, b).is_empty());
+        assert_eq!(only_relayed.via(), Some("relay"));
+    }
+
+    #[test]
+    fn addresses_through_a_relay() {
+        let (relay, peer) = (PeerId::random(), PeerId::random());
+        let direct: Multiaddr = format!("/ip4/10.0.0.2/tcp/4001/p2p/{peer}").parse().unwrap();
+        assert_eq!(peer_of(&direct), Some(peer));
+        assert_eq!(strip_p2p(&direct).to_string(), "/ip4/10.0.0.2/tcp/4001");
+        let r: Multiaddr = format!("/ip4/203.0.113.1/tcp/4001/p2p/{relay}").parse().unwrap();
+        let circuit = circuit_addr(&r, peer);
+        assert!(is_relayed(&circuit) && !is_relayed(&direct));
+        assert_eq!(peer_of(&circuit), Some(peer));
+        assert_eq!(strip_p2p(&circuit).to_string(), format!("/ip4/203.0.113.1/tcp/4001/p2p/{relay}/p2p-circuit"));
+        // A listening circuit address names only the relay: no peer, nothing stripped.
+        let listening = r.clone().with(Protocol::P2pCircuit);
+        assert_eq!(peer_of(&listening), None);
+        assert_eq!(strip_p2p(&listening), listening);
+        assert_eq!(relay_address(&r.to_string()).unwrap(), r);
+        for bad in ["/ip4/203.0.113.1/tcp/4001", "relay", "/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN"] {
+            assert!(relay_address(bad).is_err(), "{bad}");
+        }
+        assert!(relay_address(&circuit.to_string()).is_err());
     }
 
     #[test]

@@ -23,7 +23,7 @@ use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, Swarm};
-use libp2p::{identify, mdns, ping};
+use libp2p::{dcutr, identify, mdns, ping, relay};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
@@ -32,8 +32,10 @@ use super::codec::{self, Frame, Request, Response};
 use super::joins::Joins;
 use super::link::{self, LinkEvent, Outbound};
 use super::peers::{
-    self, Conn, MDNS_DEFER, PeerState, REDIAL_MAX, REDIAL_MIN, Redial, is_dialable, jitter, now_ms, peer_of, strip_p2p,
+    self, Conn, MDNS_DEFER, PeerState, REDIAL_MAX, REDIAL_MIN, Redial, is_dialable, is_relayed, jitter, now_ms, peer_of,
+    strip_p2p,
 };
+use super::relays::{RELAY_DIAL_MAX, RELAY_DIAL_MIN, Relays, Todo};
 use super::sessions::{Action, Input, PairId, Sessions};
 use super::{Command, JoinRequest, NetError, PeerInfo, Refusal};
 use crate::node::sync::{Received, SyncSession};
@@ -49,6 +51,10 @@ pub struct NetConfig {
     pub listen: Vec<Multiaddr>,
     pub peers: Vec<Multiaddr>,
     pub mdns: bool,
+    /// Also serve circuit relay v2.
+    pub relay: bool,
+    /// Addresses others reach this device at.
+    pub external: Vec<Multiaddr>,
     pub name: String,
     pub data_dir: PathBuf,
 }
@@ -81,6 +87,7 @@ enum Internal {
     },
     Blocked(BTreeSet<String>),
     Names(Vec<(String, String)>),
+    Relays(Vec<Multiaddr>),
 }
 
 struct EventLoop {
@@ -106,6 +113,8 @@ struct EventLoop {
     redial: HashMap<Multiaddr, Redial>,
     addrs_dirty: bool,
     blocked: BTreeSet<PeerId>,
+    /// The areas' relays: the reservation this device holds, and how each answered.
+    relays: Relays,
 }
 
 /// Starts the network task. It runs until `shutdown` is cancelled.
@@ -142,6 +151,7 @@ pub fn spawn(
         redial: HashMap::new(),
         addrs_dirty: false,
         blocked: BTreeSet::new(),
+        relays: Relays::default(),
     };
     for addr in peers::load_addresses(&config.data_dir) {
         ev.learn_address(addr.0, addr.1, false);
@@ -294,6 +304,7 @@ impl EventLoop {
                 tracing::debug!(%addr, error = %e, "dial failed");
             }
         }
+        self.keep_reservation(now);
         self.joins.expire(now);
         self.feed(Input::Tick);
         if self.addrs_dirty {
@@ -328,6 +339,37 @@ impl EventLoop {
                 self.names = names.into_iter().collect();
                 self.update_limits();
             }
+            Internal::Relays(addrs) => {
+                let had = !self.relays.is_empty();
+                for todo in self.relays.set(addrs) {
+                    if let Todo::Unlisten(id) = todo {
+                        self.swarm.remove_listener(id);
+                    }
+                }
+                if !had && !self.relays.is_empty() {
+                    self.keep_reservation(Instant::now());
+                }
+            }
+        }
+    }
+
+    /// Asks a relay for a reservation when none is held or asked for (at start, when the areas
+    /// gain one, when the one held goes).
+    fn keep_reservation(&mut self, now: Instant) {
+        while let Some(addr) = self.relays.next(now) {
+            match self.swarm.listen_on(addr.clone()) {
+                Ok(id) => {
+                    tracing::info!(relay = %addr, "asking the relay for a reservation");
+                    self.relays.listening(&addr, id);
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(relay = %addr, error = %e, "cannot listen through the relay");
+                    let id = libp2p::core::transport::ListenerId::next();
+                    self.relays.listening(&addr, id);
+                    self.relays.closed(id, Some(e.to_string()), now);
+                }
+            }
         }
     }
 
@@ -340,6 +382,9 @@ impl EventLoop {
             }
             if let Ok(names) = node.member_names().await {
                 let _ = tx.send(Internal::Names(names));
+            }
+            if let Ok(relays) = node.all_relays().await {
+                let _ = tx.send(Internal::Relays(relays.iter().filter_map(|r| r.parse().ok()).collect()));
             }
         });
     }
@@ -366,7 +411,20 @@ impl EventLoop {
     fn handle_command(&mut self, command: Command) {
         match command {
             Command::ListenAddrs { reply } => {
-                let _ = reply.send(self.swarm.listeners().cloned().collect());
+                // Where others reach this device: its listeners (a relay's circuit among them once
+                // reserved), its external addresses, and every relay of its areas.
+                let mut addrs: Vec<Multiaddr> = Vec::new();
+                let relayed = self.relays.listen_addrs();
+                for a in relayed.iter().chain(self.swarm.external_addresses()).chain(self.swarm.listeners()) {
+                    let a = strip_p2p(a);
+                    if !addrs.contains(&a) {
+                        addrs.push(a);
+                    }
+                }
+                let _ = reply.send(addrs);
+            }
+            Command::Relays { reply } => {
+                let _ = reply.send(self.relays.infos());
             }
             Command::Peers { reply } => {
                 let _ = reply.send(self.peer_infos());
@@ -579,7 +637,13 @@ impl EventLoop {
                     }
                     self.learn_address(peer, addr, true);
                     self.peers.entry(peer).or_default().mdns_seen_ms = Some(now_ms());
-                    if self.swarm.is_connected(&peer) {
+                    if self.direct(&peer) {
+                        continue;
+                    }
+                    if self.live(&peer) {
+                        // Back on the same network while connected through a relay: go direct
+                        // (the relayed connection then gives way, see `surplus_connections`).
+                        self.dial_direct(peer);
                         continue;
                     }
                     // Both devices see each other at about the same moment: only one dials now.
@@ -596,7 +660,8 @@ impl EventLoop {
                 let name = info.agent_version.split_once(" (").map(|(_, n)| n.trim_end_matches(')').to_string());
                 self.peers.entry(peer_id).or_default().agent_name = name;
                 for addr in info.listen_addrs {
-                    if is_dialable(&addr) {
+                    // Circuit addresses are made from the areas' relays, not remembered.
+                    if is_dialable(&addr) && !is_relayed(&addr) {
                         self.learn_address(peer_id, addr, true);
                     }
                 }
@@ -610,11 +675,30 @@ impl EventLoop {
                 Err(ping::Failure::Unsupported) => self.set_pong(peer, connection, None),
                 Err(e) => self.drop_dead_connection(peer, connection, &e.to_string()),
             },
+            SwarmEvent::Behaviour(BehaviourEvent::RelayClient(e)) => self.handle_relay_client(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Dcutr(dcutr::Event { remote_peer_id, result })) => {
+                let outcome = match &result {
+                    Ok(_) => {
+                        tracing::info!(peer = %remote_peer_id, "hole punched: direct connection");
+                        "ok".to_string()
+                    }
+                    Err(e) => {
+                        tracing::info!(peer = %remote_peer_id, error = %e, "hole punching failed; staying on the relay");
+                        e.to_string()
+                    }
+                };
+                self.peers.entry(remote_peer_id).or_default().hole_punch = Some(outcome);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Relay(e)) => tracing::debug!(event = ?e, "relay server"),
             SwarmEvent::Behaviour(BehaviourEvent::Blocked(never)) => match never {},
             SwarmEvent::Behaviour(BehaviourEvent::Limits(never)) => match never {},
             SwarmEvent::ConnectionEstablished { peer_id, connection_id, endpoint, .. } => {
-                tracing::info!(peer = %peer_id, addr = %endpoint.get_remote_address(), "connected");
-                if let ConnectedPoint::Dialer { address, .. } = &endpoint {
+                let relayed = endpoint.is_relayed();
+                tracing::info!(peer = %peer_id, addr = %endpoint.get_remote_address(), relayed, "connected");
+                self.relays.contact(peer_id, true);
+                if let ConnectedPoint::Dialer { address, .. } = &endpoint
+                    && !relayed
+                {
                     self.learn_address(peer_id, strip_p2p(address), true);
                     for key in [address.clone(), strip_p2p(address)] {
                         if let Some(r) = self.redial.get_mut(&key) {
@@ -631,9 +715,10 @@ impl EventLoop {
                 let first = !p.has_live_connection();
                 let now = Instant::now();
                 let we_dialled = endpoint.is_dialer();
-                p.conns.push(Conn { id: connection_id, since: now, we_dialled, last_pong: Some(now), closing: false });
+                p.next_relay_dial = None;
+                p.conns.push(Conn { id: connection_id, since: now, we_dialled, last_pong: Some(now), closing: false, relayed });
                 for surplus in p.surplus_connections(*self.swarm.local_peer_id(), peer_id) {
-                    tracing::info!(peer = %peer_id, "a second connection to this peer: closing one");
+                    tracing::info!(peer = %peer_id, "a second connection to this peer: closing one (a relayed one first)");
                     self.swarm.close_connection(surplus);
                 }
                 if first {
@@ -666,14 +751,25 @@ impl EventLoop {
             }
             SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
                 tracing::debug!(peer = ?peer_id, error = %error, "outgoing connection failed");
+                if let Some(peer) = peer_id
+                    && self.relays.is_relay(&peer)
+                {
+                    self.relays.contact(peer, false);
+                }
             }
             SwarmEvent::IncomingConnectionError { error, .. } => {
                 tracing::debug!(error = %error, "incoming connection failed");
             }
             SwarmEvent::NewListenAddr { address, .. } => tracing::info!(%address, "listening"),
             SwarmEvent::ExpiredListenAddr { address, .. } => tracing::info!(%address, "no longer listening"),
-            SwarmEvent::ListenerClosed { addresses, reason, .. } => {
-                tracing::warn!(?addresses, ?reason, "listener closed")
+            SwarmEvent::ListenerClosed { listener_id, addresses, reason } => {
+                let error = reason.as_ref().err().map(|e| error_chain(e));
+                if self.relays.closed(listener_id, error.clone(), Instant::now()) {
+                    tracing::info!(?error, "reservation at the relay ended; trying the next relay");
+                    self.keep_reservation(Instant::now());
+                } else {
+                    tracing::warn!(?addresses, ?reason, "listener closed")
+                }
             }
             SwarmEvent::ListenerError { error, .. } => tracing::warn!(error = %error, "listener error"),
             _ => {}
@@ -695,12 +791,26 @@ impl EventLoop {
     /// Dials `peer` at its known addresses, unless connected or being dialled already. From a
     /// new port, never the listening one: two devices dialling each other at once from their
     /// listening ports meet in one TCP simultaneous open, on which both Noise handshakes fail.
+    ///
+    /// Through the areas' relays too, at most every [`RELAY_DIAL_MIN`] to [`RELAY_DIAL_MAX`]:
+    /// all addresses are dialled at once and the first connection wins (on a LAN, the direct
+    /// one; behind NATs, the relayed one, which hole punching then replaces).
     fn dial_peer(&mut self, peer: PeerId) {
         if self.live(&peer) {
             return;
         }
-        let addrs: Vec<Multiaddr> =
-            self.peers.get(&peer).map(|p| p.addrs.iter().cloned().collect()).unwrap_or_default();
+        let now = Instant::now();
+        let circuits = if self.relays.is_relay(&peer) { Vec::new() } else { self.relays.circuits_for(peer) };
+        let p = self.peers.entry(peer).or_default();
+        let mut addrs: Vec<Multiaddr> = p.addrs.iter().cloned().collect();
+        if !circuits.is_empty() && p.next_relay_dial.is_none_or(|(t, _)| t <= now) {
+            let backoff = p.next_relay_dial.map_or(RELAY_DIAL_MIN, |(_, b)| b);
+            p.next_relay_dial = Some((now + jitter(backoff), (backoff * 2).min(RELAY_DIAL_MAX)));
+            addrs.extend(circuits.iter().map(strip_p2p));
+        }
+        if addrs.is_empty() {
+            return;
+        }
         // A connection being closed does not count: dial past it.
         let condition = if self.swarm.is_connected(&peer) {
             PeerCondition::NotDialing
@@ -710,6 +820,45 @@ impl EventLoop {
         let opts = DialOpts::peer_id(peer).addresses(addrs).condition(condition).allocate_new_port().build();
         if let Err(e) = self.swarm.dial(opts) {
             tracing::debug!(%peer, error = %e, "dial failed");
+        }
+    }
+
+    /// Dials `peer` at its direct addresses while connected to it through a relay.
+    fn dial_direct(&mut self, peer: PeerId) {
+        let addrs: Vec<Multiaddr> =
+            self.peers.get(&peer).map(|p| p.addrs.iter().cloned().collect()).unwrap_or_default();
+        let opts = DialOpts::peer_id(peer).addresses(addrs).condition(PeerCondition::NotDialing).allocate_new_port().build();
+        if let Err(e) = self.swarm.dial(opts) {
+            tracing::debug!(%peer, error = %e, "direct dial failed");
+        }
+    }
+
+    fn handle_relay_client(&mut self, event: relay::client::Event) {
+        match event {
+            relay::client::Event::ReservationReqAccepted { relay_peer_id, renewal, .. } => {
+                self.relays.accepted(relay_peer_id);
+                if !renewal {
+                    tracing::info!(relay = %relay_peer_id, "reservation held: members can reach this device through the relay");
+                    // Members that could not be reached may now be reachable (they hold
+                    // reservations too): dial them through the relay at once.
+                    for p in self.peers.values_mut() {
+                        p.next_relay_dial = None;
+                    }
+                    let now = Instant::now();
+                    let members: Vec<PeerId> = self.names.keys().filter_map(|p| PeerId::from_str(p).ok()).collect();
+                    for peer in members {
+                        if !self.live(&peer) && peer != *self.swarm.local_peer_id() && !self.blocked.contains(&peer) {
+                            self.peers.entry(peer).or_default().next_dial = Some((now, REDIAL_MIN));
+                        }
+                    }
+                }
+            }
+            relay::client::Event::OutboundCircuitEstablished { relay_peer_id, .. } => {
+                tracing::debug!(relay = %relay_peer_id, "circuit through the relay opened");
+            }
+            relay::client::Event::InboundCircuitEstablished { src_peer_id, .. } => {
+                tracing::debug!(peer = %src_peer_id, "a peer reached this device through the relay");
+            }
         }
     }
 
@@ -723,8 +872,9 @@ impl EventLoop {
             if peer == local || self.blocked.contains(&peer) || self.live(&peer) {
                 continue;
             }
+            let relays = !self.relays.is_empty();
             let p = self.peers.entry(peer).or_default();
-            if !p.addrs.is_empty() && p.next_dial.is_none() {
+            if (!p.addrs.is_empty() || relays) && p.next_dial.is_none() {
                 p.next_dial = Some((now, REDIAL_MIN));
             }
         }
@@ -778,6 +928,11 @@ impl EventLoop {
         }
     }
 
+    /// Connected by a live connection that does not go through a relay.
+    fn direct(&self, peer: &PeerId) -> bool {
+        self.swarm.is_connected(peer) && self.peers.get(peer).is_some_and(PeerState::has_direct_connection)
+    }
+
     /// Connected by a connection that is not being closed.
     fn live(&self, peer: &PeerId) -> bool {
         self.swarm.is_connected(peer) && self.peers.get(peer).is_none_or(PeerState::has_live_connection)
@@ -802,6 +957,8 @@ impl EventLoop {
                 mdns_seen: p.mdns_seen_ms.map(crdt_model::area::rfc3339),
                 bytes_sent: p.bytes_sent,
                 bytes_received: p.bytes_received,
+                via: self.live(peer).then(|| p.via().unwrap_or("direct").to_string()),
+                hole_punch: p.hole_punch.clone(),
             })
             .collect();
         out.sort_by(|a, b| b.connected.cmp(&a.connected).then(a.peer_id.cmp(&b.peer_id)));
@@ -837,4 +994,16 @@ impl EventLoop {
         self.addrs_dirty = false;
         peers::save_addresses(&self.data_dir, &self.peers);
     }
+}
+
+/// An error and its sources, in one line (the relay client's refusal is in the source).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }

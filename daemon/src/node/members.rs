@@ -90,6 +90,53 @@ impl Node {
         .await
     }
 
+    /// The area's relays (full multiaddrs).
+    pub async fn relays(&self, area: String) -> Result<Vec<String>> {
+        self.blocking(move |inner| inner.read(&area, |a| Ok(a.relays()))).await
+    }
+
+    /// Adds a relay to the area (head only). `addr` must parse as a multiaddr to a relay and end
+    /// in `/p2p/PEER_ID`. Answers the relays once durable.
+    pub async fn add_relay(&self, area: String, addr: String) -> Result<Vec<String>> {
+        self.blocking(move |inner| {
+            let addr = crate::network::peers::relay_address(&addr)
+                .map_err(|message| ModelError::InvalidInput { field: "relay".into(), message })?
+                .to_string();
+            let (by, now) = (inner.actor.clone(), now_ms());
+            inner.write(&area, |a| {
+                may_change_relays(a, &by)?;
+                a.add_relay(&addr, &by, now)?;
+                Ok(a.relays())
+            })
+        })
+        .await
+    }
+
+    /// Removes a relay (given by address or peer id) from the area (head only).
+    pub async fn remove_relay(&self, area: String, addr: String) -> Result<Vec<String>> {
+        self.blocking(move |inner| {
+            let (by, now) = (inner.actor.clone(), now_ms());
+            inner.write(&area, |a| {
+                may_change_relays(a, &by)?;
+                a.remove_relay(&addr, &by, now)?;
+                Ok(a.relays())
+            })
+        })
+        .await
+    }
+
+    /// Every relay of every area this device holds, each once.
+    pub async fn all_relays(&self) -> Result<Vec<String>> {
+        self.blocking(|inner| {
+            let mut out = std::collections::BTreeSet::new();
+            for id in inner.area_ids() {
+                out.extend(inner.read(&id, |a| Ok(a.relays()))?);
+            }
+            Ok(out.into_iter().collect())
+        })
+        .await
+    }
+
     /// Creates a one-time invite to `area`, valid for `ttl` (at most [`MAX_INVITE_TTL`]).
     /// Answers the secret (for the token; it is not kept here) and the expiry in unix ms.
     pub async fn create_invite(&self, area: String, ttl: Duration) -> Result<([u8; SECRET_LEN], i64)> {
@@ -195,6 +242,17 @@ fn may_manage(area: &Area, actor: &str) -> Result<(), ModelError> {
             message: format!("this device may not change the roster of area {}: {reason}", area.id()),
         })
     })
+}
+
+/// Relays are the head's to change: they decide where the team's encrypted traffic goes.
+fn may_change_relays(area: &Area, actor: &str) -> Result<(), ModelError> {
+    match area.member(actor) {
+        Some(m) if !m.removed && m.role == "head" => Ok(()),
+        _ => Err(ModelError::InvalidInput {
+            field: "area".into(),
+            message: format!("only the area's head may change the relays of area {}", area.id()),
+        }),
+    }
 }
 
 fn may_invite(area: &Area, actor: &str) -> Result<(), InviteRefusal> {

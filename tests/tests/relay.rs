@@ -1,0 +1,187 @@
+//! Beyond the LAN, for real: devices in network namespaces behind NAT routers (iptables
+//! MASQUERADE, unsolicited inbound dropped), a `kdcd --relay` on a public bridge. The phones
+//! share no network and are given nothing but an invite token.
+//!
+//! Needs root, iproute2 and iptables; under CI (`CI=true`) a test that cannot run fails.
+
+use std::time::Duration;
+
+use kdc_tests::netns::{NsDaemon, Wan, available};
+use kdc_tests::{Json, wait_until};
+
+const AREA: &str = "khu-xa";
+const RELAY_PORT: &str = "4001";
+/// Written into a household's address: no byte of it may reach the relay's disk.
+const MARKER: &str = "MARKER-relay-sees-nothing-5c1e";
+
+/// A relay on public host `i` of the WAN; answers it and its full address.
+fn start_relay(wan: &Wan, i: usize) -> (NsDaemon, String) {
+    let ip = wan.public_ip(i);
+    let listen = format!("/ip4/0.0.0.0/tcp/{RELAY_PORT}");
+    let external = format!("/ip4/{ip}/tcp/{RELAY_PORT}");
+    let relay =
+        NsDaemon::start_with(&wan.public[i], &format!("relay{i}"), &["--relay", "--listen", &listen, "--external-address", &external, "--no-mdns"]);
+    let addr = format!("{external}/p2p/{}", relay.peer_id());
+    (relay, addr)
+}
+
+fn phone(ns: &str, name: &str) -> NsDaemon {
+    NsDaemon::start_with(ns, name, &["--listen", "/ip4/0.0.0.0/tcp/0"])
+}
+
+fn relays(d: &NsDaemon) -> Json {
+    d.json(&["area", "relay", "list", AREA])
+}
+
+fn reserved(d: &NsDaemon) -> bool {
+    relays(d).as_array().is_some_and(|l| l.iter().any(|r| r["reserved"] == true))
+}
+
+/// How `d` is connected to `peer` now (`"direct"`, `"relay"`), if it is.
+fn via(d: &NsDaemon, peer: &str) -> Option<String> {
+    let peers = d.json(&["peers"]);
+    peers.as_array()?.iter().find(|p| p["peer_id"] == peer && p["connected"] == true)?["via"].as_str().map(String::from)
+}
+
+fn households(d: &NsDaemon) -> i64 {
+    d.status(AREA).map_or(-1, |s| s["households"].as_i64().unwrap_or(-1))
+}
+
+/// The head creates the area with `relay_addrs`, waits for its reservation, and invites the
+/// member, who joins by the token alone.
+fn team(head: &NsDaemon, member: &NsDaemon, relay_addrs: &[&str]) {
+    head.json(&["area", "create", AREA, "--name", "Khu xa", "--ward", "P"]);
+    for r in relay_addrs {
+        head.json(&["area", "relay", "add", AREA, r]);
+    }
+    assert!(wait_until(Duration::from_secs(30), || reserved(head)), "head holds no reservation: {}", relays(head));
+    let token = head.json(&["invite", AREA])["token"].as_str().unwrap().to_string();
+    let (code, out, err) = member.kdc(&["--json", "join", &token]);
+    assert_eq!(code, 0, "join through the relay failed: {out} {err}");
+    assert!(wait_until(Duration::from_secs(30), || reserved(member)), "member learnt no relay: {}", relays(member));
+}
+
+/// Each side writes a household; both end with both.
+fn converge_both_ways(a: &NsDaemon, b: &NsDaemon, n: usize) {
+    let want = households(a).max(0) + 2;
+    a.json(&["household", "add", "--consent", "verbal", AREA, &format!("A{n}"), "--address", MARKER, "members=3"]);
+    b.json(&["household", "add", "--consent", "verbal", AREA, &format!("B{n}"), "members=2"]);
+    let ok = wait_until(Duration::from_secs(60), || {
+        let (x, y) = (households(a), households(b));
+        x == want && y == want && a.status(AREA) == b.status(AREA)
+    });
+    assert!(ok, "no convergence: {:?} vs {:?}", a.status(AREA), b.status(AREA));
+}
+
+/// The relay holds no area, and no byte of the marker is anywhere in its data directory.
+fn relay_saw_nothing(relay: &NsDaemon) {
+    assert_eq!(relay.json(&["area", "list"]), serde_json::json!([]));
+    for entry in walk(&relay.dir) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(!bytes.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()), "marker found in {}", entry.display());
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+#[test]
+fn behind_two_port_keeping_nats_phones_join_through_the_relay_and_end_direct() {
+    if !available("behind_two_port_keeping_nats_phones_join_through_the_relay_and_end_direct") {
+        return;
+    }
+    let wan = Wan::new(1, 2, false);
+    let (relay, raddr) = start_relay(&wan, 0);
+    let a = phone(&wan.homes[0], "Lan");
+    let b = phone(&wan.homes[1], "Huy");
+    team(&a, &b, &[&raddr]);
+    converge_both_ways(&a, &b, 1);
+    let (pa, pb) = (a.peer_id(), b.peer_id());
+    // Hole punching replaces the relayed connection with a direct one, on both sides.
+    let direct = wait_until(Duration::from_secs(45), || {
+        via(&a, &pb).as_deref() == Some("direct") && via(&b, &pa).as_deref() == Some("direct")
+    });
+    assert!(direct, "not direct: a sees {:?}, b sees {:?}; a's peers {}", via(&a, &pb), via(&b, &pa), a.json(&["peers"]));
+    converge_both_ways(&a, &b, 2);
+    relay_saw_nothing(&relay);
+}
+
+#[test]
+fn behind_carrier_grade_nats_phones_stay_relayed_and_still_sync() {
+    if !available("behind_carrier_grade_nats_phones_stay_relayed_and_still_sync") {
+        return;
+    }
+    let wan = Wan::new(1, 2, true);
+    let (relay, raddr) = start_relay(&wan, 0);
+    let a = phone(&wan.homes[0], "Lan");
+    let b = phone(&wan.homes[1], "Huy");
+    team(&a, &b, &[&raddr]);
+    converge_both_ways(&a, &b, 1);
+    let pb = b.peer_id();
+    assert_eq!(via(&a, &pb).as_deref(), Some("relay"), "{}", a.json(&["peers"]));
+    // A few seconds on, still relayed (hole punching cannot pass a port-randomising NAT), and
+    // edits still cross.
+    std::thread::sleep(Duration::from_secs(5));
+    converge_both_ways(&a, &b, 2);
+    assert_eq!(via(&a, &pb).as_deref(), Some("relay"));
+    relay_saw_nothing(&relay);
+}
+
+#[test]
+fn when_the_relay_vanishes_phones_fall_over_to_the_second_one() {
+    if !available("when_the_relay_vanishes_phones_fall_over_to_the_second_one") {
+        return;
+    }
+    // Carrier-grade NATs: the phones stay on a relay, so the relay's death matters.
+    let wan = Wan::new(2, 2, true);
+    let (mut r1, addr1) = start_relay(&wan, 0);
+    let (_r2, addr2) = start_relay(&wan, 1);
+    let a = phone(&wan.homes[0], "Lan");
+    let b = phone(&wan.homes[1], "Huy");
+    team(&a, &b, &[&addr1, &addr2]);
+    converge_both_ways(&a, &b, 1);
+    let before = households(&a);
+    r1.stop(true);
+    // What is written meanwhile is kept and crosses once both hold a reservation on the second.
+    converge_both_ways(&a, &b, 2);
+    assert_eq!(households(&a), before + 2);
+    let on_second = |d: &NsDaemon| relays(d).as_array().unwrap().iter().any(|r| r["addr"] == addr2 && r["reserved"] == true);
+    assert!(on_second(&a) && on_second(&b), "{} / {}", relays(&a), relays(&b));
+}
+
+#[test]
+fn a_hub_carries_the_days_work_between_phones_never_online_together() {
+    if !available("a_hub_carries_the_days_work_between_phones_never_online_together") {
+        return;
+    }
+    let wan = Wan::new(1, 2, true);
+    let ip = wan.public_ip(0);
+    let external = format!("/ip4/{ip}/tcp/4002");
+    // The always-on member: the area's head on a machine with a public address.
+    let hub = NsDaemon::start_with(&wan.public[0], "Hub", &["--listen", "/ip4/0.0.0.0/tcp/4002", "--external-address", &external]);
+    let mut a = phone(&wan.homes[0], "Lan");
+    let mut b = phone(&wan.homes[1], "Huy");
+    hub.json(&["area", "create", AREA, "--name", "Khu xa", "--ward", "P"]);
+    for d in [&a, &b] {
+        let token = hub.json(&["invite", AREA])["token"].as_str().unwrap().to_string();
+        let (code, out, err) = d.kdc(&["--json", "join", &token]);
+        assert_eq!(code, 0, "join at the hub failed: {out} {err}");
+    }
+    b.stop(false);
+    a.json(&["household", "add", "--consent", "verbal", AREA, "A1", "members=3"]);
+    assert!(wait_until(Duration::from_secs(30), || households(&hub) == 1), "the hub did not get A1");
+    a.stop(false);
+    b.start_again();
+    assert!(wait_until(Duration::from_secs(30), || households(&b) == 1), "B did not get A1 from the hub");
+    b.json(&["household", "add", "--consent", "verbal", AREA, "B1", "members=2"]);
+    assert!(wait_until(Duration::from_secs(30), || households(&hub) == 2));
+    b.stop(false);
+    a.start_again();
+    assert!(wait_until(Duration::from_secs(30), || households(&a) == 2), "A did not get B1 from the hub");
+}

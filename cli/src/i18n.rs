@@ -628,7 +628,9 @@ pub fn households_count(lang: Lang, count: usize) -> String {
 
 pub fn relay_changed(lang: Lang, area: &str, verb: &str, addr: &str) -> String {
     match (lang, verb) {
-        (Lang::Vi, "added") => format!("Đã thêm máy chuyển tiếp {addr} vào khu {area}; các thành viên nhận được khi đồng bộ"),
+        (Lang::Vi, "added") => {
+            format!("Đã thêm máy chuyển tiếp {addr} vào khu {area}; các thành viên nhận được khi đồng bộ")
+        }
         (Lang::Vi, _) => format!("Đã bỏ máy chuyển tiếp {addr} khỏi khu {area}"),
         (Lang::En, "added") => format!("Added relay {addr} to area {area}; members learn it by sync"),
         (Lang::En, _) => format!("Removed relay {addr} from area {area}"),

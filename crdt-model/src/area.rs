@@ -1159,7 +1159,10 @@ pub(crate) fn relay_peer(addr: &str) -> Result<&str, ModelError> {
 /// before storing it.
 pub fn validate_relay(addr: &str, peer: &str) -> Result<(), ModelError> {
     let bad = |why: &str| {
-        Err(ModelError::invalid("relay", format!("{addr:?} is not a relay address: {why}; allowed: /ip4/…/tcp/…/p2p/PEER_ID")))
+        Err(ModelError::invalid(
+            "relay",
+            format!("{addr:?} is not a relay address: {why}; allowed: /ip4/…/tcp/…/p2p/PEER_ID"),
+        ))
     };
     if !addr.starts_with('/') || addr.len() > 300 || !addr.bytes().all(|b| b.is_ascii_graphic()) {
         return bad("a multiaddr starts with '/' and holds at most 300 printable characters");

@@ -132,7 +132,8 @@ impl Door<'_> {
                         check_put(&parsed, Scalar::from(value), self.profile, creates, cut, &actor)
                             .map_err(|r| bad(key, shown(), r))?;
                     }
-                    OpType::Delete if matches!(parsed, Key::Household { .. } | Key::Member { .. } | Key::Relay { .. }) => {}
+                    OpType::Delete
+                        if matches!(parsed, Key::Household { .. } | Key::Member { .. } | Key::Relay { .. }) => {}
                     OpType::Delete => return Err(bad(key, shown(), "this key is never deleted".into())),
                     OpType::Make(automerge::ObjType::Text) => {
                         return Err(bad(

@@ -162,7 +162,8 @@ impl Wan {
         let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tag = (std::process::id() * 13 + serial * 1013) % 100_000;
         let bridge = format!("kwb{tag}");
-        let mut wan = Wan { bridge: bridge.clone(), public: vec![], homes: vec![], routers: vec![], uplinks: vec![], tag };
+        let mut wan =
+            Wan { bridge: bridge.clone(), public: vec![], homes: vec![], routers: vec![], uplinks: vec![], tag };
         sh(&["ip", "link", "add", &bridge, "type", "bridge"]);
         sh(&["ip", "link", "set", &bridge, "up"]);
         let net = tag % 250;
@@ -210,11 +211,29 @@ impl Wan {
             }
             ex(&router, &nat);
             ex(&router, &["iptables", "-A", "FORWARD", "-i", &r_lan, "-j", "ACCEPT"]);
-            ex(&router, &["iptables", "-A", "FORWARD", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"]);
+            ex(
+                &router,
+                &["iptables", "-A", "FORWARD", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"],
+            );
             ex(&router, &["iptables", "-P", "FORWARD", "DROP"]);
             // Nor does the router answer unsolicited packets itself (no RST from its own ports:
             // a home router stays silent).
-            ex(&router, &["iptables", "-A", "INPUT", "-i", &wan_if, "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"]);
+            ex(
+                &router,
+                &[
+                    "iptables",
+                    "-A",
+                    "INPUT",
+                    "-i",
+                    &wan_if,
+                    "-m",
+                    "conntrack",
+                    "--ctstate",
+                    "ESTABLISHED,RELATED",
+                    "-j",
+                    "ACCEPT",
+                ],
+            );
             ex(&router, &["iptables", "-A", "INPUT", "-i", &wan_if, "-j", "DROP"]);
             ex(&home, &["ip", "addr", "add", &format!("{sub}.2/24"), "dev", &h_lan]);
             ex(&home, &["ip", "link", "set", &h_lan, "up"]);

@@ -19,8 +19,11 @@ fn start_relay(wan: &Wan, i: usize) -> (NsDaemon, String) {
     let ip = wan.public_ip(i);
     let listen = format!("/ip4/0.0.0.0/tcp/{RELAY_PORT}");
     let external = format!("/ip4/{ip}/tcp/{RELAY_PORT}");
-    let relay =
-        NsDaemon::start_with(&wan.public[i], &format!("relay{i}"), &["--relay", "--listen", &listen, "--external-address", &external, "--no-mdns"]);
+    let relay = NsDaemon::start_with(
+        &wan.public[i],
+        &format!("relay{i}"),
+        &["--relay", "--listen", &listen, "--external-address", &external, "--no-mdns"],
+    );
     let addr = format!("{external}/p2p/{}", relay.peer_id());
     (relay, addr)
 }
@@ -107,7 +110,13 @@ fn behind_two_port_keeping_nats_phones_join_through_the_relay_and_end_direct() {
     let direct = wait_until(Duration::from_secs(45), || {
         via(&a, &pb).as_deref() == Some("direct") && via(&b, &pa).as_deref() == Some("direct")
     });
-    assert!(direct, "not direct: a sees {:?}, b sees {:?}; a's peers {}", via(&a, &pb), via(&b, &pa), a.json(&["peers"]));
+    assert!(
+        direct,
+        "not direct: a sees {:?}, b sees {:?}; a's peers {}",
+        via(&a, &pb),
+        via(&b, &pa),
+        a.json(&["peers"])
+    );
     converge_both_ways(&a, &b, 2);
     relay_saw_nothing(&relay);
 }
@@ -151,7 +160,8 @@ fn when_the_relay_vanishes_phones_fall_over_to_the_second_one() {
     // What is written meanwhile is kept and crosses once both hold a reservation on the second.
     converge_both_ways(&a, &b, 2);
     assert_eq!(households(&a), before + 2);
-    let on_second = |d: &NsDaemon| relays(d).as_array().unwrap().iter().any(|r| r["addr"] == addr2 && r["reserved"] == true);
+    let on_second =
+        |d: &NsDaemon| relays(d).as_array().unwrap().iter().any(|r| r["addr"] == addr2 && r["reserved"] == true);
     assert!(on_second(&a) && on_second(&b), "{} / {}", relays(&a), relays(&b));
 }
 
@@ -164,7 +174,11 @@ fn a_hub_carries_the_days_work_between_phones_never_online_together() {
     let ip = wan.public_ip(0);
     let external = format!("/ip4/{ip}/tcp/4002");
     // The always-on member: the area's head on a machine with a public address.
-    let hub = NsDaemon::start_with(&wan.public[0], "Hub", &["--listen", "/ip4/0.0.0.0/tcp/4002", "--external-address", &external]);
+    let hub = NsDaemon::start_with(
+        &wan.public[0],
+        "Hub",
+        &["--listen", "/ip4/0.0.0.0/tcp/4002", "--external-address", &external],
+    );
     let mut a = phone(&wan.homes[0], "Lan");
     let mut b = phone(&wan.homes[1], "Huy");
     hub.json(&["area", "create", AREA, "--name", "Khu xa", "--ward", "P"]);

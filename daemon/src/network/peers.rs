@@ -259,7 +259,14 @@ mod tests {
     use super::*;
 
     fn conn(id: usize, since: Instant, we_dialled: bool) -> Conn {
-        Conn { id: ConnectionId::new_unchecked(id), since, we_dialled, last_pong: Some(since), closing: false, relayed: false }
+        Conn {
+            id: ConnectionId::new_unchecked(id),
+            since,
+            we_dialled,
+            last_pong: Some(since),
+            closing: false,
+            relayed: false,
+        }
     }
 
     #[test]

@@ -32,14 +32,18 @@ use super::codec::{self, Frame, Request, Response};
 use super::joins::Joins;
 use super::link::{self, LinkEvent, Outbound};
 use super::peers::{
-    self, Conn, MDNS_DEFER, PeerState, REDIAL_MAX, REDIAL_MIN, Redial, is_dialable, is_relayed, jitter, now_ms, peer_of,
-    strip_p2p,
+    self, Conn, MDNS_DEFER, PeerState, REDIAL_MAX, REDIAL_MIN, Redial, is_dialable, is_relayed, jitter, now_ms,
+    peer_of, strip_p2p,
 };
 use super::relays::{RELAY_DIAL_MAX, RELAY_DIAL_MIN, Relays, Todo};
 use super::sessions::{Action, Input, PairId, Sessions};
 use super::{Command, JoinRequest, NetError, PeerInfo, Refusal};
 use crate::node::sync::{Received, SyncSession};
 use crate::node::{Node, NodeError};
+
+/// A relayed connection a direct one replaced stays this long, so what is under way on it (an
+/// invite's answer, a sync message) arrives; then it is closed and sync goes on directly.
+const RELAYED_GRACE: Duration = Duration::from_secs(3);
 
 /// Frames read from the sync streams and not yet handled (beyond this, readers wait).
 const LINK_QUEUE: usize = 64;
@@ -115,6 +119,8 @@ struct EventLoop {
     blocked: BTreeSet<PeerId>,
     /// The areas' relays: the reservation this device holds, and how each answered.
     relays: Relays,
+    /// Relayed connections a direct one replaced, and when to close them.
+    retiring: Vec<(Instant, ConnectionId)>,
 }
 
 /// Starts the network task. It runs until `shutdown` is cancelled.
@@ -152,6 +158,7 @@ pub fn spawn(
         addrs_dirty: false,
         blocked: BTreeSet::new(),
         relays: Relays::default(),
+        retiring: Vec::new(),
     };
     for addr in peers::load_addresses(&config.data_dir) {
         ev.learn_address(addr.0, addr.1, false);
@@ -305,6 +312,11 @@ impl EventLoop {
             }
         }
         self.keep_reservation(now);
+        let (due, later): (Vec<_>, Vec<_>) = self.retiring.drain(..).partition(|(at, _)| *at <= now);
+        self.retiring = later;
+        for (_, id) in due {
+            self.swarm.close_connection(id);
+        }
         self.joins.expire(now);
         self.feed(Input::Tick);
         if self.addrs_dirty {
@@ -716,10 +728,24 @@ impl EventLoop {
                 let now = Instant::now();
                 let we_dialled = endpoint.is_dialer();
                 p.next_relay_dial = None;
-                p.conns.push(Conn { id: connection_id, since: now, we_dialled, last_pong: Some(now), closing: false, relayed });
+                p.conns.push(Conn {
+                    id: connection_id,
+                    since: now,
+                    we_dialled,
+                    last_pong: Some(now),
+                    closing: false,
+                    relayed,
+                });
+                let relayed_ids: Vec<ConnectionId> = p.conns.iter().filter(|c| c.relayed).map(|c| c.id).collect();
                 for surplus in p.surplus_connections(*self.swarm.local_peer_id(), peer_id) {
-                    tracing::info!(peer = %peer_id, "a second connection to this peer: closing one (a relayed one first)");
-                    self.swarm.close_connection(surplus);
+                    if relayed_ids.contains(&surplus) {
+                        // What is under way on it (a join's answer, a sync message) finishes first.
+                        tracing::info!(peer = %peer_id, "direct connection made: the relayed one closes shortly");
+                        self.retiring.push((now + RELAYED_GRACE, surplus));
+                    } else {
+                        tracing::info!(peer = %peer_id, "a second connection to this peer: closing one");
+                        self.swarm.close_connection(surplus);
+                    }
                 }
                 if first {
                     self.node.peer_connection(&peer_id.to_string(), true);
@@ -827,7 +853,8 @@ impl EventLoop {
     fn dial_direct(&mut self, peer: PeerId) {
         let addrs: Vec<Multiaddr> =
             self.peers.get(&peer).map(|p| p.addrs.iter().cloned().collect()).unwrap_or_default();
-        let opts = DialOpts::peer_id(peer).addresses(addrs).condition(PeerCondition::NotDialing).allocate_new_port().build();
+        let opts =
+            DialOpts::peer_id(peer).addresses(addrs).condition(PeerCondition::NotDialing).allocate_new_port().build();
         if let Err(e) = self.swarm.dial(opts) {
             tracing::debug!(%peer, error = %e, "direct dial failed");
         }

@@ -298,3 +298,53 @@ fn an_area_on_the_profile_from_before_consent_keeps_working_and_is_upgraded_by_i
     let out = d.kdc(&["area", "upgrade", "khu-cu"]);
     assert!(out.code == 2 && out.stderr.contains("profile"), "{out:?}");
 }
+
+#[test]
+fn relay_addresses_are_checked_at_the_door_and_only_the_head_changes_them() {
+    let d = setup();
+    let relay = "/ip4/203.0.113.7/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
+    let list = |d: &Daemon| d.json(&["area", "relay", "list", AREA]);
+    assert_eq!(list(&d), serde_json::json!([]));
+    for bad in [
+        "/ip4/203.0.113.7/tcp/4001",
+        "relay.example.org",
+        "/ip4/203.0.113.7/tcp/4001/p2p/not-a-peer-id",
+        "/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN",
+        &format!("{relay}/p2p-circuit/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN"),
+    ] {
+        check(&d, &["area", "relay", "add", AREA, bad], 2, "relay");
+        assert_eq!(list(&d), serde_json::json!([]), "{bad} was stored");
+    }
+    let added = d.json(&["area", "relay", "add", AREA, relay]);
+    assert_eq!(added[0]["addr"], relay);
+    assert_eq!(list(&d)[0]["addr"], relay);
+    assert_eq!(list(&d)[0]["reserved"], false, "no relay answers at that address");
+    check(
+        &d,
+        &[
+            "area",
+            "relay",
+            "remove",
+            AREA,
+            "/ip4/1.2.3.4/tcp/1/p2p/12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo",
+        ],
+        4,
+        "relay",
+    );
+    check(&d, &["area", "relay", "add", "khu-9", relay], 4, "khu-9");
+
+    // A member (not the head) may not change them.
+    let member = Daemon::start();
+    let pid = member.json(&["id"])["peer_id"].as_str().unwrap().to_string();
+    d.json(&["member", "add", AREA, &pid, "--name", "Huy"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("area.kdcsnap");
+    d.kdc(&["snapshot", "export", AREA, "-o", file.to_str().unwrap()]).ok();
+    member.kdc(&["snapshot", "import", file.to_str().unwrap()]).ok();
+    let out = member.kdc(&["area", "relay", "remove", AREA, relay]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("head"), "{out:?}");
+    assert_eq!(member.json(&["area", "relay", "list", AREA])[0]["addr"], relay, "a member's refusal removed nothing");
+    d.json(&["area", "relay", "remove", AREA, relay]);
+    assert_eq!(list(&d), serde_json::json!([]));
+}

@@ -919,6 +919,67 @@ scenario('team screen lists the roster; an invite QR/link lets device B join in 
   assert.ok(B.kdcJson('area', 'list').some((a) => a.id === AREA), `B does not list ${AREA} after joining in the browser`);
 }, 150_000);
 
+scenario('relays: the head adds and removes a relay on the team page, a bad one is refused at its field; each member shows how it is connected', async () => {
+  const area = 'relay-area';
+  ensureArea(A, area, 'Khu xa');
+  const B = await deviceB();
+  if (!B.kdcJson('area', 'list').some((a) => a.id === area)) {
+    const token = A.kdcJson('invite', area).token;
+    H.assertOk(B.kdc('join', token), 'kdc join');
+  }
+  const bId = B.id().peer_id;
+  await H.waitFor(() => A.kdcJson('peers').some((p) => p.peer_id === bId && p.connected), { what: 'B connected to A' });
+  const { page } = await phoneOn(A);
+  await open(page, `${A.base}/a/${area}/team`);
+  await page.locator('#relays').waitFor({ state: 'attached', timeout: 15_000 });
+  assert.equal(await page.locator('[data-relay]').count(), 0, 'a relay listed before any was added');
+
+  // No /p2p/: refused next to the field, what was typed kept, nothing stored.
+  const bad = '/ip4/203.0.113.7/tcp/4001';
+  await page.fill('input[name="relay"]', bad);
+  await page.locator('[data-action="add-relay"]').click();
+  const err = page.locator('[data-error-for="relay"]');
+  await err.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.match(await err.textContent(), /\/p2p\//, 'the refusal does not say what is missing');
+  assert.equal(await page.inputValue('input[name="relay"]'), bad, 'the typed address was lost');
+  assert.deepEqual(A.kdcJson('area', 'relay', 'list', area), [], 'a refused relay was stored');
+  await H.shot(page, 'team-relay-refused');
+
+  // A good one (nothing answers there): listed, with its state as icon and text.
+  const good = '/ip4/127.0.0.1/tcp/9/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN';
+  await page.fill('input[name="relay"]', good);
+  await page.locator('[data-action="add-relay"]').click();
+  const row = page.locator(`[data-relay="${good}"]`);
+  await row.waitFor({ state: 'attached', timeout: 15_000 });
+  assert.deepEqual(A.kdcJson('area', 'relay', 'list', area).map((r) => r.addr), [good]);
+  assert.ok(['yes', 'no', 'unknown'].includes(await row.getAttribute('data-reachable')));
+  assert.match(await row.innerText(), /[✓✗…]/, 'the relay state has no icon');
+  // Every member learns it by sync.
+  await H.waitFor(() => B.kdcJson('area', 'relay', 'list', area).some((r) => r.addr === good), { what: 'the relay on B' });
+
+  // Each connected member says how: the same as `kdc --json peers`.
+  const member = page.locator(`[data-member="${bId}"] [data-via]`);
+  await member.waitFor({ state: 'attached', timeout: 15_000 });
+  const cliVia = A.kdcJson('peers').find((p) => p.peer_id === bId).via;
+  assert.equal(await member.getAttribute('data-via'), cliVia, '[data-via] vs kdc --json peers');
+  assert.equal(cliVia, 'direct', 'two devices on one machine are connected directly');
+  assert.deepEqual(await H.smallTapTargets(page), [], 'tap targets under 44 px on the team page');
+  await H.shot(page, 'team-relays');
+
+  // B (a member, not the head) sees the relay but no form to change it.
+  const onB = await phoneOn(B);
+  await open(onB.page, `${B.base}/a/${area}/team`);
+  await onB.page.locator(`[data-relay="${good}"]`).waitFor({ state: 'attached', timeout: 15_000 });
+  assert.equal(await onB.page.locator('[data-action="add-relay"]').count(), 0, 'a member is offered to add relays');
+
+  // The head removes it, after confirming.
+  await row.locator('[data-action="remove-relay"]').click();
+  await row.locator('input[name="confirm"]').check();
+  await row.locator('[data-action="remove-relay-confirm"]').click();
+  await page.locator(`[data-relay="${good}"]`).waitFor({ state: 'detached', timeout: 15_000 });
+  assert.deepEqual(A.kdcJson('area', 'relay', 'list', area), []);
+}, 150_000);
+
 // ---- 13. language ----------------------------------------------------------------------------
 
 scenario('language: ?lang=en switches and is remembered; ?lang=vi back; Vietnamese decimal comma', async () => {

@@ -249,7 +249,7 @@ fn may_change_relays(area: &Area, actor: &str) -> Result<(), ModelError> {
     match area.member(actor) {
         Some(m) if !m.removed && m.role == "head" => Ok(()),
         _ => Err(ModelError::InvalidInput {
-            field: "area".into(),
+            field: "relay".into(),
             message: format!("only the area's head may change the relays of area {}", area.id()),
         }),
     }

@@ -26,6 +26,8 @@ struct Team {
     activity: Vec<Activity>,
     /// The household just erased (`?erased=HH`, after the household page's erase).
     erased: Option<String>,
+    /// The area's relays and this device's standing at each.
+    relays: Vec<crate::network::relays::RelayInfo>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -44,7 +46,8 @@ async fn read(ws: &WebState, l: L, area: &str) -> Result<Team, Response> {
         .await
         .map_err(|e| error_page(l, e.into()))?;
     let peers = ws.app.peers().await.unwrap_or_default();
-    Ok(Team { name, conflicts, members, peers, erasure, activity, erased: None })
+    let relays = ws.app.relays(area.to_string()).await.map_err(|e| error_page(l, e))?;
+    Ok(Team { name, conflicts, members, peers, erasure, activity, erased: None, relays })
 }
 
 /// Unix seconds of today's start and of this week's (Monday), local time.
@@ -75,8 +78,8 @@ pub async fn show(
     }
 }
 
-/// `POST /a/{area}/team`: `action=invite`, `remove` (`peer_id`, `confirm=yes`) or `add-peer`
-/// (`addr`).
+/// `POST /a/{area}/team`: `action=invite`, `remove` (`peer_id`, `confirm=yes`), `add-peer`
+/// (`addr`), `add-relay` (`relay`) or `remove-relay` (`relay`, `confirm=yes`).
 pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>, form: Form) -> Response {
     let outcome: Result<Option<InviteInfo>, crate::api::ApiError> = match form.get("action").unwrap_or("") {
         "invite" => ws.app.invite(area.clone(), None).await.map(Some),
@@ -88,6 +91,17 @@ pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<Strin
             ws.app.node.remove_member(area.clone(), peer).await.map(|_| None).map_err(Into::into)
         }
         "add-peer" => ws.app.add_peer(form.get("addr").unwrap_or("")).await.map(|_| None),
+        "add-relay" => {
+            let addr = form.get("relay").unwrap_or("").to_string();
+            ws.app.node.add_relay(area.clone(), addr).await.map(|_| None).map_err(Into::into)
+        }
+        "remove-relay" => {
+            if form.get("confirm") != Some("yes") {
+                return see_other(&format!("/a/{area}/team"));
+            }
+            let addr = form.get("relay").unwrap_or("").to_string();
+            ws.app.node.remove_relay(area.clone(), addr).await.map(|_| None).map_err(Into::into)
+        }
         _ => return see_other(&format!("/a/{area}/team")),
     };
     match outcome {
@@ -98,12 +112,16 @@ pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<Strin
         },
         Ok(None) => see_other(&format!("/a/{area}/team")),
         Err(e) => {
-            let field = if form.get("action") == Some("add-peer") { "addr" } else { "peer_id" };
-            match field_refusal(e, field) {
+            let field = match form.get("action") {
+                Some("add-peer") => "addr",
+                Some("add-relay" | "remove-relay") => "relay",
+                _ => "peer_id",
+            };
+            match field_refusal(e, field).map(|(f, m)| relay_message(ctx.l, f, m)) {
                 Ok(refusal) => match read(&ws, ctx.l, &area).await {
                     Ok(t) => page_with(
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        render(&ctx, &ws, &area, &t, None, Some(refusal), form.get("addr")),
+                        render(&ctx, &ws, &area, &t, None, Some(refusal), form.get("addr").or(form.get("relay"))),
                     ),
                     Err(r) => r,
                 },
@@ -118,6 +136,22 @@ pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<Strin
             }
         }
     }
+}
+
+/// A relay refusal in the page's language (the model speaks English to scripts).
+fn relay_message(l: L, field: String, message: String) -> (String, String) {
+    if field != "relay" || l.0 == crdt_model::Lang::En {
+        return (field, message);
+    }
+    let text = if message.contains("only the area's head") {
+        "Chỉ trưởng khu được thêm hoặc bỏ máy chuyển tiếp.".to_string()
+    } else {
+        format!(
+            "Địa chỉ máy chuyển tiếp không hợp lệ: cần địa chỉ đầy đủ do kdcd của máy đó in ra, \
+             ví dụ /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW… ({message})"
+        )
+    };
+    (field, text)
 }
 
 fn role(l: L, role: &str) -> &'static str {
@@ -141,6 +175,68 @@ fn qr_svg(link: &str) -> Option<String> {
     )
 }
 
+/// The area's relays: how this device stands with each; the head adds and removes them.
+fn relays_card(
+    ctx: &Ctx,
+    area: &str,
+    relays: &[crate::network::relays::RelayInfo],
+    head: bool,
+    typed: &str,
+    error: Option<&(String, String)>,
+) -> Markup {
+    let l = ctx.l;
+    html! {
+        section.card #relays data-relays=(relays.len()) {
+            h2 { (l.t("Đồng bộ ngoài Wi-Fi (máy chuyển tiếp)", "Syncing beyond the Wi-Fi (relays)")) }
+            p.muted { (l.t(
+                "Máy chuyển tiếp giúp điện thoại dùng 4G đồng bộ với nhau. Nó chỉ chuyển dữ liệu đã mã hoá, không lưu gì của khu.",
+                "A relay lets phones on mobile data sync with each other. It only forwards encrypted data and stores nothing of the area."
+            )) }
+            @if relays.is_empty() {
+                p data-no-relay { (l.t("Khu chưa có máy chuyển tiếp: chỉ đồng bộ khi cùng mạng Wi-Fi.", "No relay yet: devices sync only on a shared Wi-Fi.")) }
+            }
+            ul.relays {
+                @for r in relays {
+                    li data-relay=(r.addr) data-reachable=(r.reachable.map_or("unknown", |b| if b { "yes" } else { "no" })) data-reserved=(r.reserved) {
+                        @match (r.reserved, r.reachable) {
+                            (true, _) => span.badge.ok { "✓ " (l.t("Đang dùng: thành viên kết nối được máy này qua đây", "In use: members reach this device through it")) },
+                            (false, Some(true)) => span.badge.ok { "✓ " (l.t("Kết nối được", "Reachable")) },
+                            (false, Some(false)) => span.badge.no { "✗ " (l.t("Không kết nối được", "Not reachable")) },
+                            (false, None) => span.badge.na { "… " (l.t("Chưa thử kết nối", "Not tried yet")) },
+                        }
+                        @if let Some(e) = &r.error { br; small.muted { (e) } }
+                        details.advanced { summary { (l.t("Địa chỉ", "Address")) } code.peer { (r.addr) } }
+                        @if head {
+                            form.inline method="post" action=(format!("/a/{area}/team")) {
+                                (csrf(ctx))
+                                input type="hidden" name="action" value="remove-relay";
+                                input type="hidden" name="relay" value=(r.addr);
+                                details data-keep=(format!("rr:{}", r.addr)) {
+                                    summary data-action="remove-relay" { (l.t("Bỏ máy chuyển tiếp…", "Remove relay…")) }
+                                    label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.t("Xác nhận bỏ", "Confirm removing")) }
+                                    button.danger type="submit" data-action="remove-relay-confirm" { (l.t("Bỏ", "Remove")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if head {
+                form method="post" action=(format!("/a/{area}/team")) novalidate {
+                    (csrf(ctx))
+                    input type="hidden" name="action" value="add-relay";
+                    label for="relay-addr" { (l.t("Thêm máy chuyển tiếp (địa chỉ đầy đủ, kết thúc bằng /p2p/…)", "Add a relay (its full address, ending in /p2p/…)")) }
+                    input #relay-addr name="relay" type="text" autocapitalize="off" spellcheck="false" placeholder="/ip4/203.0.113.7/tcp/4001/p2p/12D3KooW…" value=(typed);
+                    (field_error("relay", error))
+                    button.secondary type="submit" data-action="add-relay" { (l.t("Thêm", "Add")) }
+                }
+            } @else {
+                p.muted { (l.t("Trưởng khu thêm và bỏ máy chuyển tiếp.", "The area head adds and removes relays.")) }
+            }
+        }
+    }
+}
+
 fn render(
     ctx: &Ctx,
     ws: &WebState,
@@ -155,6 +251,10 @@ fn render(
     let typed_addr = typed.unwrap_or("");
     let error = error.as_ref();
     let now = crate::node::now_ms();
+    let head = t.members.iter().any(|m| m.peer_id == me && m.role == "head" && !m.removed);
+    let via = |peer: &str| t.peers.iter().find(|p| p.peer_id == peer && p.connected).and_then(|p| p.via.clone());
+    let typed_relay = if error.is_some_and(|e| e.0 == "relay") { typed_addr } else { "" };
+    let typed_addr = if error.is_some_and(|e| e.0 == "addr") { typed_addr } else { "" };
     let body = html! {
         h1 { (l.t("Nhóm", "Team")) }
         section.card {
@@ -169,6 +269,13 @@ fn render(
                         @if m.peer_id != me {
                             span class=(if connected { "badge ok" } else { "badge na" }) data-sync-state {
                                 (l.sync_state(connected, ws.app.node.last_sync(area, &m.peer_id), now))
+                            }
+                            @if let Some(v) = via(&m.peer_id) {
+                                " "
+                                span.badge.na data-via=(v) {
+                                    @if v == "relay" { "⇄ " (l.t("qua máy chuyển tiếp", "through the relay")) }
+                                    @else { "↔ " (l.t("trực tiếp", "direct")) }
+                                }
                             }
                             form.inline method="post" action=(format!("/a/{area}/team")) {
                                 (csrf(ctx))
@@ -262,6 +369,7 @@ fn render(
                 }
             }
         }
+        (relays_card(ctx, area, &t.relays, head, typed_relay, error))
         p.card { a href=(format!("/a/{area}/doctor")) data-action="doctor" { (l.t("Vì sao chưa đồng bộ? Kiểm tra kết nối", "Not syncing? Check the connection")) } }
         details.card.advanced data-keep="advanced" open[error.is_some_and(|e| e.0 == "addr")] {
             summary { (l.t("Nâng cao: thiết bị trong mạng, thêm địa chỉ", "Advanced: devices on the network, add an address")) }

@@ -435,7 +435,23 @@ pub fn doctor(lang: Lang, d: &kdc_daemon::api::doctor::Doctor) -> String {
         t("thiết bị đã thấy qua mDNS", "devices seen by mDNS"),
         d.mdns_peers_seen
     ));
-    out.push_str(&format!("{}: {}\n\n", t("Đồng hồ máy này", "This device's clock"), d.now));
+    out.push_str(&format!("{}: {}\n", t("Đồng hồ máy này", "This device's clock"), d.now));
+    let outside = match d.outside.as_str() {
+        "public" => t("có địa chỉ công khai", "a public address"),
+        "relay" => t("qua máy chuyển tiếp", "through a relay"),
+        _ => t("không", "no"),
+    };
+    out.push_str(&format!("{}: {outside}\n", t("Kết nối được từ mạng khác", "Reachable from other networks")));
+    for r in &d.relays {
+        out.push_str(&format!(
+            "{} ({}): {} — {}\n",
+            i18n::col_relay(lang),
+            r.area,
+            r.relay.addr,
+            i18n::relay_state(lang, r.relay.reachable, r.relay.reserved)
+        ));
+    }
+    out.push('\n');
     let others: Vec<_> = d.members.iter().filter(|m| !m.this_device).collect();
     if !others.is_empty() {
         let (area_col, reach_col) = (t("Khu", "Area"), t("Kết nối được", "Reachable"));
@@ -453,11 +469,15 @@ pub fn doctor(lang: Lang, d: &kdc_daemon::api::doctor::Doctor) -> String {
                 Some(b) => yes_no(b),
             };
             let name = if m.removed { format!("{} ({})", m.name, t("đã xóa", "removed")) } else { m.name.clone() };
+            let mut connected = yes_no(m.connected);
+            if m.connected && m.via.as_deref() == Some("relay") {
+                connected = format!("{connected} ({})", i18n::via_relay(lang));
+            }
             tbl.add_row(vec![
                 m.area.clone(),
                 name,
                 m.peer_id.clone(),
-                yes_no(m.connected),
+                connected,
                 m.last_seen.clone().unwrap_or_else(|| i18n::not_applicable(lang).to_string()),
                 reach,
             ]);

@@ -154,6 +154,7 @@ pub struct Wan {
     /// The public bridge side of each public host's and router's veth (set down to cut it).
     pub uplinks: Vec<String>,
     tag: u32,
+    extra_bridges: std::sync::Mutex<Vec<String>>,
 }
 
 impl Wan {
@@ -162,8 +163,15 @@ impl Wan {
         let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tag = (std::process::id() * 13 + serial * 1013) % 100_000;
         let bridge = format!("kwb{tag}");
-        let mut wan =
-            Wan { bridge: bridge.clone(), public: vec![], homes: vec![], routers: vec![], uplinks: vec![], tag };
+        let mut wan = Wan {
+            bridge: bridge.clone(),
+            public: vec![],
+            homes: vec![],
+            routers: vec![],
+            uplinks: vec![],
+            tag,
+            extra_bridges: std::sync::Mutex::new(Vec::new()),
+        };
         sh(&["ip", "link", "add", &bridge, "type", "bridge"]);
         sh(&["ip", "link", "set", &bridge, "up"]);
         let net = tag % 250;
@@ -245,6 +253,31 @@ impl Wan {
         wan
     }
 
+    /// Puts homes `homes` on one more network of their own (the community house's Wi-Fi:
+    /// 192.168.77.0/24, a second interface beside each home's way out through its router).
+    /// Answers the bridge side of each home's link there, to cut it.
+    pub fn community_wifi(&self, homes: &[usize]) -> Vec<String> {
+        let bridge = format!("kwc{}", self.tag);
+        sh(&["ip", "link", "add", &bridge, "type", "bridge"]);
+        sh(&["ip", "link", "set", &bridge, "up"]);
+        let mut links = Vec::new();
+        for &i in homes {
+            let (outer, inner) = (format!("kw{}c{i}o", self.tag), format!("kw{}c{i}i", self.tag));
+            sh(&["ip", "link", "add", &outer, "type", "veth", "peer", "name", &inner]);
+            sh(&["ip", "link", "set", &inner, "netns", &self.homes[i]]);
+            sh(&["ip", "link", "set", &outer, "master", &bridge]);
+            sh(&["ip", "link", "set", &outer, "up"]);
+            let ns = &self.homes[i];
+            let addr = format!("192.168.77.{}/24", 10 + i);
+            sh(&["ip", "netns", "exec", ns, "ip", "addr", "add", &addr, "dev", &inner]);
+            sh(&["ip", "netns", "exec", ns, "ip", "link", "set", &inner, "up"]);
+            sh(&["ip", "netns", "exec", ns, "ip", "route", "add", "224.0.0.0/4", "dev", &inner]);
+            links.push(outer);
+        }
+        self.extra_bridges.lock().unwrap().push(bridge);
+        links
+    }
+
     /// The public address of public host `i`.
     pub fn public_ip(&self, i: usize) -> String {
         format!("172.31.{}.{}", self.tag % 250, 1 + i)
@@ -262,6 +295,9 @@ impl Drop for Wan {
             let _ = Command::new("ip").args(["netns", "del", ns]).status();
         }
         let _ = Command::new("ip").args(["link", "del", &self.bridge]).status();
+        for b in self.extra_bridges.get_mut().unwrap().iter() {
+            let _ = Command::new("ip").args(["link", "del", b]).status();
+        }
     }
 }
 

@@ -139,7 +139,48 @@ fn behind_carrier_grade_nats_phones_stay_relayed_and_still_sync() {
     std::thread::sleep(Duration::from_secs(5));
     converge_both_ways(&a, &b, 2);
     assert_eq!(via(&a, &pb).as_deref(), Some("relay"));
+    // The doctor says how: the relay reserved, reachable from outside through it, the member
+    // relayed and why, in plain words.
+    let doctor = a.json(&["doctor", AREA]);
+    assert_eq!(doctor["outside"], "relay", "{doctor}");
+    assert_eq!(doctor["relays"][0]["reserved"], true, "{doctor}");
+    let member = doctor["members"].as_array().unwrap().iter().find(|m| m["peer_id"] == pb.as_str()).unwrap();
+    assert_eq!(member["via"], "relay", "{doctor}");
+    assert_ne!(member["hole_punch"], "ok", "{doctor}");
+    let relayed = doctor["advice"].as_array().unwrap().iter().find(|a| a["code"] == "relayed");
+    assert!(relayed.is_some_and(|a| a["vi"].as_str().unwrap().contains("qua máy chuyển tiếp")), "{doctor}");
     relay_saw_nothing(&relay);
+}
+
+#[test]
+fn a_phone_moves_from_the_community_wifi_to_mobile_data_and_back() {
+    if !available("a_phone_moves_from_the_community_wifi_to_mobile_data_and_back") {
+        return;
+    }
+    // Carrier-grade NATs on mobile data (so the relay, not hole punching, carries them there);
+    // a shared Wi-Fi at the community house.
+    let wan = Wan::new(1, 2, true);
+    let wifi = wan.community_wifi(&[0, 1]);
+    let (_relay, raddr) = start_relay(&wan, 0);
+    let a = phone(&wan.homes[0], "Lan");
+    let b = phone(&wan.homes[1], "Huy");
+    team(&a, &b, &[&raddr]);
+    let (pa, pb) = (a.peer_id(), b.peer_id());
+    let both = |v: &str| via(&a, &pb).as_deref() == Some(v) && via(&b, &pa).as_deref() == Some(v);
+    assert!(wait_until(Duration::from_secs(30), || both("direct")), "not direct on the Wi-Fi: {}", a.json(&["peers"]));
+    converge_both_ways(&a, &b, 1);
+    // A leaves the community house: its Wi-Fi link goes; it is still online through mobile data.
+    kdc_tests::netns::sh(&["ip", "link", "set", &wifi[0], "down"]);
+    assert!(wait_until(Duration::from_secs(45), || both("relay")), "not relayed after leaving: {}", a.json(&["peers"]));
+    converge_both_ways(&a, &b, 2);
+    // And back: direct again, the relayed connection gives way.
+    kdc_tests::netns::sh(&["ip", "link", "set", &wifi[0], "up"]);
+    assert!(
+        wait_until(Duration::from_secs(90), || both("direct")),
+        "not direct after coming back: {}",
+        a.json(&["peers"])
+    );
+    converge_both_ways(&a, &b, 3);
 }
 
 #[test]

@@ -13,6 +13,7 @@ use libp2p::multiaddr::Protocol;
 use serde::{Deserialize, Serialize};
 
 use super::{ApiResult, AppState};
+use crate::network::relays::RelayInfo;
 use crate::network::{PeerInfo, Refusal};
 
 /// How long a reachability probe waits for a TCP connection.
@@ -34,7 +35,22 @@ pub struct Doctor {
     /// This device's clock (RFC 3339).
     pub now: String,
     pub members: Vec<MemberCheck>,
+    /// The relays of the areas checked, and this device's standing at each.
+    #[serde(default)]
+    pub relays: Vec<RelayCheck>,
+    /// How others reach this device from outside its network: `"public"` (a public or
+    /// `--external-address` address), `"relay"` (a reservation held) or `"no"`.
+    #[serde(default)]
+    pub outside: String,
     pub advice: Vec<Advice>,
+}
+
+/// One relay of one area.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelayCheck {
+    pub area: String,
+    #[serde(flatten)]
+    pub relay: RelayInfo,
 }
 
 /// One roster member of one area, as this device sees it.
@@ -53,6 +69,12 @@ pub struct MemberCheck {
     /// Whether one of `addrs` accepted a TCP connection just now; `null` when none is known.
     pub reachable: Option<bool>,
     pub last_refusal: Option<Refusal>,
+    /// How it is connected now: `"direct"` or `"relay"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// The last hole punch with it: `"ok"` or why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hole_punch: Option<String>,
 }
 
 /// One piece of advice: a stable code, and the words in both languages.
@@ -90,6 +112,7 @@ impl AppState {
             self.listen_addrs().await.iter().filter(|a| !is_loopback(a)).map(ToString::to_string).collect();
 
         let mut members = Vec::new();
+        let mut relays = Vec::new();
         let mut facts = Vec::new();
         let mut erasures = Vec::new();
         for area in &areas {
@@ -100,6 +123,9 @@ impl AppState {
                 })
                 .await?;
             erasures.push(erasure);
+            relays.extend(
+                self.relays(area.clone()).await?.into_iter().map(|relay| RelayCheck { area: area.clone(), relay }),
+            );
             facts.push(AreaFacts {
                 area: area.clone(),
                 active_here: roster.iter().any(|m| m.peer_id == me && !m.removed),
@@ -115,6 +141,8 @@ impl AppState {
                     last_seen: info.and_then(|p| p.last_seen.clone()),
                     last_refusal: info.and_then(|p| p.last_refusal.clone()),
                     reachable: None,
+                    via: info.and_then(|p| p.via.clone()),
+                    hole_punch: info.and_then(|p| p.hole_punch.clone()),
                     addrs,
                     peer_id: m.peer_id,
                     name: m.name,
@@ -136,7 +164,20 @@ impl AppState {
         let mdns_peers_seen = peers.iter().filter(|p| p.mdns_seen.is_some()).count();
         let now_ms = crate::node::now_ms();
         let termux = on_termux();
+        let external = self.listen_addrs().await;
+        let outside = if external.iter().any(is_public) {
+            "public"
+        } else if relays.iter().any(|r| r.relay.reserved) {
+            "relay"
+        } else {
+            "no"
+        };
         let mut advice = advise(mdns, mdns_peers_seen, &listen, &members, &facts, &peers, now_ms);
+        let beyond = relay_advice(&relays, &members, outside);
+        if beyond.iter().any(|a| a.code != "relayed") {
+            advice.retain(|a| a.code != "ok");
+        }
+        advice.extend(beyond);
         advice.extend(device_advice(termux));
         advice.extend(erasures.iter().flat_map(erasure_advice));
         Ok(Doctor {
@@ -147,9 +188,92 @@ impl AppState {
             termux,
             now: crdt_model::area::rfc3339(now_ms),
             members,
+            relays,
+            outside: outside.to_string(),
             advice,
         })
     }
+}
+
+/// An address on the public internet (not loopback, private, carrier-grade NAT or link-local),
+/// not through a relay.
+fn is_public(addr: &Multiaddr) -> bool {
+    !crate::network::peers::is_relayed(addr)
+        && addr.iter().any(|p| match p {
+            Protocol::Ip4(ip) => {
+                let o = ip.octets();
+                !(ip.is_loopback()
+                    || ip.is_private()
+                    || ip.is_link_local()
+                    || ip.is_unspecified()
+                    || (o[0] == 100 && (64..128).contains(&o[1])))
+            }
+            Protocol::Ip6(ip) => !(ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00),
+            Protocol::Dns(_) | Protocol::Dns4(_) | Protocol::Dns6(_) => true,
+            _ => false,
+        })
+}
+
+/// The advice about relays and connections beyond the LAN. Pure.
+pub fn relay_advice(relays: &[RelayCheck], members: &[MemberCheck], outside: &str) -> Vec<Advice> {
+    let mut out = Vec::new();
+    for r in relays {
+        let short_addr = r.relay.addr.rsplit_once("/p2p/").map_or(r.relay.addr.as_str(), |(a, _)| a);
+        match (r.relay.reachable, &r.relay.error, r.relay.reserved) {
+            (Some(false), _, _) => out.push(advice(
+                "relay_unreachable",
+                format!("Không kết nối được máy chuyển tiếp {short_addr} (khu {}): máy đó tắt, hoặc máy này không có internet. Trong lúc đó chỉ đồng bộ được khi cùng Wi-Fi.", r.area),
+                format!("Cannot reach relay {short_addr} (area {}): it is off, or this device has no internet. Meanwhile devices sync only on a shared Wi-Fi.", r.area),
+            )),
+            (_, Some(e), false) => out.push(advice(
+                "relay_refused",
+                format!("Máy chuyển tiếp {short_addr} (khu {}) từ chối giữ chỗ cho máy này: {e}. Nếu khu có máy chuyển tiếp khác, máy này dùng máy đó.", r.area),
+                format!("Relay {short_addr} (area {}) refused this device a reservation: {e}. If the area has another relay, this device uses that one.", r.area),
+            )),
+            _ => {}
+        }
+    }
+    if !relays.is_empty() && !relays.iter().any(|r| r.relay.reserved) && outside == "no" {
+        out.push(advice(
+            "no_reservation",
+            "Máy này chưa giữ chỗ ở máy chuyển tiếp nào: thành viên ở mạng khác chưa kết nối được tới máy này (máy này vẫn tự kết nối tới họ khi có thể).".into(),
+            "This device holds no reservation at any relay: members on other networks cannot reach it yet (it still reaches them when it can).".into(),
+        ));
+    }
+    let apart = members.iter().any(|m| !m.this_device && !m.removed && !m.connected);
+    let areas_without: std::collections::BTreeSet<&str> = members
+        .iter()
+        .filter(|m| !m.this_device && !m.removed && !m.connected)
+        .map(|m| m.area.as_str())
+        .filter(|a| !relays.iter().any(|r| r.area == *a))
+        .collect();
+    if apart {
+        for area in areas_without {
+            out.push(advice(
+                "no_relay",
+                format!("Khu {area} chưa có máy chuyển tiếp: thành viên dùng 4G hoặc ở mạng khác không đồng bộ được. Trưởng khu thêm máy chuyển tiếp ở trang Nhóm (hoặc `kdc area relay add`)."),
+                format!("Area {area} has no relay: members on mobile data or another network cannot sync. The head adds one on the team page (or `kdc area relay add`)."),
+            ));
+        }
+    }
+    for m in members.iter().filter(|m| m.connected && m.via.as_deref() == Some("relay")) {
+        let who = if m.name.is_empty() { short(&m.peer_id) } else { m.name.clone() };
+        let why = m.hole_punch.as_deref().filter(|h| *h != "ok");
+        out.push(advice(
+            "relayed",
+            format!(
+                "Đang đồng bộ với {who} (khu {}) qua máy chuyển tiếp{}: vẫn đầy đủ, chỉ chậm hơn một chút. Khi hai máy cùng Wi-Fi, chúng nối thẳng.",
+                m.area,
+                if why.is_some() { " (không nối thẳng được qua mạng di động hoặc bộ phát)" } else { "" }
+            ),
+            format!(
+                "Syncing with {who} (area {}) through the relay{}: complete, a little slower. On a shared Wi-Fi the two connect directly.",
+                m.area,
+                if why.is_some() { " (a direct connection could not pass the mobile network or router)" } else { "" }
+            ),
+        ));
+    }
+    out
 }
 
 fn is_loopback(addr: &Multiaddr) -> bool {
@@ -366,6 +490,8 @@ mod tests {
             addrs: Vec::new(),
             reachable,
             last_refusal: None,
+            via: None,
+            hole_punch: None,
         }
     }
 
@@ -403,6 +529,43 @@ mod tests {
         let a = advise(true, 1, &listen, &m[..1], &gone, &[], 0);
         assert_eq!(codes(&a), ["removed_here", "clock"]);
         assert!(a[1].en.contains("30 minutes"), "{a:?}");
+    }
+
+    #[test]
+    fn relays_and_relayed_members_get_their_words() {
+        let relay = |reachable, reserved, error: Option<&str>| RelayCheck {
+            area: "khu-1".into(),
+            relay: RelayInfo {
+                addr: "/ip4/203.0.113.7/tcp/4001/p2p/12D3KooWRelay".into(),
+                reachable,
+                reserved,
+                error: error.map(String::from),
+            },
+        };
+        let mut b = member("b", true, Some(true));
+        b.via = Some("relay".into());
+        b.hole_punch = Some("Giving up after 3 dial attempts".into());
+        let m = [member("me", false, None), b.clone()];
+        let a = relay_advice(&[relay(Some(true), true, None)], &m, "relay");
+        assert_eq!(codes(&a), ["relayed"]);
+        assert!(a[0].vi.contains("qua máy chuyển tiếp") && a[0].vi.contains("không nối thẳng"), "{a:?}");
+        let a = relay_advice(&[relay(Some(false), false, None)], &m, "no");
+        assert_eq!(codes(&a), ["relay_unreachable", "no_reservation", "relayed"]);
+        assert!(a[0].vi.contains("/ip4/203.0.113.7/tcp/4001") && !a[0].vi.contains("12D3KooWRelay"), "{a:?}");
+        let a = relay_advice(&[relay(Some(true), false, Some("resource limit exceeded"))], &m[..1], "public");
+        assert_eq!(codes(&a), ["relay_refused"]);
+        assert!(a[0].en.contains("resource limit exceeded"), "{a:?}");
+        // A member apart in an area with no relay: the head is told what to add.
+        let c = member("c", false, Some(false));
+        let a = relay_advice(&[], &[member("me", false, None), c], "no");
+        assert_eq!(codes(&a), ["no_relay"]);
+        assert!(a[0].en.contains("kdc area relay add"), "{a:?}");
+        assert!(is_public(&"/ip4/203.0.113.7/tcp/1".parse().unwrap()));
+        for private in
+            ["/ip4/10.1.2.3/tcp/1", "/ip4/100.64.1.2/tcp/1", "/ip4/192.168.1.2/tcp/1", "/ip4/127.0.0.1/tcp/1"]
+        {
+            assert!(!is_public(&private.parse().unwrap()), "{private}");
+        }
     }
 
     #[test]

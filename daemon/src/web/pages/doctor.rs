@@ -52,6 +52,34 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
                             Some(false) => span.muted { (l.t("không trả lời", "does not answer")) },
                             None => span.muted { (l.t("chưa biết địa chỉ", "no address known")) },
                         }
+                        @if let Some(v) = &m.via {
+                            " · "
+                            span data-via=(v) {
+                                @if v == "relay" { "⇄ " (l.t("qua máy chuyển tiếp", "through the relay")) }
+                                @else { "↔ " (l.t("trực tiếp", "direct")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section.card data-outside=(d.outside) {
+            h2 { (l.t("Ngoài Wi-Fi", "Beyond the Wi-Fi")) }
+            p { @match d.outside.as_str() {
+                "public" => { "✓ " (l.t("Máy này có địa chỉ công khai: thành viên ở mạng khác kết nối thẳng được.", "This device has a public address: members elsewhere reach it directly.")) },
+                "relay" => { "✓ " (l.t("Thành viên ở mạng khác kết nối được máy này qua máy chuyển tiếp.", "Members elsewhere reach this device through the relay.")) },
+                _ => { "⚠ " (l.t("Thành viên ở mạng khác chưa kết nối được máy này.", "Members elsewhere cannot reach this device yet.")) },
+            } }
+            ul.relays {
+                @for r in &d.relays {
+                    li data-doctor-relay=(r.relay.addr) data-reserved=(r.relay.reserved) {
+                        @match (r.relay.reserved, r.relay.reachable) {
+                            (true, _) => span.badge.ok { "✓ " (l.t("Đang giữ chỗ", "Reservation held")) },
+                            (false, Some(true)) => span.badge.ok { "✓ " (l.t("Kết nối được", "Reachable")) },
+                            (false, Some(false)) => span.badge.no { "✗ " (l.t("Không kết nối được", "Not reachable")) },
+                            (false, None) => span.badge.na { "… " (l.t("Chưa thử", "Not tried yet")) },
+                        }
+                        br; code.peer { (r.relay.addr) }
                     }
                 }
             }
@@ -79,6 +107,8 @@ fn for_volunteers(text: &str) -> String {
         ("`kdc peer add ADDRESS`", "“Advanced” on the Team page (add a device address)"),
         ("bằng `kdc peer add`", "ở mục “Nâng cao” của trang Nhóm"),
         ("with `kdc peer add`", "under “Advanced” on the Team page"),
+        ("(hoặc `kdc area relay add`)", ""),
+        ("(or `kdc area relay add`)", ""),
         ("`termux-wake-lock`", "termux-wake-lock (trong Termux)"),
         ("mở kdcd", "mở ứng dụng KDC Sync"),
         ("run kdcd", "open the KDC Sync app"),

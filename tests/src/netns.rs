@@ -460,3 +460,116 @@ impl Drop for NsDaemon {
         }
     }
 }
+
+/// A thread that lives in network namespace `ns` and runs what it is given there: a socket it
+/// opens (an HTTP client's, a libp2p swarm's) belongs to that namespace. For measuring from
+/// inside several namespaces at once with one clock.
+pub struct NsThread {
+    tx: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+}
+
+impl NsThread {
+    pub fn new(ns: &str) -> NsThread {
+        let (tx, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let path = format!("/run/netns/{ns}");
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            use std::os::fd::AsRawFd;
+            // SAFETY: setns with a namespace file this thread opened; it changes only this thread.
+            let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
+            assert_eq!(rc, 0, "setns {path}: {}", std::io::Error::last_os_error());
+            ready_tx.send(()).unwrap();
+            for job in rx {
+                job();
+            }
+        });
+        ready_rx.recv().expect("namespace thread started");
+        NsThread { tx }
+    }
+
+    /// Runs `f` in the namespace; answers at once with a receiver of its result.
+    pub fn start<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> std::sync::mpsc::Receiver<T> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.tx
+            .send(Box::new(move || {
+                let _ = tx.send(f());
+            }))
+            .expect("namespace thread alive");
+        rx
+    }
+
+    /// Runs `f` in the namespace and waits for its result.
+    pub fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
+        self.start(f).recv().expect("namespace job finished")
+    }
+}
+
+/// Strangers at a relay: `n` libp2p devices (relay client only) that each take a reservation at
+/// `relay` and then open a circuit to the next one through it, as a crowd of unknown phones
+/// would. Runs in the calling thread (put it in an [`NsThread`]); answers the reservations and
+/// circuits the relay granted within `within`, and keeps the devices for `hold` before dropping them.
+pub fn strangers(relay: &str, n: usize, within: Duration, hold: Duration) -> (usize, usize) {
+    use futures::StreamExt;
+    use libp2p::multiaddr::Protocol;
+    use libp2p::swarm::SwarmEvent;
+    use libp2p::{Multiaddr, noise, relay as r, tcp, yamux};
+    let relay: Multiaddr = relay.parse().expect("relay address");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async move {
+        let mut swarms = Vec::new();
+        for _ in 0..n {
+            let mut s = libp2p::SwarmBuilder::with_new_identity()
+                .with_tokio()
+                .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
+                .unwrap()
+                .with_relay_client(noise::Config::new, yamux::Config::default)
+                .unwrap()
+                .with_behaviour(|_, client| client)
+                .unwrap()
+                .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(600)))
+                .build();
+            s.listen_on(relay.clone().with(Protocol::P2pCircuit)).unwrap();
+            swarms.push(s);
+        }
+        let ids: Vec<libp2p::PeerId> = swarms.iter().map(|s| *s.local_peer_id()).collect();
+        let (mut reserved, mut circuits) = (0usize, 0usize);
+        // Polls every swarm until `stop` says so or the time is up.
+        async fn pump(
+            swarms: &mut [libp2p::Swarm<r::client::Behaviour>],
+            until: tokio::time::Instant,
+            mut on: impl FnMut(&SwarmEvent<r::client::Event>) -> bool,
+        ) {
+            let mut events = futures::stream::select_all(
+                swarms.iter_mut().map(|s| futures::stream::poll_fn(move |cx| s.poll_next_unpin(cx)).boxed()),
+            );
+            while let Ok(Some(event)) = tokio::time::timeout_at(until, events.next()).await {
+                if on(&event) {
+                    break;
+                }
+            }
+        }
+        let accepted = |e: &SwarmEvent<r::client::Event>| {
+            matches!(e, SwarmEvent::Behaviour(r::client::Event::ReservationReqAccepted { renewal: false, .. }))
+        };
+        let opened = |e: &SwarmEvent<r::client::Event>| {
+            matches!(e, SwarmEvent::Behaviour(r::client::Event::OutboundCircuitEstablished { .. }))
+        };
+        pump(&mut swarms, tokio::time::Instant::now() + within, |e| {
+            reserved += usize::from(accepted(e));
+            reserved >= n
+        })
+        .await;
+        for (i, s) in swarms.iter_mut().enumerate() {
+            let target = ids[(i + 1) % n];
+            let _ = s.dial(relay.clone().with(Protocol::P2pCircuit).with(Protocol::P2p(target)));
+        }
+        pump(&mut swarms, tokio::time::Instant::now() + within, |e| {
+            circuits += usize::from(opened(e));
+            circuits >= n
+        })
+        .await;
+        pump(&mut swarms, tokio::time::Instant::now() + hold, |_| false).await;
+        (reserved, circuits)
+    })
+}

@@ -240,3 +240,36 @@ fn a_hub_carries_the_days_work_between_phones_never_online_together() {
     a.start_again();
     assert!(wait_until(Duration::from_secs(30), || households(&a) == 2), "A did not get B1 from the hub");
 }
+
+#[test]
+fn fifty_strangers_at_the_relay_do_not_stop_the_team() {
+    if !available("fifty_strangers_at_the_relay_do_not_stop_the_team") {
+        return;
+    }
+    let wan = Wan::new(1, 3, true);
+    let (relay, raddr) = start_relay(&wan, 0);
+    let a = phone(&wan.homes[0], "Lan");
+    let b = phone(&wan.homes[1], "Huy");
+    team(&a, &b, &[&raddr]);
+    converge_both_ways(&a, &b, 1);
+    let rss = |pid: u32| {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        text.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_string).unwrap_or_default()
+    };
+    let pid = relay.pid().unwrap();
+    let before = rss(pid);
+    // 50 unknown devices behind a third NAT reserve and open circuits among themselves.
+    let crowd = kdc_tests::netns::NsThread::new(&wan.homes[2]);
+    let r = raddr.clone();
+    let held =
+        crowd.start(move || kdc_tests::netns::strangers(&r, 50, Duration::from_secs(30), Duration::from_secs(5)));
+    // Meanwhile the team's edits still cross the relay.
+    converge_both_ways(&a, &b, 2);
+    let (reserved, circuits) = held.recv().unwrap();
+    eprintln!("relay RSS before: {before}; with 50 strangers: {}; reserved {reserved}, circuits {circuits}", rss(pid));
+    assert_eq!(reserved, 50, "the relay turned strangers away below its caps");
+    assert!(circuits >= 45, "circuits among strangers: {circuits}");
+    // The relay still holds nothing of the area.
+    relay_saw_nothing(&relay);
+    converge_both_ways(&a, &b, 3);
+}

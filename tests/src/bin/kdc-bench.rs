@@ -5,7 +5,7 @@
 //!
 //! Flags: `--quick` (fewer repetitions, 10 s idle window instead of 60 s), `--only NAME` (one
 //! figure: latency, first-sync, wire, report, district, status, idle, disk, repo, at-rest,
-//! sealed-report, erase; `province`, the
+//! sealed-report, erase, relay (network namespaces, root); `province`, the
 //! 1,000,000-household report, runs only when named).
 //! Nothing here asserts a target: the figures are printed, and read by people.
 
@@ -89,6 +89,9 @@ fn main() {
     }
     if run("erase") {
         erase_to_every_device(&opts);
+    }
+    if run("relay") {
+        relay_figures(&opts);
     }
 }
 
@@ -988,4 +991,280 @@ fn erase_to_every_device(opts: &Opts) {
         "≤ 2 s".into(),
     );
     row("  of which the erase command on the head", format!("{c:.0} ms"), String::new());
+}
+
+// ---- beyond the LAN: relays -----------------------------------------------------------------
+
+/// Phones behind NAT routers in network namespaces, a `kdcd --relay` on a public bridge:
+/// an edit through the relay against the same edit over a direct connection, first sync through
+/// the relay against direct, hole punching per NAT kind, bytes through the relay per edit, and
+/// the relay's memory and CPU with 100 reservations (and 50 strangers opening circuits).
+fn relay_figures(opts: &Opts) {
+    use kdc_tests::netns::{self, NsDaemon, NsThread, Wan};
+    if let Some(why) = netns::skip_reason() {
+        row("relay figures", "not run".into(), why.into());
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // Homes 0 (head A), 2 (C) and 4 (E) share the community Wi-Fi; 1 (B) and 3 (D) are on
+    // mobile data only, behind carrier-grade NAT (no hole punching: they stay relayed).
+    let wan = Wan::new(1, 5, true);
+    let _wifi = wan.community_wifi(&[0, 2, 4]);
+    let relay_ip = wan.public_ip(0);
+    let relay = NsDaemon::start_with(
+        &wan.public[0],
+        "relay",
+        &[
+            "--relay",
+            "--listen",
+            "/ip4/0.0.0.0/tcp/4001",
+            "--external-address",
+            &format!("/ip4/{relay_ip}/tcp/4001"),
+            "--no-mdns",
+        ],
+    );
+    let raddr = format!("/ip4/{relay_ip}/tcp/4001/p2p/{}", relay.peer_id());
+    let phone = |i: usize, name: &str| NsDaemon::start_with(&wan.homes[i], name, &["--listen", "/ip4/0.0.0.0/tcp/0"]);
+    let a = phone(0, "A");
+    let (b, c) = (phone(1, "B"), phone(2, "C"));
+    let import = |d: &NsDaemon, index: usize, n: usize| {
+        let mut rng = StdRng::seed_from_u64(SEED + index as u64);
+        let shape = Shape::random(&mut rng).with_households(n);
+        let area = synth::area_by(SEED, index, &shape, [&d.peer_id(), "12D3KooWSynthSecondDevice"]);
+        let file = tmp.path().join(format!("{}.kdcsnap", area.id()));
+        std::fs::write(&file, snapshot::encode(&[&area])).unwrap();
+        d.kdc(&["snapshot", "import", file.to_str().unwrap()]);
+        (area.id(), area)
+    };
+    let (area, synth_area) = import(&a, 11, 300);
+    a.json(&["area", "relay", "add", &area, &raddr]);
+    let reserved = |d: &NsDaemon, area: &str| {
+        d.json(&["area", "relay", "list", area]).as_array().is_some_and(|l| l.iter().any(|r| r["reserved"] == true))
+    };
+    assert!(wait_until(Duration::from_secs(30), || reserved(&a, &area)), "A holds no reservation");
+    for d in [&b, &c] {
+        let token = a.json(&["invite", &area])["token"].as_str().unwrap().to_string();
+        let (code, _, err) = d.kdc(&["--json", "join", &token]);
+        assert_eq!(code, 0, "join: {err}");
+    }
+    let count = |d: &NsDaemon, area: &str| d.status(area).and_then(|s| s["households"].as_u64());
+    assert!(wait_until(Duration::from_secs(60), || count(&b, &area) == Some(300) && count(&c, &area) == Some(300)));
+    let via = |d: &NsDaemon, peer: &str| {
+        d.json(&["peers"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["peer_id"] == peer && p["connected"] == true)
+            .map(|p| p["via"].clone())
+    };
+    let (pb, pc) = (b.peer_id(), c.peer_id());
+    assert!(wait_until(Duration::from_secs(30), || via(&a, &pb) == Some("relay".into())
+        && via(&a, &pc) == Some("direct".into())));
+
+    // Edits on A, each timed until B (relayed) or C (direct) shows it, one clock for all.
+    let (ta, tb, tc) = (NsThread::new(&wan.homes[0]), NsThread::new(&wan.homes[1]), NsThread::new(&wan.homes[2]));
+    let dirs = (a.dir.clone(), b.dir.clone(), c.dir.clone());
+    let houses: Vec<String> = synth_area.households().into_iter().map(|h| h.id).take(50).collect();
+    let n = if opts.quick { 30 } else { 100 };
+    let timed = |watcher: &NsThread, wdir: &Path| -> Vec<f64> {
+        let mut times = Vec::new();
+        for i in 0..n {
+            let hh = houses[i % houses.len()].clone();
+            let (adir, area2, hh2) = (dirs.0.clone(), area.clone(), hh.clone());
+            let value = ta.run(move || next_answer(&Client::from_data_dir(&adir).unwrap(), &area2, &hh2));
+            let (wdir, area2, hh2) = (wdir.to_path_buf(), area.clone(), hh.clone());
+            let seen = watcher.start(move || {
+                let cl = Client::from_data_dir(&wdir).unwrap();
+                let want = serde_json::json!(value);
+                wait_until_fast(Duration::from_secs(10), || field(&cl, &area2, &hh2, EDITED).as_ref() == Some(&want));
+                Instant::now()
+            });
+            let (adir, area2) = (dirs.0.clone(), area.clone());
+            let started = ta.run(move || {
+                let cl = Client::from_data_dir(&adir).unwrap();
+                let t = Instant::now();
+                set_field(&cl, &area2, &hh, EDITED, value);
+                t
+            });
+            let at = seen.recv().unwrap();
+            times.push(ms(at.duration_since(started)));
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        times
+    };
+    let mut relayed = timed(&tb, &dirs.1);
+    let mut direct = timed(&tc, &dirs.2);
+    let (rp50, rp99) = (percentile(&mut relayed, 0.5), percentile(&mut relayed, 0.99));
+    let (dp50, dp99) = (percentile(&mut direct, 0.5), percentile(&mut direct, 0.99));
+    let rtt = ta.run({
+        let ip = relay_ip.clone();
+        move || {
+            let t = Instant::now();
+            let ok =
+                std::net::TcpStream::connect_timeout(&format!("{ip}:4001").parse().unwrap(), Duration::from_secs(2))
+                    .is_ok();
+            if ok { ms(t.elapsed()) } else { f64::NAN }
+        }
+    });
+    row(
+        &format!("edit on A → on B through the relay ({n} edits), p50"),
+        format!("{rp50:.1} ms"),
+        format!("≤ direct + RTT + 5 ms = {:.1} ms", dp50 + rtt + 5.0),
+    );
+    row("  p99 through the relay", format!("{rp99:.1} ms"), String::new());
+    row(
+        "  baseline: the same edits to C, direct (same Wi-Fi), p50 / p99",
+        format!("{dp50:.1} / {dp99:.1} ms"),
+        format!("TCP connect to the relay {rtt:.2} ms"),
+    );
+
+    // Bytes through the relay per edit: its iptables counters on the relay port, edits minus idle.
+    let counted = |rule: &[&str]| {
+        let mut args = vec!["ip", "netns", "exec", &wan.public[0], "iptables"];
+        args.extend_from_slice(rule);
+        netns::sh(&args);
+    };
+    counted(&["-I", "INPUT", "-p", "tcp", "--dport", "4001"]);
+    counted(&["-I", "OUTPUT", "-p", "tcp", "--sport", "4001"]);
+    let relay_bytes = || -> u64 {
+        let out = Command::new("ip").args(["netns", "exec", &wan.public[0], "iptables", "-nvxL"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains("tcp dpt:4001") || l.contains("tcp spt:4001"))
+            .filter_map(|l| l.split_whitespace().nth(1).and_then(|b| b.parse::<u64>().ok()))
+            .sum()
+    };
+    let window = Duration::from_secs(3);
+    let idle0 = relay_bytes();
+    std::thread::sleep(window);
+    let idle = relay_bytes() - idle0;
+    let k = 10;
+    let before = relay_bytes();
+    let t0 = Instant::now();
+    for i in 0..k {
+        let (adir, area2, hh) = (dirs.0.clone(), area.clone(), houses[i].clone());
+        ta.run(move || {
+            let cl = Client::from_data_dir(&adir).unwrap();
+            let v = next_answer(&cl, &area2, &hh);
+            set_field(&cl, &area2, &hh, EDITED, v);
+        });
+    }
+    std::thread::sleep(window.saturating_sub(t0.elapsed()));
+    let edits = relay_bytes() - before;
+    let per_edit = (edits as f64 - idle as f64).max(0.0) / k as f64;
+    row(
+        "bytes through the relay per edit (A → B and back, all headers)",
+        format!("{per_edit:.0} B"),
+        format!("idle {idle} B per {window:?}"),
+    );
+
+    // First sync of a 3,000-household area: D through the relay, E direct on the Wi-Fi.
+    let (big, _) = import(&a, 12, 3000);
+    a.json(&["area", "relay", "add", &big, &raddr]);
+    let first = |d: &NsDaemon| {
+        let token = a.json(&["invite", &big])["token"].as_str().unwrap().to_string();
+        let t = Instant::now();
+        let (code, _, err) = d.kdc(&["--json", "join", &token]);
+        assert_eq!(code, 0, "join: {err}");
+        assert!(wait_until_fast(Duration::from_secs(120), || count(d, &big) == Some(3000)));
+        ms(t.elapsed())
+    };
+    let (d, e) = (phone(3, "D"), phone(4, "E"));
+    let through = first(&d);
+    let straight = first(&e);
+    let pd = d.peer_id();
+    let dvia = via(&a, &pd).map(|v| v.to_string()).unwrap_or_default();
+    row(
+        "first sync, 3,000 households, through the relay",
+        format!("{through:.0} ms"),
+        format!("≤ 1.5 × direct; ratio {:.2} (D {dvia})", through / straight),
+    );
+    row("  baseline: the same, direct on the Wi-Fi", format!("{straight:.0} ms"), String::new());
+
+    // The relay with 100 reservations held (and 50 strangers opening circuits among them).
+    let pid = relay.pid().unwrap();
+    let rss = |pid: u32| -> f64 {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        text.lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    let cpu_ticks = |pid: u32| -> u64 {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let rest = text.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        f.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
+            + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
+    };
+    let before_rss = rss(pid);
+    let crowd = NsThread::new(&wan.homes[4]);
+    let r2 = raddr.clone();
+    let hold = Duration::from_secs(if opts.quick { 8 } else { 15 });
+    let held = crowd.start(move || netns::strangers(&r2, 100, Duration::from_secs(30), hold));
+    // While they hold their reservations: memory, and CPU over an idle window.
+    std::thread::sleep(Duration::from_secs(4));
+    let t0 = cpu_ticks(pid);
+    let idle_window = Duration::from_secs(if opts.quick { 3 } else { 8 });
+    std::thread::sleep(idle_window);
+    let ticks = cpu_ticks(pid) - t0;
+    let with_100 = rss(pid);
+    let (granted, circuits) = held.recv().unwrap();
+    let cpu = ticks as f64 / 100.0 / idle_window.as_secs_f64() * 100.0;
+    row(
+        "relay RSS with 100 reservations held (+100 circuits)",
+        format!("{with_100:.1} MB"),
+        format!("≤ 64 MB; before {before_rss:.1} MB; {granted} reserved, {circuits} circuits"),
+    );
+    row("relay CPU with them held, idle", format!("{cpu:.2} %"), "< 1 %".into());
+    let after = rss(pid);
+    row("  relay RSS after they left", format!("{after:.1} MB"), String::new());
+
+    // Hole punching: how many runs end on a direct connection, per NAT kind.
+    let runs = if opts.quick { 3 } else { 10 };
+    for (random_fully, kind) in [(false, "port-keeping NAT"), (true, "carrier-grade NAT")] {
+        let (mut direct_runs, mut synced_runs) = (0, 0);
+        for _ in 0..runs {
+            let wan = Wan::new(1, 2, random_fully);
+            let ip = wan.public_ip(0);
+            let r = NsDaemon::start_with(
+                &wan.public[0],
+                "relay",
+                &[
+                    "--relay",
+                    "--listen",
+                    "/ip4/0.0.0.0/tcp/4001",
+                    "--external-address",
+                    &format!("/ip4/{ip}/tcp/4001"),
+                    "--no-mdns",
+                ],
+            );
+            let raddr = format!("/ip4/{ip}/tcp/4001/p2p/{}", r.peer_id());
+            let x = NsDaemon::start_with(&wan.homes[0], "X", &["--listen", "/ip4/0.0.0.0/tcp/0"]);
+            let y = NsDaemon::start_with(&wan.homes[1], "Y", &["--listen", "/ip4/0.0.0.0/tcp/0"]);
+            x.json(&["area", "create", "punch", "--name", "P", "--ward", "P"]);
+            x.json(&["area", "relay", "add", "punch", &raddr]);
+            if !wait_until(Duration::from_secs(20), || reserved(&x, "punch")) {
+                continue;
+            }
+            let token = x.json(&["invite", "punch"])["token"].as_str().unwrap().to_string();
+            if y.kdc(&["--json", "join", &token]).0 != 0 {
+                continue;
+            }
+            y.json(&["household", "add", "--consent", "verbal", "punch", "Y1", "members=2"]);
+            if wait_until(Duration::from_secs(30), || count(&x, "punch") == Some(1)) {
+                synced_runs += 1;
+            }
+            let py = y.peer_id();
+            if wait_until(Duration::from_secs(10), || via(&x, &py) == Some("direct".into())) {
+                direct_runs += 1;
+            }
+        }
+        row(
+            &format!("hole punching, {kind}: direct connections"),
+            format!("{direct_runs}/{runs}"),
+            format!("synced in {synced_runs}/{runs} runs"),
+        );
+    }
 }

@@ -57,6 +57,8 @@ pub struct Config {
     pub mdns: bool,
     /// `--relay`: also serve libp2p circuit relay v2 to other devices.
     pub relay: bool,
+    /// `--relay-allow`: the only devices the relay serves (empty: any).
+    pub relay_allow: Vec<libp2p::PeerId>,
     /// `--external-address`: addresses others reach this device at (public or port-forwarded).
     pub external: Vec<Multiaddr>,
     /// Incremental chunks per area before the store compacts it into one full save.
@@ -81,6 +83,7 @@ impl Config {
             peers: Vec::new(),
             mdns: true,
             relay: false,
+            relay_allow: Vec::new(),
             external: Vec::new(),
             compact_threshold: crate::store::DEFAULT_COMPACT_THRESHOLD,
             ui_listen: None,

@@ -126,6 +126,7 @@ async fn serve(
         peers: config.peers.clone(),
         mdns: config.mdns,
         relay: config.relay,
+        relay_allow: config.relay_allow.clone(),
         external: config.external.clone(),
         name: node.name().to_string(),
         data_dir: data_dir.path().to_path_buf(),

@@ -38,6 +38,11 @@ struct Args {
     #[arg(long)]
     relay: bool,
 
+    /// With --relay: serve only this device (its peer id), e.g. the phones and PCs of one ward's
+    /// teams; repeatable [default: any device, within the relay's limits]
+    #[arg(long = "relay-allow", value_name = "PEER_ID", requires = "relay", value_parser = parse_peer_id)]
+    relay_allow: Vec<libp2p::PeerId>,
+
     /// An address others reach this device at (public or port-forwarded), announced to peers
     /// and handed out in relay reservations; repeatable
     #[arg(long = "external-address", value_name = "MULTIADDR", value_parser = parse_multiaddr)]
@@ -71,6 +76,11 @@ struct Args {
     /// itself when the key needs one and it was started in a terminal
     #[arg(long)]
     ask_passphrase: bool,
+}
+
+/// clap names the flag in its error and exits with 2.
+fn parse_peer_id(s: &str) -> Result<libp2p::PeerId, String> {
+    s.trim().parse().map_err(|e| format!("not a peer id ({e}); example: 12D3KooW… as `kdc id` prints it"))
 }
 
 /// clap names the flag in its error and exits with 2.
@@ -210,6 +220,7 @@ async fn start(args: Args, api: SocketAddr, ui_listen: Option<SocketAddr>) -> an
     config.peers = args.peers;
     config.mdns = !args.no_mdns;
     config.relay = args.relay;
+    config.relay_allow = args.relay_allow;
     config.external = args.external;
     config.ui_listen = ui_listen;
     // A person at a terminal gets the web app's login link; services and tests do not.

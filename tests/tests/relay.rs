@@ -14,18 +14,36 @@ const RELAY_PORT: &str = "4001";
 /// Written into a household's address: no byte of it may reach the relay's disk.
 const MARKER: &str = "MARKER-relay-sees-nothing-5c1e";
 
-/// A relay on public host `i` of the WAN; answers it and its full address.
+/// A relay on public host `i` of the WAN; answers it and its full address. Every packet it
+/// receives is scanned for [`MARKER`] (iptables' string match; see [`marker_packets`]).
 fn start_relay(wan: &Wan, i: usize) -> (NsDaemon, String) {
+    start_relay_with(wan, i, &[])
+}
+
+fn start_relay_with(wan: &Wan, i: usize, extra: &[&str]) -> (NsDaemon, String) {
     let ip = wan.public_ip(i);
     let listen = format!("/ip4/0.0.0.0/tcp/{RELAY_PORT}");
     let external = format!("/ip4/{ip}/tcp/{RELAY_PORT}");
-    let relay = NsDaemon::start_with(
-        &wan.public[i],
-        &format!("relay{i}"),
-        &["--relay", "--listen", &listen, "--external-address", &external, "--no-mdns"],
-    );
+    let mut args = vec!["--relay", "--listen", &listen, "--external-address", &external, "--no-mdns"];
+    args.extend_from_slice(extra);
+    let relay = NsDaemon::start_with(&wan.public[i], &format!("relay{i}"), &args);
+    let ns = &wan.public[i];
+    kdc_tests::netns::sh(&[
+        "ip", "netns", "exec", ns, "iptables", "-A", "INPUT", "-m", "string", "--string", MARKER, "--algo", "bm",
+    ]);
     let addr = format!("{external}/p2p/{}", relay.peer_id());
     (relay, addr)
+}
+
+/// Packets the relay received that hold [`MARKER`] in clear.
+fn marker_packets(ns: &str) -> u64 {
+    let out =
+        std::process::Command::new("ip").args(["netns", "exec", ns, "iptables", "-nvxL", "INPUT"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("STRING match"))
+        .filter_map(|l| l.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
 }
 
 fn phone(ns: &str, name: &str) -> NsDaemon {
@@ -76,8 +94,20 @@ fn converge_both_ways(a: &NsDaemon, b: &NsDaemon, n: usize) {
     assert!(ok, "no convergence: {:?} vs {:?}", a.status(AREA), b.status(AREA));
 }
 
-/// The relay holds no area, and no byte of the marker is anywhere in its data directory.
-fn relay_saw_nothing(relay: &NsDaemon) {
+/// The relay holds no area, no byte of the marker is anywhere in its data directory, and no
+/// packet it received held the marker in clear — while the same scan does see the marker sent
+/// to it in clear from a home (so the scan works).
+fn relay_saw_nothing(relay: &NsDaemon, wan: &Wan) {
+    assert_eq!(marker_packets(&relay.ns), 0, "the marker crossed the relay in clear");
+    let relay_ip = wan.public_ip(wan.public.iter().position(|p| *p == relay.ns).unwrap());
+    let home = kdc_tests::netns::NsThread::new(&wan.homes[0]);
+    home.run(move || {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(format!("{relay_ip}:{RELAY_PORT}")).unwrap();
+        let _ = s.write_all(MARKER.as_bytes());
+        std::thread::sleep(Duration::from_millis(200));
+    });
+    assert!(marker_packets(&relay.ns) > 0, "the scan does not see the marker even in clear");
     assert_eq!(relay.json(&["area", "list"]), serde_json::json!([]));
     for entry in walk(&relay.dir) {
         let bytes = std::fs::read(&entry).unwrap_or_default();
@@ -118,7 +148,7 @@ fn behind_two_port_keeping_nats_phones_join_through_the_relay_and_end_direct() {
         a.json(&["peers"])
     );
     converge_both_ways(&a, &b, 2);
-    relay_saw_nothing(&relay);
+    relay_saw_nothing(&relay, &wan);
 }
 
 #[test]
@@ -149,7 +179,7 @@ fn behind_carrier_grade_nats_phones_stay_relayed_and_still_sync() {
     assert_ne!(member["hole_punch"], "ok", "{doctor}");
     let relayed = doctor["advice"].as_array().unwrap().iter().find(|a| a["code"] == "relayed");
     assert!(relayed.is_some_and(|a| a["vi"].as_str().unwrap().contains("qua máy chuyển tiếp")), "{doctor}");
-    relay_saw_nothing(&relay);
+    relay_saw_nothing(&relay, &wan);
 }
 
 #[test]
@@ -270,6 +300,32 @@ fn fifty_strangers_at_the_relay_do_not_stop_the_team() {
     assert_eq!(reserved, 50, "the relay turned strangers away below its caps");
     assert!(circuits >= 45, "circuits among strangers: {circuits}");
     // The relay still holds nothing of the area.
-    relay_saw_nothing(&relay);
+    relay_saw_nothing(&relay, &wan);
     converge_both_ways(&a, &b, 3);
+}
+
+#[test]
+fn a_relay_for_one_ward_serves_only_its_devices() {
+    if !available("a_relay_for_one_ward_serves_only_its_devices") {
+        return;
+    }
+    let wan = Wan::new(1, 3, true);
+    let a = phone(&wan.homes[0], "Lan");
+    let b = phone(&wan.homes[1], "Huy");
+    let (pa, pb) = (a.peer_id(), b.peer_id());
+    let (_relay, raddr) = start_relay_with(&wan, 0, &["--relay-allow", &pa, "--relay-allow", &pb]);
+    team(&a, &b, &[&raddr]);
+    converge_both_ways(&a, &b, 1);
+    let crowd = kdc_tests::netns::NsThread::new(&wan.homes[2]);
+    let r = raddr.clone();
+    let (reserved, circuits) =
+        crowd.run(move || kdc_tests::netns::strangers(&r, 10, Duration::from_secs(5), Duration::from_secs(0)));
+    assert_eq!((reserved, circuits), (0, 0), "a relay for one ward served strangers");
+    // A peer id that is not one: kdcd refuses to start, naming the flag.
+    let out = std::process::Command::new(kdc_tests::bin("kdcd"))
+        .args(["--relay", "--relay-allow", "nobody"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--relay-allow"), "{out:?}");
 }

@@ -55,9 +55,12 @@ pub(super) struct Behaviour {
 /// circuit would cut a first sync): a circuit lives for hours and carries a 3,000-household
 /// first sync many times over; totals, per-peer caps and rate limits keep strangers bounded
 /// (a reservation costs the relay a few hundred bytes; a circuit two buffers).
-pub fn relay_config() -> relay::Config {
+///
+/// `allow`, when not empty: the only devices served (a relay for one ward's teams); others are
+/// refused reservations and circuits.
+pub fn relay_config(allow: &[libp2p::PeerId]) -> relay::Config {
     let n = |v: u32| NonZeroU32::new(v).expect("non-zero");
-    relay::Config {
+    let mut config = relay::Config {
         max_reservations: 1024,
         max_reservations_per_peer: 4,
         reservation_duration: Duration::from_secs(3600),
@@ -76,7 +79,15 @@ pub fn relay_config() -> relay::Config {
     .reservation_rate_per_ip(n(240), Duration::from_secs(1))
     // A device dials each member it cannot reach at most every 15 s to 2 min (see `swarm`).
     .circuit_src_per_peer(n(60), Duration::from_secs(5))
-    .circuit_src_per_ip(n(240), Duration::from_secs(1))
+    .circuit_src_per_ip(n(240), Duration::from_secs(1));
+    if !allow.is_empty() {
+        let only = |allow: Vec<libp2p::PeerId>| -> Box<dyn relay::RateLimiter> {
+            Box::new(move |peer: libp2p::PeerId, _: &libp2p::Multiaddr, _: std::time::Instant| allow.contains(&peer))
+        };
+        config.reservation_rate_limiters.push(only(allow.to_vec()));
+        config.circuit_src_rate_limiters.push(only(allow.to_vec()));
+    }
+    config
 }
 
 /// Builds the swarm and starts listening. Fails when a `--listen` address cannot be bound.
@@ -130,7 +141,7 @@ pub(super) fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetErr
                 relay_client,
                 dcutr: dcutr::Behaviour::new(local),
                 relay: Toggle::from(config.relay.then(|| {
-                    let mut r = relay::Behaviour::new(local, relay_config());
+                    let mut r = relay::Behaviour::new(local, relay_config(&config.relay_allow));
                     // Serve even before an external address is known (`--external-address` makes
                     // the reservations it hands out useful to others).
                     r.set_status(Some(relay::Status::Enable));

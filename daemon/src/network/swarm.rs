@@ -57,6 +57,8 @@ pub struct NetConfig {
     pub mdns: bool,
     /// Also serve circuit relay v2.
     pub relay: bool,
+    /// With `relay`: the only devices it serves (empty: any).
+    pub relay_allow: Vec<PeerId>,
     /// Addresses others reach this device at.
     pub external: Vec<Multiaddr>,
     pub name: String,

@@ -980,6 +980,21 @@ scenario('relays: the head adds and removes a relay on the team page, a bad one 
   assert.deepEqual(A.kdcJson('area', 'relay', 'list', area), []);
 }, 150_000);
 
+scenario('ward office: the areas this device syncs are on the ward page, live, each with its figures and a link to its board', async () => {
+  ensureArea(A, AREA, 'Tam Giác 3');
+  const { page } = await phoneOn(A, { viewport: { width: 1366, height: 768 }, isMobile: false, hasTouch: false });
+  await open(page, `${A.base}/ward`);
+  const areas = A.kdcJson('area', 'list');
+  const shown = await page.$$eval('[data-live-area]', (els) => els.map((e) => e.getAttribute('data-live-area')));
+  assert.deepEqual(sorted(shown), sorted(areas.map((a) => a.id)), '[data-live-area] vs kdc area list');
+  const row = page.locator(`[data-live-area="${AREA}"]`);
+  const status = A.kdcJson('status', AREA);
+  const text = await row.innerText();
+  assert.ok(text.includes(`${status.required_met}/${status.required_total}`), `"${text}" lacks ${status.required_met}/${status.required_total}`);
+  await row.locator('a').first().click();
+  await page.waitForURL(pathIs(`/a/${AREA}`), { timeout: 15_000 });
+}, 60_000);
+
 // ---- 13. language ----------------------------------------------------------------------------
 
 scenario('language: ?lang=en switches and is remembered; ?lang=vi back; Vietnamese decimal comma', async () => {

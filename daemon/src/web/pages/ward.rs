@@ -94,7 +94,66 @@ async fn load_settings(ws: &WebState) -> LetterheadSettings {
 /// `GET /ward`.
 pub async fn show(State(ws): State<WebState>, ctx: Ctx) -> Response {
     let settings = load_settings(&ws).await;
-    page(form_page(&ctx, None, &settings, None))
+    let live = live_areas(&ws).await;
+    page(form_page(&ctx, None, &settings, None, &live))
+}
+
+/// One area this device holds and syncs (a ward office that is a `ward` member of its areas
+/// sees them here live, beside the files it is sent): its figures and its last sync.
+struct LiveArea {
+    status: crdt_model::area::Status,
+    last_sync: Option<i64>,
+}
+
+async fn live_areas(ws: &WebState) -> Vec<LiveArea> {
+    let Ok(list) = ws.app.node.list_areas().await else { return Vec::new() };
+    let mut out = Vec::new();
+    for a in list {
+        if let Ok(status) = ws.app.node.with_area(a.id.clone(), |area| Ok(area.status())).await {
+            let peers: Vec<String> = ws
+                .app
+                .node
+                .with_area(a.id.clone(), |area| Ok(area.members()))
+                .await
+                .map_or(Vec::new(), |m| m.into_iter().map(|m| m.peer_id).collect());
+            let last = peers.iter().filter_map(|p| ws.app.node.last_sync(&a.id, p)).max();
+            out.push(LiveArea { status, last_sync: last });
+        }
+    }
+    out
+}
+
+/// The live areas' section of the ward page (nothing when this device holds no area).
+fn live_section(ctx: &Ctx, live: &[LiveArea]) -> Markup {
+    {
+        if live.is_empty() {
+            return html! {};
+        }
+        let l = ctx.l;
+        let now = crate::node::now_ms();
+        let section = html! {
+            section.card.no-print #live-areas data-live-areas=(live.len()) {
+                h2 { (l.t("Khu đồng bộ trực tiếp với máy này", "Areas this device syncs live")) }
+                p.muted { (l.t(
+                    "Máy này là thành viên của các khu dưới đây: số liệu cập nhật mỗi khi đồng bộ (cùng Wi-Fi hoặc qua máy chuyển tiếp), không cần chờ tệp.",
+                    "This device is a member of these areas: their figures update at every sync (same Wi-Fi or through a relay), no file needed."
+                )) }
+                ul.areas {
+                    @for a in live {
+                        li data-live-area=(a.status.area) {
+                            a href=(format!("/a/{}", a.status.area)) { strong { (a.status.name) } }
+                            " · " (a.status.households) " " (l.t("hộ", "households"))
+                            " · " (l.t("Đạt ", "Met ")) (a.status.required_met) "/" (a.status.required_total)
+                            (l.t(" tiêu chí bắt buộc", " required criteria"))
+                            br;
+                            small.muted { (l.sync_state(false, a.last_sync, now)) }
+                        }
+                    }
+                }
+            }
+        };
+        section
+    }
 }
 
 /// `POST /ward/settings`: the issuing body, place and signers, remembered on this device; back
@@ -111,7 +170,7 @@ pub async fn settings(State(ws): State<WebState>, ctx: Ctx, form: Form) -> Respo
             );
             return page_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(&ctx, None, &settings, Some((field.to_string(), message))),
+                form_page(&ctx, None, &settings, Some((field.to_string(), message)), &[]),
             );
         }
     }
@@ -160,7 +219,7 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
                     format!("{} ({e})", l.t("Không nhận được các tệp đã gửi.", "The files did not arrive whole."));
                 return page_with(
                     StatusCode::BAD_REQUEST,
-                    form_page(&ctx, Some(message), &LetterheadSettings::default(), None),
+                    form_page(&ctx, Some(message), &LetterheadSettings::default(), None, &[]),
                 );
             }
         };
@@ -182,7 +241,7 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
                         let settings = load_settings(&ws).await;
                         return page_with(
                             StatusCode::UNPROCESSABLE_ENTITY,
-                            form_page(&ctx, Some(message), &settings, None),
+                            form_page(&ctx, Some(message), &settings, None, &[]),
                         );
                     }
                 }
@@ -201,7 +260,7 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
                         );
                         return page_with(
                             StatusCode::BAD_REQUEST,
-                            form_page(&ctx, Some(message), &LetterheadSettings::default(), None),
+                            form_page(&ctx, Some(message), &LetterheadSettings::default(), None, &[]),
                         );
                     }
                 };
@@ -229,7 +288,7 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
     if decoding.is_empty() {
         let message = l.t("Hãy chọn ít nhất một tệp .kdcsnap.", "Choose at least one .kdcsnap file.").to_string();
         let settings = load_settings(&ws).await;
-        return page_with(StatusCode::UNPROCESSABLE_ENTITY, form_page(&ctx, Some(message), &settings, None));
+        return page_with(StatusCode::UNPROCESSABLE_ENTITY, form_page(&ctx, Some(message), &settings, None, &[]));
     }
     let mut decoded = Vec::with_capacity(decoding.len());
     for task in decoding {
@@ -380,10 +439,17 @@ pub async fn import(State(ws): State<WebState>, ctx: Ctx, Path(id): Path<String>
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-fn form_page(ctx: &Ctx, error: Option<String>, settings: &LetterheadSettings, bad: Option<(String, String)>) -> Markup {
+fn form_page(
+    ctx: &Ctx,
+    error: Option<String>,
+    settings: &LetterheadSettings,
+    bad: Option<(String, String)>,
+    live: &[LiveArea],
+) -> Markup {
     let l = ctx.l;
     let body = html! {
         h1 { (l.t("Phường: tổng hợp báo cáo các khu", "Ward office: the areas' report")) }
+        (live_section(ctx, live))
         (upload_form(ctx, error.as_deref()))
         (settings_form(ctx, settings, "/ward", bad.as_ref(), false))
     };

@@ -2,11 +2,13 @@
 // served by one Repo over automerge-repo's WebSocket adapter on loopback, with its Node file
 // storage on both sides. Prints one JSON line: {"first_sync_ms": [...], "edit_ms": [...]}.
 //
-// node web/repo-bench/repo-bench.mjs DOC.automerge FIRST_SYNC_RUNS EDITS
+// node web/repo-bench/repo-bench.mjs DOC.automerge FIRST_SYNC_RUNS EDITS [SPACING_MS]
 //
 // first sync: a new Repo (empty storage) connects, finds the document by URL, and has every
 //   change (its heads equal the server's);
-// edit: one field changed on the server's handle → the client's handle shows the new value.
+// edit: one field changed on the server's handle → the client's handle shows the new value,
+//   back to back ("edit_ms") and SPACING_MS apart, like a person's taps ("edit_spaced_ms";
+//   automerge-repo throttles a burst of changes to one sync message per 100 ms).
 // Both repos run in this one process (no process boundary, no HTTP API, no fsync: kdcd's
 // figures include all three).
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -21,6 +23,7 @@ import { WebSocketServer } from "ws";
 const [docPath, runsArg, editsArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 5);
 const edits = Number(editsArg ?? 100);
+const spacing = Number(process.argv[5] ?? 150);
 /** The document: an Automerge file, or the first area of a `.kdcsnap` snapshot file
  * ("KDCSNAP\0", u16 version, u32 count, then per area: u8 id length, id, u64 document length,
  * document; SHA-256 at the end). */
@@ -75,27 +78,34 @@ for (let i = 0; i < runs; i++) {
 const client = clients[clients.length - 1];
 const h = await client.find(handle.url);
 const key = Object.keys(handle.doc()).find((k) => k.endsWith("/members")) ?? "h/T1-001/members";
-const editMs = [];
-for (let i = 0; i < edits; i++) {
-  const value = 1 + (i % 9);
-  const seen = new Promise((ok) => {
-    const check = () => {
-      if (h.doc()[key] === value) {
-        h.off("change", check);
-        ok();
-      }
-    };
-    h.on("change", check);
-  });
-  const started = performance.now();
-  handle.change((d) => {
-    d[key] = value;
-  });
-  await seen;
-  editMs.push(performance.now() - started);
+async function timeEdits(gapMs, offset) {
+  const out = [];
+  for (let i = 0; i < edits; i++) {
+    if (gapMs > 0) await new Promise((ok) => setTimeout(ok, gapMs));
+    const value = 1 + ((i + offset) % 9);
+    if (h.doc()[key] === value) continue;
+    const seen = new Promise((ok) => {
+      const check = () => {
+        if (h.doc()[key] === value) {
+          h.off("change", check);
+          ok();
+        }
+      };
+      h.on("change", check);
+    });
+    const started = performance.now();
+    handle.change((d) => {
+      d[key] = value;
+    });
+    await seen;
+    out.push(performance.now() - started);
+  }
+  return out;
 }
+const editMs = await timeEdits(0, 0);
+const editSpacedMs = await timeEdits(spacing, 4);
 
-console.log(JSON.stringify({ first_sync_ms: firstSync, edit_ms: editMs }));
+console.log(JSON.stringify({ first_sync_ms: firstSync, edit_ms: editMs, edit_spaced_ms: editSpacedMs }));
 for (const c of clients) await c.shutdown();
 await server.shutdown();
 wss.close();

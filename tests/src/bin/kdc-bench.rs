@@ -803,19 +803,48 @@ fn beside_automerge_repo(opts: &Opts) {
     }
     let b = last.expect("at least one run");
     let mut edit = edit_times(&client(&a), &client(&b), &area, &synth_area, edits);
+    let mut spaced = edit_times_spaced(&client(&a), &client(&b), &area, &synth_area, edits, SPACED);
 
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/repo-bench/repo-bench.mjs");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/repo-bench");
+    if let Err(why) = ensure_node_modules(&dir) {
+        row("automerge-repo beside kdcd", "not run".into(), why);
+        return;
+    }
     let out = Command::new("node")
-        .arg(&script)
-        .args([doc.to_str().unwrap(), &reps.to_string(), &edits.to_string()])
-        .output()
-        .expect("node (needed for the automerge-repo side; npm install in web/repo-bench/)");
-    assert!(out.status.success(), "repo-bench.mjs: {}", String::from_utf8_lossy(&out.stderr));
-    let repo: serde_json::Value = serde_json::from_slice(out.stdout.trim_ascii()).expect("repo-bench.mjs JSON");
-    let list = |k: &str| -> Vec<f64> { repo[k].as_array().unwrap().iter().filter_map(|v| v.as_f64()).collect() };
-    let (mut repo_sync, mut repo_edit) = (list("first_sync_ms"), list("edit_ms"));
+        .arg(dir.join("repo-bench.mjs"))
+        .args([doc.to_str().unwrap(), &reps.to_string(), &edits.to_string(), &SPACED.as_millis().to_string()])
+        .output();
+    let repo: serde_json::Value = match out {
+        Ok(out) if out.status.success() => match serde_json::from_slice(out.stdout.trim_ascii()) {
+            Ok(v) => v,
+            Err(e) => {
+                row("automerge-repo beside kdcd", "not run".into(), format!("repo-bench.mjs printed no JSON: {e}"));
+                return;
+            }
+        },
+        Ok(out) => {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let tail: String = err.lines().rev().take(3).collect::<Vec<_>>().join(" / ");
+            row("automerge-repo beside kdcd", "not run".into(), format!("repo-bench.mjs failed: {tail}"));
+            return;
+        }
+        Err(e) => {
+            row("automerge-repo beside kdcd", "not run".into(), format!("node: {e}"));
+            return;
+        }
+    };
+    let list = |k: &str| -> Vec<f64> {
+        repo[k].as_array().map(|a| a.iter().filter_map(|v| v.as_f64()).collect()).unwrap_or_default()
+    };
+    let (mut repo_sync, mut repo_edit, mut repo_spaced) =
+        (list("first_sync_ms"), list("edit_ms"), list("edit_spaced_ms"));
+    if repo_sync.is_empty() || repo_edit.is_empty() || repo_spaced.is_empty() {
+        row("automerge-repo beside kdcd", "not run".into(), "repo-bench.mjs answered no figures".into());
+        return;
+    }
     let (ks, rs) = (median(&mut sync), median(&mut repo_sync));
     let (ke, re) = (percentile(&mut edit, 0.5), percentile(&mut repo_edit, 0.5));
+    let (kp, rp) = (percentile(&mut spaced, 0.5), percentile(&mut repo_spaced, 0.5));
     row("first sync, 3,000 households: kdcd (join → all present)", format!("{ks:.0} ms"), format!("median of {reps}"));
     row(
         "  automerge-repo 2 (find → all changes), same document",
@@ -823,11 +852,66 @@ fn beside_automerge_repo(opts: &Opts) {
         format!("kdcd / repo {:.2}", ks / rs),
     );
     row(
-        "one edit → seen on the other device: kdcd, p50",
+        "one edit → seen on the other device, back to back: kdcd, p50",
         format!("{ke:.1} ms"),
         format!("{edits} edits, API write + poll"),
     );
-    row("  automerge-repo 2, in one process, p50", format!("{re:.1} ms"), format!("kdcd / repo {:.2}", ke / re));
+    row(
+        "  automerge-repo 2, in one process, back to back, p50",
+        format!("{re:.1} ms"),
+        format!("kdcd / repo {:.2}", ke / re),
+    );
+    row(
+        &format!("one edit, {} ms apart (a person's taps): kdcd, p50", SPACED.as_millis()),
+        format!("{kp:.1} ms"),
+        format!("{edits} edits"),
+    );
+    row("  automerge-repo 2, the same spacing, p50", format!("{rp:.1} ms"), format!("kdcd / repo {:.2}", kp / rp));
+}
+
+/// Edits spaced like a person's taps (automerge-repo throttles a burst to one sync per 100 ms).
+const SPACED: Duration = Duration::from_millis(150);
+
+/// [`edit_times`] with `gap` between one edit's arrival and the next edit.
+fn edit_times_spaced(a: &Client, b: &Client, area: &str, synth_area: &Area, n: usize, gap: Duration) -> Vec<f64> {
+    let houses: Vec<String> = synth_area.households().into_iter().map(|h| h.id).take(50).collect();
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        std::thread::sleep(gap);
+        let hh = &houses[i % houses.len()];
+        let value = next_answer(a, area, hh);
+        let started = Instant::now();
+        set_field(a, area, hh, EDITED, value);
+        let want = serde_json::json!(value);
+        if wait_until_fast(Duration::from_secs(10), || field(b, area, hh, EDITED).as_ref() == Some(&want)) {
+            times.push(ms(started.elapsed()));
+        }
+    }
+    times
+}
+
+/// Makes sure web/repo-bench has its packages: `npm ci` from the lock file, else `npm install`
+/// (a registry mirror without some optional platform package makes `npm ci` refuse the lock).
+/// Answers why not, with how to fix it, when neither works.
+fn ensure_node_modules(dir: &Path) -> Result<(), String> {
+    if dir.join("node_modules/@automerge/automerge-repo").exists() {
+        return Ok(());
+    }
+    let npm = |args: &[&str]| Command::new("npm").args(args).current_dir(dir).output();
+    match npm(&["ci", "--no-audit", "--no-fund"]) {
+        Ok(o) if o.status.success() => return Ok(()),
+        Err(e) => return Err(format!("npm is not installed ({e}): apt-get install nodejs npm")),
+        Ok(_) => {}
+    }
+    match npm(&["install", "--no-audit", "--no-fund"]) {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => {
+            let err = String::from_utf8_lossy(&o.stderr);
+            let tail: String = err.lines().rev().take(2).collect::<Vec<_>>().join(" / ");
+            Err(format!("npm could not install web/repo-bench ({tail}): run `cd web/repo-bench && npm install`"))
+        }
+        Err(e) => Err(format!("npm: {e}")),
+    }
 }
 
 // ---- encryption at rest and sealed files ---------------------------------------------------

@@ -144,6 +144,9 @@ impl Drop for Lan {
 /// Each router masquerades what its device sends out (`MASQUERADE`: a port-keeping NAT, which
 /// hole punching can pass; with `random_fully`, `--random-fully`: a new port per connection, as
 /// carrier-grade NAT does, which it cannot) and drops every unsolicited packet from outside.
+/// The TCP port relays listen on in [`Wan::start_relay`].
+pub const RELAY_PORT: u16 = 4001;
+
 pub struct Wan {
     pub bridge: String,
     /// `public[i]`: a namespace with an address on the public bridge ([`Wan::public_ip`]).
@@ -278,6 +281,18 @@ impl Wan {
         links
     }
 
+    /// A `kdcd --relay` on public host `i`, listening on TCP 4001 and announcing its public
+    /// address (`extra`: more flags). Answers it and its full address (`…/p2p/PEER`).
+    pub fn start_relay(&self, i: usize, extra: &[&str]) -> (NsDaemon, String) {
+        let external = format!("/ip4/{}/tcp/{RELAY_PORT}", self.public_ip(i));
+        let listen = format!("/ip4/0.0.0.0/tcp/{RELAY_PORT}");
+        let mut args = vec!["--relay", "--listen", &listen, "--external-address", &external, "--no-mdns"];
+        args.extend_from_slice(extra);
+        let relay = NsDaemon::start_with(&self.public[i], &format!("relay{i}"), &args);
+        let addr = format!("{external}/p2p/{}", relay.peer_id());
+        (relay, addr)
+    }
+
     /// The public address of public host `i`.
     pub fn public_ip(&self, i: usize) -> String {
         format!("172.31.{}.{}", self.tag % 250, 1 + i)
@@ -408,6 +423,21 @@ impl NsDaemon {
         let (code, out, err) = self.kdc(&full);
         assert_eq!(code, 0, "{args:?}: {err}");
         serde_json::from_str(&out).unwrap()
+    }
+
+    /// Whether this device holds a reservation at one of `area`'s relays.
+    pub fn holds_reservation(&self, area: &str) -> bool {
+        let (code, out, _) = self.kdc(&["--json", "area", "relay", "list", area]);
+        code == 0
+            && serde_json::from_str::<Json>(&out)
+                .is_ok_and(|l| l.as_array().is_some_and(|l| l.iter().any(|r| r["reserved"] == true)))
+    }
+
+    /// How this device is connected to `peer` now (`"direct"`, `"relay"`), if it is.
+    pub fn via(&self, peer: &str) -> Option<String> {
+        let peers = self.json(&["peers"]);
+        let p = peers.as_array()?.iter().find(|p| p["peer_id"] == peer && p["connected"] == true)?;
+        p["via"].as_str().map(String::from)
     }
 
     /// The area's figures, without this device's view of its peers (which differs by device).

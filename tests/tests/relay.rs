@@ -10,7 +10,7 @@ use kdc_tests::netns::{NsDaemon, Wan, available};
 use kdc_tests::{Json, wait_until};
 
 const AREA: &str = "khu-xa";
-const RELAY_PORT: &str = "4001";
+use kdc_tests::netns::RELAY_PORT;
 /// Written into a household's address: no byte of it may reach the relay's disk.
 const MARKER: &str = "MARKER-relay-sees-nothing-5c1e";
 
@@ -21,17 +21,11 @@ fn start_relay(wan: &Wan, i: usize) -> (NsDaemon, String) {
 }
 
 fn start_relay_with(wan: &Wan, i: usize, extra: &[&str]) -> (NsDaemon, String) {
-    let ip = wan.public_ip(i);
-    let listen = format!("/ip4/0.0.0.0/tcp/{RELAY_PORT}");
-    let external = format!("/ip4/{ip}/tcp/{RELAY_PORT}");
-    let mut args = vec!["--relay", "--listen", &listen, "--external-address", &external, "--no-mdns"];
-    args.extend_from_slice(extra);
-    let relay = NsDaemon::start_with(&wan.public[i], &format!("relay{i}"), &args);
+    let (relay, addr) = wan.start_relay(i, extra);
     let ns = &wan.public[i];
     kdc_tests::netns::sh(&[
         "ip", "netns", "exec", ns, "iptables", "-A", "INPUT", "-m", "string", "--string", MARKER, "--algo", "bm",
     ]);
-    let addr = format!("{external}/p2p/{}", relay.peer_id());
     (relay, addr)
 }
 
@@ -55,13 +49,12 @@ fn relays(d: &NsDaemon) -> Json {
 }
 
 fn reserved(d: &NsDaemon) -> bool {
-    relays(d).as_array().is_some_and(|l| l.iter().any(|r| r["reserved"] == true))
+    d.holds_reservation(AREA)
 }
 
 /// How `d` is connected to `peer` now (`"direct"`, `"relay"`), if it is.
 fn via(d: &NsDaemon, peer: &str) -> Option<String> {
-    let peers = d.json(&["peers"]);
-    peers.as_array()?.iter().find(|p| p["peer_id"] == peer && p["connected"] == true)?["via"].as_str().map(String::from)
+    d.via(peer)
 }
 
 fn households(d: &NsDaemon) -> i64 {

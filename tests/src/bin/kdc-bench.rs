@@ -1095,19 +1095,7 @@ fn relay_figures(opts: &Opts) {
     let wan = Wan::new(1, 5, true);
     let _wifi = wan.community_wifi(&[0, 2, 4]);
     let relay_ip = wan.public_ip(0);
-    let relay = NsDaemon::start_with(
-        &wan.public[0],
-        "relay",
-        &[
-            "--relay",
-            "--listen",
-            "/ip4/0.0.0.0/tcp/4001",
-            "--external-address",
-            &format!("/ip4/{relay_ip}/tcp/4001"),
-            "--no-mdns",
-        ],
-    );
-    let raddr = format!("/ip4/{relay_ip}/tcp/4001/p2p/{}", relay.peer_id());
+    let (relay, raddr) = wan.start_relay(0, &[]);
     let phone = |i: usize, name: &str| NsDaemon::start_with(&wan.homes[i], name, &["--listen", "/ip4/0.0.0.0/tcp/0"]);
     let a = phone(0, "A");
     let (b, c) = (phone(1, "B"), phone(2, "C"));
@@ -1122,9 +1110,7 @@ fn relay_figures(opts: &Opts) {
     };
     let (area, synth_area) = import(&a, 11, 300);
     a.json(&["area", "relay", "add", &area, &raddr]);
-    let reserved = |d: &NsDaemon, area: &str| {
-        d.json(&["area", "relay", "list", area]).as_array().is_some_and(|l| l.iter().any(|r| r["reserved"] == true))
-    };
+    let reserved = |d: &NsDaemon, area: &str| d.holds_reservation(area);
     assert!(wait_until(Duration::from_secs(30), || reserved(&a, &area)), "A holds no reservation");
     for d in [&b, &c] {
         let token = a.json(&["invite", &area])["token"].as_str().unwrap().to_string();
@@ -1133,14 +1119,7 @@ fn relay_figures(opts: &Opts) {
     }
     let count = |d: &NsDaemon, area: &str| d.status(area).and_then(|s| s["households"].as_u64());
     assert!(wait_until(Duration::from_secs(60), || count(&b, &area) == Some(300) && count(&c, &area) == Some(300)));
-    let via = |d: &NsDaemon, peer: &str| {
-        d.json(&["peers"])
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["peer_id"] == peer && p["connected"] == true)
-            .map(|p| p["via"].clone())
-    };
+    let via = |d: &NsDaemon, peer: &str| d.via(peer);
     let (pb, pc) = (b.peer_id(), c.peer_id());
     assert!(wait_until(Duration::from_secs(30), || via(&a, &pb) == Some("relay".into())
         && via(&a, &pc) == Some("direct".into())));
@@ -1257,7 +1236,7 @@ fn relay_figures(opts: &Opts) {
     let through = first(&d);
     let straight = first(&e);
     let pd = d.peer_id();
-    let dvia = via(&a, &pd).map(|v| v.to_string()).unwrap_or_default();
+    let dvia = via(&a, &pd).unwrap_or_default();
     row(
         "first sync, 3,000 households, through the relay",
         format!("{through:.0} ms"),
@@ -1311,20 +1290,7 @@ fn relay_figures(opts: &Opts) {
         let (mut direct_runs, mut synced_runs) = (0, 0);
         for _ in 0..runs {
             let wan = Wan::new(1, 2, random_fully);
-            let ip = wan.public_ip(0);
-            let r = NsDaemon::start_with(
-                &wan.public[0],
-                "relay",
-                &[
-                    "--relay",
-                    "--listen",
-                    "/ip4/0.0.0.0/tcp/4001",
-                    "--external-address",
-                    &format!("/ip4/{ip}/tcp/4001"),
-                    "--no-mdns",
-                ],
-            );
-            let raddr = format!("/ip4/{ip}/tcp/4001/p2p/{}", r.peer_id());
+            let (_r, raddr) = wan.start_relay(0, &[]);
             let x = NsDaemon::start_with(&wan.homes[0], "X", &["--listen", "/ip4/0.0.0.0/tcp/0"]);
             let y = NsDaemon::start_with(&wan.homes[1], "Y", &["--listen", "/ip4/0.0.0.0/tcp/0"]);
             x.json(&["area", "create", "punch", "--name", "P", "--ward", "P"]);
@@ -1341,7 +1307,7 @@ fn relay_figures(opts: &Opts) {
                 synced_runs += 1;
             }
             let py = y.peer_id();
-            if wait_until(Duration::from_secs(10), || via(&x, &py) == Some("direct".into())) {
+            if wait_until(Duration::from_secs(10), || via(&x, &py).as_deref() == Some("direct")) {
                 direct_runs += 1;
             }
         }

@@ -254,8 +254,14 @@ impl Area {
 
     /// Loads a document saved by [`Area::save`], optionally followed by chunks from
     /// [`Area::save_after`]. `actor` is this device's peer id.
+    ///
+    /// Automerge 0.12 can panic on some malformed documents (found by the `foreign_document`
+    /// fuzz target: a column that runs past its slab); that panic is contained here and read as
+    /// a corrupt document, like any other decoding error.
     pub fn load(bytes: &[u8], actor: &str) -> Result<Area, ModelError> {
-        let doc = Automerge::load(bytes).map_err(|e| ModelError::Corrupt(e.to_string()))?;
+        let loaded = std::panic::catch_unwind(|| Automerge::load(bytes))
+            .map_err(|_| ModelError::Corrupt("the document does not decode (Automerge failed on it)".into()))?;
+        let doc = loaded.map_err(|e| ModelError::Corrupt(e.to_string()))?;
         Area::from_doc(doc.with_actor(ActorId::from(actor.as_bytes())))
     }
 

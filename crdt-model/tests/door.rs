@@ -242,3 +242,10 @@ fn relays_are_area_data() {
     let reloaded = Area::load(&b.save(), "peer-c").unwrap();
     assert_eq!(reloaded.relays(), vec![addr.to_string()]);
 }
+
+#[test]
+fn a_document_automerge_panics_on_is_read_as_corrupt() {
+    // Found by the foreign_document fuzz target: Automerge 0.12 panics while loading it.
+    let bytes = include_bytes!("../../fuzz/corpus/foreign_document/automerge-load-panic-fc79ef01");
+    assert!(matches!(Area::load(bytes, "reader"), Err(ModelError::Corrupt(_))));
+}

@@ -108,8 +108,9 @@ impl AppState {
             Some(net) => net.mdns_running().await.unwrap_or(false),
             None => false,
         };
-        let listen: Vec<String> =
-            self.listen_addrs().await.iter().filter(|a| !is_loopback(a)).map(ToString::to_string).collect();
+        // Every address others may reach this device at, asked once: listening, external, relayed.
+        let addrs = self.listen_addrs().await;
+        let listen: Vec<String> = addrs.iter().filter(|a| !is_loopback(a)).map(ToString::to_string).collect();
 
         let mut members = Vec::new();
         let mut relays = Vec::new();
@@ -164,8 +165,7 @@ impl AppState {
         let mdns_peers_seen = peers.iter().filter(|p| p.mdns_seen.is_some()).count();
         let now_ms = crate::node::now_ms();
         let termux = on_termux();
-        let external = self.listen_addrs().await;
-        let outside = if external.iter().any(is_public) {
+        let outside = if addrs.iter().any(is_public) {
             "public"
         } else if relays.iter().any(|r| r.relay.reserved) {
             "relay"

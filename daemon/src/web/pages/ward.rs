@@ -109,14 +109,11 @@ async fn live_areas(ws: &WebState) -> Vec<LiveArea> {
     let Ok(list) = ws.app.node.list_areas().await else { return Vec::new() };
     let mut out = Vec::new();
     for a in list {
-        if let Ok(status) = ws.app.node.with_area(a.id.clone(), |area| Ok(area.status())).await {
-            let peers: Vec<String> = ws
-                .app
-                .node
-                .with_area(a.id.clone(), |area| Ok(area.members()))
-                .await
-                .map_or(Vec::new(), |m| m.into_iter().map(|m| m.peer_id).collect());
-            let last = peers.iter().filter_map(|p| ws.app.node.last_sync(&a.id, p)).max();
+        // One read of the area for both its figures and its roster.
+        if let Ok((status, members)) =
+            ws.app.node.with_area(a.id.clone(), |area| Ok((area.status(), area.members()))).await
+        {
+            let last = members.iter().filter_map(|m| ws.app.node.last_sync(&a.id, &m.peer_id)).max();
             out.push(LiveArea { status, last_sync: last });
         }
     }

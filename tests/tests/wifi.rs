@@ -131,6 +131,8 @@ fn four_devices(share: f64, delay: Option<(u64, u64)>) {
         Some((d, j)) => format!("{:.0} % drops and {d} ± {j} ms delay each way", share * 100.0),
         None => format!("{:.0} % drops each way", share * 100.0),
     };
+    // Households each device records at once (`KDC_WIFI_WRITES`, default 25: a morning's round).
+    let writes: usize = std::env::var("KDC_WIFI_WRITES").ok().and_then(|s| s.parse().ok()).unwrap_or(25);
     let (mut arrive, mut converge) = (Vec::new(), Vec::new());
     for run in 0..runs() {
         let lan = Lan::new(4);
@@ -160,12 +162,39 @@ fn four_devices(share: f64, delay: Option<(u64, u64)>) {
         let ok = wait_until(Duration::from_secs(90), || daemons[1..].iter().all(|d| d.status(AREA).is_some()));
         assert!(ok, "run {run}: the area did not reach every member with {label}");
         let reached = t0.elapsed().as_secs_f64();
-        for (i, d) in daemons.iter().enumerate() {
-            d.json(&["household", "add", "--consent", "verbal", AREA, &format!("H{i}"), "members=2", "internet=yes"]);
-        }
+        // The four record at once, each its own households one after another.
+        std::thread::scope(|s| {
+            for (i, d) in daemons.iter().enumerate() {
+                s.spawn(move || {
+                    for k in 0..writes {
+                        d.json(&[
+                            "household",
+                            "add",
+                            "--consent",
+                            "verbal",
+                            AREA,
+                            &format!("H{i}-{k}"),
+                            "members=2",
+                            "internet=yes",
+                        ]);
+                    }
+                });
+            }
+        });
+        let total = 4 * writes;
+        let mut dumped = false;
+        let t1 = Instant::now();
         let took = time_until(Duration::from_secs(90), || {
             let s: Vec<_> = daemons.iter().map(|d| d.status(AREA)).collect();
-            s[0].as_ref().is_some_and(|x| x["households"] == 4) && s.iter().all(|x| x == &s[0])
+            let done = s[0].as_ref().is_some_and(|x| x["households"] == total) && s.iter().all(|x| x == &s[0]);
+            if !done && !dumped && t1.elapsed() > Duration::from_secs(3) {
+                // Evidence for a stall: each device's TCP connections (retransmissions, back-off).
+                dumped = true;
+                for ns in &lan.namespaces {
+                    eprintln!("{label}, run {run}, stalled 3 s, {ns}: {}", tcp_state(ns));
+                }
+            }
+            done
         });
         eprintln!(
             "{label}, run {run}: area everywhere after {reached:.2} s; converged {took:?} s after the last write"
@@ -175,10 +204,44 @@ fn four_devices(share: f64, delay: Option<(u64, u64)>) {
         converge.push(took);
     }
     eprintln!(
-        "FIGURE 4 devices, {label}: area reaches every member p50 {:.2} s; convergence after the last write p50 {:.2} s",
-        median(arrive),
-        median(converge)
+        "FIGURE 4 devices, {label}, {writes} households each at once: area reaches every member {}; convergence after the last write {}",
+        spread(arrive),
+        spread(converge)
     );
+}
+
+/// The namespace's TCP connections as the kernel sees them (`/proc/net/tcp`; `ss` needs a
+/// netlink family this kernel may lack): per connection its state, how many retransmission
+/// timeouts in a row it is in, and its retransmission timeout.
+fn tcp_state(ns: &str) -> String {
+    let out = Command::new("ip").args(["netns", "exec", ns, "cat", "/proc/net/tcp"]).output().expect("ip netns exec");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let conns: Vec<String> = text
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref ptr rto ato qp cwnd ssthresh
+            let state = match f.get(3)? {
+                &"01" => "established",
+                &"02" => "syn-sent",
+                &"03" => "syn-recv",
+                &"0A" => return None,
+                _ => "closing",
+            };
+            let backoffs = u32::from_str_radix(f.get(6)?, 16).ok()?;
+            let rto_ms = f.get(12)?.parse::<u64>().ok()? * 10;
+            Some(format!("{} {state} backoffs {backoffs} rto {rto_ms} ms", f.get(2)?))
+        })
+        .collect();
+    if conns.is_empty() { "no TCP connection".into() } else { conns.join("; ") }
+}
+
+/// "p50 …, p90 …, max … (n runs)" of times in seconds.
+fn spread(mut v: Vec<f64>) -> String {
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| v[((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1];
+    format!("p50 {:.2} s, p90 {:.2} s, max {:.2} s ({} runs)", median(v.clone()), at(0.9), v[v.len() - 1], v.len())
 }
 
 /// The fastest of three TCP connections from namespace `ns` to `to`'s libp2p port, in ms.

@@ -44,6 +44,13 @@ impl ApiError {
                 reason: None,
             },
             e @ NetError::Stopped => ApiError::internal(e.to_string()),
+            e @ NetError::Busy => ApiError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                kind: "busy",
+                message: e.to_string(),
+                field: None,
+                reason: None,
+            },
         }
     }
 

@@ -20,7 +20,15 @@ pub enum NetError {
     /// The network task has stopped (daemon shutting down).
     #[error("the network layer is not running")]
     Stopped,
+    /// The network task did not answer within [`ANSWER_WITHIN`] (starting, or stuck).
+    #[error("the network layer did not answer within {} s (kdcd may still be starting); try again", ANSWER_WITHIN.as_secs())]
+    Busy,
 }
+
+/// How long a question to the network task (addresses, peers, relays, a dial) may wait. It
+/// answers in microseconds unless its task is held up; then the control API answers with
+/// [`NetError::Busy`] (or without the network's part) instead of making `kdc` wait.
+pub const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// `kdc peers` row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,7 +121,13 @@ impl NetHandle {
         NetHandle { tx }
     }
 
+    /// Asks the network task, waiting at most [`ANSWER_WITHIN`].
     async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, NetError> {
+        tokio::time::timeout(ANSWER_WITHIN, self.ask_unbounded(make)).await.map_err(|_| NetError::Busy)?
+    }
+
+    /// Asks the network task and waits for as long as its answer takes (a join has its own bounds).
+    async fn ask_unbounded<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, NetError> {
         let (reply, rx) = oneshot::channel();
         self.tx.send(make(reply)).await.map_err(|_| NetError::Stopped)?;
         rx.await.map_err(|_| NetError::Stopped)
@@ -143,7 +157,7 @@ impl NetHandle {
 
     /// Redeems an invite at the inviter; answers the area id once it is stored here.
     pub async fn join(&self, request: JoinRequest) -> Result<String, NetError> {
-        self.ask(|reply| Command::Join { request, reply }).await?
+        self.ask_unbounded(|reply| Command::Join { request, reply }).await?
     }
 }
 

@@ -33,9 +33,14 @@ pub const RELINK_AFTER: Duration = Duration::from_secs(1);
 /// passing cause (the store could not write) must not leave both sides idle and apart; one for a
 /// lasting cause (a bad change) costs one refused message per area this often.
 pub const RETRY_AFTER_REFUSAL: Duration = Duration::from_secs(3);
-/// Messages from one peer for one area waiting while its session is lent out; more and the
-/// peer's stream is dropped.
-pub const MAX_QUEUED: usize = 32;
+/// Bytes of messages from one peer for one area waiting while its session is lent out; more and
+/// the peer's stream is dropped. Whatever waits is applied in one go when the session is back,
+/// so a member's burst (many edits, or TCP handing over at once what it held back while it
+/// retransmitted a lost segment) is taken whole; only a peer sending faster than messages can be
+/// applied fills this. One frame of the largest size fits (`codec::MAX_FRAME`).
+pub const MAX_QUEUED_BYTES: usize = 64 * 1024 * 1024;
+/// Messages waiting, however small (each costs a decode when applied).
+pub const MAX_QUEUED: usize = 4096;
 /// Areas a peer that shares none with this device may be sending at once (each is received into
 /// memory until it reads as an area whose roster lists both devices).
 pub const MAX_STRANGER_AREAS: usize = 4;
@@ -93,9 +98,9 @@ pub enum Action<P, S> {
     /// Lend `session` to a call that generates the next message for the peer, and give it
     /// back as [`Input::Generated`].
     Generate { peer: P, area: String, pair: PairId, session: S },
-    /// Lend `session` to a call that applies the peer's message, and give it back as
-    /// [`Input::Received`].
-    Receive { peer: P, area: String, pair: PairId, session: S, message: Vec<u8> },
+    /// Lend `session` to a call that applies the peer's messages, in order, and give it back as
+    /// [`Input::Received`] (one answer for all of them: the reply to the last).
+    Receive { peer: P, area: String, pair: PairId, session: S, messages: Vec<Vec<u8>> },
     /// Send a sync message to the peer.
     Send { peer: P, area: String, message: Vec<u8> },
     /// Tell the peer its message was refused (and note it: this device refused it).
@@ -118,8 +123,9 @@ struct Pair<S> {
     dirty: bool,
     /// The session must start over once it is back.
     reset: bool,
-    /// Messages that came while the session was lent out, oldest first.
+    /// Messages that came while the session was lent out, oldest first, and their bytes.
     queued: VecDeque<Vec<u8>>,
+    queued_bytes: usize,
 }
 
 /// The per-peer sync bookkeeping of one device (see the module documentation).
@@ -204,7 +210,7 @@ impl<P: Copy + Eq + Hash + Ord + std::fmt::Debug, S: Session> Sessions<P, S> {
                         Ok(None) => self.mark_in_sync(peer, &area),
                         Err(e) => tracing::debug!(?peer, %area, error = %e, "not syncing"),
                     }
-                    self.after_return(peer, area, now);
+                    self.after_return(peer, area);
                 }
             }
             Input::Received { peer, area, pair, session, result } => {
@@ -237,7 +243,7 @@ impl<P: Copy + Eq + Hash + Ord + std::fmt::Debug, S: Session> Sessions<P, S> {
                     Err(_) => {}
                 }
                 if current {
-                    self.after_return(peer, area, now);
+                    self.after_return(peer, area);
                 }
             }
             Input::Tick => {
@@ -325,25 +331,34 @@ impl<P: Copy + Eq + Hash + Ord + std::fmt::Debug, S: Session> Sessions<P, S> {
         }
         let pair = self.pair(peer, &area);
         let Some(session) = pair.session.take() else {
-            if pair.queued.len() >= MAX_QUEUED {
+            if pair.queued.len() >= MAX_QUEUED || pair.queued_bytes + message.len() > MAX_QUEUED_BYTES {
                 tracing::warn!(?peer, %area, "peer floods sync messages; its stream is dropped");
                 pair.queued.clear();
+                pair.queued_bytes = 0;
                 self.out.push(Action::DropStream(peer));
                 self.link_down(peer, now);
                 return;
             }
+            pair.queued_bytes += message.len();
             pair.queued.push_back(message);
             return;
         };
         let id = pair.id;
-        self.out.push(Action::Receive { peer, area, pair: id, session, message });
+        self.out.push(Action::Receive { peer, area, pair: id, session, messages: vec![message] });
     }
 
     fn pair(&mut self, peer: P, area: &str) -> &mut Pair<S> {
         let next = &mut self.next_pair;
         self.pairs.entry((peer, area.to_string())).or_insert_with(|| {
             *next += 1;
-            Pair { id: *next, session: Some(S::default()), dirty: false, reset: false, queued: VecDeque::new() }
+            Pair {
+                id: *next,
+                session: Some(S::default()),
+                dirty: false,
+                reset: false,
+                queued: VecDeque::new(),
+                queued_bytes: 0,
+            }
         })
     }
 
@@ -360,11 +375,15 @@ impl<P: Copy + Eq + Hash + Ord + std::fmt::Debug, S: Session> Sessions<P, S> {
         true
     }
 
-    /// After a session came back: apply the next queued message, else send if dirty.
-    fn after_return(&mut self, peer: P, area: String, now: Instant) {
+    /// After a session came back: apply every queued message in one go, else send if dirty.
+    fn after_return(&mut self, peer: P, area: String) {
         let Some(pair) = self.pairs.get_mut(&(peer, area.clone())) else { return };
-        if let Some(message) = pair.queued.pop_front() {
-            self.receive(peer, area, message, false, now);
+        if !pair.queued.is_empty() {
+            let Some(session) = pair.session.take() else { return };
+            let messages: Vec<Vec<u8>> = pair.queued.drain(..).collect();
+            pair.queued_bytes = 0;
+            let id = pair.id;
+            self.out.push(Action::Receive { peer, area, pair: id, session, messages });
         } else if pair.dirty {
             self.trigger(peer, area);
         }

@@ -231,10 +231,10 @@ impl EventLoop {
                     let _ = tx.send(Internal::Generated { peer, area, pair, session, result });
                 });
             }
-            Action::Receive { peer, area, pair, session, message } => {
+            Action::Receive { peer, area, pair, session, messages } => {
                 let (node, tx) = (self.node.clone(), self.internal_tx.clone());
                 tokio::spawn(async move {
-                    let (session, result) = node.sync_receive(area.clone(), peer.to_string(), session, message).await;
+                    let (session, result) = node.sync_receive(area.clone(), peer.to_string(), session, messages).await;
                     let _ = tx.send(Internal::Received { peer, area, pair, session, result });
                 });
             }

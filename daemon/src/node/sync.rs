@@ -164,11 +164,11 @@ impl Node {
         area: String,
         peer: String,
         mut session: SyncSession,
-        message: Vec<u8>,
+        messages: Vec<Vec<u8>>,
     ) -> (SyncSession, Result<Received>) {
         let result = self
             .blocking(move |inner| {
-                let r = inner.sync_receive(&area, &peer, &mut session, &message);
+                let r = inner.sync_receive(&area, &peer, &mut session, &messages);
                 if r.is_err() {
                     session.reset();
                 }
@@ -195,17 +195,67 @@ impl Inner {
         Ok(e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m)))
     }
 
-    fn sync_receive(&self, area: &str, peer: &str, session: &mut SyncSession, message: &[u8]) -> Result<Received> {
+    /// Applies a peer's messages in order, persists once what they brought, and answers once.
+    /// A whole document or a message of another epoch ends the batch (the session starts over
+    /// there; what the peer sent after it was meant for the session it had before).
+    fn sync_receive(
+        &self,
+        area: &str,
+        peer: &str,
+        session: &mut SyncSession,
+        messages: &[Vec<u8>],
+    ) -> Result<Received> {
         crdt_model::ids::validate_area_id(area)?;
         let known = super::read_map(&self.areas).get(area).cloned();
         let Some(entry) = known else {
-            return self.receive_new(area, peer, session, message);
+            return self.receive_new(area, peer, session, messages);
         };
         let mut e = self.lock(&entry, area)?;
         if !e.area.is_active_member(peer) || !e.area.is_active_member(&self.actor) {
             return Err(not_member(peer, area));
         }
-        let message = match parse(message)? {
+        let mut changed = false;
+        for raw in messages {
+            let message = match parse(raw) {
+                Ok(Incoming::Sync { epoch, cut, message }) if (epoch, cut) == e.epoch => message,
+                Ok(other) => {
+                    if changed {
+                        self.persist(area, &mut e)?;
+                    }
+                    let r = self.receive_other_epoch(area, peer, session, &mut e, other)?;
+                    return Ok(Received { changed: changed || r.changed, ..r });
+                }
+                Err(err) => {
+                    self.rollback(area, &mut e);
+                    return Err(err);
+                }
+            };
+            match e.area.receive_sync_message(&mut session.state, message) {
+                Ok(c) => changed |= c,
+                Err(err) => {
+                    // Part of the message may be in memory: go back to what is on disk.
+                    self.rollback(area, &mut e);
+                    return Err(err.into());
+                }
+            }
+        }
+        if changed {
+            self.persist(area, &mut e)?;
+        }
+        let reply = e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m));
+        Ok(Received { changed, adopted: false, reply })
+    }
+
+    /// A whole document, or a sync message of another epoch than the area's.
+    fn receive_other_epoch(
+        &self,
+        area: &str,
+        peer: &str,
+        session: &mut SyncSession,
+        e: &mut super::AreaEntry,
+        message: Incoming<'_>,
+    ) -> Result<Received> {
+        match message {
             Incoming::Document(doc) => {
                 // A newer epoch (or the winning cut of this one): adopt it.
                 let next = Area::load(doc, &self.actor)?;
@@ -216,16 +266,15 @@ impl Inner {
                 session.reset();
                 let changed = match self.adopted(&e.area, &next)? {
                     Some(adopted) => {
-                        self.replace_document(area, &mut e, adopted)?;
+                        self.replace_document(area, e, adopted)?;
                         tracing::info!(%area, %peer, epoch = e.epoch.0, "adopted the area's new epoch from a member");
                         true
                     }
                     None => false,
                 };
                 let reply = e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m));
-                return Ok(Received { changed, adopted: false, reply });
+                Ok(Received { changed, adopted: false, reply })
             }
-            Incoming::Sync { epoch, cut, message } if (epoch, cut) == e.epoch => message,
             Incoming::Sync { epoch, cut, .. } => {
                 // Documents of two epochs never sync. The side whose epoch wins sends its whole
                 // document; the other starts over and waits for it.
@@ -236,42 +285,32 @@ impl Inner {
                 } else {
                     e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m))
                 };
-                return Ok(Received { changed: false, adopted: false, reply });
-            }
-        };
-        match e.area.receive_sync_message(&mut session.state, message) {
-            Ok(changed) => {
-                if changed {
-                    self.persist(area, &mut e)?;
-                }
-                let reply = e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m));
-                Ok(Received { changed, adopted: false, reply })
-            }
-            Err(err) => {
-                // Part of the message may be in memory: go back to what is on disk.
-                self.rollback(area, &mut e);
-                Err(err.into())
+                Ok(Received { changed: false, adopted: false, reply })
             }
         }
     }
 
-    fn receive_new(&self, area: &str, peer: &str, session: &mut SyncSession, message: &[u8]) -> Result<Received> {
-        let message = match parse(message)? {
-            Incoming::Sync { message, .. } => message,
-            // The area at an epoch past an erasure, whole (this device asked with bare
-            // messages, as a device without the area does).
-            Incoming::Document(doc) => {
-                let next = Area::load(doc, &self.actor)?;
-                next.check_all()?;
-                if next.id() != area || !next.is_active_member(peer) || !next.is_active_member(&self.actor) {
-                    return Err(not_member(peer, area));
+    fn receive_new(&self, area: &str, peer: &str, session: &mut SyncSession, messages: &[Vec<u8>]) -> Result<Received> {
+        for raw in messages {
+            match parse(raw)? {
+                Incoming::Sync { message, .. } => {
+                    let incoming = session.incoming.get_or_insert_with(|| IncomingArea::new(&self.actor, area));
+                    incoming.receive_sync_message(&mut session.state, message)?;
                 }
-                session.reset();
-                return self.store_received(area, peer, session, next);
+                // The area at an epoch past an erasure, whole (this device asked with bare
+                // messages, as a device without the area does).
+                Incoming::Document(doc) => {
+                    let next = Area::load(doc, &self.actor)?;
+                    next.check_all()?;
+                    if next.id() != area || !next.is_active_member(peer) || !next.is_active_member(&self.actor) {
+                        return Err(not_member(peer, area));
+                    }
+                    session.reset();
+                    return self.store_received(area, peer, session, next);
+                }
             }
-        };
-        let incoming = session.incoming.get_or_insert_with(|| IncomingArea::new(&self.actor, area));
-        incoming.receive_sync_message(&mut session.state, message)?;
+        }
+        let Some(incoming) = session.incoming.as_ref() else { return Ok(Received::default()) };
         match incoming.accept(peer, &self.actor)? {
             None => Ok(Received { reply: incoming.generate_sync_message(&mut session.state), ..Received::default() }),
             Some(new_area) => {

@@ -266,6 +266,13 @@ impl Area {
     }
 
     pub(crate) fn from_doc(doc: Automerge) -> Result<Area, ModelError> {
+        let profile = Area::read_profile(&doc)?;
+        Ok(Area { doc, profile })
+    }
+
+    /// What [`Area::from_doc`] reads, without taking the document: its profile, once the
+    /// document reads as an area (schema version, profile, a valid id).
+    pub(crate) fn read_profile(doc: &Automerge) -> Result<Profile, ModelError> {
         match doc.get(ROOT, "schema").map_err(corrupt)? {
             Some((automerge::Value::Scalar(s), _)) if s.as_u64().is_some_and(|v| v >= 1) => {}
             _ => return Err(ModelError::Corrupt("not a KDC area document (no schema version)".into())),
@@ -276,7 +283,7 @@ impl Area {
         let id = get_str(&doc, &schema::meta(Meta::Id))
             .ok_or_else(|| ModelError::Corrupt("the document has no area id".into()))?;
         validate_area_id(&id).map_err(|e| ModelError::Corrupt(e.to_string()))?;
-        Ok(Area { doc, profile })
+        Ok(profile)
     }
 
     /// Applies a chunk of changes (from [`Area::save_after`] or a snapshot). Changes already

@@ -116,12 +116,27 @@ fn leb128_u32(bytes: &mut &[u8]) -> Option<u32> {
 pub struct IncomingArea {
     doc: Automerge,
     area: String,
+    /// What the sender's messages carried (Automerge chunks, in order): loaded, they give the
+    /// document, so once it is accepted the store keeps these bytes instead of saving it again.
+    chunks: Vec<u8>,
+}
+
+/// An area received whole and accepted ([`IncomingArea::accept`]).
+#[derive(Debug)]
+pub struct Accepted {
+    pub area: Area,
+    /// The bytes it arrived as: [`Area::load`] of them gives the same document.
+    pub bytes: Vec<u8>,
 }
 
 impl IncomingArea {
     /// `actor`: this device's peer id; `area`: the id the peer says it is sending.
     pub fn new(actor: &str, area: &str) -> IncomingArea {
-        IncomingArea { doc: Automerge::new().with_actor(ActorId::from(actor.as_bytes())), area: area.to_string() }
+        IncomingArea {
+            doc: Automerge::new().with_actor(ActorId::from(actor.as_bytes())),
+            area: area.to_string(),
+            chunks: Vec::new(),
+        }
     }
 
     pub fn generate_sync_message(&self, state: &mut SyncState) -> Option<Vec<u8>> {
@@ -131,23 +146,29 @@ impl IncomingArea {
     /// Applies a message. `Err` when it does not decode or apply; then drop this `IncomingArea`.
     pub fn receive_sync_message(&mut self, state: &mut SyncState, bytes: &[u8]) -> Result<(), ModelError> {
         let message = decode_message(bytes)?;
+        for chunk in message.changes.iter() {
+            self.chunks.extend_from_slice(chunk);
+        }
         self.doc
             .receive_sync_message(state, message)
             .map_err(|e| ModelError::Corrupt(format!("sync message refused: {e}")))
     }
 
     /// The area, once what arrived reads as one whose id is the announced one and whose roster
-    /// lists both `sender` and `me` as active members. `Ok(None)`: not complete yet.
-    /// `Err`: complete but not acceptable (then drop it).
-    pub fn accept(&self, sender: &str, me: &str) -> Result<Option<Area>, ModelError> {
+    /// lists both `sender` and `me` as active members; the document moves out of this
+    /// `IncomingArea` then. `Ok(None)`: not complete yet. `Err`: complete but not acceptable
+    /// (then drop it).
+    pub fn accept(&mut self, sender: &str, me: &str) -> Result<Option<Accepted>, ModelError> {
         if self.doc.get_heads().is_empty() {
             return Ok(None);
         }
-        let area = match Area::from_doc(self.doc.clone()) {
-            Ok(a) => a,
+        let Ok(profile) = Area::read_profile(&self.doc) else {
             // Not everything has arrived yet (the first changes may still be on their way).
-            Err(_) => return Ok(None),
+            return Ok(None);
         };
+        let doc = std::mem::replace(&mut self.doc, Automerge::new());
+        let area = Area { doc, profile };
+        let bytes = std::mem::take(&mut self.chunks);
         if area.id() != self.area {
             return Err(ModelError::Corrupt(format!("announced area {} but sent area {}", self.area, area.id())));
         }
@@ -158,7 +179,7 @@ impl IncomingArea {
         if !area.is_active_member(me) {
             return Err(ModelError::invalid("peer", format!("this device is not a member of area {}", self.area)));
         }
-        Ok(Some(area))
+        Ok(Some(Accepted { area, bytes }))
     }
 }
 
@@ -302,10 +323,18 @@ mod tests {
             }
         }
         // peer-c is not on the roster: refused even though the data arrived.
-        assert!(incoming.accept("peer-a", "peer-c").is_err());
-        // As seen by the creator itself, it would be acceptable.
-        assert!(incoming.accept("peer-a", "peer-a").unwrap().is_some());
+        let again = |incoming: &IncomingArea| IncomingArea {
+            doc: incoming.doc.clone(),
+            area: incoming.area.clone(),
+            chunks: incoming.chunks.clone(),
+        };
+        assert!(again(&incoming).accept("peer-a", "peer-c").is_err());
         // A sender that is not on the roster may not give the area.
-        assert!(incoming.accept("peer-x", "peer-a").is_err());
+        assert!(again(&incoming).accept("peer-x", "peer-a").is_err());
+        // As seen by the creator itself, it would be acceptable; the bytes it came as load as
+        // the same document.
+        let accepted = incoming.accept("peer-a", "peer-a").unwrap().unwrap();
+        assert_eq!(Area::load(&accepted.bytes, "peer-c").unwrap().heads(), accepted.area.heads());
+        assert_eq!(accepted.area.heads(), a.heads());
     }
 }

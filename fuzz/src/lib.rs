@@ -269,7 +269,11 @@ fn apply_sync_message(area_id: &str, message: &[u8]) {
     let mut incoming = IncomingArea::new("peer-b", area_id);
     let mut state = SyncState::new();
     if incoming.receive_sync_message(&mut state, message).is_ok() {
-        if let Ok(Some(area)) = incoming.accept("peer-a", "peer-b") {
+        if let Ok(Some(accepted)) = incoming.accept("peer-a", "peer-b") {
+            let area = accepted.area;
+            // What the store keeps is the bytes it came as: they load as the same document.
+            let stored = Area::load(&accepted.bytes, "peer-b").expect("the bytes an area came as load");
+            assert_eq!(stored.heads(), area.heads());
             assert_eq!(area.id(), area_id);
             assert!(area.is_active_member("peer-a") && area.is_active_member("peer-b"));
             read_all(&area, false);

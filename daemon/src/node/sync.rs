@@ -306,27 +306,30 @@ impl Inner {
                         return Err(not_member(peer, area));
                     }
                     session.reset();
-                    return self.store_received(area, peer, session, next);
+                    return self.store_received(area, peer, session, next, None);
                 }
             }
         }
-        let Some(incoming) = session.incoming.as_ref() else { return Ok(Received::default()) };
+        let Some(incoming) = session.incoming.as_mut() else { return Ok(Received::default()) };
         match incoming.accept(peer, &self.actor)? {
             None => Ok(Received { reply: incoming.generate_sync_message(&mut session.state), ..Received::default() }),
-            Some(new_area) => {
+            Some(accepted) => {
                 session.incoming = None;
-                self.store_received(area, peer, session, new_area)
+                self.store_received(area, peer, session, accepted.area, Some(accepted.bytes))
             }
         }
     }
 
-    /// Stores an area received whole from `peer` (checked by the caller) as a new one.
+    /// Stores an area received whole from `peer` (checked by the caller) as a new one. `bytes`:
+    /// what it arrived as, when loading them gives the document (then they are stored as they
+    /// are, instead of a save of the document).
     fn store_received(
         &self,
         area: &str,
         peer: &str,
         session: &mut SyncSession,
         mut new_area: Area,
+        bytes: Option<Vec<u8>>,
     ) -> Result<Received> {
         let mut map = write_map(&self.areas);
         if map.contains_key(area) {
@@ -338,10 +341,14 @@ impl Inner {
         if self.broken.contains_key(area) {
             return Err(NodeError::Unavailable { id: area.to_string(), reason: "stored copy is damaged".into() });
         }
-        if new_area.epoch() > 0 {
+        let save = if new_area.epoch() > 0 {
+            // Adopting the epoch is a change of this device's: the document is saved with it.
             new_area.record_epoch(&self.actor, super::now_ms())?;
-        }
-        self.store.create_area(area, &new_area.save())?;
+            new_area.save()
+        } else {
+            bytes.unwrap_or_else(|| new_area.save())
+        };
+        self.store.create_area(area, &save)?;
         let entry = new_entry(new_area);
         let reply = entry.area.generate_sync_message(&mut session.state).map(|m| tag(entry.epoch, m));
         map.insert(area.to_string(), Arc::new(Mutex::new(entry)));

@@ -544,3 +544,59 @@ fn declined_households_stand_beside_the_figures_in_every_format() {
     let noted = (0..40).any(|r| cell(&sheet, r, 0).to_string().starts_with("1 hộ từ chối khảo sát (50,00%)"));
     assert!(noted, "the area's sheet names the declined household beside its figures");
 }
+
+/// `kdc report` remembers in the data directory which documents passed the door
+/// (`door-passed`, one key per area document); the next run reads the same files to the same
+/// report; a memory that does not read is rebuilt; a bad file is refused whatever is remembered;
+/// without a data directory nothing is written.
+#[test]
+fn reports_remember_the_files_that_passed_the_door() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, _) = fixture(dir.path());
+    let data = dir.path().join("data");
+    let with_data = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kdc"))
+            .arg("--data-dir")
+            .arg(&data)
+            .args(args)
+            .env("LANG", "C")
+            .output()
+            .unwrap();
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: out.stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    };
+    let memory = data.join("door-passed");
+    let first = kdc(dir.path(), &["report", "--format", "json", s(&a), s(&b)]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(!dir.path().join("no-daemon").exists(), "a data directory was made by a report");
+
+    std::fs::create_dir(&data).unwrap();
+    let remembered = with_data(&["report", "--format", "json", s(&a), s(&b)]);
+    assert_eq!(remembered.code, 0, "{}", remembered.stderr);
+    assert_eq!(remembered.stdout, first.stdout);
+    // Magic, salt, and three area documents (a.kdcsnap holds two).
+    assert_eq!(std::fs::metadata(&memory).unwrap().len(), 8 + 32 + 3 * 32);
+    let again = with_data(&["report", "--format", "json", s(&a), s(&b)]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.stdout, first.stdout, "a remembered file read differently");
+
+    std::fs::write(&memory, b"garbage").unwrap();
+    let rebuilt = with_data(&["report", "--format", "json", s(&a), s(&b)]);
+    assert_eq!(rebuilt.stdout, first.stdout);
+    assert_eq!(std::fs::metadata(&memory).unwrap().len(), 8 + 32 + 3 * 32);
+
+    // A file with a bad change: refused (exit 2, naming it) with the others remembered.
+    let b_doc = snapshot::decode(&std::fs::read(&b).unwrap()).unwrap().areas.remove(0).doc;
+    let mut doc = automerge::Automerge::load(&b_doc).unwrap().with_actor(automerge::ActorId::from(&b"peer-b"[..]));
+    let mut tx = doc.transaction();
+    automerge::transaction::Transactable::put(&mut tx, automerge::ROOT, "h/T2-001/members", 999u64).unwrap();
+    tx.commit();
+    let bad = dir.path().join("bad.kdcsnap");
+    std::fs::write(&bad, snapshot::encode(&[&Area::load(&doc.save(), "x").unwrap()])).unwrap();
+    let refused = with_data(&["report", "--format", "json", s(&a), s(&bad)]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("bad.kdcsnap"), "{}", refused.stderr);
+}

@@ -354,3 +354,121 @@ fn show(value: &ScalarValue) -> String {
     };
     shown.chars().take(80).collect()
 }
+
+/// What the door remembers having let through: the SHA-256 of whole documents (an area as a
+/// snapshot file carries it) that were checked from their first change and passed. A document
+/// whose exact bytes are remembered is loaded without being checked again, so a ward office that
+/// reads the same files week after week pays for the door once per file.
+///
+/// Invariant: a key is remembered only after [`crate::Area::check_all`] passed on exactly
+/// those bytes, and keys are salted with this release's version and [`DOOR_RULES`]: another
+/// release's door (stricter or laxer) checks everything again.
+///
+/// Shared by threads (decoding runs on every core); callers keep it where they like
+/// ([`Passed::to_bytes`], [`Passed::from_bytes`]) — it is a cache: losing it costs time only.
+#[derive(Debug, Default)]
+pub struct Passed {
+    inner: std::sync::RwLock<PassedInner>,
+}
+
+#[derive(Debug, Default)]
+struct PassedInner {
+    keys: std::collections::HashSet<[u8; 32]>,
+    /// Oldest first: the order they are kept in and dropped from.
+    order: std::collections::VecDeque<[u8; 32]>,
+    changed: bool,
+}
+
+/// Bump when the door's rules change within one release.
+pub const DOOR_RULES: u32 = 1;
+
+/// At most this many documents are remembered (3.2 MB on disk); the oldest are forgotten first.
+pub const MAX_REMEMBERED: usize = 100_000;
+
+const PASSED_MAGIC: &[u8; 8] = b"KDCPASS1";
+
+impl Passed {
+    /// The salt every key is made with: this release and these rules.
+    fn salt() -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"kdc-door\0");
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        h.update(DOOR_RULES.to_be_bytes());
+        h.finalize().into()
+    }
+
+    /// The key a document's bytes are remembered by.
+    pub fn key(document: &[u8]) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(Passed::salt());
+        h.update(document);
+        h.finalize().into()
+    }
+
+    pub fn contains(&self, key: &[u8; 32]) -> bool {
+        self.inner.read().unwrap_or_else(|e| e.into_inner()).keys.contains(key)
+    }
+
+    /// Remembers `key`: call only once the document it was made from passed the door whole.
+    pub fn insert(&self, key: [u8; 32]) {
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if inner.keys.insert(key) {
+            inner.order.push_back(key);
+            inner.changed = true;
+            while inner.order.len() > MAX_REMEMBERED {
+                let oldest = inner.order.pop_front().expect("not empty");
+                inner.keys.remove(&oldest);
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.read().unwrap_or_else(|e| e.into_inner()).keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether anything was remembered since it was read (worth writing back).
+    pub fn is_changed(&self) -> bool {
+        self.inner.read().unwrap_or_else(|e| e.into_inner()).changed
+    }
+
+    /// Reads what [`Passed::to_bytes`] wrote. Bytes of another release, or that do not read
+    /// (cut short, another file), give an empty memory: the door then checks everything.
+    pub fn from_bytes(bytes: &[u8]) -> Passed {
+        let passed = Passed::default();
+        let Some(rest) = bytes.strip_prefix(PASSED_MAGIC.as_slice()) else { return passed };
+        if rest.len() < 32 || rest[..32] != Passed::salt() || (rest.len() - 32) % 32 != 0 {
+            return passed;
+        }
+        {
+            let mut inner = passed.inner.write().unwrap_or_else(|e| e.into_inner());
+            for key in rest[32..].chunks_exact(32) {
+                let key: [u8; 32] = key.try_into().expect("32 bytes");
+                if inner.keys.insert(key) {
+                    inner.order.push_back(key);
+                }
+            }
+            while inner.order.len() > MAX_REMEMBERED {
+                let oldest = inner.order.pop_front().expect("not empty");
+                inner.keys.remove(&oldest);
+            }
+        }
+        passed
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::with_capacity(40 + inner.order.len() * 32);
+        out.extend_from_slice(PASSED_MAGIC);
+        out.extend_from_slice(&Passed::salt());
+        for key in &inner.order {
+            out.extend_from_slice(key);
+        }
+        out
+    }
+}

@@ -17,6 +17,7 @@
 //! truncated, corrupt or foreign file is refused whole, never partly read.
 
 use crate::area::Area;
+use crate::check::Passed;
 use crate::ids::validate_area_id;
 use sha2::{Digest, Sha256};
 
@@ -139,17 +140,21 @@ pub fn decode(bytes: &[u8]) -> Result<SnapshotInfo, SnapshotError> {
 
 /// Decodes a snapshot and loads every area in it. `actor` is the reading device's peer id.
 pub fn decode_areas(bytes: &[u8], actor: &str) -> Result<Vec<Area>, SnapshotError> {
-    Ok(decode_areas_with_saves(bytes, actor)?.into_iter().map(|(area, _)| area).collect())
+    Ok(decode_areas_with_saves(bytes, actor, None)?.into_iter().map(|(area, _)| area).collect())
 }
 
-/// [`decode_areas`], keeping each area's document bytes as the file holds them.
-pub fn decode_areas_with_saves(bytes: &[u8], actor: &str) -> Result<Vec<(Area, Vec<u8>)>, SnapshotError> {
+/// [`decode_areas`], keeping each area's document bytes as the file holds them. Every area is
+/// checked at the door unless `passed` remembers its bytes ([`Area::load_checked`]).
+pub fn decode_areas_with_saves(
+    bytes: &[u8],
+    actor: &str,
+    passed: Option<&Passed>,
+) -> Result<Vec<(Area, Vec<u8>)>, SnapshotError> {
     let info = decode(bytes)?;
     info.areas
         .into_iter()
         .map(|entry| {
-            let area = Area::load(&entry.doc, actor)
-                .and_then(|area| area.check_all().map(|()| area))
+            let area = Area::load_checked(&entry.doc, actor, passed)
                 .map_err(|e| SnapshotError::BadArea { id: entry.id.clone(), reason: e.to_string() })?;
             if area.id() != entry.id {
                 return Err(SnapshotError::BadArea {
@@ -222,19 +227,25 @@ impl Merger {
     /// Decodes one file whole and merges each of its areas into the result. On an error the
     /// merge so far is unchanged (areas of a bad file are never half merged).
     pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<(), MergeError> {
-        let areas = Merger::decode(name, bytes)?;
+        let areas = Merger::decode(name, bytes, None)?;
         self.add_decoded(name, areas)
     }
 
     /// The decoding half of [`Merger::add`], which needs no merger: callers may decode files
     /// on several threads and merge the results in any order.
-    pub fn decode(name: &str, bytes: &[u8]) -> Result<Vec<Area>, MergeError> {
-        decode_areas(bytes, MERGE_ACTOR).map_err(|error| MergeError::BadFile { file: name.into(), error })
+    /// `passed`: what the door remembers ([`Area::load_checked`]).
+    pub fn decode(name: &str, bytes: &[u8], passed: Option<&Passed>) -> Result<Vec<Area>, MergeError> {
+        Ok(Merger::decode_with_saves(name, bytes, passed)?.into_iter().map(|(area, _)| area).collect())
     }
 
     /// [`Merger::decode`], keeping each area's document bytes (see [`encode_saved`]).
-    pub fn decode_with_saves(name: &str, bytes: &[u8]) -> Result<Vec<(Area, Vec<u8>)>, MergeError> {
-        decode_areas_with_saves(bytes, MERGE_ACTOR).map_err(|error| MergeError::BadFile { file: name.into(), error })
+    pub fn decode_with_saves(
+        name: &str,
+        bytes: &[u8],
+        passed: Option<&Passed>,
+    ) -> Result<Vec<(Area, Vec<u8>)>, MergeError> {
+        decode_areas_with_saves(bytes, MERGE_ACTOR, passed)
+            .map_err(|error| MergeError::BadFile { file: name.into(), error })
     }
 
     /// The merging half of [`Merger::add`]: the areas of one file, from [`Merger::decode`].

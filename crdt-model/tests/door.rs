@@ -249,3 +249,66 @@ fn a_document_automerge_panics_on_is_read_as_corrupt() {
     let bytes = include_bytes!("../../fuzz/corpus/foreign_document/automerge-load-panic-fc79ef01");
     assert!(matches!(Area::load(bytes, "reader"), Err(ModelError::Corrupt(_))));
 }
+
+/// The door's memory: a document that passed is remembered by its bytes and not checked again;
+/// one that failed is never remembered; another release's memory, or one that does not read,
+/// is empty.
+#[test]
+fn the_door_remembers_only_what_passed_and_only_for_this_release() {
+    use crdt_model::check::Passed;
+    let passed = Passed::default();
+    let good = base().save();
+    let bad = tampered(b"peer-b", |tx| tx.put(ROOT, "h/H2/members", 999u64).unwrap()).save();
+
+    let err = Area::load_checked(&bad, "reader", Some(&passed)).unwrap_err();
+    assert!(err.to_string().contains("1 to 60"), "{err}");
+    assert!(passed.is_empty(), "a refused document was remembered");
+
+    let area = Area::load_checked(&good, "reader", Some(&passed)).unwrap();
+    assert_eq!(area.households().len(), 1);
+    assert_eq!(passed.len(), 1);
+    assert!(passed.contains(&Passed::key(&good)));
+    assert!(!passed.contains(&Passed::key(&bad)));
+
+    // Remembered keys are trusted (that is the point): a memory that holds the bad document's key
+    // lets it in unchecked, which shows the check is skipped, and that nothing but a pass may
+    // ever put a key there.
+    let forged = Passed::default();
+    forged.insert(Passed::key(&bad));
+    assert!(Area::load_checked(&bad, "reader", Some(&forged)).is_ok());
+    // Without a memory everything is checked.
+    assert!(Area::load_checked(&bad, "reader", None).is_err());
+
+    // Kept and read back whole; written by another release (another salt), cut short, or not
+    // a memory at all: empty.
+    let bytes = passed.to_bytes();
+    let back = Passed::from_bytes(&bytes);
+    assert!(back.contains(&Passed::key(&good)) && back.len() == 1 && !back.is_changed());
+    let mut other_release = bytes.clone();
+    other_release[8] ^= 1;
+    assert!(Passed::from_bytes(&other_release).is_empty());
+    assert!(Passed::from_bytes(&bytes[..bytes.len() - 1]).is_empty());
+    assert!(Passed::from_bytes(b"not a memory").is_empty());
+
+    // Through a snapshot file: the good area is remembered, a file with a bad one refused.
+    let in_file = Passed::default();
+    let file = snapshot::encode(&[&base()]);
+    assert_eq!(snapshot::decode_areas_with_saves(&file, "reader", Some(&in_file)).unwrap().len(), 1);
+    assert_eq!(in_file.len(), 1);
+    let bad_file = snapshot::encode(&[&Area::load(&bad, "reader").unwrap()]);
+    assert!(snapshot::decode_areas_with_saves(&bad_file, "reader", Some(&in_file)).is_err());
+    assert_eq!(in_file.len(), 1);
+}
+
+#[test]
+fn the_door_forgets_the_oldest_beyond_its_bound() {
+    use crdt_model::check::{MAX_REMEMBERED, Passed};
+    let passed = Passed::default();
+    for i in 0..MAX_REMEMBERED + 3 {
+        passed.insert(Passed::key(&(i as u64).to_be_bytes()));
+    }
+    assert_eq!(passed.len(), MAX_REMEMBERED);
+    assert!(!passed.contains(&Passed::key(&0u64.to_be_bytes())));
+    assert!(passed.contains(&Passed::key(&((MAX_REMEMBERED + 2) as u64).to_be_bytes())));
+    assert_eq!(Passed::from_bytes(&passed.to_bytes()).len(), MAX_REMEMBERED);
+}

@@ -5,7 +5,8 @@
 //!
 //! `kdc snapshot merge` and `kdc report` stop at the first bad file (exit 2, nothing written);
 //! the page instead leaves a bad file out and reports on the others ([`merge_leniently`]).
-//! Pure: bytes in, values out.
+//! Pure: bytes in, values out — but for [`read_passed`] and [`write_passed`], which keep the
+//! door's memory of files seen before in the data directory.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -13,8 +14,34 @@ use automerge::{ChangeHash, ReadDoc};
 use crdt_model::Area;
 use crdt_model::Lang;
 use crdt_model::area::rfc3339;
+use crdt_model::check::Passed;
 use crdt_model::snapshot::{self, FORMAT_VERSION, MergeError, Merger, SnapshotError};
 use serde::Serialize;
+
+/// The file in the data directory where the door remembers the documents it let through
+/// ([`Passed`]), for `kdc report`, `kdc snapshot merge` and the ward page alike.
+pub const PASSED_FILE: &str = "door-passed";
+
+/// The door's memory kept in `data_dir`; empty when there is none yet or it does not read.
+pub fn read_passed(data_dir: &std::path::Path) -> Passed {
+    std::fs::read(data_dir.join(PASSED_FILE)).map(|b| Passed::from_bytes(&b)).unwrap_or_default()
+}
+
+/// Writes `passed` back to `data_dir` when it learnt something, through a temporary file renamed
+/// over the old one (two writers at once: the last one wins, the other's news is checked again
+/// next time). Nothing is written when `data_dir` does not exist.
+pub fn write_passed(data_dir: &std::path::Path, passed: &Passed) -> std::io::Result<()> {
+    if !passed.is_changed() || !data_dir.is_dir() {
+        return Ok(());
+    }
+    let tmp = data_dir.join(format!(".{PASSED_FILE}.tmp-{}", std::process::id()));
+    let written =
+        std::fs::write(&tmp, passed.to_bytes()).and_then(|()| std::fs::rename(&tmp, data_dir.join(PASSED_FILE)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
 
 /// What one area of a snapshot file holds (`kdc snapshot verify --json`, and the ward page).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -193,12 +220,17 @@ impl LenientMerger {
 
     /// The decoding half of [`LenientMerger::add`].
     pub fn decode(name: String, bytes: &[u8]) -> DecodedFile {
-        LenientMerger::decode_with(name, bytes, &[])
+        LenientMerger::decode_with(name, bytes, &[], None)
     }
 
     /// [`LenientMerger::decode`], opening an encrypted file with the first of `identities`
-    /// that can (one that none opens is left out, saying so).
-    pub fn decode_with(name: String, bytes: &[u8], identities: &[crate::seal::Identity]) -> DecodedFile {
+    /// that can (one that none opens is left out, saying so). `passed`: what the door remembers.
+    pub fn decode_with(
+        name: String,
+        bytes: &[u8],
+        identities: &[crate::seal::Identity],
+        passed: Option<&Passed>,
+    ) -> DecodedFile {
         let opened;
         let plain = if crate::seal::is_sealed(bytes) {
             match crate::seal::open(bytes, identities) {
@@ -219,7 +251,7 @@ impl LenientMerger {
         } else {
             bytes
         };
-        let result = Merger::decode_with_saves(&name, plain).map(|areas| {
+        let result = Merger::decode_with_saves(&name, plain, passed).map(|areas| {
             areas
                 .into_iter()
                 .map(|(a, save)| {

@@ -141,6 +141,21 @@ pub fn snapshot_decode(data: &[u8]) {
 fn check_snapshot(bytes: &[u8]) {
     let info = snapshot::decode(bytes);
     let areas = snapshot::decode_areas(bytes, "fuzz");
+    // The door's memory: whatever it remembers passed, and reading with it, cold or warm, gives
+    // what reading without it gives.
+    let memory = crdt_model::check::Passed::default();
+    for _ in 0..2 {
+        let remembered = snapshot::decode_areas_with_saves(bytes, "fuzz", Some(&memory));
+        assert_eq!(remembered.is_ok(), areas.is_ok(), "the door's memory changed a verdict");
+    }
+    if let Ok(info) = &info {
+        for entry in &info.areas {
+            if memory.contains(&crdt_model::check::Passed::key(&entry.doc)) {
+                let passes = Area::load(&entry.doc, "fuzz").and_then(|a| a.check_all());
+                assert!(passes.is_ok(), "a document the door refuses was remembered");
+            }
+        }
+    }
     if let Ok(info) = &info {
         assert!(!info.areas.is_empty());
         for entry in &info.areas {
@@ -329,7 +344,7 @@ pub fn sealed_snapshot(data: &[u8]) {
         Err(_) => {
             if seal::is_sealed(data) {
                 let mut m = kdc_daemon::ward::LenientMerger::default();
-                m.add_decoded(kdc_daemon::ward::LenientMerger::decode_with("fuzz".into(), data, ids));
+                m.add_decoded(kdc_daemon::ward::LenientMerger::decode_with("fuzz".into(), data, ids, None));
                 let merged = m.finish();
                 assert!(merged.areas.is_empty() && merged.files[0].refused.is_some(), "an unopened file was merged");
             }

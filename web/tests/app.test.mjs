@@ -1111,6 +1111,10 @@ scenario('ward office: drop good, repeated, stale and corrupt files; the report 
   assert.equal(state('ward-b (1).kdcsnap'), 'same_as', 'the repeated file is the same as the first');
   assert.equal(state('ward-c.kdcsnap'), 'only');
   assert.equal(await page.getAttribute('[data-files-refused]', 'data-files-refused'), '2');
+  // The door remembers the four distinct area documents that passed it (the repeated file is
+  // one of them), in the data directory, for the next report from the same files.
+  const memory = fs.statSync(path.join(A.dir, 'door-passed')).size;
+  assert.ok(memory >= 8 + 32 + 4 * 32 && (memory - 40) % 32 === 0, `door-passed holds ${memory} bytes`);
 
   // The figures are those of `kdc report --format json` over the intact files.
   const r = spawnSync(H.KDC, ['report', '--format', 'json', ...good.map(f)], { encoding: 'utf8' });

@@ -58,6 +58,21 @@ impl Ctx {
         }
     }
 
+    /// The door's memory of files read before ([`kdc_daemon::ward::read_passed`]), kept in the
+    /// data directory when there is one; `None` (check every file) when there is none.
+    pub fn door_memory(&self) -> Option<(PathBuf, crdt_model::check::Passed)> {
+        let dir = self.data_dir().ok().filter(|d| d.is_dir())?;
+        let passed = kdc_daemon::ward::read_passed(&dir);
+        Some((dir, passed))
+    }
+
+    /// Keeps what the door learnt; a failure costs only time next run, so it is not an error.
+    pub fn keep_door_memory(&self, memory: Option<(PathBuf, crdt_model::check::Passed)>) {
+        if let Some((dir, passed)) = memory {
+            let _ = kdc_daemon::ward::write_passed(&dir, &passed);
+        }
+    }
+
     /// A snapshot file's bytes, opened when it is encrypted (with the `--identity` files and the
     /// device's own key): an encrypted file nothing here opens is refused (exit 2) saying so.
     pub fn snapshot_bytes(&self, path: &std::path::Path) -> anyhow::Result<Vec<u8>> {

@@ -9,6 +9,7 @@ use std::sync::mpsc;
 
 use anyhow::Context as _;
 use crdt_model::area::{Area, AreaSummary};
+use crdt_model::check::Passed;
 use crdt_model::snapshot;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -143,7 +144,9 @@ pub fn read_and_merge(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<Vec<Area>>
     } else {
         ProgressBar::hidden()
     };
-    let merger = decode_and_merge(ctx, paths, &bar)?;
+    let memory = ctx.door_memory();
+    let merger = decode_and_merge(ctx, paths, &bar, memory.as_ref().map(|(_, p)| p))?;
+    ctx.keep_door_memory(memory);
     bar.finish_and_clear();
     for s in merger.superseded() {
         eprintln!("{}", i18n::superseded_copy(ctx.lang, &s.file, &s.area, s.epoch, s.by_epoch));
@@ -155,7 +158,12 @@ pub fn read_and_merge(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<Vec<Area>>
 /// the Automerge documents, is most of the cost), and merges each file's areas as it comes:
 /// merging is order-independent, so the result does not depend on which thread wins. On the
 /// first bad file the others stop taking new files and that file is reported.
-fn decode_and_merge(ctx: &Ctx, paths: &[PathBuf], bar: &ProgressBar) -> anyhow::Result<snapshot::Merger> {
+fn decode_and_merge(
+    ctx: &Ctx,
+    paths: &[PathBuf],
+    bar: &ProgressBar,
+    passed: Option<&Passed>,
+) -> anyhow::Result<snapshot::Merger> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len()).max(1);
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
@@ -171,7 +179,7 @@ fn decode_and_merge(ctx: &Ctx, paths: &[PathBuf], bar: &ProgressBar) -> anyhow::
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
                     let decoded = ctx.snapshot_bytes(path).and_then(|bytes| {
-                        let areas = snapshot::Merger::decode(&path.display().to_string(), &bytes)
+                        let areas = snapshot::Merger::decode(&path.display().to_string(), &bytes, passed)
                             .map_err(|e| merge_error(ctx, e))?;
                         Ok((bytes.len() as u64, areas))
                     });
@@ -221,6 +229,8 @@ pub fn read_and_report(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<report::R
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len()).max(1);
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
+    let memory = ctx.door_memory();
+    let passed = memory.as_ref().map(|(_, p)| p);
     let mut streaming = report::Streaming::new(copies.clone());
     std::thread::scope(|s| {
         // Bounded: at most two decoded files per worker wait (memory stays flat).
@@ -233,7 +243,7 @@ pub fn read_and_report(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<report::R
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
                     let decoded = ctx.snapshot_bytes(path).and_then(|bytes| {
-                        let areas = snapshot::Merger::decode(&path.display().to_string(), &bytes)
+                        let areas = snapshot::Merger::decode(&path.display().to_string(), &bytes, passed)
                             .map_err(|e| merge_error(ctx, e))?;
                         Ok(areas
                             .into_iter()
@@ -264,6 +274,7 @@ pub fn read_and_report(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<report::R
         }
         Ok(())
     })?;
+    ctx.keep_door_memory(memory);
     streaming.finish().map_err(|e| merge_error(ctx, e))
 }
 

@@ -62,11 +62,21 @@ pub struct Ui {
     /// The data directory, where the ward's letterhead settings are kept (`None` in tests
     /// that have none).
     pub data_dir: Option<std::path::PathBuf>,
+    /// The door's memory of the files the ward page has read ([`crate::ward::read_passed`]),
+    /// read on the first upload.
+    pub(crate) passed: std::sync::OnceLock<Arc<crdt_model::check::Passed>>,
 }
 
 impl Ui {
     pub fn new(api: SocketAddr, lan: Option<SocketAddr>, data_dir: Option<std::path::PathBuf>) -> Ui {
-        Ui { api, lan, charts: Mutex::new(HashMap::new()), ward: Mutex::default(), data_dir }
+        Ui {
+            api,
+            lan,
+            charts: Mutex::new(HashMap::new()),
+            ward: Mutex::default(),
+            data_dir,
+            passed: Default::default(),
+        }
     }
 }
 

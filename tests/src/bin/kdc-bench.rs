@@ -530,6 +530,30 @@ fn kdc_cmd(args: &[&str]) -> Command {
     c
 }
 
+/// `kdc` with a data directory, where the door remembers the documents it let through.
+fn kdc_in(data_dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(bin("kdc"));
+    c.arg("--data-dir").arg(data_dir).args(args).env("LANG", "C");
+    c
+}
+
+/// `kdc report --format json FILES` twice-over: once with a door that has seen none of them
+/// (a fresh data directory) and once with one that has seen them all (`warm`); (ms, KiB) each.
+fn report_first_and_again(files: &[&str], warm: &Path) -> ((f64, u64), (f64, u64)) {
+    let fresh = tempfile::tempdir().unwrap();
+    let mut args = vec!["report", "--format", "json"];
+    args.extend(files);
+    let (t1, k1, code) = run_measured(&mut kdc_in(fresh.path(), &args));
+    assert_eq!(code, 0);
+    if !warm.join("door-passed").exists() {
+        let (_, _, code) = run_measured(&mut kdc_in(warm, &args));
+        assert_eq!(code, 0);
+    }
+    let (t2, k2, code) = run_measured(&mut kdc_in(warm, &args));
+    assert_eq!(code, 0);
+    ((ms(t1), k1), (ms(t2), k2))
+}
+
 /// Ward report from 30 snapshot files, 3,000 households, against a bare Automerge load.
 fn ward_report(opts: &Opts) {
     let tmp = tempfile::tempdir().unwrap();
@@ -539,6 +563,7 @@ fn ward_report(opts: &Opts) {
     let reps = if opts.quick { 5 } else { 11 };
     let (mut report, mut xlsx, mut load) = (Vec::new(), Vec::new(), Vec::new());
     let (mut merge, mut merged_report) = (Vec::new(), Vec::new());
+    let (mut report_again, warm) = (Vec::new(), tempfile::tempdir().unwrap());
     let out = tmp.path().join("phuong.xlsx");
     let merged = tmp.path().join("phuong.kdcsnap");
     for _ in 0..reps {
@@ -550,11 +575,9 @@ fn ward_report(opts: &Opts) {
         let (t, _, code) = run_measured(&mut kdc_cmd(&["report", "--format", "json", merged.to_str().unwrap()]));
         assert_eq!(code, 0);
         merged_report.push(ms(t));
-        let mut args = vec!["report", "--format", "json"];
-        args.extend(&files);
-        let (t, _, code) = run_measured(&mut kdc_cmd(&args));
-        assert_eq!(code, 0);
-        report.push(ms(t));
+        let ((first, _), (again, _)) = report_first_and_again(&files, warm.path());
+        report.push(first);
+        report_again.push(again);
         let mut args = vec!["report", "--format", "xlsx", "-o", out.to_str().unwrap()];
         args.extend(&files);
         let (t, _, code) = run_measured(&mut kdc_cmd(&args));
@@ -563,6 +586,7 @@ fn ward_report(opts: &Opts) {
         load.push(ms(bare_load(&paths)));
     }
     let (r, x, l) = (median(&mut report), median(&mut xlsx), median(&mut load));
+    let again = median(&mut report_again);
     let (m, mr) = (median(&mut merge), median(&mut merged_report));
     row(
         &format!("ward report, 30 files, 3,000 households ({} KiB), json", bytes / 1024),
@@ -572,10 +596,11 @@ fn ward_report(opts: &Opts) {
     row("  same, xlsx", format!("{x:.0} ms"), "≤ 300 ms".into());
     row("  kdc snapshot merge of the 30 files into one bundle", format!("{m:.0} ms"), String::new());
     row("  kdc report of that bundle, json", format!("{mr:.0} ms"), String::new());
+    row("  same files again (the door remembers them)", format!("{again:.0} ms"), String::new());
     row(
         "  baseline: bare Automerge load of the same documents",
         format!("{l:.0} ms"),
-        format!("ratio {:.2} (≤ 1.5)", r / l),
+        format!("ratio {:.2} first, {:.2} again (≤ 1.2)", r / l, again / l),
     );
 }
 
@@ -590,14 +615,14 @@ fn district_report(opts: &Opts) {
     let files: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
     let reps = if opts.quick { 1 } else { 3 };
     let (mut times, mut rss, mut xlsx) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut again, mut again_rss, warm) = (Vec::new(), Vec::new(), tempfile::tempdir().unwrap());
     let out = tmp.path().join("quan.xlsx");
     for _ in 0..reps {
-        let mut args = vec!["report", "--format", "json"];
-        args.extend(&files);
-        let (t, kib, code) = run_measured(&mut kdc_cmd(&args));
-        assert_eq!(code, 0);
-        times.push(ms(t));
+        let ((t, kib), (t2, kib2)) = report_first_and_again(&files, warm.path());
+        times.push(t);
         rss.push(kib as f64);
+        again.push(t2);
+        again_rss.push(kib2 as f64);
         let mut args = vec!["report", "--format", "xlsx", "-o", out.to_str().unwrap()];
         args.extend(&files);
         let (t, _, code) = run_measured(&mut kdc_cmd(&args));
@@ -605,6 +630,7 @@ fn district_report(opts: &Opts) {
         xlsx.push(ms(t));
     }
     let (t, r, x) = (median(&mut times), median(&mut rss), median(&mut xlsx));
+    let (t2, r2) = (median(&mut again), median(&mut again_rss));
     let l = ms(bare_load(&paths));
     row(
         &format!("district report, 50,000 households, 125 files ({} MiB)", bytes >> 20),
@@ -614,9 +640,14 @@ fn district_report(opts: &Opts) {
     row("  peak RSS of that kdc process", format!("{:.0} MB", r / 1024.0), "≤ 600 MB".into());
     row("  same, xlsx", format!("{:.2} s", x / 1000.0), "≤ 4 s".into());
     row(
+        "  same files again (the door remembers them); peak RSS",
+        format!("{:.2} s; {:.0} MB", t2 / 1000.0, r2 / 1024.0),
+        String::new(),
+    );
+    row(
         "  baseline: bare Automerge load of the same documents",
         format!("{:.2} s", l / 1000.0),
-        format!("ratio {:.2}", t / l),
+        format!("ratio {:.2} first, {:.2} again (≤ 1.2)", t / l, t2 / l),
     );
     row(
         "  (generating the 50,000 households in-process took)",
@@ -660,15 +691,16 @@ fn province_report(opts: &Opts) {
     let files: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
     let reps = if opts.quick { 1 } else { 3 };
     let (mut times, mut rss) = (Vec::new(), Vec::new());
+    let (mut again, mut again_rss, warm) = (Vec::new(), Vec::new(), tempfile::tempdir().unwrap());
     for _ in 0..reps {
-        let mut args = vec!["report", "--format", "json"];
-        args.extend(&files);
-        let (t, kib, code) = run_measured(&mut kdc_cmd(&args));
-        assert_eq!(code, 0);
-        times.push(ms(t));
+        let ((t, kib), (t2, kib2)) = report_first_and_again(&files, warm.path());
+        times.push(t);
         rss.push(kib as f64);
+        again.push(t2);
+        again_rss.push(kib2 as f64);
     }
     let (t, r) = (median(&mut times), median(&mut rss));
+    let (t2, r2) = (median(&mut again), median(&mut again_rss));
     row(
         &format!(
             "province report, 1,000,000 households, 2,500 files ({} MiB), median of {reps}",
@@ -678,6 +710,8 @@ fn province_report(opts: &Opts) {
         "≤ 10 s".into(),
     );
     row("  peak RSS of that kdc process", format!("{:.0} MB", r / 1024.0), "≤ 300 MB".into());
+    row("  same files again (the door remembers them)", format!("{:.2} s", t2 / 1000.0), "≤ 10 s".into());
+    row("  peak RSS of that kdc process", format!("{:.0} MB", r2 / 1024.0), "≤ 300 MB".into());
     row("  (generating the files took)", format!("{:.0} s", generated.as_secs_f64()), String::new());
 }
 

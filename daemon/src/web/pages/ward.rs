@@ -19,6 +19,8 @@ use crdt_model::eval::CriterionStatus;
 use maud::{Markup, html};
 
 use crate::report::{self, LetterheadSettings, Report};
+use crdt_model::check::Passed;
+
 use crate::ward::{DecodedFile, FileReport, LenientMerger, Staleness, refusal_text};
 use crate::web::i18n::L;
 use crate::web::layout::{self, Live, csrf, met_badge};
@@ -83,6 +85,17 @@ async fn device_identities(ws: &WebState) -> Vec<crate::seal::Identity> {
     })
     .await
     .unwrap_or_default()
+}
+
+/// The door's memory of files read before (none without a data directory), read off the
+/// reactor the first time.
+async fn door_memory(ws: &WebState) -> Option<Arc<Passed>> {
+    let dir = ws.app.ui.data_dir.clone()?;
+    if let Some(passed) = ws.app.ui.passed.get() {
+        return Some(passed.clone());
+    }
+    let read = tokio::task::spawn_blocking(move || crate::ward::read_passed(&dir)).await.unwrap_or_default();
+    Some(ws.app.ui.passed.get_or_init(|| Arc::new(read)).clone())
 }
 
 /// The letterhead settings of this device, read off the reactor.
@@ -207,6 +220,7 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
     // Encrypted files open with this device's key, the ward's key kept on it (DATA_DIR/ward.key),
     // and a key file chosen on the form.
     let mut identities: Arc<Vec<crate::seal::Identity>> = Arc::new(device_identities(&ws).await);
+    let passed = door_memory(&ws).await;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -269,9 +283,9 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
                 let Ok(permit) = permits.clone().acquire_owned().await else {
                     return refusal(l, StatusCode::INTERNAL_SERVER_ERROR, "decoding failed");
                 };
-                let identities = identities.clone();
+                let (identities, passed) = (identities.clone(), passed.clone());
                 decoding.push(tokio::task::spawn_blocking(move || {
-                    let decoded = LenientMerger::decode_with(name, &bytes, &identities);
+                    let decoded = LenientMerger::decode_with(name, &bytes, &identities, passed.as_deref());
                     drop(permit);
                     decoded
                 }));
@@ -294,7 +308,13 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
             Err(_) => return refusal(l, StatusCode::INTERNAL_SERVER_ERROR, "decoding failed"),
         }
     }
+    let data_dir = ws.app.ui.data_dir.clone();
     let result = tokio::task::spawn_blocking(move || {
+        if let (Some(dir), Some(passed)) = (data_dir, passed)
+            && let Err(e) = crate::ward::write_passed(&dir, &passed)
+        {
+            tracing::warn!("could not keep the door's memory of the files read: {e}");
+        }
         let result = {
             let mut merger = LenientMerger::default();
             for d in decoded {

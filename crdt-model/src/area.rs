@@ -426,6 +426,19 @@ impl Area {
         read_households(&self.doc, &self.profile, schema::households())
     }
 
+    /// The whole area's figures as they were at `heads` (a past state of this document), with
+    /// the profile it held then; read in place, without building that state.
+    pub(crate) fn evaluation_at(&self, heads: &[ChangeHash]) -> Result<Evaluation, ModelError> {
+        let text = match self.doc.get_at(ROOT, "profile", heads).map_err(corrupt)? {
+            Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_string),
+            _ => None,
+        }
+        .ok_or_else(|| ModelError::Corrupt("the document holds no criteria profile then".into()))?;
+        let profile = Profile::from_toml(&text)?;
+        let households = households_from(self.doc.map_range_at(ROOT, schema::households(), heads), &profile, None);
+        Ok(eval::evaluate(&profile, &households))
+    }
+
     /// The evaluation of the whole area and of each residential group.
     pub fn status(&self) -> Status {
         self.status_of(&self.households())
@@ -1068,10 +1081,20 @@ fn read_households_noting<R: std::ops::RangeBounds<String> + 'static>(
     doc: &Automerge,
     profile: &Profile,
     range: R,
+    noted: Option<&mut Vec<String>>,
+) -> Vec<Household> {
+    households_from(doc.map_range(ROOT, range), profile, noted)
+}
+
+/// The households a run of the root map's items holds (the current ones, or those at some
+/// heads: [`Area::evaluation_at`]).
+fn households_from(
+    items: automerge::iter::MapRange<'_>,
+    profile: &Profile,
     mut noted: Option<&mut Vec<String>>,
 ) -> Vec<Household> {
     let mut out: Vec<Household> = Vec::new();
-    for item in doc.map_range(ROOT, range) {
+    for item in items {
         let Some(Key::Household { hh, slot }) = Key::parse(&item.key) else { continue };
         if out.last().is_none_or(|h| h.id != hh) {
             // Checked once per household (a bad code's keys are each skipped here).

@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::legacy::{Key as OpKey, Op, OpType};
+use automerge::legacy::{Key as OpKey, ObjectId, Op, OpType, SortedVec};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, Automerge, ChangeHash, PatchAction, ROOT, ReadDoc, ScalarValue};
 use chrono::NaiveDate;
@@ -275,9 +275,9 @@ impl Area {
         // What this cut includes: every actor's last seq in this epoch.
         let mut clock = self.cut_clock();
         let mut included: BTreeMap<String, u64> = BTreeMap::new();
-        for change in self.doc.get_changes(&[]) {
-            let seq = included.entry(actor_text(change.actor_id())).or_default();
-            *seq = (*seq).max(change.seq());
+        for change in self.doc.get_changes_meta(&[]) {
+            let seq = included.entry(actor_text(&change.actor)).or_default();
+            *seq = (*seq).max(change.seq);
         }
         clock.insert(epoch - 1, included);
         let clock_text = serde_json::to_string(
@@ -319,15 +319,33 @@ impl Area {
             puts.insert(Key::Day { date }.to_string(), text.into());
         }
 
-        let actor = epoch_actor(&uid, epoch);
-        let mut doc = Automerge::new().with_actor(ActorId::from(actor.as_bytes()));
-        let mut tx = doc.transaction();
-        for (k, v) in puts {
-            tx.put(ROOT, k, v).map_err(corrupt)?;
-        }
-        tx.commit_with(
-            CommitOptions::default().with_time(at_ms.div_euclid(1000)).with_message(format!("epoch {epoch}")),
-        );
+        // The one change, encoded whole: the bytes a transaction putting these keys in this
+        // order makes (tests/erasure.rs compares them), without the transaction's cost per key.
+        let actor = ActorId::from(epoch_actor(&uid, epoch).as_bytes());
+        let operations = puts
+            .into_iter()
+            .map(|(k, v)| Op {
+                action: OpType::Put(v),
+                obj: ObjectId::Root,
+                key: OpKey::Map(k.into()),
+                pred: SortedVec::new(),
+                insert: false,
+            })
+            .collect();
+        let change = automerge::Change::from(automerge::ExpandedChange {
+            operations,
+            actor_id: actor.clone(),
+            hash: None,
+            seq: 1,
+            start_op: std::num::NonZeroU64::MIN,
+            time: at_ms.div_euclid(1000),
+            message: Some(format!("epoch {epoch}")),
+            deps: Vec::new(),
+            extra_bytes: Vec::new(),
+            author: None,
+        });
+        let mut doc = Automerge::new().with_actor(actor);
+        doc.apply_changes([change]).map_err(corrupt)?;
         let own = self.doc.get_actor().clone();
         Area::from_doc(doc.with_actor(own))
     }
@@ -361,13 +379,11 @@ impl Area {
             };
             // The changes the cut included, and their heads: the state the cut was built
             // from, as far as this device holds it.
-            let changes = self.doc.get_changes(&[]);
-            let inside: Vec<_> = changes
-                .iter()
-                .filter(|c| c.seq() <= cut.get(&actor_text(c.actor_id())).copied().unwrap_or(0))
-                .collect();
-            let depended: BTreeSet<ChangeHash> = inside.iter().flat_map(|c| c.deps().iter().copied()).collect();
-            (inside.iter().map(|c| c.hash()).filter(|h| !depended.contains(h)).collect(), next.erased())
+            let changes = self.doc.get_changes_meta(&[]);
+            let inside: Vec<_> =
+                changes.iter().filter(|c| c.seq <= cut.get(&actor_text(&c.actor)).copied().unwrap_or(0)).collect();
+            let depended: BTreeSet<ChangeHash> = inside.iter().flat_map(|c| c.deps.iter().copied()).collect();
+            (inside.iter().map(|c| c.hash).filter(|h| !depended.contains(h)).collect(), next.erased())
         };
         let mut out = next.clone();
         out.doc.set_actor(ActorId::from(actor.as_bytes()));

@@ -9,24 +9,24 @@
 //!   time before that moment. A change whose causal predecessors are not all in that set (a
 //!   device whose clock ran behind) waits until they are, so the result is always a state some
 //!   device could have seen.
-//! - [`daily`]: the compliance at the end of every day that had changes, computed by replaying
-//!   the changes day by day into one growing document (each change is applied once).
+//! - [`daily`]: the compliance at the end of every day that had changes, each read in place at
+//!   the heads the day ended on (from the changes' metadata; nothing is replayed or copied).
 //! - [`household_history`]: every write to one household: when, which device, which field, the
 //!   value before (what the writer saw) and after.
 //!
 //! Day boundaries are the caller's: a function from unix seconds to a calendar date, so the CLI
 //! uses the user's time zone and tests use a fixed one; the crate itself reads no clock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use automerge::legacy::{Key, ObjectId, OpType};
-use automerge::{Automerge, Change, ROOT, ReadDoc, ScalarValue};
+use automerge::{Automerge, Change, ChangeHash, ROOT, ReadDoc, ScalarValue};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::area::{Area, rfc3339};
 use crate::error::ModelError;
-use crate::eval::{self, Evaluation};
+use crate::eval::Evaluation;
 use crate::schema::{self, Slot};
 
 /// The compliance of an area at the end of one day.
@@ -179,29 +179,49 @@ pub fn daily(
     since: Option<NaiveDate>,
     until: Option<NaiveDate>,
 ) -> Result<Vec<DayStatus>, ModelError> {
-    let mut days: BTreeMap<NaiveDate, Vec<Change>> = BTreeMap::new();
-    for change in area.doc.get_changes(&[]) {
-        days.entry(day_of(change.timestamp())).or_default().push(change);
+    // The changes' metadata only (no operations): which day each belongs to, and its deps.
+    let mut days: BTreeMap<NaiveDate, Vec<automerge::ChangeMetadata<'_>>> = BTreeMap::new();
+    for change in area.doc.get_changes_meta(&[]) {
+        days.entry(day_of(change.timestamp)).or_default().push(change);
     }
-    let mut doc = Automerge::new().with_actor(area.doc.get_actor().clone());
+    // The state at the end of a day is named by its heads: the changes of that day and before
+    // whose predecessors are all in, as a device that received them in that order would hold.
+    let mut included: HashSet<ChangeHash> = HashSet::new();
+    let mut heads: BTreeSet<ChangeHash> = BTreeSet::new();
+    let mut waiting: Vec<automerge::ChangeMetadata<'_>> = Vec::new();
     let mut out = Vec::new();
     for (date, changes) in days {
         if until.is_some_and(|u| date > u) {
             break;
         }
         let count = changes.len() as u64;
-        doc.apply_changes(changes).map_err(|e| ModelError::Corrupt(e.to_string()))?;
+        waiting.extend(changes);
+        loop {
+            let before = waiting.len();
+            waiting.retain(|c| {
+                if !c.deps.iter().all(|d| included.contains(d)) {
+                    return true;
+                }
+                for d in &c.deps {
+                    heads.remove(d);
+                }
+                heads.insert(c.hash);
+                included.insert(c.hash);
+                false
+            });
+            if waiting.len() == before {
+                break;
+            }
+        }
         if since.is_some_and(|s| date < s) {
             continue;
         }
         // A day whose changes all wait for predecessors from a later day leaves nothing to read.
-        if doc.get_heads().is_empty() {
+        if heads.is_empty() {
             continue;
         }
-        // Evaluate without copying the document: lend it to an `Area` and take it back.
-        let day_area = Area::from_doc(doc)?;
-        let evaluation = eval::evaluate(day_area.profile(), &day_area.households());
-        doc = day_area.doc;
+        let at: Vec<ChangeHash> = heads.iter().copied().collect();
+        let evaluation = area.evaluation_at(&at)?;
         out.push(DayStatus { date: date.format("%Y-%m-%d").to_string(), changes: count, evaluation });
     }
     // Days before the epoch's cut are kept as figures (erasure left their changes behind).

@@ -97,6 +97,35 @@ fn two_devices_cutting_the_same_values_make_the_same_bytes() {
     assert!(err.contains("epoch 1") && err.contains("cut apart"), "{err}");
 }
 
+/// A cut is encoded whole as one change; it must be byte for byte the change a transaction
+/// putting the same keys in order makes (what release 0.1.0 builds), so devices on either
+/// version cutting the same values still make the same epoch.
+#[test]
+fn a_cut_is_the_change_a_transaction_makes() {
+    use automerge::transaction::{CommitOptions, Transactable};
+    use automerge::{ActorId, Automerge, ROOT, ReadDoc};
+    let a = area();
+    let cut_at = T0 + 3 * DAY_MS;
+    let next = a.cut(&["H1"], cut_at).unwrap();
+    let mut doc = Automerge::new().with_actor(ActorId::from(epoch_actor(&a.uid(), 1).as_bytes()));
+    let mut tx = doc.transaction();
+    let values: Vec<(String, automerge::ScalarValue)> = next
+        .doc()
+        .map_range(ROOT, ..)
+        .map(|item| match automerge::Value::from(item.value) {
+            automerge::Value::Scalar(v) => (item.key.to_string(), v.into_owned()),
+            other => panic!("a cut holds scalars only, not {other:?}"),
+        })
+        .collect();
+    assert!(values.len() > 20, "{values:?}");
+    for (k, v) in values {
+        tx.put(ROOT, k, v).unwrap();
+    }
+    tx.commit_with(CommitOptions::default().with_time(cut_at / 1000).with_message("epoch 1".to_string()));
+    assert_eq!(next.heads(), doc.get_heads());
+    assert_eq!(next.doc().save(), doc.save());
+}
+
 #[test]
 fn documents_of_different_epochs_never_merge() {
     let a = area();

@@ -21,7 +21,20 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// Path of a workspace binary built by cargo for this test run. Panics when it is missing, or
 /// older than the sources it is built from: `cargo test -p kdc-tests` alone does not rebuild
 /// `kdcd` and `kdc`, and a test of a stale binary passes or fails for the wrong reasons.
+/// Checked once per process: a long run (the benchmark) is not stopped half-way because a
+/// source was edited after it started.
 pub fn bin(name: &str) -> PathBuf {
+    static CHECKED: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+    let mut checked = CHECKED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, path)) = checked.iter().find(|(n, _)| n == name) {
+        return path.clone();
+    }
+    let path = check_bin(name);
+    checked.push((name.to_string(), path.clone()));
+    path
+}
+
+fn check_bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // Tests run from target/<profile>/deps/<test>-<hash>, the demo from target/<profile>/.
     let deps = exe.parent().expect("target directory");

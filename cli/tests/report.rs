@@ -579,14 +579,26 @@ fn reports_remember_the_files_that_passed_the_door() {
     assert_eq!(remembered.stdout, first.stdout);
     // Magic, salt, and three area documents (a.kdcsnap holds two).
     assert_eq!(std::fs::metadata(&memory).unwrap().len(), 8 + 32 + 3 * 32);
+    // The figures of dong-tho-1, which only a.kdcsnap carries, are kept too (tam-giac-3 is in
+    // both files and merged every time).
+    let figures = data.join("report-figures");
+    assert!(std::fs::metadata(&figures).unwrap().len() > 40);
     let again = with_data(&["report", "--format", "json", s(&a), s(&b)]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert_eq!(again.stdout, first.stdout, "a remembered file read differently");
+    // Figures that do not read are forgotten, not believed.
+    let mut broken = std::fs::read(&figures).unwrap();
+    broken.truncate(broken.len() - 3);
+    std::fs::write(&figures, &broken).unwrap();
+    let rebuilt = with_data(&["report", "--format", "json", s(&a), s(&b)]);
+    assert_eq!(rebuilt.stdout, first.stdout);
 
     std::fs::write(&memory, b"garbage").unwrap();
     let rebuilt = with_data(&["report", "--format", "json", s(&a), s(&b)]);
     assert_eq!(rebuilt.stdout, first.stdout);
-    assert_eq!(std::fs::metadata(&memory).unwrap().len(), 8 + 32 + 3 * 32);
+    // The two copies of tam-giac-3 passed the door again; dong-tho-1's figures were read
+    // without loading it.
+    assert_eq!(std::fs::metadata(&memory).unwrap().len(), 8 + 32 + 2 * 32);
 
     // A file with a bad change: refused (exit 2, naming it) with the others remembered.
     let b_doc = snapshot::decode(&std::fs::read(&b).unwrap()).unwrap().areas.remove(0).doc;

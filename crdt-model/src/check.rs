@@ -388,8 +388,9 @@ pub const MAX_REMEMBERED: usize = 100_000;
 const PASSED_MAGIC: &[u8; 8] = b"KDCPASS1";
 
 impl Passed {
-    /// The salt every key is made with: this release and these rules.
-    fn salt() -> [u8; 32] {
+    /// The salt every key is made with: this release and these rules. What is remembered
+    /// beside a key (the figures `kdc report` keeps) is salted with it too.
+    pub fn salt() -> [u8; 32] {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         h.update(b"kdc-door\0");

@@ -189,7 +189,7 @@ pub fn daily(
     let mut included: HashSet<ChangeHash> = HashSet::new();
     let mut heads: BTreeSet<ChangeHash> = BTreeSet::new();
     let mut waiting: Vec<automerge::ChangeMetadata<'_>> = Vec::new();
-    let mut out = Vec::new();
+    let mut ends: Vec<(NaiveDate, u64, Vec<ChangeHash>)> = Vec::new();
     for (date, changes) in days {
         if until.is_some_and(|u| date > u) {
             break;
@@ -220,9 +220,29 @@ pub fn daily(
         if heads.is_empty() {
             continue;
         }
-        let at: Vec<ChangeHash> = heads.iter().copied().collect();
-        let evaluation = area.evaluation_at(&at)?;
-        out.push(DayStatus { date: date.format("%Y-%m-%d").to_string(), changes: count, evaluation });
+        ends.push((date, count, heads.iter().copied().collect()));
+    }
+    // Each day is read on its own, so the days are shared out among the cores.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(ends.len()).max(1);
+    let mut evaluated: Vec<Result<Evaluation, ModelError>> = Vec::with_capacity(ends.len());
+    std::thread::scope(|s| {
+        let ends = &ends;
+        let parts: Vec<_> = (0..workers)
+            .map(|w| {
+                s.spawn(move || {
+                    ends.iter().skip(w).step_by(workers).map(|(_, _, at)| area.evaluation_at(at)).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut parts: Vec<std::vec::IntoIter<_>> =
+            parts.into_iter().map(|p| p.join().expect("a day's evaluation panicked").into_iter()).collect();
+        for i in 0..ends.len() {
+            evaluated.push(parts[i % workers].next().expect("one result per day"));
+        }
+    });
+    let mut out = Vec::with_capacity(ends.len());
+    for ((date, count, _), evaluation) in ends.into_iter().zip(evaluated) {
+        out.push(DayStatus { date: date.format("%Y-%m-%d").to_string(), changes: count, evaluation: evaluation? });
     }
     // Days before the epoch's cut are kept as figures (erasure left their changes behind).
     let kept: Vec<DayStatus> = area

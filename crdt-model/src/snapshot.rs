@@ -154,17 +154,24 @@ pub fn decode_areas_with_saves(
     info.areas
         .into_iter()
         .map(|entry| {
-            let area = Area::load_checked(&entry.doc, actor, passed)
-                .map_err(|e| SnapshotError::BadArea { id: entry.id.clone(), reason: e.to_string() })?;
-            if area.id() != entry.id {
-                return Err(SnapshotError::BadArea {
-                    id: entry.id.clone(),
-                    reason: format!("the document inside is area {:?}", area.id()),
-                });
-            }
+            let area = load_entry(&entry, actor, passed)?;
             Ok((area, entry.doc))
         })
         .collect()
+}
+
+/// One area of a decoded file, loaded and checked at the door (unless `passed` remembers it),
+/// and refused when its document is not the area the envelope names.
+pub fn load_entry(entry: &SnapshotArea, actor: &str, passed: Option<&Passed>) -> Result<Area, SnapshotError> {
+    let area = Area::load_checked(&entry.doc, actor, passed)
+        .map_err(|e| SnapshotError::BadArea { id: entry.id.clone(), reason: e.to_string() })?;
+    if area.id() != entry.id {
+        return Err(SnapshotError::BadArea {
+            id: entry.id.clone(),
+            reason: format!("the document inside is area {:?}", area.id()),
+        });
+    }
+    Ok(area)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -11,11 +11,11 @@
 use std::collections::{BTreeMap, HashSet};
 
 use automerge::{ChangeHash, ReadDoc};
-use crdt_model::Area;
 use crdt_model::Lang;
 use crdt_model::area::rfc3339;
 use crdt_model::check::Passed;
 use crdt_model::snapshot::{self, FORMAT_VERSION, MergeError, Merger, SnapshotError};
+use crdt_model::{Area, Status};
 use serde::Serialize;
 
 /// The file in the data directory where the door remembers the documents it let through
@@ -41,6 +41,117 @@ pub fn write_passed(data_dir: &std::path::Path, passed: &Passed) -> std::io::Res
         let _ = std::fs::remove_file(&tmp);
     }
     written
+}
+
+/// The file in the data directory where `kdc report` keeps the figures of area documents it
+/// evaluated ([`Figures`]).
+pub const FIGURES_FILE: &str = "report-figures";
+
+/// What `kdc report` remembers of an area document that passed the door and was evaluated on
+/// its own (no other file carried its area): its figures, by the document's key
+/// ([`Passed::key`]), so a report over files seen before reads them without loading the
+/// documents at all. A cache like [`Passed`]: salted with the release (the figures are this
+/// release's evaluation), bounded (the newest [`FIGURES_MAX_BYTES`] kept), and one that does
+/// not read is empty.
+///
+/// Invariant: a key's figures are the [`Status`] of exactly the document with that key, which
+/// passed the door.
+#[derive(Debug, Default)]
+pub struct Figures {
+    /// As read: key → the range of its JSON in `bytes`.
+    known: std::collections::HashMap<[u8; 32], std::ops::Range<usize>>,
+    bytes: Vec<u8>,
+    /// Learnt in this run.
+    fresh: std::sync::Mutex<Vec<([u8; 32], Vec<u8>)>>,
+}
+
+/// At most this many bytes of figures are kept (about 20,000 areas of 400 households).
+pub const FIGURES_MAX_BYTES: usize = 64 << 20;
+
+const FIGURES_MAGIC: &[u8; 8] = b"KDCFIG02";
+
+impl Figures {
+    /// Reads `data_dir`'s figures; empty when none, another release's, or not readable.
+    pub fn read(data_dir: &std::path::Path) -> Figures {
+        std::fs::read(data_dir.join(FIGURES_FILE)).map(Figures::from_bytes).unwrap_or_default()
+    }
+
+    fn from_bytes(bytes: Vec<u8>) -> Figures {
+        let mut known = std::collections::HashMap::new();
+        let Some(rest) = bytes.strip_prefix(FIGURES_MAGIC.as_slice()) else { return Figures::default() };
+        if rest.len() < 32 || rest[..32] != Passed::salt() {
+            return Figures::default();
+        }
+        let mut at = FIGURES_MAGIC.len() + 32;
+        while at < bytes.len() {
+            let Some(head) = bytes.get(at..at + 36) else { return Figures::default() };
+            let key: [u8; 32] = head[..32].try_into().expect("32 bytes");
+            let len = u32::from_be_bytes(head[32..].try_into().expect("4 bytes")) as usize;
+            let start = at + 36;
+            if bytes.len() < start + len {
+                return Figures::default();
+            }
+            known.insert(key, start..start + len);
+            at = start + len;
+        }
+        Figures { known, bytes, fresh: Default::default() }
+    }
+
+    /// The figures remembered for `key`, if any (and if they still read).
+    pub fn get(&self, key: &[u8; 32]) -> Option<Status> {
+        let range = self.known.get(key)?;
+        serde_json::from_reader(flate2::read::DeflateDecoder::new(&self.bytes[range.clone()])).ok()
+    }
+
+    /// Remembers `status` as the figures of the document with `key`; call only for a document
+    /// that passed the door whole and was evaluated alone.
+    pub fn insert(&self, key: [u8; 32], status: &Status) {
+        if self.known.contains_key(&key) {
+            return;
+        }
+        // Deflated: a 400-household area's figures are 27 KB of JSON (every group's criteria),
+        // a tenth of that deflated, and a province's worth is read into memory at once.
+        let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        if serde_json::to_writer(&mut deflate, status).is_ok()
+            && let Ok(bytes) = deflate.finish()
+        {
+            self.fresh.lock().unwrap_or_else(|e| e.into_inner()).push((key, bytes));
+        }
+    }
+
+    /// Writes what was read and what was learnt back to `data_dir` (newest first kept within
+    /// the bound), when something was learnt; like [`write_passed`].
+    pub fn write(&self, data_dir: &std::path::Path) -> std::io::Result<()> {
+        let fresh = self.fresh.lock().unwrap_or_else(|e| e.into_inner());
+        if fresh.is_empty() || !data_dir.is_dir() {
+            return Ok(());
+        }
+        // Oldest first in the file: what was read (in its order), then what was learnt.
+        let mut old: Vec<(&[u8; 32], &std::ops::Range<usize>)> = self.known.iter().collect();
+        old.sort_by_key(|(_, r)| r.start);
+        let mut entries: Vec<(&[u8; 32], &[u8])> = old.into_iter().map(|(k, r)| (k, &self.bytes[r.clone()])).collect();
+        entries.extend(fresh.iter().map(|(k, j)| (k, j.as_slice())));
+        let mut size = 0;
+        let keep = entries.iter().rev().take_while(|(_, j)| {
+            size += 36 + j.len();
+            size <= FIGURES_MAX_BYTES
+        });
+        let keep: Vec<_> = keep.collect();
+        let mut out = Vec::with_capacity(40 + size);
+        out.extend_from_slice(FIGURES_MAGIC);
+        out.extend_from_slice(&Passed::salt());
+        for (key, json) in keep.into_iter().rev() {
+            out.extend_from_slice(*key);
+            out.extend_from_slice(&(json.len() as u32).to_be_bytes());
+            out.extend_from_slice(json);
+        }
+        let tmp = data_dir.join(format!(".{FIGURES_FILE}.tmp-{}", std::process::id()));
+        let written = std::fs::write(&tmp, out).and_then(|()| std::fs::rename(&tmp, data_dir.join(FIGURES_FILE)));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written
+    }
 }
 
 /// What one area of a snapshot file holds (`kdc snapshot verify --json`, and the ward page).
@@ -408,6 +519,31 @@ mod tests {
                 id: id.into(), name: format!("Khu {id}"), ward: "Phường Thạc Gián".into(), profile_toml: None
             };
         Area::create(new, "peer-a", "máy A", 1_700_000_000_000).unwrap()
+    }
+
+    #[test]
+    fn figures_are_kept_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (area("khu-a"), area("khu-b"));
+        let (ka, kb) = (Passed::key(&a.save()), Passed::key(&b.save()));
+        let figures = Figures::read(dir.path());
+        assert!(figures.get(&ka).is_none());
+        figures.insert(ka, &a.status());
+        figures.write(dir.path()).unwrap();
+        let back = Figures::read(dir.path());
+        assert_eq!(back.get(&ka), Some(a.status()));
+        assert!(back.get(&kb).is_none());
+        back.insert(kb, &b.status());
+        back.write(dir.path()).unwrap();
+        let both = Figures::read(dir.path());
+        assert_eq!((both.get(&ka), both.get(&kb)), (Some(a.status()), Some(b.status())));
+        // Another release's file (another salt) or one cut short: empty.
+        let mut bytes = std::fs::read(dir.path().join(FIGURES_FILE)).unwrap();
+        bytes[9] ^= 1;
+        assert!(Figures::from_bytes(bytes.clone()).get(&ka).is_none());
+        bytes[9] ^= 1;
+        bytes.pop();
+        assert!(Figures::from_bytes(bytes).get(&ka).is_none());
     }
 
     fn add(a: &mut Area, hh: &str, t: i64) {

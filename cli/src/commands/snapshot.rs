@@ -21,7 +21,7 @@ use crate::i18n;
 use crate::output::{self, Verified};
 use crate::report;
 use kdc_daemon::seal;
-use kdc_daemon::ward::describe_area;
+use kdc_daemon::ward::{Figures, describe_area};
 
 /// Actor id for documents loaded only to be read; nothing is ever written with it.
 const VERIFY_ACTOR: &str = "kdc-verify";
@@ -229,33 +229,22 @@ pub fn read_and_report(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<report::R
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len()).max(1);
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let memory = ctx.door_memory();
-    let passed = memory.as_ref().map(|(_, p)| p);
+    let door = ctx.door_memory();
+    let figures = door.as_ref().map(|(dir, _)| Figures::read(dir));
+    let memory = Memory { passed: door.as_ref().map(|(_, p)| p), figures: figures.as_ref() };
     let mut streaming = report::Streaming::new(copies.clone());
     std::thread::scope(|s| {
         // Bounded: at most two decoded files per worker wait (memory stays flat).
         let (tx, rx) = mpsc::sync_channel::<(usize, anyhow::Result<Vec<report::StreamedArea>>)>(workers * 2);
         for _ in 0..workers {
             let tx = tx.clone();
-            let (next, stop, copies) = (&next, &stop, &copies);
+            let (next, stop, copies, memory) = (&next, &stop, &copies, &memory);
             s.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
-                    let decoded = ctx.snapshot_bytes(path).and_then(|bytes| {
-                        let areas = snapshot::Merger::decode(&path.display().to_string(), &bytes, passed)
-                            .map_err(|e| merge_error(ctx, e))?;
-                        Ok(areas
-                            .into_iter()
-                            .map(|a| {
-                                if report::Streaming::wants_status(copies, &a.id()) {
-                                    report::StreamedArea::Evaluated(Box::new(a.status()))
-                                } else {
-                                    report::StreamedArea::Loaded(Box::new(a))
-                                }
-                            })
-                            .collect())
-                    });
+                    let decoded =
+                        ctx.snapshot_bytes(path).and_then(|bytes| stream_file(ctx, path, &bytes, copies, memory));
                     if tx.send((i, decoded)).is_err() {
                         break;
                     }
@@ -274,8 +263,54 @@ pub fn read_and_report(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<report::R
         }
         Ok(())
     })?;
-    ctx.keep_door_memory(memory);
+    if let (Some((dir, _)), Some(figures)) = (&door, &figures) {
+        // A cache: failing to keep it costs time next run, not this report.
+        let _ = figures.write(dir);
+    }
+    ctx.keep_door_memory(door);
     streaming.finish().map_err(|e| merge_error(ctx, e))
+}
+
+/// What a report remembers of the files it read before ([`Passed`], [`Figures`]).
+struct Memory<'a> {
+    passed: Option<&'a Passed>,
+    figures: Option<&'a Figures>,
+}
+
+/// One file's areas for [`report::Streaming`]: an area no other file carries is evaluated here
+/// (or its figures taken from [`Figures`] when this very document was evaluated before, without
+/// loading it); the others are loaded for merging. The first bad area fails the file.
+fn stream_file(
+    ctx: &Ctx,
+    path: &Path,
+    bytes: &[u8],
+    copies: &HashMap<String, usize>,
+    memory: &Memory<'_>,
+) -> anyhow::Result<Vec<report::StreamedArea>> {
+    let bad = |error| merge_error(ctx, snapshot::MergeError::BadFile { file: path.display().to_string(), error });
+    let info = snapshot::decode(bytes).map_err(bad)?;
+    let mut out = Vec::with_capacity(info.areas.len());
+    for entry in &info.areas {
+        if !report::Streaming::wants_status(copies, &entry.id) {
+            let area = snapshot::load_entry(entry, snapshot::MERGE_ACTOR, memory.passed).map_err(bad)?;
+            out.push(report::StreamedArea::Loaded(Box::new(area)));
+            continue;
+        }
+        let key = memory.figures.map(|_| Passed::key(&entry.doc));
+        let known = memory.figures.zip(key.as_ref()).and_then(|(f, k)| f.get(k)).filter(|s| s.area == entry.id);
+        let status = match known {
+            Some(status) => status,
+            None => {
+                let status = snapshot::load_entry(entry, snapshot::MERGE_ACTOR, memory.passed).map_err(bad)?.status();
+                if let (Some(figures), Some(key)) = (memory.figures, key) {
+                    figures.insert(key, &status);
+                }
+                status
+            }
+        };
+        out.push(report::StreamedArea::Evaluated(Box::new(status)));
+    }
+    Ok(out)
 }
 
 fn merge_error(ctx: &Ctx, e: snapshot::MergeError) -> anyhow::Error {

@@ -1186,7 +1186,7 @@ fn erase_to_every_device(opts: &Opts) {
     row(
         &format!("erase on a 3,000-household area → 3 devices on the new epoch ({reps} runs), median"),
         format!("{e:.0} ms"),
-        "≤ 2 s".into(),
+        "≤ 500 ms".into(),
     );
     row("  of which the erase command on the head", format!("{c:.0} ms"), String::new());
 }

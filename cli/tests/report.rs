@@ -14,10 +14,15 @@ struct Out {
 }
 
 fn kdc(dir: &Path, args: &[&str]) -> Out {
+    kdc_in(dir, &dir.join("no-daemon"), args)
+}
+
+/// `kdc --data-dir DATA ARGS` run in `dir`.
+fn kdc_in(dir: &Path, data: &Path, args: &[&str]) -> Out {
     let out = Command::new(env!("CARGO_BIN_EXE_kdc"))
         .current_dir(dir)
         .arg("--data-dir")
-        .arg(dir.join("no-daemon"))
+        .arg(data)
         .args(args)
         .env("LANG", "C")
         .env_remove("KDC_DATA_DIR")
@@ -554,20 +559,7 @@ fn reports_remember_the_files_that_passed_the_door() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b, _) = fixture(dir.path());
     let data = dir.path().join("data");
-    let with_data = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_kdc"))
-            .arg("--data-dir")
-            .arg(&data)
-            .args(args)
-            .env("LANG", "C")
-            .output()
-            .unwrap();
-        Out {
-            code: out.status.code().unwrap_or(-1),
-            stdout: out.stdout,
-            stderr: String::from_utf8_lossy(&out.stderr).into(),
-        }
-    };
+    let with_data = |args: &[&str]| kdc_in(dir.path(), &data, args);
     let memory = data.join("door-passed");
     let first = kdc(dir.path(), &["report", "--format", "json", s(&a), s(&b)]);
     assert_eq!(first.code, 0, "{}", first.stderr);

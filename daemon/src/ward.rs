@@ -34,9 +34,14 @@ pub fn write_passed(data_dir: &std::path::Path, passed: &Passed) -> std::io::Res
     if !passed.is_changed() || !data_dir.is_dir() {
         return Ok(());
     }
-    let tmp = data_dir.join(format!(".{PASSED_FILE}.tmp-{}", std::process::id()));
-    let written =
-        std::fs::write(&tmp, passed.to_bytes()).and_then(|()| std::fs::rename(&tmp, data_dir.join(PASSED_FILE)));
+    replace_file(data_dir, PASSED_FILE, &passed.to_bytes())
+}
+
+/// Writes `data_dir/name` through a temporary file renamed over it (readers see the old file or
+/// the new one whole); the temporary file is removed on failure.
+fn replace_file(data_dir: &std::path::Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = data_dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, data_dir.join(name)));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -145,12 +150,7 @@ impl Figures {
             out.extend_from_slice(&(json.len() as u32).to_be_bytes());
             out.extend_from_slice(json);
         }
-        let tmp = data_dir.join(format!(".{FIGURES_FILE}.tmp-{}", std::process::id()));
-        let written = std::fs::write(&tmp, out).and_then(|()| std::fs::rename(&tmp, data_dir.join(FIGURES_FILE)));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        written
+        replace_file(data_dir, FIGURES_FILE, &out)
     }
 }
 

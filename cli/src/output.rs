@@ -503,6 +503,7 @@ pub fn peers(lang: Lang, peers: &[PeerInfo]) -> String {
         i18n::col_name(lang),
         i18n::col_peer_id(lang),
         i18n::col_connected(lang),
+        i18n::col_version(lang),
         i18n::col_last_seen(lang),
         i18n::col_in_sync(lang),
         i18n::col_addresses(lang),
@@ -516,6 +517,7 @@ pub fn peers(lang: Lang, peers: &[PeerInfo]) -> String {
             p.name.clone().unwrap_or_default(),
             p.peer_id.clone(),
             connected,
+            p.version.clone().unwrap_or_else(|| i18n::not_applicable(lang).to_string()),
             p.last_seen.clone().unwrap_or_else(|| i18n::not_applicable(lang).to_string()),
             p.areas_in_sync.join(", "),
             p.addrs.join("\n"),
@@ -755,11 +757,13 @@ mod tests {
             bytes_received: 0,
             via: connected.then(|| "relay".into()),
             hole_punch: None,
+            version: connected.then(|| "0.1.0".into()),
         };
         let text = peers(Lang::En, &[p("12D3KooB", None, false), p("12D3KooA", Some("Lan"), true)]);
         assert!(text.find("12D3KooA") < text.find("12D3KooB"), "connected first: {text}");
         assert!(text.contains("tam-giac-3") && text.contains("/ip4/192.168.1.5/tcp/4001"), "{text}");
         assert!(text.contains("Connected") && text.contains("yes (through a relay)"), "{text}");
+        assert!(text.contains("Release") && text.contains("0.1.0"), "{text}");
         assert!(peers(Lang::Vi, &[]).starts_with("Chưa thấy thiết bị nào"));
     }
 

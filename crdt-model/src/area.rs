@@ -230,7 +230,7 @@ impl Area {
         let mut doc = Automerge::new().with_actor(ActorId::from(actor.as_bytes()));
         let mut tx = doc.transaction();
         let m = |attr| schema::member(actor, attr);
-        let puts: Vec<(String, automerge::ScalarValue)> = vec![
+        let mut puts: Vec<(String, automerge::ScalarValue)> = vec![
             (Key::Schema.to_string(), SCHEMA_VERSION.into()),
             (Key::Profile.to_string(), profile.source().into()),
             (schema::meta(Meta::Id), new.id.as_str().into()),
@@ -245,6 +245,10 @@ impl Area {
             (m(MemberAttr::AddedAt), automerge::ScalarValue::Timestamp(now_ms)),
             (m(MemberAttr::Removed), false.into()),
         ];
+        if profile.max_declined().is_some() {
+            let since = crate::compat::Feature::MaxDeclined.since().to_string();
+            puts.push((schema::meta(Meta::Requires), since.into()));
+        }
         for (k, v) in puts {
             tx.put(ROOT, k, v).map_err(corrupt)?;
         }
@@ -717,8 +721,12 @@ impl Area {
                 ),
             ));
         };
+        let requires = newest.max_declined().and_then(|_| self.requires_put(crate::compat::Feature::MaxDeclined));
         let mut tx = self.doc.transaction();
         tx.put(ROOT, Key::Profile.to_string(), newest.source()).map_err(corrupt)?;
+        if let Some((k, v)) = requires {
+            tx.put(ROOT, k, v).map_err(corrupt)?;
+        }
         let version = newest.version();
         tx.commit_with(
             CommitOptions::default()
@@ -979,8 +987,12 @@ impl Area {
         if self.relays().iter().any(|r| r == addr) {
             return Ok(());
         }
+        let requires = self.requires_put(crate::compat::Feature::Relays);
         let mut tx = self.doc.transaction();
         tx.put(ROOT, Key::Relay { peer }.to_string(), addr).map_err(corrupt)?;
+        if let Some((k, v)) = requires {
+            tx.put(ROOT, k, v).map_err(corrupt)?;
+        }
         tx.commit_with(
             CommitOptions::default().with_time(now_ms / 1000).with_message(format!("add relay {addr} (by {by})")),
         );
@@ -1001,6 +1013,16 @@ impl Area {
             CommitOptions::default().with_time(now_ms / 1000).with_message(format!("remove relay {addr} (by {by})")),
         );
         Ok(())
+    }
+
+    /// The `meta/requires` put a change using `feature` carries, unless the document already
+    /// states that release or a later one.
+    fn requires_put(&self, feature: crate::compat::Feature) -> Option<(String, automerge::ScalarValue)> {
+        let since = feature.since();
+        if self.stated_requires().is_some_and(|v| v >= since) {
+            return None;
+        }
+        Some((schema::meta(Meta::Requires), since.to_string().into()))
     }
 
     fn active_heads(&self) -> usize {

@@ -125,7 +125,12 @@ impl Door<'_> {
                     return Err(bad(key, shown(), "only the document's root map holds values".into()));
                 }
                 let Some(parsed) = Key::parse(key) else {
-                    return Err(bad(key, shown(), "not a key of an area document".into()));
+                    // A later release's key: say which release the area needs, when it says.
+                    let reason = match newer_requires(changes) {
+                        Some(needed) => crate::compat::newer_release_needed(&needed),
+                        None => "not a key of an area document".into(),
+                    };
+                    return Err(bad(key, shown(), reason));
                 };
                 match &op.action {
                     OpType::Put(value) => {
@@ -163,6 +168,24 @@ impl Door<'_> {
         }
         Ok(())
     }
+}
+
+/// The newest `meta/requires` among `changes` that is newer than this release, if any: what a
+/// key this release does not know was most likely written for.
+fn newer_requires(changes: &[Change]) -> Option<semver::Version> {
+    let key = crate::schema::meta(Meta::Requires);
+    let this = crate::compat::release();
+    changes
+        .iter()
+        .flat_map(|c| c.decode().operations)
+        .filter_map(|op| match (&op.key, &op.action) {
+            (OpKey::Map(k), OpType::Put(automerge::ScalarValue::Str(v))) if k.as_str() == key => {
+                crate::compat::parse_version(v).ok()
+            }
+            _ => None,
+        })
+        .filter(|v| *v > this)
+        .max()
 }
 
 /// Whether `value` may be stored under `key`. `creates`: the change creates the area (the only
@@ -225,7 +248,7 @@ fn check_put(
                 },
                 Meta::Cut => crate::epoch::parse_cut(text()?).map(|_| ()),
                 Meta::CutAt => timestamp(),
-                Meta::Name | Meta::Ward => unreachable!("not identity"),
+                Meta::Name | Meta::Ward | Meta::Requires => unreachable!("not identity"),
             }
         }
         Key::Erased { .. } | Key::Day { .. } if !cut => Err("written only by the change that cuts an epoch".into()),
@@ -237,6 +260,13 @@ fn check_put(
         Key::Relay { peer } => {
             validate_peer_key(peer).map_err(model)?;
             crate::area::validate_relay(text()?, peer).map_err(model)
+        }
+        Key::Meta(Meta::Requires) => {
+            let needed = crate::compat::parse_version(text()?)?;
+            if needed > crate::compat::release() {
+                return Err(crate::compat::newer_release_needed(&needed));
+            }
+            Ok(())
         }
         Key::Meta(m) => check_text(m.as_str(), text()?, true).map_err(model),
         Key::Member { peer, attr } => {

@@ -9,10 +9,12 @@
 //! - [`area`]: one area = one Automerge document; the schema and why it merges safely.
 //! - [`schema`]: the document's keys, typed; [`check`]: changes from elsewhere checked at the door.
 //! - [`snapshot`]: the snapshot file envelope, and merging many files by area.
+//! - [`compat`]: releases, and what a document holds that an older release cannot read.
 //! - [`history`]: the area at a past moment, compliance per day, one household's writes.
 
 pub mod area;
 pub mod check;
+pub mod compat;
 pub mod consent;
 pub mod epoch;
 pub mod error;

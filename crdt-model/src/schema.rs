@@ -34,10 +34,13 @@ pub enum Meta {
     Cut,
     /// When the epoch was cut.
     CutAt,
+    /// The oldest release that reads this document (`0.2.0`), written with the first change
+    /// that uses a feature older releases refuse ([`crate::compat`]); never removed.
+    Requires,
 }
 
 impl Meta {
-    pub const ALL: [Meta; 9] = [
+    pub const ALL: [Meta; 10] = [
         Meta::Id,
         Meta::Name,
         Meta::Ward,
@@ -47,6 +50,7 @@ impl Meta {
         Meta::Epoch,
         Meta::Cut,
         Meta::CutAt,
+        Meta::Requires,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,12 +64,13 @@ impl Meta {
             Meta::Epoch => "epoch",
             Meta::Cut => "cut",
             Meta::CutAt => "cut_at",
+            Meta::Requires => "requires",
         }
     }
 
     /// Fixed when the area is created; never written again.
     pub fn is_identity(self) -> bool {
-        !matches!(self, Meta::Name | Meta::Ward)
+        !matches!(self, Meta::Name | Meta::Ward | Meta::Requires)
     }
 }
 

@@ -42,6 +42,27 @@ type Edit = Box<dyn Fn(&mut automerge::transaction::Transaction<'_>)>;
 fn bad_changes() -> Vec<(&'static str, &'static [u8], Edit, &'static str)> {
     let member: &[u8] = b"peer-b";
     vec![
+        (
+            "a later release's key",
+            member,
+            Box::new(|tx| {
+                tx.put(ROOT, "meta/requires", "9.0.0").unwrap();
+                tx.put(ROOT, "z/new-thing", "1").unwrap();
+            }),
+            "needs KDC Sync 9.0.0 or newer",
+        ),
+        (
+            "a later release stated",
+            member,
+            Box::new(|tx| tx.put(ROOT, "meta/requires", "9.1.0").unwrap()),
+            "needs KDC Sync 9.1.0 or newer",
+        ),
+        (
+            "not a release number",
+            member,
+            Box::new(|tx| tx.put(ROOT, "meta/requires", "new").unwrap()),
+            "release number",
+        ),
         ("count out of range", member, Box::new(|tx| tx.put(ROOT, "h/H2/members", 999u64).unwrap()), "1 to 60"),
         ("not an answer", member, Box::new(|tx| tx.put(ROOT, "h/H1/internet", "maybe").unwrap()), "internet"),
         (

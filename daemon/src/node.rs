@@ -114,6 +114,8 @@ struct Inner {
     events: tokio::sync::broadcast::Sender<NodeEvent>,
     /// Peers with at least one open connection, as the network reports them.
     connected: Mutex<std::collections::BTreeSet<String>>,
+    /// (area, peer) pairs found on a release too old for the area, already said in the log.
+    behind_noted: Mutex<std::collections::BTreeSet<(String, String)>>,
 }
 
 /// Something that happened on this device, for watchers (`GET /v1/events`, the web app's live
@@ -194,6 +196,7 @@ impl Node {
             last_sync_saved: Mutex::new(0),
             events: tokio::sync::broadcast::channel(256).0,
             connected: Mutex::new(std::collections::BTreeSet::new()),
+            behind_noted: Mutex::default(),
         };
         let node = Node { inner: Arc::new(inner) };
         // Compact what a previous run left long (e.g. it crashed before compacting).

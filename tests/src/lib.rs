@@ -7,6 +7,7 @@
 //! Every wait has a deadline; nothing sleeps for a fixed time and hopes.
 
 pub mod netns;
+pub mod previous;
 pub mod synth;
 
 use std::path::{Path, PathBuf};

@@ -47,9 +47,18 @@ fn relay(ctx: &Ctx, cmd: RelayCmd) -> anyhow::Result<()> {
     };
     match cmd {
         RelayCmd::Add { area, multiaddr } => {
+            let stops = left_behind_by_relays(&client, &area);
             answer!(ctx, client.add_relay(&area, &multiaddr), |l: Vec<RelayInfo>| changed(
                 &area, "added", &multiaddr, &l
-            ))
+            ))?;
+            if !stops.is_empty() {
+                // On stderr: `--json` keeps its one document on stdout.
+                eprintln!(
+                    "{}",
+                    i18n::relay_leaves_behind(ctx.lang, &crdt_model::compat::Feature::Relays.since(), &stops)
+                );
+            }
+            Ok(())
         }
         RelayCmd::Remove { area, multiaddr } => {
             answer!(ctx, client.remove_relay(&area, &multiaddr), |l: Vec<RelayInfo>| changed(
@@ -60,6 +69,32 @@ fn relay(ctx: &Ctx, cmd: RelayCmd) -> anyhow::Result<()> {
             answer!(ctx, client.relays(&area), |l: Vec<RelayInfo>| output::relays(ctx.lang, &l))
         }
     }
+}
+
+/// Active members (name, release) whose announced release cannot read an area with relays,
+/// when the area has none yet: the first relay stops what they receive until they update.
+/// Best effort: what cannot be read is no reason not to add the relay.
+fn left_behind_by_relays(client: &kdc_daemon::client::Client, area: &str) -> Vec<(String, String)> {
+    let since = crdt_model::compat::Feature::Relays.since();
+    let (Ok(relays), Ok(members), Ok(peers)) = (
+        client.relays::<Vec<RelayInfo>>(area),
+        client.members::<Vec<crdt_model::area::Member>>(area),
+        client.peers::<Vec<kdc_daemon::network::PeerInfo>>(),
+    ) else {
+        return Vec::new();
+    };
+    if !relays.is_empty() {
+        return Vec::new();
+    }
+    members
+        .into_iter()
+        .filter(|m| !m.removed)
+        .filter_map(|m| {
+            let v = peers.iter().find(|p| p.peer_id == m.peer_id)?.version.as_deref()?;
+            let v = semver::Version::parse(v).ok()?;
+            (v < since).then(|| (m.name, v.to_string()))
+        })
+        .collect()
 }
 
 /// Reads a profile file and checks it with the same rules the daemon applies, so a mistake is

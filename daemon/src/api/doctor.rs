@@ -75,6 +75,12 @@ pub struct MemberCheck {
     /// The last hole punch with it: `"ok"` or why it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hole_punch: Option<String>,
+    /// The release it last announced (`null`: never heard, or this device).
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Its release cannot read the area as it is now: it sends its edits, receives none.
+    #[serde(default)]
+    pub behind: bool,
 }
 
 /// One piece of advice: a stable code, and the words in both languages.
@@ -116,11 +122,17 @@ impl AppState {
         let mut relays = Vec::new();
         let mut facts = Vec::new();
         let mut erasures = Vec::new();
+        let mut behind = Vec::new();
         for area in &areas {
-            let (roster, newest, erasure) = self
+            let (roster, newest, erasure, requires) = self
                 .node
                 .with_area(area.clone(), |a| {
-                    Ok((a.members(), a.households().iter().filter_map(|h| h.updated_at).max(), a.erasure_status()))
+                    Ok((
+                        a.members(),
+                        a.households().iter().filter_map(|h| h.updated_at).max(),
+                        a.erasure_status(),
+                        a.requires(),
+                    ))
                 })
                 .await?;
             erasures.push(erasure);
@@ -135,7 +147,19 @@ impl AppState {
             for m in roster {
                 let info = peers.iter().find(|p| p.peer_id == m.peer_id);
                 let addrs: Vec<String> = info.map(|p| p.addrs.clone()).unwrap_or_default();
+                let version = info.and_then(|p| p.version.clone());
+                let is_behind = m.peer_id != me
+                    && !m.removed
+                    && version
+                        .as_deref()
+                        .and_then(|v| semver::Version::parse(v).ok())
+                        .is_some_and(|v| !requires.readable_by(&v));
+                if is_behind {
+                    behind.push(behind_advice(area, &m.name, version.as_deref().unwrap_or("?"), &requires));
+                }
                 members.push(MemberCheck {
+                    version,
+                    behind: is_behind,
                     area: area.clone(),
                     this_device: m.peer_id == me,
                     connected: info.is_some_and(|p| p.connected),
@@ -180,6 +204,10 @@ impl AppState {
         advice.extend(beyond);
         advice.extend(device_advice(termux));
         advice.extend(erasures.iter().flat_map(erasure_advice));
+        if !behind.is_empty() {
+            advice.retain(|a| a.code != "ok");
+            advice.extend(behind);
+        }
         Ok(Doctor {
             peer_id: me,
             listen,
@@ -353,6 +381,33 @@ pub fn erasure_advice(s: &crdt_model::epoch::ErasureStatus) -> Vec<Advice> {
     out
 }
 
+/// A member whose release cannot read the area as it is now.
+pub fn behind_advice(area: &str, name: &str, version: &str, requires: &crdt_model::compat::Requirement) -> Advice {
+    let missing =
+        requires.missing_for(&semver::Version::parse(version).unwrap_or_else(|_| semver::Version::new(0, 0, 0)));
+    let (vi_why, en_why): (Vec<&str>, Vec<&str>) = missing.iter().map(|f| f.words()).unzip();
+    let (vi_why, en_why) = if missing.is_empty() {
+        (String::new(), String::new())
+    } else {
+        (format!(" (vì {})", vi_why.join(", ")), format!(" (for {})", en_why.join(", ")))
+    };
+    advice(
+        "member-behind",
+        format!(
+            "Khu {area}: máy của {name} dùng bản {version}, khu cần bản {need} trở lên{vi_why}. Máy đó vẫn gửi được \
+             dữ liệu của mình nhưng không nhận thay đổi của cả nhóm cho đến khi cập nhật: cập nhật máy đó lên bản \
+             {need} (kdc update, hoặc chép bản mới vào máy).",
+            need = requires.release
+        ),
+        format!(
+            "Area {area}: {name}'s device runs {version} and the area needs {need} or newer{en_why}. It still sends \
+             its own records but receives nobody else's until it updates: update it to {need} (kdc update, or copy \
+             the new release over).",
+            need = requires.release
+        ),
+    )
+}
+
 fn advice(code: &str, vi: String, en: String) -> Advice {
     Advice { code: code.into(), vi, en }
 }
@@ -492,7 +547,22 @@ mod tests {
             last_refusal: None,
             via: None,
             hole_punch: None,
+            version: None,
+            behind: false,
         }
+    }
+
+    #[test]
+    fn a_member_on_an_older_release_is_named_with_what_to_do() {
+        let requires = crdt_model::compat::Requirement {
+            release: semver::Version::new(0, 2, 0),
+            features: vec![crdt_model::compat::Feature::Relays],
+        };
+        let a = behind_advice("khu-1", "Lan", "0.1.0", &requires);
+        assert_eq!(a.code, "member-behind");
+        assert!(a.vi.contains("máy của Lan dùng bản 0.1.0") && a.vi.contains("0.2.0"), "{}", a.vi);
+        assert!(a.vi.contains("máy chuyển tiếp"), "{}", a.vi);
+        assert!(a.en.contains("Lan's device runs 0.1.0") && a.en.contains("relays"), "{}", a.en);
     }
 
     fn facts() -> Vec<AreaFacts> {

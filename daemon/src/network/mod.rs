@@ -38,6 +38,9 @@ pub struct PeerInfo {
     pub name: Option<String>,
     pub addrs: Vec<String>,
     pub connected: bool,
+    /// The release it last announced (`"0.2.0"`); `null` when it never said.
+    #[serde(default)]
+    pub version: Option<String>,
     /// RFC 3339.
     pub last_seen: Option<String>,
     /// Areas this device has synced with the peer since it connected.

@@ -15,6 +15,10 @@ use super::Refusal;
 
 /// File of peer addresses seen, kept across restarts.
 pub const PEERS_FILE: &str = "peers.json";
+/// File of the release each peer last announced (`{peer id: "0.2.0"}`), kept across restarts
+/// so the doctor and the team page name a member on an older release while it is away. A file
+/// of its own: an older release reading `peers.json` after a rollback finds it as it wrote it.
+pub const VERSIONS_FILE: &str = "peer-versions.json";
 /// Redial backoff for `--peer` addresses and for roster members with known addresses. Short: on
 /// a LAN a dial is one SYN, and a member whose Wi-Fi comes back must be found again within
 /// seconds.
@@ -52,6 +56,8 @@ pub struct PeerState {
     pub addrs: BTreeSet<Multiaddr>,
     pub last_seen_ms: Option<i64>,
     pub agent_name: Option<String>,
+    /// The release it last announced (libp2p identify's agent), kept across restarts.
+    pub version: Option<semver::Version>,
     pub last_refusal: Option<Refusal>,
     /// Connected through an explicit `--peer` / `kdc peer add` address: the user vouches for it.
     pub explicit: bool,
@@ -156,20 +162,35 @@ pub fn load_addresses(dir: &Path) -> Vec<(PeerId, Multiaddr)> {
         .collect()
 }
 
-/// Writes the address book (atomically, off the reactor).
+/// Reads the releases peers last announced. A missing or unreadable file is empty.
+pub fn load_versions(dir: &Path) -> Vec<(PeerId, semver::Version)> {
+    let Ok(text) = std::fs::read(dir.join(VERSIONS_FILE)) else { return Vec::new() };
+    let book: BTreeMap<String, String> = serde_json::from_slice(&text).unwrap_or_default();
+    book.into_iter()
+        .filter_map(|(peer, v)| Some((PeerId::from_str(&peer).ok()?, semver::Version::parse(&v).ok()?)))
+        .collect()
+}
+
+/// Writes the address book and the peers' releases (atomically, off the reactor).
 pub fn save_addresses(dir: &Path, peers: &HashMap<PeerId, PeerState>) {
     let book: BTreeMap<String, Vec<String>> = peers
         .iter()
         .filter(|(_, p)| !p.addrs.is_empty())
         .map(|(peer, p)| (peer.to_string(), p.addrs.iter().map(ToString::to_string).collect()))
         .collect();
-    let path = dir.join(PEERS_FILE);
+    let versions: BTreeMap<String, String> =
+        peers.iter().filter_map(|(peer, p)| Some((peer.to_string(), p.version.as_ref()?.to_string()))).collect();
+    let dir = dir.to_path_buf();
     tokio::task::spawn_blocking(move || {
-        let tmp = path.with_extension("json.tmp");
-        let text = serde_json::to_vec_pretty(&book).unwrap_or_default();
-        if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &path)) {
-            tracing::warn!(error = %e, "could not save peer addresses");
-        }
+        let write = |name: &str, text: Vec<u8>| {
+            let path = dir.join(name);
+            let tmp = path.with_extension("json.tmp");
+            if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &path)) {
+                tracing::warn!(error = %e, file = name, "could not save what is known of peers");
+            }
+        };
+        write(PEERS_FILE, serde_json::to_vec_pretty(&book).unwrap_or_default());
+        write(VERSIONS_FILE, serde_json::to_vec_pretty(&versions).unwrap_or_default());
     });
 }
 

@@ -165,6 +165,9 @@ pub fn spawn(
     for addr in peers::load_addresses(&config.data_dir) {
         ev.learn_address(addr.0, addr.1, false);
     }
+    for (peer, version) in peers::load_versions(&config.data_dir) {
+        ev.peers.entry(peer).or_default().version = Some(version);
+    }
     for addr in config.peers {
         ev.add_redial(addr);
     }
@@ -226,15 +229,18 @@ impl EventLoop {
         match action {
             Action::Generate { peer, area, pair, session } => {
                 let (node, tx) = (self.node.clone(), self.internal_tx.clone());
+                let release = self.peers.get(&peer).and_then(|p| p.version.clone());
                 tokio::spawn(async move {
-                    let (session, result) = node.sync_generate(area.clone(), peer.to_string(), session).await;
+                    let (session, result) = node.sync_generate(area.clone(), peer.to_string(), release, session).await;
                     let _ = tx.send(Internal::Generated { peer, area, pair, session, result });
                 });
             }
             Action::Receive { peer, area, pair, session, messages } => {
                 let (node, tx) = (self.node.clone(), self.internal_tx.clone());
+                let release = self.peers.get(&peer).and_then(|p| p.version.clone());
                 tokio::spawn(async move {
-                    let (session, result) = node.sync_receive(area.clone(), peer.to_string(), session, messages).await;
+                    let (session, result) =
+                        node.sync_receive(area.clone(), peer.to_string(), release, session, messages).await;
                     let _ = tx.send(Internal::Received { peer, area, pair, session, result });
                 });
             }
@@ -672,7 +678,14 @@ impl EventLoop {
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Expired(_))) => {}
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. })) => {
                 let name = info.agent_version.split_once(" (").map(|(_, n)| n.trim_end_matches(')').to_string());
-                self.peers.entry(peer_id).or_default().agent_name = name;
+                let version = crdt_model::compat::release_of_agent(&info.agent_version);
+                let p = self.peers.entry(peer_id).or_default();
+                p.agent_name = name;
+                if version.is_some() && p.version != version {
+                    tracing::info!(peer = %peer_id, version = %version.as_ref().expect("some"), "peer's release");
+                    p.version = version;
+                    self.addrs_dirty = true;
+                }
                 for addr in info.listen_addrs {
                     // Circuit addresses are made from the areas' relays, not remembered.
                     if is_dialable(&addr) && !is_relayed(&addr) {
@@ -988,6 +1001,7 @@ impl EventLoop {
                 bytes_received: p.bytes_received,
                 via: self.live(peer).then(|| p.via().unwrap_or("direct").to_string()),
                 hole_punch: p.hole_punch.clone(),
+                version: p.version.as_ref().map(ToString::to_string),
             })
             .collect();
         out.sort_by(|a, b| b.connected.cmp(&a.connected).then(a.peer_id.cmp(&b.peer_id)));

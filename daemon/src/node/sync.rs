@@ -138,15 +138,17 @@ impl Node {
 
     /// The next message for `peer` about `area`; `Ok(None)` when the peer is up to date.
     /// Refused when either side is not an active member.
+    /// `release`: what the peer announced, if it did (see [`Inner::behind`]).
     pub async fn sync_generate(
         &self,
         area: String,
         peer: String,
+        release: Option<semver::Version>,
         mut session: SyncSession,
     ) -> (SyncSession, Result<Option<Vec<u8>>>) {
         let result = self
             .blocking(move |inner| {
-                let r = inner.sync_generate(&area, &peer, &mut session);
+                let r = inner.sync_generate(&area, &peer, release.as_ref(), &mut session);
                 Ok((session, r))
             })
             .await;
@@ -163,12 +165,13 @@ impl Node {
         &self,
         area: String,
         peer: String,
+        release: Option<semver::Version>,
         mut session: SyncSession,
         messages: Vec<Vec<u8>>,
     ) -> (SyncSession, Result<Received>) {
         let result = self
             .blocking(move |inner| {
-                let r = inner.sync_receive(&area, &peer, &mut session, &messages);
+                let r = inner.sync_receive(&area, &peer, release.as_ref(), &mut session, &messages);
                 if r.is_err() {
                     session.reset();
                 }
@@ -183,7 +186,35 @@ impl Node {
 }
 
 impl Inner {
-    fn sync_generate(&self, area: &str, peer: &str, session: &mut SyncSession) -> Result<Option<Vec<u8>>> {
+    /// Whether `peer`, on `release`, cannot read `area` as this device holds it (a feature its
+    /// release refuses, [`crdt_model::compat`]). Then this device sends it none of its changes
+    /// (Automerge's own "peer is read-only" mode: heads and what this device has, no changes),
+    /// so the peer refuses nothing and still sends its own edits; the doctor and the team page
+    /// name it until it updates. Said once per (area, peer) in the log. An unknown release is
+    /// not behind (the peer's identify comes with its first connection).
+    fn behind(&self, id: &str, area: &Area, peer: &str, release: Option<&semver::Version>) -> bool {
+        let Some(release) = release else { return false };
+        let needs = area.requires();
+        if needs.readable_by(release) {
+            return false;
+        }
+        let mut noted = self.behind_noted.lock().unwrap_or_else(|e| e.into_inner());
+        if noted.insert((id.to_string(), peer.to_string())) {
+            tracing::info!(
+                area = %id, %peer, %release, needs = %needs.release,
+                "member on an older release: it sends its edits, and gets this device's once it updates"
+            );
+        }
+        true
+    }
+
+    fn sync_generate(
+        &self,
+        area: &str,
+        peer: &str,
+        release: Option<&semver::Version>,
+        session: &mut SyncSession,
+    ) -> Result<Option<Vec<u8>>> {
         if let Some(incoming) = &session.incoming {
             return Ok(incoming.generate_sync_message(&mut session.state));
         }
@@ -191,6 +222,9 @@ impl Inner {
         let e = self.lock(&entry, area)?;
         if !e.area.is_active_member(peer) || !e.area.is_active_member(&self.actor) {
             return Err(not_member(peer, area));
+        }
+        if self.behind(area, &e.area, peer, release) {
+            session.state.peer_read_only = true;
         }
         Ok(e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m)))
     }
@@ -202,6 +236,7 @@ impl Inner {
         &self,
         area: &str,
         peer: &str,
+        release: Option<&semver::Version>,
         session: &mut SyncSession,
         messages: &[Vec<u8>],
     ) -> Result<Received> {
@@ -222,7 +257,8 @@ impl Inner {
                     if changed {
                         self.persist(area, &mut e)?;
                     }
-                    let r = self.receive_other_epoch(area, peer, session, &mut e, other)?;
+                    let behind = self.behind(area, &e.area, peer, release);
+                    let r = self.receive_other_epoch(area, peer, session, &mut e, other, behind)?;
                     return Ok(Received { changed: changed || r.changed, ..r });
                 }
                 Err(err) => {
@@ -242,7 +278,17 @@ impl Inner {
         if changed {
             self.persist(area, &mut e)?;
         }
-        let reply = e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m));
+        let reply = if self.behind(area, &e.area, peer, release) {
+            // Its messages reset the flag; and since its heads never reach this device's, each
+            // side would answer the other forever: answer only what brought something (and the
+            // session's first message).
+            session.state.peer_read_only = true;
+            let answered = session.state.have_responded;
+            let reply = e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m));
+            if answered && !changed { None } else { reply }
+        } else {
+            e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m))
+        };
         Ok(Received { changed, adopted: false, reply })
     }
 
@@ -254,6 +300,7 @@ impl Inner {
         session: &mut SyncSession,
         e: &mut super::AreaEntry,
         message: Incoming<'_>,
+        behind: bool,
     ) -> Result<Received> {
         match message {
             Incoming::Document(doc) => {
@@ -280,7 +327,10 @@ impl Inner {
                 // document; the other starts over and waits for it.
                 session.reset();
                 let theirs_loses = epoch < e.epoch.0 || (epoch == e.epoch.0 && cut > e.epoch.1);
-                let reply = if theirs_loses {
+                let reply = if theirs_loses && behind {
+                    // Its release would refuse the document: it gets it once it updates.
+                    None
+                } else if theirs_loses {
                     Some([EPOCH_DOC.as_slice(), &e.area.save()].concat())
                 } else {
                     e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m))

@@ -28,6 +28,8 @@ struct Team {
     erased: Option<String>,
     /// The area's relays and this device's standing at each.
     relays: Vec<crate::network::relays::RelayInfo>,
+    /// The oldest release that reads the area as it is now.
+    requires: crdt_model::compat::Requirement,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -37,17 +39,17 @@ pub struct TeamQuery {
 
 async fn read(ws: &WebState, l: L, area: &str) -> Result<Team, Response> {
     let (today, week) = day_and_week_start();
-    let (name, conflicts, members, erasure, activity) = ws
+    let (name, conflicts, members, erasure, activity, requires) = ws
         .app
         .node
         .with_area(area.to_string(), move |a| {
-            Ok((a.name(), a.conflicts().len(), a.members(), a.erasure_status(), a.activity(today, week)))
+            Ok((a.name(), a.conflicts().len(), a.members(), a.erasure_status(), a.activity(today, week), a.requires()))
         })
         .await
         .map_err(|e| error_page(l, e.into()))?;
     let peers = ws.app.peers().await.unwrap_or_default();
     let relays = ws.app.relays(area.to_string()).await.map_err(|e| error_page(l, e))?;
-    Ok(Team { name, conflicts, members, peers, erasure, activity, erased: None, relays })
+    Ok(Team { name, conflicts, members, peers, erasure, activity, erased: None, relays, requires })
 }
 
 /// Unix seconds of today's start and of this week's (Monday), local time.
@@ -183,8 +185,10 @@ fn relays_card(
     head: bool,
     typed: &str,
     error: Option<&(String, String)>,
+    stops: &[(String, String)],
 ) -> Markup {
     let l = ctx.l;
+    let since = crdt_model::compat::Feature::Relays.since();
     html! {
         section.card #relays data-relays=(relays.len()) {
             h2 { (l.t("Đồng bộ ngoài Wi-Fi (máy chuyển tiếp)", "Syncing beyond the Wi-Fi (relays)")) }
@@ -227,6 +231,17 @@ fn relays_card(
                     input type="hidden" name="action" value="add-relay";
                     label for="relay-addr" { (l.t("Thêm máy chuyển tiếp (địa chỉ đầy đủ, kết thúc bằng /p2p/…)", "Add a relay (its full address, ending in /p2p/…)")) }
                     input #relay-addr name="relay" type="text" autocapitalize="off" spellcheck="false" placeholder="/ip4/203.0.113.7/tcp/4001/p2p/12D3KooW…" value=(typed);
+                    @if relays.is_empty() && !stops.is_empty() {
+                        p.warn data-relay-stops=(stops.len()) {
+                            "⚠ " (l.t("Khi khu có máy chuyển tiếp, các máy sau sẽ không nhận được thay đổi của khu cho đến khi cập nhật lên bản ",
+                                      "Once the area has a relay, these devices receive none of its changes until they update to "))
+                            (since) ": "
+                            @for (i, (name, v)) in stops.iter().enumerate() {
+                                @if i > 0 { ", " }
+                                strong { (name) } " (" (l.t("bản ", "release ")) (v) ")"
+                            }
+                        }
+                    }
                     (field_error("relay", error))
                     button.secondary type="submit" data-action="add-relay" { (l.t("Thêm", "Add")) }
                 }
@@ -254,6 +269,23 @@ fn render(
     let head = t.members.iter().any(|m| m.peer_id == me && m.role == "head" && !m.removed);
     let via = |peer: &str| t.peers.iter().find(|p| p.peer_id == peer && p.connected).and_then(|p| p.via.clone());
     let typed_relay = if error.is_some_and(|e| e.0 == "relay") { typed_addr } else { "" };
+    // The release each other member last announced, and whether it can read the area now.
+    let release = |peer: &str| {
+        t.peers
+            .iter()
+            .find(|p| p.peer_id == peer)
+            .and_then(|p| p.version.as_deref())
+            .and_then(|v| semver::Version::parse(v).ok())
+    };
+    let behind = |peer: &str| release(peer).filter(|v| !t.requires.readable_by(v));
+    // Members a first relay would leave behind (told before the head adds it).
+    let relays_since = crdt_model::compat::Feature::Relays.since();
+    let stops: Vec<(String, String)> = t
+        .members
+        .iter()
+        .filter(|m| !m.removed && m.peer_id != me && behind(&m.peer_id).is_none())
+        .filter_map(|m| release(&m.peer_id).filter(|v| *v < relays_since).map(|v| (m.name.clone(), v.to_string())))
+        .collect();
     let typed_addr = if error.is_some_and(|e| e.0 == "addr") { typed_addr } else { "" };
     let body = html! {
         h1 { (l.t("Nhóm", "Team")) }
@@ -269,6 +301,15 @@ fn render(
                         @if m.peer_id != me {
                             span class=(if connected { "badge ok" } else { "badge na" }) data-sync-state {
                                 (l.sync_state(connected, ws.app.node.last_sync(area, &m.peer_id), now))
+                            }
+                            @if let Some(v) = behind(&m.peer_id) {
+                                " "
+                                span.badge.no data-behind=(v) {
+                                    "⚠ " (l.t("Bản ", "Release ")) (v) (l.t(
+                                        ": không nhận được thay đổi của khu cho đến khi cập nhật lên bản ",
+                                        ": receives none of the area's changes until it updates to "
+                                    )) (t.requires.release)
+                                }
                             }
                             @if let Some(v) = via(&m.peer_id) {
                                 " "
@@ -369,7 +410,7 @@ fn render(
                 }
             }
         }
-        (relays_card(ctx, area, &t.relays, head, typed_relay, error))
+        (relays_card(ctx, area, &t.relays, head, typed_relay, error, &stops))
         p.card { a href=(format!("/a/{area}/doctor")) data-action="doctor" { (l.t("Vì sao chưa đồng bộ? Kiểm tra kết nối", "Not syncing? Check the connection")) } }
         details.card.advanced data-keep="advanced" open[error.is_some_and(|e| e.0 == "addr")] {
             summary { (l.t("Nâng cao: thiết bị trong mạng, thêm địa chỉ", "Advanced: devices on the network, add an address")) }

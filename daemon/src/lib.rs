@@ -23,6 +23,7 @@ pub mod node;
 pub mod report;
 pub mod seal;
 pub mod store;
+pub mod update;
 pub mod ward;
 pub mod web;
 

@@ -130,6 +130,25 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         revoke: Option<String>,
     },
+    /// A newer release from a teammate: see what is offered (--check), install it (asks, or
+    /// --yes), go back (--rollback), or keep an archive to offer to teammates (--import FILE).
+    Update {
+        /// Only say what connected teammates offer for this device.
+        #[arg(long, conflicts_with_all = ["rollback", "import", "yes"])]
+        check: bool,
+        /// Install without asking (needed when not on a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// This release rather than the newest offered.
+        #[arg(long, value_name = "VERSION", conflicts_with_all = ["rollback", "import"])]
+        release: Option<String>,
+        /// Put back the release that was in place before the last update.
+        #[arg(long, conflicts_with = "import")]
+        rollback: bool,
+        /// Keep this signed release archive (with FILE.minisig beside it) to offer to teammates.
+        #[arg(long, value_name = "FILE")]
+        import: Option<std::path::PathBuf>,
+    },
     /// Peers this device knows of: connected or not, last seen, areas in sync.
     Peers,
     /// Why does it not sync? Addresses, mDNS, each member: connected, last seen, reachable; advice.

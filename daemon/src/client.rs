@@ -38,6 +38,9 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Whole-request limit: a write waits for an fsync; a snapshot may be large.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// `join` waits for the inviter to be dialled, to accept, and for the area to arrive.
+/// How long `kdc update` waits for the fetch, checks and install (a 10 MB archive from a
+/// teammate on a slow Wi-Fi).
+pub const UPDATE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 pub const JOIN_TIMEOUT: Duration = Duration::from_secs(150);
 
 /// Why a request failed.
@@ -73,7 +76,7 @@ impl ClientError {
                 "not_found" => 4,
                 // `unreachable`: the daemon runs but could not reach a peer. `storage`: its
                 // disk is full or read-only.
-                "unauthorized" | "internal" | "unreachable" | "storage" => 1,
+                "unauthorized" | "internal" | "unreachable" | "storage" | "refused" => 1,
                 // A kind added by a newer daemon: fall back on the status.
                 _ => match status {
                     400 | 409 | 413 | 422 => 2,
@@ -307,6 +310,28 @@ impl Client {
     /// `GET /v1/peers`: `[{"peer_id", "name", "addrs", "connected", "last_seen", "areas_in_sync"}]`.
     pub fn peers<T: DeserializeOwned>(&self) -> Result<T> {
         self.get_json("/v1/peers", &[])
+    }
+
+    /// `GET /v1/update`: `{"current", "target", "offers": [{"version", "from", "target", "name", "size"}]}`.
+    pub fn update_check<T: DeserializeOwned>(&self) -> Result<T> {
+        self.get_json("/v1/update", &[])
+    }
+
+    /// `POST /v1/update`: fetches, checks and installs the newest release a teammate offers (or
+    /// `version`); kdcd restarts once it has answered. Waits up to [`UPDATE_TIMEOUT`].
+    pub fn update_install<T: DeserializeOwned>(&self, version: Option<&str>) -> Result<T> {
+        let request = self.agent.post(self.url("/v1/update")).config().timeout_global(Some(UPDATE_TIMEOUT)).build();
+        self.send_json(request, &serde_json::json!({ "version": version }))
+    }
+
+    /// `POST /v1/update/rollback`: the previous binaries back in place; kdcd restarts.
+    pub fn update_rollback<T: DeserializeOwned>(&self) -> Result<T> {
+        self.send_json(self.agent.post(self.url("/v1/update/rollback")), &serde_json::json!({}))
+    }
+
+    /// `POST /v1/update/import`: keeps a signed archive on this machine to offer to teammates.
+    pub fn update_import<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.send_json(self.agent.post(self.url("/v1/update/import")), &serde_json::json!({ "path": path }))
     }
 
     /// `GET /v1/doctor[?area=AREA]`: the connectivity check of `kdc doctor`.

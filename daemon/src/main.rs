@@ -137,7 +137,10 @@ async fn main() -> ExitCode {
     }
 
     match start(args, api, ui_listen).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => match kdc_daemon::update::restart_requested() {
+            Some(exe) => restart(&exe),
+            None => ExitCode::SUCCESS,
+        },
         Err(e) => {
             eprintln!("kdcd: error: {e:#}");
             // A missing, wrong or malformed passphrase is the user's input: exit 2.
@@ -146,6 +149,27 @@ async fn main() -> ExitCode {
             if passphrase { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
+}
+
+/// After an update or a rollback, once everything has stopped: the binary now in place, with
+/// the same arguments (on Unix in this process; on Windows as a new one). Where that fails, kdcd
+/// says how to start it and exits 1, and whatever supervises it (Termux:Boot, systemd, the
+/// Windows launcher's loop) starts the new binary.
+fn restart(exe: &Path) -> ExitCode {
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(std::env::args_os().skip(1)).env_remove(kdc_daemon::update::TEST_VERSION_VAR);
+    #[cfg(unix)]
+    let err = {
+        use std::os::unix::process::CommandExt;
+        cmd.exec()
+    };
+    #[cfg(not(unix))]
+    let err = match cmd.spawn() {
+        Ok(_) => return ExitCode::SUCCESS,
+        Err(e) => e,
+    };
+    eprintln!("kdcd: the new release is installed but could not be started ({err}); start {} again", exe.display());
+    ExitCode::FAILURE
 }
 
 /// The passphrase of the device key: from `--passphrase-fd`, or asked on the terminal with

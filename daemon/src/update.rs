@@ -20,6 +20,18 @@ use std::path::{Path, PathBuf};
 
 use semver::Version;
 
+static RESTART: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
+/// After an install or a rollback: `kdcd` starts `exe` again once it has stopped.
+pub fn request_restart(exe: PathBuf) {
+    *RESTART.lock().unwrap_or_else(|e| e.into_inner()) = Some(exe);
+}
+
+/// The binary to start again after this daemon stopped, if an update asked for it.
+pub fn restart_requested() -> Option<PathBuf> {
+    RESTART.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
 /// The project's release key (minisign, key id B1E89C9452E2A23B). Archives signed with anything
 /// else are refused.
 pub const RELEASE_KEY: &str = "RWQ7ouJSlJzosfGActaN5LBt3YL5a0CatWmJtqonUW+pqEX3nkVOXsNZ";

@@ -150,6 +150,8 @@ pub struct Daemon {
     extra: Vec<String>,
     /// A file given to kdcd as its standard input (a passphrase for `--passphrase-fd 0`).
     stdin: Option<PathBuf>,
+    /// Environment variables kdcd is started with.
+    env: Vec<(String, String)>,
 }
 
 impl Daemon {
@@ -175,6 +177,25 @@ impl Daemon {
         d
     }
 
+    /// [`Daemon::start_args`] with these environment variables (kept for restarts).
+    pub fn start_with_env_args(env: &[(&str, &str)], extra: &[&str]) -> Daemon {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let extra_s: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let _ = std::fs::remove_file(tmp.path().join("api.addr"));
+        let child = spawn_kdcd_env(tmp.path(), extra, None, &env);
+        let mut d = Daemon {
+            data_dir: tmp.path().to_path_buf(),
+            child: Some(child),
+            _tmp: Some(tmp),
+            extra: extra_s,
+            stdin: None,
+            env,
+        };
+        d.wait_ready();
+        d
+    }
+
     fn start_with(data_dir: &Path, extra: &[&str]) -> Daemon {
         Daemon::start_with_stdin(data_dir, extra, None)
     }
@@ -191,6 +212,7 @@ impl Daemon {
             _tmp: None,
             extra,
             stdin: stdin.map(Path::to_path_buf),
+            env: Vec::new(),
         };
         d.wait_ready();
         d
@@ -246,7 +268,7 @@ impl Daemon {
         self.kill();
         let _ = std::fs::remove_file(self.data_dir.join("api.addr"));
         let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
-        self.child = Some(spawn_kdcd_with(&self.data_dir, &extra, self.stdin.as_deref()));
+        self.child = Some(spawn_kdcd_env(&self.data_dir, &extra, self.stdin.as_deref(), &self.env));
         self.wait_ready();
     }
 
@@ -294,6 +316,10 @@ pub fn spawn_kdcd(data_dir: &Path, extra: &[&str]) -> Child {
 
 /// [`spawn_kdcd`] with `stdin` (a file) as standard input instead of nothing.
 pub fn spawn_kdcd_with(data_dir: &Path, extra: &[&str], stdin: Option<&Path>) -> Child {
+    spawn_kdcd_env(data_dir, extra, stdin, &[])
+}
+
+fn spawn_kdcd_env(data_dir: &Path, extra: &[&str], stdin: Option<&Path>, env: &[(String, String)]) -> Child {
     let stdin = match stdin {
         Some(path) => Stdio::from(std::fs::File::open(path).expect("stdin file")),
         None => Stdio::null(),
@@ -305,6 +331,7 @@ pub fn spawn_kdcd_with(data_dir: &Path, extra: &[&str], stdin: Option<&Path>) ->
         .args(if extra.contains(&"--name") { &[][..] } else { &["--name", "test-device"][..] })
         .args(extra)
         .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(stdin)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -82,6 +82,11 @@ pub struct OtherDaemon {
 
 impl OtherDaemon {
     pub fn start(release: &Release, dir: &Path, name: &str) -> OtherDaemon {
+        OtherDaemon::start_with_env(release, dir, name, &[])
+    }
+
+    /// [`OtherDaemon::start`] with these environment variables.
+    pub fn start_with_env(release: &Release, dir: &Path, name: &str, env: &[(&str, &str)]) -> OtherDaemon {
         let data_dir = dir.join(name);
         std::fs::create_dir_all(&data_dir).expect("data dir");
         let log = dir.join(format!("{name}.log"));
@@ -90,18 +95,37 @@ impl OtherDaemon {
             .arg(&data_dir)
             .args(["--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--name", name])
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("log file"))
             .spawn()
             .expect("spawn the other release's kdcd");
         let d = OtherDaemon { data_dir, log, kdc: release.kdc.clone(), child };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while d.kdc(&["--json", "id"]).code != 0 {
-            assert!(Instant::now() < deadline, "the other release's kdcd did not answer");
+        assert!(d.wait_ready(Duration::from_secs(30)), "the other release's kdcd did not answer");
+        d
+    }
+
+    /// Waits until it answers `kdc id` (after a start or a restart).
+    pub fn wait_ready(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while self.kdc(&["--json", "id"]).code != 0 {
+            if Instant::now() >= deadline {
+                return false;
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
-        d
+        true
+    }
+
+    /// The process id (the same across a restart in place).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().ok().flatten().is_none()
     }
 
     pub fn kdc(&self, args: &[&str]) -> crate::Output {

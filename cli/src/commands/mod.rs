@@ -25,6 +25,7 @@ mod net;
 mod report;
 mod snapshot;
 mod ui;
+mod update;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -142,6 +143,9 @@ pub fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Ui { no_open, lan, sessions, revoke } => ui::run(&ctx, no_open, lan, sessions, revoke.as_deref()),
         Command::Peers => net::peers(&ctx),
         Command::Doctor { area } => net::doctor(&ctx, area.as_deref()),
+        Command::Update { check, yes, release, rollback, import } => {
+            update::run(&ctx, update::UpdateArgs { check, yes, version: release, rollback, import })
+        }
         Command::Peer(cmd) => net::peer(&ctx, cmd),
         Command::History { area, household, since, until, format, snapshot } => {
             history::run(&ctx, history::HistoryArgs { area, household, since, until, format, snapshot })

@@ -17,6 +17,7 @@ pub mod extract;
 pub mod routes;
 pub mod types;
 pub mod ui;
+pub mod update;
 
 use std::sync::Arc;
 

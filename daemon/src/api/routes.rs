@@ -40,6 +40,9 @@ pub fn router() -> Router<AppState> {
         .route("/join", post(join))
         .route("/peers", get(peers).post(add_peer))
         .route("/doctor", get(doctor))
+        .route("/update", get(update_check).post(update_install))
+        .route("/update/rollback", post(update_rollback))
+        .route("/update/import", post(update_import))
         .route("/areas/{area}/conflicts", get(conflicts))
         .route("/areas/{area}/snapshot", get(export_snapshot))
         // The route's own limit is applied after (inside) the router-wide one, so it wins.
@@ -50,6 +53,32 @@ pub fn router() -> Router<AppState> {
         .route("/ui/sessions/{id}", delete(super::ui::revoke_session))
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn update_check(State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(axum::Json(s.update_check().await?).into_response())
+}
+
+/// `POST /v1/update` `{"version"?}`: fetch, check, install the newest offered release (or that
+/// one), then restart.
+async fn update_install(State(s): State<AppState>, body: axum::body::Bytes) -> ApiResult<Response> {
+    let body: super::update::UpdateBody = if body.iter().all(u8::is_ascii_whitespace) {
+        Default::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid(Some("version"), format!("not a request: {e}")))?
+    };
+    Ok(axum::Json(s.update_install(body).await?).into_response())
+}
+
+async fn update_rollback(State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(axum::Json(s.update_rollback().await?).into_response())
+}
+
+async fn update_import(
+    State(s): State<AppState>,
+    ApiJson(body): ApiJson<super::update::ImportBody>,
+) -> ApiResult<Response> {
+    Ok((StatusCode::CREATED, axum::Json(s.update_import(body).await?)).into_response())
 }
 
 async fn get_id(State(s): State<AppState>) -> axum::Json<IdInfo> {

@@ -47,6 +47,8 @@ pub(super) struct Behaviour {
     pub mdns: Toggle<mdns::tokio::Behaviour>,
     pub streams: libp2p_stream::Behaviour,
     pub join: request_response::Behaviour<codec::Codec>,
+    /// Release archives a device offers and a teammate fetches (`super::update`).
+    pub update: request_response::Behaviour<super::update::UpdateCodec>,
     pub relay_client: relay::client::Behaviour,
     pub dcutr: dcutr::Behaviour,
     pub relay: Toggle<relay::Behaviour>,
@@ -160,7 +162,7 @@ pub(super) fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetErr
                 identify: identify::Behaviour::new(
                     identify::Config::new("/kdc/1".into(), key.public()).with_agent_version(format!(
                         "kdcd/{} ({})",
-                        env!("CARGO_PKG_VERSION"),
+                        crate::update::current(),
                         config.name
                     )),
                 ),
@@ -170,6 +172,10 @@ pub(super) fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetErr
                 join: request_response::Behaviour::new(
                     [(codec::JOIN_PROTOCOL, ProtocolSupport::Full)],
                     request_response::Config::default().with_request_timeout(Duration::from_secs(60)),
+                ),
+                update: request_response::Behaviour::new(
+                    [(super::update::UPDATE_PROTOCOL, ProtocolSupport::Full)],
+                    request_response::Config::default().with_request_timeout(Duration::from_secs(30)),
                 ),
                 relay_client,
                 dcutr: dcutr::Behaviour::new(local),

@@ -111,6 +111,16 @@ pub enum Command {
         request: JoinRequest,
         reply: oneshot::Sender<Result<String, NetError>>,
     },
+    /// The release archives connected peers offer (asked of each peer on a newer release).
+    UpdateOffers {
+        reply: oneshot::Sender<Vec<(PeerId, crate::update::Archive)>>,
+    },
+    /// One `/kdc/update/1` request to a peer, answered with its response.
+    UpdateRequest {
+        peer: PeerId,
+        request: update::UpdateRequest,
+        reply: oneshot::Sender<Result<update::UpdateResponse, NetError>>,
+    },
 }
 
 /// Cloneable handle on the network task.
@@ -158,6 +168,21 @@ impl NetHandle {
         self.ask(|reply| Command::Relays { reply }).await
     }
 
+    /// What connected peers on newer releases offer, asking them again first (a few seconds at
+    /// most).
+    pub async fn update_offers(&self) -> Result<Vec<(PeerId, crate::update::Archive)>, NetError> {
+        self.ask(|reply| Command::UpdateOffers { reply }).await
+    }
+
+    /// One request to a peer's `/kdc/update/1` (its own 30 s timeout).
+    pub async fn update_request(
+        &self,
+        peer: PeerId,
+        request: update::UpdateRequest,
+    ) -> Result<update::UpdateResponse, NetError> {
+        self.ask_unbounded(|reply| Command::UpdateRequest { peer, request, reply }).await?
+    }
+
     /// Redeems an invite at the inviter; answers the area id once it is stored here.
     pub async fn join(&self, request: JoinRequest) -> Result<String, NetError> {
         self.ask_unbounded(|reply| Command::Join { request, reply }).await?
@@ -172,5 +197,6 @@ pub mod peers;
 pub mod relays;
 pub mod sessions;
 pub mod swarm;
+pub mod update;
 
 pub use swarm::{NetConfig, spawn};

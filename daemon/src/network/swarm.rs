@@ -37,6 +37,7 @@ use super::peers::{
 };
 use super::relays::{RELAY_DIAL_MAX, RELAY_DIAL_MIN, Relays, Todo};
 use super::sessions::{Action, Input, PairId, Sessions};
+use super::update::{UpdateRequest, UpdateResponse};
 use super::{Command, JoinRequest, NetError, PeerInfo, Refusal};
 use crate::node::sync::{Received, SyncSession};
 use crate::node::{Node, NodeError};
@@ -94,6 +95,19 @@ enum Internal {
     Blocked(BTreeSet<String>),
     Names(Vec<(String, String)>),
     Relays(Vec<Multiaddr>),
+    /// The answer to a peer's `/kdc/update/1` request, read from the store off the reactor.
+    UpdateAnswer {
+        channel: ResponseChannel<UpdateResponse>,
+        response: UpdateResponse,
+    },
+}
+
+/// Who waits for an outbound `/kdc/update/1` request.
+enum UpdatePending {
+    /// This task asked a peer on a newer release what it offers.
+    Offers(PeerId),
+    /// The control API asked (a fetch); it gets the answer.
+    Reply(oneshot::Sender<Result<UpdateResponse, NetError>>),
 }
 
 struct EventLoop {
@@ -123,6 +137,9 @@ struct EventLoop {
     relays: Relays,
     /// Relayed connections a direct one replaced, and when to close them.
     retiring: Vec<(Instant, ConnectionId)>,
+    /// What each peer on a newer release offers (asked when it says its release).
+    update_offers: HashMap<PeerId, Vec<crate::update::Archive>>,
+    update_pending: HashMap<OutboundRequestId, UpdatePending>,
 }
 
 /// Starts the network task. It runs until `shutdown` is cancelled.
@@ -161,6 +178,8 @@ pub fn spawn(
         blocked: BTreeSet::new(),
         relays: Relays::default(),
         retiring: Vec::new(),
+        update_offers: HashMap::new(),
+        update_pending: HashMap::new(),
     };
     for addr in peers::load_addresses(&config.data_dir) {
         ev.learn_address(addr.0, addr.1, false);
@@ -370,6 +389,9 @@ impl EventLoop {
                     self.keep_reservation(Instant::now());
                 }
             }
+            Internal::UpdateAnswer { channel, response } => {
+                let _ = self.swarm.behaviour_mut().update.send_response(channel, response);
+            }
         }
     }
 
@@ -463,6 +485,89 @@ impl EventLoop {
                 let _ = reply.send(result);
             }
             Command::Join { request, reply } => self.start_join(request, reply),
+            Command::UpdateOffers { reply } => {
+                let mut offers: Vec<(PeerId, crate::update::Archive)> =
+                    self.update_offers.iter().flat_map(|(p, list)| list.iter().map(move |a| (*p, a.clone()))).collect();
+                offers.sort_by(|a, b| a.1.name.cmp(&b.1.name).then(a.0.cmp(&b.0)));
+                let _ = reply.send(offers);
+            }
+            Command::UpdateRequest { peer, request, reply } => {
+                if !self.live(&peer) {
+                    let _ = reply.send(Err(NetError::Unreachable(format!("{peer} is not connected"))));
+                    return;
+                }
+                let id = self.swarm.behaviour_mut().update.send_request(&peer, request);
+                self.update_pending.insert(id, UpdatePending::Reply(reply));
+            }
+        }
+    }
+
+    // ---- updates from a teammate ------------------------------------------------------------
+
+    /// A peer said its release: one newer than this device's is asked what it offers.
+    fn ask_offers_if_newer(&mut self, peer: PeerId) {
+        let newer =
+            self.peers.get(&peer).and_then(|p| p.version.as_ref()).is_some_and(|v| *v > crate::update::current());
+        if newer && self.live(&peer) {
+            let id = self.swarm.behaviour_mut().update.send_request(&peer, UpdateRequest::Offers);
+            self.update_pending.insert(id, UpdatePending::Offers(peer));
+        }
+    }
+
+    fn handle_update_event(&mut self, event: request_response::Event<UpdateRequest, UpdateResponse>) {
+        use request_response::{Event, Message};
+        match event {
+            Event::Message { peer, message: Message::Request { request, channel, .. }, .. } => {
+                // Offered to teammates only: a device on no roster of this one gets nothing.
+                let known =
+                    self.names.contains_key(&peer.to_string()) || self.peers.get(&peer).is_some_and(|p| p.explicit);
+                if !known {
+                    let refused = UpdateResponse::Refused("this device offers releases to its teammates only".into());
+                    let _ = self.swarm.behaviour_mut().update.send_response(channel, refused);
+                    return;
+                }
+                let (store, tx) = (crate::update::Store::new(&self.data_dir), self.internal_tx.clone());
+                tokio::task::spawn_blocking(move || {
+                    let response = match request {
+                        UpdateRequest::Offers => UpdateResponse::Offers(store.list()),
+                        UpdateRequest::Chunk { name, offset } => match store.signature(&name) {
+                            None => UpdateResponse::Refused(format!("{name} is not offered here")),
+                            Some(_) => match store.read(&name, offset, crate::update::CHUNK) {
+                                Ok(bytes) => UpdateResponse::Chunk(bytes),
+                                Err(e) => UpdateResponse::Refused(e.to_string()),
+                            },
+                        },
+                        UpdateRequest::Signature { name } => match store.signature(&name) {
+                            Some(sig) => UpdateResponse::Signature(sig),
+                            None => UpdateResponse::Refused(format!("{name} is not offered here")),
+                        },
+                    };
+                    let _ = tx.send(Internal::UpdateAnswer { channel, response });
+                });
+            }
+            Event::Message { peer, message: Message::Response { request_id, response }, .. } => {
+                match (self.update_pending.remove(&request_id), response) {
+                    (Some(UpdatePending::Offers(p)), UpdateResponse::Offers(list)) if p == peer => {
+                        tracing::info!(%peer, offers = list.len(), "a teammate offers releases");
+                        self.update_offers.insert(peer, list);
+                    }
+                    (Some(UpdatePending::Offers(_)), _) => {}
+                    (Some(UpdatePending::Reply(reply)), response) => {
+                        let _ = reply.send(Ok(response));
+                    }
+                    (None, _) => {}
+                }
+            }
+            Event::OutboundFailure { peer, request_id, error, .. } => {
+                tracing::debug!(%peer, error = %error, "update request failed");
+                if let Some(UpdatePending::Reply(reply)) = self.update_pending.remove(&request_id) {
+                    let _ = reply.send(Err(NetError::Unreachable(error.to_string())));
+                }
+            }
+            Event::InboundFailure { peer, error, .. } => {
+                tracing::debug!(%peer, error = %error, "bad or failed update request from peer");
+            }
+            Event::ResponseSent { .. } => {}
         }
     }
 
@@ -649,6 +754,7 @@ impl EventLoop {
     fn handle_swarm(&mut self, event: SwarmEvent<BehaviourEvent>) {
         match event {
             SwarmEvent::Behaviour(BehaviourEvent::Join(e)) => self.handle_join_event(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Update(e)) => self.handle_update_event(e),
             SwarmEvent::Behaviour(BehaviourEvent::Streams(())) => {}
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
                 for (peer, addr) in found {
@@ -686,6 +792,7 @@ impl EventLoop {
                     p.version = version;
                     self.addrs_dirty = true;
                 }
+                self.ask_offers_if_newer(peer_id);
                 for addr in info.listen_addrs {
                     // Circuit addresses are made from the areas' relays, not remembered.
                     if is_dialable(&addr) && !is_relayed(&addr) {
@@ -786,6 +893,7 @@ impl EventLoop {
                     // A member that went away is dialled again soon (see `dial_due`).
                     p.dial_soon(Instant::now());
                     self.node.peer_connection(&peer_id.to_string(), false);
+                    self.update_offers.remove(&peer_id);
                     self.feed(Input::Disconnected(peer_id));
                     self.drop_streams(peer_id);
                 }
@@ -953,6 +1061,7 @@ impl EventLoop {
         if !p.has_live_connection() {
             p.dial_soon(Instant::now());
             self.drop_streams(peer);
+            self.update_offers.remove(&peer);
             self.feed(Input::Disconnected(peer));
         }
     }

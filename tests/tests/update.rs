@@ -1,0 +1,181 @@
+//! Updates from a teammate, end to end on loopback with the binaries this test run built: a
+//! device playing an older release (`KDC_TEST_VERSION`, honoured by debug builds only) learns
+//! that a teammate offers a newer one for its platform, refuses the archives it must refuse
+//! (a tampered one, one whose signature is for another release, none offered at all) leaving
+//! the running binaries as they were, then installs the good one on `kdc update --yes`
+//! (fetched in chunks, signature checked with a key given through `KDC_TEST_RELEASE_KEY`, also
+//! debug-only), restarts on it and syncs; `kdc update --rollback` puts the old binaries back.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use kdc_tests::previous::{OtherDaemon, Release};
+use kdc_tests::{Daemon, Json, bin, wait_until};
+
+const AREA: &str = "khu-cap-nhat";
+const WAIT: Duration = Duration::from_secs(30);
+const OLD_MARK: &[u8] = b"\0KDC-TEST-OLD-BINARY\0";
+
+fn tar_gz(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    for (path, body) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(body.len() as u64);
+        h.set_mode(0o755);
+        h.set_cksum();
+        b.append_data(&mut h, path, &body[..]).unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap()
+}
+
+/// This run's binary `name`, without its debug information when `strip` is there (a debug build
+/// is several times the size of a release archive's).
+fn binary(tmp: &Path, name: &str) -> Vec<u8> {
+    let out = tmp.join(format!("{name}.stripped"));
+    let stripped = std::process::Command::new("strip")
+        .arg("--strip-debug")
+        .arg("-o")
+        .arg(&out)
+        .arg(bin(name))
+        .status()
+        .is_ok_and(|s| s.success());
+    std::fs::read(if stripped { out } else { bin(name) }).unwrap()
+}
+
+fn sign(pair: &minisign::KeyPair, bytes: &[u8], comment: &str) -> String {
+    minisign::sign(None, &pair.sk, std::io::Cursor::new(bytes), Some(comment), None).unwrap().into_string()
+}
+
+/// Copies of this run's kdcd and kdc in `dir`; kdcd marked (trailing bytes it never reads).
+fn install_dir(dir: &Path, mark: bool) -> Release {
+    std::fs::create_dir_all(dir).unwrap();
+    let (kdcd, kdc) = (dir.join("kdcd"), dir.join("kdc"));
+    let mut body = std::fs::read(bin("kdcd")).unwrap();
+    if mark {
+        body.extend_from_slice(OLD_MARK);
+    }
+    std::fs::write(&kdcd, body).unwrap();
+    std::fs::copy(bin("kdc"), &kdc).unwrap();
+    #[cfg(unix)]
+    for p in [&kdcd, &kdc] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    Release { version: "test".into(), commit: String::new(), kdcd, kdc }
+}
+
+fn marked(path: &PathBuf) -> bool {
+    std::fs::read(path).unwrap().ends_with(OLD_MARK)
+}
+
+fn offers(d: &OtherDaemon) -> Vec<String> {
+    let out = d.kdc(&["--json", "update", "--check"]);
+    if out.code != 0 {
+        return Vec::new();
+    }
+    out.json()["offers"].as_array().unwrap().iter().map(|o| o["version"].as_str().unwrap().to_string()).collect()
+}
+
+fn peer_version(d: &Daemon, peer: &str) -> Json {
+    let peers = d.json(&["peers"]);
+    peers.as_array().unwrap().iter().find(|p| p["peer_id"] == peer).map(|p| p["version"].clone()).unwrap_or_default()
+}
+
+#[test]
+fn a_newer_release_travels_from_a_teammate_and_only_a_good_one_is_installed() {
+    let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    let pk = pair.pk.to_base64();
+    let target = kdc_daemon::update::this_target();
+    let current = crdt_model::compat::RELEASE;
+    let tmp = tempfile::tempdir().unwrap();
+
+    // The teammate on this release, keeping its signed archive to offer.
+    let b = Daemon::start_args(&["--name", "Binh"]);
+    let name = format!("kdc-sync-{current}-{target}.tar.gz");
+    let folder = format!("kdc-sync-{current}-{target}");
+    let archive = tar_gz(&[
+        (format!("{folder}/kdcd"), binary(tmp.path(), "kdcd")),
+        (format!("{folder}/kdc"), binary(tmp.path(), "kdc")),
+        (format!("{folder}/README.txt"), b"readme".to_vec()),
+    ]);
+    let path = tmp.path().join(&name);
+    std::fs::write(&path, &archive).unwrap();
+    let good_sig = sign(&pair, &archive, &format!("kdc-sync {current} {target}"));
+    std::fs::write(format!("{}.minisig", path.display()), &good_sig).unwrap();
+    // The teammate's kdcd takes only what its own key check passes: this one needs the test key.
+    let refused = b.kdc(&["update", "--import", path.to_str().unwrap()]);
+    assert_eq!(refused.code, 1, "signed with a key the release does not know: {refused:?}");
+    drop(b);
+    let b = Daemon::start_with_env_args(&[("KDC_TEST_RELEASE_KEY", &pk)], &["--name", "Binh"]);
+    b.kdc(&["update", "--import", path.to_str().unwrap()]).ok();
+    // And two bad archives put straight into its store (a device's store is not trusted).
+    let releases = b.data_dir.join("releases");
+    let tampered = format!("kdc-sync-9.0.0-{target}.tar.gz");
+    let mut bad = archive.clone();
+    let n = bad.len();
+    bad[n / 2] ^= 0x55;
+    std::fs::write(releases.join(&tampered), &bad).unwrap();
+    std::fs::write(
+        releases.join(format!("{tampered}.minisig")),
+        sign(&pair, &archive, &format!("kdc-sync 9.0.0 {target}")),
+    )
+    .unwrap();
+    let replayed = format!("kdc-sync-8.0.0-{target}.tar.gz");
+    std::fs::write(releases.join(&replayed), &archive).unwrap();
+    std::fs::write(releases.join(format!("{replayed}.minisig")), &good_sig).unwrap();
+
+    // The device on an older release, in a folder of its own.
+    let old_bin = install_dir(&tmp.path().join("a-bin"), true);
+    let mut a = OtherDaemon::start_with_env(
+        &old_bin,
+        tmp.path(),
+        "An",
+        &[("KDC_TEST_VERSION", "0.1.9"), ("KDC_TEST_RELEASE_KEY", &pk)],
+    );
+    let a_id = a.json(&["id"])["peer_id"].as_str().unwrap().to_string();
+    let pid = a.pid();
+    b.kdc(&["area", "create", AREA, "--name", "Khu cập nhật", "--ward", "Phường 1"]).ok();
+    b.kdc(&["member", "add", AREA, &a_id, "--name", "An"]).ok();
+    a.kdc(&["peer", "add", &b.dial_addr()]).ok();
+    assert!(wait_until(WAIT, || offers(&a).len() == 3), "offers never arrived: {:?}", offers(&a));
+    assert_eq!(offers(&a), vec!["9.0.0".to_string(), "8.0.0".into(), current.to_string()]);
+    assert_eq!(peer_version(&b, &a_id), "0.1.9");
+
+    // Not without a yes, and the bad ones never.
+    let no = a.kdc(&["update"]);
+    assert_eq!(no.code, 2, "{no:?}");
+    let t = a.kdc(&["update", "--yes", "--release", "9.0.0"]);
+    assert_eq!(t.code, 1, "{t:?}");
+    assert!(t.stderr.contains("signature does not verify"), "{t:?}");
+    let r = a.kdc(&["update", "--yes", "--release", "8.0.0"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("signature is for"), "{r:?}");
+    let none = a.kdc(&["update", "--yes", "--release", "0.1.0"]);
+    assert_eq!(none.code, 1, "{none:?}");
+    assert!(a.running() && a.pid() == pid && marked(&old_bin.kdcd), "a refused archive touched the device");
+    assert!(!old_bin.kdcd.with_file_name("kdcd.previous").exists());
+    assert_eq!(a.json(&["update", "--check"])["current"], "0.1.9");
+
+    // The good one: fetched, checked, installed, restarted in place, syncing.
+    let done = a.json(&["update", "--yes", "--release", current]);
+    assert_eq!(done["version"], current, "{done}");
+    assert_eq!(done["bytes_fetched"], archive.len(), "{done}");
+    assert!(wait_until(WAIT, || peer_version(&b, &a_id) == current), "the device did not come back on {current}");
+    assert!(a.wait_ready(WAIT));
+    assert!(a.running() && a.pid() == pid, "restarted in place");
+    assert_eq!(a.json(&["update", "--check"])["current"], current);
+    assert!(!marked(&old_bin.kdcd) && marked(&old_bin.kdcd.with_file_name("kdcd.previous")));
+    b.kdc(&["household", "add", "--consent", "verbal", AREA, "H1", "members=2"]).ok();
+    assert!(
+        wait_until(WAIT, || a.kdc(&["--json", "household", "list", AREA]).stdout.contains("H1")),
+        "the updated device does not sync"
+    );
+    // It now offers the release on to others.
+    assert!(a.data_dir.join("releases").join(&name).exists());
+
+    // And back.
+    a.kdc(&["update", "--rollback"]).ok();
+    assert!(wait_until(WAIT, || marked(&old_bin.kdcd)), "the previous kdcd is not back");
+    assert!(a.wait_ready(WAIT) && a.running() && a.pid() == pid);
+    eprintln!("update: {} bytes fetched for {name}", archive.len());
+}

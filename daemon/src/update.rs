@@ -245,8 +245,21 @@ pub fn extract(name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, Updat
 /// written and synced as `NAME.new`, the old one hard-linked (or copied) to `NAME.previous`,
 /// then the new one renamed over it.
 pub fn install(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), UpdateError> {
+    install_with(dir, files, &mut |_| Ok(()))
+}
+
+/// [`install`], calling `after` once each step is on disk (tests stop it there, as a kill would).
+pub fn install_with(
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+    after: &mut dyn FnMut(&str) -> Result<(), UpdateError>,
+) -> Result<(), UpdateError> {
     for (file, body) in files {
         let path = dir.join(file);
+        // Already in place (an install stopped half-way and run again): keep the real previous.
+        if std::fs::read(&path).is_ok_and(|b| b == *body) {
+            continue;
+        }
         let new = dir.join(format!("{file}.new"));
         write_synced(&new, body)?;
         #[cfg(unix)]
@@ -254,8 +267,11 @@ pub fn install(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), UpdateErro
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&new, std::fs::Permissions::from_mode(0o755)).map_err(|e| io(e, &new))?;
         }
+        after(&format!("{file}: new written"))?;
         keep_previous(&path)?;
+        after(&format!("{file}: previous kept"))?;
         replace(&new, &path)?;
+        after(&format!("{file}: replaced"))?;
     }
     sync_dir(dir);
     Ok(())
@@ -490,6 +506,39 @@ mod tests {
         assert_eq!(std::fs::read(dir.path().join("kdcd.previous")).unwrap(), b"new kdcd");
         let empty = tempfile::tempdir().unwrap();
         assert!(rollback(empty.path(), &["kdcd"]).is_err());
+    }
+
+    /// Stopped after any step (as a kill -9 would stop it), each binary is whole: the old one or
+    /// the new one, never missing or half written; and installing again from there finishes.
+    #[test]
+    fn an_install_stopped_at_any_step_leaves_binaries_that_start() {
+        let files = vec![("kdcd".to_string(), b"new kdcd".to_vec()), ("kdc".to_string(), b"new kdc".to_vec())];
+        let mut steps = Vec::new();
+        let probe = tempfile::tempdir().unwrap();
+        install_with(probe.path(), &files, &mut |s| {
+            steps.push(s.to_string());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(steps.len(), 6);
+        for stop in 0..steps.len() {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("kdcd"), b"old kdcd").unwrap();
+            std::fs::write(dir.path().join("kdc"), b"old kdc").unwrap();
+            let mut n = 0;
+            let stopped = install_with(dir.path(), &files, &mut |s| {
+                n += 1;
+                if n > stop { Err(UpdateError::Io(format!("killed after {s}"))) } else { Ok(()) }
+            });
+            assert!(stopped.is_err());
+            for name in ["kdcd", "kdc"] {
+                let body = std::fs::read(dir.path().join(name)).unwrap();
+                assert!(body == format!("old {name}").as_bytes() || body == format!("new {name}").as_bytes(), "{stop}");
+            }
+            install(dir.path(), &files).unwrap();
+            assert_eq!(std::fs::read(dir.path().join("kdcd")).unwrap(), b"new kdcd");
+            assert_eq!(std::fs::read(dir.path().join("kdcd.previous")).unwrap(), b"old kdcd", "{stop}");
+        }
     }
 
     #[test]

@@ -76,6 +76,31 @@ fn offers(d: &OtherDaemon) -> Vec<String> {
     out.json()["offers"].as_array().unwrap().iter().map(|o| o["version"].as_str().unwrap().to_string()).collect()
 }
 
+/// Raw HTTP/1.1 to the daemon's web app (the test does not trust our own client).
+fn http(addr: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// Logs in to the web app of `d` with a one-time link; answers the API address and the cookie.
+fn web_login(d: &OtherDaemon) -> (String, String) {
+    let addr = std::fs::read_to_string(d.data_dir.join("api.addr")).unwrap().trim().to_string();
+    let url = d.json(&["ui", "--no-open"])["url"].as_str().unwrap().to_string();
+    let path = &url[url.find("/login").unwrap()..];
+    let answer = http(&addr, &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"));
+    let cookie = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no session cookie: {answer}"))
+        .to_string();
+    (addr, cookie)
+}
+
 fn peer_version(d: &Daemon, peer: &str) -> Json {
     let peers = d.json(&["peers"]);
     peers.as_array().unwrap().iter().find(|p| p["peer_id"] == peer).map(|p| p["version"].clone()).unwrap_or_default()
@@ -141,6 +166,31 @@ fn a_newer_release_travels_from_a_teammate_and_only_a_good_one_is_installed() {
     assert_eq!(offers(&a), vec!["9.0.0".to_string(), "8.0.0".into(), current.to_string()]);
     assert_eq!(peer_version(&b, &a_id), "0.1.9");
 
+    // The team page offers the newest, with a button; pressed, a bad archive is refused there.
+    let (addr, cookie) = web_login(&a);
+    let team = http(
+        &addr,
+        &format!(
+            "GET /a/{AREA}/team?lang=en HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(team.contains("data-update-offer=\"9.0.0\"") && team.contains("data-action=\"update\""), "{team}");
+    let csrf = team.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+    let form = format!("csrf={csrf}&action=update&release=9.0.0");
+    let pressed = http(
+        &addr,
+        &format!(
+            "POST /a/{AREA}/team?lang=en HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nContent-Type: \
+             application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    assert!(pressed.starts_with("HTTP/1.1 422"), "{pressed}");
+    assert!(
+        pressed.contains("data-error-for=\"update\"") && pressed.contains("signature does not verify"),
+        "{pressed}"
+    );
+
     // Not without a yes, and the bad ones never.
     let no = a.kdc(&["update"]);
     assert_eq!(no.code, 2, "{no:?}");
@@ -156,10 +206,15 @@ fn a_newer_release_travels_from_a_teammate_and_only_a_good_one_is_installed() {
     assert!(!old_bin.kdcd.with_file_name("kdcd.previous").exists());
     assert_eq!(a.json(&["update", "--check"])["current"], "0.1.9");
 
-    // The good one: fetched, checked, installed, restarted in place, syncing.
+    // The good one: fetched (resuming what an interrupted fetch left), checked, installed,
+    // restarted in place, syncing.
+    let resumed = 1_000_000;
+    std::fs::create_dir_all(a.data_dir.join("releases")).unwrap();
+    std::fs::write(a.data_dir.join("releases").join(format!("{name}.part")), &archive[..resumed]).unwrap();
+    let started = std::time::Instant::now();
     let done = a.json(&["update", "--yes", "--release", current]);
     assert_eq!(done["version"], current, "{done}");
-    assert_eq!(done["bytes_fetched"], archive.len(), "{done}");
+    assert_eq!(done["bytes_fetched"], archive.len() - resumed, "{done}");
     assert!(wait_until(WAIT, || peer_version(&b, &a_id) == current), "the device did not come back on {current}");
     assert!(a.wait_ready(WAIT));
     assert!(a.running() && a.pid() == pid, "restarted in place");
@@ -170,6 +225,7 @@ fn a_newer_release_travels_from_a_teammate_and_only_a_good_one_is_installed() {
         wait_until(WAIT, || a.kdc(&["--json", "household", "list", AREA]).stdout.contains("H1")),
         "the updated device does not sync"
     );
+    eprintln!("update: from `kdc update` to the new release syncing: {} ms", started.elapsed().as_millis());
     // It now offers the release on to others.
     assert!(a.data_dir.join("releases").join(&name).exists());
 

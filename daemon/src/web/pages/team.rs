@@ -30,6 +30,8 @@ struct Team {
     relays: Vec<crate::network::relays::RelayInfo>,
     /// The oldest release that reads the area as it is now.
     requires: crdt_model::compat::Requirement,
+    /// Newer releases for this device that connected teammates offer.
+    update: Option<crate::api::update::UpdateCheck>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -49,7 +51,8 @@ async fn read(ws: &WebState, l: L, area: &str) -> Result<Team, Response> {
         .map_err(|e| error_page(l, e.into()))?;
     let peers = ws.app.peers().await.unwrap_or_default();
     let relays = ws.app.relays(area.to_string()).await.map_err(|e| error_page(l, e))?;
-    Ok(Team { name, conflicts, members, peers, erasure, activity, erased: None, relays, requires })
+    let update = ws.app.update_check().await.ok().filter(|u| !u.offers.is_empty());
+    Ok(Team { name, conflicts, members, peers, erasure, activity, erased: None, relays, requires, update })
 }
 
 /// Unix seconds of today's start and of this week's (Monday), local time.
@@ -93,6 +96,19 @@ pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<Strin
             ws.app.node.remove_member(area.clone(), peer).await.map(|_| None).map_err(Into::into)
         }
         "add-peer" => ws.app.add_peer(form.get("addr").unwrap_or("")).await.map(|_| None),
+        "update" => {
+            let body = crate::api::update::UpdateBody { version: form.get("release").map(str::to_string) };
+            return match ws.app.update_install(body).await {
+                Ok(done) => page(updating(&ctx, &area, &done)),
+                Err(e) => match read(&ws, ctx.l, &area).await {
+                    Ok(t) => page_with(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        render(&ctx, &ws, &area, &t, None, Some(("update".into(), e.message)), None),
+                    ),
+                    Err(r) => r,
+                },
+            };
+        }
         "add-relay" => {
             let addr = form.get("relay").unwrap_or("").to_string();
             ws.app.node.add_relay(area.clone(), addr).await.map(|_| None).map_err(Into::into)
@@ -175,6 +191,21 @@ fn qr_svg(link: &str) -> Option<String> {
             .light_color(qrcode::render::svg::Color("#ffffff"))
             .build(),
     )
+}
+
+/// After `action=update`: the release is in place and kdcd restarts; the page reloads itself.
+fn updating(ctx: &Ctx, area: &str, done: &crate::api::update::Installed) -> Markup {
+    let l = ctx.l;
+    let body = html! {
+        h1 { (l.t("Đang cập nhật", "Updating")) }
+        section.card data-updated=(done.version) {
+            p.badge.ok { "✓ " (l.t("Đã cài bản ", "Installed release ")) (done.version) (l.t(" (thay bản ", " (was ")) (done.previous) ")." }
+            p { (l.t("Máy đang khởi động lại với bản mới (vài giây). Sau đó bấm:",
+                     "This device is restarting on the new release (a few seconds). Then:")) }
+            p { a href=(format!("/a/{area}/team")) data-action="reload" { (l.t("Mở lại trang Nhóm", "Open the team page again")) } }
+        }
+    };
+    layout::page(ctx, l.t("Đang cập nhật", "Updating"), None, Live::Off, &format!("/a/{area}/events"), body)
 }
 
 /// The area's relays: how this device stands with each; the head adds and removes them.
@@ -289,6 +320,26 @@ fn render(
     let typed_addr = if error.is_some_and(|e| e.0 == "addr") { typed_addr } else { "" };
     let body = html! {
         h1 { (l.t("Nhóm", "Team")) }
+        @if let Some(u) = &t.update {
+            @let o = &u.offers[0];
+            @let from = t.members.iter().find(|m| m.peer_id == o.from).map_or(o.from.as_str(), |m| m.name.as_str());
+            section.card.warn #update data-update-offer=(o.version) {
+                h2 { "⬆ " (l.t("Có bản mới: ", "A new release: ")) (o.version) }
+                p {
+                    (from) (l.t(" có bản ", " has release ")) strong { (o.version) }
+                    (l.t(" cho máy này (đang dùng bản ", " for this device (it runs ")) (u.current) "). "
+                    (l.t("Khi cập nhật, ứng dụng ngắt vài giây rồi tự kết nối lại; không mất dữ liệu.",
+                         "Updating takes the app away for a few seconds; nothing is lost."))
+                }
+                form method="post" action=(format!("/a/{area}/team")) {
+                    (csrf(ctx))
+                    input type="hidden" name="action" value="update";
+                    input type="hidden" name="release" value=(o.version);
+                    (field_error("update", error))
+                    button.primary type="submit" data-action="update" { (l.t("Cập nhật lên bản ", "Update to ")) (o.version) }
+                }
+            }
+        }
         section.card {
             h2 { (l.t("Thành viên", "Members")) }
             ul.members {

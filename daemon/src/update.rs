@@ -432,6 +432,15 @@ mod tests {
         builder.into_inner().unwrap().finish().unwrap()
     }
 
+    /// The key compiled in is the one whose secret half signs releases (its public file is kept
+    /// beside the signing tool).
+    #[test]
+    fn the_compiled_in_key_is_the_project_key() {
+        let file = include_str!("../../scripts/release-sign/kdc-release.pub");
+        assert_eq!(file.lines().nth(1), Some(RELEASE_KEY));
+        assert!(minisign_verify::PublicKey::from_base64(RELEASE_KEY).is_ok());
+    }
+
     #[test]
     fn names_say_release_and_platform() {
         let (v, t) = parse_name("kdc-sync-0.2.0-x86_64-unknown-linux-musl.tar.gz").unwrap();

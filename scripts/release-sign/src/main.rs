@@ -46,7 +46,7 @@ fn run(args: Vec<String>) -> anyhow::Result<()> {
         }
         ["sign", key, archive, version, target] => {
             let text = std::fs::read_to_string(key).with_context(|| format!("secret key {key}"))?;
-            let sk = minisign::SecretKeyBox::from_string(&text)?.into_secret_key(None)?;
+            let sk = minisign::SecretKeyBox::from_string(&text)?.into_unencrypted_secret_key()?;
             let bytes = std::fs::read(archive).with_context(|| format!("archive {archive}"))?;
             let trusted = format!("kdc-sync {version} {target}");
             let name = std::path::Path::new(archive).file_name().map(|n| n.to_string_lossy().into_owned());

@@ -156,4 +156,21 @@ fn a_team_on_two_releases_keeps_working() {
     assert_ne!(refused.code, 0, "{refused:?}");
     assert!(has(old_households(&old, "khu-moi"), "L3"));
     eprintln!("the older release's refusal of the file: {}", refused.stderr.trim());
+    let (here, there) = (new_households(&new, "khu-moi"), old_households(&old, "khu-moi"));
+    let (here_c, there_c) = (new_households(&new, "khu-cu"), old_households(&old, "khu-cu"));
+    eprintln!(
+        "compat figures: khu-moi (relay) here {} households {:?}, on {} {} {:?}; khu-cu here {} on {} {}; \
+         refusals logged by {}: {} before the relay, {} after",
+        here.len(),
+        here,
+        release.version,
+        there.len(),
+        there,
+        here_c.len(),
+        release.version,
+        there_c.len(),
+        release.version,
+        refused_before,
+        refusals(&old.log_text())
+    );
 }

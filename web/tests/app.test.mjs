@@ -980,6 +980,74 @@ scenario('relays: the head adds and removes a relay on the team page, a bad one 
   assert.deepEqual(A.kdcJson('area', 'relay', 'list', area), []);
 }, 150_000);
 
+scenario('update: a teammate offers a newer release on the team page; one tap fetches, checks and installs it, and the device comes back on it', async () => {
+  const os = await import('node:os');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kdc-web-update-'));
+  const signer = path.join(path.dirname(H.KDC), 'kdc-release-sign');
+  H.requireBinary(signer, 'kdc-release-sign', 'build the workspace (cargo build --workspace)');
+  const run = (cmd, args) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  // A release key of the test's own (debug builds also take KDC_TEST_RELEASE_KEY's).
+  const pk = run(signer, ['keygen', path.join(work, 'key')]).trim();
+  const env = { KDC_TEST_RELEASE_KEY: pk };
+  const B = await H.startDaemon({ name: 'may-Binh', env });
+  const { current, target } = B.kdcJson('update', '--check');
+  // The archive: this run's kdcd and kdc, debug information stripped, as scripts/dist lays it out.
+  const folder = `kdc-sync-${current}-${target}`;
+  fs.mkdirSync(path.join(work, folder));
+  for (const b of [H.KDCD, H.KDC]) {
+    const out = path.join(work, folder, path.basename(b));
+    const r = spawnSync('strip', ['--strip-debug', '-o', out, b]);
+    if (r.status !== 0) fs.copyFileSync(b, out);
+  }
+  const archive = path.join(work, `${folder}.tar.gz`);
+  run('tar', ['-C', work, '-czf', archive, folder]);
+  run(signer, ['sign', path.join(work, 'key', 'kdc-release.key'), archive, current, target]);
+  H.assertOk(B.kdc('update', '--import', archive), 'kdc update --import');
+
+  // The device on an older release runs from a folder of its own (the update replaces its files).
+  const binDir = path.join(work, 'bin');
+  fs.mkdirSync(binDir);
+  const kdcd = path.join(binDir, 'kdcd');
+  fs.copyFileSync(H.KDCD, kdcd);
+  fs.chmodSync(kdcd, 0o755);
+  const port = await H.freePort();
+  const U = await H.startDaemon({ name: 'may-Uyen', env: { ...env, KDC_TEST_VERSION: '0.1.9' }, bin: kdcd, api: `127.0.0.1:${port}` });
+  const area = 'khu-cap-nhat';
+  ensureArea(B, area, 'Khu cập nhật');
+  H.assertOk(B.kdc('member', 'add', area, U.id().peer_id, '--name', 'Uyên'), 'kdc member add');
+  H.assertOk(U.kdc('peer', 'add', B.dialAddr()), 'kdc peer add');
+  await H.waitFor(() => U.kdcJson('area', 'list').some((a) => a.id === area), { what: 'the area on U', timeout: 30_000 });
+  await H.waitFor(() => U.kdcJson('update', '--check').offers.length > 0, { what: 'the offer on U', timeout: 30_000 });
+
+  const { page } = await phoneOn(U);
+  await open(page, `${U.base}/a/${area}/team`);
+  const banner = page.locator('[data-update-offer]');
+  await banner.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.equal(await banner.getAttribute('data-update-offer'), current);
+  assert.match(await banner.innerText(), new RegExp(current.replace(/\./g, '\\.')), 'the banner does not name the release');
+  assert.deepEqual(await H.smallTapTargets(page), [], 'tap targets under 44 px with the update banner');
+  await H.shot(page, 'team-update-offered');
+  await banner.locator('[data-action="update"]').click();
+  await page.locator('[data-updated]').waitFor({ state: 'visible', timeout: 60_000 });
+  assert.equal(await page.locator('[data-updated]').getAttribute('data-updated'), current);
+  await H.shot(page, 'team-update-installed');
+
+  // Back on the new release, same port, same session: no offer any more, and it syncs.
+  await H.waitFor(() => {
+    const r = U.kdc('--json', 'update', '--check');
+    return r.code === 0 && JSON.parse(r.stdout).current === current;
+  }, { what: 'U back on the new release', timeout: 30_000 });
+  assert.ok(fs.existsSync(path.join(binDir, 'kdcd.previous')), 'the previous kdcd was not kept');
+  await open(page, `${U.base}/a/${area}/team`);
+  assert.equal(await page.locator('[data-update-offer]').count(), 0, 'an offer of the release it runs');
+  H.assertOk(B.kdc('household', 'add', '--consent', 'verbal', area, 'U1', 'members=2'), 'kdc household add');
+  await H.waitFor(() => householdExists(U, area, 'U1'), { what: 'U1 on the updated device', timeout: 30_000 });
+}, 150_000);
+
 scenario('ward office: the areas this device syncs are on the ward page, live, each with its figures and a link to its board', async () => {
   ensureArea(A, AREA, 'Tam Giác 3');
   const { page } = await phoneOn(A, { viewport: { width: 1366, height: 768 }, isMobile: false, hasTouch: false });

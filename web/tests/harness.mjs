@@ -271,7 +271,7 @@ let daemonSeq = 0;
  * control API on a free loopback port, libp2p on loopback, no mDNS. Resolves when `api.addr`
  * holds the bound address and that address accepts connections.
  */
-export async function startDaemon({ name = 'test-device', peers = [], uiListen = null, extraArgs = [], dir = null, api = '127.0.0.1:0' } = {}) {
+export async function startDaemon({ name = 'test-device', peers = [], uiListen = null, extraArgs = [], dir = null, api = '127.0.0.1:0', env: extraEnv = {}, bin = KDCD } = {}) {
   requireDaemonBinaries();
   const seq = ++daemonSeq;
   if (!dir) {
@@ -337,10 +337,10 @@ export async function startDaemon({ name = 'test-device', peers = [], uiListen =
   args.push(...extraArgs);
 
   const fd = fs.openSync(d.log, 'a');
-  fs.writeSync(fd, `\n===== [${new Date().toISOString()}] #${seq} ${KDCD} ${args.join(' ')}\n`);
-  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG || 'info' };
+  fs.writeSync(fd, `\n===== [${new Date().toISOString()}] #${seq} ${bin} ${args.join(' ')}\n`);
+  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG || 'info', ...extraEnv };
   delete env.KDC_DATA_DIR;
-  const proc = spawn(KDCD, args, { stdio: ['ignore', fd, fd], env });
+  const proc = spawn(bin, args, { stdio: ['ignore', fd, fd], env });
   fs.closeSync(fd);
   d.proc = proc;
   liveProcs.add(proc);

@@ -32,6 +32,36 @@ fn has(list: Vec<String>, hh: &str) -> bool {
     list.iter().any(|h| h == hh)
 }
 
+/// Raw HTTP/1.1 (the test does not trust our own client).
+fn http(addr: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// The team page of `area` on `d`, in English, after logging in with a one-time link.
+fn team_page(d: &Daemon, area: &str) -> String {
+    let addr = std::fs::read_to_string(d.data_dir.join("api.addr")).unwrap().trim().to_string();
+    let url = d.json(&["ui", "--no-open"])["url"].as_str().unwrap().to_string();
+    let path = &url[url.find("/login").unwrap()..];
+    let login = http(&addr, &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"));
+    let cookie = login
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no session cookie: {login}"))
+        .to_string();
+    http(
+        &addr,
+        &format!(
+            "GET /a/{area}/team?lang=en HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+        ),
+    )
+}
+
 fn refusals(log: &str) -> usize {
     log.lines().filter(|l| l.contains("refused")).count()
 }
@@ -117,7 +147,9 @@ fn a_team_on_two_releases_keeps_working() {
     );
     let refused_before = refusals(&old.log_text());
 
-    // The head adds a relay: told first who will stop receiving.
+    // The head adds a relay: told first who will stop receiving (the team page, beside the form).
+    let team = team_page(&new, "khu-moi");
+    assert!(team.contains("data-relay-stops=\"1\"") && team.contains("Lan</strong> (release 0.1.0)"), "{team}");
     let added = new.kdc(&["area", "relay", "add", "khu-moi", RELAY]).ok();
     assert!(added.stderr.contains("Lan (0.1.0)") && added.stderr.contains("0.2.0"), "{added:?}");
     new.kdc(&["household", "add", "--consent", "verbal", "khu-moi", "N2", "members=2"]).ok();
@@ -133,7 +165,11 @@ fn a_team_on_two_releases_keeps_working() {
     let old_log = old.log_text();
     assert!(refusals(&old_log) <= refused_before + 1, "the older device refused messages in a loop:\n{old_log}");
 
-    // The doctor names the member, its release and what to do; the older area still syncs.
+    // The team page marks the member; the doctor names it, its release and what to do; the
+    // older area still syncs.
+    let team = team_page(&new, "khu-moi");
+    assert!(team.contains("data-behind=\"0.1.0\""), "{team}");
+    assert!(!team.contains("data-relay-stops"), "{team}");
     let doctor = new.json(&["doctor", "khu-moi"]);
     let advice: Vec<&kdc_tests::Json> =
         doctor["advice"].as_array().unwrap().iter().filter(|a| a["code"] == "member-behind").collect();

@@ -401,3 +401,38 @@ pub fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
     }
     found
 }
+
+/// Raw HTTP/1.1 to a daemon (tests do not trust our own client): the whole answer as text.
+pub fn http(addr: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr.trim()).expect("connect");
+    s.write_all(request.as_bytes()).expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    out
+}
+
+/// Logs in to the web app of the daemon on `data_dir` with the one-time link `url` (from
+/// `kdc --json ui --no-open`); answers its address and the session cookie (`name=value`).
+pub fn web_login(data_dir: &Path, url: &str) -> (String, String) {
+    let addr = std::fs::read_to_string(data_dir.join("api.addr")).expect("api.addr").trim().to_string();
+    let path = &url[url.find("/login").expect("a login link")..];
+    let answer = http(&addr, &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"));
+    let cookie = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no session cookie: {answer}"))
+        .to_string();
+    (addr, cookie)
+}
+
+/// `GET path` on the web app with the session cookie, in English.
+pub fn web_get(addr: &str, cookie: &str, path: &str) -> String {
+    http(
+        addr,
+        &format!(
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nAccept-Language: en\r\nConnection: close\r\n\r\n"
+        ),
+    )
+}

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use kdc_tests::previous::{OtherDaemon, previous};
-use kdc_tests::{Daemon, can_run, wait_until};
+use kdc_tests::{Daemon, can_run, wait_until, web_get, web_login};
 
 const CONVERGE: Duration = Duration::from_secs(30);
 const RELAY: &str = "/ip4/127.0.0.1/tcp/9/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
@@ -32,34 +32,11 @@ fn has(list: Vec<String>, hh: &str) -> bool {
     list.iter().any(|h| h == hh)
 }
 
-/// Raw HTTP/1.1 (the test does not trust our own client).
-fn http(addr: &str, request: &str) -> String {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.write_all(request.as_bytes()).unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
-}
-
 /// The team page of `area` on `d`, in English, after logging in with a one-time link.
 fn team_page(d: &Daemon, area: &str) -> String {
-    let addr = std::fs::read_to_string(d.data_dir.join("api.addr")).unwrap().trim().to_string();
     let url = d.json(&["ui", "--no-open"])["url"].as_str().unwrap().to_string();
-    let path = &url[url.find("/login").unwrap()..];
-    let login = http(&addr, &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"));
-    let cookie = login
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
-        .and_then(|c| c.split(';').next())
-        .unwrap_or_else(|| panic!("no session cookie: {login}"))
-        .to_string();
-    http(
-        &addr,
-        &format!(
-            "GET /a/{area}/team?lang=en HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
-        ),
-    )
+    let (addr, cookie) = web_login(&d.data_dir, &url);
+    web_get(&addr, &cookie, &format!("/a/{area}/team?lang=en"))
 }
 
 fn refusals(log: &str) -> usize {

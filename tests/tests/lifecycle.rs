@@ -1,9 +1,9 @@
 //! The daemon's files, its single-instance lock, its token, and graceful shutdown.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 
-use kdc_tests::{Daemon, START_TIMEOUT, spawn_kdcd, wait_with_deadline};
+use kdc_tests::{Daemon, START_TIMEOUT, http, spawn_kdcd, wait_with_deadline};
 
 #[test]
 fn data_dir_files_and_single_instance() {
@@ -30,15 +30,6 @@ fn data_dir_files_and_single_instance() {
     assert_eq!(d.terminate().code(), Some(0));
     d.restart();
     assert_eq!(d.json(&["id"])["peer_id"], id1);
-}
-
-/// Raw HTTP so the test does not trust our own client.
-fn http(addr: &str, request: &str) -> String {
-    let mut s = std::net::TcpStream::connect(addr.trim()).unwrap();
-    s.write_all(request.as_bytes()).unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kdc_tests::previous::{OtherDaemon, Release};
-use kdc_tests::{Daemon, Json, bin, wait_until};
+use kdc_tests::{Daemon, Json, bin, http, wait_until, web_get, web_login};
 
 const AREA: &str = "khu-cap-nhat";
 const WAIT: Duration = Duration::from_secs(30);
@@ -74,31 +74,6 @@ fn offers(d: &OtherDaemon) -> Vec<String> {
         return Vec::new();
     }
     out.json()["offers"].as_array().unwrap().iter().map(|o| o["version"].as_str().unwrap().to_string()).collect()
-}
-
-/// Raw HTTP/1.1 to the daemon's web app (the test does not trust our own client).
-fn http(addr: &str, request: &str) -> String {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.write_all(request.as_bytes()).unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
-}
-
-/// Logs in to the web app of `d` with a one-time link; answers the API address and the cookie.
-fn web_login(d: &OtherDaemon) -> (String, String) {
-    let addr = std::fs::read_to_string(d.data_dir.join("api.addr")).unwrap().trim().to_string();
-    let url = d.json(&["ui", "--no-open"])["url"].as_str().unwrap().to_string();
-    let path = &url[url.find("/login").unwrap()..];
-    let answer = http(&addr, &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"));
-    let cookie = answer
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
-        .and_then(|c| c.split(';').next())
-        .unwrap_or_else(|| panic!("no session cookie: {answer}"))
-        .to_string();
-    (addr, cookie)
 }
 
 fn peer_version(d: &Daemon, peer: &str) -> Json {
@@ -167,13 +142,9 @@ fn a_newer_release_travels_from_a_teammate_and_only_a_good_one_is_installed() {
     assert_eq!(peer_version(&b, &a_id), "0.1.9");
 
     // The team page offers the newest, with a button; pressed, a bad archive is refused there.
-    let (addr, cookie) = web_login(&a);
-    let team = http(
-        &addr,
-        &format!(
-            "GET /a/{AREA}/team?lang=en HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
-        ),
-    );
+    let url = a.json(&["ui", "--no-open"])["url"].as_str().unwrap().to_string();
+    let (addr, cookie) = web_login(&a.data_dir, &url);
+    let team = web_get(&addr, &cookie, &format!("/a/{AREA}/team?lang=en"));
     assert!(team.contains("data-update-offer=\"9.0.0\"") && team.contains("data-action=\"update\""), "{team}");
     let csrf = team.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
     let form = format!("csrf={csrf}&action=update&release=9.0.0");

@@ -203,7 +203,19 @@ impl AppState {
             let _ = std::fs::remove_file(&part);
             let exe = std::env::current_exe().map_err(|e| UpdateError::Io(e.to_string()))?;
             let dir = exe.parent().ok_or_else(|| UpdateError::Io("kdcd has no directory".into()))?.to_path_buf();
-            up::install(&dir, &files)?;
+            up::install(&dir, &files).map_err(|e| match e {
+                // Installed by root, or on a read-only system directory (the systemd unit's
+                // ProtectSystem=strict): say how to finish by hand; the archive is kept.
+                UpdateError::Io(m) => UpdateError::Io(format!(
+                    "{m}: kdcd cannot replace its own files in {}; unpack {} (kept in {}) and copy kdcd and kdc \
+                     there by hand, e.g. sudo install -m 755 kdcd kdc {}/, then restart kdcd",
+                    dir.display(),
+                    name,
+                    store.dir().display(),
+                    dir.display()
+                )),
+                other => other,
+            })?;
             Ok(exe)
         })
         .await

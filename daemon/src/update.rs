@@ -352,7 +352,7 @@ impl Store {
         &self.dir
     }
 
-    /// The archives kept whose signature still verifies.
+    /// The archives kept with their signature (each was checked when it was added).
     pub fn list(&self) -> Vec<Archive> {
         let Ok(entries) = std::fs::read_dir(&self.dir) else { return Vec::new() };
         let mut out: Vec<Archive> = entries

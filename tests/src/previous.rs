@@ -138,11 +138,7 @@ impl OtherDaemon {
             .stdin(Stdio::null())
             .output()
             .expect("run the other release's kdc");
-        crate::Output {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        crate::Output::from(out)
     }
 
     #[track_caller]

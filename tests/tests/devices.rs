@@ -111,11 +111,7 @@ impl Emulated {
             .env_remove("KDC_DATA_DIR")
             .output()
             .expect("run the emulated kdc");
-        kdc_tests::Output {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        kdc_tests::Output::from(out)
     }
 }
 

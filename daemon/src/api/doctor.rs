@@ -148,14 +148,11 @@ impl AppState {
                 let info = peers.iter().find(|p| p.peer_id == m.peer_id);
                 let addrs: Vec<String> = info.map(|p| p.addrs.clone()).unwrap_or_default();
                 let version = info.and_then(|p| p.version.clone());
-                let is_behind = m.peer_id != me
-                    && !m.removed
-                    && version
-                        .as_deref()
-                        .and_then(|v| semver::Version::parse(v).ok())
-                        .is_some_and(|v| !requires.readable_by(&v));
-                if is_behind {
-                    behind.push(behind_advice(area, &m.name, version.as_deref().unwrap_or("?"), &requires));
+                let announced = version.as_deref().and_then(|v| semver::Version::parse(v).ok());
+                let is_behind =
+                    m.peer_id != me && !m.removed && announced.as_ref().is_some_and(|v| !requires.readable_by(v));
+                if let (true, Some(v)) = (is_behind, &announced) {
+                    behind.push(behind_advice(area, &m.name, v, &requires));
                 }
                 members.push(MemberCheck {
                     version,
@@ -382,9 +379,13 @@ pub fn erasure_advice(s: &crdt_model::epoch::ErasureStatus) -> Vec<Advice> {
 }
 
 /// A member whose release cannot read the area as it is now.
-pub fn behind_advice(area: &str, name: &str, version: &str, requires: &crdt_model::compat::Requirement) -> Advice {
-    let missing =
-        requires.missing_for(&semver::Version::parse(version).unwrap_or_else(|_| semver::Version::new(0, 0, 0)));
+pub fn behind_advice(
+    area: &str,
+    name: &str,
+    version: &semver::Version,
+    requires: &crdt_model::compat::Requirement,
+) -> Advice {
+    let missing = requires.missing_for(version);
     let (vi_why, en_why): (Vec<&str>, Vec<&str>) = missing.iter().map(|f| f.words()).unzip();
     let (vi_why, en_why) = if missing.is_empty() {
         (String::new(), String::new())
@@ -558,7 +559,7 @@ mod tests {
             release: semver::Version::new(0, 2, 0),
             features: vec![crdt_model::compat::Feature::Relays],
         };
-        let a = behind_advice("khu-1", "Lan", "0.1.0", &requires);
+        let a = behind_advice("khu-1", "Lan", &semver::Version::new(0, 1, 0), &requires);
         assert_eq!(a.code, "member-behind");
         assert!(a.vi.contains("máy của Lan dùng bản 0.1.0") && a.vi.contains("0.2.0"), "{}", a.vi);
         assert!(a.vi.contains("máy chuyển tiếp"), "{}", a.vi);

@@ -168,8 +168,7 @@ impl NetHandle {
         self.ask(|reply| Command::Relays { reply }).await
     }
 
-    /// What connected peers on newer releases offer, asking them again first (a few seconds at
-    /// most).
+    /// What connected peers on newer releases offer (asked when each said its release).
     pub async fn update_offers(&self) -> Result<Vec<(PeerId, crate::update::Archive)>, NetError> {
         self.ask(|reply| Command::UpdateOffers { reply }).await
     }

@@ -46,6 +46,39 @@ pub const CHUNK: u64 = 256 * 1024;
 pub const RELEASES_DIR: &str = "releases";
 /// Debug builds: the release this device says it is (tests play an older device with it).
 pub const TEST_VERSION_VAR: &str = "KDC_TEST_VERSION";
+/// Debug builds on Unix: the step of an update at which kdcd kills itself with SIGKILL, as a
+/// phone's low-memory killer or a pulled battery would (`tests/tests/update.rs` goes through
+/// every step in [`STEPS`]).
+pub const TEST_KILL_VAR: &str = "KDC_TEST_KILL_AT";
+/// The steps of an update, in order, for [`TEST_KILL_VAR`]: the fetch, the checks, the store,
+/// each binary's three install steps ([`install_with`]), the last one before the restart.
+pub const STEPS: &[&str] = &[
+    "fetch: first chunk written",
+    "fetch: last chunk written",
+    "checked",
+    "kept to offer",
+    "kdc: new written",
+    "kdc: previous kept",
+    "kdc: replaced",
+    "kdcd: new written",
+    "kdcd: previous kept",
+    "kdcd: replaced",
+    "installed",
+];
+
+/// Where an update reaches `step`: a debug build whose [`TEST_KILL_VAR`] names it dies here.
+pub fn reached(step: &str) {
+    #[cfg(all(debug_assertions, unix))]
+    if std::env::var(TEST_KILL_VAR).is_ok_and(|s| s == step) {
+        eprintln!("kdcd: killed at update step {step:?} ({TEST_KILL_VAR})");
+        // SAFETY: kill(2) on this process; no memory is touched.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+    }
+    #[cfg(not(all(debug_assertions, unix)))]
+    let _ = step;
+}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum UpdateError {
@@ -243,7 +276,9 @@ pub fn extract(name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, Updat
 /// Puts `files` (from [`extract`]) into `dir`, each replacing the binary of its name, the
 /// replaced one kept as `NAME.previous`. Each step leaves a binary that starts: the new file is
 /// written and synced as `NAME.new`, the old one hard-linked (or copied) to `NAME.previous`,
-/// then the new one renamed over it.
+/// then the new one renamed over it. `kdcd` goes last: a device whose daemon runs the new
+/// release has the new `kdc` too, and one stopped before that still runs the old release,
+/// offered the new one again (the files already in place are not written twice).
 pub fn install(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), UpdateError> {
     install_with(dir, files, &mut |_| Ok(()))
 }
@@ -254,6 +289,8 @@ pub fn install_with(
     files: &[(String, Vec<u8>)],
     after: &mut dyn FnMut(&str) -> Result<(), UpdateError>,
 ) -> Result<(), UpdateError> {
+    let mut files: Vec<&(String, Vec<u8>)> = files.iter().collect();
+    files.sort_by_key(|(file, _)| file.starts_with("kdcd"));
     for (file, body) in files {
         let path = dir.join(file);
         // Already in place (an install stopped half-way and run again): keep the real previous.
@@ -530,6 +567,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(steps.len(), 6);
+        assert!(steps.iter().all(|s| STEPS.contains(&s.as_str())), "{steps:?} are not all in STEPS");
         for stop in 0..steps.len() {
             let dir = tempfile::tempdir().unwrap();
             std::fs::write(dir.path().join("kdcd"), b"old kdcd").unwrap();
@@ -543,6 +581,10 @@ mod tests {
             for name in ["kdcd", "kdc"] {
                 let body = std::fs::read(dir.path().join(name)).unwrap();
                 assert!(body == format!("old {name}").as_bytes() || body == format!("new {name}").as_bytes(), "{stop}");
+            }
+            // A new daemon never runs beside an old kdc.
+            if std::fs::read(dir.path().join("kdcd")).unwrap() == b"new kdcd" {
+                assert_eq!(std::fs::read(dir.path().join("kdc")).unwrap(), b"new kdc", "{stop}");
             }
             install(dir.path(), &files).unwrap();
             assert_eq!(std::fs::read(dir.path().join("kdcd")).unwrap(), b"new kdcd");

@@ -64,6 +64,30 @@ fn install_dir(dir: &Path, mark: bool) -> Release {
     Release { version: "test".into(), commit: String::new(), kdcd, kdc }
 }
 
+/// This run's release archive for this platform, signed with `pair`, written in `dir`.
+struct Signed {
+    name: String,
+    archive: Vec<u8>,
+    path: PathBuf,
+    signature: String,
+}
+
+fn signed_archive(dir: &Path, pair: &minisign::KeyPair) -> Signed {
+    let (current, target) = (crdt_model::compat::RELEASE, kdc_daemon::update::this_target());
+    let name = format!("kdc-sync-{current}-{target}.tar.gz");
+    let folder = format!("kdc-sync-{current}-{target}");
+    let archive = tar_gz(&[
+        (format!("{folder}/kdcd"), binary(dir, "kdcd")),
+        (format!("{folder}/kdc"), binary(dir, "kdc")),
+        (format!("{folder}/README.txt"), b"readme".to_vec()),
+    ]);
+    let path = dir.join(&name);
+    std::fs::write(&path, &archive).unwrap();
+    let signature = sign(pair, &archive, &format!("kdc-sync {current} {target}"));
+    std::fs::write(format!("{}.minisig", path.display()), &signature).unwrap();
+    Signed { name, archive, path, signature }
+}
+
 fn marked(path: &PathBuf) -> bool {
     std::fs::read(path).unwrap().ends_with(OLD_MARK)
 }
@@ -91,17 +115,7 @@ fn a_newer_release_travels_from_a_teammate_and_only_a_good_one_is_installed() {
 
     // The teammate on this release, keeping its signed archive to offer.
     let b = Daemon::start_args(&["--name", "Binh"]);
-    let name = format!("kdc-sync-{current}-{target}.tar.gz");
-    let folder = format!("kdc-sync-{current}-{target}");
-    let archive = tar_gz(&[
-        (format!("{folder}/kdcd"), binary(tmp.path(), "kdcd")),
-        (format!("{folder}/kdc"), binary(tmp.path(), "kdc")),
-        (format!("{folder}/README.txt"), b"readme".to_vec()),
-    ]);
-    let path = tmp.path().join(&name);
-    std::fs::write(&path, &archive).unwrap();
-    let good_sig = sign(&pair, &archive, &format!("kdc-sync {current} {target}"));
-    std::fs::write(format!("{}.minisig", path.display()), &good_sig).unwrap();
+    let Signed { name, archive, path, signature: good_sig } = signed_archive(tmp.path(), &pair);
     // The teammate's kdcd takes only what its own key check passes: this one needs the test key.
     let refused = b.kdc(&["update", "--import", path.to_str().unwrap()]);
     assert_eq!(refused.code, 1, "signed with a key the release does not know: {refused:?}");
@@ -205,4 +219,84 @@ fn a_newer_release_travels_from_a_teammate_and_only_a_good_one_is_installed() {
     assert!(wait_until(WAIT, || marked(&old_bin.kdcd)), "the previous kdcd is not back");
     assert!(a.wait_ready(WAIT) && a.running() && a.pid() == pid);
     eprintln!("update: {} bytes fetched for {name}", archive.len());
+}
+
+/// An update killed with SIGKILL at each of its steps (`KDC_TEST_KILL_AT`, debug builds on
+/// Unix), as a phone's low-memory killer would: every time the device starts again, on whole
+/// binaries (the old release or the new one, and never a new kdcd beside an old kdc); still on
+/// the old one it is offered the new one again and finishes (resuming the fetch it had begun);
+/// then it syncs on the new release.
+#[cfg(unix)]
+#[test]
+fn an_update_killed_at_any_step_leaves_a_device_that_starts_and_finishes_it() {
+    use kdc_daemon::update::{CHUNK, STEPS};
+    let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    let pk = pair.pk.to_base64();
+    let current = crdt_model::compat::RELEASE;
+    let tmp = tempfile::tempdir().unwrap();
+    let Signed { archive, path, .. } = signed_archive(tmp.path(), &pair);
+    let (new_kdcd, new_kdc) = (binary(tmp.path(), "kdcd"), binary(tmp.path(), "kdc"));
+    let old_kdc = std::fs::read(bin("kdc")).unwrap();
+    let b = Daemon::start_with_env_args(&[("KDC_TEST_RELEASE_KEY", &pk)], &["--name", "Binh"]);
+    b.kdc(&["update", "--import", path.to_str().unwrap()]).ok();
+    b.kdc(&["area", "create", AREA, "--name", "Khu cập nhật", "--ward", "Phường 1"]).ok();
+    let old_env = [("KDC_TEST_VERSION", "0.1.9"), ("KDC_TEST_RELEASE_KEY", pk.as_str())];
+
+    for (i, step) in STEPS.iter().enumerate() {
+        let dir = tmp.path().join(format!("step-{i}"));
+        let bins = install_dir(&dir.join("bin"), true);
+        let mut env = old_env.to_vec();
+        env.push(("KDC_TEST_KILL_AT", step));
+        let mut a = OtherDaemon::start_with_env(&bins, &dir, "An", &env);
+        let a_id = a.json(&["id"])["peer_id"].as_str().unwrap().to_string();
+        b.kdc(&["member", "add", AREA, &a_id, "--name", &format!("An {i}")]).ok();
+        a.kdc(&["peer", "add", &b.dial_addr()]).ok();
+        assert!(wait_until(WAIT, || offers(&a).contains(&current.to_string())), "{step}: no offer");
+        // Binh's address is on disk (the address book is saved within 250 ms of a change).
+        let b_id = b.peer_id();
+        let book = a.data_dir.join("peers.json");
+        assert!(wait_until(WAIT, || std::fs::read_to_string(&book).is_ok_and(|t| t.contains(&b_id))));
+        let killed = a.kdc(&["update", "--yes", "--release", current]);
+        assert_ne!(killed.code, 0, "{step}: the update went through: {killed:?}");
+        assert!(wait_until(WAIT, || !a.running()), "{step}: kdcd was not killed");
+        assert!(a.log_text().contains(&format!("killed at update step {step:?}")), "{step}: {}", a.log_text());
+        drop(a);
+
+        // Whole binaries, and a new daemon only beside the new kdc.
+        let (kdcd, kdc) = (std::fs::read(&bins.kdcd).unwrap(), std::fs::read(&bins.kdc).unwrap());
+        let old = kdcd.ends_with(OLD_MARK);
+        assert!(old || kdcd == new_kdcd, "{step}: kdcd is neither release");
+        assert!(kdc == old_kdc || kdc == new_kdc, "{step}: kdc is neither release");
+        assert!(old || kdc == new_kdc, "{step}: the new kdcd beside the old kdc");
+
+        // Started again as its boot script would: it answers, on either release.
+        let env: Vec<(&str, &str)> = if old { old_env.to_vec() } else { vec![old_env[1]] };
+        let a = OtherDaemon::start_with_env(&bins, &dir, "An", &env);
+        if old {
+            assert!(
+                wait_until(WAIT, || offers(&a).contains(&current.to_string())),
+                "{step}: no offer again; peers {}; log {}",
+                a.kdc(&["--json", "peers"]).stdout,
+                a.log_text()
+            );
+            let done = a.json(&["update", "--yes", "--release", current]);
+            assert_eq!(done["version"], current, "{step}: {done}");
+            let fetched = done["bytes_fetched"].as_u64().unwrap();
+            if *step == "fetch: first chunk written" {
+                assert_eq!(fetched, archive.len() as u64 - CHUNK, "{step}: the fetch did not resume");
+            }
+            if *step == "checked" {
+                assert_eq!(fetched, 0, "{step}: fetched again what it had");
+            }
+            assert!(a.wait_ready(WAIT), "{step}: not back after the update");
+        }
+        assert!(wait_until(WAIT, || peer_version(&b, &a_id) == current), "{step}: not syncing on {current}");
+        assert_eq!(a.json(&["update", "--check"])["current"], current, "{step}");
+        assert_eq!(std::fs::read(&bins.kdcd).unwrap(), new_kdcd, "{step}");
+        assert_eq!(std::fs::read(&bins.kdc).unwrap(), new_kdc, "{step}");
+        eprintln!(
+            "update: killed at {step:?}: started again on {}",
+            if old { "the old release, finished it" } else { "the new release" }
+        );
+    }
 }

@@ -175,7 +175,11 @@ impl AppState {
             .map_err(|e| ApiError::internal(format!("{}: {e}", part.display())))?;
             have += n;
             fetched += n;
+            if fetched == n {
+                up::reached("fetch: first chunk written");
+            }
         }
+        up::reached("fetch: last chunk written");
         let signature = match net
             .update_request(peer, UpdateRequest::Signature { name: offer.name.clone() })
             .await
@@ -199,11 +203,17 @@ impl AppState {
                     return Err(e);
                 }
             };
+            up::reached("checked");
             store.add(&keys, &name, &bytes, signature.as_deref().unwrap_or_default())?;
             let _ = std::fs::remove_file(&part);
+            up::reached("kept to offer");
             let exe = std::env::current_exe().map_err(|e| UpdateError::Io(e.to_string()))?;
             let dir = exe.parent().ok_or_else(|| UpdateError::Io("kdcd has no directory".into()))?.to_path_buf();
-            up::install(&dir, &files).map_err(|e| match e {
+            let mut step = |s: &str| {
+                up::reached(s);
+                Ok(())
+            };
+            up::install_with(&dir, &files, &mut step).map_err(|e| match e {
                 // Installed by root, or on a read-only system directory (the systemd unit's
                 // ProtectSystem=strict): say how to finish by hand; the archive is kept.
                 UpdateError::Io(m) => UpdateError::Io(format!(
@@ -216,6 +226,7 @@ impl AppState {
                 )),
                 other => other,
             })?;
+            up::reached("installed");
             Ok(exe)
         })
         .await

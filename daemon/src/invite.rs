@@ -206,6 +206,13 @@ pub enum InviteRefusal {
     NotAllowed { area: String, reason: String },
     #[error("the joining device's {field} is not valid: {reason}")]
     BadJoiner { field: &'static str, reason: String },
+    /// The joiner announced a release that cannot read the area: it would wait for an area it
+    /// refuses. The invite stays unused.
+    #[error(
+        "area {area} needs KDC Sync {needs} or newer ({why}) and the joining device has {has}: update it \
+         (kdc update, or the new release's archive), then use the same invite again"
+    )]
+    OlderRelease { area: String, needs: String, has: String, why: String },
 }
 
 fn put_short(out: &mut Vec<u8>, bytes: &[u8]) {

@@ -169,6 +169,23 @@ fn a_team_on_two_releases_keeps_working() {
     assert_ne!(refused.code, 0, "{refused:?}");
     assert!(has(old_households(&old, "khu-moi"), "L3"));
     eprintln!("the older release's refusal of the file: {}", refused.stderr.trim());
+
+    // A new teammate on the older release, invited to the area with a relay: refused at once,
+    // told which release it needs; the invite is not spent and the roster unchanged.
+    let late = OtherDaemon::start(&release, dir.path(), "Tu");
+    let members_before = new.json(&["member", "list", "khu-moi"]).as_array().unwrap().len();
+    let token = new.json(&["invite", "khu-moi"])["token"].as_str().unwrap().to_string();
+    let asked = std::time::Instant::now();
+    let join = late.kdc(&["join", &token]);
+    let took = asked.elapsed();
+    assert_ne!(join.code, 0, "{join:?}");
+    assert!(join.stderr.contains("needs KDC Sync 0.2.0 or newer") && join.stderr.contains("has 0.1.0"), "{join:?}");
+    assert_eq!(new.json(&["member", "list", "khu-moi"]).as_array().unwrap().len(), members_before);
+    eprintln!(
+        "the older release's join of the area with a relay, refused in {} ms: {}",
+        took.as_millis(),
+        join.stderr.trim()
+    );
     let (here, there) = (new_households(&new, "khu-moi"), old_households(&old, "khu-moi"));
     let (here_c, there_c) = (new_households(&new, "khu-cu"), old_households(&old, "khu-cu"));
     eprintln!(

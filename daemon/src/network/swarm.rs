@@ -11,7 +11,7 @@
 //! The loop handles, in this order of priority: shutdown, finished internal work, frames from
 //! the sync streams, commands from the handle, local changes, timers, and swarm events.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::behaviour::{Behaviour, BehaviourEvent, build_swarm};
 use super::codec::{self, Frame, Request, Response};
-use super::joins::Joins;
+use super::joins::{Asked, Joins};
 use super::link::{self, LinkEvent, Outbound};
 use super::peers::{
     self, Conn, MDNS_DEFER, PeerState, REDIAL_MAX, REDIAL_MIN, Redial, is_dialable, is_relayed, jitter, now_ms,
@@ -128,6 +128,10 @@ struct EventLoop {
     stranger_budget: std::sync::Arc<tokio::sync::Semaphore>,
     next_stream: u64,
     joins: Joins,
+    /// Join requests waiting for the joiner's release (its identify).
+    asked: Asked<Request, ResponseChannel<Response>>,
+    /// Peers whose identify arrived on their current connections.
+    identified: HashSet<PeerId>,
     peers: HashMap<PeerId, PeerState>,
     names: HashMap<String, String>,
     redial: HashMap<Multiaddr, Redial>,
@@ -171,6 +175,8 @@ pub fn spawn(
         stranger_budget: link::stranger_budget(),
         next_stream: 0,
         joins: Joins::default(),
+        asked: Asked::default(),
+        identified: HashSet::new(),
         peers: HashMap::new(),
         names: HashMap::new(),
         redial: HashMap::new(),
@@ -345,6 +351,9 @@ impl EventLoop {
             self.swarm.close_connection(id);
         }
         self.joins.expire(now);
+        for (peer, request, channel) in self.asked.expired(now) {
+            self.redeem(peer, request, channel);
+        }
         self.feed(Input::Tick);
         if self.addrs_dirty {
             self.save_addresses();
@@ -601,12 +610,11 @@ impl EventLoop {
         use request_response::{Event, Message};
         match event {
             Event::Message { peer, message: Message::Request { request, channel, .. }, .. } => {
-                let Request::Join { area, secret, name } = request;
-                let (node, tx) = (self.node.clone(), self.internal_tx.clone());
-                tokio::spawn(async move {
-                    let result = node.redeem_invite(area.clone(), secret, peer.to_string(), name, now_ms()).await;
-                    let _ = tx.send(Internal::Redeemed { peer, area, channel, result });
-                });
+                if self.identified.contains(&peer) {
+                    self.redeem(peer, request, channel);
+                } else {
+                    self.asked.wait(peer, request, channel, Instant::now());
+                }
             }
             Event::Message { peer, message: Message::Response { request_id, response }, .. } => {
                 self.handle_join_answer(peer, request_id, response)
@@ -620,6 +628,18 @@ impl EventLoop {
             }
             Event::ResponseSent { .. } => {}
         }
+    }
+
+    /// Redeems a join request, telling the node the joiner's announced release (a release that
+    /// cannot read the area is refused, and the invite kept).
+    fn redeem(&mut self, peer: PeerId, request: Request, channel: ResponseChannel<Response>) {
+        let Request::Join { area, secret, name } = request;
+        let release = self.peers.get(&peer).and_then(|p| p.version.clone());
+        let (node, tx) = (self.node.clone(), self.internal_tx.clone());
+        tokio::spawn(async move {
+            let result = node.redeem_invite(area.clone(), secret, peer.to_string(), name, release, now_ms()).await;
+            let _ = tx.send(Internal::Redeemed { peer, area, channel, result });
+        });
     }
 
     fn handle_join_answer(&mut self, peer: PeerId, request_id: OutboundRequestId, response: Response) {
@@ -793,6 +813,10 @@ impl EventLoop {
                     self.addrs_dirty = true;
                 }
                 self.ask_offers_if_newer(peer_id);
+                self.identified.insert(peer_id);
+                for (peer, request, channel) in self.asked.identified(peer_id) {
+                    self.redeem(peer, request, channel);
+                }
                 for addr in info.listen_addrs {
                     // Circuit addresses are made from the areas' relays, not remembered.
                     if is_dialable(&addr) && !is_relayed(&addr) {
@@ -894,6 +918,7 @@ impl EventLoop {
                     p.dial_soon(Instant::now());
                     self.node.peer_connection(&peer_id.to_string(), false);
                     self.update_offers.remove(&peer_id);
+                    self.identified.remove(&peer_id);
                     self.feed(Input::Disconnected(peer_id));
                     self.drop_streams(peer_id);
                 }

@@ -152,9 +152,13 @@ impl Node {
         secret_hex: String,
         joiner: String,
         joiner_name: String,
+        joiner_release: Option<semver::Version>,
         now_ms: i64,
     ) -> Result<()> {
-        self.blocking(move |inner| inner.redeem_invite(&area, &secret_hex, &joiner, &joiner_name, now_ms)).await
+        self.blocking(move |inner| {
+            inner.redeem_invite(&area, &secret_hex, &joiner, &joiner_name, joiner_release.as_ref(), now_ms)
+        })
+        .await
     }
 }
 
@@ -184,7 +188,15 @@ impl Inner {
         Ok((secret, expires_at_ms))
     }
 
-    fn redeem_invite(&self, area: &str, secret_hex: &str, joiner: &str, joiner_name: &str, now: i64) -> Result<()> {
+    fn redeem_invite(
+        &self,
+        area: &str,
+        secret_hex: &str,
+        joiner: &str,
+        joiner_name: &str,
+        joiner_release: Option<&semver::Version>,
+        now: i64,
+    ) -> Result<()> {
         // Anything that is not a secret this device made is simply unknown: no hint about why.
         let secret =
             hex::decode(secret_hex.trim()).ok().filter(|s| s.len() == SECRET_LEN).ok_or(InviteRefusal::Unknown)?;
@@ -208,6 +220,18 @@ impl Inner {
         let entry = self.entry(area)?;
         let mut e = self.lock(&entry, area)?;
         may_invite(&e.area, &self.actor)?;
+        let needs = e.area.requires();
+        if let Some(has) = joiner_release.filter(|r| !needs.readable_by(r)) {
+            let why: Vec<&str> = needs.features.iter().map(|f| f.words().1).collect();
+            let why = if why.is_empty() { "a later release's feature".to_string() } else { why.join(", ") };
+            return Err(InviteRefusal::OlderRelease {
+                area: area.to_string(),
+                needs: needs.release.to_string(),
+                has: has.to_string(),
+                why,
+            }
+            .into());
+        }
         if !self.store.invite_mark_used(&hash, &stored)? {
             return Err(InviteRefusal::Used.into()); // Another redemption won the race.
         }
@@ -371,17 +395,19 @@ mod tests {
         let joiner = peer();
 
         // Wrong area, forged and malformed secrets, bad joiner: refused, the invite stays good.
-        let e = node.redeem_invite("b".into(), hex.clone(), joiner.clone(), "Minh".into(), now).await.unwrap_err();
+        let e =
+            node.redeem_invite("b".into(), hex.clone(), joiner.clone(), "Minh".into(), None, now).await.unwrap_err();
         assert!(matches!(kind(&e), Some(InviteRefusal::WrongArea { .. })), "{e}");
         for forged in [hex::encode([0u8; 16]), "zz".into(), String::new(), hex[..30].to_string()] {
-            let e = node.redeem_invite("a".into(), forged, joiner.clone(), "Minh".into(), now).await.unwrap_err();
+            let e = node.redeem_invite("a".into(), forged, joiner.clone(), "Minh".into(), None, now).await.unwrap_err();
             assert_eq!(kind(&e), Some(&InviteRefusal::Unknown), "{e}");
         }
-        let e = node.redeem_invite("a".into(), hex.clone(), "nobody".into(), "Minh".into(), now).await.unwrap_err();
+        let e =
+            node.redeem_invite("a".into(), hex.clone(), "nobody".into(), "Minh".into(), None, now).await.unwrap_err();
         assert!(matches!(kind(&e), Some(InviteRefusal::BadJoiner { .. })), "{e}");
 
         let mut changes = node.subscribe();
-        node.redeem_invite("a".into(), hex.clone(), joiner.clone(), " Minh\n".into(), now).await.expect("redeem");
+        node.redeem_invite("a".into(), hex.clone(), joiner.clone(), " Minh\n".into(), None, now).await.expect("redeem");
         assert_eq!(changes.try_recv().expect("announced"), "a");
         let members = node.members("a".into()).await.expect("members");
         let m = members.iter().find(|m| m.peer_id == joiner).expect("joiner on the roster");
@@ -389,11 +415,40 @@ mod tests {
         assert_eq!(m.added_by.as_deref(), Some(actor().as_str()));
 
         // Used twice: refused, whoever presents it.
-        let e = node.redeem_invite("a".into(), hex.clone(), joiner.clone(), "Minh".into(), now).await.unwrap_err();
+        let e =
+            node.redeem_invite("a".into(), hex.clone(), joiner.clone(), "Minh".into(), None, now).await.unwrap_err();
         assert_eq!(kind(&e), Some(&InviteRefusal::Used), "{e}");
-        let e = node.redeem_invite("a".into(), hex, peer(), "Other".into(), now).await.unwrap_err();
+        let e = node.redeem_invite("a".into(), hex, peer(), "Other".into(), None, now).await.unwrap_err();
         assert_eq!(kind(&e), Some(&InviteRefusal::Used), "{e}");
         assert!(e.to_string().contains("already used"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_joiner_on_a_release_that_cannot_read_the_area_is_refused_and_the_invite_kept() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let node = node(tmp.path(), 256);
+        node.create_area(new_area("a")).await.expect("create");
+        let (secret, _) = node.create_invite("a".into(), DEFAULT_INVITE_TTL).await.expect("invite");
+        let old = semver::Version::new(0, 1, 0);
+        // Nothing in the area needs more than the first release yet: 0.1.0 may join.
+        let (first, _) = node.create_invite("a".into(), DEFAULT_INVITE_TTL).await.expect("invite");
+        node.redeem_invite("a".into(), hex::encode(first), peer(), "Lan".into(), Some(old.clone()), now_ms())
+            .await
+            .expect("0.1.0 reads an area without relays");
+        let relay = format!("/ip4/127.0.0.1/tcp/9/p2p/{}", peer());
+        node.add_relay("a".into(), relay).await.expect("relay");
+        let e = node
+            .redeem_invite("a".into(), hex::encode(secret), peer(), "Minh".into(), Some(old), now_ms())
+            .await
+            .unwrap_err();
+        assert!(matches!(kind(&e), Some(InviteRefusal::OlderRelease { .. })), "{e}");
+        let text = e.to_string();
+        assert!(text.contains("0.2.0 or newer") && text.contains("has 0.1.0") && text.contains("relays"), "{text}");
+        // Updated, the same invite works.
+        let now = crdt_model::compat::release();
+        node.redeem_invite("a".into(), hex::encode(secret), peer(), "Minh".into(), Some(now), now_ms())
+            .await
+            .expect("the invite was kept");
     }
 
     #[tokio::test]
@@ -402,11 +457,16 @@ mod tests {
         let node = node(tmp.path(), 256);
         node.create_area(new_area("a")).await.expect("create");
         let (secret, expires) = node.create_invite("a".into(), Duration::from_secs(60)).await.expect("invite");
-        let e = node.redeem_invite("a".into(), hex::encode(secret), peer(), "Minh".into(), expires).await.unwrap_err();
+        let e = node
+            .redeem_invite("a".into(), hex::encode(secret), peer(), "Minh".into(), None, expires)
+            .await
+            .unwrap_err();
         assert!(matches!(kind(&e), Some(InviteRefusal::Expired(_))), "{e}");
         assert!(e.to_string().contains("expired"), "{e}");
         // Just before the expiry it still works.
-        node.redeem_invite("a".into(), hex::encode(secret), peer(), "Minh".into(), expires - 1).await.expect("redeem");
+        node.redeem_invite("a".into(), hex::encode(secret), peer(), "Minh".into(), None, expires - 1)
+            .await
+            .expect("redeem");
         let e = node.create_invite("a".into(), Duration::ZERO).await.unwrap_err();
         assert!(matches!(&e, NodeError::Model(ModelError::InvalidInput { field, .. }) if field == "ttl"), "{e}");
         let e = node.create_invite("nowhere".into(), DEFAULT_INVITE_TTL).await.unwrap_err();
@@ -426,7 +486,8 @@ mod tests {
         let e = node.create_invite("a".into(), DEFAULT_INVITE_TTL).await.unwrap_err();
         assert!(matches!(kind(&e), Some(InviteRefusal::NotAllowed { .. })), "{e}");
         // An invite made earlier dies with the inviter's right to invite.
-        let e = node.redeem_invite("a".into(), hex::encode(secret), peer(), "X".into(), now_ms()).await.unwrap_err();
+        let e =
+            node.redeem_invite("a".into(), hex::encode(secret), peer(), "X".into(), None, now_ms()).await.unwrap_err();
         assert!(matches!(kind(&e), Some(InviteRefusal::NotAllowed { .. })), "{e}");
         let e = node.remove_member("a".into(), other).await.unwrap_err();
         assert!(matches!(&e, NodeError::Model(ModelError::InvalidInput { field, .. }) if field == "area"), "{e}");

@@ -86,6 +86,10 @@ pub struct AreaSummary {
     pub name: String,
     pub ward: String,
     pub households: u64,
+    /// The oldest release that reads the area as it is ([`crate::compat`]); absent from a
+    /// release that did not say.
+    #[serde(default)]
+    pub requires: String,
 }
 
 /// `kdc status --json`.
@@ -417,7 +421,13 @@ impl Area {
 
     pub fn summary(&self) -> AreaSummary {
         let households = self.households().iter().filter(|h| !h.archived).count() as u64;
-        AreaSummary { id: self.id(), name: self.name(), ward: self.ward(), households }
+        AreaSummary {
+            id: self.id(),
+            name: self.name(),
+            ward: self.ward(),
+            households,
+            requires: self.requires().release.to_string(),
+        }
     }
 
     /// One household, archived or not.

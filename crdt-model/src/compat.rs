@@ -98,6 +98,31 @@ impl Requirement {
     pub fn missing_for(&self, release: &Version) -> Vec<Feature> {
         self.features.iter().copied().filter(|f| f.since() > *release).collect()
     }
+
+    /// This requirement once the document also uses `feature`.
+    pub fn with(&self, feature: Feature) -> Requirement {
+        let mut features = self.features.clone();
+        if !features.contains(&feature) {
+            features.push(feature);
+        }
+        Requirement { release: self.release.clone().max(feature.since()), features }
+    }
+
+    /// Of `members` (name, announced release), those who read the document now but not once it
+    /// uses `feature`: they stop receiving its changes until they update. The team page and
+    /// `kdc area relay add` name them before the first relay.
+    pub fn stopped_by<'a>(
+        &self,
+        feature: Feature,
+        members: impl IntoIterator<Item = (&'a str, &'a Version)>,
+    ) -> Vec<(String, String)> {
+        let then = self.with(feature);
+        members
+            .into_iter()
+            .filter(|(_, v)| self.readable_by(v) && !then.readable_by(v))
+            .map(|(name, v)| (name.to_string(), v.to_string()))
+            .collect()
+    }
 }
 
 /// The door's refusal of a document that needs a newer release than this one.

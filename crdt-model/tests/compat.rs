@@ -52,6 +52,24 @@ fn relays_need_the_release_that_reads_them_and_say_so_for_good() {
 }
 
 #[test]
+fn the_members_a_first_relay_stops_are_those_it_leaves_behind() {
+    let a = area(None);
+    let (old, new, behind) = (v("0.1.0"), Feature::Relays.since(), v("0.0.9"));
+    let members = [("Lan", &old), ("Huy", &new)];
+    assert_eq!(a.requires().stopped_by(Feature::Relays, members), vec![("Lan".to_string(), "0.1.0".to_string())]);
+    // Already behind (the area needs more than it reads): not stopped by this, named elsewhere.
+    let needs_more = a.requires().with(Feature::MaxDeclined);
+    assert!(needs_more.stopped_by(Feature::Relays, [("Lan", &old)]).is_empty());
+    assert!(a.requires().stopped_by(Feature::Relays, [("Tu", &behind)]).is_empty());
+    // Once relays are there, a further relay stops nobody new.
+    let mut b = area(None);
+    b.add_relay(RELAY, "peer-a", T0 + 1).unwrap();
+    assert!(b.requires().stopped_by(Feature::Relays, [("Lan", &old), ("Huy", &new)]).is_empty());
+    assert_eq!(b.summary().requires, new.to_string());
+    assert_eq!(a.summary().requires, compat::FIRST_RELEASE);
+}
+
+#[test]
 fn a_profile_that_limits_declined_households_needs_its_release() {
     let toml = Area::create(
         NewArea { id: "x".into(), name: "x".into(), ward: "x".into(), profile_toml: None },

@@ -14,61 +14,25 @@ pub struct Release {
     pub kdc: PathBuf,
 }
 
-/// The newest release in CHANGELOG.md that has a commit (`## 0.1.0 — commit cbb117d`).
-pub fn previous_in_changelog(changelog: &str) -> Option<(String, String)> {
-    changelog.lines().filter_map(|l| l.strip_prefix("## ")).find_map(|l| {
-        let (version, rest) = l.split_once(' ')?;
-        let commit = rest.split_once("commit ")?.1.split_whitespace().next()?;
-        Some((version.to_string(), commit.to_string()))
-    })
-}
-
-/// The previous release, built if it is not yet (minutes, once). `Err` says why it cannot be.
+/// The previous release, built if it is not yet (minutes, once, by `scripts/previous-release`,
+/// which .ci/run also starts early). `Err` says why it cannot be.
 pub fn previous() -> Result<Release, String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf();
-    let changelog = std::fs::read_to_string(root.join("CHANGELOG.md")).map_err(|e| format!("CHANGELOG.md: {e}"))?;
-    let (version, commit) = previous_in_changelog(&changelog).ok_or("CHANGELOG.md names no release with a commit")?;
-    let base = root.join("target/compat").join(&version);
-    let (src, target) = (base.join("src"), base.join("target"));
-    let bins = target.join("debug");
-    let release =
-        Release { version: version.clone(), commit: commit.clone(), kdcd: bins.join("kdcd"), kdc: bins.join("kdc") };
-    if release.kdcd.exists() && release.kdc.exists() {
-        return Ok(release);
+    let out = Command::new("bash")
+        .arg(root.join("scripts/previous-release"))
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("bash scripts/previous-release: {e}"))?;
+    if !out.status.success() {
+        return Err("scripts/previous-release failed (its message is above)".into());
     }
-    if !src.join("Cargo.toml").exists() {
-        std::fs::create_dir_all(&base).map_err(|e| format!("{}: {e}", base.display()))?;
-        let _ = Command::new("git").arg("-C").arg(&root).args(["worktree", "prune"]).status();
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(&root)
-            .args(["worktree", "add", "--detach"])
-            .arg(&src)
-            .arg(&commit)
-            .output()
-            .map_err(|e| format!("git: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "git worktree add {commit} (release {version}): {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-    }
-    eprintln!("building release {version} (commit {commit}) in {} — once", base.display());
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(&src)
-        .args(["build", "--locked", "--bins", "-p", "kdc-daemon", "-p", "kdc-cli", "--target-dir"])
-        .arg(&target)
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTFLAGS")
-        .stdout(Stdio::null())
-        .status()
-        .map_err(|e| format!("cargo: {e}"))?;
-    if !status.success() || !release.kdcd.exists() {
-        return Err(format!("the build of release {version} (commit {commit}) failed"));
-    }
-    Ok(release)
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut words = text.split_whitespace();
+    let (Some(version), Some(commit), Some(dir)) = (words.next(), words.next(), words.next()) else {
+        return Err(format!("scripts/previous-release printed {text:?}, not \"VERSION COMMIT DIR\""));
+    };
+    let dir = PathBuf::from(dir);
+    Ok(Release { version: version.into(), commit: commit.into(), kdcd: dir.join("kdcd"), kdc: dir.join("kdc") })
 }
 
 /// A daemon of another release on a data directory: API on a free loopback port, no mDNS, its
@@ -158,17 +122,5 @@ impl Drop for OtherDaemon {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_changelog_names_the_previous_release() {
-        let text =
-            "# Changelog\n\n## 0.3.0 — unreleased (main)\n\n## 0.2.0 — commit abc1234\n\n## 0.1.0 — commit cbb117d\n";
-        assert_eq!(super::previous_in_changelog(text), Some(("0.2.0".into(), "abc1234".into())));
-        let ours = include_str!("../../CHANGELOG.md");
-        assert_eq!(super::previous_in_changelog(ours), Some(("0.1.0".into(), "cbb117d".into())));
     }
 }

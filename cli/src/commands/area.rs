@@ -71,30 +71,35 @@ fn relay(ctx: &Ctx, cmd: RelayCmd) -> anyhow::Result<()> {
     }
 }
 
-/// Active members (name, release) whose announced release cannot read an area with relays,
-/// when the area has none yet: the first relay stops what they receive until they update.
-/// Best effort: what cannot be read is no reason not to add the relay.
+/// Active members (name, release) who read the area now but not once it has a relay, when it
+/// has none yet: the first relay stops what they receive until they update (the team page names
+/// the same members, with the same rule: `Requirement::stopped_by`). Best effort: what cannot be
+/// read is no reason not to add the relay.
 fn left_behind_by_relays(client: &kdc_daemon::client::Client, area: &str) -> Vec<(String, String)> {
-    let since = crdt_model::compat::Feature::Relays.since();
-    let (Ok(relays), Ok(members), Ok(peers)) = (
+    let (Ok(areas), Ok(relays), Ok(members), Ok(peers)) = (
+        client.areas::<Vec<AreaSummary>>(),
         client.relays::<Vec<RelayInfo>>(area),
         client.members::<Vec<crdt_model::area::Member>>(area),
         client.peers::<Vec<kdc_daemon::network::PeerInfo>>(),
     ) else {
         return Vec::new();
     };
+    let Some(needs) = areas.iter().find(|a| a.id == area).and_then(|a| semver::Version::parse(&a.requires).ok()) else {
+        return Vec::new();
+    };
     if !relays.is_empty() {
         return Vec::new();
     }
-    members
+    let releases: Vec<(String, semver::Version)> = members
         .into_iter()
         .filter(|m| !m.removed)
         .filter_map(|m| {
             let v = peers.iter().find(|p| p.peer_id == m.peer_id)?.version.as_deref()?;
-            let v = semver::Version::parse(v).ok()?;
-            (v < since).then(|| (m.name, v.to_string()))
+            Some((m.name, semver::Version::parse(v).ok()?))
         })
-        .collect()
+        .collect();
+    let now = crdt_model::compat::Requirement { release: needs, features: Vec::new() };
+    now.stopped_by(crdt_model::compat::Feature::Relays, releases.iter().map(|(n, v)| (n.as_str(), v)))
 }
 
 /// Reads a profile file and checks it with the same rules the daemon applies, so a mistake is

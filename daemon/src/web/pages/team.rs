@@ -310,13 +310,13 @@ fn render(
     };
     let behind = |peer: &str| release(peer).filter(|v| !t.requires.readable_by(v));
     // Members a first relay would leave behind (told before the head adds it).
-    let relays_since = crdt_model::compat::Feature::Relays.since();
-    let stops: Vec<(String, String)> = t
+    let releases: Vec<(&str, semver::Version)> = t
         .members
         .iter()
-        .filter(|m| !m.removed && m.peer_id != me && behind(&m.peer_id).is_none())
-        .filter_map(|m| release(&m.peer_id).filter(|v| *v < relays_since).map(|v| (m.name.clone(), v.to_string())))
+        .filter(|m| !m.removed && m.peer_id != me)
+        .filter_map(|m| Some((m.name.as_str(), release(&m.peer_id)?)))
         .collect();
+    let stops = t.requires.stopped_by(crdt_model::compat::Feature::Relays, releases.iter().map(|(n, v)| (*n, v)));
     let typed_addr = if error.is_some_and(|e| e.0 == "addr") { typed_addr } else { "" };
     let body = html! {
         h1 { (l.t("Nhóm", "Team")) }

@@ -7,7 +7,7 @@ use crdt_model::history::{DayStatus, FieldChange};
 use serde::Serialize;
 
 use crate::i18n;
-use crate::output::{right_align, table};
+use crate::output::{criterion_label, right_align, table};
 use crate::report::BOM;
 
 /// `kdc history AREA --json`.
@@ -61,7 +61,8 @@ pub fn days_table(lang: Lang, h: &AreaHistory) -> String {
     ]);
     for d in &h.days {
         let e = &d.evaluation;
-        let not_met: Vec<&str> = e.criteria.iter().filter(|c| c.required && !c.met).map(|c| c.id.as_str()).collect();
+        let not_met: Vec<String> =
+            e.criteria.iter().filter(|c| c.required && !c.met).map(|c| criterion_label(lang, c)).collect();
         t.add_row(vec![
             day_text(lang, &d.date),
             d.changes.to_string(),

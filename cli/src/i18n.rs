@@ -479,12 +479,7 @@ pub fn archived_mark(lang: Lang) -> &'static str {
 }
 
 pub fn role(lang: Lang, role: &str) -> String {
-    match (lang, role) {
-        (Lang::Vi, "head") => "trưởng nhóm".into(),
-        (Lang::Vi, "member") => "thành viên".into(),
-        (Lang::Vi, "ward") => "phường".into(),
-        (_, other) => other.to_string(),
-    }
+    crdt_model::text::role(lang, role).to_string()
 }
 
 // ---- id -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ use kdc_daemon::network::PeerInfo;
 use serde::Serialize;
 
 use crate::i18n;
+use crdt_model::text;
 
 /// One JSON document on one line (as the daemon answers), with a trailing newline.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<String> {
@@ -35,28 +36,6 @@ pub fn right_align(t: &mut Table, columns: &[usize]) {
 }
 
 // ---- numbers --------------------------------------------------------------------------------
-
-/// `numerator / denominator` as a percentage with 2 decimals, e.g. `88.71%`, computed in
-/// integers and rounded half up, the same figure as the status JSON's 4-decimal `ratio`
-/// (0.8889 is `88.89%`). Whether a criterion is met is the `met` column, decided exactly by
-/// the model: 99 999 of 100 000 shows `100.00%` and "not met" against `>= 100%`.
-/// `None` when the denominator is 0.
-pub fn percent(numerator: u64, denominator: u64) -> Option<String> {
-    if denominator == 0 {
-        return None;
-    }
-    let (n, d) = (u128::from(numerator), u128::from(denominator));
-    let hundredths = (n * 20_000 + d) / (2 * d);
-    Some(format!("{}.{:02}%", hundredths / 100, hundredths % 100))
-}
-
-/// A threshold as the comparison and a percentage without needless decimals: `> 90%`,
-/// `>= 100%`, `> 50.5%`.
-pub fn threshold_text(op: &str, threshold: f64) -> String {
-    let pct = format!("{:.2}", threshold * 100.0);
-    let pct = pct.trim_end_matches('0').trim_end_matches('.');
-    format!("{op} {pct}%")
-}
 
 // ---- id and areas ---------------------------------------------------------------------------
 
@@ -92,7 +71,8 @@ pub fn area_list(lang: Lang, areas: &[AreaSummary]) -> String {
 // ---- status ---------------------------------------------------------------------------------
 
 /// The label of a criterion in `lang`, falling back to its id.
-fn criterion_label(lang: Lang, c: &CriterionStatus) -> String {
+/// A criterion by its profile label in `lang` (its id when the profile has none).
+pub(crate) fn criterion_label(lang: Lang, c: &CriterionStatus) -> String {
     let label = c.label.get(lang);
     if label.is_empty() { c.id.clone() } else { label.to_string() }
 }
@@ -108,7 +88,7 @@ pub fn criterion_row(lang: Lang, c: &CriterionStatus) -> Vec<String> {
         (na.clone(), i18n::no_data(lang).to_string())
     } else if c.applicable {
         let verdict = if c.met { i18n::met(lang) } else { i18n::not_met(lang) };
-        (percent(c.numerator, c.denominator).unwrap_or_else(|| na.clone()), verdict.to_string())
+        (text::percent(lang, c.numerator, c.denominator).unwrap_or_else(|| na.clone()), verdict.to_string())
     } else {
         (na.clone(), na)
     };
@@ -116,7 +96,7 @@ pub fn criterion_row(lang: Lang, c: &CriterionStatus) -> Vec<String> {
         label,
         format!("{}/{}", c.numerator, c.denominator),
         pct,
-        threshold_text(&c.op, c.threshold),
+        text::op_threshold(lang, &c.op, c.threshold),
         verdict,
         c.unknown.to_string(),
     ]
@@ -217,7 +197,11 @@ pub fn household_list(lang: Lang, items: &[HouseholdListItem], missing_filter: O
     let mut t = table(header);
     // Door to door: group by group (those without one last), house codes in order within.
     let mut sorted: Vec<&HouseholdListItem> = items.iter().collect();
-    sorted.sort_by(|a, b| (a.group.is_none(), &a.group, &a.id).cmp(&(b.group.is_none(), &b.group, &b.id)));
+    sorted.sort_by(|a, b| {
+        (a.group.is_none().cmp(&b.group.is_none()))
+            .then_with(|| text::natural_cmp(a.group.as_deref().unwrap_or(""), b.group.as_deref().unwrap_or("")))
+            .then_with(|| text::natural_cmp(&a.id, &b.id))
+    });
     for h in sorted {
         let mut code = h.id.clone();
         if h.archived {
@@ -615,28 +599,12 @@ mod tests {
     }
 
     #[test]
-    fn percentages_have_two_decimals_rounded_half_up() {
-        assert_eq!(percent(275, 310).as_deref(), Some("88.71%"));
-        assert_eq!(percent(8, 9).as_deref(), Some("88.89%"));
-        assert_eq!(percent(90, 100).as_deref(), Some("90.00%"));
-        assert_eq!(percent(1, 1).as_deref(), Some("100.00%"));
-        assert_eq!(percent(0, 7).as_deref(), Some("0.00%"));
-        assert_eq!(percent(2, 3).as_deref(), Some("66.67%"));
-        assert_eq!(percent(1, 3).as_deref(), Some("33.33%"));
-        // 1/8 = 12.5%, 1/16 = 6.25%, 1/32 = 3.125% -> half up.
-        assert_eq!(percent(1, 32).as_deref(), Some("3.13%"));
-        assert_eq!(percent(99_999, 100_000).as_deref(), Some("100.00%"));
-        assert_eq!(percent(u64::MAX, u64::MAX).as_deref(), Some("100.00%"));
-        assert_eq!(percent(1, 0), None);
-    }
-
-    #[test]
-    fn thresholds_as_op_and_percent() {
-        assert_eq!(threshold_text(">", 0.9), "> 90%");
-        assert_eq!(threshold_text(">=", 1.0), ">= 100%");
-        assert_eq!(threshold_text(">", 0.5), "> 50%");
-        assert_eq!(threshold_text(">=", 0.505), ">= 50.5%");
-        assert_eq!(threshold_text(">=", 0.0), ">= 0%");
+    fn the_status_row_speaks_the_language_of_the_table() {
+        let c = crit("e_citizen", 8, 9, ">", 0.9, false, true);
+        let vi = criterion_row(Lang::Vi, &c);
+        assert_eq!((vi[2].as_str(), vi[3].as_str()), ("88,89%", "> 90%"));
+        let en = criterion_row(Lang::En, &c);
+        assert_eq!((en[2].as_str(), en[3].as_str()), ("88.89%", "> 90%"));
     }
 
     #[test]
@@ -648,13 +616,13 @@ mod tests {
     #[test]
     fn criterion_rows() {
         let row = criterion_row(Lang::Vi, &crit("e_citizen", 275, 310, ">", 0.9, false, true));
-        assert_eq!(row, ["Tài khoản định danh điện tử", "275/310", "88.71%", "> 90%", "Chưa đạt", "3"]);
+        assert_eq!(row, ["Tài khoản định danh điện tử", "275/310", "88,71%", "> 90%", "Chưa đạt", "3"]);
         let row = criterion_row(Lang::En, &crit("e_citizen", 91, 100, ">", 0.9, true, true));
         assert_eq!(row, ["Electronic citizen account", "91/100", "91.00%", "> 90%", "met", "3"]);
         let row = criterion_row(Lang::En, &crit("qr_payment", 0, 0, ">=", 1.0, true, false));
-        assert_eq!(row, ["Electronic citizen account (encouraged)", "0/0", "n/a", ">= 100%", "n/a", "3"]);
+        assert_eq!(row, ["Electronic citizen account (encouraged)", "0/0", "n/a", "≥ 100%", "n/a", "3"]);
         let row = criterion_row(Lang::Vi, &crit("qr_payment", 0, 0, ">=", 1.0, true, true));
-        assert_eq!(row[2..5], ["—", ">= 100%", "—"]);
+        assert_eq!(row[2..5], ["—", "≥ 100%", "—"]);
     }
 
     #[test]
@@ -678,7 +646,7 @@ mod tests {
         assert!(vi.starts_with("Tam Giác 3 (tam-giac-3)\nPhường/xã: Phường 7\n"), "{vi}");
         assert!(vi.contains("Đạt 7/8 tiêu chí bắt buộc"), "{vi}");
         assert!(vi.contains("3 hộ từ chối khảo sát (2,44%)"), "{vi}");
-        assert!(vi.contains("88.71%") && vi.contains("Chưa đạt"), "{vi}");
+        assert!(vi.contains("88,71%") && vi.contains("Chưa đạt"), "{vi}");
         assert!(vi.contains("Còn 2 hộ chưa ghi"), "{vi}");
         let en = status(Lang::En, &Status { incomplete: 0, certified: true, required_met: 8, ..s });
         assert!(en.contains("8 of 8 required criteria met"), "{en}");

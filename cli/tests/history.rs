@@ -155,6 +155,18 @@ fn history_by_day_in_json_and_csv() {
     let out = kdc(dir.path(), &["--lang", "en", "history", "tam-giac-3", "--snapshot", f]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("2026-08-13"), "{}", out.stdout);
+    // Criteria not met are named by their labels, in the table's language.
+    assert!(
+        out.stdout.contains("Residents with an electronic citizen account") && !out.stdout.contains("e_citizen"),
+        "{}",
+        out.stdout
+    );
+    let vi = kdc(dir.path(), &["--lang", "vi", "history", "tam-giac-3", "--snapshot", f]);
+    assert!(
+        vi.stdout.contains("Người dân có tài khoản định danh điện tử") && !vi.stdout.contains("e_citizen"),
+        "{}",
+        vi.stdout
+    );
 
     let out =
         kdc(dir.path(), &["history", "tam-giac-3", "--since", "2026-08-13", "--until", "2026-08-11", "--snapshot", f]);

@@ -25,6 +25,7 @@ pub mod profile;
 pub mod schema;
 pub mod snapshot;
 pub mod sync;
+pub mod text;
 pub mod value;
 
 pub use area::{Area, HouseholdWrite, NewArea, Status};

@@ -216,12 +216,10 @@ pub fn declined_line(lang: Lang, declined: u64, households: u64) -> Option<Strin
     if declined == 0 {
         return None;
     }
-    let all = u128::from(declined + households);
-    let hundredths = (u128::from(declined) * 20_000 + all) / (2 * all);
-    let (int, frac) = (hundredths / 100, hundredths % 100);
+    let share = crdt_model::text::percent(lang, declined, declined + households)?;
     Some(match lang {
-        Lang::Vi => format!("{declined} hộ từ chối khảo sát ({int},{frac:02}%): không tính vào tiêu chí nào"),
-        Lang::En => format!("{declined} households declined the survey ({int}.{frac:02}%): counted in no criterion"),
+        Lang::Vi => format!("{declined} hộ từ chối khảo sát ({share}): không tính vào tiêu chí nào"),
+        Lang::En => format!("{declined} households declined the survey ({share}): counted in no criterion"),
     })
 }
 

@@ -8,6 +8,7 @@
 
 use chrono::{Local, TimeZone};
 pub use crdt_model::Lang;
+use crdt_model::text;
 
 /// The cookie that remembers the language.
 pub const LANG_COOKIE: &str = "kdc_lang";
@@ -33,21 +34,15 @@ impl L {
         }
     }
 
-    /// `numerator / denominator` as a percentage with two decimals, rounded half up, in
-    /// integers: `80,00%` / `80.00%`. `—` when the denominator is 0.
+    /// `numerator / denominator` as a percentage with two decimals (`80,00%` / `80.00%`,
+    /// [`crdt_model::text::percent`]). `—` when the denominator is 0.
     pub fn percent(self, numerator: u64, denominator: u64) -> String {
-        if denominator == 0 {
-            return "—".into();
-        }
-        let hundredths = (numerator as u128 * 20_000 / denominator as u128).div_ceil(2);
-        let sep = self.t(",", ".");
-        format!("{}{sep}{:02}%", hundredths / 100, hundredths % 100)
+        text::percent(self.0, numerator, denominator).unwrap_or_else(|| "—".into())
     }
 
     /// A threshold such as 0.9 as `90%` (or `90,5%` when it has a fraction of a percent).
     pub fn threshold(self, t: f64) -> String {
-        let p = (t * 1000.0).round() as i64; // tenths of a percent
-        if p % 10 == 0 { format!("{}%", p / 10) } else { format!("{}{}{}%", p / 10, self.t(",", "."), p % 10) }
+        text::threshold(self.0, t)
     }
 
     /// Unix ms as `01/12/2026 14:05`, local time.
@@ -110,8 +105,7 @@ impl L {
 
     /// The comparison in words: `≥ 100%`, `> 90%`.
     pub fn op_threshold(self, op: &str, t: f64) -> String {
-        let sym = if op == ">" { ">" } else { "≥" };
-        format!("{sym} {}", self.threshold(t))
+        text::op_threshold(self.0, op, t)
     }
 
     /// What is still needed for a criterion, exactly (see `CriterionStatus::needed`).
@@ -192,35 +186,4 @@ mod tests {
     }
 }
 
-/// Orders names as people read them: `Tổ 2` before `Tổ 10`.
-pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    fn key(s: &str) -> Vec<(String, u64)> {
-        let mut out = Vec::new();
-        let mut text = String::new();
-        let mut digits = String::new();
-        for c in s.chars() {
-            if c.is_ascii_digit() {
-                digits.push(c);
-            } else {
-                if !digits.is_empty() {
-                    out.push((std::mem::take(&mut text), digits.parse().unwrap_or(u64::MAX)));
-                    digits.clear();
-                }
-                text.push(c);
-            }
-        }
-        out.push((text, digits.parse().unwrap_or(0)));
-        out
-    }
-    key(a).cmp(&key(b)).then_with(|| a.cmp(b))
-}
-
-#[cfg(test)]
-mod order_tests {
-    #[test]
-    fn groups_sort_by_number() {
-        let mut g = vec!["Tổ 10", "Tổ 2", "Tổ 1", "", "Tổ 1A"];
-        g.sort_by(|a, b| super::natural_cmp(a, b));
-        assert_eq!(g, vec!["", "Tổ 1", "Tổ 1A", "Tổ 2", "Tổ 10"]);
-    }
-}
+pub use crdt_model::text::natural_cmp;

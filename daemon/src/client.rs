@@ -510,15 +510,10 @@ fn connectable(addr: SocketAddr) -> SocketAddr {
 /// Percent-encodes one path segment. Valid ids never need it, but an invalid one typed by a
 /// user must reach the daemon intact to be refused with a clear message, not mangle the path.
 fn seg(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    // RFC 3986's unreserved characters stay as they are.
+    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 #[cfg(test)]
@@ -567,6 +562,7 @@ mod tests {
     fn path_segments_are_encoded() {
         assert_eq!(seg("T3-045"), "T3-045");
         assert_eq!(seg("a/b c"), "a%2Fb%20c");
+        assert_eq!(seg("Tổ~1_x.y"), "T%E1%BB%95~1_x.y");
         assert_eq!(connectable("0.0.0.0:7".parse().expect("addr")).to_string(), "127.0.0.1:7");
     }
 }

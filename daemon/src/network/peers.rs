@@ -268,12 +268,7 @@ pub fn jitter(d: Duration) -> Duration {
     d.mul_f64(rand::random_range(0.75..1.25))
 }
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub(crate) use crate::node::now_ms;
 
 #[cfg(test)]
 mod tests {

@@ -154,6 +154,43 @@ pub fn read_and_merge(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<Vec<Area>>
     merger.finish().map_err(|e| merge_error(ctx, e))
 }
 
+/// Runs `work` on each of `items` on as many threads as there are cores, and `take` on each
+/// result in this thread as it comes (with its item's index), so that `take` may hold `&mut`
+/// state. Bounded: at most two results per worker wait, so memory stays flat. On the first error,
+/// from either, the workers take no new item and that error is returned.
+fn on_every_core<I: Sync, T: Send>(
+    items: &[I],
+    work: impl Fn(&I) -> anyhow::Result<T> + Sync,
+    mut take: impl FnMut(usize, T) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let (tx, rx) = mpsc::sync_channel::<(usize, anyhow::Result<T>)>(workers * 2);
+        for _ in 0..workers {
+            let (tx, next, stop, work) = (tx.clone(), &next, &stop, &work);
+            s.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    if tx.send((i, work(item))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (i, result) in rx {
+            if let Err(e) = result.and_then(|t| take(i, t)) {
+                stop.store(true, Ordering::Relaxed);
+                return Err(e);
+            }
+        }
+        Ok(())
+    })
+}
+
 /// Reads and decodes the files on as many threads as there are cores (decoding, i.e. loading
 /// the Automerge documents, is most of the cost), and merges each file's areas as it comes:
 /// merging is order-independent, so the result does not depend on which thread wins. On the
@@ -164,47 +201,23 @@ fn decode_and_merge(
     bar: &ProgressBar,
     passed: Option<&Passed>,
 ) -> anyhow::Result<snapshot::Merger> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len()).max(1);
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
     let mut merger = snapshot::Merger::default();
-    std::thread::scope(|s| {
-        // Bounded: at most two decoded files per worker wait to be merged (memory stays flat).
-        let (tx, rx) = mpsc::sync_channel::<(usize, anyhow::Result<(u64, Vec<Area>)>)>(workers * 2);
-        for _ in 0..workers {
-            let tx = tx.clone();
-            let (next, stop) = (&next, &stop);
-            s.spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = paths.get(i) else { break };
-                    let decoded = ctx.snapshot_bytes(path).and_then(|bytes| {
-                        let areas = snapshot::Merger::decode(&path.display().to_string(), &bytes, passed)
-                            .map_err(|e| merge_error(ctx, e))?;
-                        Ok((bytes.len() as u64, areas))
-                    });
-                    if tx.send((i, decoded)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        for (i, decoded) in rx {
-            let result = decoded.and_then(|(len, areas)| {
-                let name = paths[i].display().to_string();
-                bar.set_message(name.clone());
-                merger.add_decoded(&name, areas).map_err(|e| merge_error(ctx, e))?;
-                bar.inc(len);
-                Ok(())
-            });
-            if let Err(e) = result {
-                stop.store(true, Ordering::Relaxed);
-                return Err(e);
-            }
-        }
-        Ok(())
-    })?;
+    on_every_core(
+        paths,
+        |path| {
+            let bytes = ctx.snapshot_bytes(path)?;
+            let areas = snapshot::Merger::decode(&path.display().to_string(), &bytes, passed)
+                .map_err(|e| merge_error(ctx, e))?;
+            Ok((bytes.len() as u64, areas))
+        },
+        |i, (len, areas)| {
+            let name = paths[i].display().to_string();
+            bar.set_message(name.clone());
+            merger.add_decoded(&name, areas).map_err(|e| merge_error(ctx, e))?;
+            bar.inc(len);
+            Ok(())
+        },
+    )?;
     Ok(merger)
 }
 
@@ -226,43 +239,15 @@ pub fn read_and_report(ctx: &Ctx, paths: &[PathBuf]) -> anyhow::Result<report::R
             *copies.entry(area.id).or_default() += 1;
         }
     }
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len()).max(1);
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
     let door = ctx.door_memory();
     let figures = door.as_ref().map(|(dir, _)| Figures::read(dir));
     let memory = Memory { passed: door.as_ref().map(|(_, p)| p), figures: figures.as_ref() };
     let mut streaming = report::Streaming::new(copies.clone());
-    std::thread::scope(|s| {
-        // Bounded: at most two decoded files per worker wait (memory stays flat).
-        let (tx, rx) = mpsc::sync_channel::<(usize, anyhow::Result<Vec<report::StreamedArea>>)>(workers * 2);
-        for _ in 0..workers {
-            let tx = tx.clone();
-            let (next, stop, copies, memory) = (&next, &stop, &copies, &memory);
-            s.spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = paths.get(i) else { break };
-                    let decoded =
-                        ctx.snapshot_bytes(path).and_then(|bytes| stream_file(ctx, path, &bytes, copies, memory));
-                    if tx.send((i, decoded)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        for (i, decoded) in rx {
-            let result = decoded.and_then(|areas| {
-                streaming.add(&paths[i].display().to_string(), areas).map_err(|e| merge_error(ctx, e))
-            });
-            if let Err(e) = result {
-                stop.store(true, Ordering::Relaxed);
-                return Err(e);
-            }
-        }
-        Ok(())
-    })?;
+    on_every_core(
+        paths,
+        |path| ctx.snapshot_bytes(path).and_then(|bytes| stream_file(ctx, path, &bytes, &copies, &memory)),
+        |i, areas| streaming.add(&paths[i].display().to_string(), areas).map_err(|e| merge_error(ctx, e)),
+    )?;
     if let (Some((dir, _)), Some(figures)) = (&door, &figures) {
         // A cache: failing to keep it costs time next run, not this report.
         let _ = figures.write(dir);

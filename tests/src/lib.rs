@@ -134,6 +134,38 @@ pub fn can_run(test: &str, ready: Result<(), String>) -> bool {
     }
 }
 
+/// The web folder's npm packages (playwright-core, axe-core, the official JavaScript
+/// Automerge), installed with `npm ci` from the committed lock file when they are not there yet,
+/// so that `cargo test --workspace` on a fresh checkout runs the browser and JavaScript tests
+/// instead of skipping them. `Err` says what is missing (Node.js, npm, or the install failed).
+pub fn web_packages() -> Result<PathBuf, String> {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").join("web");
+    if Command::new("node").arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
+        return Err("Node.js (`node`) is not installed (apt-get install nodejs npm)".into());
+    }
+    let ready = |w: &Path| {
+        ["playwright-core", "axe-core", "@automerge/automerge"].iter().all(|p| w.join("node_modules").join(p).exists())
+    };
+    if ready(&web) {
+        return Ok(web);
+    }
+    eprintln!("installing the web folder's npm packages (npm ci in {}), once", web.display());
+    let out = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&web)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("npm is not installed ({e}): apt-get install npm, then npm ci in {}", web.display()))?;
+    if !out.status.success() || !ready(&web) {
+        return Err(format!(
+            "npm ci in {} failed: {}",
+            web.display(),
+            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")
+        ));
+    }
+    Ok(web)
+}
+
 /// Runs `kdc --data-dir DIR ARGS...` with English messages.
 pub fn kdc(data_dir: &Path, args: &[&str]) -> Output {
     let out = Command::new(bin("kdc"))

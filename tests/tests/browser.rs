@@ -2,34 +2,30 @@
 //! playwright-core at a phone's size (360×800) against real `kdcd` processes, with the `kdc`
 //! and `kdc-synth` built for this run.
 //!
-//! Needs Node.js, Chromium (`/usr/bin/chromium` or `$CHROMIUM`) and `npm ci` in `web/`;
-//! `.ci/run` installs them. Without them the test says what is missing and fails under CI
-//! (`CI=true`); elsewhere it says that it skipped and why.
+//! Needs Node.js and Chromium (`/usr/bin/chromium` or `$CHROMIUM`; `.ci/run` installs both);
+//! runs `npm ci` in `web/` when its packages are missing. Without them the test says what is
+//! missing and fails under CI (`CI=true`); elsewhere it says that it skipped and why.
 
 use std::path::PathBuf;
 use std::process::Command;
 
-fn missing(web: &std::path::Path) -> Option<String> {
+/// What the browser tests need: Chromium, Node.js and the web folder's npm packages (installed
+/// here with `npm ci` when missing).
+fn ready() -> Result<PathBuf, String> {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !std::path::Path::new(&chromium).exists() {
-        return Some(format!("Chromium is not installed at {chromium} (apt-get install chromium)"));
+        return Err(format!("Chromium is not installed at {chromium} (apt-get install chromium)"));
     }
-    if Command::new("node").arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
-        return Some("Node.js (`node`) is not installed".into());
-    }
-    if !web.join("node_modules/playwright-core").exists() || !web.join("node_modules/axe-core").exists() {
-        return Some(format!("npm packages are missing: run `npm ci` in {}", web.display()));
-    }
-    None
+    kdc_tests::web_packages()
 }
 
 #[test]
 fn web_app_in_chromium_at_phone_size() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf();
-    let web = root.join("web");
-    if !kdc_tests::can_run("web_app_in_chromium_at_phone_size", missing(&web).map_or(Ok(()), Err)) {
+    let ready = ready();
+    let Ok(web) = ready.clone() else {
+        assert!(!kdc_tests::can_run("web_app_in_chromium_at_phone_size", ready.map(|_| ())));
         return;
-    }
+    };
     let status = Command::new("bash")
         .arg(web.join("tests/run.sh"))
         .env("KDCD", kdc_tests::bin("kdcd"))

@@ -3,8 +3,8 @@
 //! what a roster member writes the way kdcd does is imported; every other kind of change is
 //! refused with exit 2 naming the key and why, and nothing of the file is stored.
 //!
-//! Needs Node and `npm ci` in `web/` (`.ci/run` does both). Without them it says so and stops,
-//! except under CI (`CI=true`), where it fails.
+//! Needs Node (`.ci/run` installs it); runs `npm ci` in `web/` when its packages are missing.
+//! Without them it says so and stops, except under CI (`CI=true`), where it fails.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,13 +18,7 @@ fn web_dir() -> PathBuf {
 }
 
 fn node_ready() -> Result<(), String> {
-    if Command::new("node").arg("--version").output().is_err() {
-        return Err("node is not installed".into());
-    }
-    if !web_dir().join("node_modules/@automerge/automerge").exists() {
-        return Err("@automerge/automerge is not installed: run `npm ci` in web/".into());
-    }
-    Ok(())
+    kdc_tests::web_packages().map(|_| ())
 }
 
 #[test]

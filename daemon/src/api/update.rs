@@ -132,17 +132,24 @@ impl AppState {
         }
         let store = std::sync::Arc::new(Store::new(&self.data_dir()?));
         let part = store.partial(&offer.name);
-        // Resume from what an interrupted fetch left, unless it is longer than the archive.
-        let mut have = {
-            let (store, part, size) = (store.clone(), part.clone(), offer.size);
+        // Resume from what an interrupted fetch left, unless it is longer than the archive; an
+        // archive kept already (an install stopped after keeping it) is not fetched again.
+        let (mut have, kept) = {
+            let (store, part, size, name) = (store.clone(), part.clone(), offer.size, offer.name.clone());
             tokio::task::spawn_blocking(move || {
                 std::fs::create_dir_all(store.dir())?;
+                let kept = store
+                    .signature(&name)
+                    .filter(|_| std::fs::metadata(store.dir().join(&name)).is_ok_and(|m| m.len() == size));
+                if kept.is_some() {
+                    return Ok::<_, std::io::Error>((size, kept));
+                }
                 let len = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
                 if len > size {
                     std::fs::remove_file(&part)?;
-                    return Ok::<u64, std::io::Error>(0);
+                    return Ok((0, None));
                 }
-                Ok(len)
+                Ok((len, None))
             })
             .await
             .map_err(blocking_err)?
@@ -180,19 +187,25 @@ impl AppState {
             }
         }
         up::reached("fetch: last chunk written");
-        let signature = match net
-            .update_request(peer, UpdateRequest::Signature { name: offer.name.clone() })
-            .await
-            .map_err(|e| ApiError::net(e, "update"))?
-        {
-            UpdateResponse::Signature(s) => Some(s),
-            _ => None,
+        let from_store = kept.is_some();
+        let signature = match kept {
+            Some(kept) => Some(kept),
+            None => match net
+                .update_request(peer, UpdateRequest::Signature { name: offer.name.clone() })
+                .await
+                .map_err(|e| ApiError::net(e, "update"))?
+            {
+                UpdateResponse::Signature(s) => Some(s),
+                _ => None,
+            },
         };
         let name = offer.name.clone();
         let previous = up::current();
         let installed = tokio::task::spawn_blocking(move || -> Result<PathBuf, UpdateError> {
-            let bytes = std::fs::read(&part).map_err(|e| UpdateError::Io(format!("{}: {e}", part.display())))?;
+            let source = if from_store { store.dir().join(&name) } else { part.clone() };
+            let bytes = std::fs::read(&source).map_err(|e| UpdateError::Io(format!("{}: {e}", source.display())))?;
             let keys = Keys::release();
+            // The kept archive is checked again too: a device's store is not trusted.
             let checked = up::check(&keys, &name, &bytes, signature.as_deref(), &previous)
                 .and_then(|_| up::extract(&name, &bytes).map(|files| (files, bytes)));
             let (files, bytes) = match checked {
@@ -204,8 +217,10 @@ impl AppState {
                 }
             };
             up::reached("checked");
-            store.add(&keys, &name, &bytes, signature.as_deref().unwrap_or_default())?;
-            let _ = std::fs::remove_file(&part);
+            if !from_store {
+                store.add(&keys, &name, &bytes, signature.as_deref().unwrap_or_default())?;
+                let _ = std::fs::remove_file(&part);
+            }
             up::reached("kept to offer");
             let exe = std::env::current_exe().map_err(|e| UpdateError::Io(e.to_string()))?;
             let dir = exe.parent().ok_or_else(|| UpdateError::Io("kdcd has no directory".into()))?.to_path_buf();

@@ -71,6 +71,11 @@ pub fn area_list(lang: Lang, areas: &[AreaSummary]) -> String {
 // ---- status ---------------------------------------------------------------------------------
 
 /// The label of a criterion in `lang`, falling back to its id.
+/// A criterion id by its label in `profile` (the id itself when the profile does not know it).
+fn criterion_name(lang: Lang, profile: &Profile, id: &str) -> String {
+    profile.criterion(id).map(|c| c.label.get(lang)).filter(|l| !l.is_empty()).unwrap_or(id).to_string()
+}
+
 /// A criterion by its profile label in `lang` (its id when the profile has none).
 pub(crate) fn criterion_label(lang: Lang, c: &CriterionStatus) -> String {
     let label = c.label.get(lang);
@@ -195,6 +200,9 @@ pub fn household_list(lang: Lang, items: &[HouseholdListItem], missing_filter: O
         header.push(i18n::col_missing(lang));
     }
     let mut t = table(header);
+    // The control API does not serve an area's profile: criteria are named by the default
+    // profile's labels, and by id when it does not know them.
+    let profile = Profile::default_v1();
     // Door to door: group by group (those without one last), house codes in order within.
     let mut sorted: Vec<&HouseholdListItem> = items.iter().collect();
     sorted.sort_by(|a, b| {
@@ -216,7 +224,7 @@ pub fn household_list(lang: Lang, items: &[HouseholdListItem], missing_filter: O
         }
         let mut row = vec![h.group.clone().unwrap_or_default(), code, h.address.clone().unwrap_or_default()];
         if missing_filter.is_none() {
-            row.push(h.missing.join(", "));
+            row.push(h.missing.iter().map(|id| criterion_name(lang, &profile, id)).collect::<Vec<_>>().join(", "));
         }
         t.add_row(row);
     }
@@ -670,7 +678,9 @@ mod tests {
         assert!(filtered.contains("T3-045") && filtered.contains("12 Lê Lợi"), "{filtered}");
         assert!(!filtered.contains("e_citizen"), "{filtered}");
         let all = household_list(Lang::En, &items, None);
-        assert!(all.contains("internet, e_citizen"), "{all}");
+        assert!(all.contains("Households using the internet, Residents with an electronic citizen account"), "{all}");
+        let vi = household_list(Lang::Vi, &items, None);
+        assert!(vi.contains("Người dân có tài khoản định danh điện tử") && !vi.contains("e_citizen"), "{vi}");
         assert_eq!(household_list(Lang::Vi, &[], None), "Không có hộ nào.\n");
     }
 

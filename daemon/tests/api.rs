@@ -45,7 +45,11 @@ fn endpoints_round_trip() {
     }
 
     let summary: Value = client.create_area(&area("tam-giac-3")).expect("create");
-    assert_eq!(summary, json!({"id": "tam-giac-3", "name": "Tam Giác 3", "ward": "Phường 7", "households": 0}));
+    assert_eq!(
+        summary,
+        json!({"id": "tam-giac-3", "name": "Tam Giác 3", "ward": "Phường 7", "households": 0,
+               "requires": crdt_model::compat::FIRST_RELEASE})
+    );
     let (status, kind, _) = api_err(client.create_area::<Value>(&area("tam-giac-3")).expect_err("exists"));
     assert_eq!((status, kind.as_str()), (409, "conflict"));
     let (status, _, field) = api_err(client.create_area::<Value>(&area("Bad Id")).expect_err("bad id"));

@@ -155,7 +155,8 @@ fn walkthrough_gives_the_contracts_figures() {
     assert!(en.stdout.contains("2 of 8 required criteria met"), "{}", en.stdout);
     let vi = d.kdc(&["--lang", "vi", "status", AREA]).ok();
     assert!(vi.stdout.contains("Đạt 2/8 tiêu chí bắt buộc"), "{}", vi.stdout);
-    assert!(vi.stdout.contains("88.89"), "percentages with two decimals: {}", vi.stdout);
+    assert!(vi.stdout.contains("88,89%"), "percentages with two decimals, Vietnamese style: {}", vi.stdout);
+    assert!(en.stdout.contains("88.89%"), "percentages with two decimals: {}", en.stdout);
 
     // household show: the contract's shape.
     let show = d.json(&["household", "show", AREA, "T1-002"]);

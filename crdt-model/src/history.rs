@@ -104,19 +104,20 @@ impl Area {
         let mut by: BTreeMap<String, Sets> = BTreeMap::new();
         // A household is "new" in the change that first wrote it (add, or a refusal at the door).
         let mut seen: BTreeSet<String> = BTreeSet::new();
-        for c in self.doc.get_changes(&[]) {
-            let Some(msg) = c.message() else { continue };
+        // Change metadata only (message, time, actor): no change is rebuilt.
+        for c in self.doc.get_changes_meta(&[]) {
+            let Some(msg) = c.message.as_deref() else { continue };
             let mut words = msg.split(' ');
             let (Some(kind), Some(hh)) = (words.next(), words.next()) else { continue };
             if !matches!(kind, "add" | "set" | "consent" | "archive") || !codes.contains(hh) {
                 continue;
             }
             let added = seen.insert(hh.to_string());
-            let at = c.timestamp();
+            let at = c.timestamp;
             if at < from {
                 continue;
             }
-            let sets = by.entry(crate::area::actor_text(c.actor_id())).or_default();
+            let sets = by.entry(crate::area::actor_text(&c.actor)).or_default();
             sets.last = sets.last.max(Some(at));
             for (since, added_set, updated_set) in [
                 (today, &mut sets.added_today, &mut sets.updated_today),

@@ -478,7 +478,7 @@ fn compare_copies(files: &mut [FileReport], merged: &[Area]) {
         let heads: Vec<Vec<ChangeHash>> = list.iter().map(|&(fi, ai)| sorted(&files[fi].areas[ai].heads)).collect();
         // For each copy, the merged document's changes it lacks.
         let lacks: Vec<HashSet<ChangeHash>> =
-            heads.iter().map(|h| doc.doc().get_changes(h).iter().map(|c| c.hash()).collect()).collect();
+            heads.iter().map(|h| doc.doc().get_changes_meta(h).iter().map(|c| c.hash).collect()).collect();
         let contains = |e: usize, f: usize| heads[f].iter().all(|h| !lacks[e].contains(h));
         let names: Vec<String> = list.iter().map(|&(fi, _)| files[fi].file.clone()).collect();
         for (i, &(fi, ai)) in list.iter().enumerate() {

@@ -223,8 +223,8 @@ pub fn ward_key_made(lang: Lang, path: &Path, recipient: &str) -> String {
 }
 
 /// Why an encrypted snapshot file could not be opened.
-pub fn seal_error(lang: Lang, e: &kdc_daemon::seal::SealError) -> String {
-    use kdc_daemon::seal::SealError;
+pub fn seal_error(lang: Lang, e: &kdc_ward::seal::SealError) -> String {
+    use kdc_ward::seal::SealError;
     match (lang, e) {
         (Lang::Vi, SealError::NoIdentity) => "tệp đã được mã hóa cho UBND phường; không khóa nào đã cho mở được tệp \
              (đưa khóa của phường bằng --identity TỆP)"

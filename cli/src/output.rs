@@ -122,7 +122,7 @@ pub fn status(lang: Lang, s: &Status) -> String {
     out.push('\n');
     out.push_str(&i18n::households_line(lang, s.households));
     out.push('\n');
-    if let Some(line) = kdc_daemon::report::declined_line(lang, s.declined, s.households) {
+    if let Some(line) = kdc_ward::report::declined_line(lang, s.declined, s.households) {
         out.push_str(&line);
         out.push('\n');
     }
@@ -544,7 +544,7 @@ pub struct Verified {
     pub areas: Vec<VerifiedArea>,
 }
 
-pub use kdc_daemon::ward::VerifiedArea;
+pub use kdc_ward::ward::VerifiedArea;
 
 pub fn verified(lang: Lang, v: &Verified) -> String {
     let mut out = format!(

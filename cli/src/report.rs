@@ -1,12 +1,12 @@
 //! `kdc report`: the ward's report over merged snapshot files. The report itself (statuses, CSV,
-//! JSON, XLSX) is [`kdc_daemon::report`], shared with the web app's ward page; this adds the
+//! JSON, XLSX) is [`kdc_ward::report`], shared with the web app's ward page; this adds the
 //! terminal table.
 
 use crdt_model::Lang;
 
 use crate::output;
 
-pub use kdc_daemon::report::*;
+pub use kdc_ward::report::*;
 
 /// The human status table of every area, then the number of certified areas.
 pub fn table(lang: Lang, report: &Report) -> String {

@@ -239,7 +239,7 @@ fn xlsx_opens_with_the_sheets_labels_and_formats() {
     let d = line.rsplit(' ').next().unwrap();
     assert!(d.len() == 10 && &d[2..3] == "/" && &d[5..6] == "/", "{line}");
 
-    let header = kdc_daemon::report::SUMMARY_HEADER_ROW;
+    let header = kdc_ward::report::SUMMARY_HEADER_ROW;
     // The fixed column names are merged over the two header rows (text in the top cell).
     for (col, label) in ["STT", "Khu dân cư", "Phường/xã", "Số hộ"].iter().enumerate() {
         assert_eq!(cell(&range, header - 1, col as u32).to_string(), *label);
@@ -428,7 +428,7 @@ print(json.dumps(out))
     let sheets: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     let sheets = sheets.as_array().unwrap();
     assert_eq!(sheets.len(), 1 + expected.len());
-    let header = kdc_daemon::report::SUMMARY_HEADER_ROW + 1; // 1-based, as Excel counts
+    let header = kdc_ward::report::SUMMARY_HEADER_ROW + 1; // 1-based, as Excel counts
     for sh in sheets {
         assert_eq!(sh["orientation"], "landscape", "{sh}");
         assert_eq!(sh["paper"], 9, "A4: {sh}");
@@ -502,7 +502,7 @@ fn a_district_report_rolls_the_areas_up_by_ward() {
     let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
     assert_eq!(wb.sheet_names(), ["Tổng hợp", "Theo phường", "x-1", "x-2", "y-1"]);
     let range = wb.worksheet_range("Theo phường").unwrap();
-    let first = kdc_daemon::report::SUMMARY_HEADER_ROW + 1;
+    let first = kdc_ward::report::SUMMARY_HEADER_ROW + 1;
     assert_eq!(cell(&range, first, 1).to_string(), "Phường Xuân");
     assert_eq!(cell(&range, first, 2), Data::Float(2.0));
     assert_eq!(cell(&range, first + 1, 1).to_string(), "Phường Yên");
@@ -540,7 +540,7 @@ fn declined_households_stand_beside_the_figures_in_every_format() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
     let summary = wb.worksheet_range("Tổng hợp").unwrap();
-    let header = kdc_daemon::report::SUMMARY_HEADER_ROW;
+    let header = kdc_ward::report::SUMMARY_HEADER_ROW;
     let col = (0..80)
         .find(|&c| cell(&summary, header - 1, c).to_string().starts_with("Hộ từ chối khảo sát"))
         .expect("a declined column on the summary sheet");

@@ -34,3 +34,13 @@ pub use error::ModelError;
 pub use eval::Household;
 pub use profile::{Lang, Profile};
 pub use value::{Answer, Value};
+
+/// Unix milliseconds now, by this machine's clock: the one clock of the programs around the
+/// model (the daemon, the CLI, the ward's files). The model itself never reads it: every
+/// function that records a time takes it as an argument.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

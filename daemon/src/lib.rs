@@ -20,12 +20,12 @@ pub mod durable;
 pub mod invite;
 pub mod network;
 pub mod node;
-pub mod report;
-pub mod seal;
 pub mod store;
 pub mod update;
-pub mod ward;
 pub mod web;
+
+// The ward office's work on files lives in its own crate (`kdc-ward`), shared with `kdc`.
+pub use kdc_ward::{report, seal, ward};
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -26,7 +26,7 @@ pub fn status(ctx: &Ctx, area: &str) -> anyhow::Result<()> {
 pub fn ward(ctx: &Ctx, cmd: WardCmd) -> anyhow::Result<()> {
     match cmd {
         WardCmd::Keygen { output } => {
-            let r = kdc_daemon::seal::generate_identity_file(
+            let r = kdc_ward::seal::generate_identity_file(
                 &output,
                 "KDC Sync: a ward office's key for encrypted snapshot files; keep it secret",
             )

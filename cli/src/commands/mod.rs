@@ -46,7 +46,7 @@ pub struct Ctx {
     /// `--identity` files, for encrypted snapshot files.
     pub identities: Vec<PathBuf>,
     /// Their identities and the device's, read once when the first encrypted file comes.
-    pub opened_identities: std::sync::OnceLock<Result<Vec<kdc_daemon::seal::Identity>, String>>,
+    pub opened_identities: std::sync::OnceLock<Result<Vec<kdc_ward::seal::Identity>, String>>,
 }
 
 impl Ctx {
@@ -59,18 +59,18 @@ impl Ctx {
         }
     }
 
-    /// The door's memory of files read before ([`kdc_daemon::ward::read_passed`]), kept in the
+    /// The door's memory of files read before ([`kdc_ward::ward::read_passed`]), kept in the
     /// data directory when there is one; `None` (check every file) when there is none.
     pub fn door_memory(&self) -> Option<(PathBuf, crdt_model::check::Passed)> {
         let dir = self.data_dir().ok().filter(|d| d.is_dir())?;
-        let passed = kdc_daemon::ward::read_passed(&dir);
+        let passed = kdc_ward::ward::read_passed(&dir);
         Some((dir, passed))
     }
 
     /// Keeps what the door learnt; a failure costs only time next run, so it is not an error.
     pub fn keep_door_memory(&self, memory: Option<(PathBuf, crdt_model::check::Passed)>) {
         if let Some((dir, passed)) = memory {
-            let _ = kdc_daemon::ward::write_passed(&dir, &passed);
+            let _ = kdc_ward::ward::write_passed(&dir, &passed);
         }
     }
 
@@ -78,7 +78,7 @@ impl Ctx {
     /// device's own key): an encrypted file nothing here opens is refused (exit 2) saying so.
     pub fn snapshot_bytes(&self, path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
         let bytes = std::fs::read(path).map_err(|e| usage(format!("{}: {e}", i18n::cannot_read(self.lang, path))))?;
-        if !kdc_daemon::seal::is_sealed(&bytes) {
+        if !kdc_ward::seal::is_sealed(&bytes) {
             return Ok(bytes);
         }
         let identities = self
@@ -86,16 +86,16 @@ impl Ctx {
             .get_or_init(|| {
                 let mut identities = Vec::new();
                 for file in &self.identities {
-                    identities.extend(kdc_daemon::seal::read_identity_file(file).map_err(|e| e.to_string())?);
+                    identities.extend(kdc_ward::seal::read_identity_file(file).map_err(|e| e.to_string())?);
                 }
-                if let Some(own) = self.data_dir().ok().and_then(|d| kdc_daemon::seal::existing_device_identity(&d)) {
+                if let Some(own) = self.data_dir().ok().and_then(|d| kdc_ward::seal::existing_device_identity(&d)) {
                     identities.push(own);
                 }
                 Ok(identities)
             })
             .as_ref()
             .map_err(|e| usage(e.clone()))?;
-        kdc_daemon::seal::open(&bytes, identities)
+        kdc_ward::seal::open(&bytes, identities)
             .map_err(|e| usage(i18n::invalid_snapshot(self.lang, path, &i18n::seal_error(self.lang, &e))))
     }
 

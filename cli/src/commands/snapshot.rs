@@ -20,8 +20,8 @@ use crate::error::usage;
 use crate::i18n;
 use crate::output::{self, Verified};
 use crate::report;
-use kdc_daemon::seal;
-use kdc_daemon::ward::{Figures, describe_area};
+use kdc_ward::seal;
+use kdc_ward::ward::{Figures, describe_area};
 
 /// Actor id for documents loaded only to be read; nothing is ever written with it.
 const VERIFY_ACTOR: &str = "kdc-verify";

@@ -108,7 +108,7 @@ pub fn generate_identity_file(path: &Path, comment: &str) -> Result<Recipient, S
     let public = identity.to_public();
     let text = format!(
         "# {comment}\n# created: {}\n# public key: {public}\n{}\n",
-        crdt_model::area::rfc3339(crate::node::now_ms()),
+        crdt_model::area::rfc3339(crdt_model::now_ms()),
         identity.to_string().expose_secret()
     );
     let mut options = std::fs::OpenOptions::new();

@@ -7,7 +7,7 @@
 use std::fmt;
 
 use crdt_model::{Lang, ModelError};
-use kdc_daemon::client::ClientError;
+use kdc_api::client::ClientError;
 
 use crate::i18n;
 

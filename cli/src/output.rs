@@ -8,7 +8,7 @@ use crdt_model::area::{AreaSummary, Conflict, HouseholdListItem, HouseholdView, 
 use crdt_model::eval::CriterionStatus;
 use crdt_model::profile::Profile;
 use crdt_model::value::{Answer, Value};
-use kdc_daemon::network::PeerInfo;
+use kdc_api::types::PeerInfo;
 use serde::Serialize;
 
 use crate::i18n;
@@ -343,7 +343,7 @@ pub fn members(lang: Lang, members: &[Member]) -> String {
     format!("{t}\n")
 }
 
-pub fn relays(lang: Lang, relays: &[kdc_daemon::network::relays::RelayInfo]) -> String {
+pub fn relays(lang: Lang, relays: &[kdc_api::types::RelayInfo]) -> String {
     if relays.is_empty() {
         return format!("{}\n", i18n::no_relays(lang));
     }
@@ -414,7 +414,7 @@ pub fn qr(text: &str) -> Option<String> {
 }
 
 /// `kdc doctor`: this device, then each member, then the advice.
-pub fn doctor(lang: Lang, d: &kdc_daemon::api::doctor::Doctor) -> String {
+pub fn doctor(lang: Lang, d: &kdc_api::types::Doctor) -> String {
     let t = |vi: &str, en: &str| if lang == Lang::Vi { vi.to_string() } else { en.to_string() };
     let yes_no = |b: bool| if b { i18n::yes(lang) } else { i18n::no(lang) }.to_string();
     let mut out = String::new();

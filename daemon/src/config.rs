@@ -30,10 +30,7 @@ use rand::RngCore;
 pub const LOCK_FILE: &str = "kdcd.lock";
 /// Name of the identity key file.
 pub const IDENTITY_FILE: &str = "identity.key";
-/// Name of the API token file.
-pub const TOKEN_FILE: &str = "api.token";
-/// Name of the file holding the bound control API address.
-pub const ADDR_FILE: &str = "api.addr";
+pub use kdc_api::{ADDR_FILE, TOKEN_FILE, default_data_dir};
 /// Name of the sled database directory.
 pub const DB_DIR: &str = "db";
 /// The device name used when neither `--name` nor a stored name exists and the host name is
@@ -99,11 +96,6 @@ pub fn default_listen() -> Multiaddr {
     Multiaddr::empty()
         .with(libp2p::multiaddr::Protocol::Ip4(std::net::Ipv4Addr::UNSPECIFIED))
         .with(libp2p::multiaddr::Protocol::Tcp(0))
-}
-
-/// The platform's default data directory, e.g. `~/.local/share/kdc`.
-pub fn default_data_dir() -> Option<PathBuf> {
-    dirs::data_dir().map(|d| d.join("kdc"))
 }
 
 /// Why the data directory cannot be used.

@@ -14,7 +14,6 @@
 //! blocking thread and [`node::Node`] wraps every operation in `spawn_blocking`.
 
 pub mod api;
-pub mod client;
 pub mod config;
 pub mod durable;
 pub mod invite;
@@ -25,6 +24,8 @@ pub mod update;
 pub mod web;
 
 // The ward office's work on files lives in its own crate (`kdc-ward`), shared with `kdc`.
+/// The typed control client (crate `kdc-api`), for the tests and benchmarks.
+pub use kdc_api::client;
 pub use kdc_ward::{report, seal, ward};
 
 use std::net::SocketAddr;

@@ -26,6 +26,7 @@ use crdt_model::{Area, ConsentChange, HouseholdWrite, ModelError, NewArea};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{Store, StoreError};
+pub use kdc_api::types::ImportedArea;
 
 pub mod members;
 pub mod sync;
@@ -65,16 +66,6 @@ pub type Result<T, E = NodeError> = std::result::Result<T, E>;
 pub struct ProfileUpgraded {
     pub profile: String,
     pub version: u32,
-}
-
-/// One row of `POST /v1/snapshots`' answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportedArea {
-    pub id: String,
-    /// `true` when this device did not have the area before.
-    pub created: bool,
-    /// Active households after the import.
-    pub households: u64,
 }
 
 /// An area and what of it is on disk.

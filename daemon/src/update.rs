@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 
 use semver::Version;
 
+pub use kdc_api::types::Archive;
+
 static RESTART: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
 
 /// After an install or a rollback: `kdcd` starts `exe` again once it has stopped.
@@ -124,15 +126,6 @@ pub fn this_target() -> &'static str {
         ("x86_64", "windows") => "x86_64-pc-windows-gnu",
         _ => "unsupported",
     }
-}
-
-/// An archive a device keeps and offers.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Archive {
-    pub name: String,
-    pub version: String,
-    pub target: String,
-    pub size: u64,
 }
 
 /// `kdc-sync-0.2.0-x86_64-unknown-linux-musl.tar.gz` → (0.2.0, the target).

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use crdt_model::area::AreaSummary;
 use crdt_model::profile::Profile;
-use kdc_daemon::api::types::CreateArea;
-use kdc_daemon::network::relays::RelayInfo;
+use kdc_api::types::CreateArea;
+use kdc_api::types::RelayInfo;
 
 use super::Ctx;
 use crate::args::{AreaCmd, RelayCmd};
@@ -75,12 +75,12 @@ fn relay(ctx: &Ctx, cmd: RelayCmd) -> anyhow::Result<()> {
 /// has none yet: the first relay stops what they receive until they update (the team page names
 /// the same members, with the same rule: `Requirement::stopped_by`). Best effort: what cannot be
 /// read is no reason not to add the relay.
-fn left_behind_by_relays(client: &kdc_daemon::client::Client, area: &str) -> Vec<(String, String)> {
+fn left_behind_by_relays(client: &kdc_api::client::Client, area: &str) -> Vec<(String, String)> {
     let (Ok(areas), Ok(relays), Ok(members), Ok(peers)) = (
         client.areas::<Vec<AreaSummary>>(),
         client.relays::<Vec<RelayInfo>>(area),
         client.members::<Vec<crdt_model::area::Member>>(area),
-        client.peers::<Vec<kdc_daemon::network::PeerInfo>>(),
+        client.peers::<Vec<kdc_api::types::PeerInfo>>(),
     ) else {
         return Vec::new();
     };

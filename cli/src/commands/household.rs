@@ -6,7 +6,7 @@ use crdt_model::area::{HouseholdListItem, HouseholdView};
 use crdt_model::consent::{ConsentChange, ConsentGiven, ConsentMethod, ConsentState};
 use crdt_model::epoch::ErasureStatus;
 use crdt_model::profile::Profile;
-use kdc_daemon::api::types::{FieldValues, HouseholdPatch, HouseholdQuery, NewHousehold, field_values};
+use kdc_api::types::{FieldValues, HouseholdPatch, HouseholdQuery, NewHousehold, field_values};
 
 use super::Ctx;
 use crate::args::{ConsentArgs, ConsentMethodArg, ConsentStateArg, HouseholdCmd};

@@ -1,7 +1,7 @@
 //! `kdc id`, `kdc status`, `kdc member add|list|remove`, `kdc conflicts`: answers of the daemon.
 
 use crdt_model::area::{Conflict, Member, Status};
-use kdc_daemon::api::types::NewMember;
+use kdc_api::types::NewMember;
 
 use super::{Ctx, emit};
 use crate::args::{MemberCmd, WardCmd};

@@ -32,7 +32,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use crdt_model::Lang;
-use kdc_daemon::client::Client;
+use kdc_api::client::Client;
 
 use crate::args::{Cli, Command};
 use crate::error::usage;
@@ -55,7 +55,7 @@ impl Ctx {
     pub fn data_dir(&self) -> anyhow::Result<PathBuf> {
         match &self.data_dir {
             Some(dir) => Ok(dir.clone()),
-            None => kdc_daemon::config::default_data_dir().ok_or_else(|| usage(i18n::no_data_dir(self.lang))),
+            None => kdc_api::default_data_dir().ok_or_else(|| usage(i18n::no_data_dir(self.lang))),
         }
     }
 

@@ -2,8 +2,8 @@
 
 use std::io::IsTerminal as _;
 
-use kdc_daemon::api::types::{InviteInfo, InviteRequest, Joined, PeerAddr};
-use kdc_daemon::network::PeerInfo;
+use kdc_api::types::PeerInfo;
+use kdc_api::types::{InviteInfo, InviteRequest, Joined, PeerAddr};
 
 use super::{Ctx, emit};
 use crate::args::PeerCmd;
@@ -39,7 +39,7 @@ pub fn peers(ctx: &Ctx) -> anyhow::Result<()> {
 
 pub fn doctor(ctx: &Ctx, area: Option<&str>) -> anyhow::Result<()> {
     let client = ctx.client()?;
-    answer!(ctx, client.doctor(area), |d: kdc_daemon::api::doctor::Doctor| output::doctor(ctx.lang, &d))
+    answer!(ctx, client.doctor(area), |d: kdc_api::types::Doctor| output::doctor(ctx.lang, &d))
 }
 
 pub fn peer(ctx: &Ctx, cmd: PeerCmd) -> anyhow::Result<()> {

@@ -3,8 +3,8 @@
 
 use std::io::IsTerminal as _;
 
-use kdc_daemon::api::ui::LoginInfo;
-use kdc_daemon::web::session::SessionInfo;
+use kdc_api::types::LoginInfo;
+use kdc_api::types::SessionInfo;
 
 use super::{Ctx, emit};
 use crate::output;

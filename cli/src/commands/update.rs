@@ -5,8 +5,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use crdt_model::Lang;
-use kdc_daemon::api::update::{Installed, UpdateCheck};
-use kdc_daemon::update::Archive;
+use kdc_api::types::Archive;
+use kdc_api::types::{Installed, UpdateCheck};
 
 use super::Ctx;
 use crate::error::usage;

@@ -10,86 +10,17 @@ use std::time::Duration;
 
 use libp2p::Multiaddr;
 use libp2p::multiaddr::Protocol;
-use serde::{Deserialize, Serialize};
 
 use super::{ApiResult, AppState};
+use crate::network::PeerInfo;
+#[cfg(test)]
 use crate::network::relays::RelayInfo;
-use crate::network::{PeerInfo, Refusal};
+pub use kdc_api::types::{Advice, Doctor, MemberCheck, RelayCheck};
 
 /// How long a reachability probe waits for a TCP connection.
 const PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
 /// A change stamped this far after this device's clock means some clock is off.
 const CLOCK_SKEW_MS: i64 = 10 * 60 * 1000;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Doctor {
-    pub peer_id: String,
-    /// Addresses this device listens on (loopback left out).
-    pub listen: Vec<String>,
-    /// mDNS discovery runs on this device.
-    pub mdns: bool,
-    /// Other devices mDNS has announced since the daemon started.
-    pub mdns_peers_seen: usize,
-    /// This kdcd runs under Termux on Android.
-    pub termux: bool,
-    /// This device's clock (RFC 3339).
-    pub now: String,
-    pub members: Vec<MemberCheck>,
-    /// The relays of the areas checked, and this device's standing at each.
-    #[serde(default)]
-    pub relays: Vec<RelayCheck>,
-    /// How others reach this device from outside its network: `"public"` (a public or
-    /// `--external-address` address), `"relay"` (a reservation held) or `"no"`.
-    #[serde(default)]
-    pub outside: String,
-    pub advice: Vec<Advice>,
-}
-
-/// One relay of one area.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RelayCheck {
-    pub area: String,
-    #[serde(flatten)]
-    pub relay: RelayInfo,
-}
-
-/// One roster member of one area, as this device sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MemberCheck {
-    pub area: String,
-    pub peer_id: String,
-    pub name: String,
-    pub role: String,
-    pub removed: bool,
-    /// This device itself.
-    pub this_device: bool,
-    pub connected: bool,
-    pub last_seen: Option<String>,
-    pub addrs: Vec<String>,
-    /// Whether one of `addrs` accepted a TCP connection just now; `null` when none is known.
-    pub reachable: Option<bool>,
-    pub last_refusal: Option<Refusal>,
-    /// How it is connected now: `"direct"` or `"relay"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via: Option<String>,
-    /// The last hole punch with it: `"ok"` or why it failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hole_punch: Option<String>,
-    /// The release it last announced (`null`: never heard, or this device).
-    #[serde(default)]
-    pub version: Option<String>,
-    /// Its release cannot read the area as it is now: it sends its edits, receives none.
-    #[serde(default)]
-    pub behind: bool,
-}
-
-/// One piece of advice: a stable code, and the words in both languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Advice {
-    pub code: String,
-    pub vi: String,
-    pub en: String,
-}
 
 /// What [`advise`] looks at, per area: this device's own roster entry and the newest change time.
 #[derive(Debug, Clone, Default)]

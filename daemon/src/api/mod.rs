@@ -15,7 +15,6 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod routes;
-pub mod types;
 pub mod ui;
 pub mod update;
 
@@ -35,10 +34,9 @@ use crate::node::members::{DEFAULT_INVITE_TTL, MAX_INVITE_TTL};
 use crate::web::WebState;
 use types::InviteInfo;
 
-/// Largest JSON request body. Household writes are a few hundred bytes; a profile a few KiB.
-pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
-/// Largest snapshot upload.
-pub const SNAPSHOT_BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// The API's request and answer bodies (crate `kdc-api`, shared with `kdc`).
+pub use kdc_api::types;
+pub use kdc_api::{JSON_BODY_LIMIT, SNAPSHOT_BODY_LIMIT};
 
 /// What every handler can reach.
 #[derive(Clone)]

@@ -4,26 +4,11 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+
+pub use kdc_api::types::{LoginInfo, LoginRequest};
 
 use super::extract::{ApiJson, ApiPath};
 use super::{ApiError, ApiResult, AppState};
-
-/// `POST /v1/ui/logins` body.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct LoginRequest {
-    /// A URL for a browser on another device, at the `--ui-listen` address.
-    #[serde(default)]
-    pub lan: bool,
-}
-
-/// `POST /v1/ui/logins` answer (`kdc --json ui`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LoginInfo {
-    pub url: String,
-    /// RFC 3339.
-    pub expires_at: String,
-}
 
 /// `POST /v1/ui/logins`.
 pub async fn create_login(State(s): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<Response> {

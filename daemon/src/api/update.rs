@@ -10,47 +10,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+
+pub use kdc_api::types::{Installed, Offer, UpdateCheck};
 
 use super::{ApiError, ApiResult, AppState};
 use crate::network::update::{UpdateRequest, UpdateResponse};
 use crate::update::{self as up, Keys, Store, UpdateError};
-
-/// `GET /v1/update` (`kdc update --check`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateCheck {
-    pub current: String,
-    /// The archive target this device runs.
-    pub target: String,
-    /// Newer releases for this platform that connected teammates offer, newest first.
-    pub offers: Vec<Offer>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Offer {
-    pub version: String,
-    /// The peer id offering it.
-    pub from: String,
-    pub target: String,
-    pub name: String,
-    pub size: u64,
-}
-
-/// `POST /v1/update` and `/v1/update/rollback`: what was put in place.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Installed {
-    /// The release now in place.
-    pub version: String,
-    /// The release it replaced.
-    pub previous: String,
-    #[serde(default)]
-    pub from: Option<String>,
-    /// Bytes fetched from the peer for it (0 when resumed whole or rolled back).
-    #[serde(default)]
-    pub bytes_fetched: u64,
-    /// `true`: kdcd restarts itself now on the new binary.
-    pub restarting: bool,
-}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct UpdateBody {

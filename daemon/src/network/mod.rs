@@ -4,8 +4,9 @@
 //! [`NetHandle`]: a bounded channel of [`Command`]s, each with a oneshot reply.
 
 use libp2p::{Multiaddr, PeerId};
-use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
+
+pub use kdc_api::types::{PeerInfo, Refusal};
 
 /// Why a network command failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -29,52 +30,6 @@ pub enum NetError {
 /// answers in microseconds unless its task is held up; then the control API answers with
 /// [`NetError::Busy`] (or without the network's part) instead of making `kdc` wait.
 pub const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// `kdc peers` row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PeerInfo {
-    pub peer_id: String,
-    /// Name from an area roster, when the peer is on one.
-    pub name: Option<String>,
-    pub addrs: Vec<String>,
-    pub connected: bool,
-    /// The release it last announced (`"0.2.0"`); `null` when it never said.
-    #[serde(default)]
-    pub version: Option<String>,
-    /// RFC 3339.
-    pub last_seen: Option<String>,
-    /// Areas this device has synced with the peer since it connected.
-    pub areas_in_sync: Vec<String>,
-    /// The last sync message refused between this device and the peer, either way.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_refusal: Option<Refusal>,
-    /// When mDNS last announced this peer on the local network (RFC 3339), if ever.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mdns_seen: Option<String>,
-    /// The connection sync uses now: `"direct"` or `"relay"` (connected peers only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via: Option<String>,
-    /// The last hole punch with this peer (DCUtR): `"ok"` or why it failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hole_punch: Option<String>,
-    /// Sync stream bytes to and from the peer since the daemon started (frames with their
-    /// length prefix; Noise, Yamux and TCP headers not counted).
-    #[serde(default)]
-    pub bytes_sent: u64,
-    #[serde(default)]
-    pub bytes_received: u64,
-}
-
-/// A sync message one side refused (a bad change, a non-member, a message that does not apply).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Refusal {
-    /// RFC 3339.
-    pub at: String,
-    pub area: String,
-    /// `"this_device"` when this device refused the peer's message, `"peer"` the other way.
-    pub by: String,
-    pub reason: String,
-}
 
 /// A pairing request, as decoded from an invite token by the caller.
 #[derive(Debug, Clone)]

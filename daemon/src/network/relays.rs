@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use libp2p::core::transport::ListenerId;
 use libp2p::multiaddr::Protocol;
 use libp2p::{Multiaddr, PeerId};
-use serde::{Deserialize, Serialize};
+
+pub use kdc_api::types::RelayInfo;
 
 use super::peers::{circuit_addr, peer_of};
 
@@ -27,19 +28,6 @@ pub const RELAY_DIAL_MIN: Duration = Duration::from_secs(15);
 pub const RELAY_DIAL_MAX: Duration = Duration::from_secs(120);
 /// How many relays a dial to one member goes through at once.
 const CIRCUITS_PER_DIAL: usize = 2;
-
-/// `kdc area relay list` row, and the doctor's.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RelayInfo {
-    pub addr: String,
-    /// Whether this device reached the relay (`null`: not tried yet).
-    pub reachable: Option<bool>,
-    /// Whether this device holds a reservation there (members reach it through this relay).
-    pub reserved: bool,
-    /// The last refusal or failure, in the relay client's words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
 
 #[derive(Debug)]
 struct Relay {

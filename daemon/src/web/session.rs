@@ -19,6 +19,8 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use kdc_api::types::SessionInfo;
+
 /// How long a login URL stays good: ten minutes.
 pub const CODE_TTL_MS: i64 = 10 * 60 * 1000;
 /// The session cookie's name.
@@ -30,21 +32,6 @@ pub const SESSIONS_FILE: &str = "ui-sessions.json";
 const MAX_CODES: usize = 64;
 /// Sessions kept; beyond this, the least recently seen go.
 const MAX_SESSIONS: usize = 256;
-
-/// A logged-in browser, as `kdc ui --sessions` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionInfo {
-    /// Public id, for `kdc ui --revoke ID`; not a secret.
-    pub id: String,
-    /// RFC 3339.
-    pub created_at: String,
-    /// RFC 3339; updated in memory, written with the next login or revocation.
-    pub last_seen: String,
-    /// Logged in through the `--ui-listen` (LAN) address.
-    pub lan: bool,
-    /// The browser's User-Agent at login, cut to 200 characters.
-    pub user_agent: String,
-}
 
 /// A session found by its cookie.
 #[derive(Debug, Clone)]

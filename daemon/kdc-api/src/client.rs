@@ -6,11 +6,11 @@
 //! print the daemon's JSON unchanged (`--json`), or for the `crdt_model` type to read fields:
 //!
 //! ```no_run
-//! # use kdc_daemon::client::Client;
+//! # use kdc_api::client::Client;
 //! let client = Client::from_data_dir(std::path::Path::new("/tmp/kdc"))?;
 //! let raw: serde_json::Value = client.status("tam-giac-3")?;
 //! let typed: crdt_model::Status = client.status("tam-giac-3")?;
-//! # Ok::<(), kdc_daemon::client::ClientError>(())
+//! # Ok::<(), kdc_api::client::ClientError>(())
 //! ```
 //!
 //! Errors carry the exit code `kdc` uses ([`ClientError::exit_code`]).
@@ -25,12 +25,11 @@ use serde::de::DeserializeOwned;
 use ureq::Agent;
 use ureq::http::Response;
 
-use crate::api::types::{
+use crate::types::{
     CreateArea, ErrorBody, HouseholdPatch, HouseholdQuery, IdInfo, ImportReport, InviteInfo, InviteRequest, JoinBody,
     Joined, NewHousehold, NewMember, PeerAddr,
 };
-use crate::api::{JSON_BODY_LIMIT, SNAPSHOT_BODY_LIMIT};
-use crate::config::{ADDR_FILE, TOKEN_FILE};
+use crate::{ADDR_FILE, JSON_BODY_LIMIT, SNAPSHOT_BODY_LIMIT, TOKEN_FILE};
 
 /// Time to establish the TCP connection: the daemon is local, so a slow connect means it is
 /// not there.
@@ -377,7 +376,7 @@ impl Client {
     /// `POST /v1/ui/logins`: a one-time login URL for the web app (`lan`: at the `--ui-listen`
     /// address, for a browser on another device).
     pub fn ui_login<T: DeserializeOwned>(&self, lan: bool) -> Result<T> {
-        self.send_json(self.agent.post(self.url("/v1/ui/logins")), &crate::api::ui::LoginRequest { lan })
+        self.send_json(self.agent.post(self.url("/v1/ui/logins")), &crate::types::LoginRequest { lan })
     }
 
     /// `GET /v1/ui/sessions`: the browsers logged in to the web app.

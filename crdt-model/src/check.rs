@@ -18,62 +18,21 @@
 //! the writer's checks only: two concurrent visits may break them together without either being
 //! wrong, and readers evaluate such a household as it is.
 
-use std::collections::BTreeSet;
-use std::fmt;
+use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::legacy::{Key as OpKey, ObjectId, OpType};
+use automerge::legacy::{Key as OpKey, ObjectId, Op, OpType};
 use automerge::{Change, ScalarValue, ScalarValueRef};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
 
-use crate::area::{ROLES, actor_text, check_text, validate_peer_key};
 use crate::consent::{ConsentMethod, ConsentState};
+use crate::eval::DayStatus;
+use crate::ids::{ROLES, actor_text, check_text, epoch_actor, validate_peer_key};
 use crate::ids::{validate_area_id, validate_household_id};
 use crate::profile::{FieldType, Profile};
-use crate::schema::{Key, MemberAttr, Meta, Slot};
+use crate::schema::{self, Key, MemberAttr, Meta, Slot};
 use crate::value::{Answer, Value};
 
-/// A change refused at the door: which area, which device wrote it, which key and value, why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-pub struct BadChange {
-    pub area: String,
-    /// The writing device: its peer id, or its actor's hex when that is not text.
-    pub actor: String,
-    /// The document key, e.g. `h/T3-045/members`.
-    pub key: String,
-    /// The value as written (`-` for an object or a delete).
-    pub value: String,
-    pub reason: String,
-}
-
-impl BadChange {
-    /// The household the key belongs to, if any.
-    pub fn household(&self) -> Option<&str> {
-        match Key::parse(&self.key) {
-            Some(Key::Household { hh, .. }) => Some(hh),
-            _ => None,
-        }
-    }
-
-    /// The field (or `group`, `address`, …) the key names, if it is a household key.
-    pub fn field(&self) -> Option<&str> {
-        match Key::parse(&self.key) {
-            Some(Key::Household { slot, .. }) => Some(slot.name()),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for BadChange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "area {}: ", self.area)?;
-        match (self.household(), self.field()) {
-            _ if self.key.is_empty() => return write!(f, "a change by {}: {}", self.actor, self.reason),
-            (Some(hh), Some(field)) => write!(f, "household {hh}, field {field} = {}", self.value)?,
-            _ => write!(f, "key {:?} = {}", self.key, self.value)?,
-        }
-        write!(f, " (a change by {}): {}", self.actor, self.reason)
-    }
-}
+pub use crate::error::BadChange;
 
 /// What a checked batch of changes may assume.
 #[derive(Debug, Clone)]
@@ -106,8 +65,8 @@ impl Door<'_> {
             }
             // The change that cuts an epoch ([`crate::epoch`]) creates its document, by the
             // epoch's own actor, and alone writes the epoch's keys.
-            let cut = creates && crate::epoch::cut_epoch_of(&expanded.operations).is_some();
-            if cut && let Err(reason) = crate::epoch::check_cut_actor(&expanded.operations, &actor) {
+            let cut = creates && cut_epoch_of(&expanded.operations).is_some();
+            if cut && let Err(reason) = check_cut_actor(&expanded.operations, &actor) {
                 return Err(bad("meta/epoch", "-".into(), reason));
             }
             let mut added = Vec::new();
@@ -221,8 +180,8 @@ fn check_put(
         Key::Schema => {
             identity(creates)?;
             match value {
-                Scalar::Uint(v) if v == crate::area::SCHEMA_VERSION => Ok(()),
-                _ => Err(format!("must be {}", crate::area::SCHEMA_VERSION)),
+                Scalar::Uint(v) if v == crate::schema::SCHEMA_VERSION => Ok(()),
+                _ => Err(format!("must be {}", crate::schema::SCHEMA_VERSION)),
             }
         }
         Key::Profile => {
@@ -246,7 +205,7 @@ fn check_put(
                     Scalar::Uint(v) if v >= 1 => Ok(()),
                     _ => Err("must be a whole number from 1".into()),
                 },
-                Meta::Cut => crate::epoch::parse_cut(text()?).map(|_| ()),
+                Meta::Cut => parse_cut(text()?).map(|_| ()),
                 Meta::CutAt => timestamp(),
                 Meta::Name | Meta::Ward | Meta::Requires => unreachable!("not identity"),
             }
@@ -256,10 +215,10 @@ fn check_put(
             validate_household_id(hh).map_err(model)?;
             timestamp()
         }
-        Key::Day { date } => crate::epoch::check_day(date, text()?),
+        Key::Day { date } => check_day(date, text()?),
         Key::Relay { peer } => {
             validate_peer_key(peer).map_err(model)?;
-            crate::area::validate_relay(text()?, peer).map_err(model)
+            crate::ids::validate_relay(text()?, peer).map_err(model)
         }
         Key::Meta(Meta::Requires) => {
             let needed = crate::compat::parse_version(text()?)?;
@@ -278,7 +237,7 @@ fn check_put(
                 MemberAttr::AddedBy => validate_peer_key(text()?).map_err(model),
                 MemberAttr::AddedAt => timestamp(),
                 MemberAttr::Removed => boolean(),
-                MemberAttr::Recipient => crate::area::validate_recipient(text()?).map_err(model),
+                MemberAttr::Recipient => crate::ids::validate_recipient(text()?).map_err(model),
                 MemberAttr::Epoch => match value {
                     Scalar::Uint(_) => Ok(()),
                     _ => Err("must be a whole number".into()),
@@ -502,4 +461,56 @@ impl Passed {
         }
         out
     }
+}
+
+/// What each earlier epoch's cut included: epoch → actor (as [`actor_text`]) → last seq.
+pub type CutClock = BTreeMap<u64, BTreeMap<String, u64>>;
+
+/// `meta/cut` as read: refuses anything but `{"epoch": {"actor": seq}}` with numeric epochs.
+pub fn parse_cut(text: &str) -> Result<CutClock, String> {
+    let raw: BTreeMap<String, BTreeMap<String, u64>> =
+        serde_json::from_str(text).map_err(|e| format!("not a cut clock ({e})"))?;
+    raw.into_iter()
+        .map(|(epoch, clock)| {
+            let epoch = epoch.parse::<u64>().map_err(|_| format!("epoch {epoch:?} is not a number"))?;
+            if clock.keys().any(|a| a.is_empty() || a.len() > 256) {
+                return Err("an actor of the cut clock is empty or too long".to_string());
+            }
+            Ok((epoch, clock))
+        })
+        .collect()
+}
+
+/// A `d/{date}` value: the day's figures as [`DayStatus`] JSON, for that date.
+pub(crate) fn check_day(date: &str, text: &str) -> Result<(), String> {
+    NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| format!("{date:?} is not a date YYYY-MM-DD"))?;
+    let day: DayStatus = serde_json::from_str(text).map_err(|e| format!("not a day's figures ({e})"))?;
+    if day.date != date {
+        return Err(format!("the figures are of {}, not {date}", day.date));
+    }
+    Ok(())
+}
+
+/// The epoch a change's operations cut, if they write `meta/epoch`.
+pub(crate) fn cut_epoch_of(ops: &[Op]) -> Option<u64> {
+    let key = schema::meta(Meta::Epoch);
+    ops.iter().find_map(|op| match (&op.key, &op.action) {
+        (OpKey::Map(k), OpType::Put(v)) if *k == key => v.as_u64().or(Some(0)),
+        _ => None,
+    })
+}
+
+/// A cut must be made by its epoch's actor (so that two devices making the same cut make the
+/// same change).
+pub(crate) fn check_cut_actor(ops: &[Op], actor: &str) -> Result<(), String> {
+    let uid_key = schema::meta(Meta::Uid);
+    let uid = ops.iter().find_map(|op| match (&op.key, &op.action) {
+        (OpKey::Map(k), OpType::Put(ScalarValue::Str(v))) if *k == uid_key => Some(v.to_string()),
+        _ => None,
+    });
+    let (Some(uid), Some(epoch)) = (uid, cut_epoch_of(ops)) else {
+        return Err("a cut carries the area's uid and its epoch".into());
+    };
+    let expected = epoch_actor(&uid, epoch);
+    if actor == expected { Ok(()) } else { Err(format!("a cut of epoch {epoch} is made by {expected}, not {actor}")) }
 }

@@ -4,7 +4,7 @@
 //! that uses a feature added in a later release cannot travel to a device of an earlier one. Two
 //! things follow:
 //! - a device learns each peer's release (libp2p identify's agent, `kdcd/VERSION (name)`) and
-//!   does not send a peer changes its release would refuse ([`Area::requires`] above the peer's
+//!   does not send a peer changes its release would refuse ([`crate::Area::requires`] above the peer's
 //!   release): the peer still sends this device its own edits, and is named, with what to do,
 //!   until it updates;
 //! - a document carries the oldest release that reads it in `meta/requires` (written with the
@@ -17,8 +17,6 @@
 use std::fmt;
 
 use semver::Version;
-
-use crate::Area;
 
 /// This release (`CARGO_PKG_VERSION`).
 pub const RELEASE: &str = env!("CARGO_PKG_VERSION");
@@ -131,32 +129,6 @@ pub fn newer_release_needed(needed: &Version) -> String {
         "this area needs KDC Sync {needed} or newer and this device has {RELEASE}: update this device \
          (kdc update, or the new release's archive) to receive it"
     )
-}
-
-impl Area {
-    /// The oldest release that reads this document as it is now, and why.
-    pub fn requires(&self) -> Requirement {
-        let mut features = Vec::new();
-        if !self.relays().is_empty() {
-            features.push(Feature::Relays);
-        }
-        if self.profile().max_declined().is_some() {
-            features.push(Feature::MaxDeclined);
-        }
-        let first = Version::parse(FIRST_RELEASE).expect("semver");
-        let stated = self.stated_requires().unwrap_or_else(|| first.clone());
-        let release = features.iter().map(|f| f.since()).chain([stated, first]).max().expect("not empty");
-        Requirement { release, features }
-    }
-
-    /// `meta/requires`, when the document states it.
-    pub(crate) fn stated_requires(&self) -> Option<Version> {
-        let key = crate::schema::meta(crate::schema::Meta::Requires);
-        match automerge::ReadDoc::get(&self.doc, automerge::ROOT, key).ok().flatten() {
-            Some((automerge::Value::Scalar(s), _)) => s.as_str().and_then(|t| Version::parse(t).ok()),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]

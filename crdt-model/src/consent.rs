@@ -164,7 +164,7 @@ impl From<&Consent> for ConsentView {
     fn from(c: &Consent) -> ConsentView {
         ConsentView {
             state: c.state_str().to_string(),
-            at: c.at.map(crate::area::rfc3339),
+            at: c.at.map(crate::text::rfc3339),
             method: c.method.map(|m| m.as_str().to_string()),
             by: c.by.clone(),
             reference: c.reference.clone(),

@@ -31,67 +31,10 @@ use crate::error::ModelError;
 use crate::history::{self, DayStatus};
 use crate::schema::{self, Key, Meta};
 
-/// What each earlier epoch's cut included: epoch → actor (as [`actor_text`]) → last seq.
-pub type CutClock = BTreeMap<u64, BTreeMap<String, u64>>;
-
 /// Days are Vietnam's (UTC+7, no daylight saving): the figures kept by a cut are per calendar
 /// day where the programme runs, whatever the cutting device's time zone.
 pub fn vietnam_day(secs: i64) -> NaiveDate {
     chrono::DateTime::from_timestamp(secs + 7 * 3600, 0).map(|t| t.date_naive()).unwrap_or_default()
-}
-
-/// The actor of the change that cuts epoch `epoch` of the area `uid`.
-pub fn epoch_actor(uid: &str, epoch: u64) -> String {
-    format!("epoch-{epoch}-{uid}")
-}
-
-/// `meta/cut` as read: refuses anything but `{"epoch": {"actor": seq}}` with numeric epochs.
-pub fn parse_cut(text: &str) -> Result<CutClock, String> {
-    let raw: BTreeMap<String, BTreeMap<String, u64>> =
-        serde_json::from_str(text).map_err(|e| format!("not a cut clock ({e})"))?;
-    raw.into_iter()
-        .map(|(epoch, clock)| {
-            let epoch = epoch.parse::<u64>().map_err(|_| format!("epoch {epoch:?} is not a number"))?;
-            if clock.keys().any(|a| a.is_empty() || a.len() > 256) {
-                return Err("an actor of the cut clock is empty or too long".to_string());
-            }
-            Ok((epoch, clock))
-        })
-        .collect()
-}
-
-/// A `d/{date}` value: the day's figures as [`DayStatus`] JSON, for that date.
-pub(crate) fn check_day(date: &str, text: &str) -> Result<(), String> {
-    NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| format!("{date:?} is not a date YYYY-MM-DD"))?;
-    let day: DayStatus = serde_json::from_str(text).map_err(|e| format!("not a day's figures ({e})"))?;
-    if day.date != date {
-        return Err(format!("the figures are of {}, not {date}", day.date));
-    }
-    Ok(())
-}
-
-/// The epoch a change's operations cut, if they write `meta/epoch`.
-pub(crate) fn cut_epoch_of(ops: &[Op]) -> Option<u64> {
-    let key = schema::meta(Meta::Epoch);
-    ops.iter().find_map(|op| match (&op.key, &op.action) {
-        (OpKey::Map(k), OpType::Put(v)) if *k == key => v.as_u64().or(Some(0)),
-        _ => None,
-    })
-}
-
-/// A cut must be made by its epoch's actor (so that two devices making the same cut make the
-/// same change).
-pub(crate) fn check_cut_actor(ops: &[Op], actor: &str) -> Result<(), String> {
-    let uid_key = schema::meta(Meta::Uid);
-    let uid = ops.iter().find_map(|op| match (&op.key, &op.action) {
-        (OpKey::Map(k), OpType::Put(ScalarValue::Str(v))) if *k == uid_key => Some(v.to_string()),
-        _ => None,
-    });
-    let (Some(uid), Some(epoch)) = (uid, cut_epoch_of(ops)) else {
-        return Err("a cut carries the area's uid and its epoch".into());
-    };
-    let expected = epoch_actor(&uid, epoch);
-    if actor == expected { Ok(()) } else { Err(format!("a cut of epoch {epoch} is made by {expected}, not {actor}")) }
 }
 
 fn corrupt(e: automerge::AutomergeError) -> ModelError {
@@ -132,6 +75,9 @@ pub struct ErasureStatus {
     /// breach duties may apply.
     pub removed_behind: Vec<MemberEpoch>,
 }
+
+pub use crate::check::{CutClock, parse_cut};
+pub use crate::ids::epoch_actor;
 
 impl Area {
     /// Erases households (head only): the next epoch without them ([`Area::cut`]), with this

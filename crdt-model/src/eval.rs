@@ -295,6 +295,18 @@ fn is_business(profile: &Profile, h: &Household) -> bool {
     profile.business_field().is_some_and(|b| answer(h, b) == Some(Answer::Yes))
 }
 
+/// The compliance of an area at the end of one day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayStatus {
+    /// The calendar day, `YYYY-MM-DD`.
+    pub date: String,
+    /// Changes made that day (on any device).
+    pub changes: u64,
+    /// The whole area's figures at the end of the day.
+    #[serde(flatten)]
+    pub evaluation: Evaluation,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,17 +29,7 @@ use crate::error::ModelError;
 use crate::eval::Evaluation;
 use crate::schema::{self, Slot};
 
-/// The compliance of an area at the end of one day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DayStatus {
-    /// The calendar day, `YYYY-MM-DD`.
-    pub date: String,
-    /// Changes made that day (on any device).
-    pub changes: u64,
-    /// The whole area's figures at the end of the day.
-    #[serde(flatten)]
-    pub evaluation: Evaluation,
-}
+pub use crate::eval::DayStatus;
 
 /// One write to one household field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

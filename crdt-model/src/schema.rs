@@ -19,6 +19,9 @@
 use std::fmt;
 use std::ops::Range;
 
+/// The schema version written to `schema`.
+pub const SCHEMA_VERSION: u64 = 1;
+
 /// Area metadata attributes (`meta/…`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Meta {

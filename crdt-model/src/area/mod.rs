@@ -47,14 +47,12 @@ use crate::profile::Profile;
 use crate::schema::{self, Key, MemberAttr, Meta, Slot};
 use crate::value::Value;
 
-/// The schema version written to `schema`.
-pub const SCHEMA_VERSION: u64 = 1;
-const MAX_TEXT: usize = 200;
-/// Longest peer id accepted as a roster key (libp2p's base58 ids are 52 characters or fewer).
-const MAX_PEER_ID: usize = 128;
-/// Roster roles: `head` leads the area's team, `member` records households, `ward` is the ward
-/// office (reads and merges).
-pub const ROLES: [&str; 3] = ["head", "member", "ward"];
+mod requires;
+
+pub use crate::ids::{ROLES, actor_text, validate_relay};
+pub(crate) use crate::ids::{check_text, relay_peer, validate_peer_key, validate_recipient};
+pub use crate::schema::SCHEMA_VERSION;
+pub use crate::text::rfc3339;
 
 /// What `kdc area create` gives.
 #[derive(Debug, Clone)]
@@ -1084,15 +1082,6 @@ impl Area {
     }
 }
 
-/// A device id as text: the peer id this project's devices use as actor, or the actor's hex
-/// when it is not printable text (a change made by another Automerge implementation).
-pub fn actor_text(actor: &ActorId) -> String {
-    match std::str::from_utf8(actor.to_bytes()) {
-        Ok(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_graphic()) => s.to_string(),
-        _ => actor.to_bytes().iter().map(|b| format!("{b:02x}")).collect(),
-    }
-}
-
 /// The spelling of a group most of its households use (ties: the first in order): the one the
 /// figures show and a new write takes.
 fn usual_spelling<K: Ord + Clone>(spellings: &BTreeMap<K, usize>) -> Option<K> {
@@ -1216,68 +1205,6 @@ fn read_members<R: std::ops::RangeBounds<String> + 'static>(doc: &Automerge, ran
     out.into_values().collect()
 }
 
-/// An age X25519 recipient as the roster holds it: `age1` and lower-case bech32, at most 100
-/// characters (the daemon parses it fully before encrypting to it).
-pub(crate) fn validate_recipient(r: &str) -> Result<(), ModelError> {
-    let r = r.trim();
-    if !(r.starts_with("age1") && r.len() <= 100 && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())) {
-        return Err(ModelError::invalid(
-            "recipient",
-            format!("{r:?} is not an age recipient; allowed: age1…, as printed by `kdc ward keygen`"),
-        ));
-    }
-    Ok(())
-}
-
-/// The peer id a relay address ends in (`…/p2p/PEER`).
-pub(crate) fn relay_peer(addr: &str) -> Result<&str, ModelError> {
-    match addr.trim().rsplit_once("/p2p/") {
-        Some((_, peer)) if !peer.is_empty() && !peer.contains('/') => Ok(peer),
-        _ => Err(ModelError::invalid(
-            "relay",
-            format!("{addr:?} does not end in /p2p/PEER_ID; allowed: the relay's full address, as its kdcd prints it"),
-        )),
-    }
-}
-
-/// A relay's address as the area holds it: a multiaddr of at most 300 printable characters,
-/// directly to the relay (no `/p2p-circuit`), ending in `/p2p/{peer}`. The daemon parses it fully
-/// before storing it.
-pub fn validate_relay(addr: &str, peer: &str) -> Result<(), ModelError> {
-    let bad = |why: &str| {
-        Err(ModelError::invalid(
-            "relay",
-            format!("{addr:?} is not a relay address: {why}; allowed: /ip4/…/tcp/…/p2p/PEER_ID"),
-        ))
-    };
-    if !addr.starts_with('/') || addr.len() > 300 || !addr.bytes().all(|b| b.is_ascii_graphic()) {
-        return bad("a multiaddr starts with '/' and holds at most 300 printable characters");
-    }
-    if addr.contains("/p2p-circuit") {
-        return bad("a relay is reached directly, not through another relay");
-    }
-    match relay_peer(addr) {
-        Ok(p) if p == peer => Ok(()),
-        Ok(_) => bad("its /p2p/ peer id is not the one it is stored under"),
-        Err(_) => bad("it does not end in /p2p/PEER_ID"),
-    }
-}
-
-/// A peer id is a key segment: it must not be empty, hold a '/' (keys would not split) or
-/// anything odd. libp2p peer ids (base58) always pass; the daemon checks the real syntax.
-pub(crate) fn validate_peer_key(peer: &str) -> Result<(), ModelError> {
-    if peer.is_empty()
-        || peer.len() > MAX_PEER_ID
-        || !peer.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-    {
-        return Err(ModelError::invalid(
-            "peer_id",
-            format!("{peer:?} is not a peer id; allowed: 1 to {MAX_PEER_ID} of letters, digits, '.', '_' and '-'"),
-        ));
-    }
-    Ok(())
-}
-
 #[allow(clippy::too_many_arguments)]
 fn put_consent(
     tx: &mut automerge::transaction::Transaction<'_>,
@@ -1349,29 +1276,12 @@ fn display_value(v: &automerge::Value<'_>) -> String {
     }
 }
 
-pub(crate) fn check_text(field: &str, text: &str, required: bool) -> Result<(), ModelError> {
-    if required && text.trim().is_empty() {
-        return Err(ModelError::invalid(field, "must not be empty"));
-    }
-    if text.chars().count() > MAX_TEXT || text.chars().any(char::is_control) {
-        return Err(ModelError::invalid(field, format!("at most {MAX_TEXT} characters, no control characters")));
-    }
-    Ok(())
-}
-
 fn corrupt(e: automerge::AutomergeError) -> ModelError {
     ModelError::Corrupt(e.to_string())
 }
 
 fn hex_prefix(bytes: &[u8], n: usize) -> String {
     bytes.iter().take(n / 2).map(|b| format!("{b:02x}")).collect()
-}
-
-/// Unix milliseconds as RFC 3339 in UTC, e.g. `2026-11-23T14:05:09Z`.
-pub fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -29,8 +29,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libp2p::{Multiaddr, PeerId};
 use sha2::{Digest, Sha256};
 
-use crate::network::JoinRequest;
-
 /// What every token starts with; the digit is the format version.
 pub const TOKEN_PREFIX: &str = "kdc1-";
 /// Bytes of an invite secret.
@@ -248,6 +246,16 @@ impl<'a> Reader<'a> {
         let n = self.byte(what)?;
         self.take(usize::from(n), what)
     }
+}
+
+/// A pairing request, as decoded from an invite token by the caller.
+#[derive(Debug, Clone)]
+pub struct JoinRequest {
+    pub area: String,
+    pub inviter: PeerId,
+    pub addrs: Vec<Multiaddr>,
+    /// The invite's secret, hex.
+    pub secret: String,
 }
 
 #[cfg(test)]

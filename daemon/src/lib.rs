@@ -13,12 +13,16 @@
 //! Invariant: sled and Automerge never run on tokio reactor threads. Startup loads on a
 //! blocking thread and [`node::Node`] wraps every operation in `spawn_blocking`.
 
+pub mod addrs;
 pub mod api;
+pub mod app;
 pub mod config;
 pub mod durable;
 pub mod invite;
 pub mod network;
 pub mod node;
+pub mod session;
+pub mod state;
 pub mod store;
 pub mod update;
 pub mod web;
@@ -149,16 +153,16 @@ async fn serve(
     };
     let sessions = {
         let dd = Arc::clone(&data_dir);
-        blocking(move || Ok(web::session::Sessions::open(dd.path()))).await?
+        blocking(move || Ok(session::Sessions::open(dd.path()))).await?
     };
-    let state = api::AppState {
+    let state = state::AppState {
         node: node.clone(),
         token: Arc::from(data_dir.token()),
         // Reported only when there is no network layer; the swarm's own addresses win.
         listen: Arc::new(Vec::new()),
         net: Some(net.clone()),
         sessions: Arc::new(sessions),
-        ui: Arc::new(web::Ui::new(addr, lan_addr, Some(data_dir.path().to_path_buf()))),
+        ui: Arc::new(state::Ui::new(addr, lan_addr, Some(data_dir.path().to_path_buf()))),
         shutdown: shutdown.clone(),
     };
     {
@@ -189,7 +193,7 @@ async fn serve(
         let _ = ready.send(addr);
     }
 
-    let served = api::serve(api_listener, state, shutdown.clone()).await;
+    let served = app::serve(api_listener, state, shutdown.clone()).await;
     if let Some(task) = lan_task {
         shutdown.cancel();
         match task.await {

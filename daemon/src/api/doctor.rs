@@ -154,7 +154,7 @@ impl AppState {
 /// An address on the public internet (not loopback, private, carrier-grade NAT or link-local),
 /// not through a relay.
 fn is_public(addr: &Multiaddr) -> bool {
-    !crate::network::peers::is_relayed(addr)
+    !crate::addrs::is_relayed(addr)
         && addr.iter().any(|p| match p {
             Protocol::Ip4(ip) => {
                 let o = ip.octets();

@@ -18,63 +18,17 @@ pub mod routes;
 pub mod ui;
 pub mod update;
 
-use std::sync::Arc;
-
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::middleware;
-use tokio_util::sync::CancellationToken;
-
 pub use error::{ApiError, ApiResult};
 
 use crate::invite::InviteToken;
 use crate::network::{NetError, NetHandle, PeerInfo};
-use crate::node::Node;
 use crate::node::members::{DEFAULT_INVITE_TTL, MAX_INVITE_TTL};
-use crate::web::WebState;
 use types::InviteInfo;
 
+pub use crate::state::AppState;
 /// The API's request and answer bodies (crate `kdc-api`, shared with `kdc`).
 pub use kdc_api::types;
 pub use kdc_api::{JSON_BODY_LIMIT, SNAPSHOT_BODY_LIMIT};
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub node: Node,
-    pub token: Arc<str>,
-    /// Multiaddrs to report when there is no network layer (`net` is `None`).
-    pub listen: Arc<Vec<String>>,
-    /// The network layer; `None` when the daemon runs without one (some tests). Then `id`
-    /// and invites report `listen`, `peers` is empty, and `join` and `peer add` fail (500).
-    pub net: Option<NetHandle>,
-    /// Browser sessions and one-time login codes of the web app.
-    pub sessions: Arc<crate::web::session::Sessions>,
-    /// Where the web app is reachable: the control API's address and the `--ui-listen` one.
-    pub ui: Arc<crate::web::Ui>,
-    /// Cancelled at shutdown: ends the event streams, which would otherwise hold the server.
-    pub shutdown: CancellationToken,
-}
-
-/// Serves the API and the web app on `listener` until `shutdown` is cancelled; then stops
-/// accepting and lets in-flight requests finish.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: CancellationToken,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown.cancelled_owned()).await
-}
-
-/// The whole API as a router: `/v1` behind the token, the web app around it.
-pub fn router(state: AppState) -> Router {
-    let api = routes::router()
-        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
-        // Outermost: nothing under /v1, not even a 404, is answered without the token.
-        .layer(middleware::from_fn_with_state(Arc::clone(&state.token), auth::require_token))
-        .with_state(state.clone());
-    crate::web::router(WebState::loopback(state)).nest_service("/v1", api)
-}
 
 impl AppState {
     /// Where peers can reach this device: the swarm's listen addresses, or `listen` without one.

@@ -64,7 +64,7 @@ async fn lan_base(s: &AppState) -> ApiResult<String> {
 }
 
 /// `GET /v1/ui/sessions`.
-pub async fn list_sessions(State(s): State<AppState>) -> axum::Json<Vec<crate::web::session::SessionInfo>> {
+pub async fn list_sessions(State(s): State<AppState>) -> axum::Json<Vec<crate::session::SessionInfo>> {
     axum::Json(s.sessions.list())
 }
 

@@ -31,15 +31,7 @@ pub enum NetError {
 /// [`NetError::Busy`] (or without the network's part) instead of making `kdc` wait.
 pub const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// A pairing request, as decoded from an invite token by the caller.
-#[derive(Debug, Clone)]
-pub struct JoinRequest {
-    pub area: String,
-    pub inviter: PeerId,
-    pub addrs: Vec<Multiaddr>,
-    /// The invite's secret, hex.
-    pub secret: String,
-}
+pub use crate::invite::JoinRequest;
 
 #[derive(Debug)]
 pub enum Command {

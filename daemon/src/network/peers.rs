@@ -8,6 +8,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+pub use crate::addrs::{is_relayed, relay_address};
 use libp2p::swarm::ConnectionId;
 use libp2p::{Multiaddr, PeerId, multiaddr::Protocol};
 
@@ -220,38 +221,9 @@ pub fn strip_p2p(addr: &Multiaddr) -> Multiaddr {
     out
 }
 
-/// Whether an address goes through a relay (`/p2p-circuit`).
-pub fn is_relayed(addr: &Multiaddr) -> bool {
-    addr.iter().any(|p| matches!(p, Protocol::P2pCircuit))
-}
-
 /// The address at which `peer` is reached through `relay` (`RELAY/p2p-circuit/p2p/PEER`).
 pub fn circuit_addr(relay: &Multiaddr, peer: PeerId) -> Multiaddr {
     relay.clone().with(Protocol::P2pCircuit).with(Protocol::P2p(peer))
-}
-
-/// Parses a relay's address as a head types it: a multiaddr reached directly (IP or DNS, then
-/// TCP), ending in `/p2p/PEER_ID`.
-pub fn relay_address(text: &str) -> Result<Multiaddr, String> {
-    let text = text.trim();
-    let addr: Multiaddr =
-        text.parse().map_err(|e| format!("{text:?} is not a multiaddr ({e}); allowed: /ip4/…/tcp/PORT/p2p/PEER_ID"))?;
-    if is_relayed(&addr) {
-        return Err(format!("{text:?} goes through a relay itself; allowed: the relay's own address"));
-    }
-    if !matches!(addr.iter().last(), Some(Protocol::P2p(_))) {
-        return Err(format!(
-            "{text:?} does not end in /p2p/PEER_ID; allowed: the relay's full address, as its kdcd prints it"
-        ));
-    }
-    let host = addr.iter().any(|p| {
-        matches!(p, Protocol::Ip4(_) | Protocol::Ip6(_) | Protocol::Dns(_) | Protocol::Dns4(_) | Protocol::Dns6(_))
-    });
-    let tcp = addr.iter().any(|p| matches!(p, Protocol::Tcp(_)));
-    if !host || !tcp {
-        return Err(format!("{text:?} has no IP or DNS name and TCP port; allowed: /ip4/…/tcp/PORT/p2p/PEER_ID"));
-    }
-    Ok(addr)
 }
 
 /// Addresses worth remembering: not unspecified (0.0.0.0).
@@ -268,7 +240,7 @@ pub fn jitter(d: Duration) -> Duration {
     d.mul_f64(rand::random_range(0.75..1.25))
 }
 
-pub(crate) use crate::node::now_ms;
+pub(crate) use crdt_model::now_ms;
 
 #[cfg(test)]
 mod tests {

@@ -36,7 +36,7 @@ use super::peers::{
     peer_of, strip_p2p,
 };
 use super::relays::{RELAY_DIAL_MAX, RELAY_DIAL_MIN, Relays, Todo};
-use super::sessions::{Action, Input, PairId, Sessions};
+use super::sessions::{Action, Applied, Input, PairId, Sessions};
 use super::update::{UpdateRequest, UpdateResponse};
 use super::{Command, JoinRequest, NetError, PeerInfo, Refusal};
 use crate::node::sync::{Received, SyncSession};
@@ -367,7 +367,9 @@ impl EventLoop {
                 self.feed(Input::Generated { peer, area, pair, session, result });
             }
             Internal::Received { peer, area, pair, session, result } => {
-                let result = result.map_err(|e| e.to_string());
+                let result = result
+                    .map(|r| Applied { changed: r.changed, adopted: r.adopted, reply: r.reply })
+                    .map_err(|e| e.to_string());
                 self.feed(Input::Received { peer, area, pair, session, result });
             }
             Internal::Shared { peer, areas } => self.feed(Input::Shared { peer, areas }),
@@ -1183,4 +1185,11 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+/// The bookkeeping lends the node's per-(peer, area) sync state to its calls.
+impl super::sessions::Session for SyncSession {
+    fn reset(&mut self) {
+        SyncSession::reset(self);
+    }
 }

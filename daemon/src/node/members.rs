@@ -99,7 +99,7 @@ impl Node {
     /// in `/p2p/PEER_ID`. Answers the relays once durable.
     pub async fn add_relay(&self, area: String, addr: String) -> Result<Vec<String>> {
         self.blocking(move |inner| {
-            let addr = crate::network::peers::relay_address(&addr)
+            let addr = crate::addrs::relay_address(&addr)
                 .map_err(|message| ModelError::InvalidInput { field: "relay".into(), message })?
                 .to_string();
             let (by, now) = (inner.actor.clone(), now_ms());

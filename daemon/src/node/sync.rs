@@ -30,14 +30,16 @@ impl SyncSession {
     }
 }
 
-impl crate::network::sessions::Session for SyncSession {
-    fn reset(&mut self) {
-        SyncSession::reset(self);
-    }
-}
-
 /// What applying a message gave (the change, if any, is durable by then).
-pub use crate::network::sessions::Applied as Received;
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Received {
+    /// The area changed here: pass it on to the other connected peers.
+    pub changed: bool,
+    /// The area was new to this device and is now stored.
+    pub adopted: bool,
+    /// The next message for the peer, if any.
+    pub reply: Option<Vec<u8>>,
+}
 
 /// A sync message of an area past its first erasure starts with this, its epoch (u64 BE) and
 /// the hash of the change that cut it (32 bytes), then the Automerge sync message. Areas at

@@ -26,7 +26,8 @@ pub mod assets;
 pub mod i18n;
 pub mod layout;
 pub mod pages;
-pub mod session;
+/// Browser sessions (shared with the control API's `kdc ui` endpoints).
+pub use crate::session;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -47,37 +48,18 @@ use session::Session;
 /// The address a joining phone's own app has: invite QR codes link there (`/join?token=…`).
 pub const DEFAULT_APP_URL: &str = "http://127.0.0.1:7420";
 
-/// Where the web app is served, and what its pages share between listeners.
-#[derive(Debug)]
-pub struct Ui {
-    /// The control API's address (the app is at its root).
-    pub api: SocketAddr,
-    /// The `--ui-listen` address, when LAN mode is on.
-    pub lan: Option<SocketAddr>,
+/// What the pages keep between requests (per listener): drawn charts, the ward page's
+/// results, the door's memory of files the ward page has read.
+#[derive(Default)]
+pub struct Pages {
     /// Board charts by area and language, with the heads they were drawn at (replaying history is the one
     /// slow read; the chart is drawn again only when the area changed).
     pub(crate) charts: Mutex<HashMap<(String, &'static str), (Vec<automerge::ChangeHash>, Arc<str>)>>,
     /// The ward page's last merges, for their downloads.
     pub(crate) ward: Mutex<pages::ward::WardResults>,
-    /// The data directory, where the ward's letterhead settings are kept (`None` in tests
-    /// that have none).
-    pub data_dir: Option<std::path::PathBuf>,
     /// The door's memory of the files the ward page has read ([`crate::ward::read_passed`]),
     /// read on the first upload.
     pub(crate) passed: std::sync::OnceLock<Arc<crdt_model::check::Passed>>,
-}
-
-impl Ui {
-    pub fn new(api: SocketAddr, lan: Option<SocketAddr>, data_dir: Option<std::path::PathBuf>) -> Ui {
-        Ui {
-            api,
-            lan,
-            charts: Mutex::new(HashMap::new()),
-            ward: Mutex::default(),
-            data_dir,
-            passed: Default::default(),
-        }
-    }
 }
 
 /// The state of one listener's web app.
@@ -89,19 +71,21 @@ pub struct WebState {
     /// The listener's port, in the session cookie's name: cookies are per host, not per port,
     /// so two daemons on one machine must not share one.
     pub cookie: Arc<str>,
+    /// What the pages keep between requests.
+    pub pages: Arc<Pages>,
 }
 
 impl WebState {
     /// The app at the control API's address.
     pub fn loopback(app: AppState) -> WebState {
         let cookie = format!("{}_{}", session::COOKIE, app.ui.api.port()).into();
-        WebState { app, lan: false, cookie }
+        WebState { app, lan: false, cookie, pages: Arc::default() }
     }
 
     /// The app at the `--ui-listen` address.
     pub fn lan(app: AppState, addr: SocketAddr) -> WebState {
         let cookie = format!("{}_{}", session::COOKIE, addr.port()).into();
-        WebState { app, lan: true, cookie }
+        WebState { app, lan: true, cookie, pages: Arc::default() }
     }
 }
 

@@ -286,7 +286,7 @@ fn criterion(l: L, area: &str, c: &CriterionStatus, hooks: bool) -> Markup {
 /// `GET /a/{area}/chart.svg`: required criteria met and households recorded at the end of
 /// each day that had changes (from the change log, as `kdc history` computes it).
 pub async fn chart(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>) -> Response {
-    let ui = Arc::clone(&ws.app.ui);
+    let pages = Arc::clone(&ws.pages);
     let lang = ctx.l;
     let read = ws
         .app
@@ -294,7 +294,7 @@ pub async fn chart(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String
         .with_area(area.clone(), move |a| {
             let heads = a.heads();
             let key = (a.id(), lang.code());
-            if let Some((h, svg)) = ui.charts.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
+            if let Some((h, svg)) = pages.charts.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
                 && *h == heads
             {
                 return Ok(Arc::clone(svg));
@@ -302,7 +302,7 @@ pub async fn chart(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String
             let day_of = |secs: i64| Local.timestamp_opt(secs, 0).single().map(|t| t.date_naive()).unwrap_or_default();
             let days = history::daily(a, day_of, None, None)?;
             let svg: Arc<str> = draw(lang, &days).into();
-            ui.charts.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (heads, Arc::clone(&svg)));
+            pages.charts.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (heads, Arc::clone(&svg)));
             Ok(svg)
         })
         .await;

@@ -7,9 +7,9 @@ use axum::response::Response;
 use maud::html;
 use serde::Deserialize;
 
+use crate::session::LoginRefused;
 use crate::web::i18n::L;
 use crate::web::layout;
-use crate::web::session::LoginRefused;
 use crate::web::{Ctx, Form, WebState, cookie, page_with, see_other};
 
 #[derive(Debug, Deserialize)]

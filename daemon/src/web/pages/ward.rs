@@ -91,11 +91,11 @@ async fn device_identities(ws: &WebState) -> Vec<crate::seal::Identity> {
 /// reactor the first time.
 async fn door_memory(ws: &WebState) -> Option<Arc<Passed>> {
     let dir = ws.app.ui.data_dir.clone()?;
-    if let Some(passed) = ws.app.ui.passed.get() {
+    if let Some(passed) = ws.pages.passed.get() {
         return Some(passed.clone());
     }
     let read = tokio::task::spawn_blocking(move || crate::ward::read_passed(&dir)).await.unwrap_or_default();
-    Some(ws.app.ui.passed.get_or_init(|| Arc::new(read)).clone())
+    Some(ws.pages.passed.get_or_init(|| Arc::new(read)).clone())
 }
 
 /// The letterhead settings of this device, read off the reactor.
@@ -340,12 +340,12 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
     .await;
     let Ok(result) = result else { return refusal(l, StatusCode::INTERNAL_SERVER_ERROR, "merge failed") };
     let id = hex::encode(rand::random::<[u8; 12]>());
-    ws.app.ui.ward.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), Arc::new(result));
+    ws.pages.ward.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), Arc::new(result));
     see_other(&format!("/ward/r/{id}"))
 }
 
 fn lookup(ws: &WebState, ctx: &Ctx, id: &str) -> Result<Arc<WardResult>, Response> {
-    ws.app.ui.ward.lock().unwrap_or_else(|p| p.into_inner()).get(id).ok_or_else(|| {
+    ws.pages.ward.lock().unwrap_or_else(|p| p.into_inner()).get(id).ok_or_else(|| {
         let l = ctx.l;
         refusal(
             l,

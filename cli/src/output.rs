@@ -640,13 +640,15 @@ mod tests {
             name: "Tam Giác 3".into(),
             ward: "Phường 7".into(),
             profile: "kdc-so-v1".into(),
-            households: 120,
-            declined: 3,
-            certified: false,
-            incomplete: 2,
-            required_met: 7,
-            required_total: 8,
-            criteria: vec![crit("e_citizen", 275, 310, ">", 0.9, false, true)],
+            evaluation: crdt_model::eval::Evaluation {
+                households: 120,
+                declined: 3,
+                certified: false,
+                incomplete: 2,
+                required_met: 7,
+                required_total: 8,
+                criteria: vec![crit("e_citizen", 275, 310, ">", 0.9, false, true)],
+            },
             groups: vec![],
             members_sync: vec![],
         };
@@ -656,7 +658,11 @@ mod tests {
         assert!(vi.contains("3 hộ từ chối khảo sát (2,44%)"), "{vi}");
         assert!(vi.contains("88,71%") && vi.contains("Chưa đạt"), "{vi}");
         assert!(vi.contains("Còn 2 hộ chưa ghi"), "{vi}");
-        let en = status(Lang::En, &Status { incomplete: 0, certified: true, required_met: 8, ..s });
+        let mut s = s;
+        s.incomplete = 0;
+        s.certified = true;
+        s.required_met = 8;
+        let en = status(Lang::En, &s);
         assert!(en.contains("8 of 8 required criteria met"), "{en}");
         assert!(en.contains("Certified as a digital residential area: yes"), "{en}");
         assert!(!en.contains("members_14plus"), "{en}");

@@ -41,7 +41,7 @@ use sha2::{Digest, Sha256};
 
 use crate::consent::{ConsentChange, ConsentGiven, ConsentMethod, ConsentState, ConsentView};
 use crate::error::ModelError;
-use crate::eval::{self, CriterionStatus, Evaluation, Household};
+use crate::eval::{self, Evaluation, Household};
 use crate::ids::{validate_area_id, validate_household_id};
 use crate::profile::Profile;
 use crate::schema::{self, Key, MemberAttr, Meta, Slot};
@@ -97,24 +97,30 @@ pub struct Status {
     pub name: String,
     pub ward: String,
     pub profile: String,
-    /// Active households: neither archived nor declined.
-    pub households: u64,
-    /// Households whose consent is refused or withdrawn: left out of every other figure, and
-    /// shown beside them.
-    #[serde(default)]
-    pub declined: u64,
-    pub certified: bool,
-    /// Active households whose `members_14plus` (or the profile's other person denominators)
-    /// is not recorded; certification needs 0.
-    pub incomplete: u64,
-    pub required_met: u64,
-    pub required_total: u64,
-    pub criteria: Vec<CriterionStatus>,
+    /// The whole area's figures (households, declined, certified, incomplete, required
+    /// met/total, criteria), at the top level of the JSON as before; `status.households` reads
+    /// through ([`std::ops::Deref`]).
+    #[serde(flatten)]
+    pub evaluation: Evaluation,
     pub groups: Vec<GroupStatus>,
     /// When this device last synced the area with each other active member (filled in by the
     /// daemon, which knows; empty when read from a file).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members_sync: Vec<MemberSync>,
+}
+
+/// A status is its area's [`Evaluation`] with the area's names, groups and syncs.
+impl std::ops::Deref for Status {
+    type Target = Evaluation;
+    fn deref(&self) -> &Evaluation {
+        &self.evaluation
+    }
+}
+
+impl std::ops::DerefMut for Status {
+    fn deref_mut(&mut self) -> &mut Evaluation {
+        &mut self.evaluation
+    }
 }
 
 /// One member's last sync with this device.
@@ -489,13 +495,7 @@ impl Area {
             name: self.name(),
             ward: self.ward(),
             profile: self.profile.id().to_string(),
-            households: all.households,
-            declined: all.declined,
-            certified: all.certified,
-            incomplete: all.incomplete,
-            required_met: all.required_met,
-            required_total: all.required_total,
-            criteria: all.criteria,
+            evaluation: all,
             groups,
             members_sync: Vec::new(),
         }

@@ -12,6 +12,7 @@ pub mod synth;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use serde_json::Value as Json;
@@ -287,6 +288,11 @@ impl Daemon {
         }
     }
 
+    /// Waits until `cond` holds, checking it after each of this daemon's events ([`Events`]).
+    pub fn wait_until(&self, timeout: Duration, cond: impl FnMut() -> bool) -> bool {
+        wait_on(&[self], timeout, cond)
+    }
+
     /// `kdc` against this daemon.
     pub fn kdc(&self, args: &[&str]) -> Output {
         kdc(&self.data_dir, args)
@@ -390,6 +396,108 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// A daemon's `/v1/events` as a count that grows with every event (an area changed, a peer came
+/// or went, an area is in sync with a peer), read by a thread of its own: a test waits for what
+/// it expects on the next event instead of starting a `kdc` every 10 ms.
+pub struct Events {
+    seen: Arc<(std::sync::Mutex<u64>, std::sync::Condvar)>,
+}
+
+impl Events {
+    /// Subscribes to the daemons of `data_dirs` (reconnecting while one restarts); an event of
+    /// any of them counts.
+    pub fn of_all(data_dirs: &[&Path]) -> Events {
+        let seen = Arc::new((std::sync::Mutex::new(0u64), std::sync::Condvar::new()));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+        for dir in data_dirs {
+            let (dir, counter, ready_tx) = (dir.to_path_buf(), Arc::clone(&seen), ready_tx.clone());
+            std::thread::spawn(move || {
+                let mut ready = Some(ready_tx);
+                // Ends with the test process, or once nobody holds the count any more.
+                while Arc::strong_count(&counter) > 1 {
+                    if read_events(&dir, &counter, &mut ready).is_err() {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                }
+            });
+        }
+        drop(ready_tx);
+        // Each connected (or given up after a second: the waits also look every second).
+        let deadline = Instant::now() + Duration::from_secs(1);
+        for _ in data_dirs {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if ready_rx.recv_timeout(left).is_err() {
+                break;
+            }
+        }
+        Events { seen }
+    }
+
+    fn count(&self) -> u64 {
+        *self.seen.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits until `cond` holds: checks it now, then after each event (and at least every
+    /// second, in case an event came before the subscription). `false` after `timeout`.
+    pub fn wait_until(&self, timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let before = self.count();
+            if cond() {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            let wait = (deadline - now).min(Duration::from_secs(1));
+            let (lock, changed) = &*self.seen;
+            let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = changed.wait_timeout_while(guard, wait, |n| *n == before);
+        }
+    }
+}
+
+/// Reads one connection's events into `counter` until it ends.
+fn read_events(
+    dir: &Path,
+    counter: &Arc<(std::sync::Mutex<u64>, std::sync::Condvar)>,
+    ready: &mut Option<std::sync::mpsc::Sender<()>>,
+) -> std::io::Result<()> {
+    use std::io::{BufRead, BufReader, Write};
+    let addr = std::fs::read_to_string(dir.join("api.addr"))?;
+    let token = std::fs::read_to_string(dir.join("api.token"))?;
+    let mut stream = std::net::TcpStream::connect(addr.trim())?;
+    write!(
+        stream,
+        "GET /v1/events HTTP/1.0\r\nHost: {}\r\nAuthorization: Bearer {}\r\nAccept: text/event-stream\r\n\r\n",
+        addr.trim(),
+        token.trim()
+    )?;
+    let mut lines = BufReader::new(stream).lines();
+    let status = lines.next().transpose()?.unwrap_or_default();
+    if !status.contains(" 200 ") {
+        return Err(std::io::Error::other(format!("/v1/events answered {status:?}")));
+    }
+    if let Some(tx) = ready.take() {
+        let _ = tx.send(());
+    }
+    for line in lines {
+        if line?.starts_with("data:") {
+            let (lock, changed) = &**counter;
+            *lock.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+            changed.notify_all();
+        }
+    }
+    Ok(())
+}
+
+/// Waits until `cond` holds, checking it after each event of any of `daemons` ([`Events`]).
+pub fn wait_on(daemons: &[&Daemon], timeout: Duration, cond: impl FnMut() -> bool) -> bool {
+    let dirs: Vec<&Path> = daemons.iter().map(|d| d.data_dir.as_path()).collect();
+    Events::of_all(&dirs).wait_until(timeout, cond)
 }
 
 /// Waits for a child to exit, up to `timeout`.

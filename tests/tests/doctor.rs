@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use kdc_tests::{Daemon, wait_until};
+use kdc_tests::Daemon;
 
 const AREA: &str = "khu-1";
 
@@ -18,7 +18,7 @@ fn doctor_names_connected_unreachable_and_unknown_members() {
     a.kdc(&["member", "add", AREA, "12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo", "--name", "Dũng"]).ok();
     b.kdc(&["peer", "add", &a.dial_addr()]).ok();
     c.kdc(&["peer", "add", &a.dial_addr()]).ok();
-    assert!(wait_until(Duration::from_secs(30), || [&b, &c]
+    assert!(kdc_tests::wait_on(&[&b, &c], Duration::from_secs(30), || [&b, &c]
         .iter()
         .all(|d| d.kdc(&["--json", "status", AREA]).code == 0)));
     // Chi's device goes away: A knows its address, which no longer answers.
@@ -33,7 +33,7 @@ fn doctor_names_connected_unreachable_and_unknown_members() {
             .unwrap_or_else(|| panic!("{name} in {d}"))
     };
     let mut doctor = serde_json::Value::Null;
-    let settled = wait_until(Duration::from_secs(30), || {
+    let settled = kdc_tests::wait_on(&[&a], Duration::from_secs(30), || {
         doctor = a.json(&["doctor", AREA]);
         member(&doctor, "Chi")["connected"] == false
     });

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use automerge::Automerge;
 use crdt_model::snapshot;
-use kdc_tests::{Daemon, Json, files_holding, kdc, wait_until};
+use kdc_tests::{Daemon, Json, files_holding, kdc};
 
 const AREA: &str = "khu-xoa";
 const MARKER: &str = "ZZERASED-so-9-ngo-4-Le-Loi";
@@ -67,7 +67,7 @@ fn an_erased_household_leaves_every_device_and_offline_writes_survive() {
         a.kdc(&["household", "add", "--consent", "verbal", AREA, hh, "members=2", "internet=yes"]).ok();
     }
     assert!(
-        wait_until(CONVERGE, || households(&b).len() == 3 && households(&c).len() == 3),
+        kdc_tests::wait_on(&[&b, &c], CONVERGE, || households(&b).len() == 3 && households(&c).len() == 3),
         "the members did not receive the area"
     );
     assert!(holds(&document_bytes(&c, files.path(), "control.kdcsnap"), MARKER), "control: the marker is there");
@@ -88,10 +88,13 @@ fn an_erased_household_leaves_every_device_and_offline_writes_survive() {
     assert!(!a.data_dir.join(format!("keys/{AREA}.0")).exists(), "the old epoch's key is destroyed");
 
     // B, online, adopts the new epoch.
-    assert!(wait_until(CONVERGE, || !households(&b).contains(&"H1".to_string())), "B kept H1");
+    assert!(kdc_tests::wait_on(&[&b], CONVERGE, || !households(&b).contains(&"H1".to_string())), "B kept H1");
     let peer =
         |s: &Json, id: &str| s["members"].as_array().unwrap().iter().find(|m| m["peer_id"] == id).unwrap().clone();
-    assert!(wait_until(CONVERGE, || peer(&status(&a), &b_id)["adopted"] == true), "B's adoption never reached A");
+    assert!(
+        kdc_tests::wait_on(&[&a], CONVERGE, || peer(&status(&a), &b_id)["adopted"] == true),
+        "B's adoption never reached A"
+    );
     let s = status(&a);
     assert_eq!((s["pending"].as_u64(), peer(&s, &c_id)["adopted"].clone()), (Some(1), serde_json::json!(false)), "{s}");
     assert!(!holds(&document_bytes(&b, files.path(), "b.kdcsnap"), MARKER));
@@ -109,7 +112,7 @@ fn an_erased_household_leaves_every_device_and_offline_writes_survive() {
     a.restart();
     c.kdc(&["peer", "add", &a_addr]).ok();
     assert!(
-        wait_until(CONVERGE, || {
+        kdc_tests::wait_on(&[&c], CONVERGE, || {
             let hs = households(&c);
             !hs.contains(&"H1".to_string()) && hs.contains(&"H9".to_string())
         }),
@@ -118,12 +121,12 @@ fn an_erased_household_leaves_every_device_and_offline_writes_survive() {
     );
     assert_eq!(field(&c, "H3", "internet").as_deref(), Some("no"), "C's offline write was lost");
     assert!(
-        wait_until(CONVERGE, || households(&a).contains(&"H9".to_string())),
+        kdc_tests::wait_on(&[&a], CONVERGE, || households(&a).contains(&"H9".to_string())),
         "C's offline household never reached A"
     );
-    assert!(wait_until(CONVERGE, || field(&a, "H3", "internet").as_deref() == Some("no")));
+    assert!(kdc_tests::wait_on(&[&a], CONVERGE, || field(&a, "H3", "internet").as_deref() == Some("no")));
     assert!(!households(&a).contains(&"H1".to_string()), "H1 came back to A");
-    assert!(wait_until(CONVERGE, || status(&a)["pending"] == 0), "{}", status(&a));
+    assert!(kdc_tests::wait_on(&[&a], CONVERGE, || status(&a)["pending"] == 0), "{}", status(&a));
     for (d, name) in [(&a, "a2.kdcsnap"), (&c, "c2.kdcsnap")] {
         assert!(!holds(&document_bytes(d, files.path(), name), MARKER), "{name} holds the erased text");
     }
@@ -178,7 +181,7 @@ fn erasures_made_apart_converge() {
         ])
         .ok();
     }
-    assert!(wait_until(CONVERGE, || households(&b).len() == 3), "B did not receive the area");
+    assert!(kdc_tests::wait_on(&[&b], CONVERGE, || households(&b).len() == 3), "B did not receive the area");
 
     // Apart: A erases H1 and writes; then B, alone, erases H2 and writes.
     assert!(b.terminate().success());
@@ -199,14 +202,14 @@ fn erasures_made_apart_converge() {
             && field(d, "H3", "members").as_deref() == Some("5")
     };
     assert!(
-        wait_until(CONVERGE, || settled(&a) && settled(&b)),
+        kdc_tests::wait_on(&[&a, &b], CONVERGE, || settled(&a) && settled(&b)),
         "A: {:?} {:?}; B: {:?} {:?}",
         households(&a),
         status(&a),
         households(&b),
         status(&b)
     );
-    assert!(wait_until(CONVERGE, || {
+    assert!(kdc_tests::wait_on(&[&a, &b], CONVERGE, || {
         let (sa, sb) = (status(&a), status(&b));
         sa["epoch"] == sb["epoch"] && sa["pending"] == 0 && sb["pending"] == 0
     }));

@@ -329,7 +329,10 @@ fn disk_full_refuses_writes_keeps_reads_and_recovers() {
     let peer_id = peer.peer_id();
     kdc(&data, &["member", "add", AREA, &peer_id, "--name", "Peer"]).ok();
     peer.kdc(&["peer", "add", &dial_addr(&data)]).ok();
-    assert!(wait_until(CONVERGE, || peer.kdc(&["status", AREA]).code == 0), "the peer did not receive the area");
+    assert!(
+        kdc_tests::wait_on(&[&peer], CONVERGE, || peer.kdc(&["status", AREA]).code == 0),
+        "the peer did not receive the area"
+    );
 
     let mut acked: Vec<String> = Vec::new();
     for i in 0..5 {
@@ -406,7 +409,10 @@ fn disk_full_refuses_writes_keeps_reads_and_recovers() {
         }
     });
     assert!(converged, "the peer did not converge on the acknowledged households");
-    assert!(wait_until(CONVERGE, || peer.figures(AREA) == state(&data)["status"]), "the peer's status differs");
+    assert!(
+        kdc_tests::wait_on(&[&peer], CONVERGE, || peer.figures(AREA) == state(&data)["status"]),
+        "the peer's status differs"
+    );
 
     // SIGTERM and restart: everything acknowledged is there, nothing refused is.
     let status = d.terminate();

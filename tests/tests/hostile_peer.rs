@@ -203,7 +203,7 @@ fn garbage_and_oversized_frames_do_not_hurt_the_daemon() {
     let b = Daemon::start();
     a.kdc(&["member", "add", AREA, &b.peer_id(), "--name", "B"]).ok();
     b.kdc(&["peer", "add", &a.dial_addr()]).ok();
-    assert!(kdc_tests::wait_until(Duration::from_secs(30), || b.kdc(&["--json", "status", AREA]).code == 0
+    assert!(kdc_tests::wait_on(&[&b], Duration::from_secs(30), || b.kdc(&["--json", "status", AREA]).code == 0
         && b.json(&["status", AREA])["households"] == 2));
 }
 
@@ -350,6 +350,6 @@ fn strangers_cannot_make_the_daemon_buffer_large_frames() {
         a.kdc(&cmd).ok();
     }
     b.kdc(&["peer", "add", &a.dial_addr()]).ok();
-    assert!(kdc_tests::wait_until(Duration::from_secs(60), || b.kdc(&["--json", "status", AREA]).code == 0
+    assert!(kdc_tests::wait_on(&[&b], Duration::from_secs(60), || b.kdc(&["--json", "status", AREA]).code == 0
         && b.json(&["status", AREA])["households"] == 150));
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use kdc_tests::{Daemon, Json, wait_until};
+use kdc_tests::{Daemon, Json, wait_on};
 
 const AREA: &str = "tam-giac-3";
 const CONVERGE: Duration = Duration::from_secs(30);
@@ -51,7 +51,10 @@ fn three_daemons_writing_concurrently_converge() {
     create_area(&a);
     add_member(&a, &b, "Bình");
     add_member(&a, &c, "Chi");
-    assert!(wait_until(CONVERGE, || status(&b).is_some() && status(&c).is_some()), "members did not receive the area");
+    assert!(
+        wait_on(&[&b, &c], CONVERGE, || status(&b).is_some() && status(&c).is_some()),
+        "members did not receive the area"
+    );
 
     // Each device records its own households at the same time.
     std::thread::scope(|s| {
@@ -80,7 +83,7 @@ fn three_daemons_writing_concurrently_converge() {
             });
         }
     });
-    let converged = wait_until(CONVERGE, || {
+    let converged = wait_on(&[&a, &b, &c], CONVERGE, || {
         let (sa, sb, sc) = (status(&a), status(&b), status(&c));
         sa.is_some() && sa == sb && sb == sc && sa.as_ref().unwrap()["households"] == 24
     });
@@ -125,7 +128,8 @@ fn partition_and_heal_keeps_every_field_and_lists_conflicts() {
     b.kdc(&["peer", "add", &a.dial_addr()]).ok();
     let show = |d: &Daemon, hh: &str| d.json(&["household", "show", AREA, hh]);
     assert!(
-        wait_until(CONVERGE, || show(&a, "T1-001") == show(&b, "T1-001") && show(&a, "T2-009") == show(&b, "T2-009")),
+        wait_on(&[&a, &b], CONVERGE, || show(&a, "T1-001") == show(&b, "T1-001")
+            && show(&a, "T2-009") == show(&b, "T2-009")),
         "no convergence after heal"
     );
     let t1 = show(&a, "T1-001");
@@ -186,20 +190,20 @@ fn invite_works_once_and_strangers_and_removed_members_get_nothing() {
     c.kdc(&["join", &token]).ok();
     stranger.kdc(&["peer", "add", &a.dial_addr()]).ok();
     let a_id = a.peer_id();
-    assert!(wait_until(CONVERGE, || stranger
+    assert!(wait_on(&[&stranger], CONVERGE, || stranger
         .json(&["peers"])
         .as_array()
         .unwrap()
         .iter()
         .any(|p| p["peer_id"] == a_id.as_str() && p["connected"] == true)));
     a.kdc(&["household", "add", "--consent", "verbal", AREA, "T1-002", "members=2"]).ok();
-    assert!(wait_until(CONVERGE, || has_household(&b, "T1-002") && has_household(&c, "T1-002")));
+    assert!(wait_on(&[&b, &c], CONVERGE, || has_household(&b, "T1-002") && has_household(&c, "T1-002")));
     assert!(status(&stranger).is_none(), "a stranger connected to a member got the area");
     assert_eq!(stranger.json(&["area", "list"]), serde_json::json!([]));
 
     // Remove C: later writes of A do not reach it, and its writes reach no one.
     a.kdc(&["member", "remove", AREA, &c.peer_id()]).ok();
-    assert!(wait_until(CONVERGE, || b
+    assert!(wait_on(&[&b], CONVERGE, || b
         .json(&["member", "list", AREA])
         .as_array()
         .unwrap()
@@ -207,7 +211,7 @@ fn invite_works_once_and_strangers_and_removed_members_get_nothing() {
         .any(|m| m["peer_id"] == c.peer_id().as_str() && m["removed"] == true)));
     c.kdc(&["household", "add", "--consent", "verbal", AREA, "C-LATE", "members=1"]).ok();
     a.kdc(&["household", "add", "--consent", "verbal", AREA, "T1-003", "members=2"]).ok();
-    assert!(wait_until(CONVERGE, || has_household(&b, "T1-003")), "a member still gets new data");
+    assert!(b.wait_until(CONVERGE, || has_household(&b, "T1-003")), "a member still gets new data");
     assert!(!has_household(&c, "T1-003"), "a removed member got data written after its removal");
     assert!(!has_household(&a, "C-LATE") && !has_household(&b, "C-LATE"), "a removed member's write reached others");
     // What C wrote before its removal stays (T1-001 etc. are A's; C wrote nothing before).
@@ -220,11 +224,11 @@ fn addresses_seen_are_remembered_across_restarts() {
     let mut b = Daemon::start();
     create_area(&a);
     add_member(&a, &b, "Bình");
-    assert!(wait_until(CONVERGE, || status(&b).is_some()));
+    assert!(b.wait_until(CONVERGE, || status(&b).is_some()));
     // B restarts with no address given: it must find A again from what it remembered.
     assert_eq!(b.terminate().code(), Some(0));
     assert!(b.data_dir.join("peers.json").exists(), "the address book is written");
     b.restart();
     a.kdc(&["household", "add", "--consent", "verbal", AREA, "T9-001", "members=1"]).ok();
-    assert!(wait_until(CONVERGE, || has_household(&b, "T9-001")), "B did not reconnect to A after a restart");
+    assert!(b.wait_until(CONVERGE, || has_household(&b, "T9-001")), "B did not reconnect to A after a restart");
 }

@@ -412,11 +412,12 @@ impl Events {
         let seen = Arc::new((std::sync::Mutex::new(0u64), std::sync::Condvar::new()));
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
         for dir in data_dirs {
-            let (dir, counter, ready_tx) = (dir.to_path_buf(), Arc::clone(&seen), ready_tx.clone());
+            let (dir, counter, ready_tx) = (dir.to_path_buf(), Arc::downgrade(&seen), ready_tx.clone());
             std::thread::spawn(move || {
                 let mut ready = Some(ready_tx);
-                // Ends with the test process, or once nobody holds the count any more.
-                while Arc::strong_count(&counter) > 1 {
+                // Ends once the `Events` is dropped (after the connection's next event or
+                // keep-alive), or with the test process.
+                while counter.strong_count() > 0 {
                     if read_events(&dir, &counter, &mut ready).is_err() {
                         std::thread::sleep(Duration::from_millis(50));
                     }
@@ -460,10 +461,11 @@ impl Events {
     }
 }
 
-/// Reads one connection's events into `counter` until it ends.
+/// Reads one connection's events into `counter` until it ends or `counter` is dropped (seen
+/// at the next event or keep-alive comment).
 fn read_events(
     dir: &Path,
-    counter: &Arc<(std::sync::Mutex<u64>, std::sync::Condvar)>,
+    counter: &std::sync::Weak<(std::sync::Mutex<u64>, std::sync::Condvar)>,
     ready: &mut Option<std::sync::mpsc::Sender<()>>,
 ) -> std::io::Result<()> {
     use std::io::{BufRead, BufReader, Write};
@@ -485,8 +487,10 @@ fn read_events(
         let _ = tx.send(());
     }
     for line in lines {
-        if line?.starts_with("data:") {
-            let (lock, changed) = &**counter;
+        let line = line?;
+        let Some(counter) = counter.upgrade() else { return Ok(()) };
+        if line.starts_with("data:") {
+            let (lock, changed) = &*counter;
             *lock.lock().unwrap_or_else(|p| p.into_inner()) += 1;
             changed.notify_all();
         }

@@ -170,9 +170,11 @@ async fn serve(
         blocking(move || Ok(dd.write_api_addr(addr)?)).await?;
     }
     tracing::info!(%addr, name = node.name(), "control API ready");
+    // One memory for the web app on both listeners (a chart drawn once, one ward result).
+    let pages = Arc::new(web::Pages::default());
     let lan_task = lan_listener.map(|listener| {
         tracing::info!(addr = ?lan_addr, "web app served on the LAN (--ui-listen)");
-        tokio::spawn(web::serve_lan(listener, state.clone(), shutdown.clone()))
+        tokio::spawn(web::serve_lan(listener, state.clone(), Arc::clone(&pages), shutdown.clone()))
     });
     if config.print_login_url {
         let (code, _) = state.sessions.new_code(node::now_ms());
@@ -193,7 +195,7 @@ async fn serve(
         let _ = ready.send(addr);
     }
 
-    let served = app::serve(api_listener, state, shutdown.clone()).await;
+    let served = app::serve(api_listener, state, pages, shutdown.clone()).await;
     if let Some(task) = lan_task {
         shutdown.cancel();
         match task.await {

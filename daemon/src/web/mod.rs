@@ -48,7 +48,7 @@ use session::Session;
 /// The address a joining phone's own app has: invite QR codes link there (`/join?token=…`).
 pub const DEFAULT_APP_URL: &str = "http://127.0.0.1:7420";
 
-/// What the pages keep between requests (per listener): drawn charts, the ward page's
+/// What the pages keep between requests (one for both listeners): drawn charts, the ward page's
 /// results, the door's memory of files the ward page has read.
 #[derive(Default)]
 pub struct Pages {
@@ -77,15 +77,15 @@ pub struct WebState {
 
 impl WebState {
     /// The app at the control API's address.
-    pub fn loopback(app: AppState) -> WebState {
+    pub fn loopback(app: AppState, pages: Arc<Pages>) -> WebState {
         let cookie = format!("{}_{}", session::COOKIE, app.ui.api.port()).into();
-        WebState { app, lan: false, cookie, pages: Arc::default() }
+        WebState { app, lan: false, cookie, pages }
     }
 
     /// The app at the `--ui-listen` address.
-    pub fn lan(app: AppState, addr: SocketAddr) -> WebState {
+    pub fn lan(app: AppState, addr: SocketAddr, pages: Arc<Pages>) -> WebState {
         let cookie = format!("{}_{}", session::COOKIE, addr.port()).into();
-        WebState { app, lan: true, cookie, pages: Arc::default() }
+        WebState { app, lan: true, cookie, pages }
     }
 }
 
@@ -131,10 +131,13 @@ pub fn router(state: WebState) -> Router {
 pub async fn serve_lan(
     listener: tokio::net::TcpListener,
     app: AppState,
+    pages: Arc<Pages>,
     shutdown: tokio_util::sync::CancellationToken,
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
-    axum::serve(listener, router(WebState::lan(app, addr))).with_graceful_shutdown(shutdown.cancelled_owned()).await
+    axum::serve(listener, router(WebState::lan(app, addr, pages)))
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await
 }
 
 // ---------------------------------------------------------------------------------------------

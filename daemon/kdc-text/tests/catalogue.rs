@@ -133,8 +133,8 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The ids in `t!(lang, "id"…)` and `.m("id")` calls.
-fn used_ids() -> BTreeMap<String, PathBuf> {
+/// The ids in `t!(lang, "id"…)` and `.m("id")` calls, with whether the call passes variables.
+fn used_ids() -> BTreeMap<String, (PathBuf, bool)> {
     let mut files = Vec::new();
     for dir in ["cli", "daemon", "crdt-model"] {
         rust_files(&workspace().join(dir), &mut files);
@@ -154,7 +154,8 @@ fn used_ids() -> BTreeMap<String, PathBuf> {
             }
             let after = rest[comma + 1..].trim_start();
             if let Some(id) = after.strip_prefix('"').and_then(|s| s.split('"').next()) {
-                out.insert(id.to_string(), file.clone());
+                let with_variables = after[id.len() + 2..].trim_start().starts_with(',');
+                out.insert(id.to_string(), (file.clone(), with_variables));
             }
         }
         for (i, _) in text.match_indices(".m(\"") {
@@ -162,7 +163,7 @@ fn used_ids() -> BTreeMap<String, PathBuf> {
                 continue;
             }
             if let Some(id) = text[i + 4..].split('"').next() {
-                out.insert(id.to_string(), file.clone());
+                out.insert(id.to_string(), (file.clone(), false));
             }
         }
     }
@@ -178,9 +179,21 @@ fn in_comment(text: &str, at: usize) -> bool {
 fn every_id_the_sources_use_exists_and_every_message_is_used() {
     let vi = messages("vi.ftl", VI_FTL);
     let used = used_ids();
-    let missing: Vec<String> =
-        used.iter().filter(|(id, _)| !vi.contains_key(*id)).map(|(id, f)| format!("{id} ({})", f.display())).collect();
+    let missing: Vec<String> = used
+        .iter()
+        .filter(|(id, _)| !vi.contains_key(*id))
+        .map(|(id, (f, _))| format!("{id} ({})", f.display()))
+        .collect();
     assert!(missing.is_empty(), "ids used in the sources but in no catalogue: {missing:#?}");
+    // A message with variables asked for without them would print its placeholders' errors.
+    let mismatched: Vec<String> = used
+        .iter()
+        .filter(|(id, (_, with))| vi.get(*id).is_some_and(|m| m.variables.is_empty() == *with))
+        .map(|(id, (f, with))| {
+            format!("{id} ({}, called {} variables)", f.display(), if *with { "with" } else { "without" })
+        })
+        .collect();
+    assert!(mismatched.is_empty(), "messages called with the wrong arguments: {mismatched:#?}");
     let unused: Vec<&String> = vi.keys().filter(|id| !used.contains_key(*id)).collect();
     assert!(unused.is_empty(), "messages no source uses (remove them): {unused:#?}");
 }

@@ -1,8 +1,8 @@
 //! The web app's two languages and their number and date formats.
 //!
 //! Vietnamese is the default; `?lang=en` / `?lang=vi` switches and a cookie remembers it.
-//! Texts live next to the markup that shows them, as `l.t("vi", "en")` pairs, so a page reads
-//! top-down in both languages; labels of fields and criteria come from the area's profile.
+//! Texts are the catalogue's (`kdc-text`, `locales/{vi,en}.ftl`, ids `web-…`), shared with the
+//! CLI and the reports; labels of fields and criteria come from the area's profile.
 //! Vietnamese numbers use a decimal comma (`80,00%`); dates are `01/12/2026 14:05` in the
 //! device's local time zone in both languages (English adds nothing a ward would misread).
 
@@ -17,9 +17,22 @@ pub const LANG_COOKIE: &str = "kdc_lang";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct L(pub Lang);
 
+impl From<L> for Lang {
+    fn from(l: L) -> Lang {
+        l.0
+    }
+}
+
 impl L {
-    /// `vi` in Vietnamese, `en` in English.
-    pub fn t<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+    /// The catalogue's message `id` (`kdc-text`'s `locales/*.ftl`, ids `web-…`), without
+    /// variables; with variables, `kdc_text::t!(l, "id", name = value)`.
+    pub fn m(self, id: &str) -> &'static str {
+        kdc_text::text(self.0, id)
+    }
+
+    /// `vi` in Vietnamese, `en` in English: for texts that are data (a doctor's advice comes
+    /// in both languages from the check that gives it).
+    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
         match self.0 {
             Lang::Vi => vi,
             Lang::En => en,
@@ -57,15 +70,10 @@ impl L {
     /// the date and time. The one wording of "last synced" on every screen.
     pub fn ago(self, ms: i64, now_ms: i64) -> String {
         let mins = (now_ms - ms).max(0) / 60_000;
-        match (self.0, mins) {
-            (Lang::Vi, 0) => "vừa xong".into(),
-            (Lang::En, 0) => "just now".into(),
-            (Lang::Vi, 1..=59) => format!("{mins} phút trước"),
-            (Lang::En, 1) => "1 minute ago".into(),
-            (Lang::En, 2..=59) => format!("{mins} minutes ago"),
-            (Lang::Vi, 60..=1439) => format!("{} giờ trước", mins / 60),
-            (Lang::En, 60..=119) => "1 hour ago".into(),
-            (Lang::En, 120..=1439) => format!("{} hours ago", mins / 60),
+        match mins {
+            0 => self.m("web-ago-now").into(),
+            1..=59 => kdc_text::t!(self, "web-ago-minutes", minutes = mins),
+            60..=1439 => kdc_text::t!(self, "web-ago-hours", hours = mins / 60),
             _ => self.datetime(ms),
         }
     }
@@ -74,17 +82,10 @@ impl L {
     /// "Đồng bộ lần cuối: 5 phút trước" (or "chưa đồng bộ").
     pub fn sync_state(self, connected: bool, last_sync: Option<i64>, now_ms: i64) -> String {
         match (connected, last_sync) {
-            (true, Some(ms)) => format!(
-                "{} · {}{}",
-                self.t("● Đã kết nối", "● Connected"),
-                self.t("đồng bộ lần cuối: ", "last synced: "),
-                self.ago(ms, now_ms)
-            ),
-            (true, None) => self.t("● Đã kết nối", "● Connected").into(),
-            (false, Some(ms)) => {
-                format!("{}{}", self.t("○ Đồng bộ lần cuối: ", "○ Last synced: "), self.ago(ms, now_ms))
-            }
-            (false, None) => self.t("○ Chưa đồng bộ với máy này", "○ Not synced with this device yet").into(),
+            (true, Some(ms)) => kdc_text::t!(self, "web-sync-connected-last", ago = self.ago(ms, now_ms)),
+            (true, None) => self.m("web-sync-connected").into(),
+            (false, Some(ms)) => kdc_text::t!(self, "web-sync-last", ago = self.ago(ms, now_ms)),
+            (false, None) => self.m("web-sync-never").into(),
         }
     }
 
@@ -112,29 +113,21 @@ impl L {
     pub fn needed(self, level: crdt_model::profile::Level, k: i64) -> String {
         use crdt_model::profile::Level;
         if k < 0 {
-            return self.t("Không thể đạt nếu không có thêm hộ mới", "Not reachable without new households").into();
+            return self.m("web-needed-unreachable").into();
         }
-        match (self.0, level) {
-            (Lang::Vi, Level::Person) => format!("Cần thêm {k} người"),
-            (Lang::Vi, Level::Household) => format!("Cần thêm {k} hộ"),
-            (Lang::Vi, Level::Business) => format!("Cần thêm {k} hộ kinh doanh"),
-            (Lang::En, Level::Person) => format!("{k} more {}", if k == 1 { "resident" } else { "residents" }),
-            (Lang::En, Level::Household) => format!("{k} more {}", if k == 1 { "household" } else { "households" }),
-            (Lang::En, Level::Business) => {
-                format!("{k} more business {}", if k == 1 { "household" } else { "households" })
-            }
+        match level {
+            Level::Person => kdc_text::t!(self, "web-needed-residents", count = k),
+            Level::Household => kdc_text::t!(self, "web-needed-households", count = k),
+            Level::Business => kdc_text::t!(self, "web-needed-businesses", count = k),
         }
     }
 
     /// A yes/no answer's label.
     pub fn answer(self, value: &str) -> &'static str {
-        match (self.0, value) {
-            (Lang::Vi, "yes") => "Có",
-            (Lang::Vi, "no") => "Không",
-            (Lang::Vi, _) => "Chưa rõ",
-            (Lang::En, "yes") => "Yes",
-            (Lang::En, "no") => "No",
-            (Lang::En, _) => "Unknown",
+        match value {
+            "yes" => self.m("answer-yes"),
+            "no" => self.m("answer-no"),
+            _ => self.m("answer-unknown"),
         }
     }
 }

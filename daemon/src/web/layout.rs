@@ -51,7 +51,7 @@ pub fn page(ctx: &Ctx, title: &str, area: Option<AreaNav<'_>>, live: Live, event
             (head(title, true))
             body data-live=[(!mode.is_empty()).then_some(mode)] data-events=[(!url.is_empty()).then_some(url)]
                 data-live-peers[area.as_ref().is_none_or(|a| a.tab == Tab::Team)] {
-                a.skip href="#main" { (l.t("Bỏ qua đến nội dung", "Skip to content")) }
+                a.skip href="#main" { (l.m("web-layout-skip-to-content")) }
                 header.top {
                     div.bar {
                         a.brand href="/" { (PreEscaped(assets::LOGO_SVG)) span { "KDC Sync" } }
@@ -60,27 +60,26 @@ pub fn page(ctx: &Ctx, title: &str, area: Option<AreaNav<'_>>, live: Live, event
                     @if let Some(a) = &area {
                         p.area-name { (a.name) }
                         form.search role="search" method="get" action=(format!("/a/{}/find", a.id)) {
-                            label.sr for="q" { (l.t("Tìm mã nhà", "Find a house code")) }
+                            label.sr for="q" { (l.m("web-layout-find-a-house-code")) }
                             input #q type="search" name="q" autocapitalize="characters" autocomplete="off" spellcheck="false"
-                                enterkeyhint="search" placeholder=(l.t("Tìm mã nhà, ví dụ T3-045", "House code, e.g. T3-045"));
-                            button type="submit" data-action="find" { (l.t("Tìm", "Find")) }
+                                enterkeyhint="search" placeholder=(l.m("web-layout-house-code-e-g-t3"));
+                            button type="submit" data-action="find" { (l.m("web-layout-find")) }
                         }
-                        nav.tabs aria-label=(l.t("Khu dân cư", "Area")) {
-                            (tab(a, Tab::Board, &format!("/a/{}", a.id), l.t("Tiến độ", "Progress")))
-                            (tab(a, Tab::Worklist, &format!("/a/{}/worklist", a.id), l.t("Cần hỗ trợ", "Worklist")))
-                            (tab(a, Tab::New, &format!("/a/{}/new", a.id), l.t("Thêm hộ", "Add")))
+                        nav.tabs aria-label=(l.m("web-area")) {
+                            (tab(a, Tab::Board, &format!("/a/{}", a.id), l.m("web-layout-progress")))
+                            (tab(a, Tab::Worklist, &format!("/a/{}/worklist", a.id), l.m("web-layout-worklist")))
+                            (tab(a, Tab::New, &format!("/a/{}/new", a.id), l.m("web-layout-add")))
                             @if a.conflicts > 0 {
-                                (tab(a, Tab::Conflicts, &format!("/a/{}/conflicts", a.id), &format!("{} ({})", l.t("Xung đột", "Conflicts"), a.conflicts)))
+                                (tab(a, Tab::Conflicts, &format!("/a/{}/conflicts", a.id), &format!("{} ({})", l.m("web-conflicts"), a.conflicts)))
                             }
-                            (tab(a, Tab::Team, &format!("/a/{}/team", a.id), l.t("Nhóm", "Team")))
+                            (tab(a, Tab::Team, &format!("/a/{}/team", a.id), l.m("web-team")))
                         }
                     }
                 }
                 p.offline hidden role="alert" data-offline {
-                    "⚠ " (l.t("Ứng dụng trên máy đã dừng (mất kết nối với kdcd). Câu trả lời đang nhập vẫn được giữ trên trang này và sẽ tự gửi khi ứng dụng chạy lại. Trên điện thoại: mở Termux và chạy lại kdcd.",
-                        "The app on this device has stopped (kdcd cannot be reached). What you typed is kept on this page and sent as soon as it runs again. On a phone: open Termux and start kdcd again."))
+                    "⚠ " (l.m("web-layout-the-app-on-this-device"))
                 }
-                p.live-note hidden role="status" data-live-note { (l.t("Dữ liệu vừa được cập nhật từ thiết bị khác. ", "A teammate's change has arrived. ")) a href="" { (l.t("Tải lại", "Reload")) } }
+                p.live-note hidden role="status" data-live-note { (l.m("web-layout-a-teammate-s-change-has")) a href="" { (l.m("web-layout-reload")) } }
                 main #main { (body) }
             }
         }
@@ -147,7 +146,7 @@ pub fn message(l: L, status: StatusCode, text: &str) -> Markup {
                     div.card.refusal role="alert" data-status=(status.as_u16()) {
                         h1 { "⚠ " (status.canonical_reason().unwrap_or("Error")) }
                         p { (text) }
-                        p { a href="/" { (l.t("Về trang chủ", "Home")) } }
+                        p { a href="/" { (l.m("web-layout-home")) } }
                     }
                 }
             }
@@ -177,13 +176,13 @@ pub fn met_badge(l: L, c: &crdt_model::eval::CriterionStatus) -> Markup {
     let (met, applicable) = (c.met, c.applicable);
     html! {
         @if c.no_data {
-            span.badge.na data-no-data { "… " (l.t("Chưa có dữ liệu", "No data yet")) }
+            span.badge.na data-no-data { "… " (l.m("web-no-data-yet")) }
         } @else if !applicable {
-            span.badge.na { "— " (l.t("Không áp dụng", "Not applicable")) }
+            span.badge.na { "— " (l.m("web-layout-not-applicable")) }
         } @else if met {
-            span.badge.ok { "✓ " (l.t("Đạt", "Met")) }
+            span.badge.ok { "✓ " (l.m("web-met")) }
         } @else {
-            span.badge.no { "✗ " (l.t("Chưa đạt", "Not met")) }
+            span.badge.no { "✗ " (l.m("web-layout-not-met")) }
         }
     }
 }

@@ -186,14 +186,10 @@ async fn guard(State(ws): State<WebState>, mut request: Request, next: Next) -> 
     let l = L(lang);
     let mut response = if !host_allowed(&ws, &host) {
         tracing::warn!(%host, "web request with a foreign Host refused");
-        refusal(l, StatusCode::FORBIDDEN, l.t("Địa chỉ máy chủ (Host) không hợp lệ.", "This Host is not this device."))
+        refusal(l, StatusCode::FORBIDDEN, l.m("web-mod-this-host-is-not-this"))
     } else if !is_safe(request.method()) && !same_origin(headers, &host) {
         tracing::warn!(%host, origin = ?headers.get(header::ORIGIN), "cross-origin write refused");
-        refusal(
-            l,
-            StatusCode::FORBIDDEN,
-            l.t("Yêu cầu từ trang khác bị từ chối.", "A request from another site was refused."),
-        )
+        refusal(l, StatusCode::FORBIDDEN, l.m("web-mod-a-request-from-another-site"))
     } else {
         let now = crate::node::now_ms();
         let session = cookie(headers, &ws.cookie).and_then(|secret| ws.app.sessions.get(&secret, now));
@@ -311,22 +307,15 @@ impl FromRequest<WebState> for Form {
     async fn from_request(request: Request, _: &WebState) -> Result<Self, Response> {
         let ctx = request.extensions().get::<Ctx>().cloned();
         let l = ctx.as_ref().map_or(L(Lang::Vi), |c| c.l);
-        let bytes = axum::body::to_bytes(request.into_body(), FORM_LIMIT).await.map_err(|_| {
-            refusal(l, StatusCode::PAYLOAD_TOO_LARGE, l.t("Biểu mẫu quá lớn.", "The form is too large."))
-        })?;
+        let bytes = axum::body::to_bytes(request.into_body(), FORM_LIMIT)
+            .await
+            .map_err(|_| refusal(l, StatusCode::PAYLOAD_TOO_LARGE, l.m("web-mod-the-form-is-too-large")))?;
         let form = Form(form_pairs(&bytes));
         // A public page's form (the login code) has no session and so no token.
         if let Some(session) = ctx.and_then(|c| c.session) {
             let presented = form.get("csrf").unwrap_or("");
             if !crate::api::auth::token_matches(presented, &session.csrf) {
-                return Err(refusal(
-                    l,
-                    StatusCode::FORBIDDEN,
-                    l.t(
-                        "Biểu mẫu đã cũ hoặc không hợp lệ; hãy tải lại trang.",
-                        "The form is stale or invalid; reload the page.",
-                    ),
-                ));
+                return Err(refusal(l, StatusCode::FORBIDDEN, l.m("web-the-form-is-stale-or")));
             }
         }
         Ok(form)
@@ -362,9 +351,9 @@ pub fn refusal(l: L, status: StatusCode, message: &str) -> Response {
 /// An API error as an error page (not found, storage, internal).
 pub fn error_page(l: L, e: ApiError) -> Response {
     let message = match e.kind {
-        "not_found" => format!("{} ({})", l.t("Không tìm thấy", "Not found"), e.message),
+        "not_found" => format!("{} ({})", l.m("web-mod-not-found"), e.message),
         "storage" => {
-            format!("{} {}", l.t("Không ghi được vào bộ nhớ của máy:", "This device cannot store data:"), e.message)
+            format!("{} {}", l.m("web-mod-this-device-cannot-store-data"), e.message)
         }
         _ => e.message,
     };
@@ -373,7 +362,7 @@ pub fn error_page(l: L, e: ApiError) -> Response {
 
 async fn not_found(request: Request) -> Response {
     let l = request.extensions().get::<Ctx>().map_or(L(Lang::Vi), |c| c.l);
-    refusal(l, StatusCode::NOT_FOUND, l.t("Không có trang này.", "There is no such page."))
+    refusal(l, StatusCode::NOT_FOUND, l.m("web-mod-there-is-no-such-page"))
 }
 
 #[cfg(test)]

@@ -125,92 +125,90 @@ fn render(ctx: &Ctx, area: &str, b: &Board, order: Order) -> Markup {
     let body = html! {
         section.card.summary data-required-met=(s.required_met) data-required-total=(s.required_total) data-certified=(s.certified) {
             h1 { (s.name) }
-            p.muted { (s.ward) " · " (s.households) " " (l.t("hộ đang theo dõi", "active households")) }
+            p.muted { (s.ward) " · " (s.households) " " (l.m("web-board-active-households")) }
             p.big {
-                (l.t("Đạt", "Met")) " " strong { (s.required_met) "/" (s.required_total) } " " (l.t("tiêu chí bắt buộc", "required criteria"))
+                (l.m("web-met")) " " strong { (s.required_met) "/" (s.required_total) } " " (l.m("web-required-criteria"))
                 @if no_data > 0 {
-                    " · " span data-no-data-count=(no_data) { (no_data) " " (l.t("tiêu chí chưa có dữ liệu", if no_data == 1 { "criterion with no data yet" } else { "criteria with no data yet" })) }
+                    " · " span data-no-data-count=(no_data) { (kdc_text::t!(l, "web-board-no-data-count", count = no_data)) }
                 }
             }
             p.declined data-declined=(s.declined) {
                 @match &declined {
                     Some(line) => { "⊘ " (line) },
-                    None => { (l.t("Không có hộ từ chối khảo sát", "No household declined the survey")) },
+                    None => { (l.m("web-board-no-household-declined-the-survey")) },
                 }
             }
             @if s.certified {
-                p { span.badge.ok { "✓ " (l.t("Đủ điều kiện công nhận Khu dân cư công nghệ số", "Meets every criterion for certification")) } }
+                p { span.badge.ok { "✓ " (l.m("web-board-meets-every-criterion-for-certification")) } }
             } @else {
-                p { span.badge.no { "✗ " (l.t("Chưa đủ điều kiện công nhận", "Not yet certifiable")) } }
+                p { span.badge.no { "✗ " (l.m("web-not-yet-certifiable")) } }
             }
             @if let Some((version, head)) = b.upgrade {
                 div.warn data-profile-upgrade=(version) {
-                    p { "ℹ " (l.t("Có bộ tiêu chí mới (phiên bản ", "A newer criteria profile (version ")) (version) (l.t(
-                        "): hỏi và ghi nhận đồng ý của hộ trước khi ghi thông tin (Luật 91/2025/QH15). Câu trả lời đã ghi được giữ nguyên.",
-                        ") asks for and records each household's consent before anything is recorded (Law 91/2025/QH15). Answers recorded so far are kept.")) }
+                    p { "ℹ " (l.m("web-board-a-newer-criteria-profile-version")) (version) (l.m("web-board-asks-for-and-records-each")) }
                     @if head {
                         form method="post" action=(format!("/a/{area}/upgrade")) {
                             (crate::web::layout::csrf(ctx))
-                            button type="submit" data-action="upgrade-profile" { (l.t("Chuyển sang bộ tiêu chí mới", "Move to the new profile")) }
+                            button type="submit" data-action="upgrade-profile" { (l.m("web-board-move-to-the-new-profile")) }
                         }
                     } @else {
-                        p.muted { (l.t("Trưởng khu chuyển được.", "The area's head can make the move.")) }
+                        p.muted { (l.m("web-board-the-area-s-head-can")) }
                     }
                 }
             }
             @if s.incomplete > 0 {
-                p.warn { "⚠ " (s.incomplete) " " (l.t("hộ chưa ghi số nhân khẩu từ 14 tuổi — cần ghi đủ trước khi công nhận.", "households lack the count of residents aged 14+ — needed before certification.")) }
+                p.warn { "⚠ " (s.incomplete) " " (l.m("web-board-households-lack-the-count-of")) }
             }
         }
         @for codes in &b.code_duplicates {
             div.card.warn data-duplicate-house=(codes.join(" ")) {
-                p { "⚠ " (l.t("Một nhà được ghi bằng nhiều mã (khác chữ hoa, chữ thường): ", "One house is recorded under several codes (differing in case): "))
+                p { "⚠ " (l.m("web-board-one-house-is-recorded-under"))
                     @for (i, code) in codes.iter().enumerate() {
                         @if i > 0 { ", " }
                         a href=(format!("/a/{area}/h/{code}")) { (code) }
                     }
                 }
-                p.hint { (l.t("Mở từng hộ, ghi đủ câu trả lời vào một hộ, rồi lưu trữ hộ còn lại (mục cuối trang hộ): hộ đã lưu trữ không còn được tính.", "Open each, record every answer in one, then archive the other (at the end of its page): an archived household counts nowhere.")) }
+                p.hint { (l.m("web-board-open-each-record-every-answer")) }
             }
         }
-        h2 { (l.t("Tiêu chí", "Criteria")) }
+        h2 { (l.m("web-board-criteria")) }
         ul.criteria {
             @for c in &s.criteria {
                 li { (criterion(l, area, c, true)) }
             }
         }
         @if !s.groups.is_empty() {
-            h2 #groups { (l.t("Theo tổ dân phố", "By residential group")) }
+            h2 #groups { (l.m("web-board-by-residential-group")) }
             @for (name, spellings) in &b.duplicates {
                 form.card.warn method="post" action=(format!("/a/{area}/groups")) data-duplicate-group=(name) {
                     (crate::web::layout::csrf(ctx))
                     input type="hidden" name="name" value=(name);
-                    p { "⚠ " (l.t("Một tổ được ghi theo nhiều cách: ", "One group is written several ways: "))
-                        @for (i, (g, n)) in spellings.iter().enumerate() { @if i > 0 { ", " } "“" (g) "” (" (n) " " (l.t("hộ", "households")) ")" }
-                        (l.t(". Số liệu đã tính chung.", ". The figures already count them as one.")) }
-                    button type="submit" data-action="merge-group" { (l.t("Gộp thành “", "Merge as “")) (name) "”" }
+                    p { "⚠ " (l.m("web-board-one-group-is-written-several"))
+                        @for (i, (g, n)) in spellings.iter().enumerate() { @if i > 0 { ", " } "“" (g) "” (" (n) " " (l.m("web-households")) ")" }
+                        (l.m("web-board-the-figures-already-count-them")) }
+                    button type="submit" data-action="merge-group" { (l.m("web-board-merge-as")) (name) "”" }
                 }
             }
             p.order {
-                (l.t("Xếp theo: ", "Order: "))
+                (l.m("web-board-order"))
                 @if order == Order::Need {
-                    strong { (l.t("còn thiếu nhiều nhất", "most still needed")) } " · "
-                    a href=(format!("/a/{area}?order=name#groups")) data-order="name" { (l.t("tên tổ", "group name")) }
+                    strong { (l.m("web-board-most-still-needed")) } " · "
+                    a href=(format!("/a/{area}?order=name#groups")) data-order="name" { (l.m("web-board-group-name")) }
                 } @else {
-                    a href=(format!("/a/{area}#groups")) data-order="need" { (l.t("còn thiếu nhiều nhất", "most still needed")) } " · "
-                    strong { (l.t("tên tổ", "group name")) }
+                    a href=(format!("/a/{area}#groups")) data-order="need" { (l.m("web-board-most-still-needed")) } " · "
+                    strong { (l.m("web-board-group-name")) }
                 }
             }
             @for g in &s.groups {
                 @let e = &g.evaluation;
                 details.card.group data-group=(g.group) data-keep=(format!("g:{}", g.group)) {
                     summary {
-                        strong { @if g.group.is_empty() { (l.t("(chưa ghi tổ)", "(no group)")) } @else { (g.group) } }
-                        " · " (e.households) " " (l.t("hộ", "households"))
-                        @if e.declined > 0 { " · " (e.declined) " " (l.t("từ chối", "declined")) }
-                        " · " (l.t("Đạt", "Met")) " " (e.required_met) "/" (e.required_total)
+                        strong { @if g.group.is_empty() { (l.m("web-no-group")) } @else { (g.group) } }
+                        " · " (e.households) " " (l.m("web-households"))
+                        @if e.declined > 0 { " · " (e.declined) " " (l.m("web-declined")) }
+                        " · " (l.m("web-met")) " " (e.required_met) "/" (e.required_total)
                         " " (if e.certified { "✓" } else { "✗" })
-                        @if e.incomplete > 0 { " · " (e.incomplete) " " (l.t("hộ thiếu số người 14+", "lack the 14+ count")) }
+                        @if e.incomplete > 0 { " · " (e.incomplete) " " (l.m("web-board-lack-the-14-count")) }
                         svg.bar viewBox="0 0 100 6" preserveAspectRatio="none" aria-hidden="true" focusable="false" {
                             rect.track width="100" height="6" {}
                             rect class=(if e.certified { "fill ok" } else { "fill no" })
@@ -225,11 +223,11 @@ fn render(ctx: &Ctx, area: &str, b: &Board, order: Order) -> Markup {
                 }
             }
         }
-        h2 { (l.t("Tiến độ theo ngày", "Progress over time")) }
+        h2 { (l.m("web-board-progress-over-time")) }
         figure.card.chart {
             img src=(format!("/a/{area}/chart.svg?v={}&lang={}", b.version, l.code())) width="320" height="160"
-                alt=(l.t("Biểu đồ số tiêu chí bắt buộc đạt được và số hộ đã ghi theo từng ngày", "Chart of required criteria met and households recorded, day by day"));
-            figcaption.muted { (l.t("Đường liền: số tiêu chí bắt buộc đạt; đường gạch: số hộ đã ghi.", "Solid: required criteria met; dashed: households recorded.")) }
+                alt=(l.m("web-board-chart-of-required-criteria-met"));
+            figcaption.muted { (l.m("web-board-solid-required-criteria-met-dashed")) }
         }
     };
     let nav = AreaNav { id: area, name: &s.name, tab: Tab::Board, conflicts: b.conflicts };
@@ -256,7 +254,7 @@ fn criterion(l: L, area: &str, c: &CriterionStatus, hooks: bool) -> Markup {
                 h3 { (c.label.get(l.0)) }
                 (met_badge(l, c))
             }
-            @if !c.required { p.tag { (l.t("Khuyến khích", "Encouraged")) } }
+            @if !c.required { p.tag { (l.m("web-board-encouraged")) } }
             svg.bar viewBox="0 0 100 6" preserveAspectRatio="none" aria-hidden="true" focusable="false" {
                 rect.track width="100" height="6" {}
                 rect class=(if c.met { "fill ok" } else { "fill no" }) width=(format!("{fill:.2}")) height="6" {}
@@ -264,19 +262,19 @@ fn criterion(l: L, area: &str, c: &CriterionStatus, hooks: bool) -> Markup {
             }
             p.figures {
                 @if c.no_data {
-                    (l.t("Chưa ghi hộ nào thuộc diện", "Nothing recorded in scope yet"))
+                    (l.m("web-board-nothing-recorded-in-scope-yet"))
                 } @else if c.applicable {
                     strong { (c.numerator) "/" (c.denominator) } " · " (l.percent(c.numerator, c.denominator))
                 } @else {
-                    (l.t("Không có hộ thuộc diện", "No household in scope"))
+                    (l.m("web-board-no-household-in-scope"))
                 }
-                " · " (l.t("yêu cầu", "needs")) " " (l.op_threshold(&c.op, c.threshold))
-                @if c.unknown > 0 { " · " (c.unknown) " " (l.t("hộ chưa rõ", "unknown")) }
+                " · " (l.m("web-board-needs")) " " (l.op_threshold(&c.op, c.threshold))
+                @if c.unknown > 0 { " · " (c.unknown) " " (l.m("web-board-unknown")) }
             }
             @if let Some(k) = needed {
                 p.needed {
                     "→ " (l.needed(c.level, k)) " "
-                    a href=(format!("/a/{area}/worklist?missing={}", c.id)) { (l.t("Danh sách hộ", "Households")) }
+                    a href=(format!("/a/{area}/worklist?missing={}", c.id)) { (l.m("web-board-households")) }
                 }
             }
         }
@@ -343,14 +341,14 @@ fn draw(l: L, days: &[history::DayStatus]) -> String {
             line x1=(pad) y1=(h - pad) x2=(w - pad) y2=(h - pad) stroke="#555" stroke-width="1" {}
             line x1=(pad) y1=(pad) x2=(pad) y2=(h - pad) stroke="#555" stroke-width="1" {}
             @if days.is_empty() {
-                text x=(w / 2.0) y=(h / 2.0) text-anchor="middle" fill="#333" { (l.t("Chưa có dữ liệu", "No data yet")) }
+                text x=(w / 2.0) y=(h / 2.0) text-anchor="middle" fill="#333" { (l.m("web-no-data-yet")) }
             } @else {
                 polyline points=(hh) fill="none" stroke="#6b4e00" stroke-width="2" stroke-dasharray="5 3" {}
                 polyline points=(req) fill="none" stroke="#0b5cad" stroke-width="3" {}
                 text x=(pad) y=(h - 6.0) fill="#333" { (first) }
                 text x=(w - pad) y=(h - 6.0) text-anchor="end" fill="#333" { (last) }
-                text x=(pad + 4.0) y=(pad - 8.0) fill="#0b5cad" { (l.t("Tiêu chí đạt: ", "Criteria met: ")) (last_req) "/" (max_req as u64) }
-                text x=(w - pad) y=(pad - 8.0) text-anchor="end" fill="#6b4e00" { (l.t("Hộ: ", "Households: ")) (last_hh) }
+                text x=(pad + 4.0) y=(pad - 8.0) fill="#0b5cad" { (l.m("web-board-criteria-met")) (last_req) "/" (max_req as u64) }
+                text x=(w - pad) y=(pad - 8.0) text-anchor="end" fill="#6b4e00" { (l.m("web-board-households-2")) (last_hh) }
             }
         }
     }

@@ -21,21 +21,21 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
     let l = ctx.l;
     let action = format!("/a/{area}/conflicts");
     let body = html! {
-        h1 { (l.t("Xung đột", "Conflicts")) }
+        h1 { (l.m("web-conflicts")) }
         @if conflicts.is_empty() {
-            p.card { "✓ " (l.t("Không có xung đột: mọi thiết bị thống nhất.", "No conflicts: every device agrees.")) }
+            p.card { "✓ " (l.m("web-conflicts-no-conflicts-every-device-agrees")) }
         } @else {
-            p { (l.t("Hai thiết bị đã ghi giá trị khác nhau cho cùng một câu hỏi khi chưa kết nối. Chọn giá trị đúng.", "Two devices recorded different values for one question while apart. Choose the right one.")) }
+            p { (l.m("web-conflicts-two-devices-recorded-different-values")) }
             @for c in &conflicts {
                 section.card {
-                    h2 { a href=(format!("/a/{area}/h/{}", c.household)) { (l.t("Hộ ", "Household ")) (c.household) } }
+                    h2 { a href=(format!("/a/{area}/h/{}", c.household)) { (l.m("web-household")) (c.household) } }
                     (conflict_form(&ctx, c, &action, &profile))
                 }
             }
         }
     };
     let nav = AreaNav { id: &area, name: &name, tab: Tab::Conflicts, conflicts: conflicts.len() };
-    page(layout::page(&ctx, l.t("Xung đột", "Conflicts"), Some(nav), Live::Replace, &format!("/a/{area}/events"), body))
+    page(layout::page(&ctx, l.m("web-conflicts"), Some(nav), Live::Replace, &format!("/a/{area}/events"), body))
 }
 
 /// `POST /a/{area}/conflicts`: `action=resolve`, `hh`, `field`, `value`.

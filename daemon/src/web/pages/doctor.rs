@@ -22,22 +22,22 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
     };
     let now = crate::node::now_ms();
     let body = html! {
-        h1 { (l.t("Kiểm tra kết nối", "Connection check")) }
+        h1 { (l.m("web-doctor-connection-check")) }
         section.card {
-            h2 { (l.t("Lời khuyên", "Advice")) }
+            h2 { (l.m("web-doctor-advice")) }
             ul.advice {
                 @for a in &d.advice {
                     li data-advice=(a.code) {
                         @if a.code == "ok" { "✓ " } @else { "⚠ " }
-                        (for_volunteers(l.t(&a.vi, &a.en)))
+                        (for_volunteers(l.pick(&a.vi, &a.en)))
                     }
                 }
             }
         }
         section.card {
-            h2 { (l.t("Thành viên", "Members")) }
+            h2 { (l.m("web-members")) }
             @if !d.members.iter().any(|m| !m.this_device && !m.removed) {
-                p.muted { (l.t("Khu này chưa có thành viên nào khác.", "This area has no other member yet.")) }
+                p.muted { (l.m("web-doctor-this-area-has-no-other")) }
             }
             ul.members {
                 @for m in d.members.iter().filter(|m| !m.this_device && !m.removed) {
@@ -48,15 +48,15 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
                         }
                         " "
                         @match m.reachable {
-                            Some(true) => span.muted { (l.t("trả lời được", "answers")) },
-                            Some(false) => span.muted { (l.t("không trả lời", "does not answer")) },
-                            None => span.muted { (l.t("chưa biết địa chỉ", "no address known")) },
+                            Some(true) => span.muted { (l.m("web-doctor-answers")) },
+                            Some(false) => span.muted { (l.m("web-doctor-does-not-answer")) },
+                            None => span.muted { (l.m("web-doctor-no-address-known")) },
                         }
                         @if let Some(v) = &m.via {
                             " · "
                             span data-via=(v) {
-                                @if v == "relay" { "⇄ " (l.t("qua máy chuyển tiếp", "through the relay")) }
-                                @else { "↔ " (l.t("trực tiếp", "direct")) }
+                                @if v == "relay" { "⇄ " (l.m("web-through-the-relay")) }
+                                @else { "↔ " (l.m("web-direct")) }
                             }
                         }
                     }
@@ -64,20 +64,20 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
             }
         }
         section.card data-outside=(d.outside) {
-            h2 { (l.t("Ngoài Wi-Fi", "Beyond the Wi-Fi")) }
+            h2 { (l.m("web-doctor-beyond-the-wi-fi")) }
             p { @match d.outside.as_str() {
-                "public" => { "✓ " (l.t("Máy này có địa chỉ công khai: thành viên ở mạng khác kết nối thẳng được.", "This device has a public address: members elsewhere reach it directly.")) },
-                "relay" => { "✓ " (l.t("Thành viên ở mạng khác kết nối được máy này qua máy chuyển tiếp.", "Members elsewhere reach this device through the relay.")) },
-                _ => { "⚠ " (l.t("Thành viên ở mạng khác chưa kết nối được máy này.", "Members elsewhere cannot reach this device yet.")) },
+                "public" => { "✓ " (l.m("web-doctor-this-device-has-a-public")) },
+                "relay" => { "✓ " (l.m("web-doctor-members-elsewhere-reach-this-device")) },
+                _ => { "⚠ " (l.m("web-doctor-members-elsewhere-cannot-reach-this")) },
             } }
             ul.relays {
                 @for r in &d.relays {
                     li data-doctor-relay=(r.relay.addr) data-reserved=(r.relay.reserved) {
                         @match (r.relay.reserved, r.relay.reachable) {
-                            (true, _) => span.badge.ok { "✓ " (l.t("Đang giữ chỗ", "Reservation held")) },
-                            (false, Some(true)) => span.badge.ok { "✓ " (l.t("Kết nối được", "Reachable")) },
-                            (false, Some(false)) => span.badge.no { "✗ " (l.t("Không kết nối được", "Not reachable")) },
-                            (false, None) => span.badge.na { "… " (l.t("Chưa thử", "Not tried yet")) },
+                            (true, _) => span.badge.ok { "✓ " (l.m("web-doctor-reservation-held")) },
+                            (false, Some(true)) => span.badge.ok { "✓ " (l.m("web-reachable")) },
+                            (false, Some(false)) => span.badge.no { "✗ " (l.m("web-not-reachable")) },
+                            (false, None) => span.badge.na { "… " (l.m("web-doctor-not-tried-yet")) },
                         }
                         br; code.peer { (r.relay.addr) }
                     }
@@ -85,18 +85,18 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
             }
         }
         details.card.advanced {
-            summary { (l.t("Nâng cao: địa chỉ của thiết bị này", "Advanced: this device's addresses")) }
-            h2 { (l.t("Thiết bị này", "This device")) }
-            p { (l.t("Đang nghe tại: ", "Listening on: "))
-                @if d.listen.is_empty() { (l.t("(chỉ trên chính máy này)", "(this device only)")) }
+            summary { (l.m("web-doctor-advanced-this-device-s-addresses")) }
+            h2 { (l.m("web-doctor-this-device")) }
+            p { (l.m("web-doctor-listening-on"))
+                @if d.listen.is_empty() { (l.m("web-doctor-this-device-only")) }
                 @for a in &d.listen { br; code { (a) } } }
-            p { "mDNS: " @if d.mdns { (l.t("bật", "on")) } @else { (l.t("tắt", "off")) }
-                " · " (l.t("thiết bị đã thấy: ", "devices seen: ")) (d.mdns_peers_seen) }
+            p { "mDNS: " @if d.mdns { (l.m("web-doctor-on")) } @else { (l.m("web-doctor-off")) }
+                " · " (l.m("web-doctor-devices-seen")) (d.mdns_peers_seen) }
         }
-        p { a href=(format!("/a/{area}/doctor")) data-action="doctor-again" { (l.t("Kiểm tra lại", "Check again")) } }
+        p { a href=(format!("/a/{area}/doctor")) data-action="doctor-again" { (l.m("web-doctor-check-again")) } }
     };
     let nav = AreaNav { id: &area, name: &name, tab: Tab::Team, conflicts };
-    page(layout::page(&ctx, l.t("Kiểm tra kết nối", "Connection check"), Some(nav), Live::Off, "", body))
+    page(layout::page(&ctx, l.m("web-doctor-connection-check"), Some(nav), Live::Off, "", body))
 }
 
 /// The doctor's advice as a volunteer reads it in the web app: the same advice `kdc doctor`

@@ -72,14 +72,14 @@ pub async fn show(
     };
     let l = ctx.l;
     let body = html! {
-        h1 { (l.t("Tìm mã nhà", "Find a house")) }
+        h1 { (l.m("web-find-find-a-house")) }
         p.count data-found=(total) {
             @if total == 0 {
-                (l.t("Không có mã nhà nào khớp với “", "No house code matches “")) strong.code { (q.q.trim()) } "”. "
-                a href=(format!("/a/{area}/new")) { (l.t("Thêm hộ mới", "Add a new household")) }
+                (l.m("web-find-no-house-code-matches")) strong.code { (q.q.trim()) } "”. "
+                a href=(format!("/a/{area}/new")) { (l.m("web-find-add-a-new-household")) }
             } @else {
-                strong { (total) } " " (l.t("mã nhà khớp với “", "house codes match “")) strong.code { (q.q.trim()) } "”"
-                @if total > codes.len() { " · " (l.t("hiện ", "showing ")) (codes.len()) (l.t(" mã đầu; gõ thêm để thu hẹp", " first; type more to narrow")) }
+                strong { (total) } " " (l.m("web-find-house-codes-match")) strong.code { (q.q.trim()) } "”"
+                @if total > codes.len() { " · " (l.m("web-find-showing")) (codes.len()) (l.m("web-find-first-type-more-to-narrow")) }
             }
         }
         @if !codes.is_empty() {
@@ -91,5 +91,5 @@ pub async fn show(
         }
     };
     let nav = AreaNav { id: &area, name: &name, tab: Tab::Household, conflicts };
-    page(layout::page(&ctx, l.t("Tìm mã nhà", "Find a house"), Some(nav), Live::Off, "", body))
+    page(layout::page(&ctx, l.m("web-find-find-a-house"), Some(nav), Live::Off, "", body))
 }

@@ -102,12 +102,12 @@ fn render(ctx: &Ctx, lines: &[AreaLine], form: &Form, error: Option<(String, Str
     let body = html! {
         @if let Some(href) = join {
             p.card.saved data-continue-join {
-                "→ " a href=(href) { (l.t("Tiếp tục tham gia khu bằng mã mời vừa mở", "Continue joining with the invite you opened")) }
+                "→ " a href=(href) { (l.m("web-home-continue-joining-with-the-invite")) }
             }
         }
-        h1 { (l.t("Khu dân cư của thiết bị này", "This device's areas")) }
+        h1 { (l.m("web-home-this-device-s-areas")) }
         @if lines.is_empty() {
-            p.card { (l.t("Chưa có khu dân cư nào. Tạo khu mới, hoặc tham gia bằng mã mời của trưởng khu.", "No area yet. Create one, or join with an invite from your area head.")) }
+            p.card { (l.m("web-home-no-area-yet-create-one")) }
         }
         ul.areas {
             @for a in lines {
@@ -117,60 +117,60 @@ fn render(ctx: &Ctx, lines: &[AreaLine], form: &Form, error: Option<(String, Str
                         span.muted { (a.ward) }
                     }
                     p {
-                        (a.households) " " (l.t("hộ", "households")) " · "
+                        (a.households) " " (l.m("web-households")) " · "
                         span data-required-met=(a.required_met) data-required-total=(a.required_total) data-certified=(a.certified) {
-                            (l.t("Đạt", "Met")) " " (a.required_met) "/" (a.required_total) " " (l.t("tiêu chí bắt buộc", "required criteria"))
+                            (l.m("web-met")) " " (a.required_met) "/" (a.required_total) " " (l.m("web-required-criteria"))
                         }
                     }
                     p {
                         @if a.certified {
-                            span.badge.ok { "✓ " (l.t("Đủ điều kiện công nhận", "Meets certification")) }
+                            span.badge.ok { "✓ " (l.m("web-home-meets-certification")) }
                         } @else {
-                            span.badge.no { "✗ " (l.t("Chưa đủ điều kiện công nhận", "Not yet certifiable")) }
+                            span.badge.no { "✗ " (l.m("web-not-yet-certifiable")) }
                         }
                     }
                     p.muted data-sync-state {
                         (l.sync_state(a.connected > 0, a.last_sync, now))
-                        " · " (a.connected) "/" (a.others) " " (l.t("thành viên đang kết nối", "members connected"))
+                        " · " (a.connected) "/" (a.others) " " (l.m("web-home-members-connected"))
                     }
                 }
             }
         }
         section.card {
-            h2 { (l.t("Tạo khu dân cư", "Create an area")) }
+            h2 { (l.m("web-home-create-an-area")) }
             form method="post" action="/" novalidate {
                 (csrf(ctx))
-                label for="area-id" { (l.t("Mã khu (chữ thường, số, gạch ngang)", "Area id (lower-case letters, digits, hyphens)")) }
+                label for="area-id" { (l.m("web-home-area-id-lower-case-letters")) }
                 input #area-id name="id" type="text" autocapitalize="off" spellcheck="false" required pattern="[a-z0-9-]{1,64}" placeholder="tam-giac-3" value=(form.get("id").unwrap_or("")) aria-describedby=[error.as_ref().filter(|e| e.0 == "id").map(|_| "err-id")];
                 (field_error("id", error.as_ref()))
-                label for="area-name" { (l.t("Tên khu", "Name")) }
-                input #area-name name="name" type="text" required placeholder=(l.t("Khu dân cư Tam Giác 3", "Tam Giac 3")) value=(form.get("name").unwrap_or(""));
+                label for="area-name" { (l.m("web-home-name")) }
+                input #area-name name="name" type="text" required placeholder=(l.m("web-home-tam-giac-3")) value=(form.get("name").unwrap_or(""));
                 (field_error("name", error.as_ref()))
-                label for="area-ward" { (l.t("Phường / xã", "Ward")) }
-                input #area-ward name="ward" type="text" required placeholder=(l.t("Phường Hạc Thành", "Hac Thanh ward")) value=(form.get("ward").unwrap_or(""));
+                label for="area-ward" { (l.m("web-ward")) }
+                input #area-ward name="ward" type="text" required placeholder=(l.m("web-home-hac-thanh-ward")) value=(form.get("ward").unwrap_or(""));
                 (field_error("ward", error.as_ref()))
-                button.primary type="submit" data-action="create-area" { (l.t("Tạo khu", "Create")) }
+                button.primary type="submit" data-action="create-area" { (l.m("web-home-create")) }
             }
         }
         section.card {
-            h2 { (l.t("Tham gia bằng mã mời", "Join with an invite")) }
+            h2 { (l.m("web-home-join-with-an-invite")) }
             form method="post" action="/join" novalidate {
                 (csrf(ctx))
-                label for="join-token" { (l.t("Mã mời (bắt đầu bằng kdc1-)", "Invite token (starts with kdc1-)")) }
+                label for="join-token" { (l.m("web-home-invite-token-starts-with-kdc1")) }
                 textarea #join-token name="token" rows="3" autocapitalize="off" spellcheck="false" required {}
-                button.primary type="submit" data-action="join" { (l.t("Tham gia", "Join")) }
+                button.primary type="submit" data-action="join" { (l.m("web-join")) }
             }
         }
         section.card {
-            h2 { (l.t("Cán bộ phường", "Ward office")) }
-            p { a href="/ward" data-link="ward" { (l.t("Tổng hợp báo cáo từ tệp dữ liệu của các khu →", "The ward's report from the areas' snapshot files →")) } }
+            h2 { (l.m("web-home-ward-office")) }
+            p { a href="/ward" data-link="ward" { (l.m("web-home-the-ward-s-report-from")) } }
         }
         form.logout method="post" action="/logout" {
             (csrf(ctx))
-            button.link type="submit" { (l.t("Đăng xuất trình duyệt này", "Log this browser out")) }
+            button.link type="submit" { (l.m("web-home-log-this-browser-out")) }
         }
     };
     // A refusal on screen is not replaced by a live update.
     let live = if error.is_some() { Live::Notify } else { Live::Replace };
-    layout::page(ctx, l.t("Khu dân cư", "Areas"), None, live, "/events", body)
+    layout::page(ctx, l.m("web-home-areas"), None, live, "/events", body)
 }

@@ -343,22 +343,22 @@ fn render(
     let error = error.as_ref();
     let body = html! {
         div.card.hh-head {
-            h1 { (l.t("Hộ ", "Household ")) span.code { (v.id) } }
+            h1 { (l.m("web-household")) span.code { (v.id) } }
             p.muted {
                 @if let Some(g) = &v.group { (g) } @if v.group.is_some() && v.address.is_some() { " · " }
                 @if let Some(a) = &v.address { (a) }
             }
-            @if v.archived { p.badge.na { "🗄 " (l.t("Đã lưu trữ (chuyển đi / không còn): không tính vào tiêu chí", "Archived (moved away): counts nowhere")) } }
+            @if v.archived { p.badge.na { "🗄 " (l.m("web-household-archived-moved-away-counts-nowhere")) } }
             p.muted {
-                (l.t("Cập nhật lần cuối: ", "Last changed: "))
+                (l.m("web-household-last-changed"))
                 @match &v.updated_at { Some(t) => (l.rfc3339(t)), None => "—" }
                 @if let Some(by) = v.updated_by_name.as_ref().or(v.updated_by.as_ref()) { " · " (by) }
             }
             @if let Some(ms) = saved {
-                p.saved role="status" data-saved-at=(crdt_model::area::rfc3339(ms)) { "✓ " (l.t("Đã lưu lúc ", "Saved at ")) (l.time(ms)) }
+                p.saved role="status" data-saved-at=(crdt_model::area::rfc3339(ms)) { "✓ " (l.m("web-household-saved-at")) (l.time(ms)) }
             }
-            @if created { p.saved role="status" { "✓ " (l.t("Đã thêm hộ. Ghi các câu trả lời bên dưới.", "Household added. Record the answers below.")) } }
-            @if error.is_some() { p.error role="alert" { "⚠ " (l.t("Chưa lưu: sửa ô được đánh dấu rồi bấm Lưu.", "Not saved: fix the marked question and press Save.")) } }
+            @if created { p.saved role="status" { "✓ " (l.m("web-household-household-added-record-the-answers")) } }
+            @if error.is_some() { p.error role="alert" { "⚠ " (l.m("web-household-not-saved-fix-the-marked")) } }
             @if h.profile.consent().is_some() || v.consent.state != "none" { (consent_state(l, &v.consent)) }
         }
         // Replaced by the script when a teammate's change arrives, so a choice settled elsewhere
@@ -367,7 +367,7 @@ fn render(
             div data-live-part="conflicts" {}
         } @else {
             section.card.conflicts data-live-part="conflicts" {
-                h2 { "⚠ " (l.t("Giá trị khác nhau từ hai thiết bị", "Different values from two devices")) }
+                h2 { "⚠ " (l.m("web-household-different-values-from-two-devices")) }
                 @for c in &h.conflicts { (conflict_form(ctx, c, &format!("/a/{area}/h/{}", v.id), &h.profile)) }
             }
         }
@@ -387,12 +387,12 @@ fn render(
                 }
             }
             details.card.place open[error.is_some_and(|e| e.0 == "group" || e.0 == "address")] {
-                summary { (l.t("Tổ và địa chỉ", "Group and address")) }
-                label for="f-group" { (l.t("Tổ dân phố", "Residential group")) }
+                summary { (l.m("web-household-group-and-address")) }
+                label for="f-group" { (l.m("web-household-residential-group")) }
                 input #f-group name="group" type="text" list="groups" value=(values.get("group").map_or("", String::as_str));
                 input type="hidden" name="was:group" value=(was.get("group").map_or("", String::as_str));
                 (field_error("group", error))
-                label for="f-address" { (l.t("Địa chỉ (không ghi tên người)", "Address (no names)")) }
+                label for="f-address" { (l.m("web-household-address-no-names")) }
                 input #f-address name="address" type="text" value=(values.get("address").map_or("", String::as_str));
                 input type="hidden" name="was:address" value=(was.get("address").map_or("", String::as_str));
                 (field_error("address", error))
@@ -400,12 +400,12 @@ fn render(
             }
             datalist #groups { @for g in &h.groups { option value=(g) {} } }
             div.savebar {
-                button.primary.save type="submit" name="action" value="save" data-action="save" { (l.t("Lưu", "Save")) }
+                button.primary.save type="submit" name="action" value="save" data-action="save" { (l.m("web-save")) }
             }
         }
         @if let Some(history) = &h.history {
             details.card.history #history open {
-                summary { (l.t("Lịch sử thay đổi", "History")) " (" (history.len()) ")" }
+                summary { (l.m("web-household-history")) " (" (history.len()) ")" }
                 ol reversed {
                     @for c in history.iter().rev().take(50) {
                         li {
@@ -418,17 +418,17 @@ fn render(
             }
         }
         @if h.history.is_none() {
-            p.card { a href=(format!("/a/{area}/h/{}?history=1#history", v.id)) data-action="history" { (l.t("Xem lịch sử thay đổi", "Show the history")) } }
+            p.card { a href=(format!("/a/{area}/h/{}?history=1#history", v.id)) data-action="history" { (l.m("web-household-show-the-history")) } }
         }
         @if v.consent.state == "given" {
             form.card.archive method="post" action=(format!("/a/{area}/h/{}", v.id)) {
                 (csrf(ctx))
                 input type="hidden" name="action" value="withdraw";
                 details {
-                    summary data-action="withdraw" { (l.t("Hộ rút lại đồng ý…", "The household withdraws consent…")) }
-                    p { (l.t("Mọi câu trả lời và địa chỉ của hộ sẽ bị xóa; chỉ giữ mã nhà và tổ để không hỏi lại.", "Every answer and the address are deleted; only the house code and group are kept, so nobody asks again.")) }
-                    label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.t("Tôi xác nhận hộ rút lại đồng ý ", "I confirm that this household withdraws: ")) (v.id) }
-                    button.danger type="submit" data-action="withdraw-confirm" { (l.t("Xóa câu trả lời", "Delete the answers")) }
+                    summary data-action="withdraw" { (l.m("web-household-the-household-withdraws-consent")) }
+                    p { (l.m("web-household-every-answer-and-the-address")) }
+                    label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.m("web-household-i-confirm-that-this-household")) (v.id) }
+                    button.danger type="submit" data-action="withdraw-confirm" { (l.m("web-household-delete-the-answers")) }
                 }
             }
         }
@@ -437,10 +437,10 @@ fn render(
                 (csrf(ctx))
                 input type="hidden" name="action" value="erase";
                 details {
-                    summary data-action="erase" { (l.t("Người dân yêu cầu xóa dữ liệu…", "The resident asks for deletion…")) }
-                    p { (l.t("Hộ bị xóa hẳn khỏi dữ liệu và lịch sử của khu trên mọi máy; chỉ giữ mã nhà để biết đã xóa. Số liệu các ngày trước vẫn giữ (không có dữ liệu hộ). Không thể hoàn tác.", "The household leaves the area's data and history on every device; only its house code is kept, as erased. The figures of past days stay (they hold no household data). This cannot be undone.")) }
-                    label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.t("Tôi xác nhận xóa hẳn hộ ", "I confirm erasing household ")) (v.id) }
-                    button.danger type="submit" data-action="erase-confirm" { (l.t("Xóa hẳn", "Erase")) }
+                    summary data-action="erase" { (l.m("web-household-the-resident-asks-for-deletion")) }
+                    p { (l.m("web-household-the-household-leaves-the-area")) }
+                    label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.m("web-household-i-confirm-erasing-household")) (v.id) }
+                    button.danger type="submit" data-action="erase-confirm" { (l.m("web-household-erase")) }
                 }
             }
         }
@@ -449,16 +449,16 @@ fn render(
                 (csrf(ctx))
                 input type="hidden" name="action" value="archive";
                 details {
-                    summary data-action="archive" { (l.t("Lưu trữ hộ này (chuyển đi, nhà không còn)…", "Archive this household (moved away, demolished)…")) }
-                    p { (l.t("Hộ đã lưu trữ không còn được tính trong mọi tiêu chí; dữ liệu vẫn được giữ.", "An archived household leaves every figure; its answers are kept.")) }
-                    label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.t("Tôi xác nhận lưu trữ hộ ", "I confirm archiving ")) (v.id) }
-                    button.danger type="submit" data-action="archive-confirm" { (l.t("Lưu trữ", "Archive")) }
+                    summary data-action="archive" { (l.m("web-household-archive-this-household-moved-away")) }
+                    p { (l.m("web-household-an-archived-household-leaves-every")) }
+                    label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.m("web-household-i-confirm-archiving")) (v.id) }
+                    button.danger type="submit" data-action="archive-confirm" { (l.m("web-household-archive")) }
                 }
             }
         }
     };
     let nav = AreaNav { id: area, name: &h.name, tab: Tab::Household, conflicts: h.area_conflicts };
-    let title = format!("{} {}", l.t("Hộ", "Household"), v.id);
+    let title = format!("{} {}", l.m("web-household-household"), v.id);
     layout::page(ctx, &title, Some(nav), Live::Notify, &format!("/a/{area}/events"), body)
 }
 
@@ -474,19 +474,19 @@ pub fn consent_fieldset(
     let invalid = error.is_some_and(|e| e.0 == "consent" || e.0 == "method");
     html! {
         fieldset.card.consent.invalid[invalid] #q-consent aria-describedby=[invalid.then_some("err-consent")] {
-            legend { (l.t("Đồng ý cung cấp thông tin", "Consent")) }
-            p.hint { (l.t("Đọc cho người dân nghe trước khi hỏi:", "Read this to the resident before the first question:")) }
+            legend { (l.m("web-household-consent")) }
+            p.hint { (l.m("web-household-read-this-to-the-resident")) }
             blockquote.notice data-notice-version=(def.notice_version) { (def.notice.get(l.0)) }
-            @for (value, vi, en) in [
-                ("verbal", "✓ Đồng ý (bằng lời)", "✓ Consents (verbally)"),
-                ("written", "✓ Đồng ý (ký phiếu)", "✓ Consents (signed form)"),
-                ("refused", "✗ Từ chối: chỉ ghi mã nhà", "✗ Declines: only the house code is kept"),
+            @for (value, text) in [
+                ("verbal", l.m("web-household-consent-verbal")),
+                ("written", l.m("web-household-consent-written")),
+                ("refused", l.m("web-household-consent-refused")),
             ] {
                 div.choices {
-                    label.choice { input type="radio" name="consent" value=(value) checked[chosen == value]; span { (l.t(vi, en)) } }
+                    label.choice { input type="radio" name="consent" value=(value) checked[chosen == value]; span { (text) } }
                 }
             }
-            label for="f-consent-ref" { (l.t("Số phiếu đồng ý (nếu có)", "Consent form number (if any)")) }
+            label for="f-consent-ref" { (l.m("web-household-consent-form-number-if-any")) }
             input #f-consent-ref name="consent_ref" type="text" autocomplete="off" value=(reference);
             (field_error("consent", error))
             (field_error("method", error))
@@ -519,13 +519,13 @@ fn consent_state(l: L, c: &ConsentView) -> Markup {
     let when = c.at.as_deref().map(|t| l.rfc3339(t)).unwrap_or_default();
     html! {
         @match c.state.as_str() {
-            "given" => p.badge.ok.consent-state data-consent="given" { "✓ " (l.t("Đã đồng ý", "Consent given"))
-                @match c.method.as_deref() { Some("written") => (l.t(" (ký phiếu)", " (signed form)")), Some(_) => (l.t(" (bằng lời)", " (verbally)")), None => "" }
+            "given" => p.badge.ok.consent-state data-consent="given" { "✓ " (l.m("web-household-consent-given"))
+                @match c.method.as_deref() { Some("written") => (l.m("web-household-signed-form")), Some(_) => (l.m("web-household-verbally")), None => "" }
                 @if let Some(r) = &c.reference { " · " (r) }
                 " · " (when) },
-            "refused" => p.badge.na.consent-state data-consent="refused" { "✗ " (l.t("Hộ từ chối cung cấp thông tin: không hỏi lại", "The household declined: do not ask again")) " · " (when) },
-            "withdrawn" => p.badge.na.consent-state data-consent="withdrawn" { "✗ " (l.t("Hộ đã rút lại đồng ý: các câu trả lời đã bị xóa", "The household withdrew consent: its answers were deleted")) " · " (when) },
-            _ => p.badge.na.consent-state data-consent="none" { "? " (l.t("Chưa ghi nhận đồng ý", "No consent recorded")) },
+            "refused" => p.badge.na.consent-state data-consent="refused" { "✗ " (l.m("web-household-the-household-declined-do-not")) " · " (when) },
+            "withdrawn" => p.badge.na.consent-state data-consent="withdrawn" { "✗ " (l.m("web-household-the-household-withdrew-consent-its")) " · " (when) },
+            _ => p.badge.na.consent-state data-consent="none" { "? " (l.m("web-household-no-consent-recorded")) },
         }
     }
 }
@@ -584,9 +584,9 @@ fn question(
 
 fn field_label(l: L, profile: &Profile, field: &str) -> String {
     match field {
-        "group" => l.t("Tổ", "Group").into(),
-        "address" => l.t("Địa chỉ", "Address").into(),
-        "archived" => l.t("Lưu trữ", "Archived").into(),
+        "group" => l.m("web-group").into(),
+        "address" => l.m("web-address").into(),
+        "archived" => l.m("web-household-archived").into(),
         f => profile.field(f).map_or(f.to_string(), |d| d.label.get(l.0).to_string()),
     }
 }
@@ -609,12 +609,12 @@ pub fn conflict_form(ctx: &Ctx, c: &Conflict, action: &str, profile: &Profile) -
             input type="hidden" name="action" value="resolve";
             input type="hidden" name="hh" value=(c.household);
             input type="hidden" name="field" value=(c.field);
-            p { strong { (field_label(l, profile, &c.field)) } " — " (l.t("đang hiển thị: ", "shown now: ")) (display(l, profile, &c.field, &c.winner)) }
+            p { strong { (field_label(l, profile, &c.field)) } " — " (l.m("web-household-shown-now")) (display(l, profile, &c.field, &c.winner)) }
             @if let Some(why) = &c.invalid {
                 p.field-error data-invalid=(c.field) {
-                    "⚠ " (l.t("Giá trị không hợp lệ, được tính là chưa rõ: ", "Not a valid value; it counts as unknown: ")) (why) ". "
+                    "⚠ " (l.m("web-household-not-a-valid-value-it")) (why) ". "
                     a href=(format!("{}#f-{}", action.replace("/conflicts", &format!("/h/{}", c.household)), c.field)) {
-                        (l.t("Ghi lại giá trị đúng", "Record the right value"))
+                        (l.m("web-household-record-the-right-value"))
                     }
                 }
             }
@@ -623,12 +623,12 @@ pub fn conflict_form(ctx: &Ctx, c: &Conflict, action: &str, profile: &Profile) -
                     li {
                         @if settable {
                             button.choice-btn type="submit" name="value" value=(v.value) data-action="resolve" {
-                                (l.t("Chọn ", "Keep ")) strong { (display(l, profile, &c.field, &v.value)) }
+                                (l.m("web-household-keep")) strong { (display(l, profile, &c.field, &v.value)) }
                             }
                         } @else {
                             strong { (display(l, profile, &c.field, &v.value)) }
                         }
-                        " " span.muted { (l.t("ghi bởi ", "by ")) (v.name.as_deref().unwrap_or(&v.peer_id)) }
+                        " " span.muted { (l.m("web-household-by")) (v.name.as_deref().unwrap_or(&v.peer_id)) }
                     }
                 }
             }

@@ -27,21 +27,13 @@ pub async fn submit(State(ws): State<WebState>, ctx: Ctx, form: Form) -> Respons
     // A token may be pasted as the whole link from the QR code.
     let token = token.rsplit("token=").next().unwrap_or("").trim().to_string();
     if token.is_empty() {
-        let message =
-            ctx.l.t("Dán mã mời (bắt đầu bằng kdc1-).", "Paste the invite token (it starts with kdc1-).").to_string();
+        let message = ctx.l.m("web-join-paste-the-invite-token-it").to_string();
         return page_with(StatusCode::UNPROCESSABLE_ENTITY, render(&ctx, "", Some(("token".into(), message))));
     }
     match ws.app.join(&token).await {
         Ok(area) => see_other(&format!("/a/{area}")),
         Err(e) if e.kind == "unreachable" => {
-            let message = format!(
-                "{} ({})",
-                ctx.l.t(
-                    "Không kết nối được với máy đã mời. Hai máy cần cùng một mạng Wi-Fi và máy mời đang chạy kdcd.",
-                    "Cannot reach the inviting device. Both need the same Wi-Fi, with kdcd running on the inviter."
-                ),
-                e.message
-            );
+            let message = format!("{} ({})", ctx.l.m("web-join-cannot-reach-the-inviting-device"), e.message);
             page_with(StatusCode::BAD_GATEWAY, render(&ctx, &token, Some(("token".into(), message))))
         }
         Err(e) => match field_refusal(e, "token") {
@@ -54,15 +46,15 @@ pub async fn submit(State(ws): State<WebState>, ctx: Ctx, form: Form) -> Respons
 fn render(ctx: &Ctx, token: &str, error: Option<(String, String)>) -> Markup {
     let l = ctx.l;
     let body = html! {
-        h1 { (l.t("Tham gia khu dân cư", "Join an area")) }
+        h1 { (l.m("web-join-join-an-area")) }
         form.card method="post" action="/join" novalidate {
             (csrf(ctx))
-            label for="join-token" { (l.t("Mã mời", "Invite token")) }
+            label for="join-token" { (l.m("web-join-invite-token")) }
             textarea #join-token name="token" rows="4" autocapitalize="off" spellcheck="false" required { (token) }
             (field_error("token", error.as_ref()))
-            p.hint { (l.t("Thiết bị này sẽ kết nối với máy đã mời và nhận dữ liệu của khu. Có thể mất tới một phút.", "This device connects to the inviting one and receives the area. It can take up to a minute.")) }
-            div.savebar { button.primary type="submit" data-action="join" { (l.t("Tham gia", "Join")) } }
+            p.hint { (l.m("web-join-this-device-connects-to-the")) }
+            div.savebar { button.primary type="submit" data-action="join" { (l.m("web-join")) } }
         }
     };
-    layout::page(ctx, l.t("Tham gia", "Join"), None, Live::Off, "", body)
+    layout::page(ctx, l.m("web-join"), None, Live::Off, "", body)
 }

@@ -105,7 +105,7 @@ async fn redeem(ws: &WebState, ctx: &Ctx, headers: &HeaderMap, code: &str) -> Re
 /// refused outright.
 pub fn required(l: L, lan: bool, method: &Method, path_and_query: &str) -> Response {
     if !matches!(*method, Method::GET | Method::HEAD) {
-        return crate::web::refusal(l, StatusCode::FORBIDDEN, l.t("Cần đăng nhập.", "You need to log in."));
+        return crate::web::refusal(l, StatusCode::FORBIDDEN, l.m("web-login-you-need-to-log-in"));
     }
     let mut r = ask(l, lan, StatusCode::UNAUTHORIZED, None);
     let remember = path_and_query.starts_with("/join?token=");
@@ -123,26 +123,26 @@ pub fn required(l: L, lan: bool, method: &Method, path_and_query: &str) -> Respo
 fn ask(l: L, lan: bool, status: StatusCode, refused: Option<LoginRefused>) -> Response {
     let body = html! {
         div.card data-login-required {
-            h1 { (l.t("Đăng nhập", "Log in")) }
+            h1 { (l.m("web-login-log-in")) }
             @if let Some(e) = refused {
                 p.error role="alert" data-login-error { "⚠ " (match e {
-                    LoginRefused::Unknown => l.t("Đường dẫn đăng nhập này không dùng được nữa (mỗi đường dẫn chỉ dùng một lần). Hãy lấy đường dẫn mới.", "This login link cannot be used (each link works once). Get a new one."),
-                    LoginRefused::Expired => l.t("Đường dẫn đăng nhập đã hết hạn (10 phút). Hãy lấy đường dẫn mới.", "This login link has expired (10 minutes). Get a new one."),
+                    LoginRefused::Unknown => l.m("web-login-this-login-link-cannot-be"),
+                    LoginRefused::Expired => l.m("web-login-this-login-link-has-expired"),
                 }) }
             }
             @if lan {
-                p { (l.t("Trên máy của trưởng khu, chạy ", "On the area head's computer, run ")) code { "kdc ui --lan" } (l.t(" rồi quét mã QR bằng camera điện thoại, hoặc nhập mã vào đây.", " and scan the QR code with this phone's camera, or type the code here.")) }
+                p { (l.m("web-login-on-the-area-head-s")) code { "kdc ui --lan" } (l.m("web-login-and-scan-the-qr-code")) }
             } @else {
-                p { (l.t("Mở đường dẫn đăng nhập mà ", "Open the login link that ")) code { "kdcd" } (l.t(" in ra khi khởi động, hoặc chạy ", " printed when it started, or run ")) code { "kdc ui" } "." }
+                p { (l.m("web-login-open-the-login-link-that")) code { "kdcd" } (l.m("web-login-printed-when-it-started-or")) code { "kdc ui" } "." }
             }
             form method="post" action="/login" {
-                label for="code" { (l.t("Mã đăng nhập", "Login code")) }
+                label for="code" { (l.m("web-login-login-code")) }
                 input #code name="code" type="text" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" required;
-                button.primary type="submit" data-action="login" { (l.t("Đăng nhập", "Log in")) }
+                button.primary type="submit" data-action="login" { (l.m("web-login-log-in")) }
             }
         }
     };
-    let title = l.t("Đăng nhập", "Log in");
+    let title = l.m("web-login-log-in");
     page_with(status, bare(l, title, body))
 }
 

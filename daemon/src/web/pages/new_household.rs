@@ -100,35 +100,35 @@ fn render(ctx: &Ctx, area: &str, a: &Area, form: &Form, error: Option<(String, S
     let l = ctx.l;
     let error = error.as_ref();
     let body = html! {
-        h1 { (l.t("Thêm hộ", "New household")) }
+        h1 { (l.m("web-new-household-new-household")) }
         @if let Some((field, _)) = error {
             // In sight at the top: what to fix, with a link to it.
             p.error role="alert" data-form-error {
-                "⚠ " (l.t("Chưa lưu: sửa ô được đánh dấu rồi bấm Thêm hộ. ", "Not saved: fix the marked field and press Add. "))
-                a href=(format!("#f-{}", if field == "id" || field == "group" || field == "address" { field.as_str() } else { "consent-ref" })) { (l.t("Đến ô cần sửa", "Go to it")) }
+                "⚠ " (l.m("web-new-household-not-saved-fix-the-marked"))
+                a href=(format!("#f-{}", if field == "id" || field == "group" || field == "address" { field.as_str() } else { "consent-ref" })) { (l.m("web-new-household-go-to-it")) }
             }
         }
         form.card method="post" action=(format!("/a/{area}/new")) novalidate data-inplace data-draft {
             (csrf(ctx))
-            label for="f-id" { (l.t("Mã nhà trên bản đồ khu (ví dụ T3-045)", "House code on the area map (e.g. T3-045)")) }
+            label for="f-id" { (l.m("web-new-household-house-code-on-the-area")) }
             input #f-id name="id" type="text" autocapitalize="characters" autocomplete="off" spellcheck="false" required
                 pattern="[A-Za-z0-9._-]{1,64}" value=(form.get("id").unwrap_or("")) aria-invalid=[error.filter(|e| e.0 == "id").map(|_| "true")];
-            p.hint { (l.t("Chữ, số, dấu chấm, gạch dưới, gạch ngang; tối đa 64 ký tự.", "Letters, digits, dot, underscore, hyphen; up to 64 characters.")) }
+            p.hint { (l.m("web-new-household-letters-digits-dot-underscore-hyphen")) }
             (field_error("id", error))
-            label for="f-group" { (l.t("Tổ dân phố (chọn hoặc gõ tổ mới)", "Residential group (pick or type a new one)")) }
+            label for="f-group" { (l.m("web-new-household-residential-group-pick-or-type")) }
             input #f-group name="group" type="text" list="groups" value=(form.get("group").unwrap_or(""));
             datalist #groups { @for g in &a.groups { option value=(g) {} } }
             (field_error("group", error))
             @if let Some(def) = &a.consent {
                 (consent_fieldset(l, def, form.get("consent").unwrap_or(""), form.get("consent_ref").unwrap_or(""), error))
             }
-            label for="f-address" { (l.t("Địa chỉ (số nhà, ngõ — không ghi tên người)", "Address (house number, lane — no names)")) }
+            label for="f-address" { (l.m("web-new-household-address-house-number-lane-no")) }
             input #f-address name="address" type="text" value=(form.get("address").unwrap_or(""));
             (field_error("address", error))
             (field_error("fields", error))
-            div.savebar { button.primary.save type="submit" data-action="save" { (l.t("Thêm hộ", "Add household")) } }
+            div.savebar { button.primary.save type="submit" data-action="save" { (l.m("web-new-household-add-household")) } }
         }
     };
     let nav = AreaNav { id: area, name: &a.name, tab: Tab::New, conflicts: a.conflicts };
-    layout::page(ctx, l.t("Thêm hộ", "New household"), Some(nav), Live::Off, "", body)
+    layout::page(ctx, l.m("web-new-household-new-household"), Some(nav), Live::Off, "", body)
 }

@@ -67,29 +67,29 @@ pub async fn show(
     let label = |id: &str| s.profile.criterion(id).map_or(id.to_string(), |c| c.label.get(l.0).to_string());
     let today = chrono::Local::now().format("%d/%m/%Y").to_string();
     let body = html! {
-        h1.no-print { (l.t("Phiếu đi từng nhà", "Door-to-door sheets")) }
+        h1.no-print { (l.m("web-print-door-to-door-sheets")) }
         form.card.pick.no-print method="get" action=(format!("/a/{area}/print")) {
-            label for="group" { (l.t("Tổ dân phố", "Group")) }
+            label for="group" { (l.m("web-group-2")) }
             select #group name="group" {
-                option value="" selected[chosen.is_empty()] { (l.t("— Mọi tổ (mỗi tổ một trang) —", "— Every group (a page each) —")) }
+                option value="" selected[chosen.is_empty()] { (l.m("web-print-every-group-a-page-each")) }
                 @for g in &s.groups { option value=(g) selected[g == chosen] { (g) } }
             }
-            button.primary type="submit" data-action="filter" { (l.t("Xem phiếu", "Show")) }
-            p.hint { (l.t("In: dùng lệnh In của trình duyệt (Ctrl+P), khổ A4. Phiếu chỉ có mã nhà, địa chỉ và việc cần làm.", "To print: the browser's Print (Ctrl+P), A4. The sheets hold only house codes, addresses and what is needed.")) }
+            button.primary type="submit" data-action="filter" { (l.m("web-print-show")) }
+            p.hint { (l.m("web-print-to-print-the-browser-s")) }
         }
         @if by_group.is_empty() {
-            p.card { "✓ " (l.t("Không còn hộ nào cần đến.", "No household left to visit.")) }
+            p.card { "✓ " (l.m("web-print-no-household-left-to-visit")) }
         }
         @for (g, items) in &by_group {
             section.sheet data-sheet-group=(g) {
-                h2 { (s.name) " · " @if g.is_empty() { (l.t("(chưa ghi tổ)", "(no group)")) } @else { (g) } }
-                p.muted { (s.ward) " · " (l.t("in ngày ", "printed ")) (today) " · " (items.len()) " " (l.t("hộ cần đến", "households to visit")) }
+                h2 { (s.name) " · " @if g.is_empty() { (l.m("web-no-group")) } @else { (g) } }
+                p.muted { (s.ward) " · " (l.m("web-print-printed")) (today) " · " (items.len()) " " (l.m("web-print-households-to-visit")) }
                 table.sheet-table {
                     thead { tr {
-                        th scope="col" { (l.t("Mã nhà", "House")) }
-                        th scope="col" { (l.t("Địa chỉ", "Address")) }
-                        th scope="col" { (l.t("Cần hỗ trợ", "Needs")) }
-                        th scope="col" { (l.t("Đã đến", "Visited")) }
+                        th scope="col" { (l.m("web-print-house")) }
+                        th scope="col" { (l.m("web-address")) }
+                        th scope="col" { (l.m("web-print-needs")) }
+                        th scope="col" { (l.m("web-print-visited")) }
                     } }
                     tbody {
                         @for item in items {
@@ -106,5 +106,5 @@ pub async fn show(
         }
     };
     let nav = AreaNav { id: &area, name: &s.name, tab: Tab::Worklist, conflicts: s.conflicts };
-    page(layout::page(&ctx, l.t("Phiếu đi từng nhà", "Door-to-door sheets"), Some(nav), Live::Off, "", body))
+    page(layout::page(&ctx, l.m("web-print-door-to-door-sheets"), Some(nav), Live::Off, "", body))
 }

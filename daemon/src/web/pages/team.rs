@@ -193,15 +193,14 @@ fn qr_svg(link: &str) -> Option<String> {
 fn updating(ctx: &Ctx, area: &str, done: &crate::api::update::Installed) -> Markup {
     let l = ctx.l;
     let body = html! {
-        h1 { (l.t("Đang cập nhật", "Updating")) }
+        h1 { (l.m("web-team-updating")) }
         section.card data-updated=(done.version) {
-            p.badge.ok { "✓ " (l.t("Đã cài bản ", "Installed release ")) (done.version) (l.t(" (thay bản ", " (was ")) (done.previous) ")." }
-            p { (l.t("Máy đang khởi động lại với bản mới (vài giây). Sau đó bấm:",
-                     "This device is restarting on the new release (a few seconds). Then:")) }
-            p { a href=(format!("/a/{area}/team")) data-action="reload" { (l.t("Mở lại trang Nhóm", "Open the team page again")) } }
+            p.badge.ok { "✓ " (l.m("web-team-installed-release")) (done.version) (l.m("web-team-was")) (done.previous) ")." }
+            p { (l.m("web-team-this-device-is-restarting-on")) }
+            p { a href=(format!("/a/{area}/team")) data-action="reload" { (l.m("web-team-open-the-team-page-again")) } }
         }
     };
-    layout::page(ctx, l.t("Đang cập nhật", "Updating"), None, Live::Off, &format!("/a/{area}/events"), body)
+    layout::page(ctx, l.m("web-team-updating"), None, Live::Off, &format!("/a/{area}/events"), body)
 }
 
 /// The area's relays: how this device stands with each; the head adds and removes them.
@@ -218,34 +217,31 @@ fn relays_card(
     let since = crdt_model::compat::Feature::Relays.since();
     html! {
         section.card #relays data-relays=(relays.len()) {
-            h2 { (l.t("Đồng bộ ngoài Wi-Fi (máy chuyển tiếp)", "Syncing beyond the Wi-Fi (relays)")) }
-            p.muted { (l.t(
-                "Máy chuyển tiếp giúp điện thoại dùng 4G đồng bộ với nhau. Nó chỉ chuyển dữ liệu đã mã hoá, không lưu gì của khu.",
-                "A relay lets phones on mobile data sync with each other. It only forwards encrypted data and stores nothing of the area."
-            )) }
+            h2 { (l.m("web-team-syncing-beyond-the-wi-fi")) }
+            p.muted { (l.m("web-team-a-relay-lets-phones-on")) }
             @if relays.is_empty() {
-                p data-no-relay { (l.t("Khu chưa có máy chuyển tiếp: chỉ đồng bộ khi cùng mạng Wi-Fi.", "No relay yet: devices sync only on a shared Wi-Fi.")) }
+                p data-no-relay { (l.m("web-team-no-relay-yet-devices-sync")) }
             }
             ul.relays {
                 @for r in relays {
                     li data-relay=(r.addr) data-reachable=(r.reachable.map_or("unknown", |b| if b { "yes" } else { "no" })) data-reserved=(r.reserved) {
                         @match (r.reserved, r.reachable) {
-                            (true, _) => span.badge.ok { "✓ " (l.t("Đang dùng: thành viên kết nối được máy này qua đây", "In use: members reach this device through it")) },
-                            (false, Some(true)) => span.badge.ok { "✓ " (l.t("Kết nối được", "Reachable")) },
-                            (false, Some(false)) => span.badge.no { "✗ " (l.t("Không kết nối được", "Not reachable")) },
-                            (false, None) => span.badge.na { "… " (l.t("Chưa thử kết nối", "Not tried yet")) },
+                            (true, _) => span.badge.ok { "✓ " (l.m("web-team-in-use-members-reach-this")) },
+                            (false, Some(true)) => span.badge.ok { "✓ " (l.m("web-reachable")) },
+                            (false, Some(false)) => span.badge.no { "✗ " (l.m("web-not-reachable")) },
+                            (false, None) => span.badge.na { "… " (l.m("web-team-not-tried-yet")) },
                         }
                         @if let Some(e) = &r.error { br; small.muted { (e) } }
-                        details.advanced { summary { (l.t("Địa chỉ", "Address")) } code.peer { (r.addr) } }
+                        details.advanced { summary { (l.m("web-address")) } code.peer { (r.addr) } }
                         @if head {
                             form.inline method="post" action=(format!("/a/{area}/team")) {
                                 (csrf(ctx))
                                 input type="hidden" name="action" value="remove-relay";
                                 input type="hidden" name="relay" value=(r.addr);
                                 details data-keep=(format!("rr:{}", r.addr)) {
-                                    summary data-action="remove-relay" { (l.t("Bỏ máy chuyển tiếp…", "Remove relay…")) }
-                                    label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.t("Xác nhận bỏ", "Confirm removing")) }
-                                    button.danger type="submit" data-action="remove-relay-confirm" { (l.t("Bỏ", "Remove")) }
+                                    summary data-action="remove-relay" { (l.m("web-team-remove-relay")) }
+                                    label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.m("web-team-confirm-removing")) }
+                                    button.danger type="submit" data-action="remove-relay-confirm" { (l.m("web-team-remove")) }
                                 }
                             }
                         }
@@ -256,24 +252,23 @@ fn relays_card(
                 form method="post" action=(format!("/a/{area}/team")) novalidate {
                     (csrf(ctx))
                     input type="hidden" name="action" value="add-relay";
-                    label for="relay-addr" { (l.t("Thêm máy chuyển tiếp (địa chỉ đầy đủ, kết thúc bằng /p2p/…)", "Add a relay (its full address, ending in /p2p/…)")) }
+                    label for="relay-addr" { (l.m("web-team-add-a-relay-its-full")) }
                     input #relay-addr name="relay" type="text" autocapitalize="off" spellcheck="false" placeholder="/ip4/203.0.113.7/tcp/4001/p2p/12D3KooW…" value=(typed);
                     @if relays.is_empty() && !stops.is_empty() {
                         p.warn data-relay-stops=(stops.len()) {
-                            "⚠ " (l.t("Khi khu có máy chuyển tiếp, các máy sau sẽ không nhận được thay đổi của khu cho đến khi cập nhật lên bản ",
-                                      "Once the area has a relay, these devices receive none of its changes until they update to "))
+                            "⚠ " (l.m("web-team-once-the-area-has-a"))
                             (since) ": "
                             @for (i, (name, v)) in stops.iter().enumerate() {
                                 @if i > 0 { ", " }
-                                strong { (name) } " (" (l.t("bản ", "release ")) (v) ")"
+                                strong { (name) } " (" (l.m("web-team-release")) (v) ")"
                             }
                         }
                     }
                     (field_error("relay", error))
-                    button.secondary type="submit" data-action="add-relay" { (l.t("Thêm", "Add")) }
+                    button.secondary type="submit" data-action="add-relay" { (l.m("web-team-add")) }
                 }
             } @else {
-                p.muted { (l.t("Trưởng khu thêm và bỏ máy chuyển tiếp.", "The area head adds and removes relays.")) }
+                p.muted { (l.m("web-team-the-area-head-adds-and")) }
             }
         }
     }
@@ -315,35 +310,34 @@ fn render(
     let stops = t.requires.stopped_by(crdt_model::compat::Feature::Relays, releases.iter().map(|(n, v)| (*n, v)));
     let typed_addr = if error.is_some_and(|e| e.0 == "addr") { typed_addr } else { "" };
     let body = html! {
-        h1 { (l.t("Nhóm", "Team")) }
+        h1 { (l.m("web-team")) }
         @if let Some(u) = &t.update {
             @let o = &u.offers[0];
             @let from = t.members.iter().find(|m| m.peer_id == o.from).map_or(o.from.as_str(), |m| m.name.as_str());
             section.card.warn #update data-update-offer=(o.version) {
-                h2 { "⬆ " (l.t("Có bản mới: ", "A new release: ")) (o.version) }
+                h2 { "⬆ " (l.m("web-team-a-new-release")) (o.version) }
                 p {
-                    (from) (l.t(" có bản ", " has release ")) strong { (o.version) }
-                    (l.t(" cho máy này (đang dùng bản ", " for this device (it runs ")) (u.current) "). "
-                    (l.t("Khi cập nhật, ứng dụng ngắt vài giây rồi tự kết nối lại; không mất dữ liệu.",
-                         "Updating takes the app away for a few seconds; nothing is lost."))
+                    (from) (l.m("web-team-has-release")) strong { (o.version) }
+                    (l.m("web-team-for-this-device-it-runs")) (u.current) "). "
+                    (l.m("web-team-updating-takes-the-app-away"))
                 }
                 form method="post" action=(format!("/a/{area}/team")) {
                     (csrf(ctx))
                     input type="hidden" name="action" value="update";
                     input type="hidden" name="release" value=(o.version);
                     (field_error("update", error))
-                    button.primary type="submit" data-action="update" { (l.t("Cập nhật lên bản ", "Update to ")) (o.version) }
+                    button.primary type="submit" data-action="update" { (l.m("web-team-update-to")) (o.version) }
                 }
             }
         }
         section.card {
-            h2 { (l.t("Thành viên", "Members")) }
+            h2 { (l.m("web-members")) }
             ul.members {
                 @for m in t.members.iter().filter(|m| !m.removed) {
                     @let connected = m.peer_id == me || ws.app.node.is_connected(&m.peer_id);
                     li data-member=(m.peer_id) data-connected=(connected) {
                         strong { (m.name) } " · " (role(l, &m.role))
-                        @if m.peer_id == me { " · " (l.t("thiết bị này", "this device")) }
+                        @if m.peer_id == me { " · " (l.m("web-team-this-device")) }
                         br;
                         @if m.peer_id != me {
                             span class=(if connected { "badge ok" } else { "badge na" }) data-sync-state {
@@ -352,17 +346,14 @@ fn render(
                             @if let Some(v) = behind(&m.peer_id) {
                                 " "
                                 span.badge.no data-behind=(v) {
-                                    "⚠ " (l.t("Bản ", "Release ")) (v) (l.t(
-                                        ": không nhận được thay đổi của khu cho đến khi cập nhật lên bản ",
-                                        ": receives none of the area's changes until it updates to "
-                                    )) (t.requires.release)
+                                    "⚠ " (l.m("web-team-release-2")) (v) (l.m("web-team-receives-none-of-the-area")) (t.requires.release)
                                 }
                             }
                             @if let Some(v) = via(&m.peer_id) {
                                 " "
                                 span.badge.na data-via=(v) {
-                                    @if v == "relay" { "⇄ " (l.t("qua máy chuyển tiếp", "through the relay")) }
-                                    @else { "↔ " (l.t("trực tiếp", "direct")) }
+                                    @if v == "relay" { "⇄ " (l.m("web-through-the-relay")) }
+                                    @else { "↔ " (l.m("web-direct")) }
                                 }
                             }
                             form.inline method="post" action=(format!("/a/{area}/team")) {
@@ -370,36 +361,36 @@ fn render(
                                 input type="hidden" name="action" value="remove";
                                 input type="hidden" name="peer_id" value=(m.peer_id);
                                 details data-keep=(format!("rm:{}", m.peer_id)) {
-                                    summary data-action="remove-member" { (l.t("Xoá khỏi khu…", "Remove…")) }
-                                    label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.t("Xác nhận xoá ", "Confirm removing ")) (m.name) }
-                                    button.danger type="submit" data-action="remove-member-confirm" { (l.t("Xoá", "Remove")) }
+                                    summary data-action="remove-member" { (l.m("web-team-remove-2")) }
+                                    label.check { input type="checkbox" name="confirm" value="yes" required; " " (l.m("web-team-confirm-removing-2")) (m.name) }
+                                    button.danger type="submit" data-action="remove-member-confirm" { (l.m("web-team-remove-3")) }
                                 }
                             }
                         }
-                        details.advanced { summary { (l.t("Mã thiết bị", "Device id")) } code.peer { (m.peer_id) } }
+                        details.advanced { summary { (l.m("web-team-device-id")) } code.peer { (m.peer_id) } }
                     }
                 }
             }
             (field_error("peer_id", error))
         }
         section.card #activity data-activity {
-            h2 { (l.t("Công việc của nhóm", "The team's work")) }
+            h2 { (l.m("web-team-the-team-s-work")) }
             @if t.activity.is_empty() {
-                p.muted { (l.t("Tuần này chưa có hộ nào được ghi.", "No household recorded this week yet.")) }
+                p.muted { (l.m("web-team-no-household-recorded-this-week")) }
             } @else {
                 div.scroll {
                     table.activity {
                         thead { tr {
-                            th scope="col" { (l.t("Thành viên", "Member")) }
-                            th scope="col" { (l.t("Hôm nay: ghi mới / cập nhật", "Today: new / updated")) }
-                            th scope="col" { (l.t("Tuần này: ghi mới / cập nhật", "This week: new / updated")) }
+                            th scope="col" { (l.m("web-team-member")) }
+                            th scope="col" { (l.m("web-team-today-new-updated")) }
+                            th scope="col" { (l.m("web-team-this-week-new-updated")) }
                         } }
                         tbody {
                             @for a in &t.activity {
                                 tr data-activity-member=(a.peer_id) data-added-today=(a.added_today) data-updated-today=(a.updated_today)
                                     data-added-week=(a.added_week) data-updated-week=(a.updated_week) {
-                                    td { strong { (a.name.as_deref().unwrap_or(l.t("(máy không còn trong khu)", "(device not on the roster)"))) }
-                                        @if let Some(at) = a.last_write { br; span.muted { (l.t("ghi lần cuối: ", "last write: ")) (l.ago(at * 1000, now)) } } }
+                                    td { strong { (a.name.as_deref().unwrap_or(l.m("web-team-device-not-on-the-roster"))) }
+                                        @if let Some(at) = a.last_write { br; span.muted { (l.m("web-team-last-write")) (l.ago(at * 1000, now)) } } }
                                     td.num { (a.added_today) " / " (a.updated_today) }
                                     td.num { (a.added_week) " / " (a.updated_week) }
                                 }
@@ -407,62 +398,62 @@ fn render(
                         }
                     }
                 }
-                p.hint { (l.t("Tính từ nhật ký thay đổi của khu: mọi máy đã đồng bộ thấy cùng số liệu.", "From the area's change log: every synced device shows the same figures.")) }
+                p.hint { (l.m("web-team-from-the-area-s-change")) }
             }
-            p { a href=(format!("/a/{area}/print")) data-action="print-sheets" { (l.t("In phiếu đi từng nhà theo tổ", "Print door-to-door sheets by group")) } }
+            p { a href=(format!("/a/{area}/print")) data-action="print-sheets" { (l.m("web-team-print-door-to-door-sheets")) } }
         }
         section.card.invite {
-            h2 { (l.t("Mời thành viên", "Invite a member")) }
+            h2 { (l.m("web-team-invite-a-member")) }
             @if let Some(inv) = invite {
                 @let link = format!("{DEFAULT_APP_URL}/join?token={}", inv.token);
-                p { (l.t("Trên điện thoại của thành viên mới (đang chạy kdcd), quét mã này bằng camera:", "On the new member's phone (running kdcd), scan this with the camera:")) }
+                p { (l.m("web-team-on-the-new-member-s")) }
                 div.qr data-invite-qr {
                     @if let Some(svg) = qr_svg(&link) { (PreEscaped(svg)) }
                 }
-                p { a data-invite-link href=(link) { (l.t("Đường dẫn tham gia", "Join link")) } }
-                label for="invite-token" { (l.t("Hoặc gửi mã mời này (dùng một lần, hết hạn lúc ", "Or send this token (single use, expires ")) (l.rfc3339(&inv.expires_at)) "):" }
+                p { a data-invite-link href=(link) { (l.m("web-team-join-link")) } }
+                label for="invite-token" { (l.m("web-team-or-send-this-token-single")) (l.rfc3339(&inv.expires_at)) "):" }
                 textarea #invite-token readonly rows="4" data-invite-token { (inv.token) }
-                button.secondary type="button" data-copy="invite-token" hidden { (l.t("Sao chép mã", "Copy token")) }
+                button.secondary type="button" data-copy="invite-token" hidden { (l.m("web-team-copy-token")) }
             } @else {
                 form method="post" action=(format!("/a/{area}/team")) {
                     (csrf(ctx))
                     input type="hidden" name="action" value="invite";
-                    button.primary type="submit" data-action="invite" { (l.t("Tạo mã mời", "Create an invite")) }
+                    button.primary type="submit" data-action="invite" { (l.m("web-team-create-an-invite")) }
                 }
             }
         }
         @if t.erasure.epoch > 0 || t.erased.is_some() {
             @let s = &t.erasure;
             section.card #erasure data-erasure-epoch=(s.epoch) data-erasure-pending=(s.pending) {
-                h2 { (l.t("Xóa dữ liệu theo yêu cầu", "Erasure on request")) }
+                h2 { (l.m("web-team-erasure-on-request")) }
                 @if let Some(hh) = &t.erased {
-                    p.badge.ok data-erased=(hh) { "✓ " (l.t("Đã xóa hộ ", "Erased household ")) (hh) (l.t(" trên máy này.", " on this device.")) }
+                    p.badge.ok data-erased=(hh) { "✓ " (l.m("web-team-erased-household")) (hh) (l.m("web-team-on-this-device")) }
                 }
-                p { (l.t("Kỳ dữ liệu hiện tại: ", "Current epoch: ")) strong { (s.epoch) } " · " (l.t("số hộ đã xóa: ", "households erased: ")) (s.erased.len())
-                    @if let Some(at) = &s.cut_at { " · " (l.t("lần xóa gần nhất: ", "latest erasure: ")) (l.rfc3339(at)) } }
+                p { (l.m("web-team-current-epoch")) strong { (s.epoch) } " · " (l.m("web-team-households-erased")) (s.erased.len())
+                    @if let Some(at) = &s.cut_at { " · " (l.m("web-team-latest-erasure")) (l.rfc3339(at)) } }
                 ul.members {
                     @for m in &s.members {
                         li data-epoch-member=(m.peer_id) data-adopted=(m.adopted) {
-                            @if m.adopted { span.badge.ok { "✓ " (l.t("Đã nhận kỳ mới", "Adopted")) } }
-                            @else { span.badge.na { "✗ " (l.t("Còn giữ dữ liệu cũ", "Still holds erased data")) } }
+                            @if m.adopted { span.badge.ok { "✓ " (l.m("web-team-adopted")) } }
+                            @else { span.badge.na { "✗ " (l.m("web-team-still-holds-erased-data")) } }
                             " " strong { (m.name) } " · " (role(l, &m.role))
                         }
                     }
                 }
                 @if s.pending > 0 {
-                    p.muted { (l.t("Máy chưa nhận sẽ nhận khi đồng bộ. Luật yêu cầu xóa trong 15 ngày: máy không quay lại thì gỡ khỏi khu.", "Devices not there yet take it when they next sync. The law asks for deletion within 15 days: remove a device that never returns.")) }
+                    p.muted { (l.m("web-team-devices-not-there-yet-take")) }
                 }
                 @for m in &s.removed_behind {
-                    p.badge.no data-removed-behind=(m.peer_id) { "! " (l.t("Máy đã gỡ ", "Removed device ")) (m.name) (l.t(" có thể còn dữ liệu đã xóa (máy mất: báo vi phạm trong 72 giờ).", " may still hold erased data (a lost phone: report the breach within 72 hours).")) }
+                    p.badge.no data-removed-behind=(m.peer_id) { "! " (l.m("web-team-removed-device")) (m.name) (l.m("web-team-may-still-hold-erased-data")) }
                 }
             }
         }
         (relays_card(ctx, area, &t.relays, head, typed_relay, error, &stops))
-        p.card { a href=(format!("/a/{area}/doctor")) data-action="doctor" { (l.t("Vì sao chưa đồng bộ? Kiểm tra kết nối", "Not syncing? Check the connection")) } }
+        p.card { a href=(format!("/a/{area}/doctor")) data-action="doctor" { (l.m("web-team-not-syncing-check-the-connection")) } }
         details.card.advanced data-keep="advanced" open[error.is_some_and(|e| e.0 == "addr")] {
-            summary { (l.t("Nâng cao: thiết bị trong mạng, thêm địa chỉ", "Advanced: devices on the network, add an address")) }
-            h2 { (l.t("Thiết bị ngang hàng", "Peers")) }
-            @if t.peers.is_empty() { p.muted { (l.t("Chưa thấy thiết bị nào.", "No peer seen yet.")) } }
+            summary { (l.m("web-team-advanced-devices-on-the-network")) }
+            h2 { (l.m("web-team-peers")) }
+            @if t.peers.is_empty() { p.muted { (l.m("web-team-no-peer-seen-yet")) } }
             ul.peers {
                 @for p in &t.peers {
                     li data-peer=(p.peer_id) data-connected=(p.connected) {
@@ -476,10 +467,10 @@ fn render(
             form method="post" action=(format!("/a/{area}/team")) novalidate {
                 (csrf(ctx))
                 input type="hidden" name="action" value="add-peer";
-                label for="peer-addr" { (l.t("Thêm địa chỉ thiết bị", "Add a device address")) }
+                label for="peer-addr" { (l.m("web-team-add-a-device-address")) }
                 input #peer-addr name="addr" type="text" autocapitalize="off" spellcheck="false" placeholder="/ip4/192.168.1.20/tcp/41234" value=(typed_addr);
                 (field_error("addr", error))
-                button.secondary type="submit" data-action="add-peer" { (l.t("Kết nối", "Connect")) }
+                button.secondary type="submit" data-action="add-peer" { (l.m("web-team-connect")) }
             }
         }
     };
@@ -492,5 +483,5 @@ fn render(
     } else {
         Live::Replace
     };
-    layout::page(ctx, l.t("Nhóm", "Team"), Some(nav), live, &format!("/a/{area}/events"), body)
+    layout::page(ctx, l.m("web-team"), Some(nav), live, &format!("/a/{area}/events"), body)
 }

@@ -143,18 +143,15 @@ fn live_section(ctx: &Ctx, live: &[LiveArea]) -> Markup {
         let now = crate::node::now_ms();
         let section = html! {
             section.card.no-print #live-areas data-live-areas=(live.len()) {
-                h2 { (l.t("Khu đồng bộ trực tiếp với máy này", "Areas this device syncs live")) }
-                p.muted { (l.t(
-                    "Máy này là thành viên của các khu dưới đây: số liệu cập nhật mỗi khi đồng bộ (cùng Wi-Fi hoặc qua máy chuyển tiếp), không cần chờ tệp.",
-                    "This device is a member of these areas: their figures update at every sync (same Wi-Fi or through a relay), no file needed."
-                )) }
+                h2 { (l.m("web-ward-areas-this-device-syncs-live")) }
+                p.muted { (l.m("web-ward-this-device-is-a-member")) }
                 ul.areas {
                     @for a in live {
                         li data-live-area=(a.status.area) {
                             a href=(format!("/a/{}", a.status.area)) { strong { (a.status.name) } }
-                            " · " (a.status.households) " " (l.t("hộ", "households"))
-                            " · " (l.t("Đạt ", "Met ")) (a.status.required_met) "/" (a.status.required_total)
-                            (l.t(" tiêu chí bắt buộc", " required criteria"))
+                            " · " (a.status.households) " " (l.m("web-households"))
+                            " · " (l.m("web-ward-met")) (a.status.required_met) "/" (a.status.required_total)
+                            (l.m("web-ward-required-criteria"))
                             br;
                             small.muted { (l.sync_state(false, a.last_sync, now)) }
                         }
@@ -174,10 +171,7 @@ pub async fn settings(State(ws): State<WebState>, ctx: Ctx, form: Form) -> Respo
     for field in LetterheadSettings::FIELDS {
         if let Err(message) = settings.set(field, form.get(field).unwrap_or("")) {
             let l = ctx.l;
-            let message = format!(
-                "{} ({message})",
-                l.t("Tối đa 120 ký tự, không có ký tự điều khiển", "At most 120 characters, no control characters")
-            );
+            let message = format!("{} ({message})", l.m("web-ward-at-most-120-characters-no"));
             return page_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 form_page(&ctx, None, &settings, Some((field.to_string(), message)), &[]),
@@ -201,16 +195,7 @@ pub async fn settings(State(ws): State<WebState>, ctx: Ctx, form: Form) -> Respo
 /// arrives, off the reactor, and its bytes dropped.
 pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipart) -> Response {
     let l = ctx.l;
-    let stale_form = || {
-        refusal(
-            l,
-            StatusCode::FORBIDDEN,
-            l.t(
-                "Biểu mẫu đã cũ hoặc không hợp lệ; hãy tải lại trang.",
-                "The form is stale or invalid; reload the page.",
-            ),
-        )
-    };
+    let stale_form = || refusal(l, StatusCode::FORBIDDEN, l.m("web-the-form-is-stale-or"));
     // Files are decoded as they arrive, on as many blocking threads as there are cores (the
     // permits bound the decoded files not yet merged), and merged in the order given.
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -226,8 +211,7 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {
-                let message =
-                    format!("{} ({e})", l.t("Không nhận được các tệp đã gửi.", "The files did not arrive whole."));
+                let message = format!("{} ({e})", l.m("web-ward-the-files-did-not-arrive"));
                 return page_with(
                     StatusCode::BAD_REQUEST,
                     form_page(&ctx, Some(message), &LetterheadSettings::default(), None, &[]),
@@ -248,7 +232,7 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
                 match crate::seal::parse_identities(&text) {
                     Ok(ids) => identities = Arc::new(identities.iter().cloned().chain(ids).collect()),
                     Err(e) => {
-                        let message = format!("{}: {e}", l.t("Tệp khóa không đọc được", "The key file cannot be read"));
+                        let message = format!("{}: {e}", l.m("web-ward-the-key-file-cannot-be"));
                         let settings = load_settings(&ws).await;
                         return page_with(
                             StatusCode::UNPROCESSABLE_ENTITY,
@@ -265,10 +249,7 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
                 let bytes = match field.bytes().await {
                     Ok(b) => b,
                     Err(e) => {
-                        let message = format!(
-                            "{name}: {} ({e})",
-                            l.t("tệp không nhận được trọn vẹn", "the file did not arrive whole")
-                        );
+                        let message = format!("{name}: {} ({e})", l.m("web-ward-the-file-did-not-arrive"));
                         return page_with(
                             StatusCode::BAD_REQUEST,
                             form_page(&ctx, Some(message), &LetterheadSettings::default(), None, &[]),
@@ -297,7 +278,7 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
         return stale_form();
     }
     if decoding.is_empty() {
-        let message = l.t("Hãy chọn ít nhất một tệp .kdcsnap.", "Choose at least one .kdcsnap file.").to_string();
+        let message = l.m("web-ward-choose-at-least-one-kdcsnap").to_string();
         let settings = load_settings(&ws).await;
         return page_with(StatusCode::UNPROCESSABLE_ENTITY, form_page(&ctx, Some(message), &settings, None, &[]));
     }
@@ -347,14 +328,7 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
 fn lookup(ws: &WebState, ctx: &Ctx, id: &str) -> Result<Arc<WardResult>, Response> {
     ws.pages.ward.lock().unwrap_or_else(|p| p.into_inner()).get(id).ok_or_else(|| {
         let l = ctx.l;
-        refusal(
-            l,
-            StatusCode::NOT_FOUND,
-            l.t(
-                "Báo cáo này không còn trong bộ nhớ (thiết bị đã khởi động lại hoặc đã có báo cáo mới hơn): hãy chọn lại các tệp ở trang Phường.",
-                "This report is no longer in memory (the device restarted or newer reports replaced it): choose the files again on the Ward page.",
-            ),
-        )
+        refusal(l, StatusCode::NOT_FOUND, l.m("web-ward-this-report-is-no-longer"))
     })
 }
 
@@ -415,7 +389,7 @@ pub async fn download(State(ws): State<WebState>, ctx: Ctx, Path((id, file)): Pa
             resp
         }
         Ok(Err(e)) if e.is_empty() => {
-            refusal(ctx.l, StatusCode::NOT_FOUND, ctx.l.t("Không có tệp tải về này.", "There is no such download."))
+            refusal(ctx.l, StatusCode::NOT_FOUND, ctx.l.m("web-ward-there-is-no-such-download"))
         }
         Ok(Err(e)) => refusal(ctx.l, StatusCode::INTERNAL_SERVER_ERROR, &e),
         Err(_) => refusal(ctx.l, StatusCode::INTERNAL_SERVER_ERROR, "report failed"),
@@ -437,11 +411,11 @@ pub async fn import(State(ws): State<WebState>, ctx: Ctx, Path(id): Path<String>
             let l = ctx.l;
             let note = html! {
                 div.card.saved role="status" data-imported=(imported.len()) {
-                    p { "✓ " (l.t("Đã lưu vào thiết bị này:", "Stored on this device:")) }
+                    p { "✓ " (l.m("web-ward-stored-on-this-device")) }
                     ul {
                         @for a in &imported {
-                            li { a href=(format!("/a/{}", a.id)) { (a.id) } " · " (a.households) " " (l.t("hộ", "households"))
-                                @if a.created { " · " (l.t("khu mới trên máy này", "new on this device")) } }
+                            li { a href=(format!("/a/{}", a.id)) { (a.id) } " · " (a.households) " " (l.m("web-households"))
+                                @if a.created { " · " (l.m("web-ward-new-on-this-device")) } }
                         }
                     }
                 }
@@ -465,12 +439,12 @@ fn form_page(
 ) -> Markup {
     let l = ctx.l;
     let body = html! {
-        h1 { (l.t("Phường: tổng hợp báo cáo các khu", "Ward office: the areas' report")) }
+        h1 { (l.m("web-ward-ward-office-the-areas-report")) }
         (live_section(ctx, live))
         (upload_form(ctx, error.as_deref()))
         (settings_form(ctx, settings, "/ward", bad.as_ref(), false))
     };
-    layout::page(ctx, l.t("Phường", "Ward"), None, Live::Off, "", body)
+    layout::page(ctx, l.m("web-ward-ward"), None, Live::Off, "", body)
 }
 
 fn upload_form(ctx: &Ctx, error: Option<&str>) -> Markup {
@@ -478,18 +452,15 @@ fn upload_form(ctx: &Ctx, error: Option<&str>) -> Markup {
     html! {
         form.card.no-print method="post" action="/ward" enctype="multipart/form-data" {
             (csrf(ctx))
-            label for="ward-key" { (l.t("Khóa của phường (nếu tệp đã mã hóa; không bắt buộc)", "The ward's key (for encrypted files; optional)")) }
+            label for="ward-key" { (l.m("web-ward-the-ward-s-key-for")) }
             input #ward-key type="file" name="identity" accept=".key,.txt,text/plain";
-            label for="ward-files" { (l.t("Tệp dữ liệu của các khu (.kdcsnap)", "The areas' snapshot files (.kdcsnap)")) }
+            label for="ward-files" { (l.m("web-ward-the-areas-snapshot-files-kdcsnap")) }
             input #ward-files type="file" name="files" multiple accept=".kdcsnap,application/octet-stream";
             @if let Some(message) = error {
                 p.error data-error-for="files" role="alert" { "⚠ " (message) }
             }
-            p.hint { (l.t(
-                "Chọn (hoặc kéo thả) mọi tệp nhận được qua Zalo, USB, thư điện tử: nhiều khu, nhiều máy, trùng lặp cũng được. Tệp được kiểm tra và gộp trong bộ nhớ; không có gì được lưu nếu bạn không bấm \"Lưu vào thiết bị này\".",
-                "Choose (or drop) every file received by Zalo, USB or e-mail: many areas, many devices, repeats are fine. Files are checked and merged in memory; nothing is stored unless you press \"Store on this device\"."
-            )) }
-            div.savebar { button.primary type="submit" data-action="ward-report" { (l.t("Xem báo cáo", "Show the report")) } }
+            p.hint { (l.m("web-ward-choose-or-drop-every-file")) }
+            div.savebar { button.primary type="submit" data-action="ward-report" { (l.m("web-ward-show-the-report")) } }
         }
     }
 }
@@ -498,16 +469,16 @@ fn upload_form(ctx: &Ctx, error: Option<&str>) -> Markup {
 fn settings_form(ctx: &Ctx, s: &LetterheadSettings, back: &str, bad: Option<&(String, String)>, open: bool) -> Markup {
     let l = ctx.l;
     let fields = [
-        ("issuer", l.t("Cơ quan ban hành (góc trái)", "Issuing body (top left)"), "UBND PHƯỜNG THẠC GIÁN"),
-        ("place", l.t("Địa danh (dòng ngày tháng)", "Place (on the date line)"), "Thạc Gián"),
-        ("preparer_title", l.t("Chức danh người lập biểu", "Preparer's title"), "NGƯỜI LẬP BIỂU"),
-        ("preparer_name", l.t("Họ tên người lập biểu", "Preparer's name"), ""),
-        ("signer_title", l.t("Chức danh người ký", "Signer's title"), "CHỦ TỊCH"),
-        ("signer_name", l.t("Họ tên người ký", "Signer's name"), ""),
+        ("issuer", l.m("web-ward-issuing-body-top-left"), "UBND PHƯỜNG THẠC GIÁN"),
+        ("place", l.m("web-ward-place-on-the-date-line"), "Thạc Gián"),
+        ("preparer_title", l.m("web-ward-preparer-s-title"), "NGƯỜI LẬP BIỂU"),
+        ("preparer_name", l.m("web-ward-preparer-s-name"), ""),
+        ("signer_title", l.m("web-ward-signer-s-title"), "CHỦ TỊCH"),
+        ("signer_name", l.m("web-ward-signer-s-name"), ""),
     ];
     html! {
         details.card.no-print open[bad.is_some() || open] data-keep="ward-settings" {
-            summary { (l.t("Thông tin in trên báo cáo (cơ quan, người ký)", "What the printed report says (issuing body, signers)")) }
+            summary { (l.m("web-ward-what-the-printed-report-says")) }
             form method="post" action="/ward/settings" novalidate {
                 (csrf(ctx))
                 input type="hidden" name="back" value=(back);
@@ -516,8 +487,8 @@ fn settings_form(ctx: &Ctx, s: &LetterheadSettings, back: &str, bad: Option<&(St
                     input id=(format!("ws-{name}")) name=(name) type="text" maxlength="120" value=(s.get(name)) placeholder=(example);
                     (crate::web::layout::field_error(name, bad))
                 }
-                p.hint { (l.t("Để trống để dùng mặc định (theo tên phường của các khu). Lưu trên thiết bị này.", "Leave empty for the default (from the areas' ward). Kept on this device.")) }
-                button type="submit" data-action="ward-settings" { (l.t("Lưu", "Save")) }
+                p.hint { (l.m("web-ward-leave-empty-for-the-default")) }
+                button type="submit" data-action="ward-settings" { (l.m("web-save")) }
             }
         }
     }
@@ -527,10 +498,10 @@ fn staleness(l: L, s: &Staleness) -> Markup {
     html! {
         @match s {
             Staleness::Only => {}
-            Staleness::Newest => { span.badge.ok { "✓ " (l.t("Mới nhất: có mọi thay đổi của khu này", "Newest: has every change of this area")) } }
-            Staleness::SameAs { file } => { span.badge.na { "= " (l.t("Giống hệt tệp", "Same as")) " " (file) " " (l.t("(có thể xóa một tệp)", "(one may be deleted)")) } }
-            Staleness::ContainedIn { file } => { span.badge.no { "⚠ " (l.t("Cũ: mọi thay đổi đã có trong", "Stale: everything is also in")) " " (file) " " (l.t("(có thể xóa)", "(may be deleted)")) } }
-            Staleness::Partial => { span.badge.na { "◐ " (l.t("Có thay đổi riêng: giữ lại", "Has changes of its own: keep it")) } }
+            Staleness::Newest => { span.badge.ok { "✓ " (l.m("web-ward-newest-has-every-change-of")) } }
+            Staleness::SameAs { file } => { span.badge.na { "= " (l.m("web-ward-same-as")) " " (file) " " (l.m("web-ward-one-may-be-deleted")) } }
+            Staleness::ContainedIn { file } => { span.badge.no { "⚠ " (l.m("web-ward-stale-everything-is-also-in")) " " (file) " " (l.m("web-ward-may-be-deleted")) } }
+            Staleness::Partial => { span.badge.na { "◐ " (l.m("web-ward-has-changes-of-its-own")) } }
         }
     }
 }
@@ -554,7 +525,7 @@ fn last_change_cell(l: L, at: Option<&str>, now_ms: i64) -> Markup {
             Some(ms) => {
                 (l.datetime(ms))
                 @if now_ms - ms > QUIET_MS {
-                    " " span.badge.no data-quiet="true" { "⚠ " (l.t("quá 7 ngày", "over 7 days ago")) }
+                    " " span.badge.no data-quiet="true" { "⚠ " (l.m("web-ward-over-7-days-ago")) }
                 }
             }
         }
@@ -580,19 +551,19 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
     ordered.sort_by(|a, b| (a.ward.as_str(), a.area.as_str()).cmp(&(b.ward.as_str(), b.area.as_str())));
     let now = crate::node::now_ms();
     let body = html! {
-        h1.no-print { (l.t("Phường: tổng hợp báo cáo các khu", "Ward office: the areas' report")) }
+        h1.no-print { (l.m("web-ward-ward-office-the-areas-report")) }
         @if let Some(n) = note { (n) }
         section.card.no-print data-files-used=(used) data-files-refused=(refused) {
-            h2 { (l.t("Các tệp đã chọn", "The files chosen")) }
+            h2 { (l.m("web-ward-the-files-chosen")) }
             p {
-                (used) "/" (r.files.len()) " " (l.t("tệp dùng được", "files used"))
-                @if refused > 0 { " · " strong.warn { "⚠ " (refused) " " (l.t("tệp bị loại — các tệp khác vẫn cho báo cáo bên dưới", "files left out — the others still give the report below")) } }
+                (used) "/" (r.files.len()) " " (l.m("web-ward-files-used"))
+                @if refused > 0 { " · " strong.warn { "⚠ " (refused) " " (l.m("web-ward-files-left-out-the-others")) } }
             }
             @for s in &r.superseded {
                 p.muted data-superseded=(s.area) data-superseded-file=(s.file) {
-                    "ⓘ " (s.file) ": " (l.t("bản của khu ", "the copy of area ")) (s.area) (l.t(" ở kỳ dữ liệu ", " at epoch ")) (s.epoch)
-                    (l.t(" đã được thay bằng kỳ ", " is superseded by epoch ")) (s.by_epoch)
-                    (l.t(" (có hộ đã bị xóa theo yêu cầu): không dùng bản cũ.", " (households were erased on request): the old copy is not used."))
+                    "ⓘ " (s.file) ": " (l.m("web-ward-the-copy-of-area")) (s.area) (l.m("web-ward-at-epoch")) (s.epoch)
+                    (l.m("web-ward-is-superseded-by-epoch")) (s.by_epoch)
+                    (l.m("web-ward-households-were-erased-on-request"))
                 }
             }
             ul.files {
@@ -600,16 +571,16 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
                     @if let Some(why) = &f.refused {
                         li.file data-file=(f.file) data-refused="true" {
                             strong { (f.file) } " "
-                            span.badge.no { "✗ " (l.t("Bị loại", "Left out")) }
+                            span.badge.no { "✗ " (l.m("web-ward-left-out")) }
                             p.why { (refusal_text(l.0, why)) }
                             @for a in &f.areas { p.muted { (a.area.name) " (" (a.area.id) ")" } }
                         }
                     } @else {
                         @for a in &f.areas {
                             li.file data-file=(f.file) data-refused="false" data-file-area=(a.area.id) data-staleness=(staleness_code(&a.staleness)) {
-                                strong { (f.file) } " " span.badge.ok { "✓ " (l.t("Nguyên vẹn", "Intact")) }
-                                p { (a.area.name) " " span.muted { "(" (a.area.id) ")" } " · " (a.area.households) " " (l.t("hộ", "households")) " · " (a.area.members) " " (l.t("thiết bị", "devices")) }
-                                p.muted { (l.t("Thay đổi cuối: ", "Last change: ")) (last_change_cell(l, a.area.last_change.as_deref(), now)) }
+                                strong { (f.file) } " " span.badge.ok { "✓ " (l.m("web-ward-intact")) }
+                                p { (a.area.name) " " span.muted { "(" (a.area.id) ")" } " · " (a.area.households) " " (l.m("web-households")) " · " (a.area.members) " " (l.m("web-ward-devices")) }
+                                p.muted { (l.m("web-ward-last-change")) (last_change_cell(l, a.area.last_change.as_deref(), now)) }
                                 @if a.staleness != Staleness::Only { p { (staleness(l, &a.staleness)) } }
                             }
                         }
@@ -618,29 +589,29 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
             }
         }
         @if r.report.areas.is_empty() {
-            p.card.warn role="alert" { "⚠ " (l.t("Không tệp nào dùng được: chưa có báo cáo.", "No file could be used: there is no report.")) }
+            p.card.warn role="alert" { "⚠ " (l.m("web-ward-no-file-could-be-used")) }
         } @else {
             section.card.no-print {
-                h2 { (l.t("Tải về và lưu", "Download and store")) }
+                h2 { (l.m("web-ward-download-and-store")) }
                 p.downloads {
                     a.button href=(format!("/ward/r/{id}/bao-cao.xlsx")) data-download="xlsx" download { "⬇ Excel (XLSX)" } " "
                     a.button href=(format!("/ward/r/{id}/bao-cao.csv")) data-download="csv" download { "⬇ CSV" } " "
                     a.button href=(format!("/ward/r/{id}/bao-cao.json")) data-download="json" download { "⬇ JSON" } " "
-                    a.button href=(format!("/ward/r/{id}/phuong.kdcsnap")) data-download="bundle" download { "⬇ " (l.t("Tệp gộp (.kdcsnap)", "Merged file (.kdcsnap)")) }
+                    a.button href=(format!("/ward/r/{id}/phuong.kdcsnap")) data-download="bundle" download { "⬇ " (l.m("web-ward-merged-file-kdcsnap")) }
                 }
-                p.hint { (l.t("In báo cáo: dùng lệnh In của trình duyệt (Ctrl+P), chọn khổ A4 ngang hoặc \"Lưu thành PDF\".", "To print: use the browser's Print (Ctrl+P), A4 landscape, or \"Save as PDF\".")) }
-                button.secondary type="button" data-action="print" hidden { (l.t("In báo cáo", "Print the report")) }
+                p.hint { (l.m("web-ward-to-print-use-the-browser")) }
+                button.secondary type="button" data-action="print" hidden { (l.m("web-ward-print-the-report")) }
                 form method="post" action=(format!("/ward/r/{id}/import")) {
                     (csrf(ctx))
-                    button type="submit" data-action="import" { (l.t("Lưu vào thiết bị này", "Store on this device")) }
+                    button type="submit" data-action="import" { (l.m("web-ward-store-on-this-device")) }
                 }
             }
             @if issuer_missing {
                 // Printed as well: a report without its issuing body is not an official document.
                 p.warn role="alert" data-letterhead-missing {
-                    "⚠ " (l.t("Chưa ghi cơ quan ban hành: báo cáo in ra chỉ có chữ “UBND”. Ghi “Cơ quan ban hành” ở mục ", "No issuing body yet: the printed report would say only “UBND”. Fill in “Issuing body” under "))
-                    a href="#ws-issuer" { (l.t("Thông tin in trên báo cáo", "What the printed report says")) }
-                    (l.t(" rồi in.", ", then print."))
+                    "⚠ " (l.m("web-ward-no-issuing-body-yet-the"))
+                    a href="#ws-issuer" { (l.m("web-ward-what-the-printed-report-says-2")) }
+                    (l.m("web-ward-then-print"))
                 }
             }
             section.report {
@@ -655,17 +626,17 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
                 h2.title { (report::report_title(l.0)) }
                 p.center {
                     @if !ward.is_empty() { (ward) " · " }
-                    (r.report.areas.len()) " " (l.t("khu dân cư", "areas")) " · " (households) " " (l.t("hộ", "households")) " · "
+                    (r.report.areas.len()) " " (l.m("web-ward-areas")) " · " (households) " " (l.m("web-households")) " · "
                     strong data-certified-areas=(r.report.certified_areas) { (report::certified_areas_line(l.0, r.report.certified_areas, r.report.areas.len())) }
                 }
                 @if wards.len() > 1 {
-                    h3 { (l.t("Theo phường, xã", "By ward")) }
+                    h3 { (l.m("web-ward-by-ward")) }
                     div.scroll {
                         table.ward-report.by-ward {
                             thead {
                                 tr {
-                                    th { (l.t("STT", "No.")) } th { (l.t("Phường/xã", "Ward")) } th { (l.t("Số khu", "Areas")) }
-                                    th { (l.t("Số hộ", "Households")) } th { (l.t("Số khu đạt chuẩn", "Certified areas")) }
+                                    th { (l.m("web-ward-no")) } th { (l.m("web-ward")) } th { (l.m("web-ward-areas-2")) }
+                                    th { (l.m("web-ward-households")) } th { (l.m("web-ward-certified-areas")) }
                                     @for c in &criteria { th.crit-col { (c.label.get(l.0)) } }
                                 }
                             }
@@ -676,7 +647,7 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
                                         td.num { (w.certified_areas) "/" (w.areas) }
                                         @for c in &criteria {
                                             @match w.criteria.iter().find(|x| x.id == c.id) {
-                                                Some(x) if x.areas_applicable > 0 => { td data-ward-criterion=(x.id) data-areas-met=(x.areas_met) data-areas-applicable=(x.areas_applicable) { (x.areas_met) "/" (x.areas_applicable) " " (l.t("khu", "areas")) } }
+                                                Some(x) if x.areas_applicable > 0 => { td data-ward-criterion=(x.id) data-areas-met=(x.areas_met) data-areas-applicable=(x.areas_applicable) { (x.areas_met) "/" (x.areas_applicable) " " (l.m("web-ward-areas-3")) } }
                                                 _ => { td { "—" } }
                                             }
                                         }
@@ -685,18 +656,18 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
                             }
                         }
                     }
-                    h3 { (l.t("Từng khu dân cư", "Each area")) }
+                    h3 { (l.m("web-ward-each-area")) }
                 }
                 div.scroll {
                     table.ward-report {
                         thead {
                             tr {
-                                th rowspan="2" { (l.t("STT", "No.")) }
-                                th rowspan="2" { (l.t("Khu dân cư", "Area")) }
-                                th rowspan="2" { (l.t("Số hộ", "Households")) }
-                                @for c in &criteria { th.crit-col { (c.label.get(l.0)) @if !c.required { " (" (l.t("khuyến khích", "encouraged")) ")" } } }
-                                th.result rowspan="2" { (l.t("Kết quả", "Result")) }
-                                th.no-print rowspan="2" { (l.t("Thay đổi cuối", "Last change")) }
+                                th rowspan="2" { (l.m("web-ward-no")) }
+                                th rowspan="2" { (l.m("web-area")) }
+                                th rowspan="2" { (l.m("web-ward-households")) }
+                                @for c in &criteria { th.crit-col { (c.label.get(l.0)) @if !c.required { " (" (l.m("web-ward-encouraged")) ")" } } }
+                                th.result rowspan="2" { (l.m("web-ward-result")) }
+                                th.no-print rowspan="2" { (l.m("web-ward-last-change-2")) }
                             }
                             tr { @for c in &criteria { th.sub { (l.op_threshold(&c.op, c.threshold)) } } }
                         }
@@ -710,10 +681,10 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
                                     td { (s.name) @if ward.is_empty() { br; span.muted { (s.ward) } } }
                                     td.num {
                                         (s.households)
-                                        @if s.declined > 0 { br; span.muted data-declined=(s.declined) title=[report::declined_line(l.0, s.declined, s.households)] { "+" (s.declined) " " (l.t("từ chối", "declined")) } }
+                                        @if s.declined > 0 { br; span.muted data-declined=(s.declined) title=[report::declined_line(l.0, s.declined, s.households)] { "+" (s.declined) " " (l.m("web-declined")) } }
                                     }
                                     @for c in &s.criteria { (criterion_cell(l, c)) }
-                                    td.result { @if s.certified { span.badge.ok { "✓ " (l.t("Đạt", "Certified")) } } @else { span.badge.no { "✗ " (l.t("Chưa đạt", "Not yet")) } } }
+                                    td.result { @if s.certified { span.badge.ok { "✓ " (l.m("web-ward-certified")) } } @else { span.badge.no { "✗ " (l.m("web-ward-not-yet")) } } }
                                     td.no-print { (last_change_cell(l, last(&s.area), now)) }
                                 }
                             }
@@ -730,18 +701,18 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
                 }
             }
             section.no-print {
-                h2 { (l.t("Từng khu, theo tổ dân phố", "Each area, by residential group")) }
+                h2 { (l.m("web-ward-each-area-by-residential-group")) }
                 @for s in &r.report.areas {
                     details.card.group {
-                        summary { strong { (s.name) } " · " (s.households) " " (l.t("hộ", "households")) " · " (l.t("Đạt", "Met")) " " (s.required_met) "/" (s.required_total) }
+                        summary { strong { (s.name) } " · " (s.households) " " (l.m("web-households")) " · " (l.m("web-met")) " " (s.required_met) "/" (s.required_total) }
                         @if let Some(line) = report::declined_line(l.0, s.declined, s.households) { p.declined { "⊘ " (line) } }
                         div.scroll {
                             table.groups {
-                                thead { tr { th { (l.t("Tổ", "Group")) } th { (l.t("Số hộ", "Households")) } @for c in &s.criteria { th { (c.label.get(l.0)) } } } }
+                                thead { tr { th { (l.m("web-group")) } th { (l.m("web-ward-households")) } @for c in &s.criteria { th { (c.label.get(l.0)) } } } }
                                 tbody {
                                     @for g in &s.groups {
                                         tr data-group=(g.group) {
-                                            td { @if g.group.is_empty() { (l.t("(chưa ghi tổ)", "(no group)")) } @else { (g.group) } }
+                                            td { @if g.group.is_empty() { (l.m("web-no-group")) } @else { (g.group) } }
                                             td.num { (g.evaluation.households) }
                                             @for c in &g.evaluation.criteria { td { (c.numerator) "/" (c.denominator) br; (l.percent(c.numerator, c.denominator)) } }
                                         }
@@ -754,12 +725,12 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
             }
             (settings_form(ctx, settings, &format!("/ward/r/{id}"), None, issuer_missing))
             details.card.no-print {
-                summary { (l.t("Chọn tệp khác", "Choose other files")) }
+                summary { (l.m("web-ward-choose-other-files")) }
                 (upload_form(ctx, None))
             }
         }
     };
-    layout::page(ctx, l.t("Báo cáo phường", "Ward report"), None, Live::Off, "", body)
+    layout::page(ctx, l.m("web-ward-ward-report"), None, Live::Off, "", body)
 }
 
 /// One criterion of one area, with the board's test hooks.

@@ -99,42 +99,42 @@ fn render(ctx: &Ctx, area: &str, q: &WorklistQuery, w: &Worklist) -> Markup {
     };
     let pager = html! {
         @if pages > 1 {
-            nav.pager aria-label=(l.t("Trang", "Pages")) data-page=(page) data-pages=(pages) {
-                @if page > 1 { a href=(page_url(page - 1)) rel="prev" data-action="page-prev" { "‹ " (l.t("Trang trước", "Previous")) } }
-                span { (l.t("Trang ", "Page ")) (page) "/" (pages) }
-                @if page < pages { a href=(page_url(page + 1)) rel="next" data-action="page-next" { (l.t("Trang sau", "Next")) " ›" } }
+            nav.pager aria-label=(l.m("web-worklist-pages")) data-page=(page) data-pages=(pages) {
+                @if page > 1 { a href=(page_url(page - 1)) rel="prev" data-action="page-prev" { "‹ " (l.m("web-worklist-previous")) } }
+                span { (l.m("web-worklist-page")) (page) "/" (pages) }
+                @if page < pages { a href=(page_url(page + 1)) rel="next" data-action="page-next" { (l.m("web-worklist-next")) " ›" } }
             }
         }
     };
     let gap_chip = |g: &crdt_model::eval::Gap| chip(l, &w.profile, g);
     let body = html! {
-        h1 { (l.t("Hộ cần hỗ trợ", "Households to visit")) }
+        h1 { (l.m("web-worklist-households-to-visit")) }
         form.card.pick method="get" action=(format!("/a/{area}/worklist")) {
-            label for="missing" { (l.t("Tiêu chí chưa đạt", "Criterion not met")) }
+            label for="missing" { (l.m("web-worklist-criterion-not-met")) }
             select #missing name="missing" {
-                option value="" selected[missing.is_empty()] { (l.t("— Tất cả hộ —", "— All households —")) }
+                option value="" selected[missing.is_empty()] { (l.m("web-worklist-all-households")) }
                 @for c in w.profile.criteria() {
                     option value=(c.id) selected[c.id == missing] { (c.label.get(l.0)) }
                 }
             }
             @if let Some(e) = &w.error { p.error data-error-for="missing" role="alert" { "⚠ " (e) } }
-            label for="group" { (l.t("Tổ dân phố", "Group")) }
+            label for="group" { (l.m("web-group-2")) }
             select #group name="group" {
-                option value="" selected[group.is_empty()] { (l.t("— Mọi tổ —", "— Every group —")) }
+                option value="" selected[group.is_empty()] { (l.m("web-worklist-every-group")) }
                 @for g in &w.groups {
                     option value=(g) selected[g == group] { (g) }
                 }
             }
-            button.primary type="submit" data-action="filter" { (l.t("Xem danh sách", "Show")) }
+            button.primary type="submit" data-action="filter" { (l.m("web-worklist-show")) }
         }
-        p.count { strong { (w.items.len()) } " " (l.t("hộ", "households"))
-            @if let Some(c) = criterion { " " (l.t("chưa đạt: ", "not meeting: ")) (c.label.get(l.0)) }
-            @if pages > 1 { " · " (l.t("hộ ", "households ")) (first + 1) "–" (first + shown.len()) }
+        p.count { strong { (w.items.len()) } " " (l.m("web-households"))
+            @if let Some(c) = criterion { " " (l.m("web-worklist-not-meeting")) (c.label.get(l.0)) }
+            @if pages > 1 { " · " (l.m("web-worklist-households")) (first + 1) "–" (first + shown.len()) }
         }
         (pager)
         @for (g, items) in &by_group {
             section.card {
-                h2 { @if g.is_empty() { (l.t("(chưa ghi tổ)", "(no group)")) } @else { (g) } " · " (items.len()) }
+                h2 { @if g.is_empty() { (l.m("web-no-group")) } @else { (g) } " · " (items.len()) }
                 ul.households {
                     @for item in items {
                         li {
@@ -148,9 +148,9 @@ fn render(ctx: &Ctx, area: &str, q: &WorklistQuery, w: &Worklist) -> Markup {
                                 }
                                 @if criterion.is_none() && item.missing.is_empty() {
                                     @if item.consent == "refused" || item.consent == "withdrawn" {
-                                        span.chip data-declined-household { "⊘ " (l.t("Từ chối khảo sát — không hỏi lại", "Declined — do not ask again")) }
+                                        span.chip data-declined-household { "⊘ " (l.m("web-worklist-declined-do-not-ask-again")) }
                                     } @else {
-                                        span.chip.ok { "✓ " (l.t("Đạt hết", "All met")) }
+                                        span.chip.ok { "✓ " (l.m("web-worklist-all-met")) }
                                     }
                                 }
                             }
@@ -162,7 +162,7 @@ fn render(ctx: &Ctx, area: &str, q: &WorklistQuery, w: &Worklist) -> Markup {
         (pager)
     };
     let nav = AreaNav { id: area, name: &w.name, tab: Tab::Worklist, conflicts: w.conflicts };
-    layout::page(ctx, l.t("Hộ cần hỗ trợ", "Worklist"), Some(nav), Live::Replace, &format!("/a/{area}/events"), body)
+    layout::page(ctx, l.m("web-worklist-worklist"), Some(nav), Live::Replace, &format!("/a/{area}/events"), body)
 }
 
 /// One gap of one household, in its own figures: "Người dân có tài khoản định danh điện tử: còn
@@ -176,9 +176,9 @@ fn chip(l: crate::web::i18n::L, profile: &crdt_model::Profile, g: &crdt_model::e
             crdt_model::Lang::Vi => format!("{label}: còn {persons} người chưa có"),
             crdt_model::Lang::En => format!("{label}: {persons} still without"),
         },
-        Gap::NotRecorded { field: f, .. } => format!("{label}: {} {}", l.t("chưa ghi", "not recorded:"), field(f)),
+        Gap::NotRecorded { field: f, .. } => format!("{label}: {} {}", l.m("web-worklist-not-recorded"), field(f)),
         Gap::No { .. } => format!("✗ {label}"),
-        Gap::Unknown { .. } => format!("? {label}: {}", l.t("chưa rõ", "unknown")),
+        Gap::Unknown { .. } => format!("? {label}: {}", l.m("web-worklist-unknown")),
     };
     html! { span.chip data-gap=(g.criterion()) { (text) } }
 }

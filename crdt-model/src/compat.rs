@@ -60,20 +60,18 @@ impl Feature {
         }
     }
 
-    /// What it is, for a person (Vietnamese, English).
-    pub fn words(self) -> (&'static str, &'static str) {
+    /// The feature in English, for errors (people read it from the catalogue, `feature-…`).
+    pub fn words(self) -> &'static str {
         match self {
-            Feature::Relays => ("máy chuyển tiếp của khu", "the area's relays"),
-            Feature::MaxDeclined => {
-                ("giới hạn hộ từ chối trong bộ tiêu chí", "a limit on declined households in the profile")
-            }
+            Feature::Relays => "the area's relays",
+            Feature::MaxDeclined => "a limit on declined households in the profile",
         }
     }
 }
 
 impl fmt::Display for Feature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.words().1)
+        f.write_str(self.words())
     }
 }
 

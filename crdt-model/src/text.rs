@@ -1,5 +1,5 @@
 //! The formats every surface shares — the CLI's tables, the web pages, the reports: percentages,
-//! thresholds, members' roles and the order of group and house names, in Vietnamese (`66,67%`)
+//! thresholds and the order of group and house names, in Vietnamese (`66,67%`)
 //! and English (`66.67%`). One function per thing, so the CLI and the web app cannot drift apart.
 
 use std::cmp::Ordering;
@@ -42,15 +42,6 @@ pub fn threshold(lang: Lang, t: f64) -> String {
 pub fn op_threshold(lang: Lang, op: &str, t: f64) -> String {
     let sym = if op == ">" { ">" } else { "≥" };
     format!("{sym} {}", threshold(lang, t))
-}
-
-/// A member's role (`head`, `member`, `ward`) as people call it.
-pub fn role(lang: Lang, role: &str) -> &'static str {
-    match role {
-        "head" => pick(lang, "Trưởng khu", "Area head"),
-        "ward" => pick(lang, "Phường", "Ward office"),
-        _ => pick(lang, "Thành viên", "Member"),
-    }
 }
 
 /// Orders names as people read them: `Tổ 2` before `Tổ 10`, `T2-004` before `T10-001`.
@@ -112,14 +103,6 @@ mod tests {
         assert_eq!(threshold(en, 0.0), "0%");
         assert_eq!(op_threshold(vi, ">", 0.9), "> 90%");
         assert_eq!(op_threshold(en, ">=", 1.0), "≥ 100%");
-    }
-
-    #[test]
-    fn roles_have_one_name() {
-        assert_eq!(role(Lang::Vi, "head"), "Trưởng khu");
-        assert_eq!(role(Lang::En, "head"), "Area head");
-        assert_eq!(role(Lang::Vi, "member"), "Thành viên");
-        assert_eq!(role(Lang::En, "ward"), "Ward office");
     }
 
     #[test]

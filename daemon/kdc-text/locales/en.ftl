@@ -572,3 +572,77 @@ web-needed-businesses = { $count ->
         [one] 1 more business household
        *[other] { $count } more business households
     }
+
+## Reports (CSV, XLSX, print) and the ward office's files
+
+report-prepared-by = PREPARED BY
+report-signature-full-name = (Signature, full name)
+report-chairperson = CHAIRPERSON
+report-signature-seal = (Signature, seal)
+report-summary = Summary
+report-digital-residential-areas-progress-report = DIGITAL RESIDENTIAL AREAS: PROGRESS REPORT
+report-n-a = n/a
+report-met = Met
+report-total = Total
+report-rate = Rate
+report-report-date = Report date
+report-residential-area = Residential area
+report-households-declined-not-counted = Households declined (not counted)
+report-certified-areas = Certified areas
+report-areas-in-total = Areas in total
+report-by-ward = By ward
+report-areas = Areas
+report-required-criteria-met = Required criteria met
+report-incomplete-households = Incomplete (households)
+report-whole-area = Whole area
+report-certified-areas-line = Certified areas: { $certified } of { $total }
+report-declined-line = { $declined ->
+        [one] 1 household
+       *[other] { $declined } households
+    } declined the survey ({ $share }): counted in no criterion
+report-dated = { $day }/{ $month }/{ $year }
+report-certified = Certified
+report-not-certified = Not certified
+ward-not-a-snapshot = not a KDC snapshot file (it does not start with the KDCSNAP signature)
+ward-unsupported-version = snapshot format version { $version } is not supported (this release reads version { $supported }); update KDC Sync
+ward-truncated = the file is truncated ({ $detail })
+ward-checksum = the checksum does not match: the file is corrupt
+ward-bad-area = area { $id } in the file is not valid: { $reason }
+ward-empty = the file holds no area
+ward-encrypted = the file is encrypted for the ward office and no key on this device opens it: choose the ward's key file
+ward-different-areas = area { $id } in this file and in { $first } are two different areas sharing an id (created apart): not merged
+ward-not-merged = area { $id } cannot be merged: { $reason }
+ward-no-input = no file
+
+## The doctor's advice (kdc doctor, the doctor page)
+
+doctor-relay-unreachable = Cannot reach relay { $relay } (area { $area }): it is off, or this device has no internet. Meanwhile devices sync only on a shared Wi-Fi.
+doctor-relay-refused = Relay { $relay } (area { $area }) refused this device a reservation: { $error }. If the area has another relay, this device uses that one.
+doctor-no-reservation = This device holds no reservation at any relay: members on other networks cannot reach it yet (it still reaches them when it can).
+doctor-no-relay = Area { $area } has no relay: members on mobile data or another network cannot sync. The head adds one on the team page (or `kdc area relay add`).
+doctor-relayed = Syncing with { $who } (area { $area }) through the relay{ $direct ->
+        [failed] {" "}(a direct connection could not pass the mobile network or router)
+       *[other] {""}
+    }: complete, a little slower. On a shared Wi-Fi the two connect directly.
+doctor-erased-data-on-removed-device = Area { $area }: the removed device { $name } ({ $peer }) last held epoch { $held }, before the latest erasure (epoch { $epoch }): it may still hold erased households. If the phone was lost, tell whoever is responsible for data protection (a breach is reported within 72 hours).
+doctor-erasure-pending = Area { $area }: { $names } have not adopted epoch { $epoch } (after an erasure): they will when they next sync; remove a device that never returns.
+feature-relays = the area's relays
+feature-max-declined = a limit on declined households in the profile
+doctor-member-behind = Area { $area }: { $name }'s device runs { $version } and the area needs { $need } or newer{ $reasons ->
+        [0] {""}
+       *[other] {" "}(for { $why })
+    }. It still sends its own records but receives nobody else's until it updates: update it to { $need } (kdc update, or copy the new release over).
+doctor-no-network = This device has no network address but itself: turn Wi-Fi on and join the team's network.
+doctor-removed-here = This device is not (or no longer) a member of area { $area }: ask the area head to add it again, or scan a new invite.
+doctor-mdns-off = Finding devices on the network (mDNS) is off or could not start: use an invite (it carries addresses) or `kdc peer add ADDRESS`.
+doctor-mdns-silent = No device has answered mDNS: the Wi-Fi may block multicast or isolate clients (guest Wi-Fi, some routers; Termux on Android cannot hold the multicast lock). Use an invite or `kdc peer add ADDRESS`.
+doctor-never-seen = { $who } of area { $area } has never been seen: ask them to run kdcd on the same Wi-Fi, or add their address with `kdc peer add`.
+doctor-unreachable = Cannot reach { $who } (area { $area }) at its known addresses: it is off, on another network, or a firewall blocks the port.
+doctor-reachable-not-syncing = { $who } (area { $area }) answers but does not sync: this device may not be on its roster; try again in a few seconds.
+doctor-refused = The last sync with { $who } (area { $area }) was refused: { $reason }
+doctor-clock = Area { $area } has a change stamped { $minutes ->
+        [one] 1 minute
+       *[other] { $minutes } minutes
+    } after this device's clock: this device's clock or another's is off; set the time automatically.
+doctor-ok = All well: connected to { $all } of { $all } other members.
+doctor-termux = This kdcd runs in Termux (Android): Android does not let Termux find devices by mDNS, so join areas with an invite (it carries the inviting device's addresses). To keep syncing with the screen off: run `termux-wake-lock` and turn off battery optimisation for Termux in Settings.

@@ -74,7 +74,7 @@ cli-no-data = chưa có dữ liệu
 cli-households-line = Số hộ đang theo dõi: { $households }
 cli-required-met-line = Đạt { $met }/{ $total } tiêu chí bắt buộc
 cli-groups-header = Theo tổ dân phố:
-cli-no-group = (không có tổ)
+cli-no-group = (chưa ghi tổ)
 cli-col-required-met = Tiêu chí bắt buộc đạt
 cli-col-incomplete = Hộ thiếu members_14plus
 cli-household-header = Hộ { $hh } — khu { $area }
@@ -531,3 +531,71 @@ web-needed-unreachable = Không thể đạt nếu không có thêm hộ mới
 web-needed-residents = Cần thêm { $count } người
 web-needed-households = Cần thêm { $count } hộ
 web-needed-businesses = Cần thêm { $count } hộ kinh doanh
+
+## Reports (CSV, XLSX, print) and the ward office's files
+
+report-prepared-by = NGƯỜI LẬP BIỂU
+report-signature-full-name = (Ký, ghi rõ họ tên)
+report-chairperson = CHỦ TỊCH
+report-signature-seal = (Ký tên, đóng dấu)
+report-summary = Tổng hợp
+report-digital-residential-areas-progress-report = BÁO CÁO TIẾN ĐỘ KHU DÂN CƯ CÔNG NGHỆ SỐ
+report-n-a = không áp dụng
+report-met = Số đạt
+report-total = Tổng số
+report-rate = Tỷ lệ
+report-report-date = Ngày báo cáo
+report-residential-area = Khu dân cư
+report-households-declined-not-counted = Hộ từ chối khảo sát (không tính)
+report-certified-areas = Số khu dân cư đạt chuẩn
+report-areas-in-total = Tổng số khu dân cư
+report-by-ward = Theo phường
+report-areas = Số khu dân cư
+report-required-criteria-met = Tiêu chí bắt buộc đạt
+report-incomplete-households = Chưa đủ thông tin (hộ)
+report-whole-area = Toàn khu
+report-certified-areas-line = Số khu dân cư đủ điều kiện công nhận: { $certified }/{ $total }
+report-declined-line = { $declined } hộ từ chối khảo sát ({ $share }): không tính vào tiêu chí nào
+report-dated = ngày { $day } tháng { $month } năm { $year }
+report-certified = Đạt
+report-not-certified = Chưa đạt
+ward-not-a-snapshot = không phải tệp dữ liệu KDC (đầu tệp không có chữ ký KDCSNAP)
+ward-unsupported-version = tệp ở định dạng phiên bản { $version }, máy này chỉ đọc phiên bản { $supported }: hãy cập nhật KDC Sync
+ward-truncated = tệp bị cắt cụt, không trọn vẹn ({ $detail })
+ward-checksum = tổng kiểm tra không khớp: tệp bị hỏng
+ward-bad-area = khu { $id } trong tệp không hợp lệ: { $reason }
+ward-empty = tệp không chứa khu nào
+ward-encrypted = tệp đã được mã hóa cho UBND phường; không khóa nào trên máy này mở được: chọn tệp khóa của phường
+ward-different-areas = khu { $id } trong tệp này và trong { $first } là hai khu khác nhau dù cùng mã (được tạo riêng): không gộp được
+ward-not-merged = không gộp được khu { $id }: { $reason }
+ward-no-input = không có tệp nào
+
+## The doctor's advice (kdc doctor, the doctor page)
+
+doctor-relay-unreachable = Không kết nối được máy chuyển tiếp { $relay } (khu { $area }): máy đó tắt, hoặc máy này không có internet. Trong lúc đó chỉ đồng bộ được khi cùng Wi-Fi.
+doctor-relay-refused = Máy chuyển tiếp { $relay } (khu { $area }) từ chối giữ chỗ cho máy này: { $error }. Nếu khu có máy chuyển tiếp khác, máy này dùng máy đó.
+doctor-no-reservation = Máy này chưa giữ chỗ ở máy chuyển tiếp nào: thành viên ở mạng khác chưa kết nối được tới máy này (máy này vẫn tự kết nối tới họ khi có thể).
+doctor-no-relay = Khu { $area } chưa có máy chuyển tiếp: thành viên dùng 4G hoặc ở mạng khác không đồng bộ được. Trưởng khu thêm máy chuyển tiếp ở trang Nhóm (hoặc `kdc area relay add`).
+doctor-relayed = Đang đồng bộ với { $who } (khu { $area }) qua máy chuyển tiếp{ $direct ->
+        [failed] {" "}(không nối thẳng được qua mạng di động hoặc bộ phát)
+       *[other] {""}
+    }: vẫn đầy đủ, chỉ chậm hơn một chút. Khi hai máy cùng Wi-Fi, chúng nối thẳng.
+doctor-erased-data-on-removed-device = Khu { $area }: máy đã gỡ { $name } ({ $peer }) lần cuối giữ kỳ dữ liệu { $held }, trước lần xóa hộ gần nhất (kỳ { $epoch }): máy đó có thể còn dữ liệu đã xóa. Nếu máy bị mất, hãy báo cho người phụ trách bảo vệ dữ liệu (thông báo vi phạm trong 72 giờ).
+doctor-erasure-pending = Khu { $area }: { $names } chưa nhận kỳ dữ liệu { $epoch } (sau lần xóa hộ): các máy này nhận khi đồng bộ; máy không quay lại thì gỡ khỏi khu.
+feature-relays = máy chuyển tiếp của khu
+feature-max-declined = giới hạn hộ từ chối trong bộ tiêu chí
+doctor-member-behind = Khu { $area }: máy của { $name } dùng bản { $version }, khu cần bản { $need } trở lên{ $reasons ->
+        [0] {""}
+       *[other] {" "}(vì { $why })
+    }. Máy đó vẫn gửi được dữ liệu của mình nhưng không nhận thay đổi của cả nhóm cho đến khi cập nhật: cập nhật máy đó lên bản { $need } (kdc update, hoặc chép bản mới vào máy).
+doctor-no-network = Thiết bị không có địa chỉ mạng nào ngoài chính nó: hãy bật Wi-Fi và kết nối cùng mạng với nhóm.
+doctor-removed-here = Thiết bị này không (còn) là thành viên của khu { $area }: nhờ trưởng khu thêm lại, hoặc quét mã mời mới.
+doctor-mdns-off = Tự tìm thiết bị trong mạng (mDNS) đang tắt hoặc không chạy được: dùng mã mời (có sẵn địa chỉ) hoặc `kdc peer add ĐỊA_CHỈ`.
+doctor-mdns-silent = Chưa thấy thiết bị nào trả lời mDNS: Wi-Fi có thể chặn multicast hoặc cách ly máy khách (Wi-Fi khách, một số bộ phát; Termux trên Android không giữ được khóa multicast). Dùng mã mời hoặc `kdc peer add ĐỊA_CHỈ`.
+doctor-never-seen = Chưa từng thấy { $who } trong khu { $area }: nhờ họ mở kdcd trên cùng Wi-Fi, hoặc thêm địa chỉ của họ bằng `kdc peer add`.
+doctor-unreachable = Không kết nối được tới { $who } (khu { $area }) ở địa chỉ đã biết: máy tắt, ở mạng khác, hoặc tường lửa chặn cổng.
+doctor-reachable-not-syncing = { $who } (khu { $area }) trả lời nhưng chưa đồng bộ: có thể thiết bị này không có trong danh sách thành viên của họ; thử lại sau vài giây.
+doctor-refused = Lần đồng bộ gần nhất với { $who } (khu { $area }) bị từ chối: { $reason }
+doctor-clock = Khu { $area } có thay đổi ghi lúc sau đồng hồ máy này { $minutes } phút: đồng hồ của máy này hoặc của máy kia bị lệch; hãy chỉnh giờ tự động.
+doctor-ok = Mọi thứ ổn: đã kết nối { $all }/{ $all } thành viên khác.
+doctor-termux = Máy này chạy kdcd trong Termux (Android): Android không cho Termux tự tìm thiết bị (mDNS), nên hãy vào khu bằng mã mời (mã có sẵn địa chỉ của máy mời). Để đồng bộ khi tắt màn hình: chạy `termux-wake-lock` và tắt "Tối ưu hóa pin" cho Termux trong Cài đặt.

@@ -137,6 +137,20 @@ macro_rules! t {
     }};
 }
 
+/// `both!("id", name = value, …)`: the message in Vietnamese and in English, as a pair of
+/// `String`s, for answers that carry both (the doctor's advice).
+#[macro_export]
+macro_rules! both {
+    ($id:literal) => {
+        ($crate::text($crate::Lang::Vi, $id).to_string(), $crate::text($crate::Lang::En, $id).to_string())
+    };
+    ($id:literal, $($name:ident = $value:expr),+ $(,)?) => {{
+        let mut args = $crate::FluentArgs::new();
+        $( args.set(stringify!($name), $crate::FluentValue::from($value)); )+
+        ($crate::format($crate::Lang::Vi, $id, &args), $crate::format($crate::Lang::En, $id, &args))
+    }};
+}
+
 fn format_vi<M: MemoizerKind>(value: &FluentValue, _: &M) -> Option<String> {
     number(value, '.', ',')
 }

@@ -133,13 +133,15 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The ids in `t!(lang, "id"…)` and `.m("id")` calls, with whether the call passes variables.
+/// The ids in `t!(lang, "id"…)`, `both!("id"…)` and `.m("id")` calls, with whether the call passes variables.
 fn used_ids() -> BTreeMap<String, (PathBuf, bool)> {
     let mut files = Vec::new();
     for dir in ["cli", "daemon", "crdt-model"] {
         rust_files(&workspace().join(dir), &mut files);
     }
     let mut out = BTreeMap::new();
+    let is_id =
+        |id: &str| !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         for (i, _) in text.match_indices("t!(") {
@@ -153,7 +155,17 @@ fn used_ids() -> BTreeMap<String, (PathBuf, bool)> {
                 continue;
             }
             let after = rest[comma + 1..].trim_start();
-            if let Some(id) = after.strip_prefix('"').and_then(|s| s.split('"').next()) {
+            if let Some(id) = after.strip_prefix('"').and_then(|s| s.split('"').next()).filter(|id| is_id(id)) {
+                let with_variables = after[id.len() + 2..].trim_start().starts_with(',');
+                out.insert(id.to_string(), (file.clone(), with_variables));
+            }
+        }
+        for (i, _) in text.match_indices("both!(") {
+            if in_comment(&text, i) {
+                continue;
+            }
+            let after = text[i + 6..].trim_start();
+            if let Some(id) = after.strip_prefix('"').and_then(|s| s.split('"').next()).filter(|id| is_id(id)) {
                 let with_variables = after[id.len() + 2..].trim_start().starts_with(',');
                 out.insert(id.to_string(), (file.clone(), with_variables));
             }
@@ -162,7 +174,7 @@ fn used_ids() -> BTreeMap<String, (PathBuf, bool)> {
             if in_comment(&text, i) {
                 continue;
             }
-            if let Some(id) = text[i + 4..].split('"').next() {
+            if let Some(id) = text[i + 4..].split('"').next().filter(|id| is_id(id)) {
                 out.insert(id.to_string(), (file.clone(), false));
             }
         }

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use crdt_model::area::GroupStatus;
 use crdt_model::eval::{CriterionStatus, Evaluation};
 use crdt_model::{Area, Lang, Status};
+use kdc_text::t;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 use serde::Serialize;
 
@@ -193,20 +194,10 @@ fn statuses(areas: &[Area]) -> Vec<Status> {
     })
 }
 
-pub fn pick<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
-}
-
 // ---- text -----------------------------------------------------------------------------------
 
 pub fn certified_areas_line(lang: Lang, certified: u64, total: usize) -> String {
-    match lang {
-        Lang::Vi => format!("Số khu dân cư đủ điều kiện công nhận: {certified}/{total}"),
-        Lang::En => format!("Certified areas: {certified} of {total}"),
-    }
+    t!(lang, "report-certified-areas-line", certified = certified, total = total)
 }
 
 /// The households left out of every figure because they declined, beside those figures:
@@ -217,10 +208,7 @@ pub fn declined_line(lang: Lang, declined: u64, households: u64) -> Option<Strin
         return None;
     }
     let share = crdt_model::text::percent(lang, declined, declined + households)?;
-    Some(match lang {
-        Lang::Vi => format!("{declined} hộ từ chối khảo sát ({share}): không tính vào tiêu chí nào"),
-        Lang::En => format!("{declined} households declined the survey ({share}): counted in no criterion"),
-    })
+    Some(t!(lang, "report-declined-line", declined = declined, share = share))
 }
 
 // ---- the official letterhead ---------------------------------------------------------------
@@ -344,11 +332,8 @@ impl Letterhead {
 pub fn default_signers(lang: Lang) -> Vec<Signer> {
     let signer = |title: &str, hint: &str| Signer { title: title.into(), hint: hint.into(), name: String::new() };
     vec![
-        signer(
-            pick(lang, "NGƯỜI LẬP BIỂU", "PREPARED BY"),
-            pick(lang, "(Ký, ghi rõ họ tên)", "(Signature, full name)"),
-        ),
-        signer(pick(lang, "CHỦ TỊCH", "CHAIRPERSON"), pick(lang, "(Ký tên, đóng dấu)", "(Signature, seal)")),
+        signer(t!(lang, "report-prepared-by"), t!(lang, "report-signature-full-name")),
+        signer(t!(lang, "report-chairperson"), t!(lang, "report-signature-seal")),
     ]
 }
 
@@ -369,10 +354,8 @@ pub fn place_and_date(lang: Lang, ward: &str, (day, month, year): (u32, u32, i32
         .unwrap_or(ward)
         .trim();
     let sep = if place.is_empty() { "" } else { ", " };
-    match lang {
-        Lang::Vi => format!("{place}{sep}ngày {day:02} tháng {month:02} năm {year}"),
-        Lang::En => format!("{place}{sep}{day:02}/{month:02}/{year}"),
-    }
+    let (day, month, year) = (format!("{day:02}"), format!("{month:02}"), year.to_string());
+    format!("{place}{sep}{}", t!(lang, "report-dated", day = day, month = month, year = year))
 }
 
 /// `--format json`: the report on one line, then a newline.
@@ -447,7 +430,7 @@ pub fn csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
 
 /// The summary sheet's name.
 pub fn summary_sheet_name(lang: Lang) -> &'static str {
-    pick(lang, "Tổng hợp", "Summary")
+    t!(lang, "report-summary")
 }
 
 /// Row (0-based) of every sheet's column headers; the criterion labels are the row above, and
@@ -456,7 +439,7 @@ pub const SUMMARY_HEADER_ROW: u32 = 7;
 
 /// The report's title.
 pub fn report_title(lang: Lang) -> &'static str {
-    pick(lang, "BÁO CÁO TIẾN ĐỘ KHU DÂN CƯ CÔNG NGHỆ SỐ", "DIGITAL RESIDENTIAL AREAS: PROGRESS REPORT")
+    t!(lang, "report-digital-residential-areas-progress-report")
 }
 /// The first per-criterion column of the summary sheet (after STT, area, ward, households).
 pub const FIRST_CRITERION_COL: u16 = 4;
@@ -526,16 +509,11 @@ fn formats() -> Formats {
 }
 
 fn result_text(lang: Lang, certified: bool) -> &'static str {
-    match (lang, certified) {
-        (Lang::Vi, true) => "Đạt",
-        (Lang::Vi, false) => "Chưa đạt",
-        (Lang::En, true) => "Certified",
-        (Lang::En, false) => "Not certified",
-    }
+    if certified { t!(lang, "report-certified") } else { t!(lang, "report-not-certified") }
 }
 
 fn not_applicable(lang: Lang) -> &'static str {
-    pick(lang, "không áp dụng", "n/a")
+    t!(lang, "report-n-a")
 }
 
 /// Width in Excel character units for a text column: its longest text, within bounds.
@@ -605,15 +583,12 @@ fn write_criteria_header(
     let first = fixed.len() as u16;
     for (i, c) in cols.iter().enumerate() {
         let col = first + 3 * i as u16;
-        let label = if c.required {
-            c.label.clone()
-        } else {
-            format!("{} ({})", c.label, pick(lang, "khuyến khích", "encouraged"))
-        };
+        let label =
+            if c.required { c.label.clone() } else { format!("{} ({})", c.label, t!(lang, "web-ward-encouraged")) };
         ws.merge_range(row - 1, col, row - 1, col + 2, &label, &f.header)?;
-        ws.write_string_with_format(row, col, pick(lang, "Số đạt", "Met"), &f.header)?;
-        ws.write_string_with_format(row, col + 1, pick(lang, "Tổng số", "Total"), &f.header)?;
-        ws.write_string_with_format(row, col + 2, pick(lang, "Tỷ lệ", "Rate"), &f.header)?;
+        ws.write_string_with_format(row, col, t!(lang, "report-met"), &f.header)?;
+        ws.write_string_with_format(row, col + 1, t!(lang, "report-total"), &f.header)?;
+        ws.write_string_with_format(row, col + 2, t!(lang, "report-rate"), &f.header)?;
         for j in 0..3 {
             ws.set_column_width(col + j, if j == 2 { 10 } else { 9 })?;
         }
@@ -713,26 +688,21 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str, head: &Letterhead) -> Resul
         ws.write_string_with_format(
             4,
             0,
-            format!(
-                "{}: {} · {}: {date}",
-                pick(lang, "Phường/xã", "Ward"),
-                wards.join(", "),
-                pick(lang, "Ngày báo cáo", "Report date")
-            ),
+            format!("{}: {} · {}: {date}", t!(lang, "web-ward"), wards.join(", "), t!(lang, "report-report-date")),
             &f.bold,
         )?;
 
         let fixed = [
-            pick(lang, "STT", "No."),
-            pick(lang, "Khu dân cư", "Residential area"),
-            pick(lang, "Phường/xã", "Ward"),
-            pick(lang, "Số hộ", "Households"),
+            t!(lang, "web-ward-no"),
+            t!(lang, "report-residential-area"),
+            t!(lang, "web-ward"),
+            t!(lang, "web-ward-households"),
         ];
         let header = SUMMARY_HEADER_ROW;
-        write_criteria_header(ws, &f, lang, header, &fixed, &cols, pick(lang, "Kết quả", "Result"))?;
+        write_criteria_header(ws, &f, lang, header, &fixed, &cols, t!(lang, "web-ward-result"))?;
         let last_col = FIRST_CRITERION_COL + 3 * cols.len() as u16;
         // Declined households are in no figure of the row: their count stands beside it.
-        let declined_header = pick(lang, "Hộ từ chối khảo sát (không tính)", "Households declined (not counted)");
+        let declined_header = t!(lang, "report-households-declined-not-counted");
         ws.merge_range(header - 1, last_col + 1, header, last_col + 1, declined_header, &f.header)?;
         for (i, s) in report.areas.iter().enumerate() {
             let row = header + 1 + i as u32;
@@ -749,9 +719,9 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str, head: &Letterhead) -> Resul
             ws.write_number_with_format(row, last_col + 1, s.declined as f64, &f.number)?;
         }
         let bottom = header + 2 + report.areas.len() as u32;
-        ws.write_string_with_format(bottom, 1, pick(lang, "Số khu dân cư đạt chuẩn", "Certified areas"), &f.bold)?;
+        ws.write_string_with_format(bottom, 1, t!(lang, "report-certified-areas"), &f.bold)?;
         ws.write_number_with_format(bottom, 3, report.certified_areas as f64, &f.bold)?;
-        ws.write_string_with_format(bottom + 1, 1, pick(lang, "Tổng số khu dân cư", "Areas in total"), &f.bold)?;
+        ws.write_string_with_format(bottom + 1, 1, t!(lang, "report-areas-in-total"), &f.bold)?;
         ws.write_number_with_format(bottom + 1, 3, report.areas.len() as f64, &f.bold)?;
         let end = write_signatures(ws, &f, head, bottom + 3, width)?;
         page_setup(ws, header, end, last_col + 1)?;
@@ -768,18 +738,14 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str, head: &Letterhead) -> Resul
     // A district's roll-up: one row per ward, when the areas come from several.
     if report.wards.len() > 1 {
         let ws = wb.add_worksheet();
-        ws.set_name(sheet_name(pick(lang, "Theo phường", "By ward"), &mut taken))?;
+        ws.set_name(sheet_name(t!(lang, "report-by-ward"), &mut taken))?;
         let width = 5 + 3 * cols.len() as u16;
         write_letterhead(ws, &f, head, width, report_title(lang))?;
-        ws.write_string_with_format(4, 0, format!("{}: {date}", pick(lang, "Ngày báo cáo", "Report date")), &f.bold)?;
-        let fixed = [
-            pick(lang, "STT", "No."),
-            pick(lang, "Phường/xã", "Ward"),
-            pick(lang, "Số khu dân cư", "Areas"),
-            pick(lang, "Số hộ", "Households"),
-        ];
+        ws.write_string_with_format(4, 0, format!("{}: {date}", t!(lang, "report-report-date")), &f.bold)?;
+        let fixed =
+            [t!(lang, "web-ward-no"), t!(lang, "web-ward"), t!(lang, "report-areas"), t!(lang, "web-ward-households")];
         let header = SUMMARY_HEADER_ROW;
-        write_criteria_header(ws, &f, lang, header, &fixed, &cols, pick(lang, "Số khu đạt chuẩn", "Certified areas"))?;
+        write_criteria_header(ws, &f, lang, header, &fixed, &cols, t!(lang, "web-ward-certified-areas"))?;
         let last_col = FIRST_CRITERION_COL + 3 * cols.len() as u16;
         for (i, w) in report.wards.iter().enumerate() {
             let row = header + 1 + i as u32;
@@ -830,34 +796,26 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str, head: &Letterhead) -> Resul
             0,
             format!(
                 "{}: {} · {}: {date} · {}: {}/{} · {}",
-                pick(lang, "Phường/xã", "Ward"),
+                t!(lang, "web-ward"),
                 s.ward,
-                pick(lang, "Ngày báo cáo", "Report date"),
-                pick(lang, "Tiêu chí bắt buộc đạt", "Required criteria met"),
+                t!(lang, "report-report-date"),
+                t!(lang, "report-required-criteria-met"),
                 s.required_met,
                 s.required_total,
                 result_text(lang, s.certified)
             ),
             &f.bold,
         )?;
-        let fixed = [pick(lang, "Tổ dân phố", "Residential group"), pick(lang, "Số hộ", "Households")];
+        let fixed = [t!(lang, "web-household-residential-group"), t!(lang, "web-ward-households")];
         let header = SUMMARY_HEADER_ROW;
         let area_cols: Vec<Column> = s
             .criteria
             .iter()
             .map(|c| Column { id: c.id.clone(), label: c.label.get(lang).to_string(), required: c.required })
             .collect();
-        write_criteria_header(
-            ws,
-            &f,
-            lang,
-            header,
-            &fixed,
-            &area_cols,
-            pick(lang, "Chưa đủ thông tin (hộ)", "Incomplete (households)"),
-        )?;
+        write_criteria_header(ws, &f, lang, header, &fixed, &area_cols, t!(lang, "report-incomplete-households"))?;
         let whole = GroupStatus {
-            group: pick(lang, "Toàn khu", "Whole area").to_string(),
+            group: t!(lang, "report-whole-area").to_string(),
             evaluation: Evaluation {
                 households: s.households,
                 declined: s.declined,
@@ -873,7 +831,7 @@ pub fn xlsx(lang: Lang, report: &Report, date: &str, head: &Letterhead) -> Resul
         let last_col = 2 + 3 * area_cols.len() as u16;
         for (i, (g, is_total)) in rows.iter().enumerate() {
             let row = header + 1 + i as u32;
-            let name = if g.group.is_empty() { pick(lang, "(chưa ghi tổ)", "(no group)") } else { &g.group };
+            let name = if g.group.is_empty() { t!(lang, "web-no-group") } else { &g.group };
             let name_fmt = if *is_total { &f.header } else { &f.cell };
             ws.write_string_with_format(row, 0, name, name_fmt)?;
             ws.write_number_with_format(row, 1, g.evaluation.households as f64, &f.number)?;

@@ -16,6 +16,7 @@ use crdt_model::area::rfc3339;
 use crdt_model::check::Passed;
 use crdt_model::snapshot::{self, FORMAT_VERSION, MergeError, Merger, SnapshotError};
 use crdt_model::{Area, Status};
+use kdc_text::t;
 use serde::Serialize;
 
 /// The file in the data directory where the door remembers the documents it let through
@@ -427,36 +428,25 @@ impl LenientMerger {
 
 /// Why a file was left out, in words, without the file's own name (shown beside it).
 pub fn refusal_text(lang: Lang, e: &MergeError) -> String {
-    let vi = lang == Lang::Vi;
     match e {
         MergeError::BadFile { error, .. } => match error {
-            SnapshotError::NotASnapshot if vi => "không phải tệp dữ liệu KDC (đầu tệp không có chữ ký KDCSNAP)".into(),
-            SnapshotError::UnsupportedVersion(v) if vi => format!(
-                "tệp ở định dạng phiên bản {v}, máy này chỉ đọc phiên bản {FORMAT_VERSION}: hãy cập nhật KDC Sync"
-            ),
-            SnapshotError::Truncated(detail) if vi => format!("tệp bị cắt cụt, không trọn vẹn ({detail})"),
-            SnapshotError::Checksum if vi => "tổng kiểm tra không khớp: tệp bị hỏng".into(),
-            SnapshotError::BadArea { id, reason } if vi => format!("khu {id} trong tệp không hợp lệ: {reason}"),
-            SnapshotError::Empty if vi => "tệp không chứa khu nào".into(),
-            SnapshotError::Encrypted(_) if vi => {
-                "tệp đã được mã hóa cho UBND phường; không khóa nào trên máy này mở được: chọn tệp khóa của phường"
-                    .into()
+            SnapshotError::NotASnapshot => t!(lang, "ward-not-a-snapshot").into(),
+            SnapshotError::UnsupportedVersion(v) => {
+                t!(lang, "ward-unsupported-version", version = v.to_string(), supported = FORMAT_VERSION.to_string())
             }
-            other => other.to_string(),
+            SnapshotError::Truncated(detail) => t!(lang, "ward-truncated", detail = detail.as_str()),
+            SnapshotError::Checksum => t!(lang, "ward-checksum").into(),
+            SnapshotError::BadArea { id, reason } => {
+                t!(lang, "ward-bad-area", id = id.as_str(), reason = reason.as_str())
+            }
+            SnapshotError::Empty => t!(lang, "ward-empty").into(),
+            SnapshotError::Encrypted(_) => t!(lang, "ward-encrypted").into(),
         },
-        MergeError::DifferentAreas { id, first, .. } if vi => {
-            format!(
-                "khu {id} trong tệp này và trong {first} là hai khu khác nhau dù cùng mã (được tạo riêng): không gộp được"
-            )
-        }
         MergeError::DifferentAreas { id, first, .. } => {
-            format!(
-                "area {id} in this file and in {first} are two different areas sharing an id (created apart): not merged"
-            )
+            t!(lang, "ward-different-areas", id = id.as_str(), first = first.as_str())
         }
-        MergeError::Merge { id, reason, .. } if vi => format!("không gộp được khu {id}: {reason}"),
-        MergeError::Merge { id, reason, .. } => format!("area {id} cannot be merged: {reason}"),
-        MergeError::NoInput => if vi { "không có tệp nào" } else { "no file" }.into(),
+        MergeError::Merge { id, reason, .. } => t!(lang, "ward-not-merged", id = id.as_str(), reason = reason.as_str()),
+        MergeError::NoInput => t!(lang, "ward-no-input").into(),
     }
 }
 

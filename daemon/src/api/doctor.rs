@@ -11,6 +11,9 @@ use std::time::Duration;
 use libp2p::Multiaddr;
 use libp2p::multiaddr::Protocol;
 
+use crdt_model::Lang;
+use kdc_text::both;
+
 use super::{ApiResult, AppState};
 use crate::network::PeerInfo;
 #[cfg(test)]
@@ -174,27 +177,21 @@ fn is_public(addr: &Multiaddr) -> bool {
 pub fn relay_advice(relays: &[RelayCheck], members: &[MemberCheck], outside: &str) -> Vec<Advice> {
     let mut out = Vec::new();
     for r in relays {
-        let short_addr = r.relay.addr.rsplit_once("/p2p/").map_or(r.relay.addr.as_str(), |(a, _)| a);
+        let relay = r.relay.addr.rsplit_once("/p2p/").map_or(r.relay.addr.as_str(), |(a, _)| a);
+        let area = r.area.as_str();
         match (r.relay.reachable, &r.relay.error, r.relay.reserved) {
-            (Some(false), _, _) => out.push(advice(
-                "relay_unreachable",
-                format!("Không kết nối được máy chuyển tiếp {short_addr} (khu {}): máy đó tắt, hoặc máy này không có internet. Trong lúc đó chỉ đồng bộ được khi cùng Wi-Fi.", r.area),
-                format!("Cannot reach relay {short_addr} (area {}): it is off, or this device has no internet. Meanwhile devices sync only on a shared Wi-Fi.", r.area),
-            )),
+            (Some(false), _, _) => {
+                out.push(advice("relay_unreachable", both!("doctor-relay-unreachable", relay = relay, area = area)))
+            }
             (_, Some(e), false) => out.push(advice(
                 "relay_refused",
-                format!("Máy chuyển tiếp {short_addr} (khu {}) từ chối giữ chỗ cho máy này: {e}. Nếu khu có máy chuyển tiếp khác, máy này dùng máy đó.", r.area),
-                format!("Relay {short_addr} (area {}) refused this device a reservation: {e}. If the area has another relay, this device uses that one.", r.area),
+                both!("doctor-relay-refused", relay = relay, area = area, error = e.as_str()),
             )),
             _ => {}
         }
     }
     if !relays.is_empty() && !relays.iter().any(|r| r.relay.reserved) && outside == "no" {
-        out.push(advice(
-            "no_reservation",
-            "Máy này chưa giữ chỗ ở máy chuyển tiếp nào: thành viên ở mạng khác chưa kết nối được tới máy này (máy này vẫn tự kết nối tới họ khi có thể).".into(),
-            "This device holds no reservation at any relay: members on other networks cannot reach it yet (it still reaches them when it can).".into(),
-        ));
+        out.push(advice("no_reservation", both!("doctor-no-reservation")));
     }
     let apart = members.iter().any(|m| !m.this_device && !m.removed && !m.connected);
     let areas_without: std::collections::BTreeSet<&str> = members
@@ -205,29 +202,13 @@ pub fn relay_advice(relays: &[RelayCheck], members: &[MemberCheck], outside: &st
         .collect();
     if apart {
         for area in areas_without {
-            out.push(advice(
-                "no_relay",
-                format!("Khu {area} chưa có máy chuyển tiếp: thành viên dùng 4G hoặc ở mạng khác không đồng bộ được. Trưởng khu thêm máy chuyển tiếp ở trang Nhóm (hoặc `kdc area relay add`)."),
-                format!("Area {area} has no relay: members on mobile data or another network cannot sync. The head adds one on the team page (or `kdc area relay add`)."),
-            ));
+            out.push(advice("no_relay", both!("doctor-no-relay", area = area)));
         }
     }
     for m in members.iter().filter(|m| m.connected && m.via.as_deref() == Some("relay")) {
         let who = if m.name.is_empty() { short(&m.peer_id) } else { m.name.clone() };
-        let why = m.hole_punch.as_deref().filter(|h| *h != "ok");
-        out.push(advice(
-            "relayed",
-            format!(
-                "Đang đồng bộ với {who} (khu {}) qua máy chuyển tiếp{}: vẫn đầy đủ, chỉ chậm hơn một chút. Khi hai máy cùng Wi-Fi, chúng nối thẳng.",
-                m.area,
-                if why.is_some() { " (không nối thẳng được qua mạng di động hoặc bộ phát)" } else { "" }
-            ),
-            format!(
-                "Syncing with {who} (area {}) through the relay{}: complete, a little slower. On a shared Wi-Fi the two connect directly.",
-                m.area,
-                if why.is_some() { " (a direct connection could not pass the mobile network or router)" } else { "" }
-            ),
-        ));
+        let direct = if m.hole_punch.as_deref().is_some_and(|h| h != "ok") { "failed" } else { "untried" };
+        out.push(advice("relayed", both!("doctor-relayed", who = who, area = m.area.as_str(), direct = direct)));
     }
     out
 }
@@ -272,17 +253,13 @@ pub fn erasure_advice(s: &crdt_model::epoch::ErasureStatus) -> Vec<Advice> {
     for m in &s.removed_behind {
         out.push(advice(
             "erased-data-on-removed-device",
-            format!(
-                "Khu {}: máy đã gỡ {} ({}) lần cuối giữ kỳ dữ liệu {}, trước lần xóa hộ gần nhất (kỳ {}): máy đó có thể \
-                 còn dữ liệu đã xóa. Nếu máy bị mất, hãy báo cho người phụ trách bảo vệ dữ liệu (thông báo vi phạm \
-                 trong 72 giờ).",
-                s.area, m.name, m.peer_id, m.epoch, s.epoch
-            ),
-            format!(
-                "Area {}: the removed device {} ({}) last held epoch {}, before the latest erasure (epoch {}): it may \
-                 still hold erased households. If the phone was lost, tell whoever is responsible for data \
-                 protection (a breach is reported within 72 hours).",
-                s.area, m.name, m.peer_id, m.epoch, s.epoch
+            both!(
+                "doctor-erased-data-on-removed-device",
+                area = s.area.as_str(),
+                name = m.name.as_str(),
+                peer = m.peer_id.as_str(),
+                held = m.epoch.to_string(),
+                epoch = s.epoch.to_string()
             ),
         ));
     }
@@ -290,19 +267,11 @@ pub fn erasure_advice(s: &crdt_model::epoch::ErasureStatus) -> Vec<Advice> {
     if !pending.is_empty() {
         out.push(advice(
             "erasure-pending",
-            format!(
-                "Khu {}: {} chưa nhận kỳ dữ liệu {} (sau lần xóa hộ): các máy này nhận khi đồng bộ; máy không quay lại \
-                 thì gỡ khỏi khu.",
-                s.area,
-                pending.join(", "),
-                s.epoch
-            ),
-            format!(
-                "Area {}: {} have not adopted epoch {} (after an erasure): they will when they next sync; remove a \
-                 device that never returns.",
-                s.area,
-                pending.join(", "),
-                s.epoch
+            both!(
+                "doctor-erasure-pending",
+                area = s.area.as_str(),
+                names = pending.join(", "),
+                epoch = s.epoch.to_string()
             ),
         ));
     }
@@ -316,31 +285,35 @@ pub fn behind_advice(
     version: &semver::Version,
     requires: &crdt_model::compat::Requirement,
 ) -> Advice {
+    use crdt_model::compat::Feature;
     let missing = requires.missing_for(version);
-    let (vi_why, en_why): (Vec<&str>, Vec<&str>) = missing.iter().map(|f| f.words()).unzip();
-    let (vi_why, en_why) = if missing.is_empty() {
-        (String::new(), String::new())
-    } else {
-        (format!(" (vì {})", vi_why.join(", ")), format!(" (for {})", en_why.join(", ")))
+    let why = |lang| {
+        let words: Vec<&str> = missing
+            .iter()
+            .map(|f| match f {
+                Feature::Relays => kdc_text::t!(lang, "feature-relays"),
+                Feature::MaxDeclined => kdc_text::t!(lang, "feature-max-declined"),
+            })
+            .collect();
+        words.join(", ")
     };
-    advice(
-        "member-behind",
-        format!(
-            "Khu {area}: máy của {name} dùng bản {version}, khu cần bản {need} trở lên{vi_why}. Máy đó vẫn gửi được \
-             dữ liệu của mình nhưng không nhận thay đổi của cả nhóm cho đến khi cập nhật: cập nhật máy đó lên bản \
-             {need} (kdc update, hoặc chép bản mới vào máy).",
-            need = requires.release
-        ),
-        format!(
-            "Area {area}: {name}'s device runs {version} and the area needs {need} or newer{en_why}. It still sends \
-             its own records but receives nobody else's until it updates: update it to {need} (kdc update, or copy \
-             the new release over).",
-            need = requires.release
-        ),
-    )
+    let (vi, en) = (why(Lang::Vi), why(Lang::En));
+    let text = |lang, why: String| {
+        kdc_text::t!(
+            lang,
+            "doctor-member-behind",
+            area = area,
+            name = name,
+            version = version.to_string(),
+            need = requires.release.to_string(),
+            why = why,
+            reasons = missing.len()
+        )
+    };
+    Advice { code: "member-behind".into(), vi: text(Lang::Vi, vi), en: text(Lang::En, en) }
 }
 
-fn advice(code: &str, vi: String, en: String) -> Advice {
+fn advice(code: &str, (vi, en): (String, String)) -> Advice {
     Advice { code: code.into(), vi, en }
 }
 
@@ -356,81 +329,47 @@ pub fn advise(
 ) -> Vec<Advice> {
     let mut out = Vec::new();
     if listen.is_empty() {
-        out.push(advice(
-            "no_network",
-            "Thiết bị không có địa chỉ mạng nào ngoài chính nó: hãy bật Wi-Fi và kết nối cùng mạng với nhóm.".into(),
-            "This device has no network address but itself: turn Wi-Fi on and join the team's network.".into(),
-        ));
+        out.push(advice("no_network", both!("doctor-no-network")));
     }
     for a in areas.iter().filter(|a| !a.active_here) {
-        out.push(advice(
-            "removed_here",
-            format!("Thiết bị này không (còn) là thành viên của khu {}: nhờ tổ trưởng thêm lại, hoặc quét mã mời mới.", a.area),
-            format!("This device is not (or no longer) a member of area {}: ask the head to add it again, or scan a new invite.", a.area),
-        ));
+        out.push(advice("removed_here", both!("doctor-removed-here", area = a.area.as_str())));
     }
     let others: Vec<&MemberCheck> = members.iter().filter(|m| !m.this_device && !m.removed).collect();
     let apart: Vec<&&MemberCheck> = others.iter().filter(|m| !m.connected).collect();
     if !mdns {
-        out.push(advice(
-            "mdns_off",
-            "Tự tìm thiết bị trong mạng (mDNS) đang tắt hoặc không chạy được: dùng mã mời (có sẵn địa chỉ) hoặc `kdc peer add ĐỊA_CHỈ`.".into(),
-            "Finding devices on the network (mDNS) is off or could not start: use an invite (it carries addresses) or `kdc peer add ADDRESS`.".into(),
-        ));
+        out.push(advice("mdns_off", both!("doctor-mdns-off")));
     } else if mdns_peers_seen == 0 && !apart.is_empty() {
-        out.push(advice(
-            "mdns_silent",
-            "Chưa thấy thiết bị nào trả lời mDNS: Wi-Fi có thể chặn multicast hoặc cách ly máy khách (Wi-Fi khách, một số bộ phát; Termux trên Android không giữ được khóa multicast). Dùng mã mời hoặc `kdc peer add ĐỊA_CHỈ`.".into(),
-            "No device has answered mDNS: the Wi-Fi may block multicast or isolate clients (guest Wi-Fi, some routers; Termux on Android cannot hold the multicast lock). Use an invite or `kdc peer add ADDRESS`.".into(),
-        ));
+        out.push(advice("mdns_silent", both!("doctor-mdns-silent")));
     }
     for m in &apart {
         let who = if m.name.is_empty() { m.peer_id.clone() } else { format!("{} ({})", m.name, short(&m.peer_id)) };
-        match m.reachable {
-            None => out.push(advice(
-                "never_seen",
-                format!("Chưa từng thấy {who} trong khu {}: nhờ họ mở kdcd trên cùng Wi-Fi, hoặc thêm địa chỉ của họ bằng `kdc peer add`.", m.area),
-                format!("{who} of area {} has never been seen: ask them to run kdcd on the same Wi-Fi, or add their address with `kdc peer add`.", m.area),
-            )),
-            Some(false) => out.push(advice(
-                "unreachable",
-                format!("Không kết nối được tới {who} (khu {}) ở địa chỉ đã biết: máy tắt, ở mạng khác, hoặc tường lửa chặn cổng.", m.area),
-                format!("Cannot reach {who} (area {}) at its known addresses: it is off, on another network, or a firewall blocks the port.", m.area),
-            )),
-            Some(true) => out.push(advice(
-                "reachable_not_syncing",
-                format!("{who} (khu {}) trả lời nhưng chưa đồng bộ: có thể thiết bị này không có trong danh sách thành viên của họ; thử lại sau vài giây.", m.area),
-                format!("{who} (area {}) answers but does not sync: this device may not be on its roster; try again in a few seconds.", m.area),
-            )),
-        }
+        let area = m.area.as_str();
+        out.push(match m.reachable {
+            None => advice("never_seen", both!("doctor-never-seen", who = who, area = area)),
+            Some(false) => advice("unreachable", both!("doctor-unreachable", who = who, area = area)),
+            Some(true) => {
+                advice("reachable_not_syncing", both!("doctor-reachable-not-syncing", who = who, area = area))
+            }
+        });
     }
     for p in peers {
         if let Some(r) = &p.last_refusal {
             let who = p.name.clone().unwrap_or_else(|| short(&p.peer_id));
             out.push(advice(
                 "refused",
-                format!("Lần đồng bộ gần nhất với {who} (khu {}) bị từ chối: {}", r.area, r.reason),
-                format!("The last sync with {who} (area {}) was refused: {}", r.area, r.reason),
+                both!("doctor-refused", who = who, area = r.area.as_str(), reason = r.reason.as_str()),
             ));
         }
     }
     for a in areas {
         if let Some(t) = a.newest_write_ms.filter(|t| *t > now_ms + CLOCK_SKEW_MS) {
-            let mins = (t - now_ms) / 60_000;
-            out.push(advice(
-                "clock",
-                format!("Khu {} có thay đổi ghi lúc sau đồng hồ máy này {mins} phút: đồng hồ của máy này hoặc của máy kia bị lệch; hãy chỉnh giờ tự động.", a.area),
-                format!("Area {} has a change stamped {mins} minutes after this device's clock: this device's clock or another's is off; set the time automatically.", a.area),
-            ));
+            let minutes = (t - now_ms) / 60_000;
+            out.push(advice("clock", both!("doctor-clock", area = a.area.as_str(), minutes = minutes)));
         }
     }
     if out.is_empty() {
         let all = others.len();
-        out.push(advice(
-            "ok",
-            format!("Mọi thứ ổn: đã kết nối {all}/{all} thành viên khác."),
-            format!("All well: connected to {all} of {all} other members."),
-        ));
+        out.push(advice("ok", both!("doctor-ok", all = all)));
     }
     out
 }
@@ -446,13 +385,7 @@ fn on_termux() -> bool {
 /// usually fails, since Termux cannot hold Android's multicast lock, and Android stops a
 /// background Termux unless it holds a wake lock and is spared battery optimisation.
 pub fn device_advice(termux: bool) -> Option<Advice> {
-    termux.then(|| {
-        advice(
-            "termux",
-            "Máy này chạy kdcd trong Termux (Android): Android không cho Termux tự tìm thiết bị (mDNS), nên hãy vào khu bằng mã mời (mã có sẵn địa chỉ của máy mời). Để đồng bộ khi tắt màn hình: chạy `termux-wake-lock` và tắt \"Tối ưu hóa pin\" cho Termux trong Cài đặt.".into(),
-            "This kdcd runs in Termux (Android): Android does not let Termux find devices by mDNS, so join areas with an invite (it carries the inviting device's addresses). To keep syncing with the screen off: run `termux-wake-lock` and turn off battery optimisation for Termux in Settings.".into(),
-        )
-    })
+    termux.then(|| advice("termux", both!("doctor-termux")))
 }
 
 fn short(peer: &str) -> String {

@@ -222,7 +222,7 @@ impl Inner {
         may_invite(&e.area, &self.actor)?;
         let needs = e.area.requires();
         if let Some(has) = joiner_release.filter(|r| !needs.readable_by(r)) {
-            let why: Vec<&str> = needs.features.iter().map(|f| f.words().1).collect();
+            let why: Vec<&str> = needs.features.iter().map(|f| f.words()).collect();
             let why = if why.is_empty() { "a later release's feature".to_string() } else { why.join(", ") };
             return Err(InviteRefusal::OlderRelease {
                 area: area.to_string(),

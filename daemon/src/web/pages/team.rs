@@ -173,7 +173,7 @@ fn relay_message(l: L, field: String, message: String) -> (String, String) {
 }
 
 fn role(l: L, role: &str) -> &'static str {
-    crdt_model::text::role(l.0, role)
+    kdc_text::role(l.0, role)
 }
 
 /// The invite's QR code as SVG: a link to the joining phone's own app.

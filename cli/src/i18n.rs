@@ -169,16 +169,7 @@ pub fn col_in_sync(lang: Lang) -> &'static str {
 /// After a first relay: the members whose release cannot read the area any more.
 pub fn relay_leaves_behind(lang: Lang, since: &semver::Version, members: &[(String, String)]) -> String {
     let list: Vec<String> = members.iter().map(|(name, v)| format!("{name} ({v})")).collect();
-    match lang {
-        Lang::Vi => format!(
-            "Lưu ý: các máy sau không nhận được thay đổi của khu cho đến khi cập nhật lên bản {since}: {}",
-            list.join(", ")
-        ),
-        Lang::En => format!(
-            "Note: these devices receive none of the area's changes until they update to {since}: {}",
-            list.join(", ")
-        ),
-    }
+    t!(lang, "cli-relay-leaves-behind", since = since.to_string(), devices = list.join(", "))
 }
 
 pub fn col_version(lang: Lang) -> &'static str {

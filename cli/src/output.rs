@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::i18n;
 use crdt_model::text;
+use kdc_text::t;
 
 /// One JSON document on one line (as the daemon answers), with a trailing newline.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<String> {
@@ -216,10 +217,7 @@ pub fn household_list(lang: Lang, items: &[HouseholdListItem], missing_filter: O
             code = format!("{code} ({})", i18n::archived_mark(lang));
         }
         if h.consent == "refused" || h.consent == "withdrawn" {
-            let mark = match lang {
-                Lang::Vi => "từ chối, không hỏi lại",
-                Lang::En => "declined, do not ask again",
-            };
+            let mark = t!(lang, "cli-declined-do-not-ask-again");
             code = format!("{code} ({mark})");
         }
         let mut row = vec![h.group.clone().unwrap_or_default(), code, h.address.clone().unwrap_or_default()];
@@ -375,10 +373,7 @@ pub fn conflicts(lang: Lang, conflicts: &[Conflict]) -> String {
             .collect();
         let mut winner = c.winner.clone();
         if let Some(why) = &c.invalid {
-            let note = match lang {
-                Lang::Vi => "không hợp lệ, tính là chưa rõ",
-                Lang::En => "invalid, counts as unknown",
-            };
+            let note = t!(lang, "cli-invalid-counts-as-unknown");
             winner = format!("{winner}\n({note}: {why})");
         }
         t.add_row(vec![c.household.clone(), c.field.clone(), winner, values.join("\n")]);
@@ -415,25 +410,24 @@ pub fn qr(text: &str) -> Option<String> {
 
 /// `kdc doctor`: this device, then each member, then the advice.
 pub fn doctor(lang: Lang, d: &kdc_api::types::Doctor) -> String {
-    let t = |vi: &str, en: &str| if lang == Lang::Vi { vi.to_string() } else { en.to_string() };
     let yes_no = |b: bool| if b { i18n::yes(lang) } else { i18n::no(lang) }.to_string();
     let mut out = String::new();
-    out.push_str(&format!("{}: {}\n", t("Thiết bị này", "This device"), d.peer_id));
-    let listen = if d.listen.is_empty() { t("(không có)", "(none)") } else { d.listen.join(", ") };
-    out.push_str(&format!("{}: {listen}\n", t("Đang nghe tại", "Listening on")));
+    out.push_str(&format!("{}: {}\n", t!(lang, "cli-this-device").to_string(), d.peer_id));
+    let listen = if d.listen.is_empty() { t!(lang, "cli-none").to_string() } else { d.listen.join(", ") };
+    out.push_str(&format!("{}: {listen}\n", t!(lang, "cli-listening-on").to_string()));
     out.push_str(&format!(
         "mDNS: {} · {}: {}\n",
-        if d.mdns { t("bật", "on") } else { t("tắt", "off") },
-        t("thiết bị đã thấy qua mDNS", "devices seen by mDNS"),
+        if d.mdns { t!(lang, "cli-on").to_string() } else { t!(lang, "cli-off").to_string() },
+        t!(lang, "cli-devices-seen-by-mdns").to_string(),
         d.mdns_peers_seen
     ));
-    out.push_str(&format!("{}: {}\n", t("Đồng hồ máy này", "This device's clock"), d.now));
+    out.push_str(&format!("{}: {}\n", t!(lang, "cli-this-device-s-clock").to_string(), d.now));
     let outside = match d.outside.as_str() {
-        "public" => t("có địa chỉ công khai", "a public address"),
-        "relay" => t("qua máy chuyển tiếp", "through a relay"),
-        _ => t("không", "no"),
+        "public" => t!(lang, "cli-a-public-address").to_string(),
+        "relay" => t!(lang, "cli-via-relay").to_string(),
+        _ => t!(lang, "cli-no").to_string(),
     };
-    out.push_str(&format!("{}: {outside}\n", t("Kết nối được từ mạng khác", "Reachable from other networks")));
+    out.push_str(&format!("{}: {outside}\n", t!(lang, "cli-reachable-from-other-networks").to_string()));
     for r in &d.relays {
         out.push_str(&format!(
             "{} ({}): {} — {}\n",
@@ -446,7 +440,7 @@ pub fn doctor(lang: Lang, d: &kdc_api::types::Doctor) -> String {
     out.push('\n');
     let others: Vec<_> = d.members.iter().filter(|m| !m.this_device).collect();
     if !others.is_empty() {
-        let (area_col, reach_col) = (t("Khu", "Area"), t("Kết nối được", "Reachable"));
+        let (area_col, reach_col) = (t!(lang, "cli-col-area").to_string(), t!(lang, "cli-reachable").to_string());
         let mut tbl = table(vec![
             &area_col,
             i18n::col_name(lang),
@@ -457,10 +451,11 @@ pub fn doctor(lang: Lang, d: &kdc_api::types::Doctor) -> String {
         ]);
         for m in others {
             let reach = match m.reachable {
-                None => t("chưa biết địa chỉ", "no address known"),
+                None => t!(lang, "cli-no-address-known").to_string(),
                 Some(b) => yes_no(b),
             };
-            let name = if m.removed { format!("{} ({})", m.name, t("đã xóa", "removed")) } else { m.name.clone() };
+            let name =
+                if m.removed { format!("{} ({})", m.name, i18n::removed(lang).to_string()) } else { m.name.clone() };
             let mut connected = yes_no(m.connected);
             if m.connected && m.via.as_deref() == Some("relay") {
                 connected = format!("{connected} ({})", i18n::via_relay(lang));
@@ -476,7 +471,7 @@ pub fn doctor(lang: Lang, d: &kdc_api::types::Doctor) -> String {
         }
         out.push_str(&format!("{tbl}\n\n"));
     }
-    out.push_str(&t("Lời khuyên:", "Advice:"));
+    out.push_str(&t!(lang, "cli-advice").to_string());
     out.push('\n');
     for a in &d.advice {
         out.push_str(&format!("- {}\n", if lang == Lang::Vi { &a.vi } else { &a.en }));
@@ -519,12 +514,15 @@ pub fn peers(lang: Lang, peers: &[PeerInfo]) -> String {
     for p in peers {
         let Some(r) = &p.last_refusal else { continue };
         let who = p.name.as_deref().unwrap_or(&p.peer_id);
-        let line = match (lang, r.by.as_str()) {
-            (Lang::Vi, "peer") => format!("{who} đã từ chối tin đồng bộ khu {} lúc {}: {}", r.area, r.at, r.reason),
-            (Lang::Vi, _) => format!("Đã từ chối tin đồng bộ khu {} từ {who} lúc {}: {}", r.area, r.at, r.reason),
-            (Lang::En, "peer") => format!("{who} refused a sync message for area {} at {}: {}", r.area, r.at, r.reason),
-            (Lang::En, _) => format!("Refused a sync message for area {} from {who} at {}: {}", r.area, r.at, r.reason),
-        };
+        let line = t!(
+            lang,
+            "cli-refusal",
+            by = r.by.as_str(),
+            who = who,
+            area = r.area.as_str(),
+            at = r.at.as_str(),
+            reason = r.reason.as_str()
+        );
         out.push_str(&line);
         out.push('\n');
     }

@@ -26,10 +26,14 @@ pub fn run(ctx: &Ctx, cmd: AreaCmd) -> anyhow::Result<()> {
             let client = ctx.client()?;
             answer!(ctx, client.upgrade_profile(&area), |u: serde_json::Value| {
                 let (p, v) = (u["profile"].as_str().unwrap_or(""), u["version"].as_u64().unwrap_or(0));
-                match ctx.lang {
-                    crdt_model::Lang::Vi => format!("Khu {area} đã chuyển sang bộ tiêu chí {p} phiên bản {v}\n"),
-                    crdt_model::Lang::En => format!("Area {area} now uses criteria profile {p} version {v}\n"),
-                }
+                let upgraded = kdc_text::t!(
+                    ctx.lang,
+                    "cli-profile-upgraded",
+                    area = area.as_str(),
+                    profile = p,
+                    version = v.to_string()
+                );
+                format!("{upgraded}\n")
             })
         }
         AreaCmd::Relay(cmd) => relay(ctx, cmd),

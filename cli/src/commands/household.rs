@@ -8,6 +8,8 @@ use crdt_model::epoch::ErasureStatus;
 use crdt_model::profile::Profile;
 use kdc_api::types::{FieldValues, HouseholdPatch, HouseholdQuery, NewHousehold, field_values};
 
+use kdc_text::t;
+
 use super::Ctx;
 use crate::args::{ConsentArgs, ConsentMethodArg, ConsentStateArg, HouseholdCmd};
 use crate::error::usage;
@@ -67,12 +69,7 @@ pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> anyhow::Result<()> {
         }
         HouseholdCmd::Erase { area, hh, yes } => {
             if !yes && !confirm(ctx, &area, &hh)? {
-                return Err(usage(match ctx.lang {
-                    crdt_model::Lang::Vi => "đã hủy: không xóa gì (thêm --yes để xóa không hỏi)".to_string(),
-                    crdt_model::Lang::En => {
-                        "cancelled: nothing was erased (add --yes to erase without asking)".to_string()
-                    }
-                }));
+                return Err(usage(t!(ctx.lang, "cli-erase-cancelled")));
             }
             let client = ctx.client()?;
             answer!(ctx, client.erase_household(&area, &hh), |s: ErasureStatus| erasure_text(ctx, &s, Some(&hh)))
@@ -98,15 +95,8 @@ fn confirm(ctx: &Ctx, area: &str, hh: &str) -> anyhow::Result<bool> {
     if !std::io::stdin().is_terminal() {
         return Ok(false);
     }
-    let question = match ctx.lang {
-        crdt_model::Lang::Vi => format!(
-            "Xóa hẳn hộ {hh} khỏi khu {area}, cả lịch sử, trên mọi máy? Không thể hoàn tác. Gõ {hh} để xác nhận: "
-        ),
-        crdt_model::Lang::En => format!(
-            "Erase household {hh} from area {area}, history included, on every device? This cannot be undone. Type {hh} to confirm: "
-        ),
-    };
-    eprint!("{question}");
+    let question = t!(ctx.lang, "cli-erase-confirm", hh = hh, area = area);
+    eprint!("{question} ");
     std::io::stderr().flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
@@ -114,56 +104,30 @@ fn confirm(ctx: &Ctx, area: &str, hh: &str) -> anyhow::Result<bool> {
 }
 
 fn erasure_text(ctx: &Ctx, s: &ErasureStatus, erased: Option<&str>) -> String {
-    let vi = ctx.lang == crdt_model::Lang::Vi;
-    let mut out = String::new();
-    if let Some(hh) = erased {
-        out += &if vi {
-            format!("Đã xóa hộ {hh} khỏi khu {}: khu sang kỳ dữ liệu {}.\n", s.area, s.epoch)
-        } else {
-            format!("Erased household {hh} from area {}: the area is on epoch {}.\n", s.area, s.epoch)
-        };
-    } else {
-        out += &if vi {
-            format!("Khu {}: kỳ dữ liệu {}; hộ đã xóa: {}\n", s.area, s.epoch, s.erased.len())
-        } else {
-            format!("Area {}: epoch {}; households erased: {}\n", s.area, s.epoch, s.erased.len())
-        };
-    }
+    let lang = ctx.lang;
+    let (area, epoch) = (s.area.as_str(), s.epoch.to_string());
+    let mut out = match erased {
+        Some(hh) => t!(lang, "cli-erased", hh = hh, area = area, epoch = epoch),
+        None => t!(lang, "cli-erasure-status", area = area, epoch = epoch, erased = s.erased.len()),
+    };
+    out.push('\n');
     for m in &s.members {
-        let mark = if m.adopted {
-            if vi { "✓ đã nhận kỳ mới" } else { "✓ adopted" }
-        } else if vi {
-            "✗ còn giữ dữ liệu cũ"
-        } else {
-            "✗ still holds erased data"
-        };
-        out += &format!("  {mark:<24} {} ({}) {} {}\n", m.name, m.role, m.peer_id, m.epoch);
+        let mark = if m.adopted { t!(lang, "cli-erasure-adopted") } else { t!(lang, "cli-erasure-not-adopted") };
+        let role = kdc_text::role(lang, &m.role);
+        out += &format!("  {mark:<24} {} ({role}) {} {}\n", m.name, m.peer_id, m.epoch);
     }
     for m in &s.removed_behind {
-        out += &if vi {
-            format!(
-                "  ! máy đã gỡ {} ({}) lần cuối giữ kỳ {}: có thể còn dữ liệu đã xóa (máy mất: báo vi phạm trong 72 giờ)\n",
-                m.name, m.peer_id, m.epoch
-            )
-        } else {
-            format!(
-                "  ! removed device {} ({}) last held epoch {}: it may still hold erased data (a lost phone: report the breach within 72 hours)\n",
-                m.name, m.peer_id, m.epoch
-            )
-        };
+        let line = t!(
+            lang,
+            "cli-erasure-removed-behind",
+            name = m.name.as_str(),
+            peer = m.peer_id.as_str(),
+            held = m.epoch.to_string()
+        );
+        out += &format!("  ! {line}\n");
     }
     if s.pending > 0 {
-        out += &if vi {
-            format!(
-                "{} máy chưa nhận kỳ mới: chúng sẽ nhận khi đồng bộ; máy không quay lại thì gỡ khỏi khu (kdc member remove).\n",
-                s.pending
-            )
-        } else {
-            format!(
-                "{} device(s) have not adopted it yet: they will when they next sync; remove a device that never returns (kdc member remove).\n",
-                s.pending
-            )
-        };
+        out += &format!("{}\n", t!(lang, "cli-erasure-pending", count = s.pending));
     }
     out
 }

@@ -5,22 +5,22 @@ use std::io::IsTerminal as _;
 
 use kdc_api::types::LoginInfo;
 use kdc_api::types::SessionInfo;
+use kdc_text::{Lang, t};
 
 use super::{Ctx, emit};
 use crate::output;
 
 pub fn run(ctx: &Ctx, no_open: bool, lan: bool, sessions: bool, revoke: Option<&str>) -> anyhow::Result<()> {
     let client = ctx.client()?;
-    let vi = ctx.lang == crdt_model::Lang::Vi;
+    let lang = ctx.lang;
     if let Some(id) = revoke {
-        return answer!(ctx, client.ui_revoke(id), |s: SessionInfo| if vi {
-            format!("Đã đăng xuất trình duyệt {}.\n", s.id)
-        } else {
-            format!("Browser session {} logged out.\n", s.id)
-        });
+        return answer!(ctx, client.ui_revoke(id), |s: SessionInfo| format!(
+            "{}\n",
+            t!(lang, "cli-ui-revoked", id = s.id)
+        ));
     }
     if sessions {
-        return answer!(ctx, client.ui_sessions(), |list: Vec<SessionInfo>| sessions_table(vi, &list));
+        return answer!(ctx, client.ui_sessions(), |list: Vec<SessionInfo>| sessions_table(lang, &list));
     }
     if ctx.json {
         let raw: Box<serde_json::value::RawValue> = client.ui_login(lan)?;
@@ -33,11 +33,7 @@ pub fn run(ctx: &Ctx, no_open: bool, lan: bool, sessions: bool, revoke: Option<&
     let info: LoginInfo = client.ui_login(lan)?;
     let mut out = String::new();
     if lan {
-        out.push_str(if vi {
-            "Quét mã này bằng camera của điện thoại (cùng Wi-Fi), hoặc mở đường dẫn; dùng một lần, trong 10 phút:\n"
-        } else {
-            "Scan this with the phone's camera (same Wi-Fi), or open the link; it works once, for 10 minutes:\n"
-        });
+        out.push_str(&format!("{}\n", t!(lang, "cli-ui-scan")));
         out.push_str(&format!("{}\n", info.url));
         if std::io::stdout().is_terminal()
             && let Some(qr) = output::qr(&info.url)
@@ -47,11 +43,7 @@ pub fn run(ctx: &Ctx, no_open: bool, lan: bool, sessions: bool, revoke: Option<&
             out.push('\n');
         }
     } else {
-        out.push_str(if vi {
-            "Mở đường dẫn này trong trình duyệt (dùng một lần, trong 10 phút):\n"
-        } else {
-            "Open this link in a browser (it works once, for 10 minutes):\n"
-        });
+        out.push_str(&format!("{}\n", t!(lang, "cli-ui-open")));
         out.push_str(&format!("{}\n", info.url));
         if !no_open {
             open_browser(&info.url);
@@ -60,15 +52,17 @@ pub fn run(ctx: &Ctx, no_open: bool, lan: bool, sessions: bool, revoke: Option<&
     emit(&out)
 }
 
-fn sessions_table(vi: bool, list: &[SessionInfo]) -> String {
+fn sessions_table(lang: Lang, list: &[SessionInfo]) -> String {
     if list.is_empty() {
-        return if vi { "Không có trình duyệt nào đang đăng nhập.\n" } else { "No browser is logged in.\n" }.into();
+        return format!("{}\n", t!(lang, "cli-ui-no-sessions"));
     }
-    let mut t = output::table(if vi {
-        vec!["ID", "Đăng nhập lúc", "Lần cuối", "Qua LAN", "Trình duyệt"]
-    } else {
-        vec!["ID", "Logged in", "Last seen", "LAN", "Browser"]
-    });
+    let mut t = output::table(vec![
+        "ID",
+        t!(lang, "cli-ui-col-logged-in"),
+        t!(lang, "cli-ui-col-last-seen"),
+        t!(lang, "cli-ui-col-lan"),
+        t!(lang, "cli-ui-col-browser"),
+    ]);
     for s in list {
         let ua: String = s.user_agent.chars().take(40).collect();
         t.add_row(vec![

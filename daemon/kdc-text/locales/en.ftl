@@ -646,3 +646,75 @@ doctor-clock = Area { $area } has a change stamped { $minutes ->
     } after this device's clock: this device's clock or another's is off; set the time automatically.
 doctor-ok = All well: connected to { $all } of { $all } other members.
 doctor-termux = This kdcd runs in Termux (Android): Android does not let Termux find devices by mDNS, so join areas with an invite (it carries the inviting device's addresses). To keep syncing with the screen off: run `termux-wake-lock` and turn off battery optimisation for Termux in Settings.
+
+## kdc, more
+
+cli-this-device = This device
+cli-none = (none)
+cli-listening-on = Listening on
+cli-on = on
+cli-off = off
+cli-devices-seen-by-mdns = devices seen by mDNS
+cli-this-device-s-clock = This device's clock
+cli-a-public-address = a public address
+cli-reachable-from-other-networks = Reachable from other networks
+cli-reachable = Reachable
+cli-no-address-known = no address known
+cli-advice = Advice:
+cli-declined-do-not-ask-again = declined, do not ask again
+cli-invalid-counts-as-unknown = invalid, counts as unknown
+cli-update-kept = Kept release { $version } ({ $target }) to offer to teammates.
+cli-update-rolled-back = The previous release is back in place; kdcd is restarting.
+cli-update-none-offered = No connected teammate offers a release newer than { $current } for this device ({ $target }).
+cli-update-needs-yes = needs a yes: add --yes to install when not on a terminal
+cli-update-confirm = Install release { $version } (from { $from }, { $size } bytes) in place of { $current }? [y/N]
+cli-update-not-installed = not installed
+cli-update-installed = Installed release { $version } (was { $previous }, { $bytes } bytes fetched); kdcd is restarting.
+cli-update-current = This device: { $current } ({ $target })
+cli-update-no-offer = No newer release offered by a connected teammate.
+cli-update-offer = Release { $version } offered by { $from } ({ $size } bytes): run `kdc update` to install it
+cli-refusal = { $by ->
+        [peer] { $who } refused a sync message for area { $area } at { $at }: { $reason }
+       *[other] Refused a sync message for area { $area } from { $who } at { $at }: { $reason }
+    }
+cli-erase-cancelled = cancelled: nothing was erased (add --yes to erase without asking)
+cli-erase-confirm = Erase household { $hh } from area { $area }, history included, on every device? This cannot be undone. Type { $hh } to confirm:
+cli-erased = Erased household { $hh } from area { $area }: the area is on epoch { $epoch }.
+cli-erasure-status = Area { $area }: epoch { $epoch }; households erased: { $erased }
+cli-erasure-adopted = ✓ adopted
+cli-erasure-not-adopted = ✗ still holds erased data
+cli-erasure-removed-behind = removed device { $name } ({ $peer }) last held epoch { $held }: it may still hold erased data (a lost phone: report the breach within 72 hours)
+cli-erasure-pending = { $count ->
+        [one] 1 device has
+       *[other] { $count } devices have
+    } not adopted it yet: they will when they next sync; remove a device that never returns (kdc member remove).
+cli-profile-upgraded = Area { $area } now uses criteria profile { $profile } version { $version }
+cli-ui-revoked = Browser session { $id } logged out.
+cli-ui-scan = Scan this with the phone's camera (same Wi-Fi), or open the link; it works once, for 10 minutes:
+cli-ui-open = Open this link in a browser (it works once, for 10 minutes):
+cli-ui-no-sessions = No browser is logged in.
+cli-ui-col-logged-in = Logged in
+cli-ui-col-last-seen = Last seen
+cli-ui-col-lan = LAN
+cli-ui-col-browser = Browser
+cli-relay-leaves-behind = Note: these devices receive none of the area's changes until they update to { $since }: { $devices }
+web-field-text-invalid = { $what } is not valid: at most 200 characters, no line breaks or control characters.
+web-field-house-code-invalid = The house code is not valid: use letters A–Z, digits, dots, underscores or hyphens, 1 to 64 characters (for example T3-045).
+web-field-consent-missing = No consent recorded yet: choose “Consents” (verbally or by signed form) before recording answers, or “Declines” to keep the house code only.
+web-field-consent-method = Choose how the household consented: verbally or by signed form.
+web-field-group = The group name
+web-field-address = The address
+web-field-consent-ref = The consent form number
+web-field-notice-version = The notice version
+web-field-nothing-to-save = Nothing to save: record at least one answer.
+web-field-not-accepted = Value not accepted ({ $detail }).
+web-team-relay-head-only = Only the area head may add or remove relays.
+web-team-relay-invalid = The relay address is not valid: it needs the full address that relay's kdcd prints, for example /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW… ({ $detail })
+web-worklist-gap-persons = { $label }: { $persons } still without
+web-value-refused = The value “{ $typed }” is not accepted. Allowed: { $allowed }.
+web-allowed-count = a whole number from { $min } to { $max }
+web-allowed-not-above = , not more than “{ $label }”{ $figure }
+web-allowed-not-below = , not less than “{ $label }”{ $figure }
+web-allowed-yes-no = Yes or No
+web-allowed-yes-no-unknown = Yes, No or Unknown
+web-allowed-business-only = Only for business households.

@@ -252,45 +252,41 @@ async fn save(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Re
     }
 }
 
-/// The model's refusal in the page's language: in Vietnamese, what is allowed is said again
-/// from the profile's field (range, the count it is part of); the model's own text follows.
+/// The model's refusal in the page's language, from the catalogue: what was typed and what is
+/// allowed, said again from the profile's field (range, the count it is part of). The model's
+/// own words are for scripts.
 fn localise(l: L, profile: &Profile, form: &Form, (field, message): (String, String)) -> (String, String) {
+    use kdc_text::t;
     let Some(def) = profile.field(&field) else {
         let message = super::field_message(l, &field, &message);
         return (field, message);
     };
-    if l.0 == crdt_model::Lang::En {
-        return (field, message);
-    }
     let typed = form.get(&field).or(form.get("value")).unwrap_or("");
+    // The figure a bound is held to, as the form has it (typed or stored).
+    let figure = |id: &str| {
+        form.get(id).map(str::trim).filter(|v| v.parse::<u32>().is_ok()).map(|n| format!(" ({n})")).unwrap_or_default()
+    };
     let allowed = match def.kind {
         FieldType::Count => {
-            let mut a =
-                format!("số nguyên từ {} đến {}", def.min.unwrap_or(0), def.max.map_or("…".into(), |m| m.to_string()));
+            let max = def.max.map_or("…".into(), |m| m.to_string());
+            let mut a = t!(l, "web-allowed-count", min = def.min.unwrap_or(0).to_string(), max = max);
             if let Some(parent) = def.part_of.as_deref().and_then(|p| profile.field(p)) {
-                a.push_str(&format!(", không lớn hơn “{}”", parent.label.vi));
-                // The figure it is held to, as the form has it (typed or stored).
-                if let Some(n) = form.get(&parent.id).map(str::trim).filter(|v| v.parse::<u32>().is_ok()) {
-                    a.push_str(&format!(" ({n})"));
-                }
+                a.push_str(&t!(l, "web-allowed-not-above", label = parent.label.get(l.0), figure = figure(&parent.id)));
             }
             // A whole lowered below one of its parts: the model names the part.
             for part in profile.fields().iter().filter(|p| p.part_of.as_deref() == Some(def.id.as_str())) {
                 if message.contains(part.id.as_str()) {
-                    a.push_str(&format!(", không nhỏ hơn “{}”", part.label.vi));
-                    if let Some(n) = form.get(&part.id).map(str::trim).filter(|v| v.parse::<u32>().is_ok()) {
-                        a.push_str(&format!(" ({n})"));
-                    }
+                    a.push_str(&t!(l, "web-allowed-not-below", label = part.label.get(l.0), figure = figure(&part.id)));
                 }
             }
             a
         }
-        FieldType::YesNo => "Có hoặc Không".into(),
-        FieldType::YesNoUnknown => "Có, Không hoặc Chưa rõ".into(),
+        FieldType::YesNo => l.m("web-allowed-yes-no").into(),
+        FieldType::YesNoUnknown => l.m("web-allowed-yes-no-unknown").into(),
     };
-    let business = if def.business_only { " Chỉ ghi cho hộ kinh doanh." } else { "" };
-    // The model's own (English) words are for scripts: the page says it all in Vietnamese.
-    (field, format!("Giá trị “{typed}” không được nhận. Cho phép: {allowed}.{business}"))
+    let text = t!(l, "web-value-refused", typed = typed, allowed = allowed);
+    let business = if def.business_only { format!(" {}", l.m("web-allowed-business-only")) } else { String::new() };
+    (field, format!("{text}{business}"))
 }
 
 async fn withdraw(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Response {

@@ -37,28 +37,20 @@ pub fn field_refusal(e: ApiError, default_field: &str) -> Result<(String, String
 }
 
 /// A refusal of a field that is not a profile question (house code, group, address, consent),
-/// said in the page's language. The model speaks English to scripts; a volunteer reads this.
+/// said in the page's language from the catalogue. The model speaks to scripts; a volunteer
+/// reads this.
 pub fn field_message(l: crate::web::i18n::L, field: &str, message: &str) -> String {
-    if l.0 == crdt_model::Lang::En {
-        return message.to_string();
-    }
-    let text = |what: &str| format!("{what} không hợp lệ: tối đa 200 ký tự, không xuống dòng hay ký tự điều khiển.");
+    let text = |what: &str| kdc_text::t!(l, "web-field-text-invalid", what = what);
     match field {
-        "id" | "household" => {
-            "Mã nhà không hợp lệ: dùng chữ A–Z, số, dấu chấm, gạch dưới hoặc gạch ngang, từ 1 đến 64 ký tự \
-                               (ví dụ T3-045)."
-                .into()
-        }
-        "consent" => "Chưa ghi nhận đồng ý: chọn “Đồng ý” (bằng lời hoặc ký phiếu) trước khi ghi câu trả lời, \
-                      hoặc chọn “Từ chối” để chỉ giữ mã nhà."
-            .into(),
-        "method" => "Chọn cách hộ đồng ý: bằng lời hoặc ký phiếu.".into(),
-        "group" => text("Tên tổ"),
-        "address" => text("Địa chỉ"),
-        "ref" => text("Số phiếu đồng ý"),
-        "notice_version" => text("Phiên bản thông báo"),
-        "fields" => "Chưa có gì để lưu: ghi ít nhất một câu trả lời.".into(),
-        _ => format!("Giá trị không được nhận ({message})."),
+        "id" | "household" => l.m("web-field-house-code-invalid").into(),
+        "consent" => l.m("web-field-consent-missing").into(),
+        "method" => l.m("web-field-consent-method").into(),
+        "group" => text(l.m("web-field-group")),
+        "address" => text(l.m("web-field-address")),
+        "ref" => text(l.m("web-field-consent-ref")),
+        "notice_version" => text(l.m("web-field-notice-version")),
+        "fields" => l.m("web-field-nothing-to-save").into(),
+        _ => kdc_text::t!(l, "web-field-not-accepted", detail = message),
     }
 }
 

@@ -156,18 +156,15 @@ pub async fn submit(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<Strin
     }
 }
 
-/// A relay refusal in the page's language (the model speaks English to scripts).
+/// A relay refusal in the page's language, from the catalogue (the model speaks to scripts).
 fn relay_message(l: L, field: String, message: String) -> (String, String) {
-    if field != "relay" || l.0 == crdt_model::Lang::En {
+    if field != "relay" {
         return (field, message);
     }
     let text = if message.contains("only the area's head") {
-        "Chỉ trưởng khu được thêm hoặc bỏ máy chuyển tiếp.".to_string()
+        l.m("web-team-relay-head-only").to_string()
     } else {
-        format!(
-            "Địa chỉ máy chuyển tiếp không hợp lệ: cần địa chỉ đầy đủ do kdcd của máy đó in ra, \
-             ví dụ /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW… ({message})"
-        )
+        kdc_text::t!(l, "web-team-relay-invalid", detail = message)
     };
     (field, text)
 }

@@ -172,10 +172,7 @@ fn chip(l: crate::web::i18n::L, profile: &crdt_model::Profile, g: &crdt_model::e
     let label = profile.criterion(g.criterion()).map_or(g.criterion().to_string(), |c| c.label.get(l.0).to_string());
     let field = |f: &str| profile.field(f).map_or(f.to_string(), |d| d.label.get(l.0).to_string());
     let text = match g {
-        Gap::Persons { persons, .. } => match l.0 {
-            crdt_model::Lang::Vi => format!("{label}: còn {persons} người chưa có"),
-            crdt_model::Lang::En => format!("{label}: {persons} still without"),
-        },
+        Gap::Persons { persons, .. } => kdc_text::t!(l, "web-worklist-gap-persons", label = label, persons = *persons),
         Gap::NotRecorded { field: f, .. } => format!("{label}: {} {}", l.m("web-worklist-not-recorded"), field(f)),
         Gap::No { .. } => format!("✗ {label}"),
         Gap::Unknown { .. } => format!("? {label}: {}", l.m("web-worklist-unknown")),

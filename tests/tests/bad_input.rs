@@ -58,6 +58,24 @@ fn bad_input_is_refused_and_changes_nothing() {
     check(&d, &["household", "set", AREA, "T1-001", "members=-1"], 2, "members");
     check(&d, &["household", "set", AREA, "T1-001", "business=unknown"], 2, "business");
     check(&d, &["household", "set", AREA, "T1-001", "ecommerce=yes"], 2, "ecommerce");
+
+    // In Vietnamese the refusal is Vietnamese, as on the web form: what was typed and what the
+    // area's profile allows, after the field's id (no English sentence inside).
+    check(
+        &d,
+        &["--lang", "vi", "household", "set", AREA, "T1-001", "members=61"],
+        2,
+        "members: Giá trị “61” không được nhận. Cho phép: số nguyên từ 1 đến 60",
+    );
+    check(
+        &d,
+        &["--lang", "vi", "household", "set", AREA, "T1-001", "eid_accounts=4"],
+        2,
+        "không lớn hơn “Nhân khẩu từ 14 tuổi”",
+    );
+    check(&d, &["--lang", "vi", "household", "set", AREA, "T1-001", "internet=maybe"], 2, "Có, Không hoặc Chưa rõ");
+    let out = d.kdc(&["--lang", "vi", "household", "set", AREA, "T1-001", "members=61"]);
+    assert!(!out.stderr.contains("allowed"), "English inside a Vietnamese refusal: {}", out.stderr);
     // One bad field spoils the whole write: the good one is not stored either.
     check(&d, &["household", "set", AREA, "T1-001", "internet=yes", "members=0"], 2, "members");
     check(&d, &["household", "set", AREA, "T1-001", "members"], 2, "FIELD=VALUE");

@@ -2,10 +2,13 @@
 
 use std::collections::BTreeSet;
 
+use crdt_model::Lang;
 use crdt_model::area::{HouseholdListItem, HouseholdView};
 use crdt_model::consent::{ConsentChange, ConsentGiven, ConsentMethod, ConsentState};
 use crdt_model::epoch::ErasureStatus;
 use crdt_model::profile::Profile;
+use crdt_model::profile::ProfileInfo;
+use kdc_api::client::{Client, ClientError};
 use kdc_api::types::{FieldValues, HouseholdPatch, HouseholdQuery, NewHousehold, field_values};
 
 use kdc_text::t;
@@ -21,7 +24,8 @@ pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> anyhow::Result<()> {
             let fields = to_field_values(fields)?;
             let client = ctx.client()?;
             let req = NewHousehold { id: hh, group, address, fields, consent: consent_given(consent) };
-            answer!(ctx, client.add_household(&area, &req), |h: HouseholdView| i18n::household_added(
+            let refused = |e| in_words(ctx, &client, &area, &req.fields, e);
+            answer!(ctx, client.add_household(&area, &req).map_err(refused), |h: HouseholdView| i18n::household_added(
                 ctx.lang, &h.area, &h.id
             ) + "\n")
         }
@@ -29,9 +33,10 @@ pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> anyhow::Result<()> {
             let fields = to_field_values(fields)?;
             let client = ctx.client()?;
             let req = HouseholdPatch { fields, group, address, consent: consent_given(consent) };
-            answer!(ctx, client.update_household(&area, &hh, &req), |h: HouseholdView| i18n::household_updated(
-                ctx.lang, &h.area, &h.id
-            ) + "\n")
+            let refused = |e| in_words(ctx, &client, &area, &req.fields, e);
+            answer!(ctx, client.update_household(&area, &hh, &req).map_err(refused), |h: HouseholdView| {
+                i18n::household_updated(ctx.lang, &h.area, &h.id) + "\n"
+            })
         }
         HouseholdCmd::Consent { area, hh, state, method, reference, notice_version, group } => {
             let client = ctx.client()?;
@@ -153,6 +158,21 @@ fn to_field_values(pairs: Vec<(String, String)>) -> anyhow::Result<FieldValues> 
         }
     }
     Ok(field_values(pairs))
+}
+
+/// A refused field said in Vietnamese as the web form says it (what was typed, what the area's
+/// profile allows), after the field's id; the daemon's own words are English, for scripts.
+/// Anything else, and English, passes through unchanged.
+fn in_words(ctx: &Ctx, client: &Client, area: &str, typed: &FieldValues, e: ClientError) -> ClientError {
+    let ClientError::Api { status, kind, message, field: Some(field), reason } = e else { return e };
+    if kind != "invalid_input" || ctx.lang != Lang::Vi {
+        return ClientError::Api { status, kind, message, field: Some(field), reason };
+    }
+    let fields = client.profile::<ProfileInfo>(area).map(|p| p.fields).unwrap_or_default();
+    let value_of = |id: &str| typed.get(id).and_then(|v| v.as_str()).map(str::to_string);
+    let detail = message.strip_prefix(&format!("{field}: ")).unwrap_or(&message);
+    let text = kdc_text::refusal::field(ctx.lang, &fields, &field, detail, &value_of);
+    ClientError::Api { status, kind, message: format!("{field}: {text}"), field: Some(field), reason }
 }
 
 /// The worklist header names the criterion by its label (default profile) and id.

@@ -186,6 +186,11 @@ impl Client {
         self.get_json(&format!("/v1/areas/{}", seg(area)), &[])
     }
 
+    /// `GET /v1/areas/{area}/profile`.
+    pub fn profile<T: DeserializeOwned>(&self, area: &str) -> Result<T> {
+        self.get_json(&format!("/v1/areas/{}/profile", seg(area)), &[])
+    }
+
     /// `GET /v1/areas/{area}/status`.
     pub fn status<T: DeserializeOwned>(&self, area: &str) -> Result<T> {
         self.get_json(&format!("/v1/areas/{}/status", seg(area)), &[])

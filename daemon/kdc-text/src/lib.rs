@@ -14,6 +14,8 @@
 //!
 //! [Project Fluent]: https://projectfluent.org
 
+pub mod refusal;
+
 use std::collections::HashMap;
 use std::sync::LazyLock;
 

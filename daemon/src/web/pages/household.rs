@@ -252,41 +252,11 @@ async fn save(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Re
     }
 }
 
-/// The model's refusal in the page's language, from the catalogue: what was typed and what is
-/// allowed, said again from the profile's field (range, the count it is part of). The model's
-/// own words are for scripts.
+/// The model's refusal in the page's language ([`kdc_text::refusal::field`]).
 fn localise(l: L, profile: &Profile, form: &Form, (field, message): (String, String)) -> (String, String) {
-    use kdc_text::t;
-    let Some(def) = profile.field(&field) else {
-        let message = super::field_message(l, &field, &message);
-        return (field, message);
-    };
-    let typed = form.get(&field).or(form.get("value")).unwrap_or("");
-    // The figure a bound is held to, as the form has it (typed or stored).
-    let figure = |id: &str| {
-        form.get(id).map(str::trim).filter(|v| v.parse::<u32>().is_ok()).map(|n| format!(" ({n})")).unwrap_or_default()
-    };
-    let allowed = match def.kind {
-        FieldType::Count => {
-            let max = def.max.map_or("…".into(), |m| m.to_string());
-            let mut a = t!(l, "web-allowed-count", min = def.min.unwrap_or(0).to_string(), max = max);
-            if let Some(parent) = def.part_of.as_deref().and_then(|p| profile.field(p)) {
-                a.push_str(&t!(l, "web-allowed-not-above", label = parent.label.get(l.0), figure = figure(&parent.id)));
-            }
-            // A whole lowered below one of its parts: the model names the part.
-            for part in profile.fields().iter().filter(|p| p.part_of.as_deref() == Some(def.id.as_str())) {
-                if message.contains(part.id.as_str()) {
-                    a.push_str(&t!(l, "web-allowed-not-below", label = part.label.get(l.0), figure = figure(&part.id)));
-                }
-            }
-            a
-        }
-        FieldType::YesNo => l.m("web-allowed-yes-no").into(),
-        FieldType::YesNoUnknown => l.m("web-allowed-yes-no-unknown").into(),
-    };
-    let text = t!(l, "web-value-refused", typed = typed, allowed = allowed);
-    let business = if def.business_only { format!(" {}", l.m("web-allowed-business-only")) } else { String::new() };
-    (field, format!("{text}{business}"))
+    let text =
+        kdc_text::refusal::field(l.0, profile.fields(), &field, &message, &|id| form.get(id).map(str::to_string));
+    (field, text)
 }
 
 async fn withdraw(ws: &WebState, ctx: &Ctx, area: &str, hh: &str, form: &Form) -> Response {

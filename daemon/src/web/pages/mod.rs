@@ -37,21 +37,9 @@ pub fn field_refusal(e: ApiError, default_field: &str) -> Result<(String, String
 }
 
 /// A refusal of a field that is not a profile question (house code, group, address, consent),
-/// said in the page's language from the catalogue. The model speaks to scripts; a volunteer
-/// reads this.
+/// said in the page's language ([`kdc_text::refusal::other`]).
 pub fn field_message(l: crate::web::i18n::L, field: &str, message: &str) -> String {
-    let text = |what: &str| kdc_text::t!(l, "web-field-text-invalid", what = what);
-    match field {
-        "id" | "household" => l.m("web-field-house-code-invalid").into(),
-        "consent" => l.m("web-field-consent-missing").into(),
-        "method" => l.m("web-field-consent-method").into(),
-        "group" => text(l.m("web-field-group")),
-        "address" => text(l.m("web-field-address")),
-        "ref" => text(l.m("web-field-consent-ref")),
-        "notice_version" => text(l.m("web-field-notice-version")),
-        "fields" => l.m("web-field-nothing-to-save").into(),
-        _ => kdc_text::t!(l, "web-field-not-accepted", detail = message),
-    }
+    kdc_text::refusal::other(l.0, field, message)
 }
 
 /// `/a/{area}` plus a rest, for links.

@@ -77,6 +77,20 @@ pub fn message(err: &anyhow::Error, lang: Lang) -> String {
             Some(ClientError::Api { kind, reason, message, .. }) if kind == "storage" => {
                 return i18n::storage_failed(lang, reason.as_deref(), message);
             }
+            // "area not found: x", "household already exists: T1": the daemon's words name
+            // what and which; said in the chosen language.
+            Some(ClientError::Api { kind, message, field: Some(what), .. })
+                if lang == Lang::Vi && (kind == "not_found" || kind == "conflict") =>
+            {
+                let (sep, id) = if kind == "not_found" {
+                    (" not found: ", "cli-not-found")
+                } else {
+                    (" already exists: ", "cli-exists")
+                };
+                if let Some(which) = message.strip_prefix(&format!("{what}{sep}")) {
+                    return i18n::missing_or_taken(lang, id, what, which);
+                }
+            }
             _ => {}
         }
     }
@@ -126,5 +140,23 @@ mod tests {
         );
         let vi = message(&err, Lang::Vi);
         assert!(vi.contains("đã đầy") && vi.contains("/d"), "{vi}");
+    }
+
+    #[test]
+    fn what_is_missing_or_taken_is_said_in_the_chosen_language() {
+        let api = |kind: &str, what: &str, message: &str| {
+            anyhow::Error::new(ClientError::Api {
+                status: 404,
+                kind: kind.into(),
+                message: message.into(),
+                field: Some(what.into()),
+                reason: None,
+            })
+        };
+        let missing = api("not_found", "area", "area not found: khu-9");
+        assert_eq!(message(&missing, Lang::Vi), "không có khu khu-9 trên thiết bị này (xem: kdc area list)");
+        assert_eq!(message(&missing, Lang::En), "area not found: khu-9", "English keeps the daemon's words");
+        let taken = api("conflict", "household", "household already exists: T1-001");
+        assert!(message(&taken, Lang::Vi).starts_with("hộ T1-001 đã có trong khu"), "{}", message(&taken, Lang::Vi));
     }
 }

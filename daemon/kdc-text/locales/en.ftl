@@ -718,3 +718,15 @@ refusal-not-below = , not less than “{ $label }”{ $figure }
 refusal-allowed-yes-no = Yes or No
 refusal-allowed-yes-no-unknown = Yes, No or Unknown
 refusal-business-only = Only for business households.
+cli-not-found = { $what ->
+        [area] there is no area { $which } on this device (see: kdc area list)
+        [household] there is no household { $which } in this area
+        [member] { $which } is not on the area's roster
+        [relay] the area has no relay { $which }
+       *[other] { $what } not found: { $which }
+    }
+cli-exists = { $what ->
+        [area] area { $which } already exists on this device
+        [household] household { $which } already exists in the area (change it with: kdc household set)
+       *[other] { $what } already exists: { $which }
+    }

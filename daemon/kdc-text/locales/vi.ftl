@@ -668,3 +668,15 @@ refusal-not-below = , không nhỏ hơn “{ $label }”{ $figure }
 refusal-allowed-yes-no = Có hoặc Không
 refusal-allowed-yes-no-unknown = Có, Không hoặc Chưa rõ
 refusal-business-only = Chỉ ghi cho hộ kinh doanh.
+cli-not-found = { $what ->
+        [area] không có khu { $which } trên thiết bị này (xem: kdc area list)
+        [household] không có hộ { $which } trong khu này
+        [member] { $which } không có trong danh sách thành viên của khu
+        [relay] khu không có máy chuyển tiếp { $which }
+       *[other] không tìm thấy { $what } { $which }
+    }
+cli-exists = { $what ->
+        [area] khu { $which } đã có trên thiết bị này
+        [household] hộ { $which } đã có trong khu (sửa bằng: kdc household set)
+       *[other] { $what } { $which } đã có
+    }

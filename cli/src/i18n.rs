@@ -89,7 +89,7 @@ pub fn consent_recorded(lang: Lang, area: &str, hh: &str, state: &str) -> String
 
 /// The consent line of `kdc household show`.
 pub fn consent_line(lang: Lang, c: &crdt_model::consent::ConsentView) -> String {
-    let at = c.at.as_deref().map(|t| format!(", {t}")).unwrap_or_default();
+    let at = c.at.as_deref().map(|t| format!(", {}", kdc_text::when(t))).unwrap_or_default();
     t!(lang, "cli-consent-line", state = c.state.as_str(), method = c.method.as_deref().unwrap_or("none"), at = at)
 }
 

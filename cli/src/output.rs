@@ -100,7 +100,7 @@ pub fn criterion_row(lang: Lang, c: &CriterionStatus) -> Vec<String> {
     };
     vec![
         label,
-        format!("{}/{}", c.numerator, c.denominator),
+        format!("{}/{}", kdc_text::integer(lang, c.numerator as f64), kdc_text::integer(lang, c.denominator as f64)),
         pct,
         text::op_threshold(lang, &c.op, c.threshold),
         verdict,
@@ -310,7 +310,7 @@ pub fn household(lang: Lang, h: &HouseholdView, profile: &Profile) -> String {
             (Some(name), None) => name.clone(),
             (None, None) => "?".into(),
         };
-        out.push_str(&format!("{}\n", i18n::updated_line(lang, at, &by)));
+        out.push_str(&format!("{}\n", i18n::updated_line(lang, &kdc_text::when(at), &by)));
     }
     out
 }
@@ -334,7 +334,7 @@ pub fn members(lang: Lang, members: &[Member]) -> String {
             m.name.clone(),
             i18n::role(lang, &m.role),
             m.peer_id.clone(),
-            m.added_at.clone().unwrap_or_default(),
+            m.added_at.as_deref().map(kdc_text::when).unwrap_or_default(),
             state.to_string(),
         ]);
     }
@@ -465,7 +465,7 @@ pub fn doctor(lang: Lang, d: &kdc_api::types::Doctor) -> String {
                 name,
                 m.peer_id.clone(),
                 connected,
-                m.last_seen.clone().unwrap_or_else(|| i18n::not_applicable(lang).to_string()),
+                m.last_seen.as_deref().map_or_else(|| i18n::not_applicable(lang).to_string(), kdc_text::when),
                 reach,
             ]);
         }
@@ -505,7 +505,7 @@ pub fn peers(lang: Lang, peers: &[PeerInfo]) -> String {
             p.peer_id.clone(),
             connected,
             p.version.clone().unwrap_or_else(|| i18n::not_applicable(lang).to_string()),
-            p.last_seen.clone().unwrap_or_else(|| i18n::not_applicable(lang).to_string()),
+            p.last_seen.as_deref().map_or_else(|| i18n::not_applicable(lang).to_string(), kdc_text::when),
             p.areas_in_sync.join(", "),
             p.addrs.join("\n"),
         ]);
@@ -520,7 +520,7 @@ pub fn peers(lang: Lang, peers: &[PeerInfo]) -> String {
             by = r.by.as_str(),
             who = who,
             area = r.area.as_str(),
-            at = r.at.as_str(),
+            at = kdc_text::when(&r.at),
             reason = r.reason.as_str()
         );
         out.push_str(&line);

@@ -67,8 +67,8 @@ fn sessions_table(lang: Lang, list: &[SessionInfo]) -> String {
         let ua: String = s.user_agent.chars().take(40).collect();
         t.add_row(vec![
             s.id.clone(),
-            s.created_at.clone(),
-            s.last_seen.clone(),
+            kdc_text::when(&s.created_at),
+            kdc_text::when(&s.last_seen),
             if s.lan { "✓" } else { "" }.into(),
             ua,
         ]);

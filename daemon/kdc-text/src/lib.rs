@@ -206,6 +206,24 @@ pub fn date(day: u32, month: u32, year: i32) -> String {
     format!("{day:02}/{month:02}/{year}")
 }
 
+/// Unix ms as `01/12/2026 14:05` in the device's local time zone, in both languages (a ward
+/// reads the one way); `—` for a moment that cannot be.
+pub fn datetime(ms: i64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_millis_opt(ms).single() {
+        Some(t) => t.format("%d/%m/%Y %H:%M").to_string(),
+        None => "—".into(),
+    }
+}
+
+/// An RFC 3339 text (as the model and the API give times) as [`datetime`]; a text that is not
+/// one is shown as it is.
+pub fn when(text: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| datetime(t.timestamp_millis()))
+        .unwrap_or_else(|_| text.to_string())
+}
+
 /// A role's name (`head`, `member`, `ward`): one word per role on every screen.
 pub fn role(lang: Lang, role: &str) -> &'static str {
     match role {
@@ -228,6 +246,14 @@ mod tests {
         assert_eq!(integer(Lang::Vi, 0u32), "0");
         assert_eq!(integer(Lang::Vi, 2.5), "2,5");
         assert_eq!(integer(Lang::En, -1234.0), "-1,234");
+    }
+
+    #[test]
+    fn times_read_the_same_way_everywhere() {
+        let t = when("2026-12-01T07:05:00Z");
+        assert_eq!(t.len(), "01/12/2026 14:05".len(), "{t}");
+        assert!(t.starts_with("01/12/2026") || t.starts_with("30/11/2026") || t.starts_with("02/12/2026"), "{t}");
+        assert_eq!(when("not a time"), "not a time");
     }
 
     #[test]

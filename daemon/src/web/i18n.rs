@@ -53,6 +53,11 @@ impl L {
         text::percent(self.0, numerator, denominator).unwrap_or_else(|| "—".into())
     }
 
+    /// A count the language's way: `1.234` / `1,234`.
+    pub fn int(self, n: impl Into<f64>) -> String {
+        kdc_text::integer(self.0, n)
+    }
+
     /// A threshold such as 0.9 as `90%` (or `90,5%` when it has a fraction of a percent).
     pub fn threshold(self, t: f64) -> String {
         text::threshold(self.0, t)
@@ -60,10 +65,7 @@ impl L {
 
     /// Unix ms as `01/12/2026 14:05`, local time.
     pub fn datetime(self, ms: i64) -> String {
-        match Local.timestamp_millis_opt(ms).single() {
-            Some(t) => t.format("%d/%m/%Y %H:%M").to_string(),
-            None => "—".into(),
-        }
+        kdc_text::datetime(ms)
     }
 
     /// How long ago `ms` was, from `now_ms`: "vừa xong", "5 phút trước", "2 giờ trước", then
@@ -99,9 +101,7 @@ impl L {
 
     /// An RFC 3339 text (as the model gives times) as [`L::datetime`].
     pub fn rfc3339(self, text: &str) -> String {
-        chrono::DateTime::parse_from_rfc3339(text)
-            .map(|t| self.datetime(t.timestamp_millis()))
-            .unwrap_or_else(|_| text.to_string())
+        kdc_text::when(text)
     }
 
     /// The comparison in words: `≥ 100%`, `> 90%`.

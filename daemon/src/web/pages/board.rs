@@ -125,7 +125,7 @@ fn render(ctx: &Ctx, area: &str, b: &Board, order: Order) -> Markup {
     let body = html! {
         section.card.summary data-required-met=(s.required_met) data-required-total=(s.required_total) data-certified=(s.certified) {
             h1 { (s.name) }
-            p.muted { (s.ward) " · " (s.households) " " (l.m("web-board-active-households")) }
+            p.muted { (s.ward) " · " (l.int(s.households as f64)) " " (l.m("web-board-active-households")) }
             p.big {
                 (l.m("web-met")) " " strong { (s.required_met) "/" (s.required_total) } " " (l.m("web-required-criteria"))
                 @if no_data > 0 {
@@ -204,7 +204,7 @@ fn render(ctx: &Ctx, area: &str, b: &Board, order: Order) -> Markup {
                 details.card.group data-group=(g.group) data-keep=(format!("g:{}", g.group)) {
                     summary {
                         strong { @if g.group.is_empty() { (l.m("web-no-group")) } @else { (g.group) } }
-                        " · " (e.households) " " (l.m("web-households"))
+                        " · " (l.int(e.households as f64)) " " (l.m("web-households"))
                         @if e.declined > 0 { " · " (e.declined) " " (l.m("web-declined")) }
                         " · " (l.m("web-met")) " " (e.required_met) "/" (e.required_total)
                         " " (if e.certified { "✓" } else { "✗" })
@@ -264,7 +264,7 @@ fn criterion(l: L, area: &str, c: &CriterionStatus, hooks: bool) -> Markup {
                 @if c.no_data {
                     (l.m("web-board-nothing-recorded-in-scope-yet"))
                 } @else if c.applicable {
-                    strong { (c.numerator) "/" (c.denominator) } " · " (l.percent(c.numerator, c.denominator))
+                    strong { (l.int(c.numerator as f64)) "/" (l.int(c.denominator as f64)) } " · " (l.percent(c.numerator, c.denominator))
                 } @else {
                     (l.m("web-board-no-household-in-scope"))
                 }

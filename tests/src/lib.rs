@@ -64,12 +64,23 @@ fn check_bin(name: &str) -> PathBuf {
 fn newest_source(name: &str) -> Option<&'static (PathBuf, std::time::SystemTime)> {
     type Newest = std::sync::OnceLock<Option<(PathBuf, std::time::SystemTime)>>;
     static DAEMON: Newest = std::sync::OnceLock::new();
+    static CLI: Newest = std::sync::OnceLock::new();
     static ALL: Newest = std::sync::OnceLock::new();
-    let (cell, dirs): (&Newest, &[&str]) = if name == "kdcd" {
-        (&DAEMON, &["crdt-model/src", "crdt-model/profiles", "daemon/src", "web/assets"])
-    } else {
-        (&ALL, &["crdt-model/src", "crdt-model/profiles", "daemon/src", "web/assets", "cli/src"])
+    // What each binary is built from (kdc links neither the daemon nor its assets).
+    const SHARED: [&str; 6] = [
+        "crdt-model/src",
+        "crdt-model/profiles",
+        "daemon/kdc-api/src",
+        "daemon/kdc-ward/src",
+        "daemon/kdc-text/src",
+        "daemon/kdc-text/locales",
+    ];
+    let (cell, own): (&Newest, &[&str]) = match name {
+        "kdcd" => (&DAEMON, &["daemon/src", "web/assets"]),
+        "kdc" => (&CLI, &["cli/src"]),
+        _ => (&ALL, &["daemon/src", "web/assets", "cli/src"]),
     };
+    let dirs: Vec<&str> = SHARED.iter().chain(own).copied().collect();
     cell.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?.to_path_buf();
         let mut stack: Vec<PathBuf> = dirs.iter().map(|d| root.join(d)).collect();

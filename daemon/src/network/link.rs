@@ -13,6 +13,7 @@
 //! stream's reading side: the peer never writes there, so end of stream or an error means the
 //! peer dropped the stream (it refused a frame, or went away) and the link is down at once.
 
+use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -93,6 +94,118 @@ impl Outbound {
         let payload = codec::encode_frame(frame);
         let size = payload.len() + 4;
         self.tx.send(payload).is_ok().then_some(size)
+    }
+}
+
+/// The sync streams with every peer: ours to it (opened on first use) and its to us, each
+/// numbered so that a report about a replaced stream is told apart. The event loop owns it.
+pub struct Streams {
+    outbound: HashMap<PeerId, Outbound>,
+    /// The peer's stream to us: its number, its reader, and the reader's frame limit.
+    inbound: HashMap<PeerId, (u64, AbortHandle, FrameLimit)>,
+    /// What frames from peers that share no area with this device may hold, over all of them.
+    stranger_budget: Arc<Semaphore>,
+    next: u64,
+    control: libp2p_stream::Control,
+    events: mpsc::Sender<LinkEvent>,
+}
+
+/// What [`Streams::send`] did.
+pub struct Sent {
+    /// Bytes queued (payload and length prefix).
+    pub size: usize,
+    /// The old writer had stopped, losing what it had not written: the sessions that believe
+    /// it sent must start over.
+    pub restarted: bool,
+}
+
+impl Streams {
+    pub fn new(control: libp2p_stream::Control, events: mpsc::Sender<LinkEvent>) -> Streams {
+        Streams {
+            outbound: HashMap::new(),
+            inbound: HashMap::new(),
+            stranger_budget: stranger_budget(),
+            next: 0,
+            control,
+            events,
+        }
+    }
+
+    /// Queues a frame on our stream to `peer`, opening the stream on first use (or again after
+    /// its writer stopped).
+    pub fn send(&mut self, peer: PeerId, frame: &Frame) -> Sent {
+        match self.outbound.get(&peer).map(|out| out.send(frame)) {
+            Some(Some(size)) => Sent { size, restarted: false },
+            stopped_or_none => {
+                self.next += 1;
+                let out = spawn_writer(peer, self.next, self.control.clone(), self.events.clone());
+                let size = out.send(frame).unwrap_or(0);
+                self.outbound.insert(peer, out);
+                Sent { size, restarted: stopped_or_none.is_some() }
+            }
+        }
+    }
+
+    /// A peer opened its sync stream to us; it replaces any earlier one from that peer. True
+    /// when it did: the peer started over (its writer failed, or it is a new process on a new
+    /// connection), so must we, and our writer, which may write to the old connection, goes
+    /// too (the next frame opens a new stream).
+    pub fn accept(&mut self, peer: PeerId, stream: Stream, max_frame: usize) -> bool {
+        self.next += 1;
+        let id = self.next;
+        let limit = FrameLimit::new(max_frame, self.stranger_budget.clone());
+        let reader = spawn_reader(peer, id, stream, limit.clone(), self.events.clone());
+        match self.inbound.insert(peer, (id, reader, limit)) {
+            Some((_, old, _)) => {
+                old.abort();
+                self.outbound.remove(&peer);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Drops both streams with a peer.
+    pub fn drop_peer(&mut self, peer: &PeerId) {
+        self.outbound.remove(peer);
+        self.drop_inbound(peer);
+    }
+
+    /// Drops the peer's stream to us (its reader stops).
+    pub fn drop_inbound(&mut self, peer: &PeerId) {
+        if let Some((_, reader, _)) = self.inbound.remove(peer) {
+            reader.abort();
+        }
+    }
+
+    /// Whether `stream` is the peer's current stream to us.
+    pub fn is_inbound(&self, peer: &PeerId, stream: u64) -> bool {
+        self.inbound.get(peer).is_some_and(|(id, _, _)| *id == stream)
+    }
+
+    /// Forgets the peer's stream to us if `stream` is the current one (it ended); whether it was.
+    pub fn inbound_ended(&mut self, peer: &PeerId, stream: u64) -> bool {
+        let current = self.is_inbound(peer, stream);
+        if current {
+            self.inbound.remove(peer);
+        }
+        current
+    }
+
+    /// Forgets our stream to the peer if `stream` is the current one (it went down); whether it was.
+    pub fn outbound_down(&mut self, peer: &PeerId, stream: u64) -> bool {
+        let current = self.outbound.get(peer).is_some_and(|o| o.stream == stream);
+        if current {
+            self.outbound.remove(peer);
+        }
+        current
+    }
+
+    /// Sets each reader's frame limit to what `limit_of` says of its peer.
+    pub fn set_limits(&self, limit_of: impl Fn(&PeerId) -> usize) {
+        for (peer, (_, _, limit)) in &self.inbound {
+            limit.set(limit_of(peer));
+        }
     }
 }
 

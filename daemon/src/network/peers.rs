@@ -140,6 +140,62 @@ pub fn dead_connections(peers: &HashMap<PeerId, PeerState>, now: Instant) -> Vec
         .collect()
 }
 
+/// The dial policy: which peers to dial now. Roster `members` that are not connected and have
+/// an address (or relays to be reached through) get a turn at once; a member is then retried
+/// with a backoff doubling from [`REDIAL_MIN`] to [`REDIAL_MAX`] (through `jitter`) until
+/// connected, a peer mDNS found is tried once. `skip` are this device and blocked peers,
+/// `live` the peers with a live connection.
+pub fn due_dials(
+    peers: &mut HashMap<PeerId, PeerState>,
+    members: &[PeerId],
+    skip: impl Fn(&PeerId) -> bool,
+    live: &BTreeSet<PeerId>,
+    relays: bool,
+    now: Instant,
+    jitter: impl Fn(Duration) -> Duration,
+) -> Vec<PeerId> {
+    for peer in members {
+        if skip(peer) || live.contains(peer) {
+            continue;
+        }
+        let p = peers.entry(*peer).or_default();
+        if (!p.addrs.is_empty() || relays) && p.next_dial.is_none() {
+            p.next_dial = Some((now, REDIAL_MIN));
+        }
+    }
+    let mut due = Vec::new();
+    for (peer, p) in peers.iter_mut() {
+        let Some((_, backoff)) = p.next_dial.filter(|(t, _)| *t <= now) else { continue };
+        let connected = live.contains(peer);
+        p.next_dial =
+            (members.contains(peer) && !connected).then(|| (now + jitter(backoff), (backoff * 2).min(REDIAL_MAX)));
+        if !connected && !skip(peer) {
+            due.push(*peer);
+        }
+    }
+    due.sort();
+    due
+}
+
+/// The addresses to dial `p` at: its direct ones, and the areas' relay `circuits` when their
+/// turn has come (at most every `backoff_min` to `backoff_max`, doubling; each dial costs the
+/// relay a circuit request). All are dialled at once and the first connection wins.
+pub fn dial_addresses(
+    p: &mut PeerState,
+    circuits: &[Multiaddr],
+    (backoff_min, backoff_max): (Duration, Duration),
+    now: Instant,
+    jitter: impl Fn(Duration) -> Duration,
+) -> Vec<Multiaddr> {
+    let mut addrs: Vec<Multiaddr> = p.addrs.iter().cloned().collect();
+    if !circuits.is_empty() && p.next_relay_dial.is_none_or(|(t, _)| t <= now) {
+        let backoff = p.next_relay_dial.map_or(backoff_min, |(_, b)| b);
+        p.next_relay_dial = Some((now + jitter(backoff), (backoff * 2).min(backoff_max)));
+        addrs.extend(circuits.iter().map(strip_p2p));
+    }
+    addrs
+}
+
 /// An explicit `--peer` address and when to dial it next.
 pub struct Redial {
     pub next: Instant,
@@ -325,5 +381,64 @@ mod tests {
         assert_eq!(dead_connections(&peers, t + Duration::from_secs(7)), vec![(peer, ConnectionId::new_unchecked(7))]);
         peers.get_mut(&peer).unwrap().conns[0].last_pong = None; // Does not speak ping.
         assert!(dead_connections(&peers, t + Duration::from_secs(60)).is_empty());
+    }
+
+    fn addr(port: u16) -> Multiaddr {
+        format!("/ip4/10.0.0.1/tcp/{port}").parse().unwrap()
+    }
+
+    #[test]
+    fn members_are_redialled_with_a_doubling_backoff_and_mdns_peers_once() {
+        let t0 = Instant::now();
+        let (member, found, blocked, bare) = (PeerId::random(), PeerId::random(), PeerId::random(), PeerId::random());
+        let mut peers: HashMap<PeerId, PeerState> = HashMap::new();
+        peers.entry(member).or_default().addrs.insert(addr(1));
+        peers.entry(blocked).or_default().addrs.insert(addr(2));
+        // mDNS found it: one turn, now.
+        peers.entry(found).or_default().next_dial = Some((t0, REDIAL_MIN));
+        let members = [member, blocked, bare];
+        let skip = |p: &PeerId| *p == blocked;
+        let live = BTreeSet::new();
+        let same = |d: Duration| d;
+        let mut due = due_dials(&mut peers, &members, skip, &live, false, t0, same);
+        due.sort();
+        let mut want = vec![member, found];
+        want.sort();
+        assert_eq!(
+            due, want,
+            "the member with an address and the peer mDNS found; not the blocked one, not one with no address"
+        );
+        assert_eq!(peers[&member].next_dial, Some((t0 + REDIAL_MIN, REDIAL_MIN * 2)), "a member is retried");
+        assert_eq!(peers[&found].next_dial, None, "a peer mDNS found is tried once");
+        // Before its turn, nothing; at its turn, again, with the backoff doubled up to the cap.
+        assert!(due_dials(&mut peers, &members, skip, &live, false, t0 + REDIAL_MIN / 2, same).is_empty());
+        assert_eq!(due_dials(&mut peers, &members, skip, &live, false, t0 + REDIAL_MIN, same), vec![member]);
+        assert_eq!(peers[&member].next_dial.unwrap().1, REDIAL_MAX.min(REDIAL_MIN * 4));
+        // Connected: its turn passes without a dial and no next turn is set.
+        let live: BTreeSet<PeerId> = [member].into();
+        let later = t0 + Duration::from_secs(60);
+        assert!(due_dials(&mut peers, &members, skip, &live, false, later, same).is_empty());
+        assert_eq!(peers[&member].next_dial, None);
+        // With relays, a member with no address is dialled too (through them).
+        assert_eq!(due_dials(&mut peers, &members, skip, &BTreeSet::new(), true, later, same).len(), 2);
+    }
+
+    #[test]
+    fn relay_circuits_are_dialled_at_most_on_their_own_backoff() {
+        let t0 = Instant::now();
+        let mut p = PeerState::default();
+        p.addrs.insert(addr(1));
+        let relay: Multiaddr =
+            "/ip4/203.0.113.7/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN/p2p-circuit"
+                .parse()
+                .unwrap();
+        let bounds = (Duration::from_secs(15), Duration::from_secs(120));
+        let first = dial_addresses(&mut p, std::slice::from_ref(&relay), bounds, t0, |d| d);
+        assert_eq!(first.len(), 2, "direct and through the relay: {first:?}");
+        let soon = dial_addresses(&mut p, std::slice::from_ref(&relay), bounds, t0 + Duration::from_secs(5), |d| d);
+        assert_eq!(soon, vec![addr(1)], "the relay again only after its backoff");
+        let later = dial_addresses(&mut p, std::slice::from_ref(&relay), bounds, t0 + Duration::from_secs(15), |d| d);
+        assert_eq!(later.len(), 2);
+        assert_eq!(p.next_relay_dial.unwrap().1, Duration::from_secs(60), "15 s, then 30 s, then 60 s");
     }
 }

@@ -30,7 +30,7 @@ use tokio_util::sync::CancellationToken;
 use super::behaviour::{Behaviour, BehaviourEvent, build_swarm};
 use super::codec::{self, Frame, Request, Response};
 use super::joins::{Asked, Joins};
-use super::link::{self, LinkEvent, Outbound};
+use super::link::{self, LinkEvent};
 use super::peers::{
     self, Conn, MDNS_DEFER, PeerState, REDIAL_MAX, REDIAL_MIN, Redial, is_dialable, is_relayed, jitter, now_ms,
     peer_of, strip_p2p,
@@ -118,15 +118,8 @@ struct EventLoop {
     internal_tx: mpsc::UnboundedSender<Internal>,
     /// Per (peer, area) sync bookkeeping.
     sessions: Sessions<PeerId, SyncSession>,
-    control: libp2p_stream::Control,
-    link_tx: mpsc::Sender<LinkEvent>,
-    /// Our outbound sync stream to each peer (opened on first use).
-    outbound: HashMap<PeerId, Outbound>,
-    /// The peer's sync stream to us: its number, its reader, and the reader's frame limit.
-    inbound: HashMap<PeerId, (u64, tokio::task::AbortHandle, link::FrameLimit)>,
-    /// What frames from peers that share no area with this device may hold, over all of them.
-    stranger_budget: std::sync::Arc<tokio::sync::Semaphore>,
-    next_stream: u64,
+    /// The sync streams with each peer.
+    streams: link::Streams,
     joins: Joins,
     /// Join requests waiting for the joiner's release (its identify).
     asked: Asked<Request, ResponseChannel<Response>>,
@@ -168,12 +161,7 @@ pub fn spawn(
         data_dir: config.data_dir.clone(),
         internal_tx,
         sessions: Sessions::new(),
-        control,
-        link_tx,
-        outbound: HashMap::new(),
-        inbound: HashMap::new(),
-        stranger_budget: link::stranger_budget(),
-        next_stream: 0,
+        streams: link::Streams::new(control, link_tx),
         joins: Joins::default(),
         asked: Asked::default(),
         identified: HashSet::new(),
@@ -281,11 +269,7 @@ impl EventLoop {
                 }
             }
             Action::ListShared(peer) => self.sync_shared(peer),
-            Action::DropStream(peer) => {
-                if let Some((_, reader, _)) = self.inbound.remove(&peer) {
-                    reader.abort();
-                }
-            }
+            Action::DropStream(peer) => self.streams.drop_inbound(&peer),
             Action::Adopted { area, .. } => {
                 self.refresh_rosters();
                 self.joins.arrived(&area);
@@ -673,32 +657,19 @@ impl EventLoop {
             // Disconnected meanwhile: the reconnect starts fresh sessions.
             return;
         }
-        let size = match self.outbound.get(&peer).map(|out| out.send(&frame)) {
-            Some(Some(size)) => size,
-            stopped_or_none => {
-                if stopped_or_none.is_some() {
-                    // The writer stopped: what it had not written is lost, so the sessions that
-                    // believe it sent start over, now (its own report will name a stream no
-                    // longer current).
-                    self.feed(Input::LinkDown(peer));
-                }
-                self.next_stream += 1;
-                let out = link::spawn_writer(peer, self.next_stream, self.control.clone(), self.link_tx.clone());
-                let size = out.send(&frame).unwrap_or(0);
-                self.outbound.insert(peer, out);
-                size
-            }
-        };
+        let link::Sent { size, restarted } = self.streams.send(peer, &frame);
+        if restarted {
+            // The writer stopped: what it had not written is lost, so the sessions that believe
+            // it sent start over, now (its own report will name a stream no longer current).
+            self.feed(Input::LinkDown(peer));
+        }
         tracing::trace!(%peer, size, "frame sent");
         self.peers.entry(peer).or_default().bytes_sent += size as u64;
     }
 
     /// Drops both sync streams with a peer (its sessions are the state machine's business).
     fn drop_streams(&mut self, peer: PeerId) {
-        self.outbound.remove(&peer);
-        if let Some((_, reader, _)) = self.inbound.remove(&peer) {
-            reader.abort();
-        }
+        self.streams.drop_peer(&peer);
     }
 
     /// A peer opened its sync stream to us; it replaces any earlier one from that peer.
@@ -706,16 +677,7 @@ impl EventLoop {
         if self.blocked.contains(&peer) {
             return; // Dropped: the connection is on its way out too.
         }
-        self.next_stream += 1;
-        let id = self.next_stream;
-        let limit = link::FrameLimit::new(self.frame_limit(&peer), self.stranger_budget.clone());
-        let reader = link::spawn_reader(peer, id, stream, limit.clone(), self.link_tx.clone());
-        if let Some((_, old, _)) = self.inbound.insert(peer, (id, reader, limit)) {
-            // The peer started over (its writer failed, or it is a new process on a new
-            // connection): so do we, and our writer, which may write to the old connection,
-            // goes too; the next frame opens a new stream.
-            old.abort();
-            self.outbound.remove(&peer);
+        if self.streams.accept(peer, stream, self.frame_limit(&peer)) {
             self.feed(Input::LinkDown(peer));
         }
     }
@@ -723,7 +685,7 @@ impl EventLoop {
     fn handle_link(&mut self, event: LinkEvent) {
         match event {
             LinkEvent::Frame { peer, stream, frame, size, .. } => {
-                if self.inbound.get(&peer).is_none_or(|(id, _, _)| *id != stream) {
+                if !self.streams.is_inbound(&peer, stream) {
                     return; // From a stream since replaced.
                 }
                 self.peers.entry(peer).or_default().bytes_received += size as u64;
@@ -745,10 +707,9 @@ impl EventLoop {
                 }
             }
             LinkEvent::InboundEnded { peer, stream, error } => {
-                if self.inbound.get(&peer).is_none_or(|(id, _, _)| *id != stream) {
+                if !self.streams.inbound_ended(&peer, stream) {
                     return;
                 }
-                self.inbound.remove(&peer);
                 match error {
                     // Garbage, an oversized frame: the stream is dropped; start over with this peer.
                     Some(e) => tracing::warn!(%peer, error = %e, "bad sync stream from peer; its sessions are reset"),
@@ -757,10 +718,9 @@ impl EventLoop {
                 self.feed(Input::LinkDown(peer));
             }
             LinkEvent::OutboundDown { peer, stream, error, unsupported } => {
-                if self.outbound.get(&peer).is_none_or(|o| o.stream != stream) {
+                if !self.streams.outbound_down(&peer, stream) {
                     return;
                 }
-                self.outbound.remove(&peer);
                 if unsupported {
                     tracing::warn!(%peer, %error, "cannot sync with this peer");
                     return;
@@ -975,15 +935,9 @@ impl EventLoop {
         if self.live(&peer) {
             return;
         }
-        let now = Instant::now();
         let circuits = if self.relays.is_relay(&peer) { Vec::new() } else { self.relays.circuits_for(peer) };
         let p = self.peers.entry(peer).or_default();
-        let mut addrs: Vec<Multiaddr> = p.addrs.iter().cloned().collect();
-        if !circuits.is_empty() && p.next_relay_dial.is_none_or(|(t, _)| t <= now) {
-            let backoff = p.next_relay_dial.map_or(RELAY_DIAL_MIN, |(_, b)| b);
-            p.next_relay_dial = Some((now + jitter(backoff), (backoff * 2).min(RELAY_DIAL_MAX)));
-            addrs.extend(circuits.iter().map(strip_p2p));
-        }
+        let addrs = peers::dial_addresses(p, &circuits, (RELAY_DIAL_MIN, RELAY_DIAL_MAX), Instant::now(), jitter);
         if addrs.is_empty() {
             return;
         }
@@ -1045,32 +999,13 @@ impl EventLoop {
     fn dial_due(&mut self, now: Instant) {
         let local = *self.swarm.local_peer_id();
         let members: Vec<PeerId> = self.names.keys().filter_map(|p| PeerId::from_str(p).ok()).collect();
-        for peer in members {
-            if peer == local || self.blocked.contains(&peer) || self.live(&peer) {
-                continue;
-            }
-            let relays = !self.relays.is_empty();
-            let p = self.peers.entry(peer).or_default();
-            if (!p.addrs.is_empty() || relays) && p.next_dial.is_none() {
-                p.next_dial = Some((now, REDIAL_MIN));
-            }
-        }
-        let due: Vec<PeerId> = self
-            .peers
-            .iter()
-            .filter(|(_, p)| p.next_dial.is_some_and(|(t, _)| t <= now))
-            .map(|(peer, _)| *peer)
-            .collect();
-        for peer in due {
-            let connected = self.live(&peer);
-            let member = self.names.contains_key(&peer.to_string());
-            let p = self.peers.get_mut(&peer).expect("listed above");
-            let (_, backoff) = p.next_dial.expect("due");
-            // Members are retried until connected; a peer mDNS found, once.
-            p.next_dial = (member && !connected).then(|| (now + jitter(backoff), (backoff * 2).min(REDIAL_MAX)));
-            if !connected && !self.blocked.contains(&peer) {
-                self.dial_peer(peer);
-            }
+        let live: BTreeSet<PeerId> =
+            members.iter().chain(self.peers.keys()).filter(|p| self.live(p)).copied().collect();
+        let blocked = &self.blocked;
+        let relays = !self.relays.is_empty();
+        let skip = |p: &PeerId| *p == local || blocked.contains(p);
+        for peer in peers::due_dials(&mut self.peers, &members, skip, &live, relays, now, jitter) {
+            self.dial_peer(peer);
         }
     }
 
@@ -1154,12 +1089,7 @@ impl EventLoop {
 
     /// Applies what the rosters, explicit peers and joins say to every reader's frame limit.
     fn update_limits(&mut self) {
-        let limits: Vec<(PeerId, usize)> = self.inbound.keys().map(|p| (*p, self.frame_limit(p))).collect();
-        for (peer, max) in limits {
-            if let Some((_, _, limit)) = self.inbound.get(&peer) {
-                limit.set(max);
-            }
-        }
+        self.streams.set_limits(|peer| self.frame_limit(peer));
     }
 
     fn note_refusal(&mut self, peer: PeerId, area: &str, by: &str, reason: &str) {

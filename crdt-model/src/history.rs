@@ -26,7 +26,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::area::{Area, rfc3339};
 use crate::error::ModelError;
-use crate::eval::Evaluation;
 use crate::schema::{self, Slot};
 
 pub use crate::eval::DayStatus;
@@ -214,23 +213,7 @@ pub fn daily(
         ends.push((date, count, heads.iter().copied().collect()));
     }
     // Each day is read on its own, so the days are shared out among the cores.
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(ends.len()).max(1);
-    let mut evaluated: Vec<Result<Evaluation, ModelError>> = Vec::with_capacity(ends.len());
-    std::thread::scope(|s| {
-        let ends = &ends;
-        let parts: Vec<_> = (0..workers)
-            .map(|w| {
-                s.spawn(move || {
-                    ends.iter().skip(w).step_by(workers).map(|(_, _, at)| area.evaluation_at(at)).collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        let mut parts: Vec<std::vec::IntoIter<_>> =
-            parts.into_iter().map(|p| p.join().expect("a day's evaluation panicked").into_iter()).collect();
-        for i in 0..ends.len() {
-            evaluated.push(parts[i % workers].next().expect("one result per day"));
-        }
-    });
+    let evaluated = crate::par::map(&ends, |(_, _, at)| area.evaluation_at(at));
     let mut out = Vec::with_capacity(ends.len());
     for ((date, count, _), evaluation) in ends.into_iter().zip(evaluated) {
         out.push(DayStatus { date: date.format("%Y-%m-%d").to_string(), changes: count, evaluation: evaluation? });

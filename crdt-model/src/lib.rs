@@ -21,6 +21,7 @@ pub mod error;
 pub mod eval;
 pub mod history;
 pub mod ids;
+pub mod par;
 pub mod profile;
 pub mod schema;
 pub mod snapshot;

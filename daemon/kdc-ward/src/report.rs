@@ -183,15 +183,7 @@ pub fn ward_rows(statuses: &[Status]) -> Vec<WardRow> {
 /// Every area's status, evaluated on as many threads as there are cores (reading thousands of
 /// households out of their documents is the expensive part), in the areas' order.
 fn statuses(areas: &[Area]) -> Vec<Status> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(areas.len()).max(1);
-    let chunk = areas.len().div_ceil(workers).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = areas
-            .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(Area::status).collect::<Vec<_>>()))
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("evaluation does not panic")).collect()
-    })
+    crdt_model::par::map(areas, Area::status)
 }
 
 // ---- text -----------------------------------------------------------------------------------

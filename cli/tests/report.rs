@@ -391,9 +391,11 @@ fn openpyxl() -> Result<PathBuf, String> {
 fn xlsx_prints_on_a4_landscape_one_page_wide_with_its_headers_repeated() {
     let python = match openpyxl() {
         Ok(p) => p,
-        Err(why) if std::env::var_os("CI").is_some() => panic!("cannot check the XLSX page setup: {why}"),
         Err(why) => {
-            eprintln!("SKIPPED xlsx_prints_on_a4_landscape_one_page_wide_with_its_headers_repeated: {why}");
+            assert!(!kdc_skip::can_run(
+                "xlsx_prints_on_a4_landscape_one_page_wide_with_its_headers_repeated",
+                Err(why)
+            ));
             return;
         }
     };

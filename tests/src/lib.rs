@@ -136,14 +136,7 @@ impl Output {
 /// cannot, it says so on stderr and answers false — except under CI (`CI=true`), where a test
 /// that cannot run fails instead of passing quietly.
 pub fn can_run(test: &str, ready: Result<(), String>) -> bool {
-    match ready {
-        Ok(()) => true,
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("{test} cannot run under CI: {why}"),
-        Err(why) => {
-            eprintln!("SKIPPED {test}: {why}");
-            false
-        }
-    }
+    kdc_skip::can_run(test, ready)
 }
 
 /// The web folder's npm packages (playwright-core, axe-core, the official JavaScript

@@ -316,6 +316,13 @@ impl Drop for Wan {
     }
 }
 
+/// Waits until `cond` holds, checking it after each event of any of `daemons` (their
+/// `/v1/events`, read from inside their namespaces) and at least every second.
+pub fn wait_on(daemons: &[&NsDaemon], timeout: Duration, cond: impl FnMut() -> bool) -> bool {
+    crate::Events::of_daemons(daemons.iter().map(|d| (d.dir.clone(), Some(d.ns.clone()))).collect())
+        .wait_until(timeout, cond)
+}
+
 /// A `kdcd` inside a namespace, with mDNS on (as users run it), listening on all interfaces.
 pub struct NsDaemon {
     pub ns: String,

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use kdc_tests::netns::{Lan, NsDaemon, available};
-use kdc_tests::{Json, wait_until};
+use kdc_tests::Json;
+use kdc_tests::netns::{Lan, NsDaemon, available, wait_on};
 
 const AREA: &str = "lan-area";
 
@@ -27,13 +27,15 @@ fn daemons_on_a_lan_find_each_other_by_mdns_and_converge() {
     }
     // No --peer, no `peer add`: only mDNS brings them together.
     assert!(
-        wait_until(Duration::from_secs(60), || rest.iter().all(|d| d.status(AREA).is_some())),
+        wait_on(&daemons.iter().collect::<Vec<_>>(), Duration::from_secs(60), || rest
+            .iter()
+            .all(|d| d.status(AREA).is_some())),
         "members did not receive the area over mDNS-discovered connections"
     );
     for (i, d) in daemons.iter().enumerate() {
         d.json(&["household", "add", "--consent", "verbal", AREA, &format!("H{i}"), "members=2", "internet=yes"]);
     }
-    let converged = wait_until(Duration::from_secs(60), || {
+    let converged = wait_on(&daemons.iter().collect::<Vec<_>>(), Duration::from_secs(60), || {
         let s: Vec<Option<Json>> = daemons.iter().map(|d| d.status(AREA)).collect();
         s[0].as_ref().is_some_and(|x| x["households"] == 3) && s.iter().all(|x| x == &s[0])
     });

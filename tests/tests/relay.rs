@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use kdc_tests::netns::{NsDaemon, Wan, available};
-use kdc_tests::{Json, wait_until};
+use kdc_tests::Json;
+use kdc_tests::netns::{NsDaemon, Wan, available, wait_on};
 
 const AREA: &str = "khu-xa";
 use kdc_tests::netns::RELAY_PORT;
@@ -68,11 +68,19 @@ fn team(head: &NsDaemon, member: &NsDaemon, relay_addrs: &[&str]) {
     for r in relay_addrs {
         head.json(&["area", "relay", "add", AREA, r]);
     }
-    assert!(wait_until(Duration::from_secs(30), || reserved(head)), "head holds no reservation: {}", relays(head));
+    assert!(
+        wait_on(&[head], Duration::from_secs(30), || reserved(head)),
+        "head holds no reservation: {}",
+        relays(head)
+    );
     let token = head.json(&["invite", AREA])["token"].as_str().unwrap().to_string();
     let (code, out, err) = member.kdc(&["--json", "join", &token]);
     assert_eq!(code, 0, "join through the relay failed: {out} {err}");
-    assert!(wait_until(Duration::from_secs(30), || reserved(member)), "member learnt no relay: {}", relays(member));
+    assert!(
+        wait_on(&[member], Duration::from_secs(30), || reserved(member)),
+        "member learnt no relay: {}",
+        relays(member)
+    );
 }
 
 /// Each side writes a household; both end with both.
@@ -80,7 +88,7 @@ fn converge_both_ways(a: &NsDaemon, b: &NsDaemon, n: usize) {
     let want = households(a).max(0) + 2;
     a.json(&["household", "add", "--consent", "verbal", AREA, &format!("A{n}"), "--address", MARKER, "members=3"]);
     b.json(&["household", "add", "--consent", "verbal", AREA, &format!("B{n}"), "members=2"]);
-    let ok = wait_until(Duration::from_secs(60), || {
+    let ok = wait_on(&[a, b], Duration::from_secs(60), || {
         let (x, y) = (households(a), households(b));
         x == want && y == want && a.status(AREA) == b.status(AREA)
     });
@@ -130,7 +138,7 @@ fn behind_two_port_keeping_nats_phones_join_through_the_relay_and_end_direct() {
     converge_both_ways(&a, &b, 1);
     let (pa, pb) = (a.peer_id(), b.peer_id());
     // Hole punching replaces the relayed connection with a direct one, on both sides.
-    let direct = wait_until(Duration::from_secs(45), || {
+    let direct = wait_on(&[&a, &b], Duration::from_secs(45), || {
         via(&a, &pb).as_deref() == Some("direct") && via(&b, &pa).as_deref() == Some("direct")
     });
     assert!(
@@ -190,16 +198,24 @@ fn a_phone_moves_from_the_community_wifi_to_mobile_data_and_back() {
     team(&a, &b, &[&raddr]);
     let (pa, pb) = (a.peer_id(), b.peer_id());
     let both = |v: &str| via(&a, &pb).as_deref() == Some(v) && via(&b, &pa).as_deref() == Some(v);
-    assert!(wait_until(Duration::from_secs(30), || both("direct")), "not direct on the Wi-Fi: {}", a.json(&["peers"]));
+    assert!(
+        wait_on(&[&a, &b], Duration::from_secs(30), || both("direct")),
+        "not direct on the Wi-Fi: {}",
+        a.json(&["peers"])
+    );
     converge_both_ways(&a, &b, 1);
     // A leaves the community house: its Wi-Fi link goes; it is still online through mobile data.
     kdc_tests::netns::sh(&["ip", "link", "set", &wifi[0], "down"]);
-    assert!(wait_until(Duration::from_secs(45), || both("relay")), "not relayed after leaving: {}", a.json(&["peers"]));
+    assert!(
+        wait_on(&[&a, &b], Duration::from_secs(45), || both("relay")),
+        "not relayed after leaving: {}",
+        a.json(&["peers"])
+    );
     converge_both_ways(&a, &b, 2);
     // And back: direct again, the relayed connection gives way.
     kdc_tests::netns::sh(&["ip", "link", "set", &wifi[0], "up"]);
     assert!(
-        wait_until(Duration::from_secs(90), || both("direct")),
+        wait_on(&[&a, &b], Duration::from_secs(90), || both("direct")),
         "not direct after coming back: {}",
         a.json(&["peers"])
     );
@@ -253,15 +269,15 @@ fn a_hub_carries_the_days_work_between_phones_never_online_together() {
     }
     b.stop(false);
     a.json(&["household", "add", "--consent", "verbal", AREA, "A1", "members=3"]);
-    assert!(wait_until(Duration::from_secs(30), || households(&hub) == 1), "the hub did not get A1");
+    assert!(wait_on(&[&hub], Duration::from_secs(30), || households(&hub) == 1), "the hub did not get A1");
     a.stop(false);
     b.start_again();
-    assert!(wait_until(Duration::from_secs(30), || households(&b) == 1), "B did not get A1 from the hub");
+    assert!(wait_on(&[&b], Duration::from_secs(30), || households(&b) == 1), "B did not get A1 from the hub");
     b.json(&["household", "add", "--consent", "verbal", AREA, "B1", "members=2"]);
-    assert!(wait_until(Duration::from_secs(30), || households(&hub) == 2));
+    assert!(wait_on(&[&hub], Duration::from_secs(30), || households(&hub) == 2));
     b.stop(false);
     a.start_again();
-    assert!(wait_until(Duration::from_secs(30), || households(&a) == 2), "A did not get B1 from the hub");
+    assert!(wait_on(&[&a], Duration::from_secs(30), || households(&a) == 2), "A did not get B1 from the hub");
 }
 
 #[test]

@@ -9,8 +9,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use kdc_tests::netns::{Lan, NsDaemon, available};
-use kdc_tests::wait_until;
+use kdc_tests::netns::{Lan, NsDaemon, available, wait_on};
 
 const AREA: &str = "wifi-area";
 
@@ -23,10 +22,11 @@ fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
 }
 
-/// Waits up to `limit` for `cond`; the time it took, or `None`.
-fn time_until(limit: Duration, mut cond: impl FnMut() -> bool) -> Option<f64> {
+/// Waits up to `limit` for `cond`, checked after each event of `daemons`; the time it took, or
+/// `None`.
+fn time_until(daemons: &[&NsDaemon], limit: Duration, mut cond: impl FnMut() -> bool) -> Option<f64> {
     let t0 = Instant::now();
-    wait_until(limit, &mut cond).then(|| t0.elapsed().as_secs_f64())
+    wait_on(daemons, limit, &mut cond).then(|| t0.elapsed().as_secs_f64())
 }
 
 /// Two phones on one Wi-Fi, mDNS only, both daemons started at the same moment, the member
@@ -48,7 +48,7 @@ fn mdns_only_simultaneous_start_converges() {
         let t0 = Instant::now();
         a.json(&["area", "create", AREA, "--name", "Wi-Fi", "--ward", "P"]);
         a.json(&["member", "add", AREA, &b.peer_id(), "--name", "Bình"]);
-        let ok = wait_until(Duration::from_secs(30), || b.status(AREA).is_some());
+        let ok = wait_on(&[&b], Duration::from_secs(30), || b.status(AREA).is_some());
         let secs = t0.elapsed().as_secs_f64();
         eprintln!("mdns run {run}: {}", if ok { format!("area on B after {secs:.2} s") } else { "NEVER".into() });
         assert!(ok, "run {run}: B never received the area over mDNS");
@@ -78,7 +78,7 @@ fn restart_behind_a_cut_link_resyncs_soon() {
         let mut b = NsDaemon::start(&lan.namespaces[1], "Phone");
         a.json(&["area", "create", AREA, "--name", "Wi-Fi", "--ward", "P"]);
         a.json(&["member", "add", AREA, &b.peer_id(), "--name", "Phone"]);
-        assert!(wait_until(Duration::from_secs(30), || b.status(AREA).is_some()), "first sync");
+        assert!(wait_on(&[&b], Duration::from_secs(30), || b.status(AREA).is_some()), "first sync");
         // The link goes; the phone's daemon restarts and records a visit meanwhile.
         lan.set_link(1, false);
         b.stop(false);
@@ -86,7 +86,7 @@ fn restart_behind_a_cut_link_resyncs_soon() {
         b.json(&["household", "add", "--consent", "verbal", AREA, &format!("CUT-{run}"), "members=2", "internet=yes"]);
         std::thread::sleep(Duration::from_secs(cut_secs));
         lan.set_link(1, true);
-        let took = time_until(Duration::from_secs(60), || a.status(AREA).is_some_and(|s| s["households"] == 1));
+        let took = time_until(&[&a], Duration::from_secs(60), || a.status(AREA).is_some_and(|s| s["households"] == 1));
         eprintln!(
             "cut run {run}: {}",
             took.map_or("NEVER".into(), |t| format!("resynced {t:.2} s after the link returned"))
@@ -159,7 +159,8 @@ fn four_devices(share: f64, delay: Option<(u64, u64)>) {
         for d in &daemons[1..] {
             daemons[0].json(&["member", "add", AREA, &d.peer_id(), "--name", &d.name]);
         }
-        let ok = wait_until(Duration::from_secs(90), || daemons[1..].iter().all(|d| d.status(AREA).is_some()));
+        let all: Vec<&NsDaemon> = daemons.iter().collect();
+        let ok = wait_on(&all, Duration::from_secs(90), || daemons[1..].iter().all(|d| d.status(AREA).is_some()));
         assert!(ok, "run {run}: the area did not reach every member with {label}");
         let reached = t0.elapsed().as_secs_f64();
         // The four record at once, each its own households one after another.
@@ -184,7 +185,7 @@ fn four_devices(share: f64, delay: Option<(u64, u64)>) {
         let total = 4 * writes;
         let mut dumped = false;
         let t1 = Instant::now();
-        let took = time_until(Duration::from_secs(90), || {
+        let took = time_until(&all, Duration::from_secs(90), || {
             let s: Vec<_> = daemons.iter().map(|d| d.status(AREA)).collect();
             let done = s[0].as_ref().is_some_and(|x| x["households"] == total) && s.iter().all(|x| x == &s[0]);
             if !done && !dumped && t1.elapsed() > Duration::from_secs(3) {
@@ -295,7 +296,7 @@ fn partition_heal_converges_and_its_bytes_are_counted() {
     let b = NsDaemon::start(&lan.namespaces[1], "B");
     a.json(&["area", "create", AREA, "--name", "Wi-Fi", "--ward", "P"]);
     a.json(&["member", "add", AREA, &b.peer_id(), "--name", "B"]);
-    assert!(wait_until(Duration::from_secs(30), || b.status(AREA).is_some()), "first sync");
+    assert!(wait_on(&[&b], Duration::from_secs(30), || b.status(AREA).is_some()), "first sync");
     lan.set_link(1, false);
     for i in 0..each {
         for (d, tag) in [(&a, "A"), (&b, "B")] {
@@ -317,12 +318,12 @@ fn partition_heal_converges_and_its_bytes_are_counted() {
     // Both sides find the dead connection (ping), as they do during a longer cut; what was
     // written into it is then lost with it rather than delivered late.
     let apart = |d: &NsDaemon| d.json(&["peers"]).as_array().unwrap().iter().all(|p| p["connected"] == false);
-    let found = time_until(Duration::from_secs(30), || apart(&a) && apart(&b));
+    let found = time_until(&[&a, &b], Duration::from_secs(30), || apart(&a) && apart(&b));
     eprintln!("dead connection closed on both sides {found:?} s after the last write");
     assert!(found.is_some(), "the dead connection was not found within 30 s");
     let before = stream_bytes(&a);
     lan.set_link(1, true);
-    let took = time_until(Duration::from_secs(60), || {
+    let took = time_until(&[&a, &b], Duration::from_secs(60), || {
         let (sa, sb) = (a.status(AREA), b.status(AREA));
         sa.as_ref().is_some_and(|s| s["households"] == 2 * each) && sa == sb
     })

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crdt_model::snapshot;
-use kdc_tests::netns::{Lan, NsDaemon, available};
-use kdc_tests::{Json, wait_until};
+use kdc_tests::netns::{Lan, NsDaemon, available, wait_on};
+use kdc_tests::Json;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -47,7 +47,7 @@ fn five_daemons_with_restarts_and_cut_links_lose_nothing() {
         daemons[0].json(&["member", "add", AREA, &id, "--name", names[i]]);
     }
     assert!(
-        wait_until(Duration::from_secs(60), || daemons.iter().all(|d| d.status(AREA).is_some())),
+        wait_on(&daemons.iter().collect::<Vec<_>>(), Duration::from_secs(60), || daemons.iter().all(|d| d.status(AREA).is_some())),
         "not every member received the area"
     );
 
@@ -154,7 +154,7 @@ fn five_daemons_with_restarts_and_cut_links_lose_nothing() {
     assert_eq!(refused, 0, "a running daemon refused a valid write");
 
     let heal = Instant::now();
-    let converged = wait_until(Duration::from_secs(120), || {
+    let converged = wait_on(&daemons.iter().collect::<Vec<_>>(), Duration::from_secs(120), || {
         let s: Vec<Option<Json>> = daemons.iter().map(|d| d.status(AREA)).collect();
         s[0].as_ref().is_some_and(|x| x["households"] == acked.len()) && s.iter().all(|x| x == &s[0])
     });
@@ -186,7 +186,8 @@ fn five_daemons_with_restarts_and_cut_links_lose_nothing() {
     let long = daemons[0].pid().and_then(rss_kib).expect("RSS of the daemon that ran throughout");
     daemons[1].stop(false);
     daemons[1].start_again();
-    let fresh_converged = wait_until(Duration::from_secs(60), || daemons[1].status(AREA) == daemons[0].status(AREA));
+    let fresh_converged =
+        wait_on(&[&daemons[0], &daemons[1]], Duration::from_secs(60), || daemons[1].status(AREA) == daemons[0].status(AREA));
     assert!(fresh_converged, "the restarted daemon did not load the area");
     let fresh = daemons[1].pid().and_then(rss_kib).expect("RSS of the fresh daemon");
     eprintln!(

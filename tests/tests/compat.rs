@@ -83,7 +83,10 @@ fn a_team_on_two_releases_keeps_working() {
         "the older device's edit did not arrive"
     );
     assert!(
-        events.wait_until(CONVERGE, || old.kdc(&["--json", "household", "show", "khu-moi", "N1"]).stdout.contains("\"no\"")),
+        events.wait_until(CONVERGE, || old
+            .kdc(&["--json", "household", "show", "khu-moi", "N1"])
+            .stdout
+            .contains("\"no\"")),
         "this device's edit did not reach the older one"
     );
 

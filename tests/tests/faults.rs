@@ -399,7 +399,7 @@ fn disk_full_refuses_writes_keeps_reads_and_recovers() {
     assert!(d.running());
 
     // The peer converges on what was acknowledged, and never sees a refused change.
-    let converged = wait_until(CONVERGE, || {
+    let converged = peer.wait_until(CONVERGE, || {
         let out = peer.kdc(&["--json", "household", "list", AREA, "--archived"]);
         out.code == 0 && {
             let mut got: Vec<String> =

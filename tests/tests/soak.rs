@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crdt_model::snapshot;
-use kdc_tests::netns::{Lan, NsDaemon, available, wait_on};
 use kdc_tests::Json;
+use kdc_tests::netns::{Lan, NsDaemon, available, wait_on};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -47,7 +47,9 @@ fn five_daemons_with_restarts_and_cut_links_lose_nothing() {
         daemons[0].json(&["member", "add", AREA, &id, "--name", names[i]]);
     }
     assert!(
-        wait_on(&daemons.iter().collect::<Vec<_>>(), Duration::from_secs(60), || daemons.iter().all(|d| d.status(AREA).is_some())),
+        wait_on(&daemons.iter().collect::<Vec<_>>(), Duration::from_secs(60), || daemons
+            .iter()
+            .all(|d| d.status(AREA).is_some())),
         "not every member received the area"
     );
 
@@ -186,8 +188,9 @@ fn five_daemons_with_restarts_and_cut_links_lose_nothing() {
     let long = daemons[0].pid().and_then(rss_kib).expect("RSS of the daemon that ran throughout");
     daemons[1].stop(false);
     daemons[1].start_again();
-    let fresh_converged =
-        wait_on(&[&daemons[0], &daemons[1]], Duration::from_secs(60), || daemons[1].status(AREA) == daemons[0].status(AREA));
+    let fresh_converged = wait_on(&[&daemons[0], &daemons[1]], Duration::from_secs(60), || {
+        daemons[1].status(AREA) == daemons[0].status(AREA)
+    });
     assert!(fresh_converged, "the restarted daemon did not load the area");
     let fresh = daemons[1].pid().and_then(rss_kib).expect("RSS of the fresh daemon");
     eprintln!(

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kdc_tests::previous::{OtherDaemon, Release};
-use kdc_tests::{Daemon, Json, bin, http, wait_until, web_get, web_login};
+use kdc_tests::{Daemon, Events, Json, bin, http, wait_until, web_get, web_login};
 
 const AREA: &str = "khu-cap-nhat";
 const WAIT: Duration = Duration::from_secs(30);
@@ -151,7 +151,9 @@ fn a_newer_release_travels_from_a_teammate_and_only_a_good_one_is_installed() {
     b.kdc(&["area", "create", AREA, "--name", "Khu cập nhật", "--ward", "Phường 1"]).ok();
     b.kdc(&["member", "add", AREA, &a_id, "--name", "An"]).ok();
     a.kdc(&["peer", "add", &b.dial_addr()]).ok();
-    assert!(wait_until(WAIT, || offers(&a).len() == 3), "offers never arrived: {:?}", offers(&a));
+    // Waits look again after each event of either daemon (reconnecting across a's restarts).
+    let events = Events::of_all(&[&a.data_dir, &b.data_dir]);
+    assert!(events.wait_until(WAIT, || offers(&a).len() == 3), "offers never arrived: {:?}", offers(&a));
     assert_eq!(offers(&a), vec!["9.0.0".to_string(), "8.0.0".into(), current.to_string()]);
     assert_eq!(peer_version(&b, &a_id), "0.1.9");
 
@@ -200,14 +202,17 @@ fn a_newer_release_travels_from_a_teammate_and_only_a_good_one_is_installed() {
     let done = a.json(&["update", "--yes", "--release", current]);
     assert_eq!(done["version"], current, "{done}");
     assert_eq!(done["bytes_fetched"], archive.len() - resumed, "{done}");
-    assert!(wait_until(WAIT, || peer_version(&b, &a_id) == current), "the device did not come back on {current}");
+    assert!(
+        events.wait_until(WAIT, || peer_version(&b, &a_id) == current),
+        "the device did not come back on {current}"
+    );
     assert!(a.wait_ready(WAIT));
     assert!(a.running() && a.pid() == pid, "restarted in place");
     assert_eq!(a.json(&["update", "--check"])["current"], current);
     assert!(!marked(&old_bin.kdcd) && marked(&old_bin.kdcd.with_file_name("kdcd.previous")));
     b.kdc(&["household", "add", "--consent", "verbal", AREA, "H1", "members=2"]).ok();
     assert!(
-        wait_until(WAIT, || a.kdc(&["--json", "household", "list", AREA]).stdout.contains("H1")),
+        events.wait_until(WAIT, || a.kdc(&["--json", "household", "list", AREA]).stdout.contains("H1")),
         "the updated device does not sync"
     );
     eprintln!("update: from `kdc update` to the new release syncing: {} ms", started.elapsed().as_millis());
@@ -251,7 +256,8 @@ fn an_update_killed_at_any_step_leaves_a_device_that_starts_and_finishes_it() {
         let a_id = a.json(&["id"])["peer_id"].as_str().unwrap().to_string();
         b.kdc(&["member", "add", AREA, &a_id, "--name", &format!("An {i}")]).ok();
         a.kdc(&["peer", "add", &b.dial_addr()]).ok();
-        assert!(wait_until(WAIT, || offers(&a).contains(&current.to_string())), "{step}: no offer");
+        let events = Events::of_all(&[&a.data_dir, &b.data_dir]);
+        assert!(events.wait_until(WAIT, || offers(&a).contains(&current.to_string())), "{step}: no offer");
         // Binh's address is on disk (the address book is saved within 250 ms of a change).
         let b_id = b.peer_id();
         let book = a.data_dir.join("peers.json");
@@ -272,9 +278,10 @@ fn an_update_killed_at_any_step_leaves_a_device_that_starts_and_finishes_it() {
         // Started again as its boot script would: it answers, on either release.
         let env: Vec<(&str, &str)> = if old { old_env.to_vec() } else { vec![old_env[1]] };
         let a = OtherDaemon::start_with_env(&bins, &dir, "An", &env);
+        let events = Events::of_all(&[&a.data_dir, &b.data_dir]);
         if old {
             assert!(
-                wait_until(WAIT, || offers(&a).contains(&current.to_string())),
+                events.wait_until(WAIT, || offers(&a).contains(&current.to_string())),
                 "{step}: no offer again; peers {}; log {}",
                 a.kdc(&["--json", "peers"]).stdout,
                 a.log_text()
@@ -290,7 +297,7 @@ fn an_update_killed_at_any_step_leaves_a_device_that_starts_and_finishes_it() {
             }
             assert!(a.wait_ready(WAIT), "{step}: not back after the update");
         }
-        assert!(wait_until(WAIT, || peer_version(&b, &a_id) == current), "{step}: not syncing on {current}");
+        assert!(events.wait_until(WAIT, || peer_version(&b, &a_id) == current), "{step}: not syncing on {current}");
         assert_eq!(a.json(&["update", "--check"])["current"], current, "{step}");
         assert_eq!(std::fs::read(&bins.kdcd).unwrap(), new_kdcd, "{step}");
         assert_eq!(std::fs::read(&bins.kdc).unwrap(), new_kdc, "{step}");

@@ -140,46 +140,40 @@ fn used_ids() -> BTreeMap<String, (PathBuf, bool)> {
         rust_files(&workspace().join(dir), &mut files);
     }
     let mut out = BTreeMap::new();
-    let is_id =
-        |id: &str| !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
+        // t!(lang, "id"…: not assert!( or print!(; the language expression holds no quote.
         for (i, _) in text.match_indices("t!(") {
-            // t!(lang, "id" — not assert!( or print!(; the language expression holds no quote.
-            if text[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_') || in_comment(&text, i) {
+            if text[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_') {
                 continue;
             }
             let rest = &text[i + 3..];
-            let Some(comma) = rest.find(',') else { continue };
-            if rest[..comma].contains('"') {
-                continue;
-            }
-            let after = rest[comma + 1..].trim_start();
-            if let Some(id) = after.strip_prefix('"').and_then(|s| s.split('"').next()).filter(|id| is_id(id)) {
-                let with_variables = after[id.len() + 2..].trim_start().starts_with(',');
-                out.insert(id.to_string(), (file.clone(), with_variables));
-            }
+            let Some(comma) = rest.find(',').filter(|c| !rest[..*c].contains('"')) else { continue };
+            note_id(&mut out, &file, &text, i, &rest[comma + 1..]);
         }
         for (i, _) in text.match_indices("both!(") {
-            if in_comment(&text, i) {
-                continue;
-            }
-            let after = text[i + 6..].trim_start();
-            if let Some(id) = after.strip_prefix('"').and_then(|s| s.split('"').next()).filter(|id| is_id(id)) {
-                let with_variables = after[id.len() + 2..].trim_start().starts_with(',');
-                out.insert(id.to_string(), (file.clone(), with_variables));
-            }
+            note_id(&mut out, &file, &text, i, &text[i + 6..]);
         }
-        for (i, _) in text.match_indices(".m(\"") {
-            if in_comment(&text, i) {
-                continue;
-            }
-            if let Some(id) = text[i + 4..].split('"').next().filter(|id| is_id(id)) {
-                out.insert(id.to_string(), (file.clone(), false));
-            }
+        for (i, _) in text.match_indices(".m(") {
+            note_id(&mut out, &file, &text, i, &text[i + 3..]);
         }
     }
     out
+}
+
+/// Notes the id a call at `at` names, if `after` (what follows the call's other arguments)
+/// starts with one: `"id"`, then `,` when variables follow.
+fn note_id(out: &mut BTreeMap<String, (PathBuf, bool)>, file: &Path, text: &str, at: usize, after: &str) {
+    if in_comment(text, at) {
+        return;
+    }
+    let after = after.trim_start();
+    let is_id =
+        |id: &&str| !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if let Some(id) = after.strip_prefix('"').and_then(|s| s.split('"').next()).filter(is_id) {
+        let with_variables = after[id.len() + 2..].trim_start().starts_with(',');
+        out.insert(id.to_string(), (file.to_path_buf(), with_variables));
+    }
 }
 
 fn in_comment(text: &str, at: usize) -> bool {

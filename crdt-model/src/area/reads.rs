@@ -52,13 +52,15 @@ impl Area {
             *spellings.entry(name).or_default() += 1;
             members.push(h);
         }
-        let groups = groups
+        let mut groups: Vec<GroupStatus> = groups
             .into_values()
             .map(|(spellings, hs)| {
                 let group = usual_spelling(&spellings).map(|g| g.to_string()).unwrap_or_default();
                 GroupStatus { group, evaluation: eval::evaluate(&self.profile, hs) }
             })
             .collect();
+        // As people read them: "Tổ 2" before "Tổ 10".
+        groups.sort_by(|a, b| crate::text::natural_cmp(&a.group, &b.group));
         Status {
             area: self.id(),
             name: self.name(),

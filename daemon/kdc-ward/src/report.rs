@@ -61,10 +61,11 @@ pub struct WardCriterion {
     pub areas_applicable: u64,
 }
 
-/// The report of merged areas, one status per area sorted by id, and the wards they belong to.
+/// The report of merged areas, one status per area in the natural order of their ids (`khu-2`
+/// before `khu-10`), and the wards they belong to.
 pub fn build(areas: &[Area]) -> Report {
     let mut statuses = statuses(areas);
-    statuses.sort_by(|a, b| a.area.cmp(&b.area));
+    statuses.sort_by(|a, b| crdt_model::text::natural_cmp(&a.area, &b.area));
     let certified_areas = statuses.iter().filter(|s| s.certified).count() as u64;
     let wards = ward_rows(&statuses);
     Report { areas: statuses, certified_areas, wards, superseded: Vec::new() }
@@ -136,7 +137,7 @@ impl Streaming {
         let superseded = merger.superseded().iter().map(SupersededCopy::from).collect();
         // Areas whose copies were miscounted (none, if the first pass was right).
         statuses.extend(merger.finish().unwrap_or_default().iter().map(Area::status));
-        statuses.sort_by(|a, b| a.area.cmp(&b.area));
+        statuses.sort_by(|a, b| crdt_model::text::natural_cmp(&a.area, &b.area));
         let certified_areas = statuses.iter().filter(|s| s.certified).count() as u64;
         let wards = ward_rows(&statuses);
         Ok(Report { areas: statuses, certified_areas, wards, superseded })
@@ -150,7 +151,7 @@ pub fn ward_rows(statuses: &[Status]) -> Vec<WardRow> {
     for s in statuses {
         by_ward.entry(s.ward.as_str()).or_default().push(s);
     }
-    by_ward
+    let mut rows: Vec<WardRow> = by_ward
         .into_iter()
         .map(|(ward, list)| {
             let mut criteria: Vec<WardCriterion> = Vec::new();
@@ -177,7 +178,10 @@ pub fn ward_rows(statuses: &[Status]) -> Vec<WardRow> {
                 criteria,
             }
         })
-        .collect()
+        .collect();
+    // "Phường 2" before "Phường 10".
+    rows.sort_by(|a, b| crdt_model::text::natural_cmp(&a.ward, &b.ward));
+    rows
 }
 
 /// Every area's status, evaluated on as many threads as there are cores (reading thousands of
@@ -332,7 +336,7 @@ pub fn default_signers(lang: Lang) -> Vec<Signer> {
 /// The wards of the report's areas, sorted, each once.
 pub fn wards(report: &Report) -> Vec<&str> {
     let mut wards: Vec<&str> = report.areas.iter().map(|s| s.ward.as_str()).collect();
-    wards.sort();
+    wards.sort_by(|a, b| crdt_model::text::natural_cmp(a, b));
     wards.dedup();
     wards
 }
@@ -932,6 +936,35 @@ mod tests {
         assert_eq!(streamed.areas[1].households, 2, "y merged from both copies");
         assert_eq!(streamed.wards.len(), 2);
         assert!(matches!(Streaming::new(Default::default()).finish(), Err(crdt_model::snapshot::MergeError::NoInput)));
+    }
+
+    #[test]
+    fn areas_wards_and_groups_come_in_the_order_people_read() {
+        use crdt_model::{HouseholdWrite, NewArea};
+        let t0 = 1_700_000_000_000;
+        let area = |id: &str, ward: &str| {
+            let new = NewArea { id: id.into(), name: format!("Khu {id}"), ward: ward.into(), profile_toml: None };
+            Area::create(new, "peer-a", "máy A", t0).unwrap()
+        };
+        let mut two = area("khu-2", "Phường 10");
+        for (hh, group) in [("H1", "Tổ 10"), ("H2", "Tổ 9"), ("H3", "Tổ 1")] {
+            let w = HouseholdWrite {
+                id: hh.into(),
+                group: Some(group.into()),
+                fields: vec![("members".into(), "2".into())],
+                consent: Some(crdt_model::ConsentGiven::verbal()),
+                ..Default::default()
+            };
+            two.add_household(w, "peer-a", t0 + 1).unwrap();
+        }
+        let report = build(&[area("khu-10", "Phường 9"), two, area("khu-1", "Phường 10")]);
+        let ids: Vec<&str> = report.areas.iter().map(|s| s.area.as_str()).collect();
+        assert_eq!(ids, ["khu-1", "khu-2", "khu-10"]);
+        let wards: Vec<&str> = report.wards.iter().map(|w| w.ward.as_str()).collect();
+        assert_eq!(wards, ["Phường 9", "Phường 10"]);
+        assert_eq!(super::wards(&report), ["Phường 9", "Phường 10"]);
+        let groups: Vec<&str> = report.areas[1].groups.iter().map(|g| g.group.as_str()).collect();
+        assert_eq!(groups, ["Tổ 1", "Tổ 9", "Tổ 10"]);
     }
 
     #[test]

@@ -26,7 +26,7 @@ async fn read(ws: &WebState, area: &str) -> Result<Area, crate::node::NodeError>
         .node
         .with_area(area.to_string(), |a| {
             let mut groups: Vec<String> = a.households().into_iter().filter_map(|h| h.group).collect();
-            groups.sort();
+            groups.sort_by(|x, y| crate::web::i18n::natural_cmp(x, y));
             groups.dedup();
             Ok(Area { name: a.name(), conflicts: a.conflicts().len(), groups, consent: a.profile().consent().cloned() })
         })

@@ -548,7 +548,8 @@ fn result_page(ctx: &Ctx, id: &str, r: &WardResult, settings: &LetterheadSetting
     let last = |area: &str| r.last_change.iter().find(|(a, _)| a == area).and_then(|(_, t)| t.as_deref());
     // A district's report: the areas under their wards.
     let mut ordered: Vec<&crdt_model::Status> = r.report.areas.iter().collect();
-    ordered.sort_by(|a, b| (a.ward.as_str(), a.area.as_str()).cmp(&(b.ward.as_str(), b.area.as_str())));
+    let natural = crate::web::i18n::natural_cmp;
+    ordered.sort_by(|a, b| natural(&a.ward, &b.ward).then_with(|| natural(&a.area, &b.area)));
     let now = crate::node::now_ms();
     let body = html! {
         h1.no-print { (l.m("web-ward-ward-office-the-areas-report")) }

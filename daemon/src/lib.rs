@@ -180,16 +180,15 @@ async fn serve(
         let (code, _) = state.sessions.new_code(node::now_ms());
         let url = format!("{}/login?code={code}", api::ui::loopback_base(addr));
         // stdout, for the person who started kdcd; the code is good once, for ten minutes.
-        println!("KDC Sync — mở trong trình duyệt / open in a browser (10 phút / 10 minutes):\n  {url}");
+        // kdcd has no language of its own: both, Vietnamese first.
+        let (vi, en) = kdc_text::both!("kdcd-open-in-browser");
+        println!("KDC Sync — {vi} / {en}:\n  {url}");
     } else {
         // No terminal (a service, Termux:Boot, a log file): the link is not printed, since
         // whoever reads the log could use it; say where to get one.
         let data_dir = config.data_dir.display();
-        tracing::info!(
-            web = %api::ui::loopback_base(addr),
-            "KDC Sync: để đăng nhập ứng dụng web, chạy `kdc --data-dir {data_dir} ui` (in ra liên kết đăng nhập dùng một lần) / \
-             to log in to the web app, run `kdc --data-dir {data_dir} ui` (prints a one-time login link)"
-        );
+        let (vi, en) = kdc_text::both!("kdcd-how-to-log-in", dir = data_dir.to_string());
+        tracing::info!(web = %api::ui::loopback_base(addr), "KDC Sync: {vi} / {en}");
     }
     if let Some(ready) = ready {
         let _ = ready.send(addr);

@@ -192,9 +192,10 @@ fn passphrase(args: &Args, data_dir: &Path) -> Result<Option<Passphrase>, KeyErr
     let ask = |prompt: &str| {
         rpassword::prompt_password(prompt).map_err(|e| KeyError::BadPassphrase(format!("cannot be read: {e}")))
     };
-    let first = zeroize::Zeroizing::new(ask("Mật khẩu của khóa dữ liệu / data key passphrase: ")?);
+    let both = |(vi, en): (String, String)| format!("{vi} / {en}: ");
+    let first = zeroize::Zeroizing::new(ask(&both(kdc_text::both!("kdcd-passphrase")))?);
     if protection != Protection::Passphrase {
-        let again = zeroize::Zeroizing::new(ask("Nhập lại / again: ")?);
+        let again = zeroize::Zeroizing::new(ask(&both(kdc_text::both!("kdcd-passphrase-again")))?);
         if *first != *again {
             return Err(KeyError::BadPassphrase("the two passphrases typed differ".into()));
         }

@@ -730,3 +730,10 @@ cli-exists = { $what ->
         [household] household { $which } already exists in the area (change it with: kdc household set)
        *[other] { $what } already exists: { $which }
     }
+
+## kdcd's own lines on its terminal (both languages at once: kdcd has no language setting)
+
+kdcd-open-in-browser = open in a browser (10 minutes)
+kdcd-how-to-log-in = to log in to the web app, run `kdc --data-dir { $dir } ui` (prints a one-time login link)
+kdcd-passphrase = data key passphrase
+kdcd-passphrase-again = again

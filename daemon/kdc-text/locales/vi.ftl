@@ -680,3 +680,10 @@ cli-exists = { $what ->
         [household] hộ { $which } đã có trong khu (sửa bằng: kdc household set)
        *[other] { $what } { $which } đã có
     }
+
+## kdcd's own lines on its terminal (both languages at once: kdcd has no language setting)
+
+kdcd-open-in-browser = mở trong trình duyệt (10 phút)
+kdcd-how-to-log-in = để đăng nhập ứng dụng web, chạy `kdc --data-dir { $dir } ui` (in ra liên kết đăng nhập dùng một lần)
+kdcd-passphrase = Mật khẩu của khóa dữ liệu
+kdcd-passphrase-again = Nhập lại

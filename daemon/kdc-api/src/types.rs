@@ -286,6 +286,10 @@ pub struct Advice {
     pub code: String,
     pub vi: String,
     pub en: String,
+    /// The words for the web app (Vietnamese, English) where they differ: its places instead of
+    /// `kdc` commands. Not part of the API's answer.
+    #[serde(skip)]
+    pub web: Option<(String, String)>,
 }
 
 /// `POST /v1/ui/logins` body.

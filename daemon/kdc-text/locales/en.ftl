@@ -619,7 +619,10 @@ ward-no-input = no file
 doctor-relay-unreachable = Cannot reach relay { $relay } (area { $area }): it is off, or this device has no internet. Meanwhile devices sync only on a shared Wi-Fi.
 doctor-relay-refused = Relay { $relay } (area { $area }) refused this device a reservation: { $error }. If the area has another relay, this device uses that one.
 doctor-no-reservation = This device holds no reservation at any relay: members on other networks cannot reach it yet (it still reaches them when it can).
-doctor-no-relay = Area { $area } has no relay: members on mobile data or another network cannot sync. The head adds one on the team page (or `kdc area relay add`).
+doctor-no-relay = Area { $area } has no relay: members on mobile data or another network cannot sync. The head adds one on the team page{ $surface ->
+        [web] {""}
+       *[other] {" "}(or `kdc area relay add`)
+    }.
 doctor-relayed = Syncing with { $who } (area { $area }) through the relay{ $direct ->
         [failed] {" "}(a direct connection could not pass the mobile network or router)
        *[other] {""}
@@ -634,9 +637,18 @@ doctor-member-behind = Area { $area }: { $name }'s device runs { $version } and 
     }. It still sends its own records but receives nobody else's until it updates: update it to { $need } (kdc update, or copy the new release over).
 doctor-no-network = This device has no network address but itself: turn Wi-Fi on and join the team's network.
 doctor-removed-here = This device is not (or no longer) a member of area { $area }: ask the area head to add it again, or scan a new invite.
-doctor-mdns-off = Finding devices on the network (mDNS) is off or could not start: use an invite (it carries addresses) or `kdc peer add ADDRESS`.
-doctor-mdns-silent = No device has answered mDNS: the Wi-Fi may block multicast or isolate clients (guest Wi-Fi, some routers; Termux on Android cannot hold the multicast lock). Use an invite or `kdc peer add ADDRESS`.
-doctor-never-seen = { $who } of area { $area } has never been seen: ask them to run kdcd on the same Wi-Fi, or add their address with `kdc peer add`.
+doctor-mdns-off = Finding devices on the network (mDNS) is off or could not start: use an invite (it carries addresses) or { $surface ->
+        [web] “Advanced” on the Team page (add a device address)
+       *[other] `kdc peer add ADDRESS`
+    }.
+doctor-mdns-silent = No device has answered mDNS: the Wi-Fi may block multicast or isolate clients (guest Wi-Fi, some routers; Termux on Android cannot hold the multicast lock). Use an invite or { $surface ->
+        [web] “Advanced” on the Team page (add a device address)
+       *[other] `kdc peer add ADDRESS`
+    }.
+doctor-never-seen = { $who } of area { $area } has never been seen: ask them to { $surface ->
+        [web] open the KDC Sync app on the same Wi-Fi, or add their address under “Advanced” on the Team page
+       *[other] run kdcd on the same Wi-Fi, or add their address with `kdc peer add`
+    }.
 doctor-unreachable = Cannot reach { $who } (area { $area }) at its known addresses: it is off, on another network, or a firewall blocks the port.
 doctor-reachable-not-syncing = { $who } (area { $area }) answers but does not sync: this device may not be on its roster; try again in a few seconds.
 doctor-refused = The last sync with { $who } (area { $area }) was refused: { $reason }
@@ -645,7 +657,13 @@ doctor-clock = Area { $area } has a change stamped { $minutes ->
        *[other] { $minutes } minutes
     } after this device's clock: this device's clock or another's is off; set the time automatically.
 doctor-ok = All well: connected to { $all } of { $all } other members.
-doctor-termux = This kdcd runs in Termux (Android): Android does not let Termux find devices by mDNS, so join areas with an invite (it carries the inviting device's addresses). To keep syncing with the screen off: run `termux-wake-lock` and turn off battery optimisation for Termux in Settings.
+doctor-termux = This { $surface ->
+        [web] device runs KDC Sync
+       *[other] kdcd runs
+    } in Termux (Android): Android does not let Termux find devices by mDNS, so join areas with an invite (it carries the inviting device's addresses). To keep syncing with the screen off: run { $surface ->
+        [web] termux-wake-lock (in Termux)
+       *[other] `termux-wake-lock`
+    } and turn off battery optimisation for Termux in Settings.
 
 ## kdc, more
 

@@ -575,7 +575,10 @@ ward-no-input = không có tệp nào
 doctor-relay-unreachable = Không kết nối được máy chuyển tiếp { $relay } (khu { $area }): máy đó tắt, hoặc máy này không có internet. Trong lúc đó chỉ đồng bộ được khi cùng Wi-Fi.
 doctor-relay-refused = Máy chuyển tiếp { $relay } (khu { $area }) từ chối giữ chỗ cho máy này: { $error }. Nếu khu có máy chuyển tiếp khác, máy này dùng máy đó.
 doctor-no-reservation = Máy này chưa giữ chỗ ở máy chuyển tiếp nào: thành viên ở mạng khác chưa kết nối được tới máy này (máy này vẫn tự kết nối tới họ khi có thể).
-doctor-no-relay = Khu { $area } chưa có máy chuyển tiếp: thành viên dùng 4G hoặc ở mạng khác không đồng bộ được. Trưởng khu thêm máy chuyển tiếp ở trang Nhóm (hoặc `kdc area relay add`).
+doctor-no-relay = Khu { $area } chưa có máy chuyển tiếp: thành viên dùng 4G hoặc ở mạng khác không đồng bộ được. Trưởng khu thêm máy chuyển tiếp ở trang Nhóm{ $surface ->
+        [web] {""}
+       *[other] {" "}(hoặc `kdc area relay add`)
+    }.
 doctor-relayed = Đang đồng bộ với { $who } (khu { $area }) qua máy chuyển tiếp{ $direct ->
         [failed] {" "}(không nối thẳng được qua mạng di động hoặc bộ phát)
        *[other] {""}
@@ -590,15 +593,30 @@ doctor-member-behind = Khu { $area }: máy của { $name } dùng bản { $versio
     }. Máy đó vẫn gửi được dữ liệu của mình nhưng không nhận thay đổi của cả nhóm cho đến khi cập nhật: cập nhật máy đó lên bản { $need } (kdc update, hoặc chép bản mới vào máy).
 doctor-no-network = Thiết bị không có địa chỉ mạng nào ngoài chính nó: hãy bật Wi-Fi và kết nối cùng mạng với nhóm.
 doctor-removed-here = Thiết bị này không (còn) là thành viên của khu { $area }: nhờ trưởng khu thêm lại, hoặc quét mã mời mới.
-doctor-mdns-off = Tự tìm thiết bị trong mạng (mDNS) đang tắt hoặc không chạy được: dùng mã mời (có sẵn địa chỉ) hoặc `kdc peer add ĐỊA_CHỈ`.
-doctor-mdns-silent = Chưa thấy thiết bị nào trả lời mDNS: Wi-Fi có thể chặn multicast hoặc cách ly máy khách (Wi-Fi khách, một số bộ phát; Termux trên Android không giữ được khóa multicast). Dùng mã mời hoặc `kdc peer add ĐỊA_CHỈ`.
-doctor-never-seen = Chưa từng thấy { $who } trong khu { $area }: nhờ họ mở kdcd trên cùng Wi-Fi, hoặc thêm địa chỉ của họ bằng `kdc peer add`.
+doctor-mdns-off = Tự tìm thiết bị trong mạng (mDNS) đang tắt hoặc không chạy được: dùng mã mời (có sẵn địa chỉ) hoặc { $surface ->
+        [web] mục “Nâng cao” của trang Nhóm (thêm địa chỉ thiết bị)
+       *[other] `kdc peer add ĐỊA_CHỈ`
+    }.
+doctor-mdns-silent = Chưa thấy thiết bị nào trả lời mDNS: Wi-Fi có thể chặn multicast hoặc cách ly máy khách (Wi-Fi khách, một số bộ phát; Termux trên Android không giữ được khóa multicast). Dùng mã mời hoặc { $surface ->
+        [web] mục “Nâng cao” của trang Nhóm (thêm địa chỉ thiết bị)
+       *[other] `kdc peer add ĐỊA_CHỈ`
+    }.
+doctor-never-seen = Chưa từng thấy { $who } trong khu { $area }: nhờ họ { $surface ->
+        [web] mở ứng dụng KDC Sync trên cùng Wi-Fi, hoặc thêm địa chỉ của họ ở mục “Nâng cao” của trang Nhóm
+       *[other] mở kdcd trên cùng Wi-Fi, hoặc thêm địa chỉ của họ bằng `kdc peer add`
+    }.
 doctor-unreachable = Không kết nối được tới { $who } (khu { $area }) ở địa chỉ đã biết: máy tắt, ở mạng khác, hoặc tường lửa chặn cổng.
 doctor-reachable-not-syncing = { $who } (khu { $area }) trả lời nhưng chưa đồng bộ: có thể thiết bị này không có trong danh sách thành viên của họ; thử lại sau vài giây.
 doctor-refused = Lần đồng bộ gần nhất với { $who } (khu { $area }) bị từ chối: { $reason }
 doctor-clock = Khu { $area } có thay đổi ghi lúc sau đồng hồ máy này { $minutes } phút: đồng hồ của máy này hoặc của máy kia bị lệch; hãy chỉnh giờ tự động.
 doctor-ok = Mọi thứ ổn: đã kết nối { $all }/{ $all } thành viên khác.
-doctor-termux = Máy này chạy kdcd trong Termux (Android): Android không cho Termux tự tìm thiết bị (mDNS), nên hãy vào khu bằng mã mời (mã có sẵn địa chỉ của máy mời). Để đồng bộ khi tắt màn hình: chạy `termux-wake-lock` và tắt "Tối ưu hóa pin" cho Termux trong Cài đặt.
+doctor-termux = Máy này chạy { $surface ->
+        [web] ứng dụng KDC Sync
+       *[other] kdcd
+    } trong Termux (Android): Android không cho Termux tự tìm thiết bị (mDNS), nên hãy vào khu bằng mã mời (mã có sẵn địa chỉ của máy mời). Để đồng bộ khi tắt màn hình: chạy { $surface ->
+        [web] termux-wake-lock (trong Termux)
+       *[other] `termux-wake-lock`
+    } và tắt "Tối ưu hóa pin" cho Termux trong Cài đặt.
 
 ## kdc, more
 

@@ -202,7 +202,7 @@ pub fn relay_advice(relays: &[RelayCheck], members: &[MemberCheck], outside: &st
         .collect();
     if apart {
         for area in areas_without {
-            out.push(advice("no_relay", both!("doctor-no-relay", area = area)));
+            out.push(advice_to("no_relay", |surface| both!("doctor-no-relay", area = area, surface = surface)));
         }
     }
     for m in members.iter().filter(|m| m.connected && m.via.as_deref() == Some("relay")) {
@@ -310,11 +310,18 @@ pub fn behind_advice(
             reasons = missing.len()
         )
     };
-    Advice { code: "member-behind".into(), vi: text(Lang::Vi, vi), en: text(Lang::En, en) }
+    Advice { code: "member-behind".into(), vi: text(Lang::Vi, vi), en: text(Lang::En, en), web: None }
 }
 
 fn advice(code: &str, (vi, en): (String, String)) -> Advice {
-    Advice { code: code.into(), vi, en }
+    Advice { code: code.into(), vi, en, web: None }
+}
+
+/// Advice whose words name a place to go: a `kdc` command for `kdc doctor` (`surface = "cli"`),
+/// the app's own page for the web app (`"web"`).
+fn advice_to(code: &str, words: impl Fn(&str) -> (String, String)) -> Advice {
+    let (vi, en) = words("cli");
+    Advice { code: code.into(), vi, en, web: Some(words("web")) }
 }
 
 /// The advice for what was observed. Pure, so each rule is tested on its own.
@@ -337,15 +344,17 @@ pub fn advise(
     let others: Vec<&MemberCheck> = members.iter().filter(|m| !m.this_device && !m.removed).collect();
     let apart: Vec<&&MemberCheck> = others.iter().filter(|m| !m.connected).collect();
     if !mdns {
-        out.push(advice("mdns_off", both!("doctor-mdns-off")));
+        out.push(advice_to("mdns_off", |surface| both!("doctor-mdns-off", surface = surface)));
     } else if mdns_peers_seen == 0 && !apart.is_empty() {
-        out.push(advice("mdns_silent", both!("doctor-mdns-silent")));
+        out.push(advice_to("mdns_silent", |surface| both!("doctor-mdns-silent", surface = surface)));
     }
     for m in &apart {
         let who = if m.name.is_empty() { m.peer_id.clone() } else { format!("{} ({})", m.name, short(&m.peer_id)) };
         let area = m.area.as_str();
         out.push(match m.reachable {
-            None => advice("never_seen", both!("doctor-never-seen", who = who, area = area)),
+            None => advice_to("never_seen", |surface| {
+                both!("doctor-never-seen", who = who.as_str(), area = area, surface = surface)
+            }),
             Some(false) => advice("unreachable", both!("doctor-unreachable", who = who, area = area)),
             Some(true) => {
                 advice("reachable_not_syncing", both!("doctor-reachable-not-syncing", who = who, area = area))
@@ -385,7 +394,7 @@ fn on_termux() -> bool {
 /// usually fails, since Termux cannot hold Android's multicast lock, and Android stops a
 /// background Termux unless it holds a wake lock and is spared battery optimisation.
 pub fn device_advice(termux: bool) -> Option<Advice> {
-    termux.then(|| advice("termux", both!("doctor-termux")))
+    termux.then(|| advice_to("termux", |surface| both!("doctor-termux", surface = surface)))
 }
 
 fn short(peer: &str) -> String {
@@ -414,6 +423,33 @@ mod tests {
             hole_punch: None,
             version: None,
             behind: false,
+        }
+    }
+
+    #[test]
+    fn the_web_app_names_its_own_places_where_kdc_doctor_names_commands() {
+        let listen = vec!["/ip4/192.168.1.5/tcp/4001".to_string()];
+        let members = vec![member("me", true, None), member("a", false, None)];
+        let mut all = advise(false, 0, &listen, &members, &[], &[], 0);
+        all.extend(advise(true, 0, &listen, &members, &[], &[], 0));
+        all.extend(relay_advice(&[], &members, "no"));
+        all.extend(device_advice(true));
+        let codes: Vec<&str> = all.iter().map(|a| a.code.as_str()).collect();
+        for code in ["mdns_off", "mdns_silent", "never_seen", "no_relay", "termux"] {
+            assert!(codes.contains(&code), "{code} not given: {codes:?}");
+        }
+        for a in all.iter().filter(|a| a.code != "ok") {
+            let (vi, en) = a.web.as_ref().unwrap_or_else(|| panic!("{}: no words for the web app", a.code));
+            for text in [vi, en] {
+                assert!(!text.contains("kdc ") && !text.contains("kdcd") && !text.contains('`'), "{}: {text}", a.code);
+            }
+            if a.code != "termux" {
+                assert!(
+                    a.vi.contains("kdc") && a.en.contains("kdc"),
+                    "{}: kdc doctor names the command: {a:?}",
+                    a.code
+                );
+            }
         }
     }
 

@@ -29,7 +29,7 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
                 @for a in &d.advice {
                     li data-advice=(a.code) {
                         @if a.code == "ok" { "✓ " } @else { "⚠ " }
-                        (for_volunteers(l.pick(&a.vi, &a.en)))
+                        (match &a.web { Some((vi, en)) => l.pick(vi, en), None => l.pick(&a.vi, &a.en) })
                     }
                 }
             }
@@ -97,37 +97,4 @@ pub async fn show(State(ws): State<WebState>, ctx: Ctx, Path(area): Path<String>
     };
     let nav = AreaNav { id: &area, name: &name, tab: Tab::Team, conflicts };
     page(layout::page(&ctx, l.m("web-doctor-connection-check"), Some(nav), Live::Off, "", body))
-}
-
-/// The doctor's advice as a volunteer reads it in the web app: the same advice `kdc doctor`
-/// prints, with its command-line hints turned into the app's own places.
-fn for_volunteers(text: &str) -> String {
-    [
-        ("`kdc peer add ĐỊA_CHỈ`", "mục “Nâng cao” của trang Nhóm (thêm địa chỉ thiết bị)"),
-        ("`kdc peer add ADDRESS`", "“Advanced” on the Team page (add a device address)"),
-        ("bằng `kdc peer add`", "ở mục “Nâng cao” của trang Nhóm"),
-        ("with `kdc peer add`", "under “Advanced” on the Team page"),
-        ("(hoặc `kdc area relay add`)", ""),
-        ("(or `kdc area relay add`)", ""),
-        ("`termux-wake-lock`", "termux-wake-lock (trong Termux)"),
-        ("mở kdcd", "mở ứng dụng KDC Sync"),
-        ("run kdcd", "open the KDC Sync app"),
-        ("chạy kdcd", "chạy ứng dụng KDC Sync"),
-        ("This kdcd runs", "This device runs KDC Sync"),
-    ]
-    .iter()
-    .fold(text.to_string(), |t, (from, to)| t.replace(from, to))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn advice_for_volunteers_names_no_command() {
-        let vi = super::for_volunteers(
-            "Chưa từng thấy Lan trong khu a: nhờ họ mở kdcd trên cùng Wi-Fi, hoặc thêm địa chỉ của họ bằng `kdc peer add`.",
-        );
-        assert!(!vi.contains("kdc"), "{vi}");
-        let en = super::for_volunteers("Use an invite or `kdc peer add ADDRESS`.");
-        assert!(!en.contains("kdc"), "{en}");
-    }
 }

@@ -79,16 +79,14 @@ pub fn message(err: &anyhow::Error, lang: Lang) -> String {
             }
             // "area not found: x", "household already exists: T1": the daemon's words name
             // what and which; said in the chosen language.
-            Some(ClientError::Api { kind, message, field: Some(what), .. })
-                if lang == Lang::Vi && (kind == "not_found" || kind == "conflict") =>
-            {
-                let (sep, id) = if kind == "not_found" {
-                    (" not found: ", "cli-not-found")
-                } else {
-                    (" already exists: ", "cli-exists")
+            Some(ClientError::Api { kind, message, field: Some(what), .. }) if lang == Lang::Vi => {
+                let said = match kind.as_str() {
+                    "not_found" => kdc_text::refusal::not_found(lang, what, message),
+                    "conflict" => kdc_text::refusal::exists(lang, what, message),
+                    _ => None,
                 };
-                if let Some(which) = message.strip_prefix(&format!("{what}{sep}")) {
-                    return i18n::missing_or_taken(lang, id, what, which);
+                if let Some(said) = said {
+                    return said;
                 }
             }
             _ => {}
@@ -154,7 +152,7 @@ mod tests {
             })
         };
         let missing = api("not_found", "area", "area not found: khu-9");
-        assert_eq!(message(&missing, Lang::Vi), "không có khu khu-9 trên thiết bị này (xem: kdc area list)");
+        assert_eq!(message(&missing, Lang::Vi), "không có khu khu-9 trên thiết bị này");
         assert_eq!(message(&missing, Lang::En), "area not found: khu-9", "English keeps the daemon's words");
         let taken = api("conflict", "household", "household already exists: T1-001");
         assert!(message(&taken, Lang::Vi).starts_with("hộ T1-001 đã có trong khu"), "{}", message(&taken, Lang::Vi));

@@ -583,13 +583,3 @@ pub fn col_change(lang: Lang) -> &'static str {
 pub fn superseded_copy(lang: Lang, file: &str, area: &str, epoch: u64, by: u64) -> String {
     t!(lang, "cli-superseded-copy", file = file, area = area, epoch = epoch.to_string(), by = by.to_string())
 }
-
-/// A thing the daemon did not find, or already has: `id` is `cli-not-found` or `cli-exists`,
-/// `what` the daemon's word (`area`, `household`, `member`, `relay`), `which` its id.
-pub fn missing_or_taken(lang: Lang, id: &str, what: &str, which: &str) -> String {
-    if id == "cli-exists" {
-        t!(lang, "cli-exists", what = what, which = which)
-    } else {
-        t!(lang, "cli-not-found", what = what, which = which)
-    }
-}

@@ -736,14 +736,14 @@ refusal-not-below = , not less than “{ $label }”{ $figure }
 refusal-allowed-yes-no = Yes or No
 refusal-allowed-yes-no-unknown = Yes, No or Unknown
 refusal-business-only = Only for business households.
-cli-not-found = { $what ->
-        [area] there is no area { $which } on this device (see: kdc area list)
+refusal-not-found = { $what ->
+        [area] there is no area { $which } on this device
         [household] there is no household { $which } in this area
         [member] { $which } is not on the area's roster
         [relay] the area has no relay { $which }
        *[other] { $what } not found: { $which }
     }
-cli-exists = { $what ->
+refusal-exists = { $what ->
         [area] area { $which } already exists on this device
         [household] household { $which } already exists in the area (change it with: kdc household set)
        *[other] { $what } already exists: { $which }
@@ -755,3 +755,9 @@ kdcd-open-in-browser = open in a browser (10 minutes)
 kdcd-how-to-log-in = to log in to the web app, run `kdc --data-dir { $dir } ui` (prints a one-time login link)
 kdcd-passphrase = data key passphrase
 kdcd-passphrase-again = again
+web-ward-failed = { $step ->
+        [saving] The settings could not be saved
+        [decoding] The files could not be read
+        [merging] The files could not be merged
+       *[other] The report could not be made
+    }: an error inside kdcd; try again, and if it happens again, send kdcd's log to whoever supports you.

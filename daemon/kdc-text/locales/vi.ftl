@@ -686,14 +686,14 @@ refusal-not-below = , không nhỏ hơn “{ $label }”{ $figure }
 refusal-allowed-yes-no = Có hoặc Không
 refusal-allowed-yes-no-unknown = Có, Không hoặc Chưa rõ
 refusal-business-only = Chỉ ghi cho hộ kinh doanh.
-cli-not-found = { $what ->
-        [area] không có khu { $which } trên thiết bị này (xem: kdc area list)
+refusal-not-found = { $what ->
+        [area] không có khu { $which } trên thiết bị này
         [household] không có hộ { $which } trong khu này
         [member] { $which } không có trong danh sách thành viên của khu
         [relay] khu không có máy chuyển tiếp { $which }
        *[other] không tìm thấy { $what } { $which }
     }
-cli-exists = { $what ->
+refusal-exists = { $what ->
         [area] khu { $which } đã có trên thiết bị này
         [household] hộ { $which } đã có trong khu (sửa bằng: kdc household set)
        *[other] { $what } { $which } đã có
@@ -705,3 +705,9 @@ kdcd-open-in-browser = mở trong trình duyệt (10 phút)
 kdcd-how-to-log-in = để đăng nhập ứng dụng web, chạy `kdc --data-dir { $dir } ui` (in ra liên kết đăng nhập dùng một lần)
 kdcd-passphrase = Mật khẩu của khóa dữ liệu
 kdcd-passphrase-again = Nhập lại
+web-ward-failed = { $step ->
+        [saving] Không lưu được thiết lập
+        [decoding] Không đọc được các tệp
+        [merging] Không gộp được các tệp
+       *[other] Không lập được báo cáo
+    }: lỗi bên trong kdcd; hãy thử lại, và nếu vẫn lỗi, gửi nhật ký của kdcd cho người hỗ trợ.

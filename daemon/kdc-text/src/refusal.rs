@@ -72,6 +72,19 @@ pub fn other(lang: Lang, field: &str, message: &str) -> String {
     }
 }
 
+/// What the daemon did not find (`area`, `household`, `member`, `relay`), from its words
+/// (`"area not found: khu-9"`); `None` when they are not in that shape.
+pub fn not_found(lang: Lang, what: &str, message: &str) -> Option<String> {
+    let which = message.strip_prefix(&format!("{what} not found: "))?;
+    Some(t!(lang, "refusal-not-found", what = what, which = which))
+}
+
+/// What the daemon already has, from its words (`"household already exists: T1"`).
+pub fn exists(lang: Lang, what: &str, message: &str) -> Option<String> {
+    let which = message.strip_prefix(&format!("{what} already exists: "))?;
+    Some(t!(lang, "refusal-exists", what = what, which = which))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +106,16 @@ mod tests {
         let en = field(Lang::En, profile.fields(), &part.id, "too many", &values);
         assert!(en.contains("The value “99” is not accepted. Allowed: a whole number from"), "{en}");
         assert!(en.contains(&format!("not more than “{}” (4)", whole.label.en)), "{en}");
+    }
+
+    #[test]
+    fn missing_and_taken_things_are_named() {
+        assert_eq!(
+            not_found(Lang::Vi, "household", "household not found: T1-001").as_deref(),
+            Some("không có hộ T1-001 trong khu này")
+        );
+        assert_eq!(not_found(Lang::Vi, "area", "something else"), None);
+        assert!(exists(Lang::En, "area", "area already exists: k").unwrap().starts_with("area k already exists"));
     }
 
     #[test]

@@ -351,7 +351,10 @@ pub fn refusal(l: L, status: StatusCode, message: &str) -> Response {
 /// An API error as an error page (not found, storage, internal).
 pub fn error_page(l: L, e: ApiError) -> Response {
     let message = match e.kind {
-        "not_found" => format!("{} ({})", l.m("web-mod-not-found"), e.message),
+        "not_found" => match e.field.as_deref().and_then(|what| kdc_text::refusal::not_found(l.0, what, &e.message)) {
+            Some(said) => said,
+            None => format!("{} ({})", l.m("web-mod-not-found"), e.message),
+        },
         "storage" => {
             format!("{} {}", l.m("web-mod-this-device-cannot-store-data"), e.message)
         }

@@ -187,7 +187,9 @@ pub async fn settings(State(ws): State<WebState>, ctx: Ctx, form: Form) -> Respo
     match saved {
         Ok(Ok(())) => see_other(&back),
         Ok(Err(e)) => refusal(ctx.l, StatusCode::INSUFFICIENT_STORAGE, &e.to_string()),
-        Err(_) => refusal(ctx.l, StatusCode::INTERNAL_SERVER_ERROR, "saving failed"),
+        Err(_) => {
+            refusal(ctx.l, StatusCode::INTERNAL_SERVER_ERROR, &kdc_text::t!(ctx.l, "web-ward-failed", step = "saving"))
+        }
     }
 }
 
@@ -262,7 +264,11 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
                 }
                 let name = if name.is_empty() { format!("({})", decoding.len() + 1) } else { name };
                 let Ok(permit) = permits.clone().acquire_owned().await else {
-                    return refusal(l, StatusCode::INTERNAL_SERVER_ERROR, "decoding failed");
+                    return refusal(
+                        l,
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        &kdc_text::t!(l, "web-ward-failed", step = "decoding"),
+                    );
                 };
                 let (identities, passed) = (identities.clone(), passed.clone());
                 decoding.push(tokio::task::spawn_blocking(move || {
@@ -286,7 +292,13 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
     for task in decoding {
         match task.await {
             Ok(d) => decoded.push(d),
-            Err(_) => return refusal(l, StatusCode::INTERNAL_SERVER_ERROR, "decoding failed"),
+            Err(_) => {
+                return refusal(
+                    l,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &kdc_text::t!(l, "web-ward-failed", step = "decoding"),
+                );
+            }
         }
     }
     let data_dir = ws.app.ui.data_dir.clone();
@@ -319,7 +331,9 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
         result
     })
     .await;
-    let Ok(result) = result else { return refusal(l, StatusCode::INTERNAL_SERVER_ERROR, "merge failed") };
+    let Ok(result) = result else {
+        return refusal(l, StatusCode::INTERNAL_SERVER_ERROR, &kdc_text::t!(l, "web-ward-failed", step = "merging"));
+    };
     let id = hex::encode(rand::random::<[u8; 12]>());
     ws.pages.ward.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), Arc::new(result));
     see_other(&format!("/ward/r/{id}"))
@@ -392,7 +406,9 @@ pub async fn download(State(ws): State<WebState>, ctx: Ctx, Path((id, file)): Pa
             refusal(ctx.l, StatusCode::NOT_FOUND, ctx.l.m("web-ward-there-is-no-such-download"))
         }
         Ok(Err(e)) => refusal(ctx.l, StatusCode::INTERNAL_SERVER_ERROR, &e),
-        Err(_) => refusal(ctx.l, StatusCode::INTERNAL_SERVER_ERROR, "report failed"),
+        Err(_) => {
+            refusal(ctx.l, StatusCode::INTERNAL_SERVER_ERROR, &kdc_text::t!(ctx.l, "web-ward-failed", step = "report"))
+        }
     }
 }
 

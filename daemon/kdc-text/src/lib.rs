@@ -17,7 +17,7 @@
 pub mod refusal;
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, RwLock};
 
 pub use crdt_model::Lang;
 pub use crdt_model::text::{natural_cmp, op_threshold, percent, threshold};
@@ -33,12 +33,14 @@ pub const EN_FTL: &str = include_str!("../locales/en.ftl");
 
 struct Catalogue {
     bundle: FluentBundle<FluentResource>,
-    /// Messages without variables, formatted once: [`text`] hands out `&'static str`.
-    plain: HashMap<String, &'static str>,
+    /// Messages without variables, formatted on first use and kept for the life of the
+    /// process: [`text`] hands out `&'static str`.
+    plain: RwLock<HashMap<String, &'static str>>,
 }
 
-static CATALOGUES: LazyLock<[Catalogue; 2]> =
-    LazyLock::new(|| [catalogue(Lang::Vi, VI_FTL), catalogue(Lang::En, EN_FTL)]);
+// Each language is read on its first use only (a `kdc` run needs one of them).
+static VI: LazyLock<Catalogue> = LazyLock::new(|| catalogue(Lang::Vi, VI_FTL));
+static EN: LazyLock<Catalogue> = LazyLock::new(|| catalogue(Lang::En, EN_FTL));
 
 fn catalogue(lang: Lang, source: &str) -> Catalogue {
     // The sources are ours and tested; a parse error here is a build that must not ship.
@@ -54,35 +56,8 @@ fn catalogue(lang: Lang, source: &str) -> Catalogue {
         Lang::Vi => format_vi,
         Lang::En => format_en,
     }));
-    let ids: Vec<String> = message_ids(source);
     bundle.add_resource(resource).unwrap_or_else(|errors| panic!("the {} catalogue: {errors:?}", code(lang)));
-    let mut plain = HashMap::new();
-    for id in ids {
-        let Some(pattern) = bundle.get_message(&id).and_then(|m| m.value()) else { continue };
-        let mut errors = Vec::new();
-        let text = bundle.format_pattern(pattern, None, &mut errors);
-        if errors.is_empty() {
-            // Formatted once per process, for the life of the process.
-            plain.insert(id, &*Box::leak(text.into_owned().into_boxed_str()));
-        }
-    }
-    Catalogue { bundle, plain }
-}
-
-/// The ids of a catalogue's messages, in file order.
-pub fn message_ids(source: &str) -> Vec<String> {
-    let resource = match fluent_syntax::parser::parse(source) {
-        Ok(r) => r,
-        Err((r, _)) => r,
-    };
-    resource
-        .body
-        .iter()
-        .filter_map(|e| match e {
-            fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
-            _ => None,
-        })
-        .collect()
+    Catalogue { bundle, plain: RwLock::default() }
 }
 
 fn code(lang: Lang) -> &'static str {
@@ -93,22 +68,34 @@ fn code(lang: Lang) -> &'static str {
 }
 
 fn get(lang: Lang) -> &'static Catalogue {
-    &CATALOGUES[match lang {
-        Lang::Vi => 0,
-        Lang::En => 1,
-    }]
+    match lang {
+        Lang::Vi => &VI,
+        Lang::En => &EN,
+    }
 }
 
 /// A message without variables. An id missing from the catalogue (which the tests rule out)
 /// shows as the id itself rather than failing the page or command.
 pub fn text(lang: Lang, id: &str) -> &'static str {
-    match get(lang).plain.get(id) {
-        Some(text) => text,
-        None => {
-            debug_assert!(false, "message {id:?} is not in the {} catalogue (or needs variables)", code(lang));
-            Box::leak(id.to_string().into_boxed_str())
-        }
+    let catalogue = get(lang);
+    if let Some(text) = catalogue.plain.read().unwrap_or_else(|p| p.into_inner()).get(id) {
+        return text;
     }
+    let text = match catalogue.bundle.get_message(id).and_then(|m| m.value()) {
+        Some(pattern) => {
+            let mut errors = Vec::new();
+            let text = catalogue.bundle.format_pattern(pattern, None, &mut errors).into_owned();
+            debug_assert!(errors.is_empty(), "message {id:?} in {} needs variables: {errors:?}", code(lang));
+            text
+        }
+        None => {
+            debug_assert!(false, "message {id:?} is not in the {} catalogue", code(lang));
+            id.to_string()
+        }
+    };
+    // Formatted once per id and process (the catalogue is finite).
+    let text: &'static str = Box::leak(text.into_boxed_str());
+    catalogue.plain.write().unwrap_or_else(|p| p.into_inner()).entry(id.to_string()).or_insert(text)
 }
 
 /// A message with its variables. Use [`t!`] rather than building the arguments by hand.

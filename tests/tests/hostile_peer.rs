@@ -79,6 +79,23 @@ async fn connect_peer(
     (control, incoming, peer)
 }
 
+/// The next frame the daemon sends, on its current stream to us: when that stream ends (the
+/// daemon starts over with a peer whose stream it dropped, and opens a new one), on the next.
+async fn next_frame_on_any(s: &mut Stream, incoming: &mut libp2p_stream::IncomingStreams) -> Frame {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(20), codec::read_frame(s)).await.expect("a frame in time") {
+            Ok(payload) => return codec::decode_frame(&payload).expect("the daemon's frames decode"),
+            Err(_) => {
+                let (_, next) = tokio::time::timeout(Duration::from_secs(20), incoming.next())
+                    .await
+                    .expect("the daemon's next stream")
+                    .unwrap();
+                *s = next;
+            }
+        }
+    }
+}
+
 /// The next frame on a stream, decoded, within 20 s.
 async fn next_frame(s: &mut Stream) -> Frame {
     let payload = tokio::time::timeout(Duration::from_secs(20), codec::read_frame(s))
@@ -180,7 +197,7 @@ fn garbage_and_oversized_frames_do_not_hurt_the_daemon() {
             tokio::time::timeout(Duration::from_secs(20), incoming.next()).await.expect("daemon's stream").unwrap();
         let mut refused = Vec::new();
         while refused.len() < 3 {
-            match next_frame(&mut from_daemon).await {
+            match next_frame_on_any(&mut from_daemon, &mut incoming).await {
                 Frame::Refused { area, reason } => refused.push((area, reason)),
                 Frame::Sync { .. } => {} // The daemon syncing the area with its new member.
             }

@@ -188,11 +188,6 @@ fn grouped(value: f64, thousands: char, decimal: char) -> String {
     out
 }
 
-/// A calendar day as Vietnamese and English readers here write it: `06/12/2026`.
-pub fn date(day: u32, month: u32, year: i32) -> String {
-    format!("{day:02}/{month:02}/{year}")
-}
-
 /// Unix ms as `01/12/2026 14:05` in the device's local time zone, in both languages (a ward
 /// reads the one way); `—` for a moment that cannot be.
 pub fn datetime(ms: i64) -> String {

@@ -877,14 +877,19 @@ mod tests {
         assert_eq!((head.signers[1].title.as_str(), head.signers[1].name.as_str()), ("CHỦ TỊCH", "Lê Văn Bình"));
     }
 
+    const T0: i64 = 1_700_000_000_000;
+
+    /// A new area of the default profile, made by `peer-a`.
+    fn area(id: &str, ward: &str) -> Area {
+        let new =
+            crdt_model::NewArea { id: id.into(), name: format!("Khu {id}"), ward: ward.into(), profile_toml: None };
+        Area::create(new, "peer-a", "máy A", T0).unwrap()
+    }
+
     #[test]
     fn streaming_gives_the_report_of_the_merged_areas() {
-        use crdt_model::{HouseholdWrite, NewArea};
-        let t0 = 1_700_000_000_000;
-        let area = |id: &str, ward: &str| {
-            let new = NewArea { id: id.into(), name: format!("Khu {id}"), ward: ward.into(), profile_toml: None };
-            Area::create(new, "peer-a", "máy A", t0).unwrap()
-        };
+        use crdt_model::HouseholdWrite;
+        let t0 = T0;
         let add = |a: &mut Area, hh: &str, internet: &str| {
             let fields = vec![("members".into(), "2".into()), ("internet".into(), internet.into())];
             a.add_household(
@@ -940,12 +945,8 @@ mod tests {
 
     #[test]
     fn areas_wards_and_groups_come_in_the_order_people_read() {
-        use crdt_model::{HouseholdWrite, NewArea};
-        let t0 = 1_700_000_000_000;
-        let area = |id: &str, ward: &str| {
-            let new = NewArea { id: id.into(), name: format!("Khu {id}"), ward: ward.into(), profile_toml: None };
-            Area::create(new, "peer-a", "máy A", t0).unwrap()
-        };
+        use crdt_model::HouseholdWrite;
+        let t0 = T0;
         let mut two = area("khu-2", "Phường 10");
         for (hh, group) in [("H1", "Tổ 10"), ("H2", "Tổ 9"), ("H3", "Tổ 1")] {
             let w = HouseholdWrite {

@@ -28,8 +28,6 @@ pub mod update;
 pub mod web;
 
 // The ward office's work on files lives in its own crate (`kdc-ward`), shared with `kdc`.
-/// The typed control client (crate `kdc-api`), for the tests and benchmarks.
-pub use kdc_api::client;
 pub use kdc_ward::{report, seal, ward};
 
 use std::net::SocketAddr;

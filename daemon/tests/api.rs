@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
+use kdc_api::client::{Client, ClientError};
 use kdc_daemon::api::types::{
     CreateArea, HouseholdPatch, HouseholdQuery, InviteInfo, InviteRequest, NewHousehold, NewMember, field_values,
 };
-use kdc_daemon::client::{Client, ClientError};
 use kdc_daemon::invite::InviteToken;
 use kdc_daemon::{Config, RunningDaemon};
 use serde_json::{Value, json};

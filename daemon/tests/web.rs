@@ -6,8 +6,8 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
+use kdc_api::client::Client;
 use kdc_daemon::api::ui::LoginInfo;
-use kdc_daemon::client::Client;
 use kdc_daemon::web::session::SessionInfo;
 use kdc_daemon::{Config, RunningDaemon};
 use serde_json::Value;

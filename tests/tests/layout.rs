@@ -168,18 +168,33 @@ fn the_circle_finder_finds_a_circle() {
     assert!(!found.iter().any(|w| w[0] == "d"), "{found:?}");
 }
 
-#[test]
-fn kdc_links_neither_the_daemon_nor_its_network_store_or_web_libraries() {
+/// The crates `package` builds with (its normal dependencies, as `cargo tree` lists them).
+fn dependencies(package: &str) -> (BTreeSet<String>, String) {
     let out = std::process::Command::new(env!("CARGO"))
-        .args(["tree", "-p", "kdc-cli", "-e", "normal", "--prefix", "none", "--offline", "--locked"])
+        .args(["tree", "-p", package, "-e", "normal", "--prefix", "none", "--offline", "--locked"])
         .current_dir(root())
         .output()
         .expect("cargo tree");
     assert!(out.status.success(), "cargo tree: {}", String::from_utf8_lossy(&out.stderr));
-    let tree = String::from_utf8_lossy(&out.stdout);
-    let crates: BTreeSet<&str> = tree.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    let tree = String::from_utf8_lossy(&out.stdout).into_owned();
+    let crates = tree.lines().filter_map(|l| l.split_whitespace().next()).map(str::to_string).collect();
+    (crates, tree)
+}
+
+#[test]
+fn kdc_links_neither_the_daemon_nor_its_network_store_or_web_libraries() {
+    let (crates, tree) = dependencies("kdc-cli");
     assert!(crates.contains("kdc-api") && crates.contains("kdc-ward"), "{crates:?}");
     for banned in ["kdc-daemon", "libp2p", "sled", "axum", "maud", "tokio"] {
         assert!(!crates.contains(banned), "kdc depends on {banned}:\n{tree}");
+    }
+}
+
+#[test]
+fn the_daemon_links_no_http_client() {
+    let (crates, tree) = dependencies("kdc-daemon");
+    assert!(crates.contains("kdc-api") && crates.contains("libp2p"), "{crates:?}");
+    for banned in ["ureq", "reqwest"] {
+        assert!(!crates.contains(banned), "kdcd depends on {banned}:\n{tree}");
     }
 }

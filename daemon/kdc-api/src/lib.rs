@@ -3,9 +3,10 @@
 //! types, so both ends agree by construction.
 //!
 //! - [`types`]: every request and answer body (docs/API.md);
-//! - [`client`]: a typed, blocking client ([`client::Client`]);
+//! - `client`: a typed, blocking client (`client::Client`; the default feature `client`);
 //! - the files by which a client finds and opens a daemon, and the body limits both ends use.
 
+#[cfg(feature = "client")]
 pub mod client;
 pub mod types;
 

@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crdt_model::{Area, snapshot};
+use kdc_api::client::Client;
 use kdc_daemon::api::types::{HouseholdPatch, field_values};
-use kdc_daemon::client::Client;
 use kdc_tests::synth::{self, Shape};
 use kdc_tests::{Daemon, bin, build_binaries, wait_until};
 use rand::SeedableRng;

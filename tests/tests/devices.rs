@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kdc_tests::{Daemon, bin, can_run, kdc, wait_until};
+use kdc_tests::{Daemon, Events, bin, can_run, kdc, wait_until};
 
 fn aarch64_dir() -> PathBuf {
     std::env::var_os("KDC_AARCH64_DIR").map(PathBuf::from).unwrap_or_else(|| {
@@ -155,7 +155,9 @@ fn an_aarch64_kdcd_under_qemu_syncs_with_an_x86_64_kdcd() {
     let joined = phone.kdc(&["join", &token]);
     assert_eq!(joined.code, 0, "{joined:?}");
     let households = |dir: &Path| kdc(dir, &["--json", "status", "khu-qemu"]).json()["households"].as_u64();
-    assert!(wait_until(Duration::from_secs(300), || households(&phone.dir) == Some(300)), "first sync");
+    // Both daemons' `/v1/events`: the checks run after each of their events, not in a loop.
+    let events = Events::of_all(&[&phone.dir, &pc.data_dir]);
+    assert!(events.wait_until(Duration::from_secs(300), || households(&phone.dir) == Some(300)), "first sync");
     eprintln!(
         "FIGURE aarch64 kdcd under qemu-user: first sync of 300 households with an x86_64 peer {:.1} s",
         started.elapsed().as_secs_f64()
@@ -171,7 +173,7 @@ fn an_aarch64_kdcd_under_qemu_syncs_with_an_x86_64_kdcd() {
     let w = phone.kdc(&["household", "add", "--consent", "verbal", "khu-qemu", "Q9-001", "members=3", "internet=yes"]);
     assert_eq!(w.code, 0, "{w:?}");
     pc.kdc(&["household", "add", "--consent", "verbal", "khu-qemu", "Q9-002", "members=2", "internet=no"]).ok();
-    let same = wait_until(Duration::from_secs(120), || {
+    let same = events.wait_until(Duration::from_secs(120), || {
         let a = status(pc.json(&["status", "khu-qemu"]));
         let b = status(kdc(&phone.dir, &["--json", "status", "khu-qemu"]).json());
         a["households"] == 302 && a == b

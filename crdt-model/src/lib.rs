@@ -14,6 +14,7 @@
 
 pub mod area;
 pub mod check;
+pub mod chunks;
 pub mod compat;
 pub mod consent;
 pub mod epoch;

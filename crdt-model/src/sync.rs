@@ -74,6 +74,10 @@ const MAX_BLOOM_PROBES: u32 = 64;
 /// is applied.
 fn decode_message(bytes: &[u8]) -> Result<Message, ModelError> {
     let message = Message::decode(bytes).map_err(|e| ModelError::Corrupt(format!("bad sync message: {e}")))?;
+    // What Automerge would parse without a bound ([`crate::chunks`]).
+    for chunk in message.changes.iter() {
+        crate::chunks::check(chunk).map_err(|e| ModelError::Corrupt(format!("bad sync message: {e}")))?;
+    }
     for have in &message.have {
         // `to_bytes` is empty for a filter without entries, else: entries, bits per entry and
         // probes (LEB128), then the bits.
@@ -297,6 +301,28 @@ mod tests {
         let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
         exchange(&mut a, &mut sa, &mut b, &mut sb);
         assert_eq!(a.households(), b.households());
+    }
+
+    #[test]
+    fn chunks_automerge_would_parse_without_bound_are_refused_before_applying() {
+        let mut a = area();
+        let heads = a.heads();
+        // A bundle chunk (type 3), which no area's sync carries, in a well-formed message.
+        let bundle = [&[0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 3, 1][..], &[0]].concat();
+        let message = Message {
+            heads: vec![],
+            need: vec![],
+            have: vec![],
+            changes: vec![bundle].into(),
+            flags: None,
+            version: automerge::sync::MessageVersion::V1,
+        };
+        let bytes = message.encode();
+        let err = a.receive_sync_message(&mut SyncState::new(), &bytes).unwrap_err().to_string();
+        assert!(err.contains("bundle"), "{err}");
+        assert_eq!(a.heads(), heads);
+        let mut incoming = IncomingArea::new("peer-b", &a.id());
+        assert!(incoming.receive_sync_message(&mut SyncState::new(), &bytes).is_err());
     }
 
     #[test]

@@ -274,6 +274,7 @@ impl Area {
     /// fuzz target: a column that runs past its slab); that panic is contained here and read as
     /// a corrupt document, like any other decoding error.
     pub fn load(bytes: &[u8], actor: &str) -> Result<Area, ModelError> {
+        crate::chunks::check(bytes)?;
         let loaded = std::panic::catch_unwind(|| Automerge::load(bytes))
             .map_err(|_| ModelError::Corrupt("the document does not decode (Automerge failed on it)".into()))?;
         let doc = loaded.map_err(|e| ModelError::Corrupt(e.to_string()))?;
@@ -322,6 +323,7 @@ impl Area {
     /// Applies a chunk of changes (from [`Area::save_after`] or a snapshot). Changes already
     /// present are ignored, so applying a chunk twice is harmless.
     pub fn load_incremental(&mut self, bytes: &[u8]) -> Result<(), ModelError> {
+        crate::chunks::check(bytes)?;
         let mut next = self.doc.clone();
         next.load_incremental(bytes).map_err(|e| ModelError::Corrupt(e.to_string()))?;
         self.replace_doc(next)

@@ -150,7 +150,10 @@ impl Node {
     ) -> (SyncSession, Result<Option<Vec<u8>>>) {
         let result = self
             .blocking(move |inner| {
+                let started = std::time::Instant::now();
                 let r = inner.sync_generate(&area, &peer, release.as_ref(), &mut session);
+                let bytes = r.as_ref().ok().and_then(|m| m.as_ref()).map_or(0, Vec::len);
+                tracing::debug!(%area, %peer, bytes, ms = started.elapsed().as_secs_f64() * 1e3, "sync message generated");
                 Ok((session, r))
             })
             .await;
@@ -173,7 +176,16 @@ impl Node {
     ) -> (SyncSession, Result<Received>) {
         let result = self
             .blocking(move |inner| {
+                let started = std::time::Instant::now();
                 let r = inner.sync_receive(&area, &peer, release.as_ref(), &mut session, &messages);
+                tracing::debug!(
+                    %area, %peer,
+                    messages = messages.len(),
+                    bytes = messages.iter().map(Vec::len).sum::<usize>(),
+                    reply = r.as_ref().ok().and_then(|r| r.reply.as_ref()).map_or(0, Vec::len),
+                    ms = started.elapsed().as_secs_f64() * 1e3,
+                    "sync messages applied"
+                );
                 if r.is_err() {
                     session.reset();
                 }
@@ -363,7 +375,10 @@ impl Inner {
             }
         }
         let Some(incoming) = session.incoming.as_mut() else { return Ok(Received::default()) };
-        match incoming.accept(peer, &self.actor)? {
+        let started = std::time::Instant::now();
+        let accepted = incoming.accept(peer, &self.actor)?;
+        tracing::debug!(%area, complete = accepted.is_some(), ms = started.elapsed().as_secs_f64() * 1e3, "incoming area read and checked at the door");
+        match accepted {
             None => Ok(Received { reply: incoming.generate_sync_message(&mut session.state), ..Received::default() }),
             Some(accepted) => {
                 session.incoming = None;
@@ -400,7 +415,9 @@ impl Inner {
         } else {
             bytes.unwrap_or_else(|| new_area.save())
         };
+        let started = std::time::Instant::now();
         self.store.create_area(area, &save)?;
+        tracing::debug!(%area, bytes = save.len(), ms = started.elapsed().as_secs_f64() * 1e3, "received area stored");
         let entry = new_entry(new_area);
         let reply = entry.area.generate_sync_message(&mut session.state).map(|m| tag(entry.epoch, m));
         map.insert(area.to_string(), Arc::new(Mutex::new(entry)));

@@ -8,15 +8,21 @@
 //! So every chunk is walked first ([`check`]):
 //! - bundle chunks are refused: no area document, snapshot or sync message holds one (Automerge
 //!   saves documents and sends changes; bundles are a separate API nothing here uses);
-//! - compressed change chunks and a document's deflated columns are inflated into a counting
-//!   sink, and refused past [`inflated_limit`] of the input;
+//! - compressed change chunks and a document's deflated columns are inflated (within a budget
+//!   of [`inflated_limit`] for the input), and refused past it;
+//! - every run-length and boolean column, of documents and changes, is counted from its runs
+//!   without expanding them, and refused past [`column_limit`] entries (Automerge itself
+//!   refuses columns of unequal lengths; this bounds what equal ones may claim);
 //! - anything malformed is left to Automerge, which refuses it with its own error.
 //!
 //! The chunk layout (Automerge's binary format): magic `85 6f 4a 83`, a 4-byte checksum, a type
 //! byte (0 document, 1 change, 2 compressed change, 3 bundle), the body's length (LEB128) and the
 //! body. A document's body: actors (count, then each length-prefixed), heads (count × 32 bytes),
 //! the change columns' and the operation columns' specs (count, then each spec and data length,
-//! LEB128; bit 3 of a spec marks a deflated column), then the columns' data in that order.
+//! LEB128; bit 3 of a spec marks a deflated column, its low three bits the column's encoding),
+//! then the columns' data in that order, then one index per head. A change's body: dependencies
+//! (count × 32 bytes), actor, sequence number, first operation, time, message, other actors,
+//! then its operation columns as a document's.
 
 use std::io::Read;
 
@@ -32,18 +38,32 @@ pub fn inflated_limit(input_len: usize) -> u64 {
     (input_len as u64).saturating_mul(64).clamp(16 << 20, 512 << 20)
 }
 
-/// Refuses `bytes` (one or more Automerge chunks) when parsing them would allocate without
-/// bound; see the module's documentation. `Ok` does not mean Automerge will accept them.
+/// The most entries one column of chunks of `input_len` bytes may hold: 64 per byte of input,
+/// at least 2^20. A 3,000-household area holds about 0.25 operations per byte of its save.
+pub fn column_limit(input_len: usize) -> u64 {
+    (input_len as u64).saturating_mul(64).max(1 << 20)
+}
+
+/// What is left to spend while looking over one input.
+struct Budget {
+    inflate: u64,
+    column: u64,
+}
+
+/// Refuses `bytes` (one or more Automerge chunks) when parsing them would allocate or loop
+/// without bound; see the module's documentation. `Ok` does not mean Automerge will accept them.
 pub fn check(bytes: &[u8]) -> Result<(), ModelError> {
-    let limit = inflated_limit(bytes.len());
-    let mut inflated = 0u64;
+    let mut budget = Budget { inflate: inflated_limit(bytes.len()), column: column_limit(bytes.len()) };
     let mut rest = bytes;
-    while !rest.is_empty() {
-        let Some((kind, body, next)) = chunk(rest) else { return Ok(()) };
+    while let Some((kind, body, next)) = chunk(rest) {
         match kind {
+            0 => columns(document_columns(body), &mut budget)?,
+            1 => columns(change_columns(body), &mut budget)?,
+            2 => {
+                let change = inflate(body, &mut budget)?;
+                columns(change_columns(&change), &mut budget)?;
+            }
             3 => return Err(refused("holds an Automerge bundle chunk, which no area document or sync message has")),
-            2 => inflated = inflated.saturating_add(inflate(body, limit.saturating_sub(inflated))?),
-            0 => inflated = inflated.saturating_add(document_columns(body, limit.saturating_sub(inflated))?),
             _ => {}
         }
         rest = next;
@@ -63,53 +83,149 @@ fn chunk(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     (len <= rest.len()).then(|| (kind, &rest[..len], &rest[len..]))
 }
 
-/// The bytes the deflated columns of a document's body inflate to (0 when it has none or is
-/// malformed: Automerge refuses that itself).
-fn document_columns(body: &[u8], left: u64) -> Result<u64, ModelError> {
-    let Some(columns) = column_ranges(body) else { return Ok(0) };
-    let mut total = 0u64;
-    for (deflated, data) in columns {
-        if deflated {
-            total = total.saturating_add(inflate(data, left.saturating_sub(total))?);
+/// Looks over the columns of one chunk (none when it is malformed: Automerge refuses that
+/// itself): each deflated one inflated within the budget, each counted against the limit.
+fn columns(columns: Option<Vec<(u64, &[u8])>>, budget: &mut Budget) -> Result<(), ModelError> {
+    for (spec, data) in columns.unwrap_or_default() {
+        let inflated;
+        let data = if spec & DEFLATED != 0 {
+            inflated = inflate(data, budget)?;
+            &inflated[..]
+        } else {
+            data
+        };
+        if entries(spec & 0b111, data).is_some_and(|n| n > budget.column) {
+            return Err(refused(&format!(
+                "has a column that claims more entries than its size allows (at most {})",
+                budget.column
+            )));
         }
     }
-    Ok(total)
+    Ok(())
 }
 
-/// Each column of a document body: whether it is deflated, and its data.
-fn column_ranges(body: &[u8]) -> Option<Vec<(bool, &[u8])>> {
-    let mut rest = body;
-    let actors = leb128(&mut rest)?;
-    for _ in 0..actors {
-        let len = usize::try_from(leb128(&mut rest)?).ok()?;
-        rest = rest.get(len..)?;
-    }
-    let heads = usize::try_from(leb128(&mut rest)?).ok()?;
-    rest = rest.get(heads.checked_mul(32)?..)?;
+/// Column specs (count, then spec and length of each, LEB128) and the data that follows them,
+/// split per column; `sections` lists of specs come one after the other before the data.
+fn split_columns(mut rest: &[u8], sections: usize) -> Option<Vec<(u64, &[u8])>> {
     let mut specs = Vec::new();
-    for _ in 0..2 {
+    for _ in 0..sections {
         let count = leb128(&mut rest)?;
         for _ in 0..count {
             let (spec, len) = (leb128(&mut rest)?, usize::try_from(leb128(&mut rest)?).ok()?);
-            specs.push((spec & DEFLATED != 0, len));
+            specs.push((spec, len));
         }
     }
     let mut out = Vec::with_capacity(specs.len());
-    for (deflated, len) in specs {
-        out.push((deflated, rest.get(..len)?));
+    for (spec, len) in specs {
+        out.push((spec, rest.get(..len)?));
         rest = &rest[len..];
     }
     Some(out)
 }
 
-/// Inflates `data` into a counting sink; refused when it would exceed `left` bytes.
-fn inflate(data: &[u8], left: u64) -> Result<u64, ModelError> {
-    let mut decoder = flate2::bufread::DeflateDecoder::new(data).take(left.saturating_add(1));
-    let n = std::io::copy(&mut decoder, &mut std::io::sink()).unwrap_or(0);
-    if n > left {
+/// A document's columns: actors, heads, then the change and the operation columns.
+fn document_columns(body: &[u8]) -> Option<Vec<(u64, &[u8])>> {
+    let mut rest = body;
+    skip_prefixed_list(&mut rest)?;
+    let heads = usize::try_from(leb128(&mut rest)?).ok()?;
+    rest = rest.get(heads.checked_mul(32)?..)?;
+    split_columns(rest, 2)
+}
+
+/// A change's columns: dependencies, actor, sequence number, first operation, time, message
+/// and the other actors come first.
+fn change_columns(body: &[u8]) -> Option<Vec<(u64, &[u8])>> {
+    let mut rest = body;
+    let deps = usize::try_from(leb128(&mut rest)?).ok()?;
+    rest = rest.get(deps.checked_mul(32)?..)?;
+    skip_prefixed(&mut rest)?; // actor
+    for _ in 0..3 {
+        leb128(&mut rest)?; // seq, start op, time (signed: the same bytes)
+    }
+    skip_prefixed(&mut rest)?; // message
+    skip_prefixed_list(&mut rest)?; // other actors
+    split_columns(rest, 1)
+}
+
+fn skip_prefixed(rest: &mut &[u8]) -> Option<()> {
+    let len = usize::try_from(leb128(rest)?).ok()?;
+    *rest = rest.get(len..)?;
+    Some(())
+}
+
+fn skip_prefixed_list(rest: &mut &[u8]) -> Option<()> {
+    for _ in 0..leb128(rest)? {
+        skip_prefixed(rest)?;
+    }
+    Some(())
+}
+
+/// How many entries a column of `kind` (the spec's low three bits) holds, read from its runs
+/// without expanding them; `None` when malformed or raw (values, whose lengths another column
+/// gives). Run-length columns: a signed count, then one value repeated that many times (> 0),
+/// that many literal values (< 0), or a count of nulls (0). Boolean columns: run lengths.
+fn entries(kind: u64, mut data: &[u8]) -> Option<u64> {
+    let value = |data: &mut &[u8]| -> Option<()> {
+        match kind {
+            5 => skip_prefixed(data),
+            _ => leb128(data).map(|_| ()),
+        }
+    };
+    let mut n = 0u64;
+    match kind {
+        4 => {
+            while !data.is_empty() {
+                n = n.saturating_add(leb128(&mut data)?);
+            }
+        }
+        0..=3 | 5 | 6 => {
+            while !data.is_empty() {
+                let count = sleb128(&mut data)?;
+                if count > 0 {
+                    value(&mut data)?;
+                } else if count < 0 {
+                    for _ in 0..count.unsigned_abs() {
+                        value(&mut data)?;
+                    }
+                } else {
+                    n = n.saturating_add(leb128(&mut data)?);
+                }
+                n = n.saturating_add(count.unsigned_abs());
+            }
+        }
+        _ => return None,
+    }
+    Some(n)
+}
+
+/// Inflates `data` within the budget (which it spends); refused past it.
+fn inflate(data: &[u8], budget: &mut Budget) -> Result<Vec<u8>, ModelError> {
+    let mut out = Vec::new();
+    let mut decoder = flate2::bufread::DeflateDecoder::new(data).take(budget.inflate.saturating_add(1));
+    // A stream that does not inflate is Automerge's to refuse: what came out is looked over.
+    let _ = decoder.read_to_end(&mut out);
+    if out.len() as u64 > budget.inflate {
         return Err(refused("inflates past the limit for its size (a compressed column or change claims too much)"));
     }
-    Ok(n)
+    budget.inflate -= out.len() as u64;
+    Ok(out)
+}
+
+/// A signed LEB128 value, advancing `bytes`.
+fn sleb128(bytes: &mut &[u8]) -> Option<i64> {
+    let mut value = 0i64;
+    for shift in (0..64).step_by(7) {
+        let (&byte, rest) = bytes.split_first()?;
+        *bytes = rest;
+        value |= i64::from(byte & 0x7f).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            if shift < 57 && byte & 0x40 != 0 {
+                value |= -1i64 << (shift + 7);
+            }
+            return Some(value);
+        }
+    }
+    None
 }
 
 /// An unsigned LEB128 value, advancing `bytes`; `None` when cut short or over 64 bits.
@@ -132,19 +248,16 @@ mod tests {
     use automerge::{AutoCommit, ROOT, transaction::Transactable};
     use std::io::Write;
 
+    /// A chunk of `kind` around `body`, with its checksum (the first 4 bytes of the SHA-256 of
+    /// type, length and body), as Automerge writes it.
     fn header(kind: u8, body: &[u8]) -> Vec<u8> {
+        use sha2::Digest;
+        let mut hashed = vec![kind];
+        uleb(body.len() as u64, &mut hashed);
+        hashed.extend(body);
         let mut out = MAGIC.to_vec();
-        out.extend([0, 0, 0, 0, kind]);
-        let mut len = body.len() as u64;
-        loop {
-            let byte = (len & 0x7f) as u8;
-            len >>= 7;
-            out.push(if len == 0 { byte } else { byte | 0x80 });
-            if len == 0 {
-                break;
-            }
-        }
-        out.extend(body);
+        out.extend(&sha2::Sha256::digest(&hashed)[..4]);
+        out.extend(hashed);
         out
     }
 
@@ -155,6 +268,105 @@ mod tests {
             e.write_all(&[0u8; 1 << 20]).unwrap();
         }
         e.finish().unwrap()
+    }
+
+    fn uleb(mut v: u64, out: &mut Vec<u8>) {
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            out.push(if v == 0 { byte } else { byte | 0x80 });
+            if v == 0 {
+                break;
+            }
+        }
+    }
+
+    /// `puts` changes of one put each, saved uncompressed.
+    fn document(puts: usize) -> Vec<u8> {
+        let mut doc = automerge::Automerge::new();
+        for i in 0..puts {
+            let mut tx = doc.transaction();
+            tx.put(ROOT, format!("hh/H-{i:04}/f/internet"), "yes").unwrap();
+            tx.commit();
+        }
+        doc.save_nocompress()
+    }
+
+    /// `saved` (one uncompressed document chunk) with the data of its columns replaced by
+    /// `with(spec, data)`.
+    fn rewritten(saved: &[u8], with: impl Fn(u64, &[u8]) -> Vec<u8>) -> Vec<u8> {
+        let (_, body, _) = chunk(saved).unwrap();
+        let columns = document_columns(body).unwrap();
+        // The prefix: actors and heads, as they were.
+        let mut rest = body;
+        skip_prefixed_list(&mut rest).unwrap();
+        let heads = leb128(&mut rest).unwrap() as usize;
+        rest = &rest[heads * 32..];
+        let prefix = &body[..body.len() - rest.len()];
+        // The two lists of specs: how many columns each holds.
+        let first = leb128(&mut rest).unwrap();
+        for _ in 0..first * 2 {
+            leb128(&mut rest).unwrap();
+        }
+        let sections = [first as usize, leb128(&mut rest).unwrap() as usize];
+        let new: Vec<(u64, Vec<u8>)> = columns.iter().map(|(spec, data)| (*spec, with(*spec, data))).collect();
+        let mut out = prefix.to_vec();
+        let mut at = 0;
+        for count in sections {
+            uleb(count as u64, &mut out);
+            for (spec, data) in &new[at..at + count] {
+                uleb(*spec, &mut out);
+                uleb(data.len() as u64, &mut out);
+            }
+            at += count;
+        }
+        for (_, data) in &new {
+            out.extend(data);
+        }
+        // The suffix (the heads' indices) after the last column.
+        let last = columns.last().unwrap().1;
+        let end = last.as_ptr() as usize + last.len() - body.as_ptr() as usize;
+        out.extend(&body[end..]);
+        header(0, &out)
+    }
+
+    #[test]
+    fn columns_are_counted_without_expanding_them() {
+        let saved = document(2_000);
+        let (_, body, _) = chunk(&saved).unwrap();
+        let counts: Vec<u64> =
+            document_columns(body).unwrap().iter().filter_map(|(spec, data)| entries(spec & 0b111, data)).collect();
+        // One operation per change: the longest columns list 2,000 of either.
+        assert_eq!(counts.iter().max(), Some(&2_000), "{counts:?}");
+        // Rewritten unchanged, the same document.
+        let same = rewritten(&saved, |_, data| data.to_vec());
+        assert!(same == saved, "the document changed");
+    }
+
+    #[test]
+    fn a_column_claiming_billions_of_entries_is_refused() {
+        let saved = document(10);
+        // Every run-length column of operations becomes one run of 2^40 of its first value.
+        let bomb = rewritten(&saved, |spec, data| {
+            if !matches!(spec & 0b111, 0..=3 | 6) || data.is_empty() {
+                return data.to_vec();
+            }
+            let mut out = vec![0x80, 0x80, 0x80, 0x80, 0x80, 0x20]; // 2^40, signed LEB128
+            let mut first = data;
+            let count = sleb128(&mut first).unwrap();
+            let start = data.len() - first.len();
+            let mut value = &data[start..];
+            if count == 0 {
+                return data.to_vec();
+            }
+            leb128(&mut value).unwrap();
+            out.extend(&data[start..data.len() - value.len()]);
+            out
+        });
+        assert_eq!(sleb128(&mut &[0x80, 0x80, 0x80, 0x80, 0x80, 0x20][..]), Some(1 << 40));
+        let err = check(&bomb).unwrap_err().to_string();
+        assert!(err.contains("claims more entries"), "{err}");
+        assert!(check(&saved).is_ok());
     }
 
     #[test]
@@ -170,6 +382,12 @@ mod tests {
         doc.put(ROOT, "meta/name", "Khu 1").unwrap();
         let after = doc.save_after(&heads);
         assert!(check(&[saved.as_slice(), &after].concat()).is_ok());
+        // The change chunk's columns are found: one operation.
+        let (kind, body, _) = chunk(&after).unwrap();
+        assert_eq!(kind, 1);
+        let counts: Vec<u64> =
+            change_columns(body).unwrap().iter().filter_map(|(spec, data)| entries(spec & 0b111, data)).collect();
+        assert_eq!(counts.iter().max(), Some(&1), "{counts:?}");
     }
 
     #[test]
@@ -182,11 +400,14 @@ mod tests {
         let saved = doc.save();
         let (kind, body, rest) = chunk(&saved).unwrap();
         assert_eq!((kind, rest.len()), (0, 0));
-        let columns = column_ranges(body).unwrap();
-        assert!(columns.iter().any(|(deflated, _)| *deflated), "no deflated column");
-        assert!(document_columns(body, u64::MAX).unwrap() > 0);
+        let cols = document_columns(body);
+        assert!(cols.as_ref().unwrap().iter().any(|(spec, _)| spec & DEFLATED != 0), "no deflated column");
+        let mut roomy = Budget { inflate: u64::MAX, column: u64::MAX };
+        columns(cols.clone(), &mut roomy).unwrap();
+        assert!(roomy.inflate < u64::MAX, "nothing was inflated");
         // The same body against a limit it exceeds is refused.
-        assert!(document_columns(body, 10).is_err());
+        let err = columns(cols, &mut Budget { inflate: 10, column: u64::MAX }).unwrap_err().to_string();
+        assert!(err.contains("inflates past the limit"), "{err}");
         assert!(check(&saved).is_ok());
     }
 
@@ -215,6 +436,9 @@ mod tests {
     #[test]
     fn leb128_reads_and_refuses_overlong_values() {
         assert_eq!(leb128(&mut &[0xe5, 0x8e, 0x26][..]), Some(624_485));
+        assert_eq!(sleb128(&mut &[0xc0, 0xbb, 0x78][..]), Some(-123_456));
+        assert_eq!(sleb128(&mut &[0x7f][..]), Some(-1));
+        assert_eq!(sleb128(&mut &[0x3f][..]), Some(63));
         assert_eq!(leb128(&mut &[0x80][..]), None);
         assert_eq!(leb128(&mut &[0xff; 11][..]), None);
     }

@@ -211,35 +211,31 @@ fn inflate(data: &[u8], budget: &mut Budget) -> Result<Vec<u8>, ModelError> {
     Ok(out)
 }
 
-/// A signed LEB128 value, advancing `bytes`.
-fn sleb128(bytes: &mut &[u8]) -> Option<i64> {
-    let mut value = 0i64;
-    for shift in (0..64).step_by(7) {
-        let (&byte, rest) = bytes.split_first()?;
-        *bytes = rest;
-        value |= i64::from(byte & 0x7f).checked_shl(shift)?;
-        if byte & 0x80 == 0 {
-            if shift < 57 && byte & 0x40 != 0 {
-                value |= -1i64 << (shift + 7);
-            }
-            return Some(value);
-        }
-    }
-    None
-}
-
-/// An unsigned LEB128 value, advancing `bytes`; `None` when cut short or over 64 bits.
-fn leb128(bytes: &mut &[u8]) -> Option<u64> {
+/// A LEB128 value's bits and how many bits it was written with, advancing `bytes`; `None` when
+/// cut short or over 64 bits.
+fn leb128_bits(bytes: &mut &[u8]) -> Option<(u64, u32)> {
     let mut value = 0u64;
     for shift in (0..64).step_by(7) {
         let (&byte, rest) = bytes.split_first()?;
         *bytes = rest;
         value |= u64::from(byte & 0x7f).checked_shl(shift)?;
         if byte & 0x80 == 0 {
-            return Some(value);
+            return Some((value, shift + 7));
         }
     }
     None
+}
+
+/// An unsigned LEB128 value, advancing `bytes`.
+pub(crate) fn leb128(bytes: &mut &[u8]) -> Option<u64> {
+    leb128_bits(bytes).map(|(value, _)| value)
+}
+
+/// A signed LEB128 value, advancing `bytes` (the last bit written is the sign).
+fn sleb128(bytes: &mut &[u8]) -> Option<i64> {
+    let (value, bits) = leb128_bits(bytes)?;
+    let negative = bits < 64 && (value >> (bits - 1)) & 1 == 1;
+    Some(if negative { (value | (u64::MAX << bits)) as i64 } else { value as i64 })
 }
 
 #[cfg(test)]

@@ -104,15 +104,7 @@ fn decode_message(bytes: &[u8]) -> Result<Message, ModelError> {
 
 /// Reads one unsigned LEB128 number that fits a u32 and advances `bytes` past it.
 fn leb128_u32(bytes: &mut &[u8]) -> Option<u32> {
-    let mut value: u64 = 0;
-    for (i, &b) in bytes.iter().enumerate().take(5) {
-        value |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            *bytes = &bytes[i + 1..];
-            return u32::try_from(value).ok();
-        }
-    }
-    None
+    crate::chunks::leb128(bytes).and_then(|v| u32::try_from(v).ok())
 }
 
 /// An area arriving from a peer for the first time.

@@ -83,8 +83,8 @@ async fn connect_peer(
 /// daemon starts over with a peer whose stream it dropped, and opens a new one), on the next.
 async fn next_frame_on_any(s: &mut Stream, incoming: &mut libp2p_stream::IncomingStreams) -> Frame {
     loop {
-        match tokio::time::timeout(Duration::from_secs(20), codec::read_frame(s)).await.expect("a frame in time") {
-            Ok(payload) => return codec::decode_frame(&payload).expect("the daemon's frames decode"),
+        match read_within(s).await {
+            Ok(payload) => return decode(&payload),
             Err(_) => {
                 let (_, next) = tokio::time::timeout(Duration::from_secs(20), incoming.next())
                     .await
@@ -98,11 +98,16 @@ async fn next_frame_on_any(s: &mut Stream, incoming: &mut libp2p_stream::Incomin
 
 /// The next frame on a stream, decoded, within 20 s.
 async fn next_frame(s: &mut Stream) -> Frame {
-    let payload = tokio::time::timeout(Duration::from_secs(20), codec::read_frame(s))
-        .await
-        .expect("a frame in time")
-        .expect("a frame");
-    codec::decode_frame(&payload).expect("the daemon's frames decode")
+    decode(&read_within(s).await.expect("a frame"))
+}
+
+/// The next frame's payload on a stream; it must come within 20 s.
+async fn read_within(s: &mut Stream) -> std::io::Result<Vec<u8>> {
+    tokio::time::timeout(Duration::from_secs(20), codec::read_frame(s)).await.expect("a frame in time")
+}
+
+fn decode(payload: &[u8]) -> Frame {
+    codec::decode_frame(payload).expect("the daemon's frames decode")
 }
 
 /// A peer that drops the daemon's sync stream (as it does on a frame it cannot read) gets a new

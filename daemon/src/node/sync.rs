@@ -153,7 +153,7 @@ impl Node {
                 let started = std::time::Instant::now();
                 let r = inner.sync_generate(&area, &peer, release.as_ref(), &mut session);
                 let bytes = r.as_ref().ok().and_then(|m| m.as_ref()).map_or(0, Vec::len);
-                tracing::debug!(%area, %peer, bytes, ms = started.elapsed().as_secs_f64() * 1e3, "sync message generated");
+                tracing::debug!(%area, %peer, bytes, elapsed = ?started.elapsed(), "sync message generated");
                 Ok((session, r))
             })
             .await;
@@ -183,7 +183,7 @@ impl Node {
                     messages = messages.len(),
                     bytes = messages.iter().map(Vec::len).sum::<usize>(),
                     reply = r.as_ref().ok().and_then(|r| r.reply.as_ref()).map_or(0, Vec::len),
-                    ms = started.elapsed().as_secs_f64() * 1e3,
+                    elapsed = ?started.elapsed(),
                     "sync messages applied"
                 );
                 if r.is_err() {
@@ -377,7 +377,7 @@ impl Inner {
         let Some(incoming) = session.incoming.as_mut() else { return Ok(Received::default()) };
         let started = std::time::Instant::now();
         let accepted = incoming.accept(peer, &self.actor)?;
-        tracing::debug!(%area, complete = accepted.is_some(), ms = started.elapsed().as_secs_f64() * 1e3, "incoming area read and checked at the door");
+        tracing::debug!(%area, complete = accepted.is_some(), elapsed = ?started.elapsed(), "incoming area read and checked at the door");
         match accepted {
             None => Ok(Received { reply: incoming.generate_sync_message(&mut session.state), ..Received::default() }),
             Some(accepted) => {
@@ -417,7 +417,7 @@ impl Inner {
         };
         let started = std::time::Instant::now();
         self.store.create_area(area, &save)?;
-        tracing::debug!(%area, bytes = save.len(), ms = started.elapsed().as_secs_f64() * 1e3, "received area stored");
+        tracing::debug!(%area, bytes = save.len(), elapsed = ?started.elapsed(), "received area stored");
         let entry = new_entry(new_area);
         let reply = entry.area.generate_sync_message(&mut session.state).map(|m| tag(entry.epoch, m));
         map.insert(area.to_string(), Arc::new(Mutex::new(entry)));

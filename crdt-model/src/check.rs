@@ -48,103 +48,202 @@ pub(crate) struct Door<'a> {
 
 impl Door<'_> {
     /// Checks `changes` (in causal order) and returns the first refusal.
-    pub fn check(mut self, changes: &[Change]) -> Result<(), BadChange> {
+    pub fn check(self, changes: &[Change]) -> Result<(), BadChange> {
+        let requires = || {
+            newer_requires(changes.iter().flat_map(|c| c.decode().operations).map(|op| {
+                let op = DoorOp::from(&op);
+                requires_value(&op).map(str::to_string)
+            }))
+        };
+        let mut door = self;
         for change in changes {
-            let actor = actor_text(change.actor_id());
             let expanded = change.decode();
-            let creates = self.genesis && change.deps().is_empty() && self.roster.is_empty();
-            let bad = |key: &str, value: String, reason: String| BadChange {
-                area: self.area.clone(),
-                actor: actor.clone(),
-                key: key.to_string(),
-                value,
-                reason,
-            };
-            if !creates && !self.roster.contains(&actor) {
-                return Err(bad("", String::new(), "this device was never on the area's roster".into()));
-            }
-            // The change that cuts an epoch ([`crate::epoch`]) creates its document, by the
-            // epoch's own actor, and alone writes the epoch's keys.
-            let cut = creates && cut_epoch_of(&expanded.operations).is_some();
-            if cut && let Err(reason) = check_cut_actor(&expanded.operations, &actor) {
-                return Err(bad("meta/epoch", "-".into(), reason));
-            }
-            let mut added = Vec::new();
-            for op in &expanded.operations {
-                let OpKey::Map(key) = &op.key else {
-                    return Err(bad("", "-".into(), "list operations are not part of an area document".into()));
-                };
-                // Only a refusal shows the value: formatting every value would cost more than
-                // the check itself.
-                let shown = || match &op.action {
-                    OpType::Put(v) => show(v),
-                    _ => "-".into(),
-                };
-                if op.obj != ObjectId::Root || op.insert {
-                    return Err(bad(key, shown(), "only the document's root map holds values".into()));
-                }
-                let Some(parsed) = Key::parse(key) else {
-                    // A later release's key: say which release the area needs, when it says.
-                    let reason = match newer_requires(changes) {
-                        Some(needed) => crate::compat::newer_release_needed(&needed),
-                        None => "not a key of an area document".into(),
-                    };
-                    return Err(bad(key, shown(), reason));
-                };
-                match &op.action {
-                    OpType::Put(value) => {
-                        check_put(&parsed, Scalar::from(value), self.profile, creates, cut, &actor)
-                            .map_err(|r| bad(key, shown(), r))?;
-                    }
-                    OpType::Delete
-                        if matches!(parsed, Key::Household { .. } | Key::Member { .. } | Key::Relay { .. }) => {}
-                    OpType::Delete => return Err(bad(key, shown(), "this key is never deleted".into())),
-                    OpType::Make(automerge::ObjType::Text) => {
-                        return Err(bad(
-                            key,
-                            shown(),
-                            "creates a text object; values are scalars only (JavaScript Automerge 3 makes \
-                             a plain string text: write an ImmutableString)"
-                                .into(),
-                        ));
-                    }
-                    OpType::Make(kind) => {
-                        return Err(bad(key, shown(), format!("creates an object ({kind}); values are scalars only")));
-                    }
-                    OpType::Increment(_) => return Err(bad(key, shown(), "counters are not used".into())),
-                    OpType::MarkBegin(..) | OpType::MarkEnd(_) => {
-                        return Err(bad(key, shown(), "marks are not used".into()));
-                    }
-                }
-                if let Key::Member { peer, .. } = parsed {
-                    added.push(peer.to_string());
-                }
-            }
-            if creates {
-                self.roster.insert(actor);
-            }
-            self.roster.extend(added);
+            let ops: Vec<DoorOp<'_>> = expanded.operations.iter().map(DoorOp::from).collect();
+            door.change(actor_text(change.actor_id()), change.deps().is_empty(), &ops, &requires)?;
         }
+        Ok(())
+    }
+
+    /// Checks one change: its device (`actor`), whether it has no dependencies, and its
+    /// operations in order. `requires`: the newest `meta/requires` of the whole batch newer than
+    /// this release (read only for a refusal's reason).
+    pub(crate) fn change(
+        &mut self,
+        actor: String,
+        no_deps: bool,
+        ops: &[DoorOp<'_>],
+        requires: &dyn Fn() -> Option<semver::Version>,
+    ) -> Result<(), BadChange> {
+        let creates = self.genesis && no_deps && self.roster.is_empty();
+        let bad = |key: &str, value: String, reason: String| BadChange {
+            area: self.area.clone(),
+            actor: actor.clone(),
+            key: key.to_string(),
+            value,
+            reason,
+        };
+        if !creates && !self.roster.contains(&actor) {
+            return Err(bad("", String::new(), "this device was never on the area's roster".into()));
+        }
+        // The change that cuts an epoch ([`crate::epoch`]) creates its document, by the
+        // epoch's own actor, and alone writes the epoch's keys.
+        let cut = creates && cut_epoch_of(ops).is_some();
+        if cut && let Err(reason) = check_cut_actor(ops, &actor) {
+            return Err(bad("meta/epoch", "-".into(), reason));
+        }
+        let mut added = Vec::new();
+        for op in ops {
+            let Some(key) = op.key else {
+                return Err(bad("", "-".into(), "list operations are not part of an area document".into()));
+            };
+            // Only a refusal shows the value: formatting every value would cost more than
+            // the check itself.
+            let shown = || match &op.action {
+                Action::Put(v) => show(v),
+                _ => "-".into(),
+            };
+            if !op.root || op.insert {
+                return Err(bad(key, shown(), "only the document's root map holds values".into()));
+            }
+            let Some(parsed) = Key::parse(key) else {
+                // A later release's key: say which release the area needs, when it says.
+                let reason = match requires() {
+                    Some(needed) => crate::compat::newer_release_needed(&needed),
+                    None => "not a key of an area document".into(),
+                };
+                return Err(bad(key, shown(), reason));
+            };
+            match op.action {
+                Action::Put(value) => {
+                    check_put(&parsed, Scalar::from(&value), self.profile, creates, cut, &actor)
+                        .map_err(|r| bad(key, shown(), r))?;
+                }
+                Action::Delete if matches!(parsed, Key::Household { .. } | Key::Member { .. } | Key::Relay { .. }) => {}
+                Action::Delete => return Err(bad(key, shown(), "this key is never deleted".into())),
+                Action::Make(automerge::ObjType::Text) => {
+                    return Err(bad(
+                        key,
+                        shown(),
+                        "creates a text object; values are scalars only (JavaScript Automerge 3 makes \
+                         a plain string text: write an ImmutableString)"
+                            .into(),
+                    ));
+                }
+                Action::Make(kind) => {
+                    return Err(bad(key, shown(), format!("creates an object ({kind}); values are scalars only")));
+                }
+                Action::Increment => return Err(bad(key, shown(), "counters are not used".into())),
+                Action::Mark => return Err(bad(key, shown(), "marks are not used".into())),
+            }
+            if let Key::Member { peer, .. } = parsed {
+                added.push(peer.to_string());
+            }
+        }
+        if creates {
+            self.roster.insert(actor);
+        }
+        self.roster.extend(added);
         Ok(())
     }
 }
 
-/// The newest `meta/requires` among `changes` that is newer than this release, if any: what a
-/// key this release does not know was most likely written for.
-fn newer_requires(changes: &[Change]) -> Option<semver::Version> {
-    let key = crate::schema::meta(Meta::Requires);
+/// One operation as the door reads it: from a change Automerge rebuilt, or from a document's
+/// columns ([`crate::columns`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DoorOp<'a> {
+    /// On the document's root map.
+    pub root: bool,
+    /// Inserts into a list.
+    pub insert: bool,
+    /// The map key; `None` for a list element.
+    pub key: Option<&'a str>,
+    pub action: Action<'a>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Action<'a> {
+    Put(Put<'a>),
+    Delete,
+    Make(automerge::ObjType),
+    Increment,
+    Mark,
+}
+
+/// A value put, as stored: everything Automerge can store, so that a refusal can show it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Put<'a> {
+    Str(&'a str),
+    Uint(u64),
+    Int(i64),
+    Timestamp(i64),
+    Boolean(bool),
+    F64(f64),
+    Bytes(usize),
+    Counter(i64),
+    Null,
+    Unknown(u8),
+}
+
+impl<'a> From<&'a Op> for DoorOp<'a> {
+    fn from(op: &'a Op) -> DoorOp<'a> {
+        let action = match &op.action {
+            OpType::Put(v) => Action::Put(Put::from(v)),
+            OpType::Delete => Action::Delete,
+            OpType::Make(kind) => Action::Make(*kind),
+            OpType::Increment(_) => Action::Increment,
+            OpType::MarkBegin(..) | OpType::MarkEnd(_) => Action::Mark,
+        };
+        let key = match &op.key {
+            OpKey::Map(k) => Some(k.as_str()),
+            OpKey::Seq(_) => None,
+        };
+        DoorOp { root: op.obj == ObjectId::Root, insert: op.insert, key, action }
+    }
+}
+
+impl<'a> From<&'a ScalarValue> for Put<'a> {
+    fn from(v: &'a ScalarValue) -> Put<'a> {
+        match v {
+            ScalarValue::Str(s) => Put::Str(s),
+            ScalarValue::Uint(n) => Put::Uint(*n),
+            ScalarValue::Int(n) => Put::Int(*n),
+            ScalarValue::Timestamp(t) => Put::Timestamp(*t),
+            ScalarValue::Boolean(b) => Put::Boolean(*b),
+            ScalarValue::F64(f) => Put::F64(*f),
+            ScalarValue::Bytes(b) => Put::Bytes(b.len()),
+            ScalarValue::Counter(c) => Put::Counter(i64::from(c)),
+            ScalarValue::Null => Put::Null,
+            ScalarValue::Unknown { type_code, .. } => Put::Unknown(*type_code),
+        }
+    }
+}
+
+impl<'a> From<&Put<'a>> for Scalar<'a> {
+    fn from(v: &Put<'a>) -> Scalar<'a> {
+        match *v {
+            Put::Str(s) => Scalar::Str(s),
+            Put::Uint(n) => Scalar::Uint(n),
+            Put::Int(n) => Scalar::Int(n),
+            Put::Timestamp(t) => Scalar::Timestamp(t),
+            Put::Boolean(b) => Scalar::Boolean(b),
+            _ => Scalar::Other,
+        }
+    }
+}
+
+/// The version an operation writes to `meta/requires`, if it does.
+pub(crate) fn requires_value<'a>(op: &DoorOp<'a>) -> Option<&'a str> {
+    match (op.key, op.action) {
+        (Some(k), Action::Put(Put::Str(v))) if k == crate::schema::meta(Meta::Requires) => Some(v),
+        _ => None,
+    }
+}
+
+/// The newest of `written` (the `meta/requires` values of a batch) that is newer than this
+/// release, if any: what a key this release does not know was most likely written for.
+pub(crate) fn newer_requires<S: AsRef<str>>(written: impl Iterator<Item = Option<S>>) -> Option<semver::Version> {
     let this = crate::compat::release();
-    changes
-        .iter()
-        .flat_map(|c| c.decode().operations)
-        .filter_map(|op| match (&op.key, &op.action) {
-            (OpKey::Map(k), OpType::Put(automerge::ScalarValue::Str(v))) if k.as_str() == key => {
-                crate::compat::parse_version(v).ok()
-            }
-            _ => None,
-        })
-        .filter(|v| *v > this)
-        .max()
+    written.flatten().filter_map(|v| crate::compat::parse_version(v.as_ref()).ok()).filter(|v| *v > this).max()
 }
 
 /// Whether `value` may be stored under `key`. `creates`: the change creates the area (the only
@@ -333,13 +432,18 @@ impl<'a> From<&'a ScalarValueRef<'_>> for Scalar<'a> {
     }
 }
 
-fn show(value: &ScalarValue) -> String {
-    let shown = match value {
-        ScalarValue::Str(s) => format!("{:?}", s.as_str()),
-        ScalarValue::Bytes(b) => format!("{} bytes", b.len()),
-        ScalarValue::F64(f) => format!("{f} (a fraction)"),
-        ScalarValue::Counter(_) => "a counter".into(),
-        other => other.to_string(),
+fn show(value: &Put<'_>) -> String {
+    let shown = match *value {
+        Put::Str(s) => format!("{s:?}"),
+        Put::Bytes(n) => format!("{n} bytes"),
+        Put::F64(f) => format!("{f} (a fraction)"),
+        Put::Counter(_) => "a counter".into(),
+        Put::Uint(n) => n.to_string(),
+        Put::Int(n) => n.to_string(),
+        Put::Timestamp(t) => format!("Timestamp: {t}"),
+        Put::Boolean(b) => b.to_string(),
+        Put::Null => "null".into(),
+        Put::Unknown(code) => format!("unknown type {code}"),
     };
     shown.chars().take(80).collect()
 }
@@ -492,20 +596,26 @@ pub(crate) fn check_day(date: &str, text: &str) -> Result<(), String> {
 }
 
 /// The epoch a change's operations cut, if they write `meta/epoch`.
-pub(crate) fn cut_epoch_of(ops: &[Op]) -> Option<u64> {
+pub(crate) fn cut_epoch_of(ops: &[DoorOp<'_>]) -> Option<u64> {
     let key = schema::meta(Meta::Epoch);
-    ops.iter().find_map(|op| match (&op.key, &op.action) {
-        (OpKey::Map(k), OpType::Put(v)) if *k == key => v.as_u64().or(Some(0)),
+    ops.iter().find_map(|op| match (op.key, op.action) {
+        // As Automerge's `as_u64` reads it.
+        (Some(k), Action::Put(v)) if k == key => match v {
+            Put::Uint(n) => Some(n),
+            Put::Int(n) | Put::Timestamp(n) | Put::Counter(n) => Some(n as u64),
+            Put::F64(f) => Some(f as u64),
+            _ => Some(0),
+        },
         _ => None,
     })
 }
 
 /// A cut must be made by its epoch's actor (so that two devices making the same cut make the
 /// same change).
-pub(crate) fn check_cut_actor(ops: &[Op], actor: &str) -> Result<(), String> {
+pub(crate) fn check_cut_actor(ops: &[DoorOp<'_>], actor: &str) -> Result<(), String> {
     let uid_key = schema::meta(Meta::Uid);
-    let uid = ops.iter().find_map(|op| match (&op.key, &op.action) {
-        (OpKey::Map(k), OpType::Put(ScalarValue::Str(v))) if *k == uid_key => Some(v.to_string()),
+    let uid = ops.iter().find_map(|op| match (op.key, op.action) {
+        (Some(k), Action::Put(Put::Str(v))) if k == uid_key => Some(v.to_string()),
         _ => None,
     });
     let (Some(uid), Some(epoch)) = (uid, cut_epoch_of(ops)) else {

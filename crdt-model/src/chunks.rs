@@ -29,7 +29,7 @@ use std::io::Read;
 use crate::ModelError;
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-const DEFLATED: u64 = 0b1000;
+pub(crate) const DEFLATED: u64 = 0b1000;
 
 /// The most the chunks of `input_len` bytes may inflate to: 64 times the input, at least
 /// 16 MiB, at most 512 MiB. An area's columns compress a few times at most (Automerge compresses
@@ -76,7 +76,7 @@ fn refused(why: &str) -> ModelError {
 }
 
 /// One chunk's type, body and what follows it; `None` when the header is malformed.
-fn chunk(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+pub(crate) fn chunk(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let rest = bytes.strip_prefix(&MAGIC)?;
     let (&kind, mut rest) = rest.get(4..)?.split_first()?;
     let len = usize::try_from(leb128(&mut rest)?).ok()?;
@@ -211,6 +211,13 @@ fn inflate(data: &[u8], budget: &mut Budget) -> Result<Vec<u8>, ModelError> {
     Ok(out)
 }
 
+/// `data` inflated, `None` when it does not inflate or holds more than `limit` bytes.
+pub(crate) fn inflate_within(data: &[u8], limit: u64) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    flate2::bufread::DeflateDecoder::new(data).take(limit.saturating_add(1)).read_to_end(&mut out).ok()?;
+    (out.len() as u64 <= limit).then_some(out)
+}
+
 /// A LEB128 value's bits and how many bits it was written with, advancing `bytes`; `None` when
 /// cut short or over 64 bits.
 fn leb128_bits(bytes: &mut &[u8]) -> Option<(u64, u32)> {
@@ -232,7 +239,7 @@ pub(crate) fn leb128(bytes: &mut &[u8]) -> Option<u64> {
 }
 
 /// A signed LEB128 value, advancing `bytes` (the last bit written is the sign).
-fn sleb128(bytes: &mut &[u8]) -> Option<i64> {
+pub(crate) fn sleb128(bytes: &mut &[u8]) -> Option<i64> {
     let (value, bits) = leb128_bits(bytes)?;
     let negative = bits < 64 && (value >> (bits - 1)) & 1 == 1;
     Some(if negative { (value | (u64::MAX << bits)) as i64 } else { value as i64 })

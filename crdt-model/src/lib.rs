@@ -15,6 +15,7 @@
 pub mod area;
 pub mod check;
 pub mod chunks;
+mod columns;
 pub mod compat;
 pub mod consent;
 pub mod epoch;

@@ -168,7 +168,7 @@ impl IncomingArea {
         if area.id() != self.area {
             return Err(ModelError::Corrupt(format!("announced area {} but sent area {}", self.area, area.id())));
         }
-        area.check_all()?;
+        area.check_whole(&bytes)?;
         if !area.is_active_member(sender) {
             return Err(ModelError::invalid("peer", format!("{sender} is not a member of area {}", self.area)));
         }

@@ -290,7 +290,7 @@ impl Area {
         match (passed, key) {
             (Some(passed), Some(key)) if passed.contains(&key) => {}
             (passed, key) => {
-                area.check_all()?;
+                area.check_whole(bytes)?;
                 if let (Some(passed), Some(key)) = (passed, key) {
                     passed.insert(key);
                 }
@@ -375,6 +375,27 @@ impl Area {
     /// created it, every change must follow the schema and be made by a device on the roster.
     pub fn check_all(&self) -> Result<(), ModelError> {
         self.check_since(&[], Default::default())
+    }
+
+    /// [`Area::check_all`] of a document loaded from `bytes` (exactly those, one document
+    /// chunk as [`Area::save`] writes): the door reads the operations from the bytes' columns
+    /// ([`crate::columns`]) rather than from changes Automerge rebuilds; bytes it cannot read
+    /// that way are checked change by change.
+    pub fn check_whole(&self, bytes: &[u8]) -> Result<(), ModelError> {
+        let area = self.id();
+        let mut door = crate::check::Door {
+            area: area.clone(),
+            profile: &self.profile,
+            roster: Default::default(),
+            genesis: true,
+        };
+        let read = crate::columns::read(bytes, &self.doc, &area, |c| {
+            door.change(crate::ids::actor_text(c.actor), c.no_deps, c.ops, c.requires)
+        });
+        match read {
+            crate::columns::Read::Checked(verdict) => verdict.map_err(ModelError::BadChange),
+            crate::columns::Read::Unread => self.check_all(),
+        }
     }
 
     /// Every peer ever on the roster, removed ones included.

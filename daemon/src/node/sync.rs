@@ -319,8 +319,7 @@ impl Inner {
         match message {
             Incoming::Document(doc) => {
                 // A newer epoch (or the winning cut of this one): adopt it.
-                let next = Area::load(doc, &self.actor)?;
-                next.check_all()?;
+                let next = Area::load_checked(doc, &self.actor, None)?;
                 if next.id() != area || !next.is_active_member(peer) {
                     return Err(not_member(peer, area));
                 }
@@ -364,8 +363,7 @@ impl Inner {
                 // The area at an epoch past an erasure, whole (this device asked with bare
                 // messages, as a device without the area does).
                 Incoming::Document(doc) => {
-                    let next = Area::load(doc, &self.actor)?;
-                    next.check_all()?;
+                    let next = Area::load_checked(doc, &self.actor, None)?;
                     if next.id() != area || !next.is_active_member(peer) || !next.is_active_member(&self.actor) {
                         return Err(not_member(peer, area));
                     }

@@ -432,7 +432,7 @@ impl<'a> From<&'a ScalarValueRef<'_>> for Scalar<'a> {
     }
 }
 
-fn show(value: &Put<'_>) -> String {
+pub(crate) fn show(value: &Put<'_>) -> String {
     let shown = match *value {
         Put::Str(s) => format!("{s:?}"),
         Put::Bytes(n) => format!("{n} bytes"),

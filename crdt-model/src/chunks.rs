@@ -164,7 +164,7 @@ fn skip_prefixed_list(rest: &mut &[u8]) -> Option<()> {
 /// without expanding them; `None` when malformed or raw (values, whose lengths another column
 /// gives). Run-length columns: a signed count, then one value repeated that many times (> 0),
 /// that many literal values (< 0), or a count of nulls (0). Boolean columns: run lengths.
-fn entries(kind: u64, mut data: &[u8]) -> Option<u64> {
+pub(crate) fn entries(kind: u64, mut data: &[u8]) -> Option<u64> {
     let value = |data: &mut &[u8]| -> Option<()> {
         match kind {
             5 => skip_prefixed(data),
@@ -246,14 +246,14 @@ pub(crate) fn sleb128(bytes: &mut &[u8]) -> Option<i64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use automerge::{AutoCommit, ROOT, transaction::Transactable};
     use std::io::Write;
 
     /// A chunk of `kind` around `body`, with its checksum (the first 4 bytes of the SHA-256 of
     /// type, length and body), as Automerge writes it.
-    fn header(kind: u8, body: &[u8]) -> Vec<u8> {
+    pub(crate) fn header(kind: u8, body: &[u8]) -> Vec<u8> {
         use sha2::Digest;
         let mut hashed = vec![kind];
         uleb(body.len() as u64, &mut hashed);
@@ -273,7 +273,7 @@ mod tests {
         e.finish().unwrap()
     }
 
-    fn uleb(mut v: u64, out: &mut Vec<u8>) {
+    pub(crate) fn uleb(mut v: u64, out: &mut Vec<u8>) {
         loop {
             let byte = (v & 0x7f) as u8;
             v >>= 7;

@@ -95,7 +95,24 @@ pub(crate) fn read(
     for r in &mut ranges {
         r.sort_unstable();
     }
-    let Some(columns) = parsed.columns(total) else { return Read::Unread };
+    // More operations than the changes made: some are in no change. Counted from the runs
+    // before anything is expanded; a few are read to name them, many are refused as they are.
+    let Some(stored) = crate::chunks::entries(spec::ID_CTR & 0b111, parsed.column(spec::ID_CTR)) else {
+        return Read::Unread;
+    };
+    let stored = usize::try_from(stored).unwrap_or(usize::MAX);
+    if stored > total.saturating_mul(2).saturating_add(16) {
+        return Read::Checked(Err(BadChange {
+            area: area.to_string(),
+            actor: "-".into(),
+            key: String::new(),
+            value: "-".into(),
+            reason: format!(
+                "the document's state holds {stored} operations but its changes made only {total}: some are in none of its changes"
+            ),
+        }));
+    }
+    let Some(columns) = parsed.columns(total.max(stored)) else { return Read::Unread };
     let mut slots = Slots { ranges, slots: vec![None; total], actors: &parsed.actors, area };
     // Successors not (yet) seen as operations of the current object and key: deletes, unless
     // an operation with that id follows under the same key.
@@ -195,8 +212,11 @@ impl<'c> Slots<'c, '_> {
                 area: self.area.to_string(),
                 actor: who.unwrap_or_else(|| format!("actor {actor}")),
                 key: op.key.unwrap_or_default().to_string(),
-                value: "-".into(),
-                reason: format!("operation {ctr} is in the document's state but in none of its changes"),
+                value: match &op.action {
+                    Action::Put(v) => crate::check::show(v),
+                    _ => "-".into(),
+                },
+                reason: format!("operation {ctr} by this device is in the document's state but in none of its changes"),
             })));
         };
         match self.slots[slot] {
@@ -276,8 +296,10 @@ impl<'a> Document<'a> {
     }
 
     /// The columns decoded, each at most `limit` entries long (the operations the changes
-    /// hold); `None` when one does not decode or their lengths disagree.
+    /// hold; successors four times that); `None` when one does not decode, is longer, or
+    /// their lengths disagree.
     fn columns(&self, limit: usize) -> Option<Columns<'_>> {
+        let succ_limit = limit.saturating_mul(4).saturating_add(16);
         let uint = |spec| Rle::decode(self.column(spec), limit, |d: &mut &[u8]| leb128(d));
         let delta = |spec| delta(self.column(spec), limit);
         let mut c = Columns {
@@ -299,8 +321,9 @@ impl<'a> Document<'a> {
             val_meta: uint(spec::VAL_META)?,
             values: Vec::new(),
             succ_num: uint(spec::SUCC_NUM)?,
-            succ_actor: uint(spec::SUCC_ACTOR)?,
-            succ_ctr: delta(spec::SUCC_CTR)?,
+            // A delete or an overwrite names each operation it replaces: a few per operation.
+            succ_actor: Rle::decode(self.column(spec::SUCC_ACTOR), succ_limit, |d: &mut &[u8]| leb128(d))?,
+            succ_ctr: crate::columns::delta(self.column(spec::SUCC_CTR), succ_limit)?,
         };
         c.len = c.id_ctr.len();
         // Every operation has an id; a column may stop early where only nulls (or falses) follow.
@@ -472,7 +495,7 @@ mod tests {
     use crate::area::{HouseholdWrite, NewArea};
     use crate::{Area, ConsentGiven};
     use automerge::transaction::Transactable;
-    use automerge::{ActorId, ROOT, ScalarValue};
+    use automerge::{ActorId, ROOT, ReadDoc, ScalarValue};
     use proptest::prelude::*;
 
     /// Each change's operations as the columns give them, or why they were not read.
@@ -617,6 +640,227 @@ mod tests {
             let changes = loaded.check_all().unwrap_err().to_string();
             assert_eq!(whole, changes);
         }
+    }
+
+    fn sleb(v: i64, out: &mut Vec<u8>) {
+        let mut v = v;
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            let done = (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0);
+            out.push(if done { byte } else { byte | 0x80 });
+            if done {
+                break;
+            }
+        }
+    }
+
+    /// A run-length column of `values` as Automerge writes one: equal neighbours as a run,
+    /// nulls as a run of nulls, the rest as one literal run.
+    fn rle<T: PartialEq>(values: &[Option<T>], write: impl Fn(&T, &mut Vec<u8>)) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut literal: Vec<&T> = Vec::new();
+        let flush = |literal: &mut Vec<&T>, out: &mut Vec<u8>| {
+            if !literal.is_empty() {
+                sleb(-(literal.len() as i64), out);
+                for v in literal.drain(..) {
+                    write(v, out);
+                }
+            }
+        };
+        let mut i = 0;
+        while i < values.len() {
+            let run = values[i..].iter().take_while(|v| **v == values[i]).count();
+            match &values[i] {
+                None => {
+                    flush(&mut literal, &mut out);
+                    sleb(0, &mut out);
+                    crate::chunks::tests::uleb(run as u64, &mut out);
+                }
+                Some(v) if run > 1 => {
+                    flush(&mut literal, &mut out);
+                    sleb(run as i64, &mut out);
+                    write(v, &mut out);
+                }
+                Some(v) => literal.push(v),
+            }
+            i += run;
+        }
+        flush(&mut literal, &mut out);
+        out
+    }
+
+    fn rle_uint(values: &[Option<u64>]) -> Vec<u8> {
+        rle(values, |v, out| crate::chunks::tests::uleb(*v, out))
+    }
+
+    fn rle_delta(values: &[Option<i64>]) -> Vec<u8> {
+        let mut last = 0;
+        let diffs: Vec<Option<i64>> = values
+            .iter()
+            .map(|v| {
+                v.map(|v| {
+                    let d = v - last;
+                    last = v;
+                    d
+                })
+            })
+            .collect();
+        rle(&diffs, |v, out| sleb(*v, out))
+    }
+
+    /// `bytes` (a document saved without compression) with its last change taken out of the
+    /// change columns and the heads, and its operations left in the operation columns: a
+    /// document whose state holds operations that none of its changes made.
+    fn without_last_change(bytes: &[u8], doc: &Automerge) -> Vec<u8> {
+        let (kind, body, _) = crate::chunks::chunk(bytes).unwrap();
+        assert_eq!(kind, 0);
+        let mut rest = body;
+        let mut actors = Vec::new();
+        for _ in 0..leb128(&mut rest).unwrap() {
+            let len = leb128(&mut rest).unwrap() as usize;
+            actors.push(&rest[..len]);
+            rest = &rest[len..];
+        }
+        let heads = leb128(&mut rest).unwrap() as usize;
+        rest = &rest[heads * 32..];
+        let mut sections = [Vec::new(), Vec::new()];
+        for section in &mut sections {
+            for _ in 0..leb128(&mut rest).unwrap() {
+                let (spec, len) = (leb128(&mut rest).unwrap(), leb128(&mut rest).unwrap() as usize);
+                assert_eq!(spec & crate::chunks::DEFLATED, 0, "saved without compression");
+                section.push((spec, len));
+            }
+        }
+        let mut change_data = Vec::new();
+        for &(spec, len) in &sections[0] {
+            change_data.push((spec, &rest[..len]));
+            rest = &rest[len..];
+        }
+        let op_len: usize = sections[1].iter().map(|(_, l)| l).sum();
+        let op_data = &rest[..op_len];
+
+        let metas = doc.get_changes_meta(&[]);
+        let n = metas.len();
+        let dropped_deps = metas[n - 1].deps.len();
+        let limit = 1 << 20;
+        let mut new_cols = Vec::new();
+        for (spec, data) in &change_data {
+            let col = match spec {
+                // actor, depsNum, extra metadata: run-length integers, one per change.
+                1 | 64 | 86 => {
+                    let mut v = Rle::decode(data, limit, |d: &mut &[u8]| leb128(d)).unwrap().0;
+                    if *spec == 86 {
+                        assert!(v[n - 1].unwrap_or(0) >> 4 == 0, "no extra bytes");
+                    }
+                    v.truncate(n - 1);
+                    rle_uint(&v)
+                }
+                // seq, maxOp, time: deltas, one per change.
+                3 | 19 | 35 => {
+                    let mut v = delta(data, limit).unwrap().0;
+                    v.truncate(n - 1);
+                    rle_delta(&v)
+                }
+                // the dependencies, all changes' one after the other.
+                67 => {
+                    let mut v = delta(data, limit).unwrap().0;
+                    v.truncate(v.len() - dropped_deps);
+                    rle_delta(&v)
+                }
+                53 => {
+                    let mut v = Rle::decode(data, limit, |d: &mut &[u8]| {
+                        let len = leb128(d)? as usize;
+                        let s: &[u8] = &d[..len];
+                        *d = &d[len..];
+                        Some(s)
+                    })
+                    .unwrap()
+                    .0;
+                    v.truncate(n - 1);
+                    rle(&v, |s, out| {
+                        crate::chunks::tests::uleb(s.len() as u64, out);
+                        out.extend(*s);
+                    })
+                }
+                87 => data.to_vec(),
+                other => panic!("change column {other} not expected"),
+            };
+            new_cols.push((*spec, col));
+        }
+        // The heads without the last change: the others that no other change depends on.
+        let kept = &metas[..n - 1];
+        let mut heads: Vec<automerge::ChangeHash> =
+            kept.iter().map(|m| m.hash).filter(|h| !kept.iter().any(|m| m.deps.contains(h))).collect();
+        heads.sort();
+
+        let uleb = crate::chunks::tests::uleb;
+        let mut out = Vec::new();
+        uleb(actors.len() as u64, &mut out);
+        for a in &actors {
+            uleb(a.len() as u64, &mut out);
+            out.extend(*a);
+        }
+        uleb(heads.len() as u64, &mut out);
+        for h in &heads {
+            out.extend(h.0);
+        }
+        uleb(new_cols.len() as u64, &mut out);
+        for (spec, col) in &new_cols {
+            uleb(*spec, &mut out);
+            uleb(col.len() as u64, &mut out);
+        }
+        uleb(sections[1].len() as u64, &mut out);
+        for (spec, len) in &sections[1] {
+            uleb(*spec, &mut out);
+            uleb(*len as u64, &mut out);
+        }
+        for (_, col) in &new_cols {
+            out.extend(col);
+        }
+        out.extend(op_data);
+        for h in &heads {
+            uleb(kept.iter().position(|m| m.hash == *h).unwrap() as u64, &mut out);
+        }
+        crate::chunks::tests::header(0, &out)
+    }
+
+    #[test]
+    fn an_operation_in_no_change_is_refused() {
+        // peer-b's last change puts a phone number under a key no area has.
+        let mut doc = Automerge::load(&area(3).save()).unwrap().with_actor(ActorId::from(&b"peer-b"[..]));
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "h/H1/phone", "0901234567").unwrap();
+        tx.commit();
+        let crafted = without_last_change(&doc.save_nocompress(), &doc);
+
+        // Automerge takes it: the value is in the state, and no change made it.
+        let loaded = Automerge::load(&crafted).expect("Automerge loads the crafted document");
+        assert!(loaded.get(ROOT, "h/H1/phone").unwrap().is_some());
+        assert_eq!(loaded.get_changes(&[]).len(), doc.get_changes(&[]).len() - 1);
+        let area = Area::load(&crafted, "reader").unwrap();
+        // Checking the changes sees nothing wrong; reading the columns does.
+        area.check_all().expect("no change holds the operation");
+        let err = area.check_whole(&crafted).unwrap_err().to_string();
+        assert!(err.contains("none of its changes") && err.contains("phone = \"0901234567\""), "{err}");
+        // The same with a good change after it, as a sync in two messages would bring it.
+        let mut more = loaded.with_actor(ActorId::from(&b"peer-a"[..]));
+        let heads = more.get_heads();
+        let mut tx = more.transaction();
+        tx.put(ROOT, "h/H0/internet", "no").unwrap();
+        tx.commit();
+        let two = [crafted.clone(), more.save_after(&heads)].concat();
+        let area = Area::load(&two, "reader").unwrap();
+        area.check_all().expect("no change holds the operation");
+        let err = area.check_whole(&two).unwrap_err().to_string();
+        assert!(err.contains("none of its changes"), "{err}");
+
+        // With the change kept, both doors refuse the change itself.
+        let whole = doc.save_nocompress();
+        let area = Area::load(&whole, "reader").unwrap();
+        let (columns, changes) = (area.check_whole(&whole).unwrap_err(), area.check_all().unwrap_err());
+        assert_eq!(columns.to_string(), changes.to_string());
+        assert!(changes.to_string().contains("phone"), "{changes}");
     }
 
     #[derive(Debug, Clone)]

@@ -377,11 +377,28 @@ impl Area {
         self.check_since(&[], Default::default())
     }
 
-    /// [`Area::check_all`] of a document loaded from `bytes` (exactly those, one document
-    /// chunk as [`Area::save`] writes): the door reads the operations from the bytes' columns
-    /// ([`crate::columns`]) rather than from changes Automerge rebuilds; bytes it cannot read
-    /// that way are checked change by change.
+    /// [`Area::check_all`] of a document loaded from `bytes` (exactly those: a document chunk as
+    /// [`Area::save`] writes, possibly followed by chunks of changes): the door reads the
+    /// document chunk's operations from its columns ([`crate::columns`]) rather than from
+    /// changes Automerge rebuilds, then the changes after it; bytes it cannot read that way are
+    /// checked change by change.
     pub fn check_whole(&self, bytes: &[u8]) -> Result<(), ModelError> {
+        let Some((0, _, rest)) = crate::chunks::chunk(bytes) else { return self.check_all() };
+        let first = &bytes[..bytes.len() - rest.len()];
+        // The document chunk alone, when changes follow it (what a sync can bring in several
+        // messages): the operations it holds are only in its own columns.
+        let alone;
+        let doc = if rest.is_empty() {
+            &self.doc
+        } else {
+            match std::panic::catch_unwind(|| Automerge::load(first)) {
+                Ok(Ok(doc)) => {
+                    alone = doc;
+                    &alone
+                }
+                _ => return self.check_all(),
+            }
+        };
         let area = self.id();
         let mut door = crate::check::Door {
             area: area.clone(),
@@ -389,11 +406,13 @@ impl Area {
             roster: Default::default(),
             genesis: true,
         };
-        let read = crate::columns::read(bytes, &self.doc, &area, |c| {
+        let read = crate::columns::read(first, doc, &area, |c| {
             door.change(crate::ids::actor_text(c.actor), c.no_deps, c.ops, c.requires)
         });
         match read {
-            crate::columns::Read::Checked(verdict) => verdict.map_err(ModelError::BadChange),
+            crate::columns::Read::Checked(Err(bad)) => Err(ModelError::BadChange(bad)),
+            crate::columns::Read::Checked(Ok(())) if rest.is_empty() => Ok(()),
+            crate::columns::Read::Checked(Ok(())) => self.check_since(&doc.get_heads(), door.roster),
             crate::columns::Read::Unread => self.check_all(),
         }
     }

@@ -58,6 +58,10 @@ pub(crate) struct ColumnChange<'a, 'o> {
     pub requires: &'o dyn Fn() -> Option<semver::Version>,
 }
 
+/// The most successors one object and key may have pending before the walk gives up on the
+/// columns (see [`read`]).
+const MAX_PENDING: usize = 256;
+
 /// What [`read`] found.
 pub(crate) enum Read {
     /// The operations were read; the door ran over them with this result.
@@ -155,6 +159,11 @@ pub(crate) fn read(
             };
             let Ok(c) = u64::try_from(c) else { return Read::Unread };
             if !pending.contains(&(a, c)) {
+                // Honest documents keep a few here (each overwrite is the next operation of
+                // its key); a long list would make this walk quadratic: ask Automerge instead.
+                if pending.len() >= MAX_PENDING {
+                    return Read::Unread;
+                }
                 pending.push((a, c));
             }
             succ += 1;
@@ -861,6 +870,28 @@ mod tests {
         let (columns, changes) = (area.check_whole(&whole).unwrap_err(), area.check_all().unwrap_err());
         assert_eq!(columns.to_string(), changes.to_string());
         assert!(changes.to_string().contains("phone"), "{changes}");
+    }
+
+    #[test]
+    fn a_key_deleted_hundreds_of_times_is_left_to_the_changes() {
+        let mut doc = Automerge::new();
+        for i in 0..(MAX_PENDING as u64 + 10) {
+            let mut tx = doc.transaction();
+            tx.put(ROOT, "k", i).unwrap();
+            tx.delete(ROOT, "k").unwrap();
+            tx.commit();
+        }
+        let bytes = doc.save();
+        assert!(matches!(read(&bytes, &doc, "a1", |_| Ok(())), Read::Unread));
+        // Below the bound the same history is read from the columns, as Automerge rebuilds it.
+        let mut doc = Automerge::new();
+        for i in 0..(MAX_PENDING as u64 - 10) {
+            let mut tx = doc.transaction();
+            tx.put(ROOT, "k", i).unwrap();
+            tx.delete(ROOT, "k").unwrap();
+            tx.commit();
+        }
+        same_ops(&doc.save());
     }
 
     #[derive(Debug, Clone)]

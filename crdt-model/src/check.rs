@@ -408,14 +408,7 @@ pub enum Scalar<'a> {
 
 impl<'a> From<&'a ScalarValue> for Scalar<'a> {
     fn from(v: &'a ScalarValue) -> Scalar<'a> {
-        match v {
-            ScalarValue::Str(s) => Scalar::Str(s),
-            ScalarValue::Uint(n) => Scalar::Uint(*n),
-            ScalarValue::Int(n) => Scalar::Int(*n),
-            ScalarValue::Timestamp(t) => Scalar::Timestamp(*t),
-            ScalarValue::Boolean(b) => Scalar::Boolean(*b),
-            _ => Scalar::Other,
-        }
+        Scalar::from(&Put::from(v))
     }
 }
 

@@ -48,18 +48,17 @@ pub(crate) struct Door<'a> {
 
 impl Door<'_> {
     /// Checks `changes` (in causal order) and returns the first refusal.
-    pub fn check(self, changes: &[Change]) -> Result<(), BadChange> {
+    pub fn check(mut self, changes: &[Change]) -> Result<(), BadChange> {
         let requires = || {
             newer_requires(changes.iter().flat_map(|c| c.decode().operations).map(|op| {
                 let op = DoorOp::from(&op);
                 requires_value(&op).map(str::to_string)
             }))
         };
-        let mut door = self;
         for change in changes {
             let expanded = change.decode();
             let ops: Vec<DoorOp<'_>> = expanded.operations.iter().map(DoorOp::from).collect();
-            door.change(actor_text(change.actor_id()), change.deps().is_empty(), &ops, &requires)?;
+            self.change(actor_text(change.actor_id()), change.deps().is_empty(), &ops, &requires)?;
         }
         Ok(())
     }

@@ -105,31 +105,51 @@ fn columns(columns: Option<Vec<(u64, &[u8])>>, budget: &mut Budget) -> Result<()
 }
 
 /// Column specs (count, then spec and length of each, LEB128) and the data that follows them,
-/// split per column; `sections` lists of specs come one after the other before the data.
-fn split_columns(mut rest: &[u8], sections: usize) -> Option<Vec<(u64, &[u8])>> {
-    let mut specs = Vec::new();
-    for _ in 0..sections {
-        let count = leb128(&mut rest)?;
-        for _ in 0..count {
+/// split per column; `N` lists of specs come one after the other before the data.
+fn split_columns<const N: usize>(mut rest: &[u8]) -> Option<[Columns<'_>; N]> {
+    let mut specs: [Vec<(u64, usize)>; N] = std::array::from_fn(|_| Vec::new());
+    for section in &mut specs {
+        for _ in 0..leb128(&mut rest)? {
             let (spec, len) = (leb128(&mut rest)?, usize::try_from(leb128(&mut rest)?).ok()?);
-            specs.push((spec, len));
+            section.push((spec, len));
         }
     }
-    let mut out = Vec::with_capacity(specs.len());
-    for (spec, len) in specs {
-        out.push((spec, rest.get(..len)?));
-        rest = &rest[len..];
+    let mut out: [Columns<'_>; N] = std::array::from_fn(|_| Vec::new());
+    for (section, specs) in out.iter_mut().zip(specs) {
+        for (spec, len) in specs {
+            section.push((spec, rest.get(..len)?));
+            rest = &rest[len..];
+        }
     }
     Some(out)
 }
 
-/// A document's columns: actors, heads, then the change and the operation columns.
-fn document_columns(body: &[u8]) -> Option<Vec<(u64, &[u8])>> {
+/// Columns as they are stored: each one's spec and data.
+pub(crate) type Columns<'a> = Vec<(u64, &'a [u8])>;
+
+/// A document chunk's body, split: its actors, its change columns and its operation columns.
+pub(crate) struct DocumentBody<'a> {
+    pub actors: Vec<&'a [u8]>,
+    pub changes: Columns<'a>,
+    pub ops: Columns<'a>,
+}
+
+/// A document's body: actors, heads, then the change and the operation columns.
+pub(crate) fn document(body: &[u8]) -> Option<DocumentBody<'_>> {
     let mut rest = body;
-    skip_prefixed_list(&mut rest)?;
+    let mut actors = Vec::new();
+    for _ in 0..leb128(&mut rest)? {
+        actors.push(prefixed(&mut rest)?);
+    }
     let heads = usize::try_from(leb128(&mut rest)?).ok()?;
     rest = rest.get(heads.checked_mul(32)?..)?;
-    split_columns(rest, 2)
+    let [changes, ops] = split_columns(rest)?;
+    Some(DocumentBody { actors, changes, ops })
+}
+
+/// A document's columns: the change columns, then the operation columns.
+fn document_columns(body: &[u8]) -> Option<Vec<(u64, &[u8])>> {
+    document(body).map(|d| d.changes.into_iter().chain(d.ops).collect())
 }
 
 /// A change's columns: dependencies, actor, sequence number, first operation, time, message
@@ -144,13 +164,19 @@ fn change_columns(body: &[u8]) -> Option<Vec<(u64, &[u8])>> {
     }
     skip_prefixed(&mut rest)?; // message
     skip_prefixed_list(&mut rest)?; // other actors
-    split_columns(rest, 1)
+    split_columns(rest).map(|[columns]| columns)
+}
+
+/// A length-prefixed value, advancing `rest`.
+fn prefixed<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let len = usize::try_from(leb128(rest)?).ok()?;
+    let value = rest.get(..len)?;
+    *rest = &rest[len..];
+    Some(value)
 }
 
 fn skip_prefixed(rest: &mut &[u8]) -> Option<()> {
-    let len = usize::try_from(leb128(rest)?).ok()?;
-    *rest = rest.get(len..)?;
-    Some(())
+    prefixed(rest).map(|_| ())
 }
 
 fn skip_prefixed_list(rest: &mut &[u8]) -> Option<()> {
@@ -200,10 +226,8 @@ pub(crate) fn entries(kind: u64, mut data: &[u8]) -> Option<u64> {
 
 /// Inflates `data` within the budget (which it spends); refused past it.
 fn inflate(data: &[u8], budget: &mut Budget) -> Result<Vec<u8>, ModelError> {
-    let mut out = Vec::new();
-    let mut decoder = flate2::bufread::DeflateDecoder::new(data).take(budget.inflate.saturating_add(1));
     // A stream that does not inflate is Automerge's to refuse: what came out is looked over.
-    let _ = decoder.read_to_end(&mut out);
+    let (out, _) = inflate_up_to(data, budget.inflate);
     if out.len() as u64 > budget.inflate {
         return Err(refused("inflates past the limit for its size (a compressed column or change claims too much)"));
     }
@@ -213,9 +237,17 @@ fn inflate(data: &[u8], budget: &mut Budget) -> Result<Vec<u8>, ModelError> {
 
 /// `data` inflated, `None` when it does not inflate or holds more than `limit` bytes.
 pub(crate) fn inflate_within(data: &[u8], limit: u64) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    flate2::bufread::DeflateDecoder::new(data).take(limit.saturating_add(1)).read_to_end(&mut out).ok()?;
+    let (out, read) = inflate_up_to(data, limit);
+    read.ok()?;
     (out.len() as u64 <= limit).then_some(out)
+}
+
+/// What `data` inflates to, stopped one byte past `limit` (so that more shows), and whether the
+/// stream read without error.
+fn inflate_up_to(data: &[u8], limit: u64) -> (Vec<u8>, std::io::Result<usize>) {
+    let mut out = Vec::new();
+    let read = flate2::bufread::DeflateDecoder::new(data).take(limit.saturating_add(1)).read_to_end(&mut out);
+    (out, read)
 }
 
 /// A LEB128 value's bits and how many bits it was written with, advancing `bytes`; `None` when

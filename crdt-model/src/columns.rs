@@ -261,29 +261,10 @@ impl<'a> Document<'a> {
         if kind != 0 || !rest.is_empty() {
             return None;
         }
-        let mut rest = body;
-        let mut actors = Vec::new();
-        for _ in 0..leb128(&mut rest)? {
-            let len = usize::try_from(leb128(&mut rest)?).ok()?;
-            actors.push(rest.get(..len)?);
-            rest = &rest[len..];
-        }
-        let heads = usize::try_from(leb128(&mut rest)?).ok()?;
-        rest = rest.get(heads.checked_mul(32)?..)?;
-        let mut sections = [Vec::new(), Vec::new()];
-        for section in &mut sections {
-            for _ in 0..leb128(&mut rest)? {
-                let (spec, len) = (leb128(&mut rest)?, usize::try_from(leb128(&mut rest)?).ok()?);
-                section.push((spec, len));
-            }
-        }
-        let change_len: usize = sections[0].iter().try_fold(0usize, |n, (_, len)| n.checked_add(*len))?;
-        rest = rest.get(change_len..)?;
+        let crate::chunks::DocumentBody { actors, ops: columns, .. } = crate::chunks::document(body)?;
         let mut ops = Vec::new();
         let mut last = None;
-        for &(spec, len) in &sections[1] {
-            let data = rest.get(..len)?;
-            rest = &rest[len..];
+        for (spec, data) in columns {
             let normal = spec & !crate::chunks::DEFLATED;
             if last.is_some_and(|l| l >= normal) {
                 return None;
@@ -724,30 +705,11 @@ mod tests {
     fn without_last_change(bytes: &[u8], doc: &Automerge) -> Vec<u8> {
         let (kind, body, _) = crate::chunks::chunk(bytes).unwrap();
         assert_eq!(kind, 0);
-        let mut rest = body;
-        let mut actors = Vec::new();
-        for _ in 0..leb128(&mut rest).unwrap() {
-            let len = leb128(&mut rest).unwrap() as usize;
-            actors.push(&rest[..len]);
-            rest = &rest[len..];
-        }
-        let heads = leb128(&mut rest).unwrap() as usize;
-        rest = &rest[heads * 32..];
-        let mut sections = [Vec::new(), Vec::new()];
-        for section in &mut sections {
-            for _ in 0..leb128(&mut rest).unwrap() {
-                let (spec, len) = (leb128(&mut rest).unwrap(), leb128(&mut rest).unwrap() as usize);
-                assert_eq!(spec & crate::chunks::DEFLATED, 0, "saved without compression");
-                section.push((spec, len));
-            }
-        }
-        let mut change_data = Vec::new();
-        for &(spec, len) in &sections[0] {
-            change_data.push((spec, &rest[..len]));
-            rest = &rest[len..];
-        }
-        let op_len: usize = sections[1].iter().map(|(_, l)| l).sum();
-        let op_data = &rest[..op_len];
+        let crate::chunks::DocumentBody { actors, changes: change_data, ops } = crate::chunks::document(body).unwrap();
+        assert!(
+            change_data.iter().chain(&ops).all(|(spec, _)| spec & crate::chunks::DEFLATED == 0),
+            "saved without compression"
+        );
 
         let metas = doc.get_changes_meta(&[]);
         let n = metas.len();
@@ -819,15 +781,17 @@ mod tests {
             uleb(*spec, &mut out);
             uleb(col.len() as u64, &mut out);
         }
-        uleb(sections[1].len() as u64, &mut out);
-        for (spec, len) in &sections[1] {
+        uleb(ops.len() as u64, &mut out);
+        for (spec, data) in &ops {
             uleb(*spec, &mut out);
-            uleb(*len as u64, &mut out);
+            uleb(data.len() as u64, &mut out);
         }
         for (_, col) in &new_cols {
             out.extend(col);
         }
-        out.extend(op_data);
+        for (_, data) in &ops {
+            out.extend(*data);
+        }
         for h in &heads {
             uleb(kept.iter().position(|m| m.hash == *h).unwrap() as u64, &mut out);
         }

@@ -571,10 +571,10 @@ fn reports_remember_the_files_that_passed_the_door() {
     let remembered = with_data(&["report", "--format", "json", s(&a), s(&b)]);
     assert_eq!(remembered.code, 0, "{}", remembered.stderr);
     assert_eq!(remembered.stdout, first.stdout);
-    // Magic, salt, and three area documents (a.kdcsnap holds two).
-    assert_eq!(std::fs::metadata(&memory).unwrap().len(), 8 + 32 + 3 * 32);
-    // The figures of dong-tho-1, which only a.kdcsnap carries, are kept too (tam-giac-3 is in
-    // both files and merged every time).
+    // Magic, salt, and the two copies of tam-giac-3 (in both files, loaded and merged every
+    // time). dong-tho-1, which only a.kdcsnap carries, was evaluated from its bytes without
+    // loading it: not remembered as passed (it was never loaded), but its figures are kept.
+    assert_eq!(std::fs::metadata(&memory).unwrap().len(), 8 + 32 + 2 * 32);
     let figures = data.join("report-figures");
     assert!(std::fs::metadata(&figures).unwrap().len() > 40);
     let again = with_data(&["report", "--format", "json", s(&a), s(&b)]);
@@ -605,4 +605,10 @@ fn reports_remember_the_files_that_passed_the_door() {
     let refused = with_data(&["report", "--format", "json", s(&a), s(&bad)]);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(refused.stderr.contains("bad.kdcsnap"), "{}", refused.stderr);
+    // Alone, the bad file's area is evaluated from its bytes: refused all the same, in the
+    // door's words, with or without a memory.
+    for out in [with_data(&["report", "--format", "json", s(&bad)]), kdc(dir.path(), &["report", s(&bad)])] {
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("bad.kdcsnap") && out.stderr.contains("999"), "{}", out.stderr);
+    }
 }

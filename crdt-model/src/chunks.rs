@@ -83,6 +83,18 @@ pub(crate) fn chunk(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     (len <= rest.len()).then(|| (kind, &rest[..len], &rest[len..]))
 }
 
+/// Whether the first chunk of `bytes` carries the checksum of its type, length and body (the
+/// first 4 bytes of their SHA-256), as Automerge checks before reading it.
+pub(crate) fn checksum_valid(bytes: &[u8]) -> bool {
+    use sha2::Digest;
+    let Some((_, body, _)) = chunk(bytes) else { return false };
+    // Magic, checksum, then the type and length the hash covers with the body.
+    let hashed_start = MAGIC.len() + 4;
+    let hashed_end = body.as_ptr() as usize - bytes.as_ptr() as usize + body.len();
+    let digest = sha2::Sha256::digest(&bytes[hashed_start..hashed_end]);
+    digest[..4] == bytes[MAGIC.len()..hashed_start]
+}
+
 /// Looks over the columns of one chunk (none when it is malformed: Automerge refuses that
 /// itself): each deflated one inflated within the budget, each counted against the limit.
 fn columns(columns: Option<Vec<(u64, &[u8])>>, budget: &mut Budget) -> Result<(), ModelError> {

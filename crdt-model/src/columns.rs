@@ -14,6 +14,12 @@
 //! successor. An operation with id `counter@actor` belongs to that actor's change whose
 //! `start_op..=max_op` holds `counter`.
 //!
+//! A report needs no more of a snapshot file's area than its figures: [`Changes::Stored`] takes
+//! the changes from the document's own change columns (as Automerge's loading computes them)
+//! and reads the root map's standing values from the operations too, so
+//! [`crate::Area::status_of_bytes`] checks and evaluates a document without loading it into
+//! Automerge (the door and the reading cost about a fifth of a load; docs/PERFORMANCE.md).
+//!
 //! Invariant: [`read`] passes a document only when what it read agrees with Automerge's view
 //! of the same bytes: every change (from `get_changes_meta`, in its order) gets exactly one
 //! operation for each op id from its `start_op` to its `max_op`. Anything else it cannot read
@@ -48,6 +54,36 @@ mod spec {
     pub const SUCC_CTR: u64 = 8 << 4 | 3;
 }
 
+/// Column specs of a document's changes, as Automerge writes them.
+mod change_spec {
+    pub const ACTOR: u64 = 1;
+    pub const SEQ: u64 = 3;
+    pub const MAX_OP: u64 = 1 << 4 | 3;
+    pub const DEPS_COUNT: u64 = 4 << 4;
+    pub const DEPS_VAL: u64 = 4 << 4 | 3;
+}
+
+/// Columns with their specs in Automerge's order (ascending, each once), deflated ones
+/// inflated within what [`crate::chunks::check`] let through before; `None` otherwise.
+fn inflated(columns: crate::chunks::Columns<'_>, limit: u64) -> Option<Vec<(u64, Cow<'_, [u8]>)>> {
+    let mut out = Vec::with_capacity(columns.len());
+    let mut last = None;
+    for (spec, data) in columns {
+        let normal = spec & !crate::chunks::DEFLATED;
+        if last.is_some_and(|l| l >= normal) {
+            return None;
+        }
+        last = Some(normal);
+        let data = if spec & crate::chunks::DEFLATED != 0 {
+            Cow::Owned(crate::chunks::inflate_within(data, limit)?)
+        } else {
+            Cow::Borrowed(data)
+        };
+        out.push((normal, data));
+    }
+    Some(out)
+}
+
 /// One change as the door reads it: its device's actor id, whether it has no dependencies, and
 /// its operations in op id order.
 pub(crate) struct ColumnChange<'a, 'o> {
@@ -76,122 +112,252 @@ pub(crate) fn read(
     bytes: &[u8],
     doc: &Automerge,
     area: &str,
-    mut check: impl FnMut(ColumnChange<'_, '_>) -> Result<(), BadChange>,
+    check: impl FnMut(ColumnChange<'_, '_>) -> Result<(), BadChange>,
 ) -> Read {
     let Some(parsed) = Document::parse(bytes) else { return Read::Unread };
-    let metas = doc.get_changes_meta(&[]);
-    // Each change's op ids, by actor: (start, max, first slot), sorted by start.
-    let actor_index: HashMap<&[u8], usize> = parsed.actors.iter().enumerate().map(|(i, a)| (*a, i)).collect();
-    let mut ranges: Vec<Vec<(u64, u64, usize)>> = vec![Vec::new(); parsed.actors.len()];
-    let mut total = 0usize;
-    for meta in &metas {
-        let Some(&actor) = actor_index.get(meta.actor.to_bytes()) else { return Read::Unread };
-        if meta.start_op == 0 || meta.max_op < meta.start_op {
-            return Read::Unread;
-        }
-        let Ok(len) = usize::try_from(meta.max_op - meta.start_op + 1) else { return Read::Unread };
-        ranges[actor].push((meta.start_op, meta.max_op, total));
-        total = match total.checked_add(len) {
-            Some(t) => t,
-            None => return Read::Unread,
-        };
+    match parsed.read(Changes::Loaded(doc), area) {
+        Ok(whole) => Read::Checked(whole.check(check)),
+        Err(read) => read,
     }
-    for r in &mut ranges {
-        r.sort_unstable();
-    }
-    // More operations than the changes made: some are in no change. Counted from the runs
-    // before anything is expanded; a few are read to name them, many are refused as they are.
-    let Some(stored) = crate::chunks::entries(spec::ID_CTR & 0b111, parsed.column(spec::ID_CTR)) else {
-        return Read::Unread;
-    };
-    let stored = usize::try_from(stored).unwrap_or(usize::MAX);
-    if stored > total.saturating_mul(2).saturating_add(16) {
-        return Read::Checked(Err(BadChange {
-            area: area.to_string(),
-            actor: "-".into(),
-            key: String::new(),
-            value: "-".into(),
-            reason: format!(
-                "the document's state holds {stored} operations but its changes made only {total}: some are in none of its changes"
-            ),
-        }));
-    }
-    let Some(columns) = parsed.columns(total.max(stored)) else { return Read::Unread };
-    let mut slots = Slots { ranges, slots: vec![None; total], actors: &parsed.actors, area };
-    // Successors not (yet) seen as operations of the current object and key: deletes, unless
-    // an operation with that id follows under the same key.
-    let mut pending: Vec<(u64, u64)> = Vec::new();
-    let mut group: Option<GroupKey<'_>> = None;
-    let mut group_op = DoorOp { root: true, insert: false, key: None, action: Action::Delete };
-    let mut succ = 0usize;
-    for i in 0..columns.len {
-        let key_str = columns.key_str.get(i);
-        let this = (
-            columns.obj_actor.get(i),
-            columns.obj_ctr.get(i),
-            columns.key_actor.get(i),
-            columns.key_ctr.get(i),
-            key_str,
-        );
-        let (Some(actor), Some(ctr)) = (columns.id_actor.get(i), columns.id_ctr.get(i)) else { return Read::Unread };
-        let Ok(ctr) = u64::try_from(ctr) else { return Read::Unread };
-        let Some(action) = columns.action(i) else { return Read::Unread };
-        let op = DoorOp {
-            root: this.0.is_none() && this.1.is_none(),
-            insert: columns.insert.get(i).copied().unwrap_or(false),
-            key: key_str,
-            action,
-        };
-        if group != Some(this) {
-            if let Err(r) = slots.deletes(&mut pending, group_op) {
-                return r;
-            }
-            group = Some(this);
-            group_op = op;
+}
+
+/// Where a document's changes — each one's device and op ids — are learnt from.
+pub(crate) enum Changes<'d> {
+    /// Automerge's view of the same bytes, loaded (`get_changes_meta`, in its order).
+    Loaded(&'d Automerge),
+    /// The document's own change columns, read as Automerge's loading reads them (a change's
+    /// first op id is one past the largest `max_op` of its dependencies), in their stored
+    /// order, which must put every change after its dependencies. The root map's current
+    /// values are read too ([`Whole::state`]).
+    Stored,
+}
+
+/// One change of a [`Whole`]: its device (an index into [`Whole::actors`]), its op ids, and
+/// whether it has no dependencies.
+struct ChangeMeta {
+    actor: usize,
+    start_op: u64,
+    max_op: u64,
+    no_deps: bool,
+}
+
+/// A whole document read from its columns: every change's operations and, for
+/// [`Changes::Stored`], the root map as it stands.
+pub(crate) struct Whole<'a> {
+    actors: Vec<automerge::ActorId>,
+    changes: Vec<ChangeMeta>,
+    /// Each change's operations, one change after the other, in op id order.
+    ops: Vec<DoorOp<'a>>,
+    /// Each root map key that holds a value now, sorted by key: the value Automerge shows (of
+    /// the operations not overwritten or deleted, the one with the greatest op id) and whether
+    /// another is concurrent with it. Empty for [`Changes::Loaded`].
+    pub state: Vec<(&'a str, Put<'a>, bool)>,
+}
+
+impl Whole<'_> {
+    /// Hands each change, in order, to `check`; the first refusal.
+    pub(crate) fn check(
+        &self,
+        mut check: impl FnMut(ColumnChange<'_, '_>) -> Result<(), BadChange>,
+    ) -> Result<(), BadChange> {
+        let requires = || crate::check::newer_requires(self.ops.iter().map(crate::check::requires_value));
+        let mut first = 0;
+        for meta in &self.changes {
+            let len = (meta.max_op - meta.start_op + 1) as usize;
+            check(ColumnChange {
+                actor: &self.actors[meta.actor],
+                no_deps: meta.no_deps,
+                ops: &self.ops[first..first + len],
+                requires: &requires,
+            })?;
+            first += len;
         }
-        pending.retain(|&p| p != (actor, ctr));
-        if let Err(r) = slots.place(actor, ctr, op) {
-            return r;
-        }
-        for _ in 0..columns.succ_num.get(i).unwrap_or(0) {
-            let (Some(a), Some(c)) = (columns.succ_actor.get(succ), columns.succ_ctr.get(succ)) else {
-                return Read::Unread;
-            };
-            let Ok(c) = u64::try_from(c) else { return Read::Unread };
-            if !pending.contains(&(a, c)) {
-                // Honest documents keep a few here (each overwrite is the next operation of
-                // its key); a long list would make this walk quadratic: ask Automerge instead.
-                if pending.len() >= MAX_PENDING {
-                    return Read::Unread;
+        Ok(())
+    }
+
+    /// The current value of root map key `key`.
+    pub(crate) fn get(&self, key: &str) -> Option<&Put<'_>> {
+        let i = self.state.binary_search_by(|(k, _, _)| (*k).cmp(key)).ok()?;
+        Some(&self.state[i].1)
+    }
+}
+
+/// The current value of one object and key while its operations are walked: how many are
+/// visible, and the greatest (counter, actor bytes, value) of them.
+struct Visible<'a> {
+    count: usize,
+    best: Option<(u64, &'a [u8], Put<'a>)>,
+}
+
+impl<'a> Document<'a> {
+    /// Every change's operations in their slots. `Err`: a verdict (operations in no change)
+    /// or [`Read::Unread`].
+    pub(crate) fn read(&self, source: Changes<'_>, area: &str) -> Result<Whole<'_>, Read> {
+        let actors: Vec<automerge::ActorId> = self.actors.iter().map(|a| automerge::ActorId::from(*a)).collect();
+        let changes = match source {
+            Changes::Loaded(doc) => {
+                let index: HashMap<&[u8], usize> = self.actors.iter().enumerate().map(|(i, a)| (*a, i)).collect();
+                let mut out = Vec::new();
+                for meta in doc.get_changes_meta(&[]) {
+                    let Some(&actor) = index.get(meta.actor.to_bytes()) else { return Err(Read::Unread) };
+                    let no_deps = meta.deps.is_empty();
+                    out.push(ChangeMeta { actor, start_op: meta.start_op, max_op: meta.max_op, no_deps });
                 }
-                pending.push((a, c));
+                out
             }
-            succ += 1;
-        }
-    }
-    if let Err(r) = slots.deletes(&mut pending, group_op) {
-        return r;
-    }
-    if succ != columns.succ_actor.len() {
-        return Read::Unread;
-    }
-    let Some(ops) = slots.slots.into_iter().collect::<Option<Vec<DoorOp<'_>>>>() else { return Read::Unread };
-    let requires = || crate::check::newer_requires(ops.iter().map(crate::check::requires_value));
-    let mut first = 0;
-    for meta in &metas {
-        let len = (meta.max_op - meta.start_op + 1) as usize;
-        let change = ColumnChange {
-            actor: &meta.actor,
-            no_deps: meta.deps.is_empty(),
-            ops: &ops[first..first + len],
-            requires: &requires,
+            Changes::Stored => self.stored_changes().ok_or(Read::Unread)?,
         };
-        if let Err(e) = check(change) {
-            return Read::Checked(Err(e));
+        let state_wanted = matches!(source, Changes::Stored);
+        // Each change's op ids, by actor: (start, max, first slot), sorted by start.
+        let mut ranges: Vec<Vec<(u64, u64, usize)>> = vec![Vec::new(); self.actors.len()];
+        let mut total = 0usize;
+        for meta in &changes {
+            if meta.start_op == 0 || meta.max_op < meta.start_op {
+                return Err(Read::Unread);
+            }
+            let Ok(len) = usize::try_from(meta.max_op - meta.start_op + 1) else { return Err(Read::Unread) };
+            ranges[meta.actor].push((meta.start_op, meta.max_op, total));
+            total = total.checked_add(len).ok_or(Read::Unread)?;
         }
-        first += len;
+        for r in &mut ranges {
+            r.sort_unstable();
+        }
+        // More operations than the changes made: some are in no change. Counted from the runs
+        // before anything is expanded; a few are read to name them, many are refused as they are.
+        let Some(stored) = crate::chunks::entries(spec::ID_CTR & 0b111, self.column(spec::ID_CTR)) else {
+            return Err(Read::Unread);
+        };
+        let stored = usize::try_from(stored).unwrap_or(usize::MAX);
+        if stored > total.saturating_mul(2).saturating_add(16) {
+            return Err(Read::Checked(Err(BadChange {
+                area: area.to_string(),
+                actor: "-".into(),
+                key: String::new(),
+                value: "-".into(),
+                reason: format!(
+                    "the document's state holds {stored} operations but its changes made only {total}: some are in none of its changes"
+                ),
+            })));
+        }
+        let Some(columns) = self.columns(total.max(stored)) else { return Err(Read::Unread) };
+        let mut slots = Slots { ranges, slots: vec![None; total], actors: &self.actors, area };
+        let mut state = Vec::new();
+        // Successors not (yet) seen as operations of the current object and key: deletes, unless
+        // an operation with that id follows under the same key.
+        let mut pending: Vec<(u64, u64)> = Vec::new();
+        let mut group: Option<GroupKey<'_>> = None;
+        let mut group_op = DoorOp { root: true, insert: false, key: None, action: Action::Delete };
+        let mut visible = Visible { count: 0, best: None };
+        let mut succ = 0usize;
+        for i in 0..columns.len {
+            let key_str = columns.key_str.get(i);
+            let this = (
+                columns.obj_actor.get(i),
+                columns.obj_ctr.get(i),
+                columns.key_actor.get(i),
+                columns.key_ctr.get(i),
+                key_str,
+            );
+            let (Some(actor), Some(ctr)) = (columns.id_actor.get(i), columns.id_ctr.get(i)) else {
+                return Err(Read::Unread);
+            };
+            let Ok(ctr) = u64::try_from(ctr) else { return Err(Read::Unread) };
+            let Some(action) = columns.action(i) else { return Err(Read::Unread) };
+            let op = DoorOp {
+                root: this.0.is_none() && this.1.is_none(),
+                insert: columns.insert.get(i).copied().unwrap_or(false),
+                key: key_str,
+                action,
+            };
+            if group != Some(this) {
+                slots.deletes(&mut pending, group_op)?;
+                if let (Some((_, _, value)), Some(key)) = (visible.best.take(), group_op.key.filter(|_| group_op.root))
+                {
+                    state.push((key, value, visible.count > 1));
+                }
+                visible.count = 0;
+                group = Some(this);
+                group_op = op;
+            }
+            pending.retain(|&p| p != (actor, ctr));
+            slots.place(actor, ctr, op)?;
+            let successors = columns.succ_num.get(i).unwrap_or(0);
+            if state_wanted
+                && successors == 0
+                && op.root
+                && !op.insert
+                && let Action::Put(value) = action
+            {
+                let bytes = self.actors.get(actor as usize).copied().ok_or(Read::Unread)?;
+                visible.count += 1;
+                if visible.best.is_none_or(|(c, a, _)| (ctr, bytes) > (c, a)) {
+                    visible.best = Some((ctr, bytes, value));
+                }
+            }
+            for _ in 0..successors {
+                let (Some(a), Some(c)) = (columns.succ_actor.get(succ), columns.succ_ctr.get(succ)) else {
+                    return Err(Read::Unread);
+                };
+                let Ok(c) = u64::try_from(c) else { return Err(Read::Unread) };
+                if !pending.contains(&(a, c)) {
+                    // Honest documents keep a few here (each overwrite is the next operation of
+                    // its key); a long list would make this walk quadratic: ask Automerge instead.
+                    if pending.len() >= MAX_PENDING {
+                        return Err(Read::Unread);
+                    }
+                    pending.push((a, c));
+                }
+                succ += 1;
+            }
+        }
+        slots.deletes(&mut pending, group_op)?;
+        if let (Some((_, _, value)), Some(key)) = (visible.best.take(), group_op.key.filter(|_| group_op.root)) {
+            state.push((key, value, visible.count > 1));
+        }
+        if succ != columns.succ_actor.len() {
+            return Err(Read::Unread);
+        }
+        let ops = slots.slots.into_iter().collect::<Option<Vec<DoorOp<'_>>>>().ok_or(Read::Unread)?;
+        // Automerge keeps a map's keys in order; one key in two places is not a document it wrote.
+        state.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        if state.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err(Read::Unread);
+        }
+        Ok(Whole { actors, changes, ops, state })
     }
-    Read::Checked(Ok(()))
+
+    /// The changes as the document's change columns give them ([`Changes::Stored`]); `None`
+    /// when the columns do not decode, disagree in length, name an actor the document does
+    /// not list, or put a change before one of its dependencies.
+    fn stored_changes(&self) -> Option<Vec<ChangeMeta>> {
+        let limit = usize::try_from(crate::chunks::column_limit(self.len)).unwrap_or(usize::MAX);
+        let actor = Rle::decode(self.change_column(change_spec::ACTOR), limit, |d: &mut &[u8]| leb128(d))?;
+        let seq = delta(self.change_column(change_spec::SEQ), limit)?;
+        let max_op = delta(self.change_column(change_spec::MAX_OP), limit)?;
+        let deps_count = Rle::decode(self.change_column(change_spec::DEPS_COUNT), limit, |d: &mut &[u8]| leb128(d))?;
+        let deps = delta(self.change_column(change_spec::DEPS_VAL), limit)?;
+        let len = actor.len();
+        if seq.len() != len || max_op.len() != len || deps_count.len() != len {
+            return None;
+        }
+        let mut max_ops = Vec::with_capacity(len);
+        let mut out = Vec::with_capacity(len);
+        let mut next_dep = 0;
+        for i in 0..len {
+            let actor = usize::try_from(actor.get(i)?).ok().filter(|&a| a < self.actors.len())?;
+            let max = u64::try_from(max_op.get(i)?).ok()?;
+            let n = usize::try_from(deps_count.get(i)?).ok()?;
+            let mut after = 0;
+            for _ in 0..n {
+                let dep = usize::try_from(deps.get(next_dep)?).ok().filter(|&d| d < i)?;
+                after = after.max(max_ops[dep]);
+                next_dep += 1;
+            }
+            max_ops.push(max);
+            out.push(ChangeMeta { actor, start_op: after.checked_add(1)?, max_op: max, no_deps: n == 0 });
+        }
+        (next_dep == deps.len()).then_some(out)
+    }
 }
 
 /// An operation's object (actor, counter) and key (actor, counter, string): deletes are
@@ -247,38 +413,30 @@ impl<'c> Slots<'c, '_> {
     }
 }
 
-/// A document chunk's actors and operation columns (inflated where deflated).
-struct Document<'a> {
+/// A document chunk's actors and its change and operation columns (inflated where deflated).
+pub(crate) struct Document<'a> {
     actors: Vec<&'a [u8]>,
+    changes: Vec<(u64, Cow<'a, [u8]>)>,
     ops: Vec<(u64, Cow<'a, [u8]>)>,
+    /// The length of the bytes it was read from (the guard's budgets follow it).
+    len: usize,
 }
 
 impl<'a> Document<'a> {
     /// `None` unless `bytes` is exactly one document chunk whose column specs are in
     /// Automerge's order (ascending, each once).
-    fn parse(bytes: &'a [u8]) -> Option<Document<'a>> {
+    pub(crate) fn parse(bytes: &'a [u8]) -> Option<Document<'a>> {
         let (kind, body, rest) = crate::chunks::chunk(bytes)?;
         if kind != 0 || !rest.is_empty() {
             return None;
         }
-        let crate::chunks::DocumentBody { actors, ops: columns, .. } = crate::chunks::document(body)?;
-        let mut ops = Vec::new();
-        let mut last = None;
-        for (spec, data) in columns {
-            let normal = spec & !crate::chunks::DEFLATED;
-            if last.is_some_and(|l| l >= normal) {
-                return None;
-            }
-            last = Some(normal);
-            let data = if spec & crate::chunks::DEFLATED != 0 {
-                // Within what [`crate::chunks::check`] let through before Automerge loaded it.
-                Cow::Owned(crate::chunks::inflate_within(data, crate::chunks::inflated_limit(bytes.len()))?)
-            } else {
-                Cow::Borrowed(data)
-            };
-            ops.push((normal, data));
-        }
-        Some(Document { actors, ops })
+        let crate::chunks::DocumentBody { actors, changes, ops } = crate::chunks::document(body)?;
+        let limit = crate::chunks::inflated_limit(bytes.len());
+        Some(Document { actors, changes: inflated(changes, limit)?, ops: inflated(ops, limit)?, len: bytes.len() })
+    }
+
+    fn change_column(&self, spec: u64) -> &[u8] {
+        self.changes.iter().find(|(s, _)| *s == spec).map(|(_, d)| &d[..]).unwrap_or_default()
     }
 
     fn column(&self, spec: u64) -> &[u8] {
@@ -519,6 +677,51 @@ mod tests {
         assert_eq!(from_columns(bytes, &doc).unwrap(), from_changes(&doc));
     }
 
+    /// Each change's operations and the root map's standing values, read with the changes
+    /// the document's own columns give ([`Changes::Stored`]).
+    fn from_stored(bytes: &[u8]) -> (Vec<String>, Vec<String>) {
+        let parsed = Document::parse(bytes).expect("one document chunk");
+        let Ok(whole) = parsed.read(Changes::Stored, "a1") else { panic!("not read from its change columns") };
+        let mut changes = Vec::new();
+        whole
+            .check(|c| {
+                changes.push(format!("{} {} {:?}", crate::ids::actor_text(c.actor), c.no_deps, c.ops));
+                Ok(())
+            })
+            .unwrap();
+        let state = whole.state.iter().map(|(k, v, conflict)| format!("{k} {v:?} {conflict}")).collect();
+        (changes, state)
+    }
+
+    /// The root map's standing scalar values as Automerge shows them, and the keys where an
+    /// object or a counter stands (left out: the door refuses both).
+    fn standing(doc: &Automerge) -> (Vec<String>, Vec<String>) {
+        let (mut plain, mut other) = (Vec::new(), Vec::new());
+        for item in doc.map_range(ROOT, ..) {
+            let all = doc.get_all(ROOT, &*item.key).unwrap();
+            match doc.get(ROOT, &*item.key).unwrap() {
+                Some((automerge::Value::Scalar(s), _))
+                    if all.iter().all(|(v, _)| matches!(v, automerge::Value::Scalar(s) if !s.is_counter())) =>
+                {
+                    plain.push(format!("{} {:?} {}", item.key, Put::from(s.as_ref()), item.conflict))
+                }
+                _ => other.push(item.key.to_string()),
+            }
+        }
+        (plain, other)
+    }
+
+    /// [`from_stored`] agrees with Automerge on the changes and on the standing values.
+    fn same_when_stored(bytes: &[u8]) {
+        let doc = Automerge::load(bytes).unwrap();
+        let (changes, state) = from_stored(bytes);
+        assert_eq!(changes, from_changes(&doc));
+        let (shown, left_out) = standing(&doc);
+        let state: Vec<String> =
+            state.into_iter().filter(|s| !left_out.iter().any(|k| s.split(' ').next() == Some(k))).collect();
+        assert_eq!(state, shown);
+    }
+
     fn household(id: &str, members: u32) -> HouseholdWrite {
         HouseholdWrite {
             id: id.into(),
@@ -560,6 +763,54 @@ mod tests {
             assert!(matches!(read(&bytes, loaded.doc(), "a1", |_| Ok(())), Read::Checked(Ok(()))));
             loaded.check_whole(&bytes).unwrap();
         }
+    }
+
+    /// [`Area::status_of_bytes`] gives what loading the area gives.
+    fn same_status(bytes: &[u8]) {
+        let loaded = Area::load_checked(bytes, "reader", None).unwrap();
+        assert_eq!(Area::status_of_bytes(bytes).unwrap(), Some(loaded.status()));
+    }
+
+    #[test]
+    fn an_area_is_evaluated_from_its_columns_as_when_loaded() {
+        for n in [2, 40, 600] {
+            let mut a = area(n);
+            same_status(&a.save());
+            same_status(&a.doc().save_nocompress());
+            same_when_stored(&a.save());
+            // Refused and withdrawn consent, archived, a field written twice apart.
+            for (i, hh) in ["H2", "H3", "H4"].into_iter().enumerate().filter(|&(i, _)| i + 2 >= n) {
+                a.add_household(household(hh, 2), "peer-a", 39_000 + i as i64).unwrap();
+            }
+            a.record_consent("H2", crate::ConsentChange::decision(crate::ConsentState::Refused), "peer-a", 40_000)
+                .unwrap();
+            let mut b = Area::load(&a.save(), "peer-b").unwrap();
+            a.record_consent("H3", crate::ConsentChange::decision(crate::ConsentState::Withdrawn), "peer-a", 40_001)
+                .unwrap();
+            a.set_household(household("H4", 7), "peer-a", 40_002).unwrap();
+            b.set_household(household("H4", 8), "peer-b", 40_003).unwrap();
+            a.merge(&b).unwrap();
+            let (status, conflicts) = a.status_and_conflicts();
+            assert!(status.evaluation.declined >= 2 && !conflicts.is_empty(), "{status:?}");
+            same_status(&a.save());
+            same_when_stored(&a.save());
+        }
+        let erased = area(20).erase(&["H3"], "peer-a", 20_000).unwrap();
+        same_status(&erased.save());
+    }
+
+    #[test]
+    fn what_is_not_read_from_the_columns_is_left_to_automerge() {
+        let a = area(3);
+        let mut more = a.save();
+        more.extend(a.clone().save_after(&[]));
+        assert_eq!(Area::status_of_bytes(&more).unwrap(), None, "two chunks");
+        let mut bad_sum = a.save();
+        bad_sum[5] ^= 1;
+        assert_eq!(Area::status_of_bytes(&bad_sum).unwrap(), None, "checksum");
+        assert!(Area::load(&bad_sum, "reader").is_err());
+        let not_an_area = automerge::AutoCommit::new().save();
+        assert!(Area::status_of_bytes(&not_an_area).is_err() || Area::status_of_bytes(&not_an_area).unwrap().is_none());
     }
 
     #[test]
@@ -629,6 +880,7 @@ mod tests {
             let whole = loaded.check_whole(&bytes).unwrap_err().to_string();
             let changes = loaded.check_all().unwrap_err().to_string();
             assert_eq!(whole, changes);
+            assert_eq!(Area::status_of_bytes(&bytes).unwrap_err().to_string(), changes);
         }
     }
 
@@ -939,6 +1191,7 @@ mod tests {
             for bytes in [all.save(), all.save_nocompress()] {
                 let doc = Automerge::load(&bytes).unwrap();
                 prop_assert_eq!(from_columns(&bytes, &doc).unwrap(), from_changes(&doc));
+                same_when_stored(&bytes);
             }
         }
     }

@@ -16,6 +16,7 @@
 //! Automerge byte, and then that each document is an area with the id its entry names: a
 //! truncated, corrupt or foreign file is refused whole, never partly read.
 
+use crate::Status;
 use crate::area::Area;
 use crate::check::Passed;
 use crate::ids::validate_area_id;
@@ -172,6 +173,21 @@ pub fn load_entry(entry: &SnapshotArea, actor: &str, passed: Option<&Passed>) ->
         });
     }
     Ok(area)
+}
+
+/// The figures of one area of a snapshot file, for a report: read from the document's own bytes
+/// ([`Area::status_of_bytes`], which loads nothing into Automerge) or, when they are not read
+/// that way, from the area [`load_entry`] loads. Refusals as [`load_entry`]'s.
+pub fn status_of_entry(entry: &SnapshotArea, actor: &str, passed: Option<&Passed>) -> Result<Status, SnapshotError> {
+    let bad = |reason: String| SnapshotError::BadArea { id: entry.id.clone(), reason };
+    let status = match Area::status_of_bytes(&entry.doc).map_err(|e| bad(e.to_string()))? {
+        Some(status) => status,
+        None => return load_entry(entry, actor, passed).map(|a| a.status()),
+    };
+    if status.area != entry.id {
+        return Err(bad(format!("the document inside is area {:?}", status.area)));
+    }
+    Ok(status)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -286,7 +286,7 @@ fn stream_file(
         let status = match known {
             Some(status) => status,
             None => {
-                let status = snapshot::load_entry(entry, snapshot::MERGE_ACTOR, memory.passed).map_err(bad)?.status();
+                let status = snapshot::status_of_entry(entry, snapshot::MERGE_ACTOR, memory.passed).map_err(bad)?;
                 if let (Some(figures), Some(key)) = (memory.figures, key) {
                     figures.insert(key, &status);
                 }

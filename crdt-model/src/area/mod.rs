@@ -299,6 +299,55 @@ impl Area {
         Ok(area)
     }
 
+    /// The figures of a whole document from elsewhere (an area of a snapshot file), read from
+    /// its own bytes without loading it into Automerge: its changes checked at the door as
+    /// [`Area::load_checked`] checks them, its households read from the operations that stand
+    /// (`columns.rs`). What Automerge's loading alone would find wrong (a checksum, heads that
+    /// are not the changes' hashes) is not looked for: a caller that keeps, merges or passes on
+    /// the document loads it. `Ok(None)`: the bytes are not read this way (not one document
+    /// chunk, a checksum that does not match, changes stored before their dependencies, an
+    /// operation in no change…): load them, and Automerge and the door say why.
+    ///
+    /// Invariant: when [`Area::load_checked`] takes the bytes, this gives `None` or the same
+    /// [`Area::status`]; when the door refuses them, this gives `None` or the same refusal.
+    pub fn status_of_bytes(bytes: &[u8]) -> Result<Option<Status>, ModelError> {
+        crate::chunks::check(bytes)?;
+        let Some(parsed) = crate::columns::Document::parse(bytes) else { return Ok(None) };
+        if !crate::chunks::checksum_valid(bytes) {
+            return Ok(None);
+        }
+        let Ok(whole) = parsed.read(crate::columns::Changes::Stored, "") else { return Ok(None) };
+        let text = |key: &str| match whole.get(key) {
+            Some(crate::check::Put::Str(s)) => Some(*s),
+            _ => None,
+        };
+        // As Automerge's `ScalarValue::as_u64` reads it.
+        let schema = whole.get(&Key::Schema.to_string()).and_then(|v| match *v {
+            crate::check::Put::Uint(n) => Some(n),
+            crate::check::Put::Int(n) | crate::check::Put::Counter(n) | crate::check::Put::Timestamp(n) => {
+                Some(n as u64)
+            }
+            crate::check::Put::F64(n) => Some(n as u64),
+            _ => None,
+        });
+        let id = text(&schema::meta(Meta::Id));
+        let profile = profile_of(schema, text(&Key::Profile.to_string()), id)?;
+        let id = id.unwrap_or_default().to_string();
+        let mut door =
+            crate::check::Door { area: id.clone(), profile: &profile, roster: Default::default(), genesis: true };
+        whole
+            .check(|c| door.change(crate::ids::actor_text(c.actor), c.no_deps, c.ops, c.requires))
+            .map_err(ModelError::BadChange)?;
+        let mut households = reads::Households::new(&profile, None);
+        for (key, value, conflict) in &whole.state {
+            households.add(key, Some(crate::check::Scalar::from(value)), *conflict);
+        }
+        let households = households.finish();
+        let (name, ward) = (text(&schema::meta(Meta::Name)), text(&schema::meta(Meta::Ward)));
+        let owned = |s: Option<&str>| s.unwrap_or_default().to_string();
+        Ok(Some(reads::status_of(&profile, id, owned(name), owned(ward), &households)))
+    }
+
     pub(crate) fn from_doc(doc: Automerge) -> Result<Area, ModelError> {
         let profile = Area::read_profile(&doc)?;
         Ok(Area { doc, profile })
@@ -307,17 +356,13 @@ impl Area {
     /// What [`Area::from_doc`] reads, without taking the document: its profile, once the
     /// document reads as an area (schema version, profile, a valid id).
     pub(crate) fn read_profile(doc: &Automerge) -> Result<Profile, ModelError> {
-        match doc.get(ROOT, "schema").map_err(corrupt)? {
-            Some((automerge::Value::Scalar(s), _)) if s.as_u64().is_some_and(|v| v >= 1) => {}
-            _ => return Err(ModelError::Corrupt("not a KDC area document (no schema version)".into())),
-        }
-        let profile_text = get_str(&doc, &Key::Profile.to_string())
-            .ok_or_else(|| ModelError::Corrupt("the document holds no criteria profile".into()))?;
-        let profile = Profile::from_toml(&profile_text)?;
-        let id = get_str(&doc, &schema::meta(Meta::Id))
-            .ok_or_else(|| ModelError::Corrupt("the document has no area id".into()))?;
-        validate_area_id(&id).map_err(|e| ModelError::Corrupt(e.to_string()))?;
-        Ok(profile)
+        let schema = match doc.get(ROOT, "schema").map_err(corrupt)? {
+            Some((automerge::Value::Scalar(s), _)) => s.as_u64(),
+            _ => None,
+        };
+        let profile = get_str(doc, &Key::Profile.to_string());
+        let id = get_str(doc, &schema::meta(Meta::Id));
+        profile_of(schema, profile.as_deref(), id.as_deref())
     }
 
     /// Applies a chunk of changes (from [`Area::save_after`] or a snapshot). Changes already
@@ -478,6 +523,19 @@ impl Area {
             requires: self.requires().release.to_string(),
         }
     }
+}
+
+/// The profile of a document whose root map holds `schema` (as Automerge's `as_u64` reads it),
+/// `profile` and `meta/id` (as strings): what makes it read as an area.
+fn profile_of(schema: Option<u64>, profile: Option<&str>, id: Option<&str>) -> Result<Profile, ModelError> {
+    if schema.is_none_or(|v| v < 1) {
+        return Err(ModelError::Corrupt("not a KDC area document (no schema version)".into()));
+    }
+    let profile_text = profile.ok_or_else(|| ModelError::Corrupt("the document holds no criteria profile".into()))?;
+    let profile = Profile::from_toml(profile_text)?;
+    let id = id.ok_or_else(|| ModelError::Corrupt("the document has no area id".into()))?;
+    validate_area_id(id).map_err(|e| ModelError::Corrupt(e.to_string()))?;
+    Ok(profile)
 }
 
 fn get_str(doc: &Automerge, key: &str) -> Option<String> {

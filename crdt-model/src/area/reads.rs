@@ -42,34 +42,7 @@ impl Area {
     }
 
     pub(super) fn status_of(&self, households: &[Household]) -> Status {
-        let all = eval::evaluate(&self.profile, households);
-        // Spellings of one group that differ only in case or spacing are one group, under the
-        // spelling most of its households use.
-        let mut groups: BTreeMap<String, (BTreeMap<&str, usize>, Vec<&Household>)> = BTreeMap::new();
-        for h in households.iter().filter(|h| !h.archived) {
-            let name = h.group.as_deref().unwrap_or_default();
-            let (spellings, members) = groups.entry(crate::ids::group_key(name)).or_default();
-            *spellings.entry(name).or_default() += 1;
-            members.push(h);
-        }
-        let mut groups: Vec<GroupStatus> = groups
-            .into_values()
-            .map(|(spellings, hs)| {
-                let group = usual_spelling(&spellings).map(|g| g.to_string()).unwrap_or_default();
-                GroupStatus { group, evaluation: eval::evaluate(&self.profile, hs) }
-            })
-            .collect();
-        // As people read them: "Tổ 2" before "Tổ 10".
-        groups.sort_by(|a, b| crate::text::natural_cmp(&a.group, &b.group));
-        Status {
-            area: self.id(),
-            name: self.name(),
-            ward: self.ward(),
-            profile: self.profile.id().to_string(),
-            evaluation: all,
-            groups,
-            members_sync: Vec::new(),
-        }
+        status_of(&self.profile, self.id(), self.name(), self.ward(), households)
     }
 
     pub fn household_view(&self, hh: &str) -> Result<HouseholdView, ModelError> {
@@ -251,6 +224,39 @@ impl Area {
     }
 }
 
+/// The evaluation of a whole area (`households`, archived ones included) and of each residential
+/// group, under `profile`.
+pub(super) fn status_of(profile: &Profile, id: String, name: String, ward: String, households: &[Household]) -> Status {
+    let all = eval::evaluate(profile, households);
+    // Spellings of one group that differ only in case or spacing are one group, under the
+    // spelling most of its households use.
+    let mut groups: BTreeMap<String, (BTreeMap<&str, usize>, Vec<&Household>)> = BTreeMap::new();
+    for h in households.iter().filter(|h| !h.archived) {
+        let name = h.group.as_deref().unwrap_or_default();
+        let (spellings, members) = groups.entry(crate::ids::group_key(name)).or_default();
+        *spellings.entry(name).or_default() += 1;
+        members.push(h);
+    }
+    let mut groups: Vec<GroupStatus> = groups
+        .into_values()
+        .map(|(spellings, hs)| {
+            let group = usual_spelling(&spellings).map(|g| g.to_string()).unwrap_or_default();
+            GroupStatus { group, evaluation: eval::evaluate(profile, hs) }
+        })
+        .collect();
+    // As people read them: "Tổ 2" before "Tổ 10".
+    groups.sort_by(|a, b| crate::text::natural_cmp(&a.group, &b.group));
+    Status {
+        area: id,
+        name,
+        ward,
+        profile: profile.id().to_string(),
+        evaluation: all,
+        groups,
+        members_sync: Vec::new(),
+    }
+}
+
 /// The spelling of a group most of its households use (ties: the first in order): the one the
 /// figures show and a new write takes.
 pub(super) fn usual_spelling<K: Ord + Clone>(spellings: &BTreeMap<K, usize>) -> Option<K> {
@@ -281,63 +287,97 @@ pub(super) fn read_households_noting<R: std::ops::RangeBounds<String> + 'static>
 pub(super) fn households_from(
     items: automerge::iter::MapRange<'_>,
     profile: &Profile,
-    mut noted: Option<&mut Vec<String>>,
+    noted: Option<&mut Vec<String>>,
 ) -> Vec<Household> {
-    let mut out: Vec<Household> = Vec::new();
+    let mut out = Households::new(profile, noted);
     for item in items {
-        let Some(Key::Household { hh, slot }) = Key::parse(&item.key) else { continue };
-        if out.last().is_none_or(|h| h.id != hh) {
+        let value = match &item.value {
+            ValueRef::Scalar(s) => Some(crate::check::Scalar::from(s)),
+            ValueRef::Object(_) => None,
+        };
+        out.add(&item.key, value, item.conflict);
+    }
+    out.finish()
+}
+
+/// Households built from the root map's keys in order: each key with its value (`None`: an
+/// object) and whether it holds concurrent values. Keys of no household shape are skipped.
+pub(super) struct Households<'p, 'n> {
+    profile: &'p Profile,
+    out: Vec<Household>,
+    /// Where the keys that hold concurrent values or a value the profile does not allow (which
+    /// reads as not recorded) are noted.
+    noted: Option<&'n mut Vec<String>>,
+}
+
+impl<'p, 'n> Households<'p, 'n> {
+    pub(super) fn new(profile: &'p Profile, noted: Option<&'n mut Vec<String>>) -> Self {
+        Households { profile, out: Vec::new(), noted }
+    }
+
+    pub(super) fn add(&mut self, key: &str, value: Option<crate::check::Scalar<'_>>, conflict: bool) {
+        use crate::check::Scalar;
+        let Some(Key::Household { hh, slot }) = Key::parse(key) else { return };
+        if self.out.last().is_none_or(|h| h.id != hh) {
             // Checked once per household (a bad code's keys are each skipped here).
             if crate::ids::validate_household_id(hh).is_err() {
-                continue;
+                return;
             }
-            out.push(Household { id: hh.to_string(), ..Default::default() });
+            self.out.push(Household { id: hh.to_string(), ..Default::default() });
         }
-        let h = out.last_mut().expect("pushed above");
-        let mut note = item.conflict;
-        match (&item.value, slot) {
-            (ValueRef::Scalar(s), Slot::Group) => h.group = scalar_str(s).filter(|g| !g.is_empty()),
-            (ValueRef::Scalar(s), Slot::Address) => h.address = scalar_str(s).filter(|a| !a.is_empty()),
-            (ValueRef::Scalar(s), Slot::Archived) => h.archived = matches!(s, ScalarValueRef::Boolean(true)),
-            (ValueRef::Scalar(s), Slot::At) => h.updated_at = scalar_time(s),
-            (ValueRef::Scalar(s), Slot::By) => h.updated_by = scalar_str(s),
-            (ValueRef::Scalar(s), Slot::Consent) => {
-                h.consent.state = scalar_str(s).and_then(|v| ConsentState::parse(&v));
-            }
-            (ValueRef::Scalar(s), Slot::ConsentAt) => h.consent.at = scalar_time(s),
-            (ValueRef::Scalar(s), Slot::ConsentMethod) => {
-                h.consent.method = scalar_str(s).and_then(|v| ConsentMethod::parse(&v));
-            }
-            (ValueRef::Scalar(s), Slot::ConsentRef) => h.consent.reference = scalar_str(s),
-            (ValueRef::Scalar(s), Slot::ConsentNotice) => h.consent.notice_version = scalar_str(s),
-            (ValueRef::Scalar(s), Slot::ConsentBy) => h.consent.by = scalar_str(s),
-            (ValueRef::Scalar(s), Slot::Field(f)) => match crate::check::field_value(profile, f, s.into()) {
+        let h = self.out.last_mut().expect("pushed above");
+        let text = |s: &Scalar<'_>| match s {
+            Scalar::Str(s) => Some(s.to_string()),
+            _ => None,
+        };
+        let time = |s: &Scalar<'_>| match s {
+            Scalar::Timestamp(t) | Scalar::Int(t) => Some(*t),
+            _ => None,
+        };
+        let mut note = conflict;
+        match (value, slot) {
+            (Some(s), Slot::Group) => h.group = text(&s).filter(|g| !g.is_empty()),
+            (Some(s), Slot::Address) => h.address = text(&s).filter(|a| !a.is_empty()),
+            (Some(s), Slot::Archived) => h.archived = matches!(s, Scalar::Boolean(true)),
+            (Some(s), Slot::At) => h.updated_at = time(&s),
+            (Some(s), Slot::By) => h.updated_by = text(&s),
+            (Some(s), Slot::Consent) => h.consent.state = text(&s).and_then(|v| ConsentState::parse(&v)),
+            (Some(s), Slot::ConsentAt) => h.consent.at = time(&s),
+            (Some(s), Slot::ConsentMethod) => h.consent.method = text(&s).and_then(|v| ConsentMethod::parse(&v)),
+            (Some(s), Slot::ConsentRef) => h.consent.reference = text(&s),
+            (Some(s), Slot::ConsentNotice) => h.consent.notice_version = text(&s),
+            (Some(s), Slot::ConsentBy) => h.consent.by = text(&s),
+            (Some(s), Slot::Field(f)) => match crate::check::field_value(self.profile, f, s) {
                 Ok(v) => {
                     h.fields.insert(f.to_string(), v);
                 }
                 Err(_) => note = true,
             },
-            (ValueRef::Object(_), Slot::Field(_)) => note = true,
-            (ValueRef::Object(_), _) => {}
+            (None, Slot::Field(_)) => note = true,
+            (None, _) => {}
         }
-        if note && let Some(n) = noted.as_mut() {
-            n.push(item.key.to_string());
-        }
-    }
-    // A declined household keeps nothing, whatever a concurrent write left behind.
-    if out.iter().any(|h| h.consent.is_declined()) {
-        for h in out.iter_mut().filter(|h| h.consent.is_declined()) {
-            h.fields.clear();
-            h.address = None;
-        }
-        if let Some(n) = noted.as_mut() {
-            let declined: std::collections::BTreeSet<&str> =
-                out.iter().filter(|h| h.consent.is_declined()).map(|h| h.id.as_str()).collect();
-            n.retain(|key| match Key::parse(key) {
-                Some(Key::Household { hh, slot: Slot::Field(_) | Slot::Address }) => !declined.contains(hh),
-                _ => true,
-            });
+        if note && let Some(n) = self.noted.as_mut() {
+            n.push(key.to_string());
         }
     }
-    out
+
+    pub(super) fn finish(self) -> Vec<Household> {
+        let Households { mut out, mut noted, .. } = self;
+        // A declined household keeps nothing, whatever a concurrent write left behind.
+        if out.iter().any(|h| h.consent.is_declined()) {
+            for h in out.iter_mut().filter(|h| h.consent.is_declined()) {
+                h.fields.clear();
+                h.address = None;
+            }
+            if let Some(n) = noted.as_mut() {
+                let declined: std::collections::BTreeSet<&str> =
+                    out.iter().filter(|h| h.consent.is_declined()).map(|h| h.id.as_str()).collect();
+                n.retain(|key| match Key::parse(key) {
+                    Some(Key::Household { hh, slot: Slot::Field(_) | Slot::Address }) => !declined.contains(hh),
+                    _ => true,
+                });
+            }
+        }
+        out
+    }
 }

@@ -332,6 +332,21 @@ impl Profile {
 
     /// Parses and checks a profile.
     pub fn from_toml(text: &str) -> Result<Profile, ProfileError> {
+        // Every area document carries its profile's text, nearly always the same one: a report
+        // over thousands of files parses it once per thread, not once per file.
+        thread_local! {
+            static LAST: std::cell::RefCell<Option<(String, Profile)>> = const { std::cell::RefCell::new(None) };
+        }
+        let known = LAST.with_borrow(|last| last.as_ref().filter(|(t, _)| t == text).map(|(_, p)| p.clone()));
+        if let Some(profile) = known {
+            return Ok(profile);
+        }
+        let profile = Profile::parse_toml(text)?;
+        LAST.set(Some((text.to_string(), profile.clone())));
+        Ok(profile)
+    }
+
+    fn parse_toml(text: &str) -> Result<Profile, ProfileError> {
         let raw: RawProfile =
             toml::from_str(text).map_err(|e| ProfileError(format!("not a valid profile file: {e}")))?;
         let err = |m: String| Err(ProfileError(m));

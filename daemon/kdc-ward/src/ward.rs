@@ -117,8 +117,12 @@ impl Figures {
         }
         // Deflated: a 400-household area's figures are 27 KB of JSON (every group's criteria),
         // a tenth of that deflated, and a province's worth is read into memory at once.
-        let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
-        if serde_json::to_writer(&mut deflate, status).is_ok()
+        // Written whole and deflated in one call: many small writes into the encoder cost as
+        // much as evaluating the area.
+        let Ok(json) = serde_json::to_vec(status) else { return };
+        let mut deflate =
+            flate2::write::DeflateEncoder::new(Vec::with_capacity(json.len() / 8), flate2::Compression::fast());
+        if std::io::Write::write_all(&mut deflate, &json).is_ok()
             && let Ok(bytes) = deflate.finish()
         {
             self.fresh.lock().unwrap_or_else(|e| e.into_inner()).push((key, bytes));

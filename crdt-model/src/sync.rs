@@ -115,6 +115,9 @@ pub struct IncomingArea {
     /// What the sender's messages carried (Automerge chunks, in order): loaded, they give the
     /// document, so once it is accepted the store keeps these bytes instead of saving it again.
     chunks: Vec<u8>,
+    /// The door's verdict on `chunks`, read from their columns while Automerge applied them,
+    /// when they are the one whole document a first message carries.
+    verdict: Option<Result<(), ModelError>>,
 }
 
 /// An area received whole and accepted ([`IncomingArea::accept`]).
@@ -132,6 +135,7 @@ impl IncomingArea {
             doc: Automerge::new().with_actor(ActorId::from(actor.as_bytes())),
             area: area.to_string(),
             chunks: Vec::new(),
+            verdict: None,
         }
     }
 
@@ -142,12 +146,24 @@ impl IncomingArea {
     /// Applies a message. `Err` when it does not decode or apply; then drop this `IncomingArea`.
     pub fn receive_sync_message(&mut self, state: &mut SyncState, bytes: &[u8]) -> Result<(), ModelError> {
         let message = decode_message(bytes)?;
+        let first = self.chunks.is_empty();
         for chunk in message.changes.iter() {
             self.chunks.extend_from_slice(chunk);
         }
-        self.doc
-            .receive_sync_message(state, message)
-            .map_err(|e| ModelError::Corrupt(format!("sync message refused: {e}")))
+        // The whole document in one message (how a first sync sends it): the door reads its
+        // columns on another core while Automerge loads it. Anything more is checked at accept.
+        let carried = message.changes.iter().count();
+        let whole = first && carried == 1;
+        let (doc, chunks) = (&mut self.doc, &self.chunks);
+        let (applied, verdict) = std::thread::scope(|s| {
+            let door = whole.then(|| s.spawn(|| crate::Area::door_verdict(chunks)));
+            let applied = doc.receive_sync_message(state, message);
+            (applied, door.and_then(|d| d.join().ok().flatten()))
+        });
+        if carried > 0 {
+            self.verdict = verdict;
+        }
+        applied.map_err(|e| ModelError::Corrupt(format!("sync message refused: {e}")))
     }
 
     /// The area, once what arrived reads as one whose id is the announced one and whose roster
@@ -168,7 +184,10 @@ impl IncomingArea {
         if area.id() != self.area {
             return Err(ModelError::Corrupt(format!("announced area {} but sent area {}", self.area, area.id())));
         }
-        area.check_whole(&bytes)?;
+        match self.verdict.take() {
+            Some(verdict) => verdict?,
+            None => area.check_whole(&bytes)?,
+        }
         if !area.is_active_member(sender) {
             return Err(ModelError::invalid("peer", format!("{sender} is not a member of area {}", self.area)));
         }
@@ -345,6 +364,7 @@ mod tests {
             doc: incoming.doc.clone(),
             area: incoming.area.clone(),
             chunks: incoming.chunks.clone(),
+            verdict: None,
         };
         assert!(again(&incoming).accept("peer-a", "peer-c").is_err());
         // A sender that is not on the roster may not give the area.
@@ -354,5 +374,37 @@ mod tests {
         let accepted = incoming.accept("peer-a", "peer-a").unwrap().unwrap();
         assert_eq!(Area::load(&accepted.bytes, "peer-c").unwrap().heads(), accepted.area.heads());
         assert_eq!(accepted.area.heads(), a.heads());
+    }
+
+    /// A first sync's whole document is judged from its columns while Automerge loads it; the
+    /// verdict is the door's, for a good document and for one with a bad change.
+    #[test]
+    fn a_whole_document_is_judged_while_it_loads() {
+        use automerge::transaction::Transactable;
+        let good = area();
+        let mut doc = good.doc().clone().with_actor(ActorId::from(&b"peer-b"[..]));
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, "h/H1/phone", "0901").unwrap();
+        tx.commit();
+        let bad = Area::load(&doc.save(), "peer-a").unwrap();
+        let expected = bad.check_all().unwrap_err().to_string();
+        for (sent, refused) in [(good, None), (bad, Some(expected))] {
+            let mut incoming = IncomingArea::new("peer-b", "a1");
+            let (mut state_a, mut state_b) = (SyncState::new(), SyncState::new());
+            for _ in 0..4 {
+                if let Some(m) = sent.generate_sync_message(&mut state_a) {
+                    incoming.receive_sync_message(&mut state_b, &m).unwrap();
+                }
+                if let Some(m) = incoming.generate_sync_message(&mut state_b) {
+                    sent.clone().receive_sync_message(&mut state_a, &m).unwrap();
+                }
+            }
+            assert!(incoming.verdict.is_some(), "judged from the columns");
+            match (incoming.accept("peer-a", "peer-b"), refused) {
+                (Ok(Some(accepted)), None) => assert_eq!(accepted.area.heads(), sent.heads()),
+                (Err(e), Some(words)) => assert_eq!(e.to_string(), words),
+                (other, _) => panic!("{other:?}"),
+            }
+        }
     }
 }

@@ -286,17 +286,16 @@ impl Area {
     /// passing this door before; bytes that pass are remembered there.
     pub fn load_checked(bytes: &[u8], actor: &str, passed: Option<&crate::check::Passed>) -> Result<Area, ModelError> {
         let key = passed.map(|_| crate::check::Passed::key(bytes));
-        let area = Area::load(bytes, actor)?;
         match (passed, key) {
-            (Some(passed), Some(key)) if passed.contains(&key) => {}
+            (Some(passed), Some(key)) if passed.contains(&key) => Area::load(bytes, actor),
             (passed, key) => {
-                area.check_whole(bytes)?;
+                let area = Area::load_and_check(bytes, actor)?;
                 if let (Some(passed), Some(key)) = (passed, key) {
                     passed.insert(key);
                 }
+                Ok(area)
             }
         }
-        Ok(area)
     }
 
     /// The figures of a whole document from elsewhere (an area of a snapshot file), read from
@@ -312,6 +311,58 @@ impl Area {
     /// [`Area::status`]; when the door refuses them, this gives `None` or the same refusal.
     pub fn status_of_bytes(bytes: &[u8]) -> Result<Option<Status>, ModelError> {
         crate::chunks::check(bytes)?;
+        Area::door_on_bytes(bytes, |whole, profile, id| {
+            let mut households = reads::Households::new(profile, None);
+            for (key, value, conflict) in &whole.state {
+                households.add(key, Some(crate::check::Scalar::from(value)), *conflict);
+            }
+            let households = households.finish();
+            let text = |key: &str| match whole.get(key) {
+                Some(crate::check::Put::Str(s)) => s.to_string(),
+                _ => String::new(),
+            };
+            let (name, ward) = (text(&schema::meta(Meta::Name)), text(&schema::meta(Meta::Ward)));
+            reads::status_of(profile, id, name, ward, &households)
+        })
+    }
+
+    /// The door's verdict on a whole document from its bytes alone, as [`Area::status_of_bytes`]
+    /// reads them (it needs no Automerge, so it can run beside Automerge's load of the same
+    /// bytes). `None`: not read this way — the bytes are not one document chunk the columns
+    /// read, or do not read as an area — ask [`Area::check_whole`].
+    pub(crate) fn door_verdict(bytes: &[u8]) -> Option<Result<(), ModelError>> {
+        crate::chunks::check(bytes).ok()?;
+        match Area::door_on_bytes(bytes, |_, _, _| ()) {
+            Ok(Some(())) => Some(Ok(())),
+            Err(e @ ModelError::BadChange(_)) => Some(Err(e)),
+            _ => None,
+        }
+    }
+
+    /// [`Area::load`] and the door on a whole document from elsewhere, the two side by side:
+    /// the door reads the bytes' own columns ([`Area::door_verdict`]) while Automerge loads
+    /// them, and [`Area::check_whole`] runs after the load only when those do not read.
+    fn load_and_check(bytes: &[u8], actor: &str) -> Result<Area, ModelError> {
+        let (area, verdict) = std::thread::scope(|s| {
+            let door = s.spawn(|| Area::door_verdict(bytes));
+            let area = Area::load(bytes, actor);
+            (area, door.join().ok().flatten())
+        });
+        let area = area?;
+        match verdict {
+            Some(verdict) => verdict?,
+            None => area.check_whole(bytes)?,
+        }
+        Ok(area)
+    }
+
+    /// Reads a whole document's bytes without Automerge ([`crate::columns::Changes::Stored`]),
+    /// reads its profile and id, runs the door over every change and hands what it read to
+    /// `then`. `Ok(None)`: not read this way.
+    fn door_on_bytes<T>(
+        bytes: &[u8],
+        then: impl FnOnce(&crate::columns::Whole<'_>, &Profile, String) -> T,
+    ) -> Result<Option<T>, ModelError> {
         let Some(parsed) = crate::columns::Document::parse(bytes) else { return Ok(None) };
         if !crate::chunks::checksum_valid(bytes) {
             return Ok(None);
@@ -338,14 +389,7 @@ impl Area {
         whole
             .check(|c| door.change(crate::ids::actor_text(c.actor), c.no_deps, c.ops, c.requires))
             .map_err(ModelError::BadChange)?;
-        let mut households = reads::Households::new(&profile, None);
-        for (key, value, conflict) in &whole.state {
-            households.add(key, Some(crate::check::Scalar::from(value)), *conflict);
-        }
-        let households = households.finish();
-        let (name, ward) = (text(&schema::meta(Meta::Name)), text(&schema::meta(Meta::Ward)));
-        let owned = |s: Option<&str>| s.unwrap_or_default().to_string();
-        Ok(Some(reads::status_of(&profile, id, owned(name), owned(ward), &households)))
+        Ok(Some(then(&whole, &profile, id)))
     }
 
     pub(crate) fn from_doc(doc: Automerge) -> Result<Area, ModelError> {

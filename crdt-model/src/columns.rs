@@ -239,7 +239,7 @@ impl<'a> Document<'a> {
                 ),
             })));
         }
-        let Some(columns) = self.columns(total.max(stored)) else { return Err(Read::Unread) };
+        let Some(mut columns) = self.columns(total.max(stored)) else { return Err(Read::Unread) };
         let mut slots = Slots { ranges, slots: vec![None; total], actors: &self.actors, area };
         let mut state = Vec::new();
         // Successors not (yet) seen as operations of the current object and key: deletes, unless
@@ -265,7 +265,7 @@ impl<'a> Document<'a> {
             let Some(action) = columns.action(i) else { return Err(Read::Unread) };
             let op = DoorOp {
                 root: this.0.is_none() && this.1.is_none(),
-                insert: columns.insert.get(i).copied().unwrap_or(false),
+                insert: columns.insert.get(i),
                 key: key_str,
                 action,
             };
@@ -314,7 +314,7 @@ impl<'a> Document<'a> {
         if let (Some((_, _, value)), Some(key)) = (visible.best.take(), group_op.key.filter(|_| group_op.root)) {
             state.push((key, value, visible.count > 1));
         }
-        if succ != columns.succ_actor.len() {
+        if succ != columns.succ_actor.len || !columns.raw.is_empty() {
             return Err(Read::Unread);
         }
         let ops = slots.slots.into_iter().collect::<Option<Vec<DoorOp<'_>>>>().ok_or(Read::Unread)?;
@@ -443,95 +443,94 @@ impl<'a> Document<'a> {
         self.ops.iter().find(|(s, _)| *s == spec).map(|(_, d)| &d[..]).unwrap_or_default()
     }
 
-    /// The columns decoded, each at most `limit` entries long (the operations the changes
-    /// hold; successors four times that); `None` when one does not decode, is longer, or
-    /// their lengths disagree.
+    /// The columns, each at most `limit` entries long (the operations the changes hold;
+    /// successors four times that), read front to back as the walk goes; `None` when one does
+    /// not decode, is longer, or their lengths disagree.
     fn columns(&self, limit: usize) -> Option<Columns<'_>> {
         let succ_limit = limit.saturating_mul(4).saturating_add(16);
-        let uint = |spec| Rle::decode(self.column(spec), limit, |d: &mut &[u8]| leb128(d));
-        let delta = |spec| delta(self.column(spec), limit);
-        let mut c = Columns {
+        let uint = |spec| Runs::new(self.column(spec), limit, |d: &mut &[u8]| leb128(d));
+        let delta = |spec, limit| Runs::new(self.column(spec), limit, |d: &mut &[u8]| sleb128(d));
+        let c = Columns {
             len: 0,
             obj_actor: uint(spec::OBJ_ACTOR)?,
             obj_ctr: uint(spec::OBJ_CTR)?,
             key_actor: uint(spec::KEY_ACTOR)?,
-            key_ctr: delta(spec::KEY_CTR)?,
-            key_str: Rle::decode(self.column(spec::KEY_STR), limit, |d: &mut &'_ [u8]| {
+            key_ctr: delta(spec::KEY_CTR, limit)?,
+            key_str: Runs::new(self.column(spec::KEY_STR), limit, |d: &mut &'_ [u8]| {
                 let len = usize::try_from(leb128(d)?).ok()?;
                 let s = std::str::from_utf8(d.get(..len)?).ok()?;
                 *d = &d[len..];
                 Some(s)
             })?,
             id_actor: uint(spec::ID_ACTOR)?,
-            id_ctr: delta(spec::ID_CTR)?,
-            insert: booleans(self.column(spec::INSERT), limit)?,
+            id_ctr: delta(spec::ID_CTR, limit)?,
+            insert: Bools::new(self.column(spec::INSERT), limit)?,
             action: uint(spec::ACTION)?,
             val_meta: uint(spec::VAL_META)?,
-            values: Vec::new(),
+            raw: self.column(spec::VAL_RAW),
             succ_num: uint(spec::SUCC_NUM)?,
             // A delete or an overwrite names each operation it replaces: a few per operation.
-            succ_actor: Rle::decode(self.column(spec::SUCC_ACTOR), succ_limit, |d: &mut &[u8]| leb128(d))?,
-            succ_ctr: crate::columns::delta(self.column(spec::SUCC_CTR), succ_limit)?,
+            succ_actor: Runs::new(self.column(spec::SUCC_ACTOR), succ_limit, |d: &mut &[u8]| leb128(d))?,
+            succ_ctr: delta(spec::SUCC_CTR, succ_limit)?,
         };
-        c.len = c.id_ctr.len();
+        let c = Columns { len: c.id_ctr.len, ..c };
         // Every operation has an id; a column may stop early where only nulls (or falses) follow.
         let per_op = [
-            c.obj_actor.len(),
-            c.obj_ctr.len(),
-            c.key_actor.len(),
-            c.key_ctr.len(),
-            c.key_str.len(),
-            c.id_actor.len(),
-            c.insert.len(),
-            c.action.len(),
-            c.val_meta.len(),
-            c.succ_num.len(),
+            c.obj_actor.len,
+            c.obj_ctr.len,
+            c.key_actor.len,
+            c.key_ctr.len,
+            c.key_str.len,
+            c.id_actor.len,
+            c.insert.len,
+            c.action.len,
+            c.val_meta.len,
+            c.succ_num.len,
         ];
-        if per_op.iter().any(|&n| n > c.len) || c.id_actor.len() != c.len || c.action.len() != c.len {
+        if per_op.iter().any(|&n| n > c.len) || c.id_actor.len != c.len || c.action.len != c.len {
             return None;
         }
-        if c.succ_actor.len() != c.succ_ctr.len() {
+        if c.succ_actor.len != c.succ_ctr.len {
             return None;
         }
-        let mut raw = self.column(spec::VAL_RAW);
-        c.values.reserve(c.len);
-        for i in 0..c.len {
-            let meta = c.val_meta.get(i).unwrap_or(0);
-            let len = usize::try_from(meta >> 4).ok()?;
-            let bytes = raw.get(..len)?;
-            raw = &raw[len..];
-            c.values.push(value(meta & 0xf, bytes)?);
-        }
-        raw.is_empty().then_some(c)
+        Some(c)
     }
 }
 
-/// An operation column decoded: run-length columns as runs expanded into values.
+/// A document's operation columns, read front to back: each operation's entries once, in
+/// order (the walk), without expanding the runs into memory.
 struct Columns<'a> {
     len: usize,
-    obj_actor: Rle<u64>,
-    obj_ctr: Rle<u64>,
-    key_actor: Rle<u64>,
-    key_ctr: Rle<i64>,
-    key_str: Rle<&'a str>,
-    id_actor: Rle<u64>,
-    id_ctr: Rle<i64>,
-    insert: Vec<bool>,
-    action: Rle<u64>,
-    val_meta: Rle<u64>,
-    values: Vec<Put<'a>>,
-    succ_num: Rle<u64>,
-    succ_actor: Rle<u64>,
-    succ_ctr: Rle<i64>,
+    obj_actor: Runs<'a, u64>,
+    obj_ctr: Runs<'a, u64>,
+    key_actor: Runs<'a, u64>,
+    key_ctr: Runs<'a, i64>,
+    key_str: Runs<'a, &'a str>,
+    id_actor: Runs<'a, u64>,
+    id_ctr: Runs<'a, i64>,
+    insert: Bools<'a>,
+    action: Runs<'a, u64>,
+    val_meta: Runs<'a, u64>,
+    /// The values not read yet (each operation's takes the length its metadata gives).
+    raw: &'a [u8],
+    succ_num: Runs<'a, u64>,
+    succ_actor: Runs<'a, u64>,
+    succ_ctr: Runs<'a, i64>,
 }
 
 impl<'a> Columns<'a> {
-    /// Operation `i`'s action, as Automerge's action codes give it; `None` for a code Automerge
-    /// does not know (it refuses those itself).
-    fn action(&self, i: usize) -> Option<Action<'a>> {
+    /// Operation `i`'s action, as Automerge's action codes give it, with its value; `None` for
+    /// a code Automerge does not know (it refuses those itself) or a value that does not read.
+    /// Called once for each operation, in order.
+    fn action(&mut self, i: usize) -> Option<Action<'a>> {
+        let meta = self.val_meta.get(i).unwrap_or(0);
+        let len = usize::try_from(meta >> 4).ok()?;
+        let bytes = self.raw.get(..len)?;
+        self.raw = &self.raw[len..];
+        let value = value(meta & 0xf, bytes)?;
         Some(match self.action.get(i).unwrap_or(0) {
             0 => Action::Make(ObjType::Map),
-            1 => Action::Put(self.values[i]),
+            1 => Action::Put(value),
             2 => Action::Make(ObjType::List),
             3 => Action::Delete,
             4 => Action::Make(ObjType::Text),
@@ -540,6 +539,145 @@ impl<'a> Columns<'a> {
             7 => Action::Mark,
             _ => return None,
         })
+    }
+}
+
+/// An entry of a run-length column: delta columns (signed) hold differences, each value the
+/// sum of those before it.
+trait Entry: Copy {
+    fn sum(self, total: &mut i64) -> Option<Self>;
+}
+
+impl Entry for u64 {
+    fn sum(self, _: &mut i64) -> Option<u64> {
+        Some(self)
+    }
+}
+
+impl Entry for &str {
+    fn sum(self, _: &mut i64) -> Option<Self> {
+        Some(self)
+    }
+}
+
+impl Entry for i64 {
+    fn sum(self, total: &mut i64) -> Option<i64> {
+        *total = total.checked_add(self)?;
+        Some(*total)
+    }
+}
+
+/// A run-length column read front to back: runs of a signed count, then one value repeated
+/// that many times (> 0), that many literal values (< 0), or a count of nulls (0). Counted and
+/// checked whole when made, so reading it on cannot fail.
+struct Runs<'d, T> {
+    rest: &'d [u8],
+    value: fn(&mut &'d [u8]) -> Option<T>,
+    /// Entries in the column.
+    len: usize,
+    /// The index of the next entry, and the entry before it.
+    next: usize,
+    last: Option<T>,
+    /// Entries left in the current run; its value when it repeats one (or nulls), `None` when
+    /// its values are literal.
+    left: usize,
+    repeat: Option<Option<T>>,
+    total: i64,
+}
+
+impl<'d, T: Entry> Runs<'d, T> {
+    fn new(data: &'d [u8], limit: usize, value: fn(&mut &'d [u8]) -> Option<T>) -> Option<Runs<'d, T>> {
+        let mut runs =
+            Runs { rest: data, value, len: usize::MAX, next: 0, last: None, left: 0, repeat: None, total: 0 };
+        let mut n = 0usize;
+        while runs.step()? {
+            n += 1;
+            if n > limit {
+                return None;
+            }
+        }
+        Some(Runs { rest: data, len: n, next: 0, last: None, left: 0, repeat: None, total: 0, ..runs })
+    }
+
+    /// Reads the next entry into `last`; `Some(false)` at the end, `None` when it does not read.
+    fn step(&mut self) -> Option<bool> {
+        while self.left == 0 {
+            if self.rest.is_empty() {
+                return Some(false);
+            }
+            let count = sleb128(&mut self.rest)?;
+            let n = if count == 0 { leb128(&mut self.rest)? } else { count.unsigned_abs() };
+            self.left = usize::try_from(n).ok()?;
+            self.repeat = match count {
+                0 => Some(None),
+                c if c > 0 => Some(Some((self.value)(&mut self.rest)?)),
+                _ => None,
+            };
+        }
+        self.left -= 1;
+        self.last = match self.repeat {
+            Some(Some(v)) => Some(v.sum(&mut self.total)?),
+            Some(None) => None,
+            None => Some((self.value)(&mut self.rest)?.sum(&mut self.total)?),
+        };
+        self.next += 1;
+        Some(true)
+    }
+
+    /// Entry `i` (`None`: null, or past the column's end). `i` never goes back more than one.
+    fn get(&mut self, i: usize) -> Option<T> {
+        if i >= self.len {
+            return None;
+        }
+        while self.next <= i {
+            if !self.step()? {
+                return None;
+            }
+        }
+        debug_assert_eq!(self.next, i + 1, "read front to back");
+        self.last
+    }
+}
+
+/// A boolean column read front to back: run lengths, alternately of false and true, starting
+/// with false.
+struct Bools<'d> {
+    rest: &'d [u8],
+    len: usize,
+    next: usize,
+    left: u64,
+    value: bool,
+}
+
+impl<'d> Bools<'d> {
+    fn new(data: &'d [u8], limit: usize) -> Option<Bools<'d>> {
+        let mut rest = data;
+        let mut n = 0usize;
+        while !rest.is_empty() {
+            n = n.checked_add(usize::try_from(leb128(&mut rest)?).ok()?)?;
+            if n > limit {
+                return None;
+            }
+        }
+        // The first run is of falses; `value` flips as each run starts.
+        Some(Bools { rest: data, len: n, next: 0, left: 0, value: true })
+    }
+
+    /// Entry `i`; false past the end. Read front to back, each once.
+    fn get(&mut self, i: usize) -> bool {
+        if i >= self.len {
+            return false;
+        }
+        while self.next <= i {
+            while self.left == 0 {
+                let Some(n) = leb128(&mut self.rest) else { return false };
+                self.left = n;
+                self.value = !self.value;
+            }
+            self.left -= 1;
+            self.next += 1;
+        }
+        self.value
     }
 }
 
@@ -599,21 +737,6 @@ fn delta(data: &[u8], limit: usize) -> Option<Rle<i64>> {
         });
     }
     Some(Rle(out))
-}
-
-/// A boolean column: run lengths, alternately of false and true, starting with false.
-fn booleans(mut data: &[u8], limit: usize) -> Option<Vec<bool>> {
-    let mut out = Vec::new();
-    let mut v = false;
-    while !data.is_empty() {
-        let n = usize::try_from(leb128(&mut data)?).ok()?;
-        if out.len().checked_add(n)? > limit {
-            return None;
-        }
-        out.extend(std::iter::repeat_n(v, n));
-        v = !v;
-    }
-    Some(out)
 }
 
 /// A value from its type code (the low four bits of its metadata) and its bytes.

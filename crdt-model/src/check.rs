@@ -49,6 +49,11 @@ pub(crate) struct Door<'a> {
 impl Door<'_> {
     /// Checks `changes` (in causal order) and returns the first refusal.
     pub fn check(mut self, changes: &[Change]) -> Result<(), BadChange> {
+        self.check_more(changes)
+    }
+
+    /// [`Door::check`], keeping the door (its roster) for changes that come after these.
+    pub(crate) fn check_more(&mut self, changes: &[Change]) -> Result<(), BadChange> {
         let requires = || {
             newer_requires(changes.iter().flat_map(|c| c.decode().operations).map(|op| {
                 let op = DoorOp::from(&op);

@@ -936,6 +936,65 @@ mod tests {
         assert!(Area::status_of_bytes(&not_an_area).is_err() || Area::status_of_bytes(&not_an_area).unwrap().is_none());
     }
 
+    /// A document chunk followed by chunks of later changes (an area as a device stores it
+    /// between compactions, and sends it whole in a first sync) gets the door's verdict from
+    /// its columns and those changes: the one `check_whole` gives after loading.
+    #[test]
+    fn later_changes_after_a_document_are_judged_with_it() {
+        use automerge::transaction::Transactable;
+        let a = area(40);
+        let later = |change: &dyn Fn(&mut Area)| {
+            let mut more = a.clone();
+            change(&mut more);
+            [a.save(), more.save_after(&a.heads())].concat()
+        };
+        let verdict = |bytes: &[u8]| Area::door_verdict(bytes).map(|v| v.map_err(|e| e.to_string()));
+        let loaded = |bytes: &[u8]| {
+            let area = Area::load(bytes, "reader").unwrap();
+            area.check_whole(bytes).map_err(|e| e.to_string())
+        };
+        // A member added, then writing; and two chunks of changes.
+        let good = later(&|more| {
+            more.add_member("peer-d", "Lan", "member", "peer-a", 50_000).unwrap();
+            let mut d = Area::load(&more.save(), "peer-d").unwrap();
+            d.set_household(household("H5", 4), "peer-d", 50_001).unwrap();
+            more.merge(&d).unwrap();
+        });
+        assert!(good.len() > a.save().len() + 100, "changes follow the document");
+        assert_eq!(verdict(&good), Some(Ok(())));
+        assert_eq!(loaded(&good), Ok(()));
+        let mut two = good.clone();
+        let mut again = Area::load(&good, "peer-a").unwrap();
+        let heads = again.heads();
+        again.add_household(household("H90", 2), "peer-a", 50_002).unwrap();
+        two.extend(again.save_after(&heads));
+        assert_eq!(verdict(&two), Some(Ok(())));
+        // A later change by a device never on the roster: refused in the same words.
+        let stranger = later(&|more| {
+            let mut doc = more.doc().clone().with_actor(automerge::ActorId::from(&b"peer-x"[..]));
+            let mut tx = doc.transaction();
+            tx.put(automerge::ROOT, "h/H1/phone", "0901").unwrap();
+            tx.commit();
+            *more = Area::load(&doc.save(), "peer-a").unwrap();
+        });
+        let refused = loaded(&stranger).unwrap_err();
+        assert_eq!(verdict(&stranger), Some(Err(refused)));
+        // A later change that writes the profile: the door would need the final one, so the
+        // bytes are left to `check_whole`.
+        let profile = later(&|more| {
+            let text = format!("{}\n# the same profile, written again\n", more.profile().source());
+            let mut doc = more.doc().clone().with_actor(automerge::ActorId::from(&b"peer-a"[..]));
+            let mut tx = doc.transaction();
+            tx.put(automerge::ROOT, "profile", text).unwrap();
+            tx.commit();
+            *more = Area::load(&doc.save(), "peer-a").unwrap();
+        });
+        assert_eq!(verdict(&profile), None);
+        assert_eq!(loaded(&profile), Ok(()));
+        // What follows the document is not a change.
+        assert_eq!(verdict(&[a.save(), a.save()].concat()), None);
+    }
+
     #[test]
     fn an_erased_area_reads_from_its_columns() {
         let a = area(20);

@@ -9,7 +9,7 @@
 //! document that becomes an [`Area`] once enough has arrived to read as one, and only if its
 //! roster lets the sender give it and lists the receiver.
 
-use automerge::sync::{Message, SyncDoc};
+use automerge::sync::{Capability, ChunkList, Message, MessageVersion, SyncDoc};
 use automerge::{ActorId, Automerge};
 
 use crate::area::Area;
@@ -21,6 +21,37 @@ impl Area {
     /// The next message for a peer whose state is `state`, encoded; `None` when in sync.
     pub fn generate_sync_message(&self, state: &mut SyncState) -> Option<Vec<u8>> {
         self.doc.generate_sync_message(state).map(Message::encode)
+    }
+
+    /// [`Area::generate_sync_message`], where a message that carries the whole document (to a
+    /// peer that has none of it: a first sync) carries `stored()` instead of a new save: the
+    /// bytes this device keeps the document as, which must load as this document at its
+    /// current heads (a save, possibly followed by chunks of later changes). `stored` is only
+    /// called for such a message; `None` from it falls back to a save.
+    ///
+    /// Automerge's own message for that case is its save of the document with the heads, have,
+    /// need and flags of the state; this asks Automerge for the same message without changes
+    /// (as to a read-only peer, so the state's bookkeeping is Automerge's) and puts the stored
+    /// bytes in. The only difference in the state is that the change hashes the message
+    /// carries are not added to `sent_hashes` (listing them would cost a walk over every
+    /// change): those only keep Automerge from sending a change twice while it is in flight,
+    /// and a peer with no heads is always sent the whole document anyway.
+    pub fn generate_sync_message_from(
+        &self,
+        state: &mut SyncState,
+        stored: impl FnOnce() -> Option<Vec<u8>>,
+    ) -> Option<Vec<u8>> {
+        if !sends_whole_document(state) || self.doc.get_heads().is_empty() {
+            return self.generate_sync_message(state);
+        }
+        state.peer_read_only = true;
+        let message = self.doc.generate_sync_message(state);
+        state.peer_read_only = false;
+        let mut message = message?;
+        debug_assert!(message.changes.is_empty(), "a read-only peer is sent no changes");
+        message.changes = ChunkList::from(stored().unwrap_or_else(|| self.doc.save()));
+        message.version = MessageVersion::V2;
+        Some(message.encode())
     }
 
     /// Applies a peer's encoded message. Answers whether the document changed.
@@ -60,6 +91,19 @@ impl Area {
     pub fn is_active_member(&self, peer: &str) -> bool {
         self.members().iter().any(|m| m.peer_id == peer && !m.removed)
     }
+}
+
+/// Whether Automerge's next message to a peer in `state` carries the whole document (its
+/// `generate_sync_message`: a peer that said it has no heads, reads V2 messages and is not
+/// read-only), and would not be a reset instead (a peer that has synced before and names
+/// heads this device does not know). The empty `last_sync` is stricter than Automerge's test,
+/// so this is never true where Automerge would not send the document.
+fn sends_whole_document(state: &SyncState) -> bool {
+    let v2 = state.their_capabilities.as_ref().is_some_and(|caps| caps.contains(&Capability::MessageV2));
+    v2 && !state.peer_read_only
+        && state.their_heads.as_ref().is_some_and(|heads| heads.is_empty())
+        && state.their_need.is_some()
+        && state.their_have.as_ref().is_some_and(|have| have.iter().all(|h| h.last_sync.is_empty()))
 }
 
 /// Most probes a peer's Bloom filter may ask for. Automerge sends 7; every probe costs memory
@@ -374,6 +418,83 @@ mod tests {
         let accepted = incoming.accept("peer-a", "peer-a").unwrap().unwrap();
         assert_eq!(Area::load(&accepted.bytes, "peer-c").unwrap().heads(), accepted.area.heads());
         assert_eq!(accepted.area.heads(), a.heads());
+    }
+
+    /// A peer with nothing of the area gets the whole document as the sender stores it: the
+    /// same message Automerge makes (heads, need, have, flags, version) with the stored bytes
+    /// as its changes, and the same bookkeeping but the sent hashes; the sync then ends as
+    /// Automerge's does. Peers that have something get Automerge's own messages.
+    #[test]
+    fn a_whole_document_goes_as_stored() {
+        let mut a = area();
+        let stored_at = a.heads();
+        let mut stored = a.save();
+        let w = HouseholdWrite {
+            id: "H1".into(),
+            fields: vec![("internet".into(), "yes".into())],
+            consent: Some(crate::ConsentGiven::verbal()),
+            ..Default::default()
+        };
+        a.add_household(w, "peer-a", 2).unwrap();
+        stored.extend(a.save_after(&stored_at));
+
+        let (mut plain, mut from) = ((SyncState::new(), SyncState::new()), (SyncState::new(), SyncState::new()));
+        let (mut in_plain, mut in_from) = (IncomingArea::new("peer-b", "a1"), IncomingArea::new("peer-b", "a1"));
+        let asked = std::cell::Cell::new(0);
+        let stored_bytes = || {
+            asked.set(asked.get() + 1);
+            Some(stored.clone())
+        };
+        for round in 0..4 {
+            let m_plain = a.generate_sync_message(&mut plain.0);
+            let m_from = a.generate_sync_message_from(&mut from.0, stored_bytes);
+            assert_eq!(m_plain.is_some(), m_from.is_some(), "round {round}");
+            if let (Some(p), Some(f)) = (&m_plain, &m_from) {
+                let (p, f) = (Message::decode(p).unwrap(), Message::decode(f).unwrap());
+                assert_eq!((&p.heads, &p.need, &p.have, &p.flags), (&f.heads, &f.need, &f.have, &f.flags));
+                assert_eq!(p.version, f.version);
+                if !f.changes.is_empty() {
+                    assert_eq!(p.changes, ChunkList::from(a.save()), "Automerge sends its save");
+                    assert_eq!(f.changes, ChunkList::from(stored.clone()), "sent as stored");
+                }
+                in_plain.receive_sync_message(&mut plain.1, &Message::encode(p)).unwrap();
+                in_from.receive_sync_message(&mut from.1, &Message::encode(f)).unwrap();
+            }
+            let mut without_sent = plain.0.clone();
+            without_sent.sent_hashes.clear();
+            assert_eq!(without_sent, from.0, "round {round}");
+            for (incoming, (sa, sb)) in [(&in_plain, &mut plain), (&in_from, &mut from)] {
+                if let Some(m) = incoming.generate_sync_message(sb) {
+                    a.receive_sync_message(sa, &m).unwrap();
+                }
+            }
+        }
+        assert_eq!(asked.get(), 1, "the stored bytes are read for the whole document only");
+        let accepted = in_from.accept("peer-a", "peer-b").unwrap().unwrap();
+        assert_eq!(accepted.area.heads(), a.heads());
+        assert_eq!(accepted.bytes, stored);
+        assert!(in_from.verdict.is_none(), "taken by accept");
+        assert_eq!(in_plain.accept("peer-a", "peer-b").unwrap().unwrap().area.households(), accepted.area.households());
+
+        // A peer that has the area (any heads) never gets the stored bytes.
+        let mut b = Area::load(&stored, "peer-b").unwrap();
+        let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
+        let w = HouseholdWrite {
+            id: "H2".into(),
+            fields: vec![("mapped".into(), "yes".into())],
+            consent: Some(crate::ConsentGiven::verbal()),
+            ..Default::default()
+        };
+        a.add_household(w, "peer-a", 3).unwrap();
+        for _ in 0..4 {
+            if let Some(m) = a.generate_sync_message_from(&mut sa, || panic!("not a first sync")) {
+                b.receive_sync_message(&mut sb, &m).unwrap();
+            }
+            if let Some(m) = b.generate_sync_message(&mut sb) {
+                a.receive_sync_message(&mut sa, &m).unwrap();
+            }
+        }
+        assert_eq!(b.heads(), a.heads());
     }
 
     /// A first sync's whole document is judged from its columns while Automerge loads it; the

@@ -968,4 +968,62 @@ mod tests {
         let b = node(tmp_b.path(), 256);
         assert_eq!(b.area_summary("x".into()).await.expect("summary").households, 2);
     }
+
+    /// A new member's first sync carries the area as the sender's store holds it (its save and
+    /// the chunks after it), not a new save; the member ends with the sender's document, and
+    /// so does one that joins after a compaction.
+    #[tokio::test]
+    async fn a_first_sync_sends_the_area_as_stored() {
+        let joiner = libp2p::identity::Keypair::generate_ed25519().public().to_peer_id().to_string();
+        let joiner = joiner.as_str();
+        for threshold in [256, 2] {
+            let (tmp_a, tmp_b) = (tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir"));
+            let a = node(tmp_a.path(), threshold);
+            let b = Node::open_blocking(
+                crate::store::open_for_test(&tmp_b.path().join("db")),
+                joiner.into(),
+                "b".into(),
+                256,
+            )
+            .expect("node");
+            a.create_area(new_area("x")).await.expect("create");
+            for i in 0..5 {
+                a.add_household("x".into(), write(&format!("H{i}"), &[("members", "4")])).await.expect("add");
+            }
+            a.add_member("x".into(), joiner.into(), "B".into(), "member".into()).await.expect("member");
+            let stored = a.inner.store.load("x").expect("load").expect("stored");
+            if threshold == 256 {
+                assert!(!stored.chunks.is_empty(), "stored as a save and chunks");
+            }
+            let stored = stored.bytes();
+
+            let (mut sa, mut sb) = (sync::SyncSession::default(), sync::SyncSession::default());
+            let mut whole = 0;
+            let mut to_b = None;
+            for _ in 0..6 {
+                let (s, m) = a.sync_generate("x".into(), joiner.into(), None, sa).await;
+                sa = s;
+                let Some(m) = m.expect("generate").or(to_b.take()) else { continue };
+                let decoded = automerge::sync::Message::decode(&m).expect("a bare message at epoch 0");
+                if !decoded.changes.is_empty() {
+                    assert_eq!(decoded.changes, automerge::sync::ChunkList::from(stored.clone()), "as stored");
+                    whole += 1;
+                }
+                let (s, r) = b.sync_receive("x".into(), ACTOR.into(), None, sb, vec![m]).await;
+                sb = s;
+                if let Some(reply) = r.expect("received").reply {
+                    let (s, r) = a.sync_receive("x".into(), joiner.into(), None, sa, vec![reply]).await;
+                    sa = s;
+                    to_b = r.expect("answered").reply;
+                }
+            }
+            assert_eq!(whole, 1, "the document went once");
+            let (sum_a, sum_b) =
+                (a.area_summary("x".into()).await.expect("a"), b.area_summary("x".into()).await.expect("b"));
+            assert_eq!((sum_b.households, &sum_b.id), (sum_a.households, &sum_a.id));
+            assert_eq!(sum_b.households, 5);
+            let on_b = b.inner.store.load("x").expect("load").expect("stored on b").bytes();
+            assert_eq!(on_b, stored, "b stores the bytes as they came");
+        }
+    }
 }

@@ -311,7 +311,7 @@ impl Area {
     /// [`Area::status`]; when the door refuses them, this gives `None` or the same refusal.
     pub fn status_of_bytes(bytes: &[u8]) -> Result<Option<Status>, ModelError> {
         crate::chunks::check(bytes)?;
-        Area::door_on_bytes(bytes, |whole, profile, id| {
+        Area::door_on_bytes(bytes, |whole, profile, id, _| {
             let mut households = reads::Households::new(profile, None);
             for (key, value, conflict) in &whole.state {
                 households.add(key, Some(crate::check::Scalar::from(value)), *conflict);
@@ -328,13 +328,37 @@ impl Area {
 
     /// The door's verdict on a whole document from its bytes alone, as [`Area::status_of_bytes`]
     /// reads them (it needs no Automerge, so it can run beside Automerge's load of the same
-    /// bytes). `None`: not read this way — the bytes are not one document chunk the columns
-    /// read, or do not read as an area — ask [`Area::check_whole`].
+    /// bytes). The document chunk may be followed by chunks of later changes (how a device
+    /// stores an area between compactions, and sends it whole in a first sync): those are
+    /// checked after it, in order, as [`Area::check_whole`] checks them. `None`: not read this
+    /// way — the bytes do not start with one document chunk the columns read, do not read as
+    /// an area, or a later change writes the profile or schema (the door then needs the
+    /// document's final profile) — ask [`Area::check_whole`].
     pub(crate) fn door_verdict(bytes: &[u8]) -> Option<Result<(), ModelError>> {
+        // What Automerge's parser (the later changes') must not see; it runs beside the load,
+        // whose own guard may not have refused them yet.
         crate::chunks::check(bytes).ok()?;
-        match Area::door_on_bytes(bytes, |_, _, _| ()) {
-            Ok(Some(())) => Some(Ok(())),
-            Err(e @ ModelError::BadChange(_)) => Some(Err(e)),
+        let (_, _, mut rest) = crate::chunks::chunk(bytes)?;
+        let document = &bytes[..bytes.len() - rest.len()];
+        let mut later = Vec::new();
+        while !rest.is_empty() {
+            let (_, _, next) = crate::chunks::chunk(rest)?;
+            later.push(automerge::Change::try_from(&rest[..rest.len() - next.len()]).ok()?);
+            rest = next;
+        }
+        let (profile, schema) = (Key::Profile.to_string(), Key::Schema.to_string());
+        let rewrites = |c: &automerge::Change| {
+            c.decode().operations.iter().any(|op| {
+                let op = crate::check::DoorOp::from(op);
+                op.root && op.key.is_some_and(|k| k == profile || k == schema)
+            })
+        };
+        if later.iter().any(rewrites) {
+            return None;
+        }
+        match Area::door_on_bytes(document, |_, _, _, door| door.check_more(&later)) {
+            Ok(Some(Ok(()))) => Some(Ok(())),
+            Ok(Some(Err(bad))) | Err(ModelError::BadChange(bad)) => Some(Err(ModelError::BadChange(bad))),
             _ => None,
         }
     }
@@ -361,7 +385,7 @@ impl Area {
     /// `then`. `Ok(None)`: not read this way.
     fn door_on_bytes<T>(
         bytes: &[u8],
-        then: impl FnOnce(&crate::columns::Whole<'_>, &Profile, String) -> T,
+        then: impl FnOnce(&crate::columns::Whole<'_>, &Profile, String, &mut crate::check::Door<'_>) -> T,
     ) -> Result<Option<T>, ModelError> {
         let Some(parsed) = crate::columns::Document::parse(bytes) else { return Ok(None) };
         if !crate::chunks::checksum_valid(bytes) {
@@ -389,7 +413,7 @@ impl Area {
         whole
             .check(|c| door.change(crate::ids::actor_text(c.actor), c.no_deps, c.ops, c.requires))
             .map_err(ModelError::BadChange)?;
-        Ok(Some(then(&whole, &profile, id)))
+        Ok(Some(then(&whole, &profile, id, &mut door)))
     }
 
     pub(crate) fn from_doc(doc: Automerge) -> Result<Area, ModelError> {

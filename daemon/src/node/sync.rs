@@ -200,6 +200,29 @@ impl Node {
 }
 
 impl Inner {
+    /// The next message for a peer whose state is `state` on area `id`, tagged with its epoch.
+    /// A message carrying the whole document (a first sync) carries it as the store keeps it,
+    /// rather than a new save of it ([`Area::generate_sync_message_from`]).
+    fn generate(&self, id: &str, e: &super::AreaEntry, state: &mut SyncState) -> Option<Vec<u8>> {
+        e.area.generate_sync_message_from(state, || self.stored_document(id, e)).map(|m| tag(e.epoch, m))
+    }
+
+    /// The area's bytes as stored (its save and the chunks after it), when they hold exactly
+    /// the document in memory: loading them gives it. Reading them back from sled costs a
+    /// small part of a save of the document.
+    fn stored_document(&self, id: &str, e: &super::AreaEntry) -> Option<Vec<u8>> {
+        if !super::same_heads(&e.area.heads(), &e.heads) {
+            return None;
+        }
+        match self.store.load(id) {
+            Ok(stored) => stored.map(|s| s.bytes()),
+            Err(err) => {
+                tracing::warn!(area = %id, error = %err, "could not read the stored area; sending a new save of it");
+                None
+            }
+        }
+    }
+
     /// Whether `peer`, on `release`, cannot read `area` as this device holds it (a feature its
     /// release refuses, [`crdt_model::compat`]). Then this device sends it none of its changes
     /// (Automerge's own "peer is read-only" mode: heads and what this device has, no changes),
@@ -240,7 +263,7 @@ impl Inner {
         if self.behind(area, &e.area, peer, release) {
             session.state.peer_read_only = true;
         }
-        Ok(e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m)))
+        Ok(self.generate(area, &e, &mut session.state))
     }
 
     /// Applies a peer's messages in order, persists once what they brought, and answers once.
@@ -298,10 +321,10 @@ impl Inner {
             // session's first message).
             session.state.peer_read_only = true;
             let answered = session.state.have_responded;
-            let reply = e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m));
+            let reply = self.generate(area, &e, &mut session.state);
             if answered && !changed { None } else { reply }
         } else {
-            e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m))
+            self.generate(area, &e, &mut session.state)
         };
         Ok(Received { changed, adopted: false, reply })
     }
@@ -332,7 +355,7 @@ impl Inner {
                     }
                     None => false,
                 };
-                let reply = e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m));
+                let reply = self.generate(area, e, &mut session.state);
                 Ok(Received { changed, adopted: false, reply })
             }
             Incoming::Sync { epoch, cut, .. } => {
@@ -344,9 +367,12 @@ impl Inner {
                     // Its release would refuse the document: it gets it once it updates.
                     None
                 } else if theirs_loses {
-                    Some([EPOCH_DOC.as_slice(), &e.area.save()].concat())
+                    Some(
+                        [EPOCH_DOC.as_slice(), &self.stored_document(area, e).unwrap_or_else(|| e.area.save())]
+                            .concat(),
+                    )
                 } else {
-                    e.area.generate_sync_message(&mut session.state).map(|m| tag(e.epoch, m))
+                    self.generate(area, e, &mut session.state)
                 };
                 Ok(Received { changed: false, adopted: false, reply })
             }
@@ -417,7 +443,7 @@ impl Inner {
         self.store.create_area(area, &save)?;
         tracing::debug!(%area, bytes = save.len(), elapsed = ?started.elapsed(), "received area stored");
         let entry = new_entry(new_area);
-        let reply = entry.area.generate_sync_message(&mut session.state).map(|m| tag(entry.epoch, m));
+        let reply = self.generate(area, &entry, &mut session.state);
         map.insert(area.to_string(), Arc::new(Mutex::new(entry)));
         self.changed(area);
         tracing::info!(%area, %peer, "area received from a member");

@@ -280,13 +280,16 @@ fn first_sync(opts: &Opts) {
 
 /// Where a first sync's time goes, in one process (no network, no store): the receiver applying
 /// the sender's messages, reading what arrived as an area with every change checked at the door,
-/// and the save the store writes; the sender's side beside it.
+/// and the save the store writes; the sender's side beside it (its whole document sent as its
+/// store holds it, as kdcd does).
 fn first_sync_parts(reps: usize) {
     use crdt_model::sync::{IncomingArea, SyncState};
     let mut rng = StdRng::seed_from_u64(SEED + 2);
     let shape = Shape::random(&mut rng).with_households(3000);
     let (pa, pb) = ("12D3KooWSynthFirstDevice", "12D3KooWSynthSecondDevice");
     let mut sender = synth::area_by(SEED, 2, &shape, [pa, pb]);
+    // What the sender's store holds: a whole document goes as these bytes, not a new save.
+    let stored = sender.save();
     let (mut send, mut apply, mut accept, mut save, mut total) = (vec![], vec![], vec![], vec![], vec![]);
     for _ in 0..reps {
         let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
@@ -298,7 +301,7 @@ fn first_sync_parts(reps: usize) {
             if let Some(m) = incoming.generate_sync_message(&mut sb) {
                 sender.receive_sync_message(&mut sa, &m).expect("sender takes the request");
             }
-            let m = sender.generate_sync_message(&mut sa);
+            let m = sender.generate_sync_message_from(&mut sa, || Some(stored.clone()));
             t_send += t.elapsed();
             if let Some(m) = m {
                 let t = Instant::now();

@@ -48,9 +48,9 @@ impl Area {
         let message = self.doc.generate_sync_message(state);
         state.peer_read_only = false;
         let mut message = message?;
-        debug_assert!(message.changes.is_empty(), "a read-only peer is sent no changes");
+        // A peer that reads V2 messages is sent one, changes or not.
+        debug_assert!(message.changes.is_empty() && message.version == MessageVersion::V2);
         message.changes = ChunkList::from(stored().unwrap_or_else(|| self.doc.save()));
-        message.version = MessageVersion::V2;
         Some(message.encode())
     }
 
@@ -260,6 +260,16 @@ mod tests {
         a
     }
 
+    /// Household `id` with consent and `field` answered yes.
+    fn yes(id: &str, field: &str) -> HouseholdWrite {
+        HouseholdWrite {
+            id: id.into(),
+            fields: vec![(field.into(), "yes".into())],
+            consent: Some(crate::ConsentGiven::verbal()),
+            ..Default::default()
+        }
+    }
+
     /// Runs the protocol between two sides until neither has anything to say.
     fn exchange(a: &mut Area, sa: &mut SyncState, b: &mut Area, sb: &mut SyncState) -> usize {
         let mut rounds = 0;
@@ -284,14 +294,8 @@ mod tests {
     fn two_replicas_converge_through_messages() {
         let mut a = area();
         let mut b = Area::load(&a.save(), "peer-b").unwrap();
-        let w = |id: &str, f: &str| HouseholdWrite {
-            id: id.into(),
-            fields: vec![(f.into(), "yes".into())],
-            consent: Some(crate::ConsentGiven::verbal()),
-            ..Default::default()
-        };
-        a.add_household(w("H1", "internet"), "peer-a", 2).unwrap();
-        b.add_household(w("H2", "mapped"), "peer-b", 3).unwrap();
+        a.add_household(yes("H1", "internet"), "peer-a", 2).unwrap();
+        b.add_household(yes("H2", "mapped"), "peer-b", 3).unwrap();
         let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
         assert!(exchange(&mut a, &mut sa, &mut b, &mut sb) < 10);
         assert_eq!(a.households(), b.households());
@@ -429,13 +433,7 @@ mod tests {
         let mut a = area();
         let stored_at = a.heads();
         let mut stored = a.save();
-        let w = HouseholdWrite {
-            id: "H1".into(),
-            fields: vec![("internet".into(), "yes".into())],
-            consent: Some(crate::ConsentGiven::verbal()),
-            ..Default::default()
-        };
-        a.add_household(w, "peer-a", 2).unwrap();
+        a.add_household(yes("H1", "internet"), "peer-a", 2).unwrap();
         stored.extend(a.save_after(&stored_at));
 
         let (mut plain, mut from) = ((SyncState::new(), SyncState::new()), (SyncState::new(), SyncState::new()));
@@ -479,13 +477,7 @@ mod tests {
         // A peer that has the area (any heads) never gets the stored bytes.
         let mut b = Area::load(&stored, "peer-b").unwrap();
         let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
-        let w = HouseholdWrite {
-            id: "H2".into(),
-            fields: vec![("mapped".into(), "yes".into())],
-            consent: Some(crate::ConsentGiven::verbal()),
-            ..Default::default()
-        };
-        a.add_household(w, "peer-a", 3).unwrap();
+        a.add_household(yes("H2", "mapped"), "peer-a", 3).unwrap();
         for _ in 0..4 {
             if let Some(m) = a.generate_sync_message_from(&mut sa, || panic!("not a first sync")) {
                 b.receive_sync_message(&mut sb, &m).unwrap();

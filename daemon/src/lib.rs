@@ -19,6 +19,7 @@ pub mod app;
 pub mod config;
 pub mod durable;
 pub mod invite;
+pub mod memory;
 pub mod network;
 pub mod node;
 pub mod session;

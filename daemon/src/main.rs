@@ -12,6 +12,14 @@ use libp2p::Multiaddr;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than the platform's allocator: a daemon that has just started (a phone's
+/// first sync of its area) otherwise pays a page fault for nearly every page Automerge's load
+/// writes — glibc gives each thread's arena fresh mappings, and musl, which the release
+/// archives use, maps and unmaps every large buffer — and on Windows it is the same allocator
+/// as on Linux. docs/PERFORMANCE.md, "kdcd's allocator".
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The KDC Sync daemon: keeps this device's areas and serves the local control API.
 #[derive(Debug, Parser)]
 #[command(name = "kdcd", version, about)]
@@ -315,4 +323,23 @@ async fn wait_for_signal(shutdown: CancellationToken) {
         let _ = tokio::signal::ctrl_c().await;
     }
     shutdown.cancel();
+}
+
+#[cfg(test)]
+mod tests {
+    unsafe extern "C" {
+        /// mimalloc's own: whether `p` lies in memory mimalloc manages.
+        fn mi_is_in_heap_region(p: *const std::ffi::c_void) -> bool;
+    }
+
+    #[test]
+    fn kdcd_allocates_with_mimalloc() {
+        let block = vec![7u8; 256];
+        let large = vec![7u8; 4 << 20];
+        // SAFETY: a query on an address; nothing is read or written through it.
+        unsafe {
+            assert!(mi_is_in_heap_region(block.as_ptr().cast()), "a small block is not mimalloc's");
+            assert!(mi_is_in_heap_region(large.as_ptr().cast()), "a large buffer is not mimalloc's");
+        }
+    }
 }

@@ -198,6 +198,7 @@ impl Node {
                 node.inner.compact_entry(&id, &mut e);
             }
         }
+        crate::memory::release_freed();
         Ok(node)
     }
 
@@ -440,7 +441,9 @@ impl Node {
     /// Imports a snapshot file: creates the areas this device lacks and merges the others.
     /// Everything is validated (decoding, uids, merges) before anything changes.
     pub async fn import_snapshot(&self, bytes: Vec<u8>) -> Result<Vec<ImportedArea>> {
-        self.blocking(move |inner| inner.import_snapshot(&bytes)).await
+        let imported = self.blocking(move |inner| inner.import_snapshot(&bytes)).await;
+        tokio::task::spawn_blocking(crate::memory::release_freed);
+        imported
     }
 
     /// Erases a household (head only): the area moves to a new epoch without it, the old

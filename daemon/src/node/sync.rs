@@ -192,6 +192,12 @@ impl Node {
                 Ok((session, r))
             })
             .await;
+        if let Ok((_, Ok(received))) = &result
+            && received.adopted
+        {
+            // A whole area was read in (a first sync): its temporaries go back to the system.
+            tokio::task::spawn_blocking(crate::memory::release_freed);
+        }
         match result {
             Ok(pair) => pair,
             Err(e) => (SyncSession::default(), Err(e)),

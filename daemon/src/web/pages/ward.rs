@@ -64,17 +64,6 @@ impl WardResults {
     }
 }
 
-/// Hands the pages freed by a large merge back to the system. glibc keeps freed memory in its
-/// arenas, so after a district roll-up the daemon would stay at its peak; musl and Windows
-/// return it by themselves.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks glibc's own heap and may be called at any time.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// The keys this device opens encrypted files with, read off the reactor.
 async fn device_identities(ws: &WebState) -> Vec<crate::seal::Identity> {
     let Some(dir) = ws.app.ui.data_dir.clone() else { return Vec::new() };
@@ -327,7 +316,7 @@ pub async fn upload(State(ws): State<WebState>, ctx: Ctx, mut multipart: Multipa
             }
         };
         // The documents are dropped: what they held goes back to the system.
-        release_freed_memory();
+        crate::memory::release_freed();
         result
     })
     .await;
